@@ -1,0 +1,22 @@
+/* kprintf: formatted output to the console, and the formatter it is built on. */
+#pragma once
+
+#include <amphi/types.h>
+
+/* Formats like C99 vsnprintf for the subset: flags "-0+ #", width, precision (also '*'),
+ * length "hh h l ll z t j", conversions "d i u x X o c s p %". Always NUL-terminates when
+ * size > 0. Returns the length the full output would have (not counting the NUL). */
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* snprintf counterpart of kvsnprintf. */
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Formats and writes to the console; returns the number of bytes written. Safe before
+ * any allocator exists; long output is written in pieces, never truncated. */
+int kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* va_list counterpart of kprintf. */
+int kvprintf(const char *fmt, va_list ap);
+
+/* Writes a string to the console unformatted. */
+void kputs(const char *s);

@@ -1,0 +1,36 @@
+/* Kernel memory: the physical page allocator over all of RAM, and kmalloc on top. */
+#pragma once
+
+#include <amphi/plat.h>
+#include <amphi/types.h>
+
+/* Builds the page allocator from the platform's RAM ranges minus its reserved ranges.
+ * Panics when no usable RAM remains. */
+void page_alloc_init(const struct boot_info *info);
+
+/* Allocates 2^order contiguous pages; returns their direct-map address or NULL. */
+void *page_alloc(unsigned order);
+
+/* Frees pages from page_alloc with the same order. Panics on a bad or double free. */
+void page_free(void *va, unsigned order);
+
+/* Free and total managed pages across RAM. */
+size_t page_alloc_free_pages(void);
+size_t page_alloc_total_pages(void);
+
+/* Largest request kmalloc serves from a size class; bigger ones take whole pages. */
+#define KMALLOC_MAX_CLASS 2048
+
+/* Allocates size bytes aligned to at least 16 (size classes up to KMALLOC_MAX_CLASS,
+ * page blocks above). Returns NULL when out of memory or size is 0. */
+void *kmalloc(size_t size);
+
+/* kmalloc and zero-fill. */
+void *kzalloc(size_t size);
+
+/* Frees a kmalloc block; NULL is ignored. Panics on a pointer kmalloc never returned, and
+ * (where detectable) on a double free. */
+void kfree(void *p);
+
+/* Usable size of a kmalloc block (at least what was asked for). */
+size_t kmalloc_usable_size(const void *p);

@@ -1,0 +1,60 @@
+/* kmain: the portable start-up sequence shared by every platform. */
+#include <amphi/arch.h>
+#include <amphi/cmdline.h>
+#include <amphi/errno.h>
+#include <amphi/init.h>
+#include <amphi/kprintf.h>
+#include <amphi/ktest.h>
+#include <amphi/mm.h>
+#include <amphi/panic.h>
+#include <amphi/plat.h>
+
+static struct boot_info boot_info;
+
+/* Prints what the platform reported, so every boot log shows the memory map. */
+static void print_boot_info(const struct boot_info *info)
+{
+	kprintf("amphi: %s on %s, cmdline \"%s\"\n", ARCH_NAME, info->name, info->cmdline);
+	for (size_t i = 0; i < info->ram_count; i++)
+		kprintf("amphi: ram      [%#018llx-%#018llx)\n",
+			(unsigned long long)info->ram[i].base,
+			(unsigned long long)(info->ram[i].base + info->ram[i].size));
+	for (size_t i = 0; i < info->reserved_count; i++)
+		kprintf("amphi: reserved [%#018llx-%#018llx)\n",
+			(unsigned long long)info->reserved[i].base,
+			(unsigned long long)(info->reserved[i].base + info->reserved[i].size));
+}
+
+/* Runs the ktest selection from the command line and powers off with its verdict. */
+static NORETURN void run_ktests(const char *selection)
+{
+	int failed = ktest_run(selection);
+	if (failed < 0)
+		kprintf("ktest: no suite or case matches \"%s\"\n", selection);
+	kprintf("ktest: %s\n", failed == 0 ? "PASS" : "FAIL");
+	kernel_poweroff(failed == 0 ? POWEROFF_PASS : POWEROFF_FAIL);
+}
+
+NORETURN void kmain(void *bootinfo)
+{
+	char selection[64];
+
+	plat_init(bootinfo, &boot_info);
+	print_boot_info(&boot_info);
+	page_alloc_init(&boot_info);
+	kprintf("amphi: %zu of %zu pages free\n", page_alloc_free_pages(),
+		page_alloc_total_pages());
+
+	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
+	if (n > 0)
+		run_ktests(selection);
+	if (n != -ENOENT)
+		kprintf("amphi: ignoring bad ktest= option (%d)\n", n);
+	kernel_poweroff(monitor_run());
+}
+
+NORETURN void kernel_poweroff(int status)
+{
+	kprintf("amphi: power off, status %d\n", status);
+	plat_poweroff(status);
+}
