@@ -1,0 +1,46 @@
+# Everyday verbs over the CMake presets. The real build lives in CMakeLists.txt.
+#   make                  build hosted, x86_64 and aarch64 into build/<target>/
+#   make run              boot the hosted kernel, console on stdio (CMDLINE="..." for the kernel)
+#   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
+#   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
+#   make test             run every test (unit, hosted, Valgrind, ASan, QEMU)
+#   make bench            boot-time benchmarks
+#   make clean
+
+ARCH ?= x86_64
+CMDLINE ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PRESETS := hosted x86_64 aarch64
+
+.PHONY: all setup $(PRESETS) hosted-asan iso run qemu test bench clean
+
+all: $(PRESETS)
+
+setup:
+	@scripts/setup-deps.sh
+
+# Configure once per build tree, then build; cmake re-runs itself when CMake files change.
+$(PRESETS) hosted-asan: setup
+	@test -f build/$@/CMakeCache.txt || cmake --preset $@ >/dev/null
+	@cmake --build --preset $@ -j $(JOBS)
+
+iso: x86_64
+	@cmake --build --preset x86_64 --target iso
+
+run: hosted
+	@harness/boot hosted $(CMDLINE)
+
+qemu:
+	@case "$(ARCH)" in x86_64|aarch64) ;; \
+	  *) echo "make qemu: ARCH must be x86_64 or aarch64, not '$(ARCH)'" >&2; exit 2;; esac
+	@$(MAKE) --no-print-directory $(ARCH)
+	@harness/boot $(ARCH) $(CMDLINE)
+
+test: all hosted-asan iso
+	@ctest --preset hosted -j $(JOBS)
+
+bench: all
+	@bench/boot
+
+clean:
+	rm -rf build
