@@ -1,6 +1,7 @@
 /* Kernel entry and top-level start-up. */
 #pragma once
 
+#include <amphi/plat.h>
 #include <amphi/types.h>
 
 /* The portable kernel entry. Every platform's boot code calls it once on the boot CPU,
@@ -10,6 +11,9 @@ NORETURN void kmain(void *bootinfo);
 /* The interactive kernel monitor on the console; returns when asked to power off or
  * when the console input closes, with the status to power off with. */
 int monitor_run(void);
+
+/* What the platform reported at boot (valid once kmain has called plat_init). */
+const struct boot_info *kernel_boot_info(void);
 
 /* Power-off statuses. The harness reads the status from the last console line,
  * "amphi: power off, status N", and from the exit status where the machine has one. */

@@ -1,6 +1,7 @@
 /* Kernel memory: the physical page allocator over all of RAM, and kmalloc on top. */
 #pragma once
 
+#include <amphi/buddy.h>
 #include <amphi/plat.h>
 #include <amphi/types.h>
 
@@ -18,6 +19,10 @@ void page_free(void *va, unsigned order);
 size_t page_alloc_free_pages(void);
 size_t page_alloc_total_pages(void);
 
+/* Buddy metadata of the page holding va (its owner field belongs to the layer that
+ * allocated the page), or NULL when va is not managed RAM. */
+struct buddy_page *page_alloc_meta(const void *va);
+
 /* Largest request kmalloc serves from a size class; bigger ones take whole pages. */
 #define KMALLOC_MAX_CLASS 2048
 
@@ -32,5 +37,18 @@ void *kzalloc(size_t size);
  * (where detectable) on a double free. */
 void kfree(void *p);
 
-/* Usable size of a kmalloc block (at least what was asked for). */
+/* Usable size of a kmalloc block: its size class or page block, at least what was asked
+ * for. The memory checkers treat bytes past the size asked as out of bounds, so callers
+ * must ask for all they use. */
 size_t kmalloc_usable_size(const void *p);
+
+/* kmalloc's counters. */
+struct kmalloc_stats {
+	size_t objects; /* blocks handed out and not yet freed */
+	size_t bytes; /* usable bytes of those blocks */
+	size_t slab_pages; /* pages held by slabs, partly empty ones included */
+	size_t large_pages; /* pages held by requests above KMALLOC_MAX_CLASS */
+};
+
+/* Fills *st with kmalloc's current counters. */
+void kmalloc_get_stats(struct kmalloc_stats *st);

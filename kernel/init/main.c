@@ -48,9 +48,16 @@ NORETURN void kmain(void *bootinfo)
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)
 		run_ktests(selection);
-	if (n != -ENOENT)
+	if (n == 0)
+		kprintf("amphi: ignoring ktest without a selection (use ktest=all)\n");
+	else if (n != -ENOENT)
 		kprintf("amphi: ignoring bad ktest= option (%d)\n", n);
 	kernel_poweroff(monitor_run());
+}
+
+const struct boot_info *kernel_boot_info(void)
+{
+	return &boot_info;
 }
 
 NORETURN void kernel_poweroff(int status)

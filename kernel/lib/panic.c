@@ -1,1 +1,52 @@
-/* placeholder: being written */
+/* panic and backtraces. */
+#include <amphi/arch.h>
+#include <amphi/init.h>
+#include <amphi/kprintf.h>
+#include <amphi/panic.h>
+#include <amphi/plat.h>
+
+/* Set by the first panic, so a panic while panicking cannot loop. */
+static int panic_active;
+
+/* Prints one backtrace line, symbolized when the platform can. */
+static void backtrace_print_frame(unsigned index, uintptr_t pc)
+{
+	char sym[128];
+
+	if (plat_symbolize(pc, sym, sizeof(sym)) < 0)
+		kprintf("  #%u 0x%lx\n", index, (unsigned long)pc);
+	else
+		kprintf("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
+}
+
+/* Walks frame records from this function's own frame: stops at a NULL, misaligned or
+ * non-increasing frame pointer, since stacks grow down and boot code ends the chain with 0. */
+void __attribute__((noinline)) backtrace_print(unsigned max_frames)
+{
+	const struct arch_frame_record *fp = arch_frame_pointer();
+
+	for (unsigned i = 0; i < max_frames; i++) {
+		if (!fp || !IS_ALIGNED((uintptr_t)fp, sizeof(void *)) || !fp->return_address)
+			break;
+		backtrace_print_frame(i, fp->return_address);
+		if ((uintptr_t)fp->next <= (uintptr_t)fp)
+			break;
+		fp = fp->next;
+	}
+}
+
+NORETURN void panic(const char *fmt, ...)
+{
+	va_list ap;
+	bool nested = __atomic_exchange_n(&panic_active, 1, __ATOMIC_SEQ_CST);
+
+	kputs(nested ? "panic (while panicking): " : "panic: ");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kputs("\n");
+	if (nested)
+		plat_halt();
+	backtrace_print(32);
+	kernel_poweroff(POWEROFF_PANIC);
+}
