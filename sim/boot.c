@@ -1,0 +1,98 @@
+/*
+ * Boot: the sim writes a device tree into the top of RAM, as a boot loader would, and
+ * enters the kernel on a fresh stack. plat_init then discovers the machine through the
+ * kernel's own FDT parser, the same code that runs on aarch64.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <amphi/fdt.h>
+#include <amphi/init.h>
+#include <amphi/panic.h>
+#include <amphi/plat.h>
+
+#include "sim.h"
+
+/* The kernel boot stack. Generous under ASan, whose redzones roughly triple frames. */
+#define SIM_BOOT_STACK_SIZE ((SIM_ASAN ? 256 : 64) * 1024)
+
+/* Where the DTB was placed: physical address and the page-rounded size reserved for it. */
+static struct {
+	uint64_t pa;
+	uint64_t reserved;
+} sim_dtb;
+
+void *sim_boot_place_dtb(const char *cmdline)
+{
+	struct sim_dt_desc desc = {
+		.ram_base = SIM_RAM_BASE,
+		.ram_size = sim_ram_size(),
+		.bootargs = cmdline,
+	};
+	size_t cap = 4096 + strlen(cmdline);
+	void *buf = malloc(cap);
+	int size;
+
+	if (!buf) {
+		perror("amphi: device tree");
+		exit(SIM_EXIT_HOST);
+	}
+	size = sim_fdt_build(buf, cap, &desc);
+	if (size < 0) { /* a bug in fdt_gen.c, not bad input: the buffer is sized to fit */
+		fprintf(stderr, "amphi: cannot build the device tree: %s\n",
+			sim_fdt_strerror(size));
+		exit(SIM_EXIT_HOST);
+	}
+	sim_dtb.reserved = ((uint64_t)size + SIM_PAGE_SIZE - 1) & ~(SIM_PAGE_SIZE - 1);
+	sim_dtb.pa = SIM_RAM_BASE + sim_ram_size() - sim_dtb.reserved;
+	void *dst = sim_ram_ptr(sim_dtb.pa, sim_dtb.reserved);
+	memcpy(dst, buf, (size_t)size);
+	free(buf);
+	return dst;
+}
+
+/* First function on the boot stack: finishes the switch and enters the kernel. */
+static SIM_NORETURN void sim_boot_entry(void *bootinfo)
+{
+	sim_stack_entered();
+	kmain(bootinfo);
+}
+
+void sim_boot_start(void *bootinfo)
+{
+	static struct sim_stack boot_stack;
+	int err = sim_stack_create(&boot_stack, SIM_BOOT_STACK_SIZE);
+
+	if (err) {
+		fprintf(stderr, "amphi: cannot map the boot stack: %s\n", strerror(-err));
+		exit(SIM_EXIT_HOST);
+	}
+	sim_stack_enter(&boot_stack, sim_boot_entry, bootinfo);
+}
+
+/* Adds the DTB's own pages to the reserved ranges: the blob lives in RAM. */
+static void sim_reserve_dtb(struct boot_info *info)
+{
+	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
+		panic("plat_init: no reserved range left for the device tree");
+	info->reserved[info->reserved_count].base = sim_dtb.pa;
+	info->reserved[info->reserved_count].size = sim_dtb.reserved;
+	info->reserved_count++;
+}
+
+/* bootinfo is the DTB that sim_boot_place_dtb wrote into RAM. */
+void plat_init(void *bootinfo, struct boot_info *info)
+{
+	struct fdt fdt;
+	int err = fdt_open(&fdt, bootinfo, sim_dtb.reserved);
+
+	if (err)
+		panic("plat_init: the generated device tree does not open (%d)", err);
+	err = fdt_fill_boot_info(&fdt, info);
+	if (err)
+		panic("plat_init: the generated device tree is unusable (%d)", err);
+	sim_reserve_dtb(info);
+	info->fdt = bootinfo;
+	info->name = "hosted";
+}

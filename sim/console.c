@@ -1,0 +1,133 @@
+/*
+ * The console: stdout for output, stdin for input. A terminal on stdin is switched out of
+ * line mode and echo (the kernel monitor edits and echoes lines itself) and restored when
+ * the process ends, normally or by a signal. Ctrl-C still interrupts the process.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <amphi/plat.h>
+
+#include "sim.h"
+#if SIM_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* How long plat_console_getc waits once input has been found missing twice in a row, so
+ * a polling loop sleeps instead of spinning, while a single check stays instant. */
+#define CONSOLE_IDLE_WAIT_MS 10
+
+static struct {
+	struct termios saved;
+	volatile sig_atomic_t raw; /* saved holds the mode to restore */
+	unsigned char in[256];
+	size_t in_pos, in_len;
+	bool in_closed;
+	unsigned empty_polls;
+} sim_console;
+
+void sim_console_restore(void)
+{
+	if (sim_console.raw) {
+		sim_console.raw = 0;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &sim_console.saved);
+	}
+}
+
+/* Restores the terminal, then lets the signal do what it would have done. */
+static void console_on_fatal_signal(int sig)
+{
+	sim_console_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Restores the terminal on the signals that end a process by default. */
+static void console_catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = console_on_fatal_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+void sim_console_init(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &sim_console.saved) < 0)
+		return;
+	raw = sim_console.saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0)
+		return;
+	sim_console.raw = 1;
+	atexit(sim_console_restore);
+	console_catch_fatal_signals();
+#if SIM_ASAN
+	__sanitizer_set_death_callback(sim_console_restore); /* ASan reports end with _exit */
+#endif
+}
+
+/* Output that cannot be written (stdout closed) is dropped: the console has no error path. */
+void plat_console_write(const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t done = write(STDOUT_FILENO, buf, n);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			return;
+		buf += done;
+		n -= (size_t)done;
+	}
+}
+
+/* Refills the input buffer. Returns 0, -EAGAIN when nothing is waiting, -EPIPE at end. */
+static int console_fill(void)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	int wait = sim_console.empty_polls > 1 ? CONSOLE_IDLE_WAIT_MS : 0;
+	int ready = poll(&pfd, 1, wait);
+
+	if (ready < 0)
+		return errno == EINTR ? -EAGAIN : -EPIPE;
+	if (ready == 0)
+		return -EAGAIN;
+	if (pfd.revents & POLLNVAL)
+		return -EPIPE;
+	ssize_t got = read(STDIN_FILENO, sim_console.in, sizeof(sim_console.in));
+	if (got < 0)
+		return errno == EINTR || errno == EAGAIN ? -EAGAIN : -EPIPE;
+	if (got == 0)
+		return -EPIPE;
+	sim_console.in_pos = 0;
+	sim_console.in_len = (size_t)got;
+	return 0;
+}
+
+int plat_console_getc(void)
+{
+	if (sim_console.in_pos == sim_console.in_len) {
+		if (sim_console.in_closed)
+			return -EPIPE;
+		int err = console_fill();
+		if (err == -EPIPE)
+			sim_console.in_closed = true;
+		if (err) {
+			if (sim_console.empty_polls < 2)
+				sim_console.empty_polls++;
+			return err;
+		}
+	}
+	sim_console.empty_polls = 0;
+	return sim_console.in[sim_console.in_pos++];
+}

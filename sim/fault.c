@@ -1,0 +1,123 @@
+/*
+ * Kernel faults. Kernel code runs natively in the process, so a wild access arrives as a
+ * host signal. The handler runs on its own stack (the kernel stack may be what
+ * overflowed), reports the fault and a backtrace on the console like a panic, and ends
+ * the run with the panic status. Frame records are followed only while they lie inside a
+ * registered kernel stack, so a corrupt chain stops the walk instead of faulting again.
+ * Under ASan the handler is not installed: ASan reports these faults itself.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <amphi/arch.h>
+#include <amphi/init.h>
+#include <amphi/plat.h>
+
+#include "sim.h"
+
+#define FAULT_STACK_SIZE (256 * 1024) /* the symbolizer parses DWARF on it */
+#define FAULT_MAX_FRAMES 64
+
+/* Formats one line onto the console. */
+static PRINTF_LIKE(1, 2) void fault_print(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		plat_console_write(line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+/* Prints one backtrace line for code address pc. */
+static void fault_print_frame(uintptr_t pc)
+{
+	char sym[256];
+
+	if (plat_symbolize(pc, sym, sizeof(sym)) < 0)
+		fault_print("  [<%016lx>]\n", (unsigned long)pc);
+	else
+		fault_print("  [<%016lx>] %s\n", (unsigned long)pc, sym);
+}
+
+/* Prints the faulting pc, then each caller found by following frame records from fp. */
+static void fault_backtrace(uintptr_t pc, uintptr_t fp)
+{
+	const struct arch_frame_record *rec = (const void *)fp;
+
+	fault_print_frame(pc);
+	for (unsigned i = 1; i < FAULT_MAX_FRAMES; i++) {
+		if ((uintptr_t)rec % sizeof(void *) ||
+		    !sim_stack_holds((uintptr_t)rec, sizeof(*rec)) || !rec->return_address)
+			return;
+		fault_print_frame(rec->return_address);
+		if ((uintptr_t)rec->next <= (uintptr_t)rec) /* callers sit higher: no loops */
+			return;
+		rec = rec->next;
+	}
+}
+
+/* What the signal says about the fault, for the line after the address. */
+static const char *fault_kind(int sig, uintptr_t addr)
+{
+	if (sig == SIGSEGV && sim_stack_in_guard(addr))
+		return "kernel stack overflow";
+	switch (sig) {
+	case SIGSEGV: return "invalid memory access (SIGSEGV)";
+	case SIGBUS: return "bus error (SIGBUS)";
+	case SIGILL: return "illegal instruction (SIGILL)";
+	case SIGFPE: return "arithmetic exception (SIGFPE)";
+	default: return "fault";
+	}
+}
+
+/* Reports a fault in kernel code and ends the run with the panic status. */
+static void fault_handler(int sig, siginfo_t *si, void *ucontext)
+{
+	static volatile sig_atomic_t busy;
+	uintptr_t pc, fp, addr = (uintptr_t)si->si_addr;
+
+	if (busy) /* faulted while reporting: give up quietly */
+		_exit(POWEROFF_PANIC);
+	busy = 1;
+	sim_console_restore();
+	sim_fault_regs(ucontext, &pc, &fp);
+	fault_print("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
+		    (unsigned long)pc);
+	fault_print("amphi: %s\n", fault_kind(sig, addr));
+	fault_backtrace(pc, fp);
+	_exit(POWEROFF_PANIC);
+}
+
+/* Gives the handler a stack of its own; returns false when the host refuses one. */
+static bool fault_alt_stack(void)
+{
+	stack_t ss = { .ss_size = FAULT_STACK_SIZE };
+
+	ss.ss_sp = mmap(NULL, FAULT_STACK_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED)
+		return false;
+	return sigaltstack(&ss, NULL) == 0;
+}
+
+void sim_fault_init(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
+	struct sigaction sa = { .sa_sigaction = fault_handler };
+
+	if (SIM_ASAN)
+		return;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	if (fault_alt_stack())
+		sa.sa_flags |= SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}

@@ -1,0 +1,81 @@
+/*
+ * The hosted machine's device tree, written with libfdt's sequential writer. The kernel
+ * reads it back with its own parser, exactly as on aarch64. libfdt's names (fdt_next_node,
+ * fdt_path_offset...) clash with the kernel's, so this file is linked with libfdt into one
+ * object whose only global symbols are sim_fdt_build and sim_fdt_strerror (see
+ * CMakeLists.txt); it must not include <amphi/fdt.h>.
+ */
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+/* Returns from the enclosing function when a libfdt call fails. */
+#define FDT_TRY(call)                    \
+	do {                             \
+		int fdt_err_ = (call);   \
+		if (fdt_err_ < 0)        \
+			return fdt_err_; \
+	} while (0)
+
+/* Writes a two-cell address and two-cell size "reg" property. */
+static int dt_reg64(void *fdt, uint64_t base, uint64_t size)
+{
+	fdt64_t reg[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
+
+	return fdt_property(fdt, "reg", reg, sizeof(reg));
+}
+
+/* Writes /cpus with the one boot CPU. */
+static int dt_cpus(void *fdt)
+{
+	FDT_TRY(fdt_begin_node(fdt, "cpus"));
+	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 1));
+	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 0));
+	FDT_TRY(fdt_begin_node(fdt, "cpu@0"));
+	FDT_TRY(fdt_property_string(fdt, "device_type", "cpu"));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "amphi,sim-cpu"));
+	FDT_TRY(fdt_property_u32(fdt, "reg", 0));
+	FDT_TRY(fdt_end_node(fdt));
+	return fdt_end_node(fdt);
+}
+
+/* Writes /memory@<base> for the one RAM range. */
+static int dt_memory(void *fdt, uint64_t base, uint64_t size)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
+	FDT_TRY(fdt_begin_node(fdt, name));
+	FDT_TRY(fdt_property_string(fdt, "device_type", "memory"));
+	FDT_TRY(dt_reg64(fdt, base, size));
+	return fdt_end_node(fdt);
+}
+
+int sim_fdt_build(void *buf, size_t cap, const struct sim_dt_desc *desc)
+{
+	void *fdt = buf;
+
+	if (cap > INT32_MAX)
+		cap = INT32_MAX;
+	FDT_TRY(fdt_create(fdt, (int)cap));
+	FDT_TRY(fdt_finish_reservemap(fdt));
+	FDT_TRY(fdt_begin_node(fdt, ""));
+	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "amphi,sim"));
+	FDT_TRY(fdt_property_string(fdt, "model", "Amphi hosted machine"));
+	FDT_TRY(fdt_begin_node(fdt, "chosen"));
+	FDT_TRY(fdt_property_string(fdt, "bootargs", desc->bootargs));
+	FDT_TRY(fdt_end_node(fdt));
+	FDT_TRY(dt_cpus(fdt));
+	FDT_TRY(dt_memory(fdt, desc->ram_base, desc->ram_size));
+	FDT_TRY(fdt_end_node(fdt));
+	FDT_TRY(fdt_finish(fdt));
+	return (int)fdt_totalsize(fdt);
+}
+
+const char *sim_fdt_strerror(int err)
+{
+	return fdt_strerror(err);
+}

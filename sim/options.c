@@ -1,0 +1,145 @@
+/*
+ * Command-line options of the hosted machine. Sizes are parsed by the kernel's own
+ * cmdline_parse_size, so "128M" means the same here as on the kernel command line.
+ * RAM must be a whole number of 4 KiB pages between 4M and 64G: an odd size is refused
+ * rather than rounded, so the machine always has exactly the RAM that was asked for.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <amphi/arch.h>
+#include <amphi/cmdline.h>
+
+#include "sim.h"
+
+#define SIM_VERSION "0.1"
+
+static const char sim_usage[] =
+	"usage: amphi [options] [-- kernel command line words...]\n"
+	"\n"
+	"Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine).\n"
+	"\n"
+	"options:\n"
+	"  -m, --mem SIZE   RAM size with an optional K, M, G or T suffix (default 128M);\n"
+	"                   a multiple of 4K between 4M and 64G\n"
+	"  -h, --help       show this help and exit\n"
+	"  -V, --version    show the version and exit\n"
+	"\n"
+	"Words after -- are joined with spaces into the kernel command line, e.g.\n"
+	"  amphi -- ktest=all\n"
+	"\n"
+	"exit status: the kernel's power-off status (0 pass, 1 fail, 3 panic or fault),\n"
+	"2 for bad options, 4 when the host cannot provide the machine's resources.\n";
+
+/* Reports a bad option with the hint and exits with SIM_EXIT_USAGE. */
+static SIM_NORETURN __attribute__((format(printf, 1, 2))) void opt_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("amphi: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("; try --help\n", stderr);
+	va_end(ap);
+	exit(SIM_EXIT_USAGE);
+}
+
+/* Parses the --mem value; exits on a malformed or out-of-range size. */
+static uint64_t opt_parse_mem(const char *arg)
+{
+	uint64_t size;
+	int err = cmdline_parse_size(arg, &size);
+
+	if (err == -ERANGE)
+		opt_fail("--mem %s: too large (at most 64G)", arg);
+	if (err)
+		opt_fail("--mem %s: not a size (e.g. 512M or 2G)", arg);
+	if (size < SIM_MEM_MIN)
+		opt_fail("--mem %s: too small (at least 4M)", arg);
+	if (size > SIM_MEM_MAX)
+		opt_fail("--mem %s: too large (at most 64G)", arg);
+	if (size % SIM_PAGE_SIZE)
+		opt_fail("--mem %s: not a multiple of the 4K page size", arg);
+	return size;
+}
+
+/* Joins words with single spaces into a new string; exits when it is too long. The
+ * string lives as long as the process; a static pointer keeps leak checkers content. */
+static const char *opt_join_cmdline(int count, char **words)
+{
+	static char *line;
+	size_t len = 0;
+	char *p;
+
+	for (int i = 0; i < count; i++)
+		len += strlen(words[i]) + 1;
+	if (len > SIM_CMDLINE_MAX)
+		opt_fail("kernel command line too long (%zu bytes, at most %d)", len - 1,
+			 SIM_CMDLINE_MAX - 1);
+	line = p = malloc(len + 1);
+	if (!line) {
+		perror("amphi: kernel command line");
+		exit(SIM_EXIT_HOST);
+	}
+	*p = '\0';
+	for (int i = 0; i < count; i++) {
+		size_t n = strlen(words[i]);
+		memcpy(p, words[i], n);
+		p += n;
+		*p++ = i + 1 < count ? ' ' : '\0';
+	}
+	*p = '\0';
+	return line;
+}
+
+/* Names the unknown option getopt_long just rejected, for the error message. */
+static const char *opt_unknown_name(char **argv)
+{
+	static char short_name[3] = "-?";
+
+	if (optopt) { /* a short option, possibly inside a cluster like -hx */
+		short_name[1] = (char)optopt;
+		return short_name;
+	}
+	return argv[optind - 1];
+}
+
+void sim_options_parse(int argc, char **argv, struct sim_options *opts)
+{
+	static const struct option longopts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opts->mem_size = SIM_MEM_DEFAULT;
+	opts->cmdline = "";
+	opterr = 0; /* our own messages, one line each */
+	while ((c = getopt_long(argc, argv, "+:m:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			opts->mem_size = opt_parse_mem(optarg);
+			break;
+		case 'h':
+			fputs(sim_usage, stdout);
+			exit(0);
+		case 'V':
+			printf("amphi %s (hosted %s)\n", SIM_VERSION, ARCH_NAME);
+			exit(0);
+		case ':':
+			opt_fail("option %s needs a value", argv[optind - 1]);
+		default:
+			opt_fail("unknown option %s", opt_unknown_name(argv));
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+		opt_fail("unexpected argument '%s' (kernel command line words go after --)",
+			 argv[optind]);
+	opts->cmdline = opt_join_cmdline(argc - optind, argv + optind);
+}
