@@ -1,0 +1,96 @@
+/* EL1 exception reports: decodes ESR_EL1 and dumps the saved frame, then panics. No
+ * exception is expected yet (interrupts stay masked), so every one is a kernel bug. */
+#include <amphi/kprintf.h>
+#include <amphi/panic.h>
+
+#include "exception.h"
+
+#define ESR_EC(esr) (((esr) >> 26) & 0x3f)
+#define ESR_ISS(esr) ((esr) & 0x1ffffff)
+#define ESR_DABT_WNR (1u << 6)
+
+static const char *const exc_kind_names[] = { "synchronous", "IRQ", "FIQ", "SError" };
+static const char *const exc_source_names[] = { "EL1 on SP_EL0", "EL1", "EL0 (AArch64)",
+						"EL0 (AArch32)" };
+
+/* Name of exception class ec (ESR_EL1.EC), "unknown EC" for reserved values. */
+static const char *exc_class_name(unsigned ec)
+{
+	switch (ec) {
+	case 0x00: return "unknown reason";
+	case 0x01: return "trapped WFI/WFE";
+	case 0x07: return "FP/SIMD access trap";
+	case 0x0e: return "illegal execution state";
+	case 0x11: return "SVC (AArch32)";
+	case 0x15: return "SVC";
+	case 0x16: return "HVC";
+	case 0x17: return "SMC";
+	case 0x18: return "trapped MSR/MRS/system instruction";
+	case 0x19: return "SVE access trap";
+	case 0x20: return "instruction abort from EL0";
+	case 0x21: return "instruction abort";
+	case 0x22: return "PC alignment fault";
+	case 0x24: return "data abort from EL0";
+	case 0x25: return "data abort";
+	case 0x26: return "SP alignment fault";
+	case 0x28: return "FP exception (AArch32)";
+	case 0x2c: return "FP exception";
+	case 0x2f: return "SError";
+	case 0x30: return "breakpoint from EL0";
+	case 0x31: return "breakpoint";
+	case 0x32: return "software step from EL0";
+	case 0x33: return "software step";
+	case 0x34: return "watchpoint from EL0";
+	case 0x35: return "watchpoint";
+	case 0x38: return "BKPT (AArch32)";
+	case 0x3c: return "BRK";
+	default: return "unknown EC";
+	}
+}
+
+/* Prints the fault status of an instruction or data abort: what FAR means here. */
+static void exc_print_abort(uint64_t esr)
+{
+	unsigned ec = ESR_EC(esr), fsc = ESR_ISS(esr) & 0x3f;
+	bool data = ec == 0x24 || ec == 0x25;
+
+	kprintf("  %s, fault status %#04x (%s, level %u)\n",
+		data ? (esr & ESR_DABT_WNR ? "write" : "read") : "fetch", fsc,
+		(fsc & 0x3c) == 0x04	 ? "translation fault"
+		: (fsc & 0x3c) == 0x08 ? "access flag fault"
+		: (fsc & 0x3c) == 0x0c ? "permission fault"
+		: fsc == 0x21		 ? "alignment fault"
+		: fsc == 0x10		 ? "external abort"
+					 : "other",
+		fsc & 3);
+}
+
+/* Prints x0-x30, SP and the system registers of frame, four to a line. */
+static void exc_print_frame(const struct exc_frame *frame)
+{
+	kprintf("  ESR %#018llx  FAR %#018llx\n", (unsigned long long)frame->esr,
+		(unsigned long long)frame->far);
+	kprintf("  ELR %#018llx  SPSR %#018llx\n", (unsigned long long)frame->elr,
+		(unsigned long long)frame->spsr);
+	for (unsigned i = 0; i < 31; i++)
+		kprintf("  x%-2u %016llx%s", i, (unsigned long long)frame->x[i],
+			i % 4 == 3 ? "\n" : "");
+	kprintf("  sp  %016llx\n", (unsigned long long)frame->sp);
+}
+
+void exc_handle(struct exc_frame *frame, unsigned vector)
+{
+	unsigned ec = ESR_EC(frame->esr);
+	bool synchronous = EXC_KIND(vector) == 0;
+
+	kprintf("\nexception: %s from %s", exc_kind_names[EXC_KIND(vector)],
+		exc_source_names[EXC_SOURCE(vector)]);
+	if (synchronous || EXC_KIND(vector) == 3)
+		kprintf(": %s (EC %#04x)", exc_class_name(ec), ec);
+	kprintf("\n");
+	if (synchronous && (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25))
+		exc_print_abort(frame->esr);
+	exc_print_frame(frame);
+	panic("unexpected %s exception at pc %#llx", exc_kind_names[EXC_KIND(vector)],
+	      (unsigned long long)frame->elr);
+}

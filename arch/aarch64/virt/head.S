@@ -1,0 +1,128 @@
+/*
+ * Entry point and the Linux arm64 Image header. Loaders (QEMU -kernel, U-Boot booti)
+ * enter at the first byte with the MMU off, x0 = physical address of the DTB (ELF loads
+ * leave x0 = 0). The kernel is linked as a PIE and runs wherever it is loaded: it applies
+ * its own R_AARCH64_RELATIVE relocations before any C code runs, and every address here is
+ * formed PC-relative (adrp/add), never loaded from a literal.
+ */
+#include "sysreg.h"
+
+/* Image header flags: little-endian (bit 0 = 0), 4 KiB pages (bits 1-2 = 1), may be
+ * placed anywhere in RAM (bit 3 = 1). */
+#define IMAGE_FLAGS ((1 << 1) | (1 << 3))
+#define R_AARCH64_RELATIVE 1027
+
+/* reg = run-time address of sym (+-4 GiB of pc). */
+.macro adr_l reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+.endm
+
+	.section .head.text, "ax"
+	.globl	_start
+_start:
+	b	boot_entry		/* code0 */
+	.long	0			/* code1 */
+	.quad	0			/* text_offset: at the 2 MiB aligned base */
+	.quad	__image_size		/* image_size: file plus .bss, little-endian */
+	.quad	IMAGE_FLAGS
+	.quad	0, 0, 0			/* res2-res4 */
+	.ascii	"ARM\x64"		/* magic */
+	.long	0			/* no PE/COFF header */
+
+boot_entry:
+	mov	x19, x0			/* the loader's DTB pointer, for kmain */
+	msr	daifset, #0xf
+	mrs	x0, CurrentEL
+	cmp	x0, #CURRENTEL_EL2
+	b.ne	1f
+	bl	el2_enter_el1
+1:	mrs	x0, CurrentEL
+	cmp	x0, #CURRENTEL_EL1
+	b.ne	boot_unsupported_el
+
+	ldr	x0, =SCTLR_EL1_BOOT	/* MMU and D-cache off until mmu.c has tables */
+	msr	sctlr_el1, x0
+	isb
+	bl	boot_invalidate_image
+	bl	boot_relocate
+	bl	boot_zero_bss
+
+	adr_l	x0, boot_stack_top
+	mov	sp, x0
+	adr_l	x0, el1_vectors
+	msr	vbar_el1, x0
+	mov	x0, #CPACR_EL1_FP_TRAP
+	msr	cpacr_el1, x0
+	isb
+
+	mov	x29, xzr		/* outermost frame: backtraces stop here */
+	mov	x30, xzr
+	mov	x0, x19
+	bl	kmain
+	b	boot_park
+
+/* Exception levels other than EL1/EL2 (EL3 firmware-less boots) are not supported, and
+ * there is no console yet to say so: park the CPU. */
+boot_unsupported_el:
+boot_park:
+	msr	daifset, #0xf
+	wfi
+	b	boot_park
+
+/* Discards stale D-cache lines over [_start, _end): the stores below go to memory with the
+ * MMU off, and mmu.c later reads the same bytes through the cache. The loader cleaned the
+ * image to the point of coherency (booting protocol), so nothing dirty is lost.
+ * Clobbers x0-x3. */
+boot_invalidate_image:
+	mrs	x3, ctr_el0
+	ubfx	x3, x3, #16, #4		/* DminLine: log2(words per line) */
+	mov	x2, #4
+	lsl	x2, x2, x3		/* line size in bytes */
+	adr_l	x0, _start
+	adr_l	x1, _end
+	sub	x3, x2, #1
+	bic	x0, x0, x3
+2:	dc	ivac, x0
+	add	x0, x0, x2
+	cmp	x0, x1
+	b.lo	2b
+	dsb	sy
+	ret
+
+/* Applies every R_AARCH64_RELATIVE entry in [__rela_start, __rela_end) for the distance
+ * between the run-time and link-time addresses of _start. Other types cannot occur: the
+ * build checks the link has none. Clobbers x0-x7. */
+boot_relocate:
+	adr_l	x0, _start
+	ldr	x1, =__link_base	/* absolute symbol: not relocated itself */
+	sub	x1, x0, x1		/* load offset */
+	adr_l	x2, __rela_start
+	adr_l	x3, __rela_end
+	mov	x7, #R_AARCH64_RELATIVE
+3:	cmp	x2, x3
+	b.hs	4f
+	ldp	x4, x5, [x2], #16	/* r_offset, r_info */
+	ldr	x6, [x2], #8		/* r_addend */
+	cmp	w5, w7
+	b.ne	3b
+	add	x6, x6, x1
+	str	x6, [x4, x1]
+	b	3b
+4:	ret
+
+/* Zeroes [__bss_start, __bss_end); both are 16-byte aligned. Clobbers x0-x1. */
+boot_zero_bss:
+	adr_l	x0, __bss_start
+	adr_l	x1, __bss_end
+5:	cmp	x0, x1
+	b.hs	6f
+	stp	xzr, xzr, [x0], #16
+	b	5b
+6:	ret
+
+	.section .bss.boot_stack, "aw", %nobits
+	.balign	16
+boot_stack:
+	.space	16384
+boot_stack_top:

@@ -1,0 +1,127 @@
+/*
+ * The boot identity map: 4 KiB granule, 39-bit VA starting at level 1 (1 GiB blocks), with
+ * level-2 tables (2 MiB blocks) for each GiB that RAM covers only in part. RAM is normal
+ * write-back cacheable; the other GiBs below 4 GiB, where boards put their devices, and the
+ * console's GiB are device nGnRE and never executable. Nothing else is mapped.
+ */
+#include <amphi/panic.h>
+#include <amphi/string.h>
+
+#include "sysreg.h"
+#include "virt.h"
+
+#define MMU_ENTRIES 512
+#define MMU_L2_TABLES 8 /* GiBs that RAM covers in part */
+#define GIB (1ULL << 30)
+#define MIB2 (1ULL << 21)
+#define MMU_DEVICE_GIBS 4 /* below 4 GiB, non-RAM space is device space */
+
+/* MAIR_EL1 attribute indexes. */
+#define MAIR_DEVICE_NGNRE 0
+#define MAIR_NORMAL_WB 1
+#define MAIR_NORMAL_NC 2
+#define MAIR_VALUE (0x04ULL << (8 * MAIR_DEVICE_NGNRE) | 0xffULL << (8 * MAIR_NORMAL_WB) |    \
+		    0x44ULL << (8 * MAIR_NORMAL_NC))
+
+/* Descriptor bits. */
+#define PTE_BLOCK 0x1ULL
+#define PTE_TABLE 0x3ULL
+#define PTE_ATTR(i) ((uint64_t)(i) << 2)
+#define PTE_SH_INNER (3ULL << 8)
+#define PTE_AF (1ULL << 10)
+#define PTE_PXN (1ULL << 53)
+#define PTE_UXN (1ULL << 54)
+#define PTE_NORMAL (PTE_BLOCK | PTE_ATTR(MAIR_NORMAL_WB) | PTE_SH_INNER | PTE_AF | PTE_UXN)
+#define PTE_DEVICE (PTE_BLOCK | PTE_ATTR(MAIR_DEVICE_NGNRE) | PTE_AF | PTE_PXN | PTE_UXN)
+
+/* TCR_EL1: T0SZ = 25 (39-bit), inner/outer write-back walks, inner shareable, 4 KiB
+ * granule; TTBR1 walks disabled (EPD1); IPS is filled in from the CPU's PA range. */
+#define TCR_T0SZ (64 - 39)
+#define TCR_IRGN0_WB (1ULL << 8)
+#define TCR_ORGN0_WB (1ULL << 10)
+#define TCR_SH0_INNER (3ULL << 12)
+#define TCR_EPD1 (1ULL << 23)
+#define TCR_IPS_SHIFT 32
+#define TCR_BASE (TCR_T0SZ | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER | TCR_EPD1)
+
+static uint64_t mmu_l1[MMU_ENTRIES] __attribute__((aligned(4096)));
+static uint64_t mmu_l2[MMU_L2_TABLES][MMU_ENTRIES] __attribute__((aligned(4096)));
+static unsigned mmu_l2_used;
+
+/* True when [base, base + size) meets some RAM range, after rounding RAM out to 2 MiB. */
+static bool mmu_is_ram(const struct boot_info *info, uint64_t base, uint64_t size)
+{
+	for (size_t i = 0; i < info->ram_count; i++) {
+		uint64_t lo = ALIGN_DOWN(info->ram[i].base, MIB2);
+		uint64_t hi = ALIGN_UP(info->ram[i].base + info->ram[i].size, MIB2);
+		if (lo < base + size && base < hi)
+			return true;
+	}
+	return false;
+}
+
+/* True when RAM (rounded to 2 MiB) covers all of [base, base + size). */
+static bool mmu_all_ram(const struct boot_info *info, uint64_t base, uint64_t size)
+{
+	for (uint64_t at = base; at < base + size; at += MIB2)
+		if (!mmu_is_ram(info, at, MIB2))
+			return false;
+	return true;
+}
+
+/* Maps GiB number gib with 2 MiB blocks: RAM normal, the rest device. */
+static uint64_t mmu_split_gib(const struct boot_info *info, unsigned gib)
+{
+	if (mmu_l2_used == MMU_L2_TABLES)
+		panic("mmu: RAM covers more than %u GiBs in part; raise MMU_L2_TABLES",
+		      MMU_L2_TABLES);
+	uint64_t *l2 = mmu_l2[mmu_l2_used++];
+	for (unsigned i = 0; i < MMU_ENTRIES; i++) {
+		uint64_t pa = gib * GIB + i * MIB2;
+		l2[i] = pa | (mmu_is_ram(info, pa, MIB2) ? PTE_NORMAL : PTE_DEVICE);
+	}
+	return (uint64_t)(uintptr_t)l2 | PTE_TABLE;
+}
+
+/* Fills the level-1 table. */
+static void mmu_build(const struct boot_info *info, paddr_t device_pa)
+{
+	for (unsigned gib = 0; gib < MMU_ENTRIES; gib++) {
+		uint64_t pa = gib * GIB;
+		if (!mmu_is_ram(info, pa, GIB))
+			mmu_l1[gib] = gib < MMU_DEVICE_GIBS || (device_pa && device_pa / GIB == gib)
+					      ? pa | PTE_DEVICE
+					      : 0;
+		else if (mmu_all_ram(info, pa, GIB))
+			mmu_l1[gib] = pa | PTE_NORMAL;
+		else
+			mmu_l1[gib] = mmu_split_gib(info, gib);
+	}
+}
+
+/* TCR_EL1.IPS: the CPU's physical address size, as ID_AA64MMFR0_EL1.PARange reports. */
+static uint64_t mmu_tcr_ips(void)
+{
+	uint64_t parange = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+	return MIN(parange, 5ULL) << TCR_IPS_SHIFT;
+}
+
+void mmu_enable(const struct boot_info *info, paddr_t device_pa)
+{
+	if (sysreg_read(sctlr_el1) & SCTLR_M)
+		panic("mmu: MMU already on at boot (the booting protocol requires it off)");
+	mmu_build(info, device_pa);
+	dsb(sy);
+	sysreg_write(mair_el1, MAIR_VALUE);
+	sysreg_write(tcr_el1, TCR_BASE | mmu_tcr_ips());
+	sysreg_write(ttbr0_el1, (uint64_t)(uintptr_t)mmu_l1);
+	isb();
+	__asm__ volatile("tlbi vmalle1" ::: "memory");
+	dsb(nsh);
+	isb();
+	sysreg_write(sctlr_el1, sysreg_read(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I);
+	isb();
+	__asm__ volatile("ic iallu" ::: "memory");
+	dsb(nsh);
+	isb();
+}

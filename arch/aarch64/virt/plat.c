@@ -1,0 +1,144 @@
+/* plat.h for aarch64 boards booted with a device tree (QEMU virt first). The kernel runs
+ * at EL1 on an identity map, so physical and kernel virtual addresses are equal. */
+#include <amphi/arch.h>
+#include <amphi/errno.h>
+#include <amphi/kprintf.h>
+#include <amphi/panic.h>
+#include <amphi/plat.h>
+
+#include "virt.h"
+
+static struct fdt plat_fdt;
+
+/* Appends [base, base + size), widened to whole pages, to the reserved ranges. */
+static void plat_reserve(struct boot_info *info, paddr_t base, uint64_t size)
+{
+	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
+		panic("boot: more than %d reserved ranges; cannot protect [%#llx, +%#llx)",
+		      PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
+	paddr_t lo = ALIGN_DOWN(base, PAGE_SIZE);
+	info->reserved[info->reserved_count++] =
+		(struct mem_range){ lo, ALIGN_UP(base + size, PAGE_SIZE) - lo };
+}
+
+/* Drops RAM the identity map cannot reach; returns the bytes dropped. */
+static uint64_t plat_trim_ram(struct boot_info *info)
+{
+	uint64_t dropped = 0;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < info->ram_count; i++) {
+		struct mem_range r = info->ram[i];
+		if (r.base >= MMU_PA_LIMIT) {
+			dropped += r.size;
+			continue;
+		}
+		if (r.size > MMU_PA_LIMIT - r.base) {
+			dropped += r.size - (MMU_PA_LIMIT - r.base);
+			r.size = MMU_PA_LIMIT - r.base;
+		}
+		info->ram[kept++] = r;
+	}
+	info->ram_count = kept;
+	return dropped;
+}
+
+/* True when RAM holds all of [base, base + size). */
+static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t size)
+{
+	for (size_t i = 0; i < info->ram_count; i++)
+		if (base >= info->ram[i].base &&
+		    base + size <= info->ram[i].base + info->ram[i].size)
+			return true;
+	return false;
+}
+
+void plat_init(void *bootinfo, struct boot_info *info)
+{
+	paddr_t image = plat_virt_to_phys(_start);
+	uint64_t image_size = (uint64_t)(_end - _start);
+
+	discover_fdt(bootinfo, &plat_fdt);
+	int err = fdt_fill_boot_info(&plat_fdt, info);
+	if (err)
+		panic("boot: cannot read memory and command line from the device tree (%d)",
+		      err);
+	pl011_init(discover_console(&plat_fdt));
+	psci_set_conduit(discover_psci(&plat_fdt));
+
+	uint64_t dropped = plat_trim_ram(info);
+	if (!plat_in_ram(info, image, image_size))
+		panic("boot: kernel image at %#llx is outside the RAM the device tree describes",
+		      (unsigned long long)image);
+	plat_reserve(info, image, image_size); /* .bss, boot stack and page tables too */
+	plat_reserve(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
+	info->fdt = plat_fdt.blob;
+	info->name = "aarch64-virt";
+	if (!info->cmdline)
+		info->cmdline = "";
+
+	mmu_enable(info, pl011_base());
+	if (dropped)
+		kprintf("boot: ignoring %llu MiB of RAM above the %llu GiB identity map\n",
+			(unsigned long long)(dropped >> 20),
+			(unsigned long long)(MMU_PA_LIMIT >> 30));
+	if (!pl011_base())
+		kprintf("boot: no arm,pl011 UART in the device tree\n"); /* lost, unless early */
+}
+
+void *plat_phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+paddr_t plat_virt_to_phys(const void *va)
+{
+	return (paddr_t)(uintptr_t)va;
+}
+
+NORETURN void plat_poweroff(int status)
+{
+	(void)status; /* PSCI has no exit status: the console line carries it */
+	int err = psci_system_off();
+	kprintf("amphi: PSCI SYSTEM_OFF failed (%d); halting\n", err);
+	plat_halt();
+}
+
+NORETURN void plat_halt(void)
+{
+	__asm__ volatile("msr daifset, #0xf" ::: "memory");
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+int plat_symbolize(uintptr_t pc, char *buf, size_t len)
+{
+	(void)pc;
+	(void)buf;
+	(void)len;
+	return -ENOSYS;
+}
+
+void plat_mem_alloc_hook(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+void plat_mem_free_hook(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+void plat_mem_noaccess(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+void plat_mem_undefined(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
