@@ -1,0 +1,49 @@
+/* The interrupt descriptor table: the 32 exception vectors, each to its traps.S stub. */
+#include "pc.h"
+#include "trap.h"
+
+#define IDT_VECTORS 256
+#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
+#define VECTOR_DOUBLE_FAULT 8
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+
+/* Points vector at handler, running on IST slot ist (0: the current stack). */
+static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
+{
+	idt[vector] = (struct idt_gate){
+		.offset_low = (uint16_t)handler,
+		.selector = PC_SEL_KERNEL_CODE,
+		.ist = ist,
+		.type = GATE_INTERRUPT,
+		.offset_mid = (uint16_t)(handler >> 16),
+		.offset_high = (uint32_t)(handler >> 32),
+	};
+}
+
+/* Loads the IDT with handlers for the 32 exception vectors. */
+void idt_init(void)
+{
+	for (unsigned v = 0; v < TRAP_EXCEPTIONS; v++)
+		idt_set_gate(v, trap_stubs[v], 0);
+	/* A double fault often means a bad stack: take it on a known good one. */
+	idt_set_gate(VECTOR_DOUBLE_FAULT, trap_stubs[VECTOR_DOUBLE_FAULT], GDT_IST_DOUBLE_FAULT);
+
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+}

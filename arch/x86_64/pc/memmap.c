@@ -1,0 +1,96 @@
+/*
+ * Turning firmware memory maps into struct boot_info: RAM ranges (type 1 only, whole pages,
+ * below the direct-map limit) and reserved ranges (whole pages, rounded outwards). Boot
+ * data is read through memmap_boot_ptr(), which refuses anything the boot map lacks.
+ */
+#include <amphi/arch.h>
+#include <amphi/kprintf.h>
+#include <amphi/panic.h>
+#include <amphi/string.h>
+
+#include "pc.h"
+
+#define E820_RAM 1
+#define BOOT_MAP_END ((uint64_t)PC_BOOT_MAP_GIB << 30)
+#define DIRECT_MAP_LIMIT ((uint64_t)PC_DIRECT_MAP_MAX_GIB << 30)
+
+/* The kernel's copy of the command line; boot data may be reused once RAM is handed out. */
+static char memmap_cmdline[2048];
+
+/* End of [base, base + size), saturating instead of wrapping. */
+static uint64_t memmap_end(uint64_t base, uint64_t size)
+{
+	return base + size < base ? UINT64_MAX : base + size;
+}
+
+/* Adds a firmware memory-map entry: type 1 (available RAM) becomes a RAM range, clipped
+ * to whole pages and to the direct-map limit; other types are ignored. */
+void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint32_t type)
+{
+	uint64_t end = memmap_end(base, size);
+
+	if (type != E820_RAM || base >= DIRECT_MAP_LIMIT)
+		return;
+	if (end > DIRECT_MAP_LIMIT) {
+		kprintf("pc: RAM above %d GiB is not used\n", PC_DIRECT_MAP_MAX_GIB);
+		end = DIRECT_MAP_LIMIT;
+	}
+	base = ALIGN_UP(base, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (base >= end)
+		return;
+	if (info->ram_count == PLAT_MAX_MEM_RANGES) {
+		kprintf("pc: more than %d RAM ranges; dropping [%#llx-%#llx)\n",
+			PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)end);
+		return;
+	}
+	info->ram[info->ram_count++] = (struct mem_range){ base, end - base };
+}
+
+/* Adds a range that must never be handed out. Panics when the table is full. */
+void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size)
+{
+	uint64_t end = memmap_end(base, size);
+
+	if (size == 0)
+		return;
+	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
+		panic("pc: more than %d reserved ranges; cannot keep boot data safe",
+		      PLAT_MAX_MEM_RANGES);
+	base = ALIGN_DOWN(base, PAGE_SIZE);
+	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE)
+					   : ALIGN_UP(end, PAGE_SIZE);
+	info->reserved[info->reserved_count++] = (struct mem_range){ base, end - base };
+}
+
+/* Returns the direct-map address of [pa, pa + size) if the boot map covers it, or NULL
+ * (also on overflow). Boot data is read only through this. */
+const void *memmap_boot_ptr(paddr_t pa, uint64_t size)
+{
+	if (pa + size < pa || pa + size > BOOT_MAP_END)
+		return NULL;
+	return (const void *)(uintptr_t)(PC_DIRECT_MAP_BASE + pa);
+}
+
+/* Copies a boot-supplied command line of at most max bytes (NUL-terminated within them or
+ * not) into the kernel's own buffer and returns it; reserves the original if asked. */
+const char *memmap_take_cmdline(struct boot_info *info, paddr_t pa, uint64_t max, bool reserve)
+{
+	if (pa >= BOOT_MAP_END)
+		panic("pc: command line at %#llx is outside the boot map",
+		      (unsigned long long)pa);
+	max = MIN(max, BOOT_MAP_END - pa);
+	const char *src = memmap_boot_ptr(pa, max);
+	size_t len = strnlen(src, max);
+
+	if (reserve)
+		memmap_reserve(info, pa, MIN(len + 1, max));
+	if (len >= sizeof(memmap_cmdline)) {
+		kprintf("pc: command line longer than %zu bytes; truncated\n",
+			sizeof(memmap_cmdline) - 1);
+		len = sizeof(memmap_cmdline) - 1;
+	}
+	memcpy(memmap_cmdline, src, len);
+	memmap_cmdline[len] = '\0';
+	return memmap_cmdline;
+}

@@ -1,0 +1,69 @@
+/* Internal interfaces of the x86_64 PC platform (arch/x86_64/pc). */
+#pragma once
+
+#include <amphi/plat.h>
+#include <amphi/types.h>
+
+#include "layout.h"
+
+/* What boot.S recorded at entry; plat_init() receives its address. */
+struct pc_boot_handoff {
+	uint32_t protocol; /* PC_BOOT_PVH or PC_BOOT_MULTIBOOT2 */
+	uint32_t magic; /* EAX at entry (meaningful for Multiboot2 only) */
+	uint32_t info_paddr; /* EBX at entry: start_info or the Multiboot2 information */
+	uint32_t reserved;
+};
+
+/* --- uart16550.c: COM1 --- */
+
+/* Programs COM1 for 115200 8N1 with FIFOs on. */
+void uart16550_init(void);
+
+/* Writes n bytes, turning "\n" into "\r\n" for serial terminals. */
+void uart16550_write(const char *buf, size_t n);
+
+/* Next received byte, or -EAGAIN when none is waiting. */
+int uart16550_getc(void);
+
+/* --- gdt.c, idt.c: descriptor tables --- */
+
+/* Loads the runtime GDT (kernel and user segments, the TSS with its IST stacks). */
+void gdt_init(void);
+
+/* Loads the IDT with handlers for the 32 exception vectors. */
+void idt_init(void);
+
+/* IST slot (1-based) of the double-fault stack. */
+#define GDT_IST_DOUBLE_FAULT 1
+
+/* --- memmap.c: building boot_info from any protocol --- */
+
+/* Adds a firmware memory-map entry: type 1 (available RAM) becomes a RAM range, clipped
+ * to whole pages and to the direct-map limit; other types are ignored. */
+void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint32_t type);
+
+/* Adds a range that must never be handed out. Panics when the table is full. */
+void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size);
+
+/* Returns the direct-map address of [pa, pa + size) if the boot map covers it, or NULL
+ * (also on overflow). Boot data is read only through this. */
+const void *memmap_boot_ptr(paddr_t pa, uint64_t size);
+
+/* Copies a boot-supplied command line of at most max bytes (NUL-terminated within them or
+ * not) into the kernel's own buffer and returns it; reserves the original if asked (not
+ * when it lies inside boot data reserved already). */
+const char *memmap_take_cmdline(struct boot_info *info, paddr_t pa, uint64_t max, bool reserve);
+
+/* --- direct_map.c --- */
+
+/* Extends the direct map beyond the boot map to cover the RAM in info. */
+void direct_map_grow(const struct boot_info *info);
+
+/* --- pvh.c, multiboot2.c: boot protocols --- */
+
+/* Parses hvm_start_info at pa into info (RAM, reserved ranges, command line). Panics on
+ * missing or malformed data. */
+void pvh_parse(paddr_t pa, struct boot_info *info);
+
+/* Parses the Multiboot2 information at pa into info. Panics on missing or malformed data. */
+void multiboot2_parse(paddr_t pa, struct boot_info *info);

@@ -1,0 +1,90 @@
+/* The x86_64 PC platform: boot-data dispatch, console, power. */
+#include <amphi/errno.h>
+#include <amphi/panic.h>
+#include <amphi/plat.h>
+
+#include "io.h"
+#include "pc.h"
+
+#define LOW_MEMORY_END (1ULL << 20) /* IVT, BIOS data, EBDA, VGA, option ROMs */
+#define ISA_DEBUG_EXIT_PORT 0xf4
+
+/* Image bounds (linker.ld): physical addresses. */
+extern char __kernel_phys_start[], __kernel_phys_end[];
+
+/* Fills info from the boot data of whichever protocol entered the image. */
+static void plat_parse_boot_data(const struct pc_boot_handoff *handoff, struct boot_info *info)
+{
+	switch (handoff->protocol) {
+	case PC_BOOT_PVH:
+		info->name = "pc (PVH)";
+		pvh_parse(handoff->info_paddr, info);
+		return;
+	case PC_BOOT_MULTIBOOT2:
+		if (handoff->magic != PC_MB2_BOOT_MAGIC)
+			panic("multiboot2: bad boot magic %#x in EAX (expected %#x): not started "
+			      "by a Multiboot2 loader",
+			      handoff->magic, PC_MB2_BOOT_MAGIC);
+		info->name = "pc (Multiboot2)";
+		multiboot2_parse(handoff->info_paddr, info);
+		return;
+	default:
+		panic("pc: unknown boot protocol %u", handoff->protocol);
+	}
+}
+
+/* Brings up COM1, the GDT and IDT, then parses the PVH or Multiboot2 boot data that
+ * boot.S recorded in the struct pc_boot_handoff at bootinfo. */
+void plat_init(void *bootinfo, struct boot_info *info)
+{
+	uart16550_init();
+	gdt_init();
+	idt_init();
+
+	*info = (struct boot_info){ .cmdline = "", .fdt = NULL, .name = "pc" };
+	if (!bootinfo)
+		panic("pc: no boot handoff from boot.S");
+	memmap_reserve(info, 0, LOW_MEMORY_END);
+	memmap_reserve(info, (paddr_t)(uintptr_t)__kernel_phys_start,
+		       (uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start);
+	plat_parse_boot_data(bootinfo, info);
+	if (info->ram_count == 0)
+		panic("pc: the firmware memory map reports no usable RAM");
+	direct_map_grow(info);
+}
+
+/* Writes n bytes to COM1. */
+void plat_console_write(const char *buf, size_t n)
+{
+	uart16550_write(buf, n);
+}
+
+/* Next COM1 input byte, or -EAGAIN. */
+int plat_console_getc(void)
+{
+	return uart16550_getc();
+}
+
+/* Exits QEMU through isa-debug-exit (exit status (status << 1) | 1); elsewhere the write
+ * goes nowhere and the CPU halts. */
+NORETURN void plat_poweroff(int status)
+{
+	io_out32(ISA_DEBUG_EXIT_PORT, (uint32_t)status);
+	plat_halt();
+}
+
+/* Stops this CPU for good with interrupts masked. */
+NORETURN void plat_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" : : : "memory");
+}
+
+/* No symbol table on metal: backtraces show raw addresses (addr2line on amphi.elf). */
+int plat_symbolize(uintptr_t pc, char *buf, size_t len)
+{
+	(void)pc;
+	(void)buf;
+	(void)len;
+	return -ENOSYS;
+}
