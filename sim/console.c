@@ -4,6 +4,7 @@
  * the process ends, normally or by a signal. Ctrl-C still interrupts the process.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +30,17 @@ static struct {
 	bool in_closed;
 	unsigned empty_polls;
 } sim_console;
+
+void sim_console_claim_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open returns the lowest free descriptor: this one */
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(SIM_EXIT_HOST); /* no stderr to complain on, perhaps */
+	}
+}
 
 void sim_console_restore(void)
 {

@@ -35,15 +35,18 @@ static PRINTF_LIKE(1, 2) void fault_print(const char *fmt, ...)
 		plat_console_write(line, MIN((size_t)n, sizeof(line) - 1));
 }
 
-/* Prints one backtrace line for code address pc. */
-static void fault_print_frame(uintptr_t pc)
+/* Prints backtrace line index, in panic's format: the faulting instruction when exact,
+ * else a return address. */
+static void fault_print_frame(unsigned index, uintptr_t pc, bool exact)
 {
 	char sym[256];
+	int n = exact ? sim_symbolize_exact(pc, sym, sizeof(sym))
+		      : plat_symbolize(pc, sym, sizeof(sym));
 
-	if (plat_symbolize(pc, sym, sizeof(sym)) < 0)
-		fault_print("  [<%016lx>]\n", (unsigned long)pc);
+	if (n < 0)
+		fault_print("  #%u 0x%lx\n", index, (unsigned long)pc);
 	else
-		fault_print("  [<%016lx>] %s\n", (unsigned long)pc, sym);
+		fault_print("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
 }
 
 /* Prints the faulting pc, then each caller found by following frame records from fp. */
@@ -51,12 +54,12 @@ static void fault_backtrace(uintptr_t pc, uintptr_t fp)
 {
 	const struct arch_frame_record *rec = (const void *)fp;
 
-	fault_print_frame(pc);
+	fault_print_frame(0, pc, true);
 	for (unsigned i = 1; i < FAULT_MAX_FRAMES; i++) {
 		if ((uintptr_t)rec % sizeof(void *) ||
 		    !sim_stack_holds((uintptr_t)rec, sizeof(*rec)) || !rec->return_address)
 			return;
-		fault_print_frame(rec->return_address);
+		fault_print_frame(i, rec->return_address, false);
 		if ((uintptr_t)rec->next <= (uintptr_t)rec) /* callers sit higher: no loops */
 			return;
 		rec = rec->next;

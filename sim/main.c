@@ -9,6 +9,7 @@ int main(int argc, char **argv)
 {
 	struct sim_options opts;
 
+	sim_console_claim_std_fds();
 	sim_options_parse(argc, argv, &opts);
 	sim_symbolize_init();
 	sim_ram_init(opts.mem_size);

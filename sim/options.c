@@ -67,33 +67,22 @@ static uint64_t opt_parse_mem(const char *arg)
 	return size;
 }
 
-/* Joins words with single spaces into a new string; exits when it is too long. The
- * string lives as long as the process; a static pointer keeps leak checkers content. */
+/* Joins words with single spaces into a static string; exits when it is too long. */
 static const char *opt_join_cmdline(int count, char **words)
 {
-	static char *line;
+	static char line[SIM_CMDLINE_MAX];
 	size_t len = 0;
-	char *p;
 
-	for (int i = 0; i < count; i++)
-		len += strlen(words[i]) + 1;
-	if (len > SIM_CMDLINE_MAX)
-		opt_fail("kernel command line too long (%zu bytes, at most %d)", len - 1,
-			 SIM_CMDLINE_MAX - 1);
-	line = p = malloc(len + 1);
-	if (!line) {
-		perror("amphi: kernel command line");
-		exit(SIM_EXIT_HOST);
-	}
-	*p = '\0';
 	for (int i = 0; i < count; i++) {
 		size_t n = strlen(words[i]);
-		memcpy(p, words[i], n);
-		p += n;
-		*p++ = i + 1 < count ? ' ' : '\0';
+		if (n + 1 > sizeof(line) - len) /* the word and its space or NUL */
+			opt_fail("kernel command line too long (at most %zu bytes)",
+				 sizeof(line) - 1);
+		memcpy(line + len, words[i], n);
+		len += n;
+		line[len++] = i + 1 < count ? ' ' : '\0';
 	}
-	*p = '\0';
-	return line;
+	return line; /* static, so "" when there are no words */
 }
 
 /* Names the unknown option getopt_long just rejected, for the error message. */

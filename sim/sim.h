@@ -115,6 +115,10 @@ SIM_NORETURN void sim_stack_call(void *top, void (*fn)(void *), void *arg);
 
 /* --- console.c --- */
 
+/* Opens /dev/null on any of fds 0-2 that is closed, so no later file lands there and is
+ * mistaken for the console. Exits SIM_EXIT_HOST when even that fails. */
+void sim_console_claim_std_fds(void);
+
 /* Puts a terminal stdin into raw-ish mode (no line editing, no echo) and arranges for it
  * to be restored at exit and on fatal signals. */
 void sim_console_init(void);
@@ -126,6 +130,9 @@ void sim_console_restore(void);
 
 /* Loads the symbolizer state for this executable; failures only degrade backtraces. */
 void sim_symbolize_init(void);
+
+/* Like plat_symbolize, for an exact instruction address rather than a return address. */
+int sim_symbolize_exact(uintptr_t pc, char *buf, size_t len);
 
 /* --- fault.c --- */
 

@@ -105,17 +105,19 @@ static const char *sym_short_path(const char *file)
 	return strncmp(file, SIM_SOURCE_DIR, n) == 0 ? file + n : file;
 }
 
-int plat_symbolize(uintptr_t pc, char *buf, size_t len)
+/* Symbolizes code address pc, looking it up at lookup (pc, or pc - 1 for a return
+ * address). */
+static int sym_format(uintptr_t pc, uintptr_t lookup, char *buf, size_t len)
 {
 	struct sym_result r = { 0 };
 	int n;
 
 	if (sim_backtrace) {
-		backtrace_syminfo(sim_backtrace, pc, sym_on_syminfo, sym_ignore_error, &r);
-		backtrace_pcinfo(sim_backtrace, pc, sym_on_pcinfo, sym_ignore_error, &r);
+		backtrace_syminfo(sim_backtrace, lookup, sym_on_syminfo, sym_ignore_error, &r);
+		backtrace_pcinfo(sim_backtrace, lookup, sym_on_pcinfo, sym_ignore_error, &r);
 	}
 	if (!r.function)
-		return sym_from_dladdr(pc, buf, len);
+		return sym_from_dladdr(lookup, buf, len);
 	if (r.file)
 		n = snprintf(buf, len, "%s+0x%lx (%s:%d)", r.function,
 			     (unsigned long)(pc - r.function_start), sym_short_path(r.file),
@@ -124,4 +126,17 @@ int plat_symbolize(uintptr_t pc, char *buf, size_t len)
 		n = snprintf(buf, len, "%s+0x%lx", r.function,
 			     (unsigned long)(pc - r.function_start));
 	return sym_written(n, len);
+}
+
+/* Backtraces hand over return addresses, which point after the call: the call itself
+ * (its function and line) is at pc - 1. After a call to a noreturn function, pc is
+ * already the first byte of the next function. The printed offset is still pc's. */
+int plat_symbolize(uintptr_t pc, char *buf, size_t len)
+{
+	return sym_format(pc, pc - 1, buf, len);
+}
+
+int sim_symbolize_exact(uintptr_t pc, char *buf, size_t len)
+{
+	return sym_format(pc, pc, buf, len);
 }
