@@ -221,7 +221,7 @@ static void kmalloc_lookup(const void *p, const char *who, struct kmalloc_block 
 {
 	uintptr_t page = ALIGN_DOWN((uintptr_t)p, PAGE_SIZE);
 
-	for (unsigned k = 0; k <= KMALLOC_SLAB_MAX_ORDER; k++) {
+	for (unsigned k = 0; k < (1u << KMALLOC_SLAB_MAX_ORDER); k++) {
 		const char *head = (const char *)(page - k * PAGE_SIZE);
 		struct buddy_page *meta = page_alloc_meta(head);
 		if (!meta || meta->state == BUDDY_FREE)
