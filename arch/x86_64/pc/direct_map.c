@@ -20,7 +20,7 @@ extern uint64_t pc_pdpt_direct[ENTRIES];
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
 static uint64_t direct_map_pds[PC_DIRECT_MAP_MAX_GIB - PC_BOOT_MAP_GIB][ENTRIES]
-	__attribute__((aligned(4096)));
+    __attribute__((aligned(4096)));
 static uint64_t direct_map_end = (uint64_t)PC_BOOT_MAP_GIB * GIB;
 
 /* Physical address of a variable in the image (linked at PC_KERNEL_VMA + physical). */

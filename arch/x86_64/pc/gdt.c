@@ -10,14 +10,14 @@ enum gdt_slot {
 	GDT_KERNEL_CODE, /* 0x08: PC_SEL_KERNEL_CODE */
 	GDT_KERNEL_DATA, /* 0x10: PC_SEL_KERNEL_DATA */
 	GDT_USER_CODE32, /* 0x18: sysret's user base (no 32-bit user code runs) */
-	GDT_USER_DATA, /* 0x20 */
-	GDT_USER_CODE, /* 0x28 */
-	GDT_TSS, /* 0x30: a 16-byte descriptor, two slots */
+	GDT_USER_DATA,	 /* 0x20 */
+	GDT_USER_CODE,	 /* 0x28 */
+	GDT_TSS,	 /* 0x30: a 16-byte descriptor, two slots */
 	GDT_TSS_HIGH,
 	GDT_SLOTS
 };
 
-#define GDT_SEL(slot) ((uint16_t)((slot) * 8))
+#define GDT_SEL(slot) ((uint16_t)((slot)*8))
 #define DESC_CODE64 0x00af9a000000ffffULL
 #define DESC_DATA 0x00cf92000000ffffULL
 #define DESC_CODE32 0x00cf9a000000ffffULL
@@ -58,7 +58,7 @@ static void gdt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	} __attribute__((packed)) gdtr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -75,8 +75,8 @@ static void gdt_load(void)
 			 "movl %%eax, %%gs\n\t"
 			 "ltr %w3"
 			 :
-			 : "m"(gdtr), "i"(GDT_SEL(GDT_KERNEL_CODE)),
-			   "i"(GDT_SEL(GDT_KERNEL_DATA)), "r"(GDT_SEL(GDT_TSS))
+			 : "m"(gdtr), "i"(GDT_SEL(GDT_KERNEL_CODE)), "i"(GDT_SEL(GDT_KERNEL_DATA)),
+			   "r"(GDT_SEL(GDT_TSS))
 			 : "rax", "memory");
 }
 
@@ -93,7 +93,7 @@ void gdt_init(void)
 	gdt[GDT_USER_CODE] = DESC_CODE64 | DESC_DPL3;
 
 	tss.ist[GDT_IST_DOUBLE_FAULT - 1] =
-		(uint64_t)(uintptr_t)(ist_double_fault_stack + sizeof(ist_double_fault_stack));
+	    (uint64_t)(uintptr_t)(ist_double_fault_stack + sizeof(ist_double_fault_stack));
 	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
 	gdt_set_tss(GDT_TSS);
 	gdt_load();

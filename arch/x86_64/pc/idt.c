@@ -24,12 +24,12 @@ static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 {
 	idt[vector] = (struct idt_gate){
-		.offset_low = (uint16_t)handler,
-		.selector = PC_SEL_KERNEL_CODE,
-		.ist = ist,
-		.type = GATE_INTERRUPT,
-		.offset_mid = (uint16_t)(handler >> 16),
-		.offset_high = (uint32_t)(handler >> 32),
+	    .offset_low = (uint16_t)handler,
+	    .selector = PC_SEL_KERNEL_CODE,
+	    .ist = ist,
+	    .type = GATE_INTERRUPT,
+	    .offset_mid = (uint16_t)(handler >> 16),
+	    .offset_high = (uint32_t)(handler >> 32),
 	};
 }
 
@@ -44,6 +44,6 @@ void idt_init(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
 }

@@ -44,7 +44,7 @@ void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint
 			PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)end);
 		return;
 	}
-	info->ram[info->ram_count++] = (struct mem_range){ base, end - base };
+	info->ram[info->ram_count++] = (struct mem_range){base, end - base};
 }
 
 /* Adds a range that must never be handed out. Panics when the table is full. */
@@ -60,7 +60,7 @@ void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size)
 	base = ALIGN_DOWN(base, PAGE_SIZE);
 	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE)
 					   : ALIGN_UP(end, PAGE_SIZE);
-	info->reserved[info->reserved_count++] = (struct mem_range){ base, end - base };
+	info->reserved[info->reserved_count++] = (struct mem_range){base, end - base};
 }
 
 /* Returns the direct-map address of [pa, pa + size) if the boot map covers it, or NULL
@@ -77,8 +77,7 @@ const void *memmap_boot_ptr(paddr_t pa, uint64_t size)
 const char *memmap_take_cmdline(struct boot_info *info, paddr_t pa, uint64_t max, bool reserve)
 {
 	if (pa >= BOOT_MAP_END)
-		panic("pc: command line at %#llx is outside the boot map",
-		      (unsigned long long)pa);
+		panic("pc: command line at %#llx is outside the boot map", (unsigned long long)pa);
 	max = MIN(max, BOOT_MAP_END - pa);
 	const char *src = memmap_boot_ptr(pa, max);
 	size_t len = strnlen(src, max);

@@ -66,7 +66,7 @@ static void mb2_parse_mmap(const struct mb2_tag *tag, struct boot_info *info)
 	const char *entries = (const char *)(mmap + 1);
 	for (uint32_t i = 0; i < count; i++) {
 		const struct mb2_mmap_entry *e =
-			(const void *)(entries + (size_t)i * mmap->entry_size);
+		    (const void *)(entries + (size_t)i * mmap->entry_size);
 		memmap_add_entry(info, e->base_addr, e->length, e->type);
 	}
 }

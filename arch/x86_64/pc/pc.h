@@ -8,8 +8,8 @@
 
 /* What boot.S recorded at entry; plat_init() receives its address. */
 struct pc_boot_handoff {
-	uint32_t protocol; /* PC_BOOT_PVH or PC_BOOT_MULTIBOOT2 */
-	uint32_t magic; /* EAX at entry (meaningful for Multiboot2 only) */
+	uint32_t protocol;   /* PC_BOOT_PVH or PC_BOOT_MULTIBOOT2 */
+	uint32_t magic;	     /* EAX at entry (meaningful for Multiboot2 only) */
 	uint32_t info_paddr; /* EBX at entry: start_info or the Multiboot2 information */
 	uint32_t reserved;
 };

@@ -38,10 +38,12 @@ static void plat_parse_boot_data(const struct pc_boot_handoff *handoff, struct b
 void plat_init(void *bootinfo, struct boot_info *info)
 {
 	uart16550_init();
+	/* Firmware and GRUB may leave a partial line on COM1: start on a fresh one. */
+	plat_console_write("\n", 1);
 	gdt_init();
 	idt_init();
 
-	*info = (struct boot_info){ .cmdline = "", .fdt = NULL, .name = "pc" };
+	*info = (struct boot_info){.cmdline = "", .fdt = NULL, .name = "pc"};
 	if (!bootinfo)
 		panic("pc: no boot handoff from boot.S");
 	memmap_reserve(info, 0, LOW_MEMORY_END);

@@ -58,8 +58,8 @@ static void pvh_parse_memmap(const struct hvm_start_info *si, struct boot_info *
 		panic("pvh: memory map claims %u entries (more than %u)", si->memmap_entries,
 		      PVH_MAX_MEMMAP_ENTRIES);
 
-	const struct hvm_memmap_entry *map = pvh_table(
-		si->memmap_paddr, si->memmap_entries, sizeof(*map), "memory map");
+	const struct hvm_memmap_entry *map =
+	    pvh_table(si->memmap_paddr, si->memmap_entries, sizeof(*map), "memory map");
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		memmap_add_entry(info, map[i].addr, map[i].size, map[i].type);
 	memmap_reserve(info, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map));
@@ -75,7 +75,7 @@ static void pvh_reserve_modules(const struct hvm_start_info *si, struct boot_inf
 		      PVH_MAX_MODULES);
 
 	const struct hvm_modlist_entry *mods =
-		pvh_table(si->modlist_paddr, si->nr_modules, sizeof(*mods), "module list");
+	    pvh_table(si->modlist_paddr, si->nr_modules, sizeof(*mods), "module list");
 	memmap_reserve(info, si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(*mods));
 	for (uint32_t i = 0; i < si->nr_modules; i++)
 		memmap_reserve(info, mods[i].paddr, mods[i].size);

@@ -6,7 +6,7 @@
 
 #define COM1 0x3f8
 #define UART_DATA 0 /* RBR/THR, or divisor low with DLAB */
-#define UART_IER 1 /* interrupt enable, or divisor high with DLAB */
+#define UART_IER 1  /* interrupt enable, or divisor high with DLAB */
 #define UART_FCR 2
 #define UART_LCR 3
 #define UART_MCR 4
