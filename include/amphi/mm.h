@@ -19,8 +19,8 @@ void page_free(void *va, unsigned order);
 size_t page_alloc_free_pages(void);
 size_t page_alloc_total_pages(void);
 
-/* Buddy metadata of the page holding va (its owner field belongs to the layer that
- * allocated the page), or NULL when va is not managed RAM. */
+/* Buddy metadata of the page holding va, a direct-map address (its owner field belongs
+ * to the layer that allocated the page), or NULL when va is not managed RAM. */
 struct buddy_page *page_alloc_meta(const void *va);
 
 /* Largest request kmalloc serves from a size class; bigger ones take whole pages. */
@@ -44,9 +44,9 @@ size_t kmalloc_usable_size(const void *p);
 
 /* kmalloc's counters. */
 struct kmalloc_stats {
-	size_t objects; /* blocks handed out and not yet freed */
-	size_t bytes; /* usable bytes of those blocks */
-	size_t slab_pages; /* pages held by slabs, partly empty ones included */
+	size_t objects;	    /* blocks handed out and not yet freed */
+	size_t bytes;	    /* usable bytes of those blocks */
+	size_t slab_pages;  /* pages held by slabs, partly empty ones included */
 	size_t large_pages; /* pages held by requests above KMALLOC_MAX_CLASS */
 };
 

@@ -72,12 +72,12 @@ static int monitor_poweroff(const char *arg)
 }
 
 static const struct monitor_cmd monitor_cmds[] = {
-	{"help", "list commands", monitor_help},
-	{"mem", "page allocator and kmalloc usage", monitor_mem},
-	{"cmdline", "print the kernel command line", monitor_cmdline},
-	{"ktest", "ktest all|<suite>|<suite>.<case>: run in-kernel tests", monitor_ktest},
-	{"panic", "panic on purpose (shows a backtrace)", monitor_panic},
-	{"poweroff", "power the machine off", monitor_poweroff},
+    {"help", "list commands", monitor_help},
+    {"mem", "page allocator and kmalloc usage", monitor_mem},
+    {"cmdline", "print the kernel command line", monitor_cmdline},
+    {"ktest", "ktest all|<suite>|<suite>.<case>: run in-kernel tests", monitor_ktest},
+    {"panic", "panic on purpose (shows a backtrace)", monitor_panic},
+    {"poweroff", "power the machine off", monitor_poweroff},
 };
 
 /* Lists the commands. */

@@ -70,7 +70,8 @@ static bool ktest_suite_selected(const struct ktest_suite *s, const struct ktest
 {
 	if (sel->all)
 		return !s->manual;
-	return strlen(s->name) == sel->suite_len && strncmp(s->name, sel->suite, sel->suite_len) == 0;
+	return strlen(s->name) == sel->suite_len &&
+	       strncmp(s->name, sel->suite, sel->suite_len) == 0;
 }
 
 /* True when case c of a selected suite is part of the selection. */
@@ -152,7 +153,6 @@ int ktest_run(const char *selection)
 		if (ktest_suite_selected(s, &sel) && ktest_count_cases(s, &sel) > 0)
 			ktest_run_suite(s, ++n, &sel, &tot);
 	}
-	kprintf("# ktest: %u passed, %u failed, %u skipped\n", tot.passed, tot.failed,
-		tot.skipped);
+	kprintf("# ktest: %u passed, %u failed, %u skipped\n", tot.passed, tot.failed, tot.skipped);
 	return (int)tot.failed;
 }

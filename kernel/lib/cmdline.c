@@ -126,11 +126,20 @@ bool cmdline_has(const char *cmdline, const char *key)
 static int cmdline_suffix_shift(char c)
 {
 	switch (c) {
-	case 'k': case 'K': return 10;
-	case 'm': case 'M': return 20;
-	case 'g': case 'G': return 30;
-	case 't': case 'T': return 40;
-	default: return -1;
+	case 'k':
+	case 'K':
+		return 10;
+	case 'm':
+	case 'M':
+		return 20;
+	case 'g':
+	case 'G':
+		return 30;
+	case 't':
+	case 'T':
+		return 40;
+	default:
+		return -1;
 	}
 }
 

@@ -116,12 +116,12 @@ static void cmdline_sizes_rejected(struct ktest *t)
 }
 
 static const struct ktest_case cmdline_cases[] = {
-	KTEST_CASE(cmdline_next_words),
-	KTEST_CASE(cmdline_next_malformed),
-	KTEST_CASE(cmdline_get_values),
-	KTEST_CASE(cmdline_has_flags),
-	KTEST_CASE(cmdline_sizes),
-	KTEST_CASE(cmdline_sizes_rejected),
-	{0},
+    KTEST_CASE(cmdline_next_words),
+    KTEST_CASE(cmdline_next_malformed),
+    KTEST_CASE(cmdline_get_values),
+    KTEST_CASE(cmdline_has_flags),
+    KTEST_CASE(cmdline_sizes),
+    KTEST_CASE(cmdline_sizes_rejected),
+    {0},
 };
 KTEST_SUITE(cmdline_suite, "cmdline", cmdline_cases);

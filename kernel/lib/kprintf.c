@@ -12,7 +12,7 @@
 struct fmt_out {
 	char *buf;
 	size_t cap;
-	size_t len; /* bytes held in buf */
+	size_t len;   /* bytes held in buf */
 	size_t total; /* bytes produced so far */
 	void (*flush)(struct fmt_out *out);
 };
@@ -22,7 +22,7 @@ struct fmt_spec {
 	bool left, plus, space, alt, zero;
 	int width;
 	int precision; /* -1 when absent */
-	char length; /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 't', 'j' */
+	char length;   /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 't', 'j' */
 	char conv;
 };
 
@@ -207,7 +207,8 @@ static void fmt_convert(struct fmt_out *out, struct fmt_spec *sp, va_list *ap)
 	case 'd':
 	case 'i': {
 		long long v = fmt_arg_signed(sp, ap);
-		unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		unsigned long long mag =
+		    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 		fmt_integer(out, sp, mag, v < 0);
 		break;
 	}
@@ -253,11 +254,21 @@ static void fmt_parse_spec(const char **p, struct fmt_spec *sp, va_list *ap)
 	*sp = (struct fmt_spec){.precision = -1};
 	for (;; (*p)++) {
 		switch (**p) {
-		case '-': sp->left = true; continue;
-		case '+': sp->plus = true; continue;
-		case ' ': sp->space = true; continue;
-		case '#': sp->alt = true; continue;
-		case '0': sp->zero = true; continue;
+		case '-':
+			sp->left = true;
+			continue;
+		case '+':
+			sp->plus = true;
+			continue;
+		case ' ':
+			sp->space = true;
+			continue;
+		case '#':
+			sp->alt = true;
+			continue;
+		case '0':
+			sp->zero = true;
+			continue;
 		}
 		break;
 	}

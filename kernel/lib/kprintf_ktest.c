@@ -4,12 +4,12 @@
 #include <amphi/string.h>
 
 /* Formats into a 128-byte buffer and checks both the text and the return value. */
-#define EXPECT_FMT(t, expected, ...)                                                     \
-	do {                                                                             \
-		char buf_[128];                                                          \
-		int n_ = ksnprintf(buf_, sizeof(buf_), __VA_ARGS__);                     \
-		KTEST_EXPECT_STREQ(t, buf_, expected);                                   \
-		KTEST_EXPECT_EQ(t, n_, strlen(expected));                               \
+#define EXPECT_FMT(t, expected, ...)                                 \
+	do {                                                         \
+		char buf_[128];                                      \
+		int n_ = ksnprintf(buf_, sizeof(buf_), __VA_ARGS__); \
+		KTEST_EXPECT_STREQ(t, buf_, expected);               \
+		KTEST_EXPECT_EQ(t, n_, strlen(expected));            \
 	} while (0)
 
 /* ksnprintf without the format attribute, for flag combinations the compiler warns about
@@ -25,12 +25,12 @@ static int kprintf_loose(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* EXPECT_FMT through kprintf_loose. */
-#define EXPECT_FMT_LOOSE(t, expected, ...)                                               \
-	do {                                                                             \
-		char buf_[128];                                                          \
-		int n_ = kprintf_loose(buf_, sizeof(buf_), __VA_ARGS__);                 \
-		KTEST_EXPECT_STREQ(t, buf_, expected);                                   \
-		KTEST_EXPECT_EQ(t, n_, strlen(expected));                               \
+#define EXPECT_FMT_LOOSE(t, expected, ...)                               \
+	do {                                                             \
+		char buf_[128];                                          \
+		int n_ = kprintf_loose(buf_, sizeof(buf_), __VA_ARGS__); \
+		KTEST_EXPECT_STREQ(t, buf_, expected);                   \
+		KTEST_EXPECT_EQ(t, n_, strlen(expected));                \
 	} while (0)
 
 static void kprintf_signed_decimal(struct ktest *t)
@@ -129,14 +129,14 @@ static void kprintf_long_output(struct ktest *t)
 }
 
 static const struct ktest_case kprintf_cases[] = {
-	KTEST_CASE(kprintf_signed_decimal),
-	KTEST_CASE(kprintf_unsigned_bases),
-	KTEST_CASE(kprintf_length_modifiers),
-	KTEST_CASE(kprintf_chars_and_strings),
-	KTEST_CASE(kprintf_pointers),
-	KTEST_CASE(kprintf_star_width_and_precision),
-	KTEST_CASE(kprintf_truncation),
-	KTEST_CASE(kprintf_long_output),
-	{0},
+    KTEST_CASE(kprintf_signed_decimal),
+    KTEST_CASE(kprintf_unsigned_bases),
+    KTEST_CASE(kprintf_length_modifiers),
+    KTEST_CASE(kprintf_chars_and_strings),
+    KTEST_CASE(kprintf_pointers),
+    KTEST_CASE(kprintf_star_width_and_precision),
+    KTEST_CASE(kprintf_truncation),
+    KTEST_CASE(kprintf_long_output),
+    {0},
 };
 KTEST_SUITE(kprintf_suite, "kprintf", kprintf_cases);

@@ -97,11 +97,8 @@ static void string_kstrlcpy(struct ktest *t)
 }
 
 static const struct ktest_case string_cases[] = {
-	KTEST_CASE(string_memcpy_and_memset),
-	KTEST_CASE(string_memmove_overlap),
-	KTEST_CASE(string_memcmp_memchr),
-	KTEST_CASE(string_lengths_and_compares),
-	KTEST_CASE(string_kstrlcpy),
-	{0},
+    KTEST_CASE(string_memcpy_and_memset), KTEST_CASE(string_memmove_overlap),
+    KTEST_CASE(string_memcmp_memchr),	  KTEST_CASE(string_lengths_and_compares),
+    KTEST_CASE(string_kstrlcpy),	  {0},
 };
 KTEST_SUITE(string_suite, "string", string_cases);

@@ -186,7 +186,8 @@ static size_t buddy_check_block(const struct buddy_zone *z, uint32_t idx, unsign
 				uint32_t prev)
 {
 	if (idx >= z->npages)
-		panic("buddy_check: order %u list links to page index %u past the zone", order, idx);
+		panic("buddy_check: order %u list links to page index %u past the zone", order,
+		      idx);
 	const struct buddy_page *pg = &z->pages[idx];
 	size_t n = (size_t)1 << order;
 	if (pg->state != BUDDY_FREE || pg->order != order || pg->prev != prev)

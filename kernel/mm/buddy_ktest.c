@@ -181,12 +181,12 @@ static void buddy_owner_is_cleared(struct ktest *t)
 }
 
 static const struct ktest_case buddy_cases[] = {
-	KTEST_CASE(buddy_starts_reserved),
-	KTEST_CASE(buddy_split_and_merge),
-	KTEST_CASE(buddy_alignment_on_unaligned_zone),
-	KTEST_CASE(buddy_exhaustion),
-	KTEST_CASE(buddy_pseudo_random_churn),
-	KTEST_CASE(buddy_owner_is_cleared),
-	{0},
+    KTEST_CASE(buddy_starts_reserved),
+    KTEST_CASE(buddy_split_and_merge),
+    KTEST_CASE(buddy_alignment_on_unaligned_zone),
+    KTEST_CASE(buddy_exhaustion),
+    KTEST_CASE(buddy_pseudo_random_churn),
+    KTEST_CASE(buddy_owner_is_cleared),
+    {0},
 };
 KTEST_SUITE(buddy_suite, "buddy", buddy_cases);

@@ -12,12 +12,12 @@
 #include <amphi/panic.h>
 #include <amphi/string.h>
 
-#define KMALLOC_MIN_SHIFT 4 /* 16 bytes */
-#define KMALLOC_CLASSES 8 /* 16 .. 2048 */
+#define KMALLOC_MIN_SHIFT 4	   /* 16 bytes */
+#define KMALLOC_CLASSES 8	   /* 16 .. 2048 */
 #define KMALLOC_OWNER_LARGE 0xffff /* page owner of a block above the largest class */
 #define KMALLOC_SLAB_MAX_ORDER 2
 #define KMALLOC_SLAB_HEADER 64 /* objects start here, 16-aligned */
-#define KMALLOC_MAP_WORDS 4 /* bitmap words: enough for the most objects of any slab */
+#define KMALLOC_MAP_WORDS 4    /* bitmap words: enough for the most objects of any slab */
 
 _Static_assert(KMALLOC_MAX_CLASS == 1 << (KMALLOC_MIN_SHIFT + KMALLOC_CLASSES - 1),
 	       "size classes must end at KMALLOC_MAX_CLASS");
@@ -210,9 +210,9 @@ void *kzalloc(size_t size)
 /* What kfree and kmalloc_usable_size learn about a pointer from metadata alone. */
 struct kmalloc_block {
 	struct kmalloc_slab *slab; /* NULL for a large block */
-	unsigned index; /* object index in slab */
-	unsigned order; /* page order of a large block */
-	size_t size; /* usable size */
+	unsigned index;		   /* object index in slab */
+	unsigned order;		   /* page order of a large block */
+	size_t size;		   /* usable size */
 };
 
 /* Finds the slab or large block p was handed out from, reading only page metadata and slab
@@ -229,7 +229,8 @@ static void kmalloc_lookup(const void *p, const char *who, struct kmalloc_block 
 		if (meta->state != BUDDY_USED)
 			continue; /* a tail page: its head is further down */
 		if (k == 0 && meta->owner == KMALLOC_OWNER_LARGE && (uintptr_t)p == page) {
-			*out = (struct kmalloc_block){NULL, 0, meta->order, PAGE_SIZE << meta->order};
+			*out =
+			    (struct kmalloc_block){NULL, 0, meta->order, PAGE_SIZE << meta->order};
 			return;
 		}
 		if (meta->owner == 0 || meta->owner > KMALLOC_CLASSES ||
@@ -242,7 +243,7 @@ static void kmalloc_lookup(const void *p, const char *who, struct kmalloc_block 
 		    (off - KMALLOC_SLAB_HEADER) / size >= s->nobjs)
 			break;
 		*out = (struct kmalloc_block){s, (unsigned)((off - KMALLOC_SLAB_HEADER) / size), 0,
-					       size};
+					      size};
 		return;
 	}
 	panic("%s: %p is not a live kmalloc block (bad pointer or double free)", who, p);

@@ -28,8 +28,8 @@ static void double_free(struct ktest *t)
 }
 
 static const struct ktest_case kmalloc_bugs_cases[] = {
-	KTEST_CASE(use_after_free),
-	KTEST_CASE(double_free),
-	{0},
+    KTEST_CASE(use_after_free),
+    KTEST_CASE(double_free),
+    {0},
 };
 KTEST_SUITE_MANUAL(kmalloc_bugs_suite, "kmalloc_bugs", kmalloc_bugs_cases);

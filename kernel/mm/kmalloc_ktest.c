@@ -32,8 +32,8 @@ static bool kmalloc_ktest_same_stats(const struct kmalloc_stats *a, const struct
 
 static void kmalloc_every_class(struct ktest *t)
 {
-	static const size_t sizes[] = {1, 15, 16, 17, 31, 32, 33, 64, 100, 128, 129, 255,
-				       256, 257, 511, 512, 513, 1000, 1024, 1025, 2047, 2048};
+	static const size_t sizes[] = {1,   15,	 16,  17,  31,	32,  33,   64,	 100,  128,  129,
+				       255, 256, 257, 511, 512, 513, 1000, 1024, 1025, 2047, 2048};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		size_t n = sizes[i];
@@ -175,12 +175,12 @@ static void kmalloc_usable_size_is_writable(struct ktest *t)
 }
 
 static const struct ktest_case kmalloc_cases[] = {
-	KTEST_CASE(kmalloc_every_class),
-	KTEST_CASE(kmalloc_zero_and_null),
-	KTEST_CASE(kmalloc_large_blocks),
-	KTEST_CASE(kmalloc_many_objects),
-	KTEST_CASE(kmalloc_free_realloc_cycles),
-	KTEST_CASE(kmalloc_usable_size_is_writable),
-	{0},
+    KTEST_CASE(kmalloc_every_class),
+    KTEST_CASE(kmalloc_zero_and_null),
+    KTEST_CASE(kmalloc_large_blocks),
+    KTEST_CASE(kmalloc_many_objects),
+    KTEST_CASE(kmalloc_free_realloc_cycles),
+    KTEST_CASE(kmalloc_usable_size_is_writable),
+    {0},
 };
 KTEST_SUITE(kmalloc_suite, "kmalloc", kmalloc_cases);

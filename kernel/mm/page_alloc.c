@@ -77,7 +77,7 @@ static size_t page_reserved_spans(const struct boot_info *info, struct pa_span z
 		paddr_t start = ALIGN_DOWN(info->reserved[i].base, PAGE_SIZE);
 		paddr_t end = mem_range_end(&info->reserved[i]);
 		end = end > ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE) ? ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE)
-							     : ALIGN_UP(end, PAGE_SIZE);
+							       : ALIGN_UP(end, PAGE_SIZE);
 		start = MAX(start, zone.start);
 		end = MIN(end, zone.end);
 		if (end > start)
@@ -90,8 +90,8 @@ static size_t page_reserved_spans(const struct boot_info *info, struct pa_span z
 }
 
 /* Free stretch number k of zone (the gaps between reserved spans); false past the last. */
-static bool page_free_stretch(struct pa_span zone, const struct pa_span *rsv, size_t nrsv,
-			      size_t k, struct pa_span *out)
+static bool page_free_stretch(struct pa_span zone, const struct pa_span *rsv, size_t nrsv, size_t k,
+			      struct pa_span *out)
 {
 	paddr_t cursor = zone.start;
 
@@ -111,8 +111,7 @@ static bool page_free_stretch(struct pa_span zone, const struct pa_span *rsv, si
 
 /* Builds the zone over span from info's reserved ranges; false when its metadata fits
  * in no free stretch. */
-static bool page_zone_build(struct buddy_zone *z, const struct boot_info *info,
-			    struct pa_span span)
+static bool page_zone_build(struct buddy_zone *z, const struct boot_info *info, struct pa_span span)
 {
 	struct pa_span rsv[PLAT_MAX_MEM_RANGES + 1], stretch, meta = {0, 0};
 	size_t npages = (size_t)((span.end - span.start) >> PAGE_SHIFT);
