@@ -26,9 +26,9 @@ static struct {
 void *sim_boot_place_dtb(const char *cmdline)
 {
 	struct sim_dt_desc desc = {
-		.ram_base = SIM_RAM_BASE,
-		.ram_size = sim_ram_size(),
-		.bootargs = cmdline,
+	    .ram_base = SIM_RAM_BASE,
+	    .ram_size = sim_ram_size(),
+	    .bootargs = cmdline,
 	};
 	size_t cap = 4096 + strlen(cmdline);
 	void *buf = malloc(cap);

@@ -61,8 +61,8 @@ static void console_on_fatal_signal(int sig)
 /* Restores the terminal on the signals that end a process by default. */
 static void console_catch_fatal_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = console_on_fatal_signal };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa = {.sa_handler = console_on_fatal_signal};
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -106,7 +106,7 @@ void plat_console_write(const char *buf, size_t n)
 /* Refills the input buffer. Returns 0, -EAGAIN when nothing is waiting, -EPIPE at end. */
 static int console_fill(void)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 	int wait = sim_console.empty_polls > 1 ? CONSOLE_IDLE_WAIT_MS : 0;
 	int ready = poll(&pfd, 1, wait);
 

@@ -72,11 +72,16 @@ static const char *fault_kind(int sig, uintptr_t addr)
 	if (sig == SIGSEGV && sim_stack_in_guard(addr))
 		return "kernel stack overflow";
 	switch (sig) {
-	case SIGSEGV: return "invalid memory access (SIGSEGV)";
-	case SIGBUS: return "bus error (SIGBUS)";
-	case SIGILL: return "illegal instruction (SIGILL)";
-	case SIGFPE: return "arithmetic exception (SIGFPE)";
-	default: return "fault";
+	case SIGSEGV:
+		return "invalid memory access (SIGSEGV)";
+	case SIGBUS:
+		return "bus error (SIGBUS)";
+	case SIGILL:
+		return "illegal instruction (SIGILL)";
+	case SIGFPE:
+		return "arithmetic exception (SIGFPE)";
+	default:
+		return "fault";
 	}
 }
 
@@ -101,10 +106,10 @@ static void fault_handler(int sig, siginfo_t *si, void *ucontext)
 /* Gives the handler a stack of its own; returns false when the host refuses one. */
 static bool fault_alt_stack(void)
 {
-	stack_t ss = { .ss_size = FAULT_STACK_SIZE };
+	stack_t ss = {.ss_size = FAULT_STACK_SIZE};
 
-	ss.ss_sp = mmap(NULL, FAULT_STACK_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ss.ss_sp = mmap(NULL, FAULT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
 	if (ss.ss_sp == MAP_FAILED)
 		return false;
 	return sigaltstack(&ss, NULL) == 0;
@@ -112,8 +117,8 @@ static bool fault_alt_stack(void)
 
 void sim_fault_init(void)
 {
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
-	struct sigaction sa = { .sa_sigaction = fault_handler };
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	struct sigaction sa = {.sa_sigaction = fault_handler};
 
 	if (SIM_ASAN)
 		return;

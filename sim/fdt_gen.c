@@ -21,7 +21,7 @@
 /* Writes a two-cell address and two-cell size "reg" property. */
 static int dt_reg64(void *fdt, uint64_t base, uint64_t size)
 {
-	fdt64_t reg[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
+	fdt64_t reg[2] = {cpu_to_fdt64(base), cpu_to_fdt64(size)};
 
 	return fdt_property(fdt, "reg", reg, sizeof(reg));
 }

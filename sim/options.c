@@ -19,21 +19,21 @@
 #define SIM_VERSION "0.1"
 
 static const char sim_usage[] =
-	"usage: amphi [options] [-- kernel command line words...]\n"
-	"\n"
-	"Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine).\n"
-	"\n"
-	"options:\n"
-	"  -m, --mem SIZE   RAM size with an optional K, M, G or T suffix (default 128M);\n"
-	"                   a multiple of 4K between 4M and 64G\n"
-	"  -h, --help       show this help and exit\n"
-	"  -V, --version    show the version and exit\n"
-	"\n"
-	"Words after -- are joined with spaces into the kernel command line, e.g.\n"
-	"  amphi -- ktest=all\n"
-	"\n"
-	"exit status: the kernel's power-off status (0 pass, 1 fail, 3 panic or fault),\n"
-	"2 for bad options, 4 when the host cannot provide the machine's resources.\n";
+    "usage: amphi [options] [-- kernel command line words...]\n"
+    "\n"
+    "Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine).\n"
+    "\n"
+    "options:\n"
+    "  -m, --mem SIZE   RAM size with an optional K, M, G or T suffix (default 128M);\n"
+    "                   a multiple of 4K between 4M and 64G\n"
+    "  -h, --help       show this help and exit\n"
+    "  -V, --version    show the version and exit\n"
+    "\n"
+    "Words after -- are joined with spaces into the kernel command line, e.g.\n"
+    "  amphi -- ktest=all\n"
+    "\n"
+    "exit status: the kernel's power-off status (0 pass, 1 fail, 3 panic or fault),\n"
+    "2 for bad options, 4 when the host cannot provide the machine's resources.\n";
 
 /* Reports a bad option with the hint and exits with SIM_EXIT_USAGE. */
 static SIM_NORETURN __attribute__((format(printf, 1, 2))) void opt_fail(const char *fmt, ...)
@@ -100,10 +100,10 @@ static const char *opt_unknown_name(char **argv)
 void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 {
 	static const struct option longopts[] = {
-		{ "mem", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"mem", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 

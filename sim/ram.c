@@ -19,7 +19,7 @@ static struct {
 	int fd;
 	uint8_t *va;
 	uint64_t size;
-} sim_ram = { .fd = -1 };
+} sim_ram = {.fd = -1};
 
 /* Prints what failed and exits with SIM_EXIT_HOST. */
 static SIM_NORETURN void ram_fail(const char *what)
@@ -37,8 +37,8 @@ void sim_ram_init(uint64_t size)
 		ram_fail("memfd_create");
 	if (ftruncate(sim_ram.fd, (off_t)size) < 0)
 		ram_fail("ftruncate");
-	void *va = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-			sim_ram.fd, 0);
+	void *va =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, sim_ram.fd, 0);
 	if (va == MAP_FAILED)
 		ram_fail("mmap");
 	sim_ram.va = va;

@@ -25,7 +25,7 @@
 
 /* Process exit statuses besides the kernel's power-off statuses (0 pass, 1 fail, 3 panic). */
 #define SIM_EXIT_USAGE 2 /* bad command-line options */
-#define SIM_EXIT_HOST 4 /* the host refused a resource the machine needs (memfd, mmap) */
+#define SIM_EXIT_HOST 4	 /* the host refused a resource the machine needs (memfd, mmap) */
 
 #define SIM_PAGE_SIZE 4096UL
 
@@ -37,7 +37,7 @@
 #define SIM_CMDLINE_MAX 4096 /* bytes, including the NUL */
 
 struct sim_options {
-	uint64_t mem_size; /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
+	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
 };
 

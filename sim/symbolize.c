@@ -33,8 +33,7 @@ static void sym_ignore_error(void *data, const char *msg, int errnum)
 }
 
 /* Keeps the first (innermost inlined) file and line for the address. */
-static int sym_on_pcinfo(void *data, uintptr_t pc, const char *file, int line,
-			 const char *function)
+static int sym_on_pcinfo(void *data, uintptr_t pc, const char *file, int line, const char *function)
 {
 	struct sym_result *r = data;
 
@@ -109,7 +108,7 @@ static const char *sym_short_path(const char *file)
  * address). */
 static int sym_format(uintptr_t pc, uintptr_t lookup, char *buf, size_t len)
 {
-	struct sym_result r = { 0 };
+	struct sym_result r = {0};
 	int n;
 
 	if (sim_backtrace) {
