@@ -8,13 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static unsigned unit_suite_number, unit_test_number;
+static unsigned unit_suite_number, unit_test_number, unit_tests_failed;
 
 /* Opens a suite's subtest. */
 static void unit_on_suite_start(const CU_pSuite suite)
 {
 	unit_suite_number++;
 	unit_test_number = 0;
+	unit_tests_failed = 0;
 	printf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", suite->pName,
 	       suite->uiNumberOfTests);
 	fflush(stdout);
@@ -26,6 +27,7 @@ static void unit_on_test_complete(const CU_pTest test, const CU_pSuite suite,
 {
 	(void)suite;
 	unit_test_number++;
+	unit_tests_failed += failures != NULL;
 	for (CU_pFailureRecord f = failures; f; f = f->pNext)
 		printf("    # %s:%u: %s\n", f->strFileName ? f->strFileName : "?",
 		       f->uiLineNumber, f->strCondition ? f->strCondition : "?");
@@ -37,7 +39,7 @@ static void unit_on_test_complete(const CU_pTest test, const CU_pSuite suite,
 static void unit_on_suite_complete(const CU_pSuite suite, const CU_pFailureRecord failures)
 {
 	(void)failures;
-	printf("%s %u %s\n", suite->uiNumberOfTestsFailed ? "not ok" : "ok", unit_suite_number,
+	printf("%s %u %s\n", unit_tests_failed ? "not ok" : "ok", unit_suite_number,
 	       suite->pName);
 	fflush(stdout);
 }
