@@ -90,7 +90,8 @@ boot_invalidate_image:
 	dsb	sy
 	ret
 
-/* Applies every R_AARCH64_RELATIVE entry in [__rela_start, __rela_end) for the distance
+/* Applies every R_AARCH64_RELATIVE entry in .rela.dyn (__rela_size bytes at __rela_start)
+ * for the distance
  * between the run-time and link-time addresses of _start. Other types cannot occur: the
  * build checks the link has none. Clobbers x0-x7. */
 boot_relocate:
@@ -98,7 +99,8 @@ boot_relocate:
 	ldr	x1, =__link_base	/* absolute symbol: not relocated itself */
 	sub	x1, x0, x1		/* load offset */
 	adr_l	x2, __rela_start
-	adr_l	x3, __rela_end
+	ldr	x3, =__rela_size	/* absolute symbol, like __link_base */
+	add	x3, x2, x3
 	mov	x7, #R_AARCH64_RELATIVE
 3:	cmp	x2, x3
 	b.hs	4f
