@@ -43,7 +43,9 @@ void discover_fdt(void *bootinfo, struct fdt *f)
 		      (unsigned long)p, size, DTB_HEADER_SIZE, DTB_MAX_SIZE);
 	int err = fdt_open(f, (const void *)p, size);
 	if (err)
-		panic("boot: bad device tree at %#lx (%d)", (unsigned long)p, err);
+		panic("boot: bad device tree at %#lx: %s (%d)", (unsigned long)p,
+		      err == -E2BIG ? "header larger than the blob" : "bad version or layout",
+		      err);
 }
 
 /* True when node has no "status" or it says "okay"/"ok". */

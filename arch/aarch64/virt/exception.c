@@ -68,9 +68,9 @@ static void exc_print_abort(uint64_t esr)
 /* Prints x0-x30, SP and the system registers of frame, four to a line. */
 static void exc_print_frame(const struct exc_frame *frame)
 {
-	kprintf("  ESR %#018llx  FAR %#018llx\n", (unsigned long long)frame->esr,
+	kprintf("  ESR 0x%016llx  FAR 0x%016llx\n", (unsigned long long)frame->esr,
 		(unsigned long long)frame->far);
-	kprintf("  ELR %#018llx  SPSR %#018llx\n", (unsigned long long)frame->elr,
+	kprintf("  ELR 0x%016llx  SPSR 0x%016llx\n", (unsigned long long)frame->elr,
 		(unsigned long long)frame->spsr);
 	for (unsigned i = 0; i < 31; i++)
 		kprintf("  x%-2u %016llx%s", i, (unsigned long long)frame->x[i],
