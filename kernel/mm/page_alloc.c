@@ -150,8 +150,12 @@ void page_alloc_init(const struct boot_info *info)
 			ram[i].end = ram[i].start + ((paddr_t)(BUDDY_NONE - 1) << PAGE_SHIFT);
 		struct buddy_zone *z = &page_zones[page_zone_count];
 		if (!page_zone_build(z, info, ram[i])) {
-			kprintf("page_alloc: ignoring [%#llx-%#llx): too small for its metadata\n",
-				(unsigned long long)ram[i].start, (unsigned long long)ram[i].end);
+			kprintf(
+			    "page_alloc: ignoring ram [%#llx-%#llx): no free stretch holds its "
+			    "%zu KiB of page metadata\n",
+			    (unsigned long long)ram[i].start, (unsigned long long)ram[i].end,
+			    buddy_meta_size((size_t)((ram[i].end - ram[i].start) >> PAGE_SHIFT)) /
+				1024);
 			continue;
 		}
 		page_total += buddy_free_pages(z);
