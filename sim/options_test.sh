@@ -1,0 +1,49 @@
+#!/bin/sh
+# Checks the hosted machine's option handling: each bad option must give one line on
+# stderr ending in "try --help" and exit status 2; good ones must run.
+# usage: options_test.sh path/to/amphi
+amphi=${1:?usage: options_test.sh path/to/amphi}
+failed=0
+
+# expect_bad <args...>: status 2 and exactly one stderr line that ends in "try --help".
+expect_bad() {
+	err=$("$amphi" "$@" 2>&1 >/dev/null </dev/null)
+	status=$?
+	lines=$(printf '%s\n' "$err" | wc -l)
+	case $status:$lines:$err in
+	2:1:amphi:*"; try --help") echo "ok - amphi $*: $err" ;;
+	*) echo "not ok - amphi $*: status $status, stderr: $err"; failed=1 ;;
+	esac
+}
+
+# expect_status <status> <args...>: the run ends with that status.
+expect_status() {
+	want=$1
+	shift
+	"$amphi" "$@" >/dev/null 2>&1 </dev/null
+	status=$?
+	if [ "$status" -eq "$want" ]; then
+		echo "ok - amphi $*: status $status"
+	else
+		echo "not ok - amphi $*: status $status, expected $want"
+		failed=1
+	fi
+}
+
+expect_bad --frobnicate
+expect_bad -x
+expect_bad --mem
+expect_bad --mem 1K
+expect_bad --mem banana
+expect_bad --mem 99999T
+expect_bad --mem 999999999999999T
+expect_bad --mem 4097K
+expect_bad --mem 65G
+expect_bad --mem ""
+expect_bad ktest=all
+expect_status 0 --help
+expect_status 0 --version
+expect_status 0 --mem 4M
+expect_status 0 --mem=16m --
+expect_status 0 -m 1G -- cmdline words "with spaces"
+exit $failed
