@@ -4,6 +4,7 @@
  * data is read through memmap_boot_ptr(), which refuses anything the boot map lacks.
  */
 #include <amphi/arch.h>
+#include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/string.h>
@@ -13,9 +14,6 @@
 #define E820_RAM 1
 #define BOOT_MAP_END ((uint64_t)PC_BOOT_MAP_GIB << 30)
 #define DIRECT_MAP_LIMIT ((uint64_t)PC_DIRECT_MAP_MAX_GIB << 30)
-
-/* The kernel's copy of the command line; boot data may be reused once RAM is handed out. */
-static char memmap_cmdline[2048];
 
 /* End of [base, base + size), saturating instead of wrapping. */
 static uint64_t memmap_end(uint64_t base, uint64_t size)
@@ -73,23 +71,38 @@ const void *memmap_boot_ptr(paddr_t pa, uint64_t size)
 }
 
 /* Copies a boot-supplied command line of at most max bytes (NUL-terminated within them or
- * not) into the kernel's own buffer and returns it; reserves the original if asked. */
-const char *memmap_take_cmdline(struct boot_info *info, paddr_t pa, uint64_t max, bool reserve)
+ * not) into p->cmdline_buf and points p->info->cmdline at it; reserves the original if
+ * asked (not when it lies inside boot data reserved already). Returns 0 or -EINVAL. */
+int memmap_take_cmdline(struct pc_boot_parse *p, paddr_t pa, uint64_t max, bool reserve)
 {
 	if (pa >= BOOT_MAP_END)
-		panic("pc: command line at %#llx is outside the boot map", (unsigned long long)pa);
+		return memmap_bad("command line at %#llx is outside the boot map",
+				  (unsigned long long)pa);
 	max = MIN(max, BOOT_MAP_END - pa);
 	const char *src = memmap_boot_ptr(pa, max);
 	size_t len = strnlen(src, max);
 
 	if (reserve)
-		memmap_reserve(info, pa, MIN(len + 1, max));
-	if (len >= sizeof(memmap_cmdline)) {
-		kprintf("pc: command line longer than %zu bytes; truncated\n",
-			sizeof(memmap_cmdline) - 1);
-		len = sizeof(memmap_cmdline) - 1;
+		memmap_reserve(p->info, pa, MIN(len + 1, max));
+	if (len >= p->cmdline_size) {
+		kprintf("pc: command line longer than %zu bytes; truncated\n", p->cmdline_size - 1);
+		len = p->cmdline_size - 1;
 	}
-	memcpy(memmap_cmdline, src, len);
-	memmap_cmdline[len] = '\0';
-	return memmap_cmdline;
+	memcpy(p->cmdline_buf, src, len);
+	p->cmdline_buf[len] = '\0';
+	p->info->cmdline = p->cmdline_buf;
+	return 0;
+}
+
+/* Prints "<fmt>" as the reason the boot data is unusable and returns -EINVAL. */
+int memmap_bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	kputs("pc: bad boot data: ");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kputs("\n");
+	return -EINVAL;
 }

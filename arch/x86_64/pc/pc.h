@@ -38,6 +38,16 @@ void idt_init(void);
 
 /* --- memmap.c: building boot_info from any protocol --- */
 
+/* Where a boot-protocol parser puts what it finds. */
+struct pc_boot_parse {
+	struct boot_info *info;
+	char *cmdline_buf; /* the kernel's own copy of the command line goes here */
+	size_t cmdline_size;
+};
+
+/* Prints "<fmt>" as the reason the boot data is unusable and returns -EINVAL. */
+int memmap_bad(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
 /* Adds a firmware memory-map entry: type 1 (available RAM) becomes a RAM range, clipped
  * to whole pages and to the direct-map limit; other types are ignored. */
 void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint32_t type);
@@ -50,9 +60,9 @@ void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size);
 const void *memmap_boot_ptr(paddr_t pa, uint64_t size);
 
 /* Copies a boot-supplied command line of at most max bytes (NUL-terminated within them or
- * not) into the kernel's own buffer and returns it; reserves the original if asked (not
- * when it lies inside boot data reserved already). */
-const char *memmap_take_cmdline(struct boot_info *info, paddr_t pa, uint64_t max, bool reserve);
+ * not) into p->cmdline_buf and points p->info->cmdline at it; reserves the original if
+ * asked (not when it lies inside boot data reserved already). Returns 0 or -EINVAL. */
+int memmap_take_cmdline(struct pc_boot_parse *p, paddr_t pa, uint64_t max, bool reserve);
 
 /* --- direct_map.c --- */
 
@@ -61,9 +71,10 @@ void direct_map_grow(const struct boot_info *info);
 
 /* --- pvh.c, multiboot2.c: boot protocols --- */
 
-/* Parses hvm_start_info at pa into info (RAM, reserved ranges, command line). Panics on
- * missing or malformed data. */
-void pvh_parse(paddr_t pa, struct boot_info *info);
+/* Parses hvm_start_info at pa (RAM, reserved ranges, command line). Returns 0, or -EINVAL
+ * after printing why the data is unusable. */
+int pvh_parse(paddr_t pa, struct pc_boot_parse *p);
 
-/* Parses the Multiboot2 information at pa into info. Panics on missing or malformed data. */
-void multiboot2_parse(paddr_t pa, struct boot_info *info);
+/* Parses the Multiboot2 information at pa. Returns 0, or -EINVAL after printing why the
+ * data is unusable. */
+int multiboot2_parse(paddr_t pa, struct pc_boot_parse *p);

@@ -12,13 +12,20 @@
 /* Image bounds (linker.ld): physical addresses. */
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
-/* Fills info from the boot data of whichever protocol entered the image. */
+/* The kernel's copy of the command line: boot data may be reused once RAM is handed out. */
+static char plat_cmdline[2048];
+
+/* Fills info from the boot data of whichever protocol entered the image; panics when it is
+ * missing or unusable, since there is nothing to fall back on. */
 static void plat_parse_boot_data(const struct pc_boot_handoff *handoff, struct boot_info *info)
 {
+	struct pc_boot_parse parse = {info, plat_cmdline, sizeof(plat_cmdline)};
+
 	switch (handoff->protocol) {
 	case PC_BOOT_PVH:
 		info->name = "pc (PVH)";
-		pvh_parse(handoff->info_paddr, info);
+		if (pvh_parse(handoff->info_paddr, &parse))
+			panic("pc: unusable PVH start_info (see above)");
 		return;
 	case PC_BOOT_MULTIBOOT2:
 		if (handoff->magic != PC_MB2_BOOT_MAGIC)
@@ -26,7 +33,8 @@ static void plat_parse_boot_data(const struct pc_boot_handoff *handoff, struct b
 			      "by a Multiboot2 loader",
 			      handoff->magic, PC_MB2_BOOT_MAGIC);
 		info->name = "pc (Multiboot2)";
-		multiboot2_parse(handoff->info_paddr, info);
+		if (multiboot2_parse(handoff->info_paddr, &parse))
+			panic("pc: unusable Multiboot2 boot information (see above)");
 		return;
 	default:
 		panic("pc: unknown boot protocol %u", handoff->protocol);

@@ -2,7 +2,7 @@
  * PVH boot (Xen's HVM direct boot ABI, as QEMU -kernel uses it): struct hvm_start_info,
  * with the memory map in version 1 and later.
  */
-#include <amphi/panic.h>
+#include <amphi/errno.h>
 
 #include "pc.h"
 
@@ -39,63 +39,74 @@ struct hvm_modlist_entry {
 #define PVH_MAX_MODULES 64
 #define PVH_CMDLINE_MAX 4096
 
-/* Returns the table of n entries of size bytes at pa, or panics naming what it is. */
-static const void *pvh_table(paddr_t pa, uint32_t n, size_t size, const char *what)
+/* Sets *table to the n entries of size bytes at pa; -EINVAL when they are not all mapped. */
+static int pvh_table(paddr_t pa, uint32_t n, size_t size, const char *what, const void **table)
 {
-	const void *table = memmap_boot_ptr(pa, (uint64_t)n * size);
-	if (!pa || !table)
-		panic("pvh: %s (%u entries at %#llx) is outside the boot map", what, n,
-		      (unsigned long long)pa);
-	return table;
+	*table = memmap_boot_ptr(pa, (uint64_t)n * size);
+	if (!pa || !*table)
+		return memmap_bad("pvh: %s (%u entries at %#llx) is outside the boot map", what, n,
+				  (unsigned long long)pa);
+	return 0;
 }
 
 /* Adds the RAM ranges of the start_info memory map and reserves the map itself. */
-static void pvh_parse_memmap(const struct hvm_start_info *si, struct boot_info *info)
+static int pvh_parse_memmap(const struct hvm_start_info *si, struct boot_info *info)
 {
-	if (si->version < 1 || si->memmap_entries == 0)
-		panic("pvh: start_info version %u carries no memory map", si->version);
-	if (si->memmap_entries > PVH_MAX_MEMMAP_ENTRIES)
-		panic("pvh: memory map claims %u entries (more than %u)", si->memmap_entries,
-		      PVH_MAX_MEMMAP_ENTRIES);
+	const struct hvm_memmap_entry *map;
 
-	const struct hvm_memmap_entry *map =
-	    pvh_table(si->memmap_paddr, si->memmap_entries, sizeof(*map), "memory map");
+	if (si->version < 1 || si->memmap_entries == 0)
+		return memmap_bad("pvh: start_info version %u carries no memory map", si->version);
+	if (si->memmap_entries > PVH_MAX_MEMMAP_ENTRIES)
+		return memmap_bad("pvh: memory map claims %u entries (more than %u)",
+				  si->memmap_entries, PVH_MAX_MEMMAP_ENTRIES);
+	if (pvh_table(si->memmap_paddr, si->memmap_entries, sizeof(*map), "memory map",
+		      (const void **)&map))
+		return -EINVAL;
+
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		memmap_add_entry(info, map[i].addr, map[i].size, map[i].type);
 	memmap_reserve(info, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map));
+	return 0;
 }
 
 /* Reserves the module list and the modules (an initramfs, later). */
-static void pvh_reserve_modules(const struct hvm_start_info *si, struct boot_info *info)
+static int pvh_reserve_modules(const struct hvm_start_info *si, struct boot_info *info)
 {
-	if (si->nr_modules == 0)
-		return;
-	if (si->nr_modules > PVH_MAX_MODULES)
-		panic("pvh: start_info claims %u modules (more than %u)", si->nr_modules,
-		      PVH_MAX_MODULES);
+	const struct hvm_modlist_entry *mods;
 
-	const struct hvm_modlist_entry *mods =
-	    pvh_table(si->modlist_paddr, si->nr_modules, sizeof(*mods), "module list");
+	if (si->nr_modules == 0)
+		return 0;
+	if (si->nr_modules > PVH_MAX_MODULES)
+		return memmap_bad("pvh: start_info claims %u modules (more than %u)",
+				  si->nr_modules, PVH_MAX_MODULES);
+	if (pvh_table(si->modlist_paddr, si->nr_modules, sizeof(*mods), "module list",
+		      (const void **)&mods))
+		return -EINVAL;
+
 	memmap_reserve(info, si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(*mods));
 	for (uint32_t i = 0; i < si->nr_modules; i++)
 		memmap_reserve(info, mods[i].paddr, mods[i].size);
+	return 0;
 }
 
-/* Parses hvm_start_info at pa into info (RAM, reserved ranges, command line). Panics on
- * missing or malformed data. */
-void pvh_parse(paddr_t pa, struct boot_info *info)
+/* Parses hvm_start_info at pa (RAM, reserved ranges, command line). Returns 0, or -EINVAL
+ * after printing why the data is unusable. */
+int pvh_parse(paddr_t pa, struct pc_boot_parse *p)
 {
 	const struct hvm_start_info *si = memmap_boot_ptr(pa, sizeof(*si));
+	int err;
 
 	if (!pa || !si)
-		panic("pvh: no start_info (EBX = %#llx)", (unsigned long long)pa);
+		return memmap_bad("pvh: no start_info (EBX = %#llx)", (unsigned long long)pa);
 	if (si->magic != PC_PVH_START_MAGIC)
-		panic("pvh: bad start_info magic %#x at %#llx (expected %#x)", si->magic,
-		      (unsigned long long)pa, PC_PVH_START_MAGIC);
+		return memmap_bad("pvh: bad start_info magic %#x at %#llx (expected %#x)",
+				  si->magic, (unsigned long long)pa, PC_PVH_START_MAGIC);
 
-	memmap_reserve(info, pa, sizeof(*si));
-	pvh_parse_memmap(si, info);
-	pvh_reserve_modules(si, info);
-	if (si->cmdline_paddr)
-		info->cmdline = memmap_take_cmdline(info, si->cmdline_paddr, PVH_CMDLINE_MAX, true);
+	memmap_reserve(p->info, pa, sizeof(*si));
+	err = pvh_parse_memmap(si, p->info);
+	if (!err)
+		err = pvh_reserve_modules(si, p->info);
+	if (!err && si->cmdline_paddr)
+		err = memmap_take_cmdline(p, si->cmdline_paddr, PVH_CMDLINE_MAX, true);
+	return err;
 }
