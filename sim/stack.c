@@ -37,7 +37,7 @@ int sim_stack_create(struct sim_stack *s, size_t size)
 	}
 	s->lo = base + SIM_PAGE_SIZE;
 	s->hi = s->lo + size;
-	s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+	s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->hi - 1); /* inclusive end */
 	sim_stack_registry.stacks[sim_stack_registry.count++] = s;
 	return 0;
 }
