@@ -63,8 +63,9 @@ NORETURN void plat_halt(void);
 
 /* --- debugging --- */
 
-/* Writes "function+0xoff (file:line)" for code address pc into buf.
- * Returns the string length, or -ENOSYS where the platform has no symbols. */
+/* Writes "function+0xoff (file:line)" for return address pc into buf; the function and
+ * line are those of the call just before pc. Returns the string length, or -ENOSYS where
+ * the platform has no symbols. */
 int plat_symbolize(uintptr_t pc, char *buf, size_t len);
 
 /* --- memory checker hooks (Valgrind memcheck and ASan in the hosted build; no-ops on metal) --- */
