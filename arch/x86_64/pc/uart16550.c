@@ -22,9 +22,13 @@
 /* Polls before giving up on a byte, so a PC without COM1 still boots (silently). */
 #define UART_TX_SPINS 100000
 
+/* A byte that arrived before uart16550_init(): enabling the FIFOs would discard it. */
+static int uart16550_early_byte = -EAGAIN;
+
 /* Programs COM1 for 115200 8N1 with FIFOs on. */
 void uart16550_init(void)
 {
+	uart16550_early_byte = uart16550_getc();
 	io_out8(COM1 + UART_IER, 0);
 	io_out8(COM1 + UART_LCR, LCR_DLAB);
 	io_out8(COM1 + UART_DATA, 1); /* divisor 1: 115200 baud */
@@ -59,6 +63,11 @@ void uart16550_write(const char *buf, size_t n)
 /* Next received byte, or -EAGAIN when none is waiting. */
 int uart16550_getc(void)
 {
+	if (uart16550_early_byte >= 0) {
+		int c = uart16550_early_byte;
+		uart16550_early_byte = -EAGAIN;
+		return c;
+	}
 	uint8_t lsr = io_in8(COM1 + UART_LSR);
 	if (lsr == LSR_ABSENT || !(lsr & LSR_DATA_READY))
 		return -EAGAIN;
