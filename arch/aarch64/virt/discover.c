@@ -44,8 +44,7 @@ void discover_fdt(void *bootinfo, struct fdt *f)
 	int err = fdt_open(f, (const void *)p, size);
 	if (err)
 		panic("boot: bad device tree at %#lx: %s (%d)", (unsigned long)p,
-		      err == -E2BIG ? "header larger than the blob" : "bad version or layout",
-		      err);
+		      err == -E2BIG ? "header larger than the blob" : "bad version or layout", err);
 }
 
 /* True when node has no "status" or it says "okay"/"ok". */

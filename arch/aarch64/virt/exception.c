@@ -6,46 +6,49 @@
 #include "exception.h"
 
 #define ESR_EC(esr) (((esr) >> 26) & 0x3f)
-#define ESR_ISS(esr) ((esr) & 0x1ffffff)
+#define ESR_ISS(esr) ((esr)&0x1ffffff)
 #define ESR_DABT_WNR (1u << 6)
 
-static const char *const exc_kind_names[] = { "synchronous", "IRQ", "FIQ", "SError" };
-static const char *const exc_source_names[] = { "EL1 on SP_EL0", "EL1", "EL0 (AArch64)",
-						"EL0 (AArch32)" };
+static const char *const exc_kind_names[] = {"synchronous", "IRQ", "FIQ", "SError"};
+static const char *const exc_source_names[] = {"EL1 on SP_EL0", "EL1", "EL0 (AArch64)",
+					       "EL0 (AArch32)"};
 
-/* Name of exception class ec (ESR_EL1.EC), "unknown EC" for reserved values. */
+/* Names of the exception classes (ESR_EL1.EC) this kernel can meet. */
+static const char *const exc_class_names[64] = {
+    [0x00] = "unknown reason",
+    [0x01] = "trapped WFI/WFE",
+    [0x07] = "FP/SIMD access trap",
+    [0x0e] = "illegal execution state",
+    [0x11] = "SVC (AArch32)",
+    [0x15] = "SVC",
+    [0x16] = "HVC",
+    [0x17] = "SMC",
+    [0x18] = "trapped MSR/MRS/system instruction",
+    [0x19] = "SVE access trap",
+    [0x20] = "instruction abort from EL0",
+    [0x21] = "instruction abort",
+    [0x22] = "PC alignment fault",
+    [0x24] = "data abort from EL0",
+    [0x25] = "data abort",
+    [0x26] = "SP alignment fault",
+    [0x28] = "FP exception (AArch32)",
+    [0x2c] = "FP exception",
+    [0x2f] = "SError",
+    [0x30] = "breakpoint from EL0",
+    [0x31] = "breakpoint",
+    [0x32] = "software step from EL0",
+    [0x33] = "software step",
+    [0x34] = "watchpoint from EL0",
+    [0x35] = "watchpoint",
+    [0x38] = "BKPT (AArch32)",
+    [0x3c] = "BRK",
+};
+
+/* Name of exception class ec, "unknown EC" for one without a name. */
 static const char *exc_class_name(unsigned ec)
 {
-	switch (ec) {
-	case 0x00: return "unknown reason";
-	case 0x01: return "trapped WFI/WFE";
-	case 0x07: return "FP/SIMD access trap";
-	case 0x0e: return "illegal execution state";
-	case 0x11: return "SVC (AArch32)";
-	case 0x15: return "SVC";
-	case 0x16: return "HVC";
-	case 0x17: return "SMC";
-	case 0x18: return "trapped MSR/MRS/system instruction";
-	case 0x19: return "SVE access trap";
-	case 0x20: return "instruction abort from EL0";
-	case 0x21: return "instruction abort";
-	case 0x22: return "PC alignment fault";
-	case 0x24: return "data abort from EL0";
-	case 0x25: return "data abort";
-	case 0x26: return "SP alignment fault";
-	case 0x28: return "FP exception (AArch32)";
-	case 0x2c: return "FP exception";
-	case 0x2f: return "SError";
-	case 0x30: return "breakpoint from EL0";
-	case 0x31: return "breakpoint";
-	case 0x32: return "software step from EL0";
-	case 0x33: return "software step";
-	case 0x34: return "watchpoint from EL0";
-	case 0x35: return "watchpoint";
-	case 0x38: return "BKPT (AArch32)";
-	case 0x3c: return "BRK";
-	default: return "unknown EC";
-	}
+	return ec < ARRAY_SIZE(exc_class_names) && exc_class_names[ec] ? exc_class_names[ec]
+								       : "unknown EC";
 }
 
 /* Prints the fault status of an instruction or data abort: what FAR means here. */
@@ -56,12 +59,12 @@ static void exc_print_abort(uint64_t esr)
 
 	kprintf("  %s, fault status %#04x (%s, level %u)\n",
 		data ? (esr & ESR_DABT_WNR ? "write" : "read") : "fetch", fsc,
-		(fsc & 0x3c) == 0x04	 ? "translation fault"
+		(fsc & 0x3c) == 0x04   ? "translation fault"
 		: (fsc & 0x3c) == 0x08 ? "access flag fault"
 		: (fsc & 0x3c) == 0x0c ? "permission fault"
-		: fsc == 0x21		 ? "alignment fault"
-		: fsc == 0x10		 ? "external abort"
-					 : "other",
+		: fsc == 0x21	       ? "alignment fault"
+		: fsc == 0x10	       ? "external abort"
+				       : "other",
 		fsc & 3);
 }
 

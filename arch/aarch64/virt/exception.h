@@ -28,7 +28,7 @@ _Static_assert(__builtin_offsetof(struct exc_frame, record) == EXC_FRAME_RECORD,
 
 /* Vector index 0-15: source (current EL SP_EL0, current EL SP_ELx, lower EL AArch64,
  * lower EL AArch32) times kind (sync, IRQ, FIQ, SError). */
-#define EXC_KIND(vector) ((vector) & 3)
+#define EXC_KIND(vector) ((vector)&3)
 #define EXC_SOURCE(vector) ((vector) >> 2)
 
 /* Called by vectors.S for every EL1 exception with the saved frame; may return, which

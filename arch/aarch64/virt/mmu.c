@@ -20,8 +20,9 @@
 #define MAIR_DEVICE_NGNRE 0
 #define MAIR_NORMAL_WB 1
 #define MAIR_NORMAL_NC 2
-#define MAIR_VALUE (0x04ULL << (8 * MAIR_DEVICE_NGNRE) | 0xffULL << (8 * MAIR_NORMAL_WB) |    \
-		    0x44ULL << (8 * MAIR_NORMAL_NC))
+#define MAIR_VALUE                                                              \
+	(0x04ULL << (8 * MAIR_DEVICE_NGNRE) | 0xffULL << (8 * MAIR_NORMAL_WB) | \
+	 0x44ULL << (8 * MAIR_NORMAL_NC))
 
 /* Descriptor bits. */
 #define PTE_BLOCK 0x1ULL
@@ -90,8 +91,8 @@ static void mmu_build(const struct boot_info *info, paddr_t device_pa)
 		uint64_t pa = gib * GIB;
 		if (!mmu_is_ram(info, pa, GIB))
 			mmu_l1[gib] = gib < MMU_DEVICE_GIBS || (device_pa && device_pa / GIB == gib)
-					      ? pa | PTE_DEVICE
-					      : 0;
+					  ? pa | PTE_DEVICE
+					  : 0;
 		else if (mmu_all_ram(info, pa, GIB))
 			mmu_l1[gib] = pa | PTE_NORMAL;
 		else

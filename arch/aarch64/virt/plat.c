@@ -18,7 +18,7 @@ static void plat_reserve(struct boot_info *info, paddr_t base, uint64_t size)
 		      PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
 	paddr_t lo = ALIGN_DOWN(base, PAGE_SIZE);
 	info->reserved[info->reserved_count++] =
-		(struct mem_range){ lo, ALIGN_UP(base + size, PAGE_SIZE) - lo };
+	    (struct mem_range){lo, ALIGN_UP(base + size, PAGE_SIZE) - lo};
 }
 
 /* Drops RAM the identity map cannot reach; returns the bytes dropped. */
@@ -61,8 +61,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	discover_fdt(bootinfo, &plat_fdt);
 	int err = fdt_fill_boot_info(&plat_fdt, info);
 	if (err)
-		panic("boot: cannot read memory and command line from the device tree (%d)",
-		      err);
+		panic("boot: cannot read memory and command line from the device tree (%d)", err);
 	pl011_init(discover_console(&plat_fdt));
 	psci_set_conduit(discover_psci(&plat_fdt));
 

@@ -33,17 +33,17 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-#define sysreg_read(reg)                                                                 \
-	({                                                                               \
-		uint64_t sysreg_v_;                                                      \
-		__asm__ volatile("mrs %0, " #reg : "=r"(sysreg_v_));                     \
-		sysreg_v_;                                                               \
+#define sysreg_read(reg)                                             \
+	({                                                           \
+		uint64_t sysreg_v_;                                  \
+		__asm__ volatile("mrs %0, " #reg : "=r"(sysreg_v_)); \
+		sysreg_v_;                                           \
 	})
 
-#define sysreg_write(reg, v)                                                             \
-	do {                                                                             \
-		uint64_t sysreg_v_ = (v);                                                \
-		__asm__ volatile("msr " #reg ", %0" ::"r"(sysreg_v_) : "memory");        \
+#define sysreg_write(reg, v)                                                      \
+	do {                                                                      \
+		uint64_t sysreg_v_ = (v);                                         \
+		__asm__ volatile("msr " #reg ", %0" ::"r"(sysreg_v_) : "memory"); \
 	} while (0)
 
 #define isb() __asm__ volatile("isb" ::: "memory")

@@ -79,12 +79,9 @@ static void virt_console_getc_is_nonblocking(struct ktest *t)
 }
 
 static const struct ktest_case virt_cases[] = {
-	KTEST_CASE(virt_runs_at_el1_with_mmu_on),
-	KTEST_CASE(virt_identity_map_attributes),
-	KTEST_CASE(virt_unmapped_is_unmapped),
-	KTEST_CASE(virt_counter_runs),
-	KTEST_CASE(virt_console_getc_is_nonblocking),
-	{ 0 },
+    KTEST_CASE(virt_runs_at_el1_with_mmu_on),	  KTEST_CASE(virt_identity_map_attributes),
+    KTEST_CASE(virt_unmapped_is_unmapped),	  KTEST_CASE(virt_counter_runs),
+    KTEST_CASE(virt_console_getc_is_nonblocking), {0},
 };
 KTEST_SUITE(virt_suite, "aarch64_virt", virt_cases);
 
@@ -110,7 +107,7 @@ static void fault_fp_use(struct ktest *t)
 static void fault_dtb_too_big(struct ktest *t)
 {
 	static const uint8_t blob[64] __attribute__((aligned(8))) = {
-		0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x30, 0x00, 0x00, /* magic, totalsize 3 MiB */
+	    0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x30, 0x00, 0x00, /* magic, totalsize 3 MiB */
 	};
 	struct fdt f;
 
@@ -121,8 +118,8 @@ static void fault_dtb_too_big(struct ktest *t)
 static void fault_dtb_corrupt(struct ktest *t)
 {
 	static const uint8_t blob[64] __attribute__((aligned(8))) = {
-		0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x00, 0x40, /* magic, totalsize 64 */
-		0x00, 0x00, 0x10, 0x00, /* off_dt_struct far past the end */
+	    0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x00, 0x40, /* magic, totalsize 64 */
+	    0x00, 0x00, 0x10, 0x00,			    /* off_dt_struct far past the end */
 	};
 	struct fdt f;
 
@@ -131,8 +128,7 @@ static void fault_dtb_corrupt(struct ktest *t)
 }
 
 static const struct ktest_case fault_cases[] = {
-	KTEST_CASE(fault_unmapped_read), KTEST_CASE(fault_brk),
-	KTEST_CASE(fault_fp_use),	 KTEST_CASE(fault_dtb_too_big),
-	KTEST_CASE(fault_dtb_corrupt),	 { 0 },
+    KTEST_CASE(fault_unmapped_read), KTEST_CASE(fault_brk),	    KTEST_CASE(fault_fp_use),
+    KTEST_CASE(fault_dtb_too_big),   KTEST_CASE(fault_dtb_corrupt), {0},
 };
 KTEST_SUITE_MANUAL(fault_suite, "aarch64_faults", fault_cases);
