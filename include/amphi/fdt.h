@@ -56,6 +56,11 @@ int fdt_node_name(const struct fdt *f, int node, const char **name);
 int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val,
 		 uint32_t *len);
 
+/* Property number index of node (in blob order): name, value and length. Returns 0,
+ * -ENOENT past the last property, or -EINVAL. */
+int fdt_get_prop_by_index(const struct fdt *f, int node, unsigned index, const char **name,
+			  const void **val, uint32_t *len);
+
 /* Reads a one-cell (u32) property. Returns 0, -ENOENT, or -EINVAL for a wrong length. */
 int fdt_get_u32(const struct fdt *f, int node, const char *name, uint32_t *out);
 

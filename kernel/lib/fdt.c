@@ -320,6 +320,28 @@ int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **v
 	return fdt_get_prop_len(f, node, name, strlen(name), val, len);
 }
 
+int fdt_get_prop_by_index(const struct fdt *f, int node, unsigned index, const char **name,
+			  const void **val, uint32_t *len)
+{
+	struct fdt_token tok;
+	if (fdt_node_token(f, node, &tok))
+		return -EINVAL;
+	for (uint32_t off = tok.next;; off = tok.next) {
+		if (fdt_token_at(f, off, &tok))
+			return -EINVAL;
+		if (tok.tag == FDT_BEGIN_NODE || tok.tag == FDT_END_NODE)
+			return -ENOENT;
+		if (tok.tag == FDT_END)
+			return -EINVAL;
+		if (tok.tag == FDT_PROP && index-- == 0) {
+			*name = tok.name;
+			*val = tok.val;
+			*len = tok.len;
+			return 0;
+		}
+	}
+}
+
 int fdt_get_u32(const struct fdt *f, int node, const char *name, uint32_t *out)
 {
 	const void *val;
