@@ -14,6 +14,8 @@ packages=(
 	libcunit1-dev device-tree-compiler
 	# QEMU targets and the GRUB rescue ISO
 	qemu-system-x86 qemu-system-arm seabios grub-pc-bin grub-common xorriso mtools
+	# U-Boot for QEMU arm64, to boot the Image through booti as a board would
+	u-boot-qemu
 )
 
 # Prints the packages from the list that are not installed.

@@ -34,6 +34,7 @@ boot_entry:
 	mov	x19, x0			/* the loader's DTB pointer, for kmain */
 	msr	daifset, #0xf
 	mrs	x0, CurrentEL
+	lsr	x20, x0, #2		/* the entry exception level, for the boot log */
 	cmp	x0, #CURRENTEL_EL2
 	b.ne	1f
 	bl	el2_enter_el1
@@ -47,6 +48,8 @@ boot_entry:
 	bl	boot_invalidate_image
 	bl	boot_relocate
 	bl	boot_zero_bss
+	adr_l	x0, boot_entry_el
+	str	x20, [x0]
 
 	adr_l	x0, boot_stack_top
 	mov	sp, x0

@@ -9,6 +9,7 @@
 #include "virt.h"
 
 static struct fdt plat_fdt;
+uint64_t boot_entry_el;
 
 /* Appends [base, base + size), widened to whole pages, to the reserved ranges. */
 static void plat_reserve(struct boot_info *info, paddr_t base, uint64_t size)
@@ -77,6 +78,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 		info->cmdline = "";
 
 	mmu_enable(info, pl011_base());
+	kprintf("boot: entered at EL%llu, running at EL1\n", (unsigned long long)boot_entry_el);
 	if (dropped)
 		kprintf("boot: ignoring %llu MiB of RAM above the %llu GiB identity map\n",
 			(unsigned long long)(dropped >> 20),

@@ -8,6 +8,9 @@
 /* Linker-script symbols: the loaded image, .bss included, at run-time addresses. */
 extern char _start[], _end[];
 
+/* Exception level the loader entered the kernel at (1 or 2); set by head.S. */
+extern uint64_t boot_entry_el;
+
 /* --- pl011.c --- */
 
 /* Directs the console to the PL011 at physical address base (0: output is dropped) and
