@@ -11,6 +11,7 @@ ARCH ?= x86_64
 CMDLINE ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all setup $(PRESETS) hosted-asan iso run qemu test bench clean
 
