@@ -34,8 +34,10 @@ run: hosted
 qemu:
 	@case "$(ARCH)" in x86_64|aarch64) ;; \
 	  *) echo "make qemu: ARCH must be x86_64 or aarch64, not '$(ARCH)'" >&2; exit 2;; esac
-	@$(MAKE) --no-print-directory $(ARCH)
-	@harness/boot $(ARCH) $(CMDLINE)
+	@$(MAKE) $(ARCH)
+	@harness/boot $(ARCH) $(CMDLINE); status=$$?; \
+	  test $$status -eq "$$(harness/boot --pass-exit $(ARCH))" || \
+	  { echo "make qemu: the machine powered off with a failure (QEMU exit status $$status)" >&2; exit 1; }
 
 test: all hosted-asan iso
 	@ctest --preset hosted -j $(JOBS)
