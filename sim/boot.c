@@ -71,16 +71,6 @@ void sim_boot_start(void *bootinfo)
 	sim_stack_enter(&boot_stack, sim_boot_entry, bootinfo);
 }
 
-/* Adds the DTB's own pages to the reserved ranges: the blob lives in RAM. */
-static void sim_reserve_dtb(struct boot_info *info)
-{
-	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
-		panic("plat_init: no reserved range left for the device tree");
-	info->reserved[info->reserved_count].base = sim_dtb.pa;
-	info->reserved[info->reserved_count].size = sim_dtb.reserved;
-	info->reserved_count++;
-}
-
 /* bootinfo is the DTB that sim_boot_place_dtb wrote into RAM. */
 void plat_init(void *bootinfo, struct boot_info *info)
 {
@@ -92,7 +82,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	err = fdt_fill_boot_info(&fdt, info);
 	if (err)
 		panic("plat_init: the generated device tree is unusable (%d)", err);
-	sim_reserve_dtb(info);
+	boot_info_add_reserved(info, sim_dtb.pa, sim_dtb.reserved); /* the blob lives in RAM */
 	info->fdt = bootinfo;
 	info->name = "hosted";
 }

@@ -35,6 +35,16 @@ struct boot_info {
  * Fills *info. Panics when the boot data is unusable: there is nothing to fall back on. */
 void plat_init(void *bootinfo, struct boot_info *info);
 
+/* Helpers for the code that fills boot_info (kernel/lib/boot_info.c). */
+
+/* End of [base, base + size), saturated at the top of the address space instead of wrapping. */
+paddr_t mem_range_end(paddr_t base, uint64_t size);
+
+/* Appends [base, base + size), widened to whole pages (saturating at the top), to
+ * info->reserved; an empty range adds nothing. Panics when the table is full: a range that
+ * cannot be recorded could be handed out while firmware or the kernel still uses it. */
+void boot_info_add_reserved(struct boot_info *info, paddr_t base, uint64_t size);
+
 /* --- memory --- */
 
 /* Kernel virtual address of physical address pa, through the direct map. */

@@ -20,13 +20,6 @@ static struct buddy_zone page_zones[PLAT_MAX_MEM_RANGES];
 static size_t page_zone_count;
 static size_t page_total;
 
-/* End of range r, clamped so it cannot wrap past the top of the address space. */
-static paddr_t mem_range_end(const struct mem_range *r)
-{
-	paddr_t end = r->base + r->size;
-	return end < r->base ? ~(paddr_t)0 : end;
-}
-
 /* Sorts spans by start (insertion sort: there are at most a few dozen). */
 static void span_sort(struct pa_span *s, size_t n)
 {
@@ -47,7 +40,8 @@ static size_t page_ram_spans(const struct boot_info *info, struct pa_span *out)
 
 	for (size_t i = 0; i < info->ram_count && i < PLAT_MAX_MEM_RANGES; i++) {
 		paddr_t start = ALIGN_UP(info->ram[i].base, PAGE_SIZE);
-		paddr_t end = ALIGN_DOWN(mem_range_end(&info->ram[i]), PAGE_SIZE);
+		paddr_t end =
+		    ALIGN_DOWN(mem_range_end(info->ram[i].base, info->ram[i].size), PAGE_SIZE);
 		if (start < info->ram[i].base) /* aligning up wrapped */
 			continue;
 		if (start < PAGE_SIZE)
@@ -75,7 +69,7 @@ static size_t page_reserved_spans(const struct boot_info *info, struct pa_span z
 
 	for (size_t i = 0; i < info->reserved_count && i < PLAT_MAX_MEM_RANGES; i++) {
 		paddr_t start = ALIGN_DOWN(info->reserved[i].base, PAGE_SIZE);
-		paddr_t end = mem_range_end(&info->reserved[i]);
+		paddr_t end = mem_range_end(info->reserved[i].base, info->reserved[i].size);
 		end = end > ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE) ? ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE)
 							       : ALIGN_UP(end, PAGE_SIZE);
 		start = MAX(start, zone.start);

@@ -11,17 +11,6 @@
 static struct fdt plat_fdt;
 uint64_t boot_entry_el;
 
-/* Appends [base, base + size), widened to whole pages, to the reserved ranges. */
-static void plat_reserve(struct boot_info *info, paddr_t base, uint64_t size)
-{
-	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
-		panic("boot: more than %d reserved ranges; cannot protect [%#llx, +%#llx)",
-		      PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
-	paddr_t lo = ALIGN_DOWN(base, PAGE_SIZE);
-	info->reserved[info->reserved_count++] =
-	    (struct mem_range){lo, ALIGN_UP(base + size, PAGE_SIZE) - lo};
-}
-
 /* Drops RAM the identity map cannot reach; returns the bytes dropped. */
 static uint64_t plat_trim_ram(struct boot_info *info)
 {
@@ -70,8 +59,8 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	if (!plat_in_ram(info, image, image_size))
 		panic("boot: kernel image at %#llx is outside the RAM the device tree describes",
 		      (unsigned long long)image);
-	plat_reserve(info, image, image_size); /* .bss, boot stack and page tables too */
-	plat_reserve(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
+	boot_info_add_reserved(info, image, image_size); /* .bss, boot stack and page tables too */
+	boot_info_add_reserved(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
 	info->fdt = plat_fdt.blob;
 	info->name = "aarch64-virt";
 	if (!info->cmdline)

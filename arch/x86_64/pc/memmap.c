@@ -6,7 +6,6 @@
 #include <amphi/arch.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
-#include <amphi/panic.h>
 #include <amphi/string.h>
 
 #include "pc.h"
@@ -15,17 +14,11 @@
 #define BOOT_MAP_END ((uint64_t)PC_BOOT_MAP_GIB << 30)
 #define DIRECT_MAP_LIMIT ((uint64_t)PC_DIRECT_MAP_MAX_GIB << 30)
 
-/* End of [base, base + size), saturating instead of wrapping. */
-static uint64_t memmap_end(uint64_t base, uint64_t size)
-{
-	return base + size < base ? UINT64_MAX : base + size;
-}
-
 /* Adds a firmware memory-map entry: type 1 (available RAM) becomes a RAM range, clipped
  * to whole pages and to the direct-map limit; other types are ignored. */
 void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint32_t type)
 {
-	uint64_t end = memmap_end(base, size);
+	uint64_t end = mem_range_end(base, size);
 
 	if (type != E820_RAM || base >= DIRECT_MAP_LIMIT)
 		return;
@@ -43,22 +36,6 @@ void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint
 		return;
 	}
 	info->ram[info->ram_count++] = (struct mem_range){base, end - base};
-}
-
-/* Adds a range that must never be handed out. Panics when the table is full. */
-void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size)
-{
-	uint64_t end = memmap_end(base, size);
-
-	if (size == 0)
-		return;
-	if (info->reserved_count == PLAT_MAX_MEM_RANGES)
-		panic("pc: more than %d reserved ranges; cannot keep boot data safe",
-		      PLAT_MAX_MEM_RANGES);
-	base = ALIGN_DOWN(base, PAGE_SIZE);
-	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE)
-					   : ALIGN_UP(end, PAGE_SIZE);
-	info->reserved[info->reserved_count++] = (struct mem_range){base, end - base};
 }
 
 /* Returns the direct-map address of [pa, pa + size) if the boot map covers it, or NULL
@@ -83,7 +60,7 @@ int memmap_take_cmdline(struct pc_boot_parse *p, paddr_t pa, uint64_t max, bool 
 	size_t len = strnlen(src, max);
 
 	if (reserve)
-		memmap_reserve(p->info, pa, MIN(len + 1, max));
+		boot_info_add_reserved(p->info, pa, MIN(len + 1, max));
 	if (len >= p->cmdline_size) {
 		kprintf("pc: command line longer than %zu bytes; truncated\n", p->cmdline_size - 1);
 		len = p->cmdline_size - 1;

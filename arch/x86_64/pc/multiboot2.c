@@ -100,7 +100,7 @@ static int mb2_parse_module(const struct mb2_tag *tag, struct boot_info *info)
 
 	if (tag->size < sizeof(*mod) || mod->mod_end < mod->mod_start)
 		return memmap_bad("multiboot2: malformed module tag");
-	memmap_reserve(info, mod->mod_start, mod->mod_end - mod->mod_start);
+	boot_info_add_reserved(info, mod->mod_start, mod->mod_end - mod->mod_start);
 	return 0;
 }
 
@@ -164,7 +164,7 @@ int multiboot2_parse(paddr_t pa, struct pc_boot_parse *p)
 		return memmap_bad("multiboot2: boot information at %#llx has bad total size %u",
 				  (unsigned long long)pa, total);
 
-	memmap_reserve(p->info, pa, total);
+	boot_info_add_reserved(p->info, pa, total);
 	int err = mb2_walk_tags((const char *)hdr, total, pa, p, &seen);
 	if (err || seen.mmap)
 		return err;

@@ -52,9 +52,6 @@ int memmap_bad(const char *fmt, ...) PRINTF_LIKE(1, 2);
  * to whole pages and to the direct-map limit; other types are ignored. */
 void memmap_add_entry(struct boot_info *info, uint64_t base, uint64_t size, uint32_t type);
 
-/* Adds a range that must never be handed out. Panics when the table is full. */
-void memmap_reserve(struct boot_info *info, paddr_t base, uint64_t size);
-
 /* Returns the direct-map address of [pa, pa + size) if the boot map covers it, or NULL
  * (also on overflow). Boot data is read only through this. */
 const void *memmap_boot_ptr(paddr_t pa, uint64_t size);

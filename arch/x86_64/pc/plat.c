@@ -54,9 +54,9 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	*info = (struct boot_info){.cmdline = "", .fdt = NULL, .name = "pc"};
 	if (!bootinfo)
 		panic("pc: no boot handoff from boot.S");
-	memmap_reserve(info, 0, LOW_MEMORY_END);
-	memmap_reserve(info, (paddr_t)(uintptr_t)__kernel_phys_start,
-		       (uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start);
+	boot_info_add_reserved(info, 0, LOW_MEMORY_END);
+	boot_info_add_reserved(info, (paddr_t)(uintptr_t)__kernel_phys_start,
+			       (uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start);
 	plat_parse_boot_data(bootinfo, info);
 	if (info->ram_count == 0)
 		panic("pc: the firmware memory map reports no usable RAM");

@@ -65,7 +65,7 @@ static int pvh_parse_memmap(const struct hvm_start_info *si, struct boot_info *i
 
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		memmap_add_entry(info, map[i].addr, map[i].size, map[i].type);
-	memmap_reserve(info, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map));
+	boot_info_add_reserved(info, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*map));
 	return 0;
 }
 
@@ -83,9 +83,9 @@ static int pvh_reserve_modules(const struct hvm_start_info *si, struct boot_info
 		      (const void **)&mods))
 		return -EINVAL;
 
-	memmap_reserve(info, si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(*mods));
+	boot_info_add_reserved(info, si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(*mods));
 	for (uint32_t i = 0; i < si->nr_modules; i++)
-		memmap_reserve(info, mods[i].paddr, mods[i].size);
+		boot_info_add_reserved(info, mods[i].paddr, mods[i].size);
 	return 0;
 }
 
@@ -102,7 +102,7 @@ int pvh_parse(paddr_t pa, struct pc_boot_parse *p)
 		return memmap_bad("pvh: bad start_info magic %#x at %#llx (expected %#x)",
 				  si->magic, (unsigned long long)pa, PC_PVH_START_MAGIC);
 
-	memmap_reserve(p->info, pa, sizeof(*si));
+	boot_info_add_reserved(p->info, pa, sizeof(*si));
 	err = pvh_parse_memmap(si, p->info);
 	if (!err)
 		err = pvh_reserve_modules(si, p->info);
