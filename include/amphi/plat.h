@@ -58,6 +58,10 @@ paddr_t plat_virt_to_phys(const void *va);
 /* Writes n bytes to the console; blocks until they are accepted by the device. */
 void plat_console_write(const char *buf, size_t n);
 
+/* For metal serial consoles (kernel/lib/plat_metal.c): writes n bytes through putc, each
+ * "\n" as "\r\n" so that terminals return to column 0. */
+void plat_serial_write(const char *buf, size_t n, void (*putc)(char c));
+
 /* Returns the next console input byte without blocking: -EAGAIN when none is waiting,
  * -EPIPE when the input is closed for good (the hosted stdin reached end of file). */
 int plat_console_getc(void);

@@ -1,5 +1,4 @@
-/* PL011 UART console. Polled: interrupts stay off. Bytes are written unchanged (no
- * CR insertion), as on every other platform's console. */
+/* PL011 UART console. Polled: interrupts stay off. */
 #include <amphi/errno.h>
 #include <amphi/plat.h>
 
@@ -49,15 +48,18 @@ paddr_t pl011_base(void)
 	return plat_virt_to_phys((const void *)pl011_regs);
 }
 
+/* Sends one byte once the transmit FIFO has room. */
+static void pl011_putc(char c)
+{
+	while (pl011_read(PL011_FR) & PL011_FR_TXFF)
+		;
+	pl011_write(PL011_DR, (unsigned char)c);
+}
+
 void plat_console_write(const char *buf, size_t n)
 {
-	if (!pl011_regs)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		while (pl011_read(PL011_FR) & PL011_FR_TXFF)
-			;
-		pl011_write(PL011_DR, (unsigned char)buf[i]);
-	}
+	if (pl011_regs)
+		plat_serial_write(buf, n, pl011_putc);
 }
 
 int plat_console_getc(void)

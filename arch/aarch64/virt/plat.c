@@ -1,7 +1,6 @@
 /* plat.h for aarch64 boards booted with a device tree (QEMU virt first). The kernel runs
  * at EL1 on an identity map, so physical and kernel virtual addresses are equal. */
 #include <amphi/arch.h>
-#include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
@@ -43,6 +42,8 @@ static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t siz
 	return false;
 }
 
+/* Reads the device tree (memory, console, PSCI), reserves the image and the blob, and turns
+ * on the MMU. */
 void plat_init(void *bootinfo, struct boot_info *info)
 {
 	paddr_t image = plat_virt_to_phys(_start);
@@ -76,16 +77,19 @@ void plat_init(void *bootinfo, struct boot_info *info)
 		kprintf("boot: no arm,pl011 UART in the device tree\n"); /* lost, unless early */
 }
 
+/* Identity map: physical and kernel virtual addresses are equal. */
 void *plat_phys_to_virt(paddr_t pa)
 {
 	return (void *)(uintptr_t)pa;
 }
 
+/* Identity map: physical and kernel virtual addresses are equal. */
 paddr_t plat_virt_to_phys(const void *va)
 {
 	return (paddr_t)(uintptr_t)va;
 }
 
+/* PSCI SYSTEM_OFF; when the firmware refuses, the CPU says so and halts. */
 NORETURN void plat_poweroff(int status)
 {
 	(void)status; /* PSCI has no exit status: the console line carries it */
@@ -94,41 +98,10 @@ NORETURN void plat_poweroff(int status)
 	plat_halt();
 }
 
+/* Masks every interrupt and waits forever. */
 NORETURN void plat_halt(void)
 {
 	__asm__ volatile("msr daifset, #0xf" ::: "memory");
 	for (;;)
 		__asm__ volatile("wfi");
-}
-
-int plat_symbolize(uintptr_t pc, char *buf, size_t len)
-{
-	(void)pc;
-	(void)buf;
-	(void)len;
-	return -ENOSYS;
-}
-
-void plat_mem_alloc_hook(void *p, size_t n)
-{
-	(void)p;
-	(void)n;
-}
-
-void plat_mem_free_hook(void *p, size_t n)
-{
-	(void)p;
-	(void)n;
-}
-
-void plat_mem_noaccess(void *p, size_t n)
-{
-	(void)p;
-	(void)n;
-}
-
-void plat_mem_undefined(void *p, size_t n)
-{
-	(void)p;
-	(void)n;
 }

@@ -1,5 +1,5 @@
 /* The x86_64 PC platform: boot-data dispatch, console, power. */
-#include <amphi/errno.h>
+#include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 
@@ -76,10 +76,11 @@ int plat_console_getc(void)
 }
 
 /* Exits QEMU through isa-debug-exit (exit status (status << 1) | 1); elsewhere the write
- * goes nowhere and the CPU halts. */
+ * goes nowhere, and the CPU says so and halts. */
 NORETURN void plat_poweroff(int status)
 {
 	io_out32(ISA_DEBUG_EXIT_PORT, (uint32_t)status);
+	kputs("amphi: no isa-debug-exit device took the power off; halting\n");
 	plat_halt();
 }
 
@@ -88,13 +89,4 @@ NORETURN void plat_halt(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt" : : : "memory");
-}
-
-/* No symbol table on metal: backtraces show raw addresses (addr2line on amphi.elf). */
-int plat_symbolize(uintptr_t pc, char *buf, size_t len)
-{
-	(void)pc;
-	(void)buf;
-	(void)len;
-	return -ENOSYS;
 }
