@@ -291,9 +291,10 @@ int fdt_node_name(const struct fdt *f, int node, const char **name)
 	return 0;
 }
 
-/* fdt_get_prop for a property name of name_len bytes (not NUL-terminated). */
-static int fdt_get_prop_len(const struct fdt *f, int node, const char *name, size_t name_len,
-			    const void **val, uint32_t *len)
+/* Property number index of node among those named [name, name + name_len) (any name when
+ * name is NULL), decoded into *prop. Returns 0, -ENOENT, or -EINVAL for a corrupt blob. */
+static int fdt_find_prop(const struct fdt *f, int node, const char *name, size_t name_len,
+			 unsigned index, struct fdt_token *prop)
 {
 	struct fdt_token tok;
 	if (fdt_node_token(f, node, &tok))
@@ -305,13 +306,28 @@ static int fdt_get_prop_len(const struct fdt *f, int node, const char *name, siz
 			return -ENOENT;
 		if (tok.tag == FDT_END)
 			return -EINVAL;
-		if (tok.tag == FDT_PROP && strncmp(tok.name, name, name_len) == 0 &&
-		    tok.name[name_len] == '\0') {
-			*val = tok.val;
-			*len = tok.len;
+		if (tok.tag != FDT_PROP)
+			continue;
+		if (name && (strncmp(tok.name, name, name_len) != 0 || tok.name[name_len] != '\0'))
+			continue;
+		if (index-- == 0) {
+			*prop = tok;
 			return 0;
 		}
 	}
+}
+
+/* fdt_get_prop for a property name of name_len bytes (not NUL-terminated). */
+static int fdt_get_prop_len(const struct fdt *f, int node, const char *name, size_t name_len,
+			    const void **val, uint32_t *len)
+{
+	struct fdt_token prop;
+	int err = fdt_find_prop(f, node, name, name_len, 0, &prop);
+	if (err)
+		return err;
+	*val = prop.val;
+	*len = prop.len;
+	return 0;
 }
 
 int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val,
@@ -323,23 +339,14 @@ int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **v
 int fdt_get_prop_by_index(const struct fdt *f, int node, unsigned index, const char **name,
 			  const void **val, uint32_t *len)
 {
-	struct fdt_token tok;
-	if (fdt_node_token(f, node, &tok))
-		return -EINVAL;
-	for (uint32_t off = tok.next;; off = tok.next) {
-		if (fdt_token_at(f, off, &tok))
-			return -EINVAL;
-		if (tok.tag == FDT_BEGIN_NODE || tok.tag == FDT_END_NODE)
-			return -ENOENT;
-		if (tok.tag == FDT_END)
-			return -EINVAL;
-		if (tok.tag == FDT_PROP && index-- == 0) {
-			*name = tok.name;
-			*val = tok.val;
-			*len = tok.len;
-			return 0;
-		}
-	}
+	struct fdt_token prop;
+	int err = fdt_find_prop(f, node, NULL, 0, index, &prop);
+	if (err)
+		return err;
+	*name = prop.name;
+	*val = prop.val;
+	*len = prop.len;
+	return 0;
 }
 
 int fdt_get_u32(const struct fdt *f, int node, const char *name, uint32_t *out)
