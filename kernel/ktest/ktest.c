@@ -90,6 +90,12 @@ static unsigned ktest_count_cases(const struct ktest_suite *s, const struct ktes
 	return n;
 }
 
+/* True when suite s is selected and has at least one selected case to run. */
+static bool ktest_suite_runs(const struct ktest_suite *s, const struct ktest_selection *sel)
+{
+	return ktest_suite_selected(s, sel) && ktest_count_cases(s, sel) > 0;
+}
+
 /* Number of suites in the section. */
 static size_t ktest_suite_count(void)
 {
@@ -116,8 +122,8 @@ static void ktest_run_case(const struct ktest_case *c, unsigned n, struct ktest_
 	}
 }
 
-/* Runs the selected cases of suite s as top-level test number n; true when none failed. */
-static bool ktest_run_suite(const struct ktest_suite *s, unsigned n,
+/* Runs the selected cases of suite s as top-level test number n. */
+static void ktest_run_suite(const struct ktest_suite *s, unsigned n,
 			    const struct ktest_selection *sel, struct ktest_totals *tot)
 {
 	unsigned failed_before = tot->failed, skipped_before = tot->skipped, i = 0;
@@ -130,7 +136,6 @@ static bool ktest_run_suite(const struct ktest_suite *s, unsigned n,
 	bool ok = tot->failed == failed_before;
 	bool all_skipped = ncases > 0 && tot->skipped - skipped_before == ncases;
 	kprintf("%s %u %s%s\n", ok ? "ok" : "not ok", n, s->name, all_skipped ? " # SKIP" : "");
-	return ok;
 }
 
 int ktest_run(const char *selection)
@@ -142,17 +147,13 @@ int ktest_run(const char *selection)
 
 	ktest_parse_selection(selection, &sel);
 	for (size_t i = 0; i < nsuites; i++)
-		if (ktest_suite_selected(__start_ktest_suites[i], &sel) &&
-		    ktest_count_cases(__start_ktest_suites[i], &sel) > 0)
-			selected++;
+		selected += ktest_suite_runs(__start_ktest_suites[i], &sel);
 	if (selected == 0)
 		return -ENOENT;
 	kprintf("KTAP version 1\n1..%u\n", selected);
-	for (size_t i = 0; i < nsuites; i++) {
-		const struct ktest_suite *s = __start_ktest_suites[i];
-		if (ktest_suite_selected(s, &sel) && ktest_count_cases(s, &sel) > 0)
-			ktest_run_suite(s, ++n, &sel, &tot);
-	}
+	for (size_t i = 0; i < nsuites; i++)
+		if (ktest_suite_runs(__start_ktest_suites[i], &sel))
+			ktest_run_suite(__start_ktest_suites[i], ++n, &sel, &tot);
 	kprintf("# ktest: %u passed, %u failed, %u skipped\n", tot.passed, tot.failed, tot.skipped);
 	return (int)tot.failed;
 }
