@@ -101,10 +101,11 @@ int fdt_stdout_node(const struct fdt *f);
 /* Fills info's RAM ranges (every device_type="memory" node), reserved ranges (the
  * reservation block and /reserved-memory children) and the command
  * line (/chosen bootargs, "" when absent); sets info->fdt to the blob. Ranges are
- * appended after those already in info (zero it first); ranges past PLAT_MAX_MEM_RANGES
- * are dropped with a warning, and empty ones skipped. The caller reserves the blob
- * itself if it lies in RAM. Returns 0, or -EINVAL for a corrupt blob,
- * -ENOENT when it describes no memory. */
+ * appended after those already in info (zero it first); empty ones are skipped. RAM past
+ * PLAT_MAX_MEM_RANGES is left unused with a warning; reservations past it are an error,
+ * since dropping one would hand out memory firmware still owns. The caller reserves the
+ * blob itself if it lies in RAM. Returns 0, -EINVAL for a corrupt blob, -ENOSPC for too
+ * many reservations, or -ENOENT when it describes no memory. */
 int fdt_fill_boot_info(const struct fdt *f, struct boot_info *info);
 
 /* Big-endian 32-bit cell at p (any alignment). */

@@ -41,7 +41,7 @@ void plat_init(void *bootinfo, struct boot_info *info);
 paddr_t mem_range_end(paddr_t base, uint64_t size);
 
 /* Appends [base, base + size), widened to whole pages (saturating at the top), to
- * info->reserved; an empty range adds nothing. Panics when the table is full: a range that
+ * info->reserved; an empty range, or one inside a range already reserved, adds nothing. Panics when the table is full: a range that
  * cannot be recorded could be handed out while firmware or the kernel still uses it. */
 void boot_info_add_reserved(struct boot_info *info, paddr_t base, uint64_t size);
 

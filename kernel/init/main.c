@@ -16,11 +16,11 @@ static void print_boot_info(const struct boot_info *info)
 {
 	kprintf("amphi: %s on %s, cmdline \"%s\"\n", ARCH_NAME, info->name, info->cmdline);
 	for (size_t i = 0; i < info->ram_count; i++)
-		kprintf("amphi: ram      [%#018llx-%#018llx)\n",
+		kprintf("amphi: ram      [0x%016llx-0x%016llx)\n",
 			(unsigned long long)info->ram[i].base,
 			(unsigned long long)(info->ram[i].base + info->ram[i].size));
 	for (size_t i = 0; i < info->reserved_count; i++)
-		kprintf("amphi: reserved [%#018llx-%#018llx)\n",
+		kprintf("amphi: reserved [0x%016llx-0x%016llx)\n",
 			(unsigned long long)info->reserved[i].base,
 			(unsigned long long)(info->reserved[i].base + info->reserved[i].size));
 }

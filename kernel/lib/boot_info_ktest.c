@@ -38,10 +38,24 @@ static void boot_info_reserved_saturates_at_the_top(struct ktest *t)
 	KTEST_EXPECT_EQ(t, info.reserved[0].size, PAGE_SIZE);
 }
 
+static void boot_info_reserved_skips_covered_ranges(struct ktest *t)
+{
+	static struct boot_info info;
+
+	info = (struct boot_info){0};
+	boot_info_add_reserved(&info, 0, 0x100000);	/* the first MiB */
+	boot_info_add_reserved(&info, 0xef010, 0x40);	/* inside it: not recorded */
+	boot_info_add_reserved(&info, 0xff000, 0x2000); /* crosses its end: recorded */
+	KTEST_ASSERT(t, info.reserved_count == 2);
+	KTEST_EXPECT_EQ(t, info.reserved[1].base, 0xff000);
+	KTEST_EXPECT_EQ(t, info.reserved[1].size, 2 * PAGE_SIZE);
+}
+
 static const struct ktest_case boot_info_cases[] = {
     KTEST_CASE(boot_info_range_end_saturates),
     KTEST_CASE(boot_info_reserved_is_widened_to_pages),
     KTEST_CASE(boot_info_reserved_saturates_at_the_top),
+    KTEST_CASE(boot_info_reserved_skips_covered_ranges),
     {0},
 };
 KTEST_SUITE(boot_info_suite, "boot_info", boot_info_cases);

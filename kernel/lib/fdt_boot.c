@@ -7,19 +7,29 @@
 #include <amphi/kprintf.h>
 #include <amphi/string.h>
 
+/* Where a range goes, and what to do when its table is full: RAM past the table can be
+ * left unused with a warning, but a reservation cannot be dropped without handing out
+ * memory that firmware still owns. */
+enum fdt_range_kind { FDT_RANGE_RAM, FDT_RANGE_RESERVED };
+
 /* Appends [base, base + size) to ranges; empty ranges are skipped, ranges that wrap past
- * 2^64 are rejected, and ranges beyond the array are dropped with a warning. */
+ * 2^64 are rejected (-EINVAL). Past the end of the table RAM is dropped with a warning and
+ * a reservation fails with -ENOSPC. */
 static int fdt_add_range(struct mem_range *ranges, size_t *count, uint64_t base, uint64_t size,
-			 const char *what)
+			 enum fdt_range_kind kind)
 {
 	if (size == 0)
 		return 0;
 	if (size - 1 > UINT64_MAX - base)
 		return -EINVAL;
+	if (*count >= PLAT_MAX_MEM_RANGES && kind == FDT_RANGE_RESERVED) {
+		kprintf("fdt: more than %d reserved ranges, cannot keep [%#llx+%#llx)\n",
+			PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
+		return -ENOSPC;
+	}
 	if (*count >= PLAT_MAX_MEM_RANGES) {
-		kprintf("fdt: more than %d %s ranges, dropping [%#llx+%#llx)\n",
-			PLAT_MAX_MEM_RANGES, what, (unsigned long long)base,
-			(unsigned long long)size);
+		kprintf("fdt: more than %d memory ranges, leaving [%#llx+%#llx) unused\n",
+			PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
 		return 0;
 	}
 	ranges[*count] = (struct mem_range){ .base = base, .size = size };
@@ -29,7 +39,7 @@ static int fdt_add_range(struct mem_range *ranges, size_t *count, uint64_t base,
 
 /* Appends every entry of node's "reg" to ranges. A node without "reg" adds nothing. */
 static int fdt_add_reg_ranges(const struct fdt *f, int node, struct mem_range *ranges,
-			      size_t *count, const char *what)
+			      size_t *count, enum fdt_range_kind kind)
 {
 	unsigned ac, sc;
 	const void *val;
@@ -47,7 +57,7 @@ static int fdt_add_reg_ranges(const struct fdt *f, int node, struct mem_range *r
 	for (const uint8_t *p = val; len > 0; p += entry, len -= entry) {
 		uint64_t base = fdt_read_cells(p, ac);
 		uint64_t size = sc ? fdt_read_cells(p + 4 * ac, sc) : 0;
-		err = fdt_add_range(ranges, count, base, size, what);
+		err = fdt_add_range(ranges, count, base, size, kind);
 		if (err)
 			return err;
 	}
@@ -70,7 +80,7 @@ static int fdt_scan_memory(const struct fdt *f, struct boot_info *info)
 	for (node = fdt_next_node(f, -1, NULL); node >= 0; node = fdt_next_node(f, node, NULL)) {
 		if (!fdt_is_memory_node(f, node) || !fdt_node_is_enabled(f, node))
 			continue;
-		int err = fdt_add_reg_ranges(f, node, info->ram, &info->ram_count, "memory");
+		int err = fdt_add_reg_ranges(f, node, info->ram, &info->ram_count, FDT_RANGE_RAM);
 		if (err)
 			return err;
 	}
@@ -84,7 +94,8 @@ static int fdt_scan_reserved(const struct fdt *f, struct boot_info *info)
 	unsigned i;
 	int err;
 	for (i = 0; (err = fdt_get_memreserve(f, i, &base, &size)) == 0; i++) {
-		err = fdt_add_range(info->reserved, &info->reserved_count, base, size, "reserved");
+		err = fdt_add_range(info->reserved, &info->reserved_count, base, size,
+				    FDT_RANGE_RESERVED);
 		if (err)
 			return err;
 	}
@@ -98,7 +109,7 @@ static int fdt_scan_reserved(const struct fdt *f, struct boot_info *info)
 		if (!fdt_node_is_enabled(f, child))
 			continue;
 		err = fdt_add_reg_ranges(f, child, info->reserved, &info->reserved_count,
-					 "reserved");
+					 FDT_RANGE_RESERVED);
 		if (err)
 			return err;
 	}

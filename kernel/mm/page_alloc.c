@@ -6,6 +6,7 @@
  * Single CPU for now: callers run with no concurrency.
  */
 #include <amphi/arch.h>
+#include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
 #include <amphi/panic.h>
@@ -103,15 +104,17 @@ static bool page_free_stretch(struct pa_span zone, const struct pa_span *rsv, si
 	return false;
 }
 
-/* Builds the zone over span from info's reserved ranges; false when its metadata fits
- * in no free stretch. */
-static bool page_zone_build(struct buddy_zone *z, const struct boot_info *info, struct pa_span span)
+/* Builds the zone over span from info's reserved ranges. Returns 0, -ENOENT when the
+ * span is reserved throughout, or -ENOSPC when its metadata fits in no free stretch. */
+static int page_zone_build(struct buddy_zone *z, const struct boot_info *info, struct pa_span span)
 {
 	struct pa_span rsv[PLAT_MAX_MEM_RANGES + 1], stretch, meta = {0, 0};
 	size_t npages = (size_t)((span.end - span.start) >> PAGE_SHIFT);
 	size_t meta_bytes = ALIGN_UP(buddy_meta_size(npages), PAGE_SIZE);
 	size_t nrsv = page_reserved_spans(info, span, meta, rsv);
 
+	if (!page_free_stretch(span, rsv, nrsv, 0, &stretch))
+		return -ENOENT;
 	for (size_t k = 0; page_free_stretch(span, rsv, nrsv, k, &stretch); k++) {
 		if (stretch.end - stretch.start >= meta_bytes) {
 			meta = (struct pa_span){stretch.start, stretch.start + meta_bytes};
@@ -119,7 +122,7 @@ static bool page_zone_build(struct buddy_zone *z, const struct boot_info *info, 
 		}
 	}
 	if (meta.end == 0)
-		return false;
+		return -ENOSPC;
 	plat_mem_undefined(plat_phys_to_virt(meta.start), meta_bytes);
 	buddy_init(z, span.start, npages, plat_phys_to_virt(meta.start));
 	nrsv = page_reserved_spans(info, span, meta, rsv);
@@ -128,7 +131,7 @@ static bool page_zone_build(struct buddy_zone *z, const struct boot_info *info, 
 		buddy_add_free(z, stretch.start, n);
 		plat_mem_noaccess(plat_phys_to_virt(stretch.start), n << PAGE_SHIFT);
 	}
-	return true;
+	return 0;
 }
 
 void page_alloc_init(const struct boot_info *info)
@@ -143,7 +146,10 @@ void page_alloc_init(const struct boot_info *info)
 		if ((ram[i].end - ram[i].start) >> PAGE_SHIFT >= BUDDY_NONE)
 			ram[i].end = ram[i].start + ((paddr_t)(BUDDY_NONE - 1) << PAGE_SHIFT);
 		struct buddy_zone *z = &page_zones[page_zone_count];
-		if (!page_zone_build(z, info, ram[i])) {
+		int err = page_zone_build(z, info, ram[i]);
+		if (err == -ENOENT)
+			continue; /* all reserved, as the first MiB of a PC is */
+		if (err) {
 			kprintf(
 			    "page_alloc: ignoring ram [%#llx-%#llx): no free stretch holds its "
 			    "%zu KiB of page metadata\n",

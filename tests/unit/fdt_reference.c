@@ -141,6 +141,19 @@ static void ref_build_many(void *fdt)
 	ref_end(fdt, "sw-many.dtb");
 }
 
+/* More reservations than struct boot_info holds (40 in the reservation block). */
+static void ref_build_many_reserved(void *fdt)
+{
+	uint64_t rsv[80];
+	for (int i = 0; i < 40; i++) {
+		rsv[2 * i] = 0x80000000ull + (uint64_t)i * 0x10000;
+		rsv[2 * i + 1] = 0x1000;
+	}
+	ref_begin(fdt, 2, 2, rsv, 40);
+	ref_memory(fdt, 2, 2, 0x80000000ull, 0x10000000);
+	ref_end(fdt, "sw-many-reserved.dtb");
+}
+
 /* Twenty levels of nesting with string lists and empty properties. */
 static void ref_build_deep(void *fdt)
 {
@@ -272,7 +285,8 @@ static void ref_dump(const char *path)
 
 int main(int argc, char **argv)
 {
-	static const char *const generated[] = { "sw-sim", "sw-cells1", "sw-many", "sw-deep",
+	static const char *const generated[] = { "sw-sim", "sw-cells1", "sw-many",
+						 "sw-many-reserved", "sw-deep",
 						 "sw-random-0", "sw-random-1", "sw-random-2",
 						 "sw-random-3", "sw-random-4", "sw-random-5",
 						 "sw-random-6", "sw-random-7" };
@@ -285,6 +299,7 @@ int main(int argc, char **argv)
 	ref_build_sim(fdt);
 	ref_build_cells1(fdt);
 	ref_build_many(fdt);
+	ref_build_many_reserved(fdt);
 	ref_build_deep(fdt);
 	ref_build_random(fdt);
 	free(fdt);

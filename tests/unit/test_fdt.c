@@ -22,7 +22,8 @@
 #endif
 
 static const char *const blob_names[] = {
-	"board", "cells32", "nomemory", "sw-sim", "sw-cells1", "sw-many", "sw-deep",
+	"board", "cells32", "nomemory", "sw-sim", "sw-cells1", "sw-many", "sw-many-reserved",
+	"sw-deep",
 	"sw-random-0", "sw-random-1", "sw-random-2", "sw-random-3", "sw-random-4", "sw-random-5",
 	"sw-random-6", "sw-random-7",
 };
@@ -190,7 +191,14 @@ static void test_boot_info_libfdt_blobs(void)
 	CU_ASSERT_EQUAL(fill("sw-many", &bi, &blob), 0);
 	CU_ASSERT_EQUAL(bi.ram_count, PLAT_MAX_MEM_RANGES);
 	CU_ASSERT_EQUAL(bi.ram[31].base, 0x100000000ull + 31 * 0x200000ull);
-	CU_ASSERT_PTR_NOT_NULL(strstr(unit_console, "dropping"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(unit_console, "unused"));
+	free(blob);
+
+	/* a reservation past the table cannot be dropped: the whole fill fails */
+	unit_console_reset();
+	CU_ASSERT_EQUAL(fill("sw-many-reserved", &bi, &blob), -ENOSPC);
+	CU_ASSERT_EQUAL(bi.reserved_count, PLAT_MAX_MEM_RANGES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(unit_console, "cannot keep"));
 	free(blob);
 
 	CU_ASSERT_EQUAL(fill("sw-deep", &bi, &blob), 0);
@@ -276,7 +284,7 @@ static unsigned exercise(const uint8_t *buf, size_t len)
 		bad += bi.reserved_count > PLAT_MAX_MEM_RANGES;
 		bad += bi.cmdline[0] && !inside(bi.cmdline, strlen(bi.cmdline) + 1, buf, len);
 	} else {
-		bad += err != -EINVAL && err != -ENOENT;
+		bad += err != -EINVAL && err != -ENOENT && err != -ENOSPC;
 	}
 	int depth = -1, node, count = 0;
 	for (node = fdt_next_node(&f, -1, &depth); node >= 0 && count < 10000;

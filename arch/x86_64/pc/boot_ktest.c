@@ -82,6 +82,17 @@ static bool boot_ktest_ram_is(size_t i, uint64_t base, uint64_t size)
 	       boot_ktest_info.ram[i].size == size;
 }
 
+/* True when [pa, pa + size) lies inside one reserved range of the parsed boot_info. */
+static bool boot_ktest_reserved_covers(paddr_t pa, uint64_t size)
+{
+	for (size_t i = 0; i < boot_ktest_info.reserved_count; i++) {
+		const struct mem_range *r = &boot_ktest_info.reserved[i];
+		if (pa >= r->base && pa + size <= r->base + r->size)
+			return true;
+	}
+	return false;
+}
+
 static void mb2_parses_mmap_cmdline_and_skips_unknown_tags(struct ktest *t)
 {
 	static const uint64_t map[][3] = {
@@ -221,7 +232,11 @@ static void pvh_parses_memmap_and_cmdline(struct ktest *t)
 	KTEST_EXPECT_EQ(t, boot_ktest_info.ram_count, 2);
 	KTEST_EXPECT(t, boot_ktest_ram_is(0, 0, 0x9f000));
 	KTEST_EXPECT(t, boot_ktest_ram_is(1, MIB, 255 * MIB));
-	KTEST_EXPECT_EQ(t, boot_ktest_info.reserved_count, 3); /* start_info, map, cmdline */
+	paddr_t pa = plat_virt_to_phys(&pvh_block);
+	KTEST_EXPECT(t, boot_ktest_reserved_covers(pa, 56)); /* start_info */
+	KTEST_EXPECT(t, boot_ktest_reserved_covers(pvh_block.memmap_paddr,
+						   3 * sizeof(pvh_block.map[0])));
+	KTEST_EXPECT(t, boot_ktest_reserved_covers(pvh_block.cmdline_paddr, 14));
 }
 
 static void pvh_rejects_bad_start_info(struct ktest *t)
