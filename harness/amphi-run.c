@@ -131,7 +131,7 @@ static int run_parse_exit(const char *s)
 /* Fills o from the command line; exits 2 on a usage error. */
 static void run_parse_args(int argc, char **argv, struct run_opts *o)
 {
-	*o = (struct run_opts){ .timeout_s = 60, .ktap = true, .poweroff_line = true };
+	*o = (struct run_opts){.timeout_s = 60, .ktap = true, .poweroff_line = true};
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *a = argv[i];
@@ -189,7 +189,7 @@ static pid_t run_spawn(const struct run_opts *o, int out_fd, int read_fd)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+					    POSIX_SPAWN_SETSIGDEF);
 	int err = posix_spawnp(&pid, o->argv[0], &fa, &attr, o->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -224,8 +224,7 @@ static void run_on_line(const struct run_opts *o, struct run_state *st, char *li
 }
 
 /* Splits newly read bytes into lines; an over-long line is judged in pieces. */
-static void run_on_bytes(const struct run_opts *o, struct run_state *st, const char *buf,
-			 size_t n)
+static void run_on_bytes(const struct run_opts *o, struct run_state *st, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\0')
@@ -282,7 +281,7 @@ static void run_pump(const struct run_opts *o, struct run_state *st, int fd, dou
 			drain_until = now + RUN_DRAIN_GRACE_S;
 		if (drain_until && now >= drain_until)
 			return;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int ms = (int)((deadline - now) * 1000) + 1;
 		if (ms > 100)
 			ms = 100; /* wake up to notice the child's exit */
@@ -376,7 +375,7 @@ static int run_summary(const struct run_opts *o, struct run_state *st, double el
 /* Installs the SIGINT/SIGTERM/SIGHUP handlers and ignores SIGPIPE. */
 static void run_install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = run_on_signal };
+	struct sigaction sa = {.sa_handler = run_on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

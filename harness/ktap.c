@@ -32,8 +32,9 @@ static void ktap_error(struct ktap *k, const char *fmt, ...)
 	k->errors++;
 	if (k->first_error[0])
 		return;
-	int n = k->finished ? snprintf(k->first_error, sizeof(k->first_error), "at the end: ")
-			    : snprintf(k->first_error, sizeof(k->first_error), "line %u: ", k->lineno);
+	int n = k->finished
+		    ? snprintf(k->first_error, sizeof(k->first_error), "at the end: ")
+		    : snprintf(k->first_error, sizeof(k->first_error), "line %u: ", k->lineno);
 	va_start(ap, fmt);
 	vsnprintf(k->first_error + n, sizeof(k->first_error) - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -185,7 +186,8 @@ static void ktap_enter_header(struct ktap *k, int indent)
 	if (indent == k->level[k->depth].indent && ktap_level_fresh(k))
 		return;
 	while (k->depth > 0 && k->level[k->depth].indent >= indent) {
-		ktap_error(k, "subtest %s has no result line", ktap_level_name(&k->level[k->depth]));
+		ktap_error(k, "subtest %s has no result line",
+			   ktap_level_name(&k->level[k->depth]));
 		ktap_pop(k);
 	}
 	ktap_push(k, indent);
@@ -247,7 +249,8 @@ static void ktap_on_result(struct ktap *k, int indent, const char *s)
 	if (l->indent != indent)
 		ktap_error(k, "result at column %d matches no open level", indent);
 	if (r.number != l->count + 1)
-		ktap_error(k, "test number %ld out of order (expected %ld)", r.number, l->count + 1);
+		ktap_error(k, "test number %ld out of order (expected %ld)", r.number,
+			   l->count + 1);
 	l->count++;
 	ktap_count_result(k, &r);
 	if (k->depth == 0 && l->plan >= 0 && l->count >= l->plan)
@@ -348,6 +351,6 @@ void ktap_finish(struct ktap *k)
 
 bool ktap_passed(const struct ktap *k)
 {
-	return k->started && k->done && !k->bailed_out && k->errors == 0 &&
-	       k->totals.failed == 0 && k->totals.suites_failed == 0;
+	return k->started && k->done && !k->bailed_out && k->errors == 0 && k->totals.failed == 0 &&
+	       k->totals.suites_failed == 0;
 }

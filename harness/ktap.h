@@ -20,10 +20,10 @@
 
 /* One open level of nesting: the top-level stream or a subtest. */
 struct ktap_level {
-	int indent; /* columns before this level's lines */
-	long plan; /* planned tests, -1 until a plan line */
-	long count; /* result lines seen at this level */
-	unsigned failed; /* "not ok" results at this level and below */
+	int indent;		  /* columns before this level's lines */
+	long plan;		  /* planned tests, -1 until a plan line */
+	long count;		  /* result lines seen at this level */
+	unsigned failed;	  /* "not ok" results at this level and below */
 	char name[KTAP_NAME_MAX]; /* from "# Subtest: name", "" when none */
 };
 
@@ -36,18 +36,18 @@ struct ktap_totals {
 };
 
 struct ktap {
-	bool started; /* a top-level version line was seen */
-	bool done; /* the top-level plan is fulfilled */
+	bool started;  /* a top-level version line was seen */
+	bool done;     /* the top-level plan is fulfilled */
 	bool finished; /* ktap_finish was called */
 	bool bailed_out;
-	int depth; /* index of the innermost open level */
+	int depth;	   /* index of the innermost open level */
 	bool child_closed; /* a subtest just closed: the next result at this level is its suite */
 	struct ktap_level level[KTAP_MAX_DEPTH];
 	struct ktap_totals totals;
 	unsigned errors; /* malformed stream: see first_error */
 	unsigned lineno;
 	char first_failure[KTAP_MSG_MAX]; /* "suite.case" of the first not-ok case, or "" */
-	char first_error[KTAP_MSG_MAX]; /* first structural error, or "" */
+	char first_error[KTAP_MSG_MAX];	  /* first structural error, or "" */
 };
 
 /* Resets k to the start of a stream. */

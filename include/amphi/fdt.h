@@ -53,8 +53,7 @@ int fdt_next_sibling(const struct fdt *f, int node);
 int fdt_node_name(const struct fdt *f, int node, const char **name);
 
 /* Value and length of property name in node. Returns 0, -ENOENT, or -EINVAL. */
-int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val,
-		 uint32_t *len);
+int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val, uint32_t *len);
 
 /* Property number index of node (in blob order): name, value and length. Returns 0,
  * -ENOENT past the last property, or -EINVAL. */
@@ -87,8 +86,7 @@ int fdt_reg_cells(const struct fdt *f, int node, unsigned *addr_cells, unsigned 
 
 /* Entry index of node's "reg", decoded with the parent's #address-cells/#size-cells.
  * Returns 0, -ENOENT when there is no such entry, or -EINVAL for bad cell counts. */
-int fdt_get_reg(const struct fdt *f, int node, unsigned index, uint64_t *base,
-		uint64_t *size);
+int fdt_get_reg(const struct fdt *f, int node, unsigned index, uint64_t *base, uint64_t *size);
 
 /* Entry index of the memory reservation block. Returns 0, -ENOENT past the end, or
  * -EINVAL when the block runs off the blob without its terminating entry. */

@@ -22,28 +22,31 @@ struct ktest_case {
 struct ktest_suite {
 	const char *name;
 	const struct ktest_case *cases; /* terminated by an entry with run == NULL */
-	bool manual; /* left out of ktest=all: planted bugs and the like */
+	bool manual;			/* left out of ktest=all: planted bugs and the like */
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_CASE(fn)  \
+	{               \
+#fn, fn \
+	}
 
-#define KTEST_REGISTER_(sym)                                                              \
-	static const struct ktest_suite *const sym##_ptr                                \
-		__attribute__((used, section("ktest_suites"), aligned(sizeof(void *)))) = &sym
+#define KTEST_REGISTER_(sym)                             \
+	static const struct ktest_suite *const sym##_ptr \
+	    __attribute__((used, section("ktest_suites"), aligned(sizeof(void *)))) = &sym
 
 /* Defines and registers a suite run by ktest=all. */
-#define KTEST_SUITE(sym, name_, cases_)                                                 \
-	static const struct ktest_suite sym = { name_, cases_, false };                  \
+#define KTEST_SUITE(sym, name_, cases_)                               \
+	static const struct ktest_suite sym = {name_, cases_, false}; \
 	KTEST_REGISTER_(sym)
 
 /* Defines and registers a suite that runs only when named: ktest=<name>. */
-#define KTEST_SUITE_MANUAL(sym, name_, cases_)                                          \
-	static const struct ktest_suite sym = { name_, cases_, true };                   \
+#define KTEST_SUITE_MANUAL(sym, name_, cases_)                       \
+	static const struct ktest_suite sym = {name_, cases_, true}; \
 	KTEST_REGISTER_(sym)
 
 /* Records a failed check with its location and message; the case goes on. */
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
+    PRINTF_LIKE(4, 5);
 
 /* Marks the case skipped with a reason (KTAP "# SKIP"). */
 void ktest_skip(struct ktest *t, const char *reason);
@@ -56,43 +59,42 @@ bool ktest_failed(const struct ktest *t);
  * otherwise, or -ENOENT when the selection matches nothing. */
 int ktest_run(const char *selection);
 
-#define KTEST_EXPECT(t, cond)                                                            \
-	do {                                                                             \
-		if (!(cond))                                                             \
-			ktest_fail((t), __FILE__, __LINE__, "expected %s", #cond);       \
+#define KTEST_EXPECT(t, cond)                                                      \
+	do {                                                                       \
+		if (!(cond))                                                       \
+			ktest_fail((t), __FILE__, __LINE__, "expected %s", #cond); \
 	} while (0)
 
-#define KTEST_EXPECT_EQ(t, a, b)                                                         \
-	do {                                                                             \
-		long long ktest_a_ = (long long)(a), ktest_b_ = (long long)(b);          \
-		if (ktest_a_ != ktest_b_)                                                \
+#define KTEST_EXPECT_EQ(t, a, b)                                                                \
+	do {                                                                                    \
+		long long ktest_a_ = (long long)(a), ktest_b_ = (long long)(b);                 \
+		if (ktest_a_ != ktest_b_)                                                       \
 			ktest_fail((t), __FILE__, __LINE__, "expected %s == %s (%lld vs %lld)", \
-				   #a, #b, ktest_a_, ktest_b_);                          \
+				   #a, #b, ktest_a_, ktest_b_);                                 \
 	} while (0)
 
-#define KTEST_EXPECT_NE(t, a, b)                                                         \
-	do {                                                                             \
-		long long ktest_a_ = (long long)(a), ktest_b_ = (long long)(b);          \
-		if (ktest_a_ == ktest_b_)                                                \
-			ktest_fail((t), __FILE__, __LINE__, "expected %s != %s (both %lld)", \
-				   #a, #b, ktest_a_);                                    \
+#define KTEST_EXPECT_NE(t, a, b)                                                                 \
+	do {                                                                                     \
+		long long ktest_a_ = (long long)(a), ktest_b_ = (long long)(b);                  \
+		if (ktest_a_ == ktest_b_)                                                        \
+			ktest_fail((t), __FILE__, __LINE__, "expected %s != %s (both %lld)", #a, \
+				   #b, ktest_a_);                                                \
 	} while (0)
 
-#define KTEST_EXPECT_STREQ(t, a, b)                                                      \
-	do {                                                                             \
-		const char *ktest_a_ = (a), *ktest_b_ = (b);                             \
-		if (!ktest_a_ || !ktest_b_ || strcmp(ktest_a_, ktest_b_) != 0)           \
-			ktest_fail((t), __FILE__, __LINE__,                              \
-				   "expected %s == %s (\"%s\" vs \"%s\")", #a, #b,      \
-				   ktest_a_ ? ktest_a_ : "(null)",                       \
-				   ktest_b_ ? ktest_b_ : "(null)");                      \
+#define KTEST_EXPECT_STREQ(t, a, b)                                                              \
+	do {                                                                                     \
+		const char *ktest_a_ = (a), *ktest_b_ = (b);                                     \
+		if (!ktest_a_ || !ktest_b_ || strcmp(ktest_a_, ktest_b_) != 0)                   \
+			ktest_fail(                                                              \
+			    (t), __FILE__, __LINE__, "expected %s == %s (\"%s\" vs \"%s\")", #a, \
+			    #b, ktest_a_ ? ktest_a_ : "(null)", ktest_b_ ? ktest_b_ : "(null)"); \
 	} while (0)
 
 /* Like KTEST_EXPECT, but ends the case at once on failure (for checks later ones rely on). */
-#define KTEST_ASSERT(t, cond)                                                            \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			ktest_fail((t), __FILE__, __LINE__, "assertion %s", #cond);      \
-			return;                                                          \
-		}                                                                        \
+#define KTEST_ASSERT(t, cond)                                                       \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			ktest_fail((t), __FILE__, __LINE__, "assertion %s", #cond); \
+			return;                                                     \
+		}                                                                   \
 	} while (0)

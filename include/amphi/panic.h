@@ -12,9 +12,9 @@ NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void backtrace_print(unsigned max_frames);
 
 /* Broken-invariant check that stays on in every build. */
-#define assert(cond)                                                                     \
-	do {                                                                             \
-		if (unlikely(!(cond)))                                                   \
-			panic("assertion failed: %s at %s:%d in %s()", #cond, __FILE__, \
-			      __LINE__, __func__);                                       \
+#define assert(cond)                                                                              \
+	do {                                                                                      \
+		if (unlikely(!(cond)))                                                            \
+			panic("assertion failed: %s at %s:%d in %s()", #cond, __FILE__, __LINE__, \
+			      __func__);                                                          \
 	} while (0)

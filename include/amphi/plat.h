@@ -24,8 +24,8 @@ struct boot_info {
 	struct mem_range reserved[PLAT_MAX_MEM_RANGES]; /* kernel image, boot data, DTB... */
 	size_t reserved_count;
 	const char *cmdline; /* never NULL; "" when there is none */
-	const void *fdt; /* flattened device tree, or NULL when the platform has none */
-	const char *name; /* platform name for the boot banner, e.g. "x86_64-pc" */
+	const void *fdt;     /* flattened device tree, or NULL when the platform has none */
+	const char *name;    /* platform name for the boot banner, e.g. "x86_64-pc" */
 };
 
 /* --- boot --- */
@@ -41,8 +41,9 @@ void plat_init(void *bootinfo, struct boot_info *info);
 paddr_t mem_range_end(paddr_t base, uint64_t size);
 
 /* Appends [base, base + size), widened to whole pages (saturating at the top), to
- * info->reserved; an empty range, or one inside a range already reserved, adds nothing. Panics when the table is full: a range that
- * cannot be recorded could be handed out while firmware or the kernel still uses it. */
+ * info->reserved; an empty range, or one inside a range already reserved, adds nothing. Panics when
+ * the table is full: a range that cannot be recorded could be handed out while firmware or the
+ * kernel still uses it. */
 void boot_info_add_reserved(struct boot_info *info, paddr_t base, uint64_t size);
 
 /* --- memory --- */

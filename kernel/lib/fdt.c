@@ -21,10 +21,10 @@
 /* One decoded token of the structure block. */
 struct fdt_token {
 	uint32_t tag;
-	uint32_t next; /* offset of the token after this one */
-	const char *name; /* node name (BEGIN_NODE) or property name (PROP) */
+	uint32_t next;	    /* offset of the token after this one */
+	const char *name;   /* node name (BEGIN_NODE) or property name (PROP) */
 	const uint8_t *val; /* property value (PROP) */
-	uint32_t len; /* property length (PROP) */
+	uint32_t len;	    /* property length (PROP) */
 };
 
 /* Rounds a structure offset up to the next token boundary. */
@@ -186,21 +186,21 @@ int fdt_open(struct fdt *f, const void *p, size_t max_size)
 		return -EINVAL;
 	uint32_t struct_off = fdt_header_word(b, 2), strings_off = fdt_header_word(b, 3);
 	uint32_t rsv_off = fdt_header_word(b, 4), strings_size = fdt_header_word(b, 8);
-	uint32_t struct_size = version >= 17 ? fdt_header_word(b, 9)
-					     : (struct_off <= total ? total - struct_off : 0);
+	uint32_t struct_size =
+	    version >= 17 ? fdt_header_word(b, 9) : (struct_off <= total ? total - struct_off : 0);
 	if (struct_off & 3 || !fdt_block_fits(struct_off, struct_size, hdr, total))
 		return -EINVAL;
 	if (!fdt_block_fits(strings_off, strings_size, hdr, total))
 		return -EINVAL;
 	if (rsv_off & 7 || !fdt_block_fits(rsv_off, FDT_RSV_ENTRY_SIZE, hdr, total))
 		return -EINVAL;
-	*f = (struct fdt){ .blob = b,
-			   .total_size = total,
-			   .struct_off = struct_off,
-			   .struct_size = struct_size,
-			   .strings_off = strings_off,
-			   .strings_size = strings_size,
-			   .rsvmap_off = rsv_off };
+	*f = (struct fdt){.blob = b,
+			  .total_size = total,
+			  .struct_off = struct_off,
+			  .struct_size = struct_size,
+			  .strings_off = strings_off,
+			  .strings_size = strings_size,
+			  .rsvmap_off = rsv_off};
 	return 0;
 }
 
@@ -330,8 +330,7 @@ static int fdt_get_prop_len(const struct fdt *f, int node, const char *name, siz
 	return 0;
 }
 
-int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val,
-		 uint32_t *len)
+int fdt_get_prop(const struct fdt *f, int node, const char *name, const void **val, uint32_t *len)
 {
 	return fdt_get_prop_len(f, node, name, strlen(name), val, len);
 }
@@ -556,8 +555,7 @@ int fdt_reg_cells(const struct fdt *f, int node, unsigned *addr_cells, unsigned 
 	return 0;
 }
 
-int fdt_get_reg(const struct fdt *f, int node, unsigned index, uint64_t *base,
-		uint64_t *size)
+int fdt_get_reg(const struct fdt *f, int node, unsigned index, uint64_t *base, uint64_t *size)
 {
 	unsigned ac, sc;
 	const void *val;

@@ -32,7 +32,7 @@ static int fdt_add_range(struct mem_range *ranges, size_t *count, uint64_t base,
 			PLAT_MAX_MEM_RANGES, (unsigned long long)base, (unsigned long long)size);
 		return 0;
 	}
-	ranges[*count] = (struct mem_range){ .base = base, .size = size };
+	ranges[*count] = (struct mem_range){.base = base, .size = size};
 	(*count)++;
 	return 0;
 }
@@ -69,8 +69,8 @@ static bool fdt_is_memory_node(const struct fdt *f, int node)
 {
 	const void *val;
 	uint32_t len;
-	return fdt_get_prop(f, node, "device_type", &val, &len) == 0 &&
-	       strnlen(val, len) == 6 && memcmp(val, "memory", 6) == 0;
+	return fdt_get_prop(f, node, "device_type", &val, &len) == 0 && strnlen(val, len) == 6 &&
+	       memcmp(val, "memory", 6) == 0;
 }
 
 /* Appends the reg ranges of every enabled memory node to info->ram. */

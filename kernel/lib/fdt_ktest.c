@@ -9,7 +9,9 @@
 #include <amphi/ktest.h>
 #include <amphi/string.h>
 
-/* tests/fdt/board.dts: 64-bit cells, three memory nodes (one disabled), reservations. */
+/* tests/fdt/board.dts: 64-bit cells, three memory nodes (one disabled), reservations.
+ * The byte tables stay as tests/fdt/dtb2c.sh writes them. */
+/* clang-format off */
 static const uint8_t fdt_test_board[] = {
 	0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x06, 0xa8, 0x00, 0x00, 0x00, 0x58,
 	0x00, 0x00, 0x05, 0xe4, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x11,
@@ -180,12 +182,13 @@ static const uint8_t fdt_test_cells32[] = {
 	0x65, 0x00, 0x64, 0x65, 0x76, 0x69, 0x63, 0x65, 0x5f, 0x74, 0x79, 0x70,
 	0x65, 0x00, 0x72, 0x65, 0x67, 0x00,
 };
+/* clang-format on */
 
 /* Scratch copy for corruption; the blobs above stay pristine. */
 static uint8_t fdt_test_scratch[sizeof(fdt_test_board) + 8];
 
 /* Opens the board blob, ending the case on failure. */
-#define FDT_TEST_OPEN_BOARD(t, f)                                                       \
+#define FDT_TEST_OPEN_BOARD(t, f) \
 	KTEST_ASSERT(t, fdt_open(f, fdt_test_board, sizeof(fdt_test_board)) == 0)
 
 /* Copies blob into the scratch buffer at byte offset shift (to test misaligned blobs). */
@@ -356,7 +359,7 @@ static void fdt_reg_decoding(struct ktest *t)
 static void fdt_boot_info_board(struct ktest *t)
 {
 	struct fdt f;
-	struct boot_info info = { 0 };
+	struct boot_info info = {0};
 	FDT_TEST_OPEN_BOARD(t, &f);
 
 	KTEST_ASSERT(t, fdt_fill_boot_info(&f, &info) == 0);
@@ -378,7 +381,7 @@ static void fdt_boot_info_board(struct ktest *t)
 static void fdt_boot_info_cells32(struct ktest *t)
 {
 	struct fdt f;
-	struct boot_info info = { 0 };
+	struct boot_info info = {0};
 	KTEST_ASSERT(t, fdt_open(&f, fdt_test_cells32, sizeof(fdt_test_cells32)) == 0);
 
 	KTEST_ASSERT(t, fdt_fill_boot_info(&f, &info) == 0);
@@ -392,7 +395,7 @@ static void fdt_boot_info_cells32(struct ktest *t)
 static void fdt_misaligned_blob(struct ktest *t)
 {
 	struct fdt f;
-	struct boot_info info = { 0 };
+	struct boot_info info = {0};
 	uint8_t *b = fdt_test_copy(fdt_test_board, sizeof(fdt_test_board), 3);
 
 	KTEST_ASSERT(t, fdt_open(&f, b, sizeof(fdt_test_board)) == 0);
@@ -412,7 +415,7 @@ static size_t fdt_test_find_token(const struct fdt *f, uint32_t needle)
 static void fdt_rejects_corrupt_structure(struct ktest *t)
 {
 	struct fdt f;
-	struct boot_info info = { 0 };
+	struct boot_info info = {0};
 	size_t n = sizeof(fdt_test_board);
 	uint8_t *b = fdt_test_copy(fdt_test_board, n, 0);
 	KTEST_ASSERT(t, fdt_open(&f, b, n) == 0);
@@ -443,7 +446,7 @@ static void fdt_rejects_corrupt_structure(struct ktest *t)
 /* Runs every reader entry point over f; only the absence of a crash matters. */
 static void fdt_test_exercise(const struct fdt *f)
 {
-	struct boot_info info = { 0 };
+	struct boot_info info = {0};
 	uint64_t base, size;
 	fdt_fill_boot_info(f, &info);
 	fdt_stdout_node(f);
@@ -473,18 +476,18 @@ static void fdt_survives_every_truncation_and_byte_flip(struct ktest *t)
 }
 
 static const struct ktest_case fdt_cases[] = {
-	KTEST_CASE(fdt_open_accepts_dtc_output),
-	KTEST_CASE(fdt_open_rejects_bad_headers),
-	KTEST_CASE(fdt_paths_and_names),
-	KTEST_CASE(fdt_walks_every_node),
-	KTEST_CASE(fdt_properties),
-	KTEST_CASE(fdt_compatible_search),
-	KTEST_CASE(fdt_reg_decoding),
-	KTEST_CASE(fdt_boot_info_board),
-	KTEST_CASE(fdt_boot_info_cells32),
-	KTEST_CASE(fdt_misaligned_blob),
-	KTEST_CASE(fdt_rejects_corrupt_structure),
-	KTEST_CASE(fdt_survives_every_truncation_and_byte_flip),
-	{ 0 },
+    KTEST_CASE(fdt_open_accepts_dtc_output),
+    KTEST_CASE(fdt_open_rejects_bad_headers),
+    KTEST_CASE(fdt_paths_and_names),
+    KTEST_CASE(fdt_walks_every_node),
+    KTEST_CASE(fdt_properties),
+    KTEST_CASE(fdt_compatible_search),
+    KTEST_CASE(fdt_reg_decoding),
+    KTEST_CASE(fdt_boot_info_board),
+    KTEST_CASE(fdt_boot_info_cells32),
+    KTEST_CASE(fdt_misaligned_blob),
+    KTEST_CASE(fdt_rejects_corrupt_structure),
+    KTEST_CASE(fdt_survives_every_truncation_and_byte_flip),
+    {0},
 };
 KTEST_SUITE(fdt_suite, "fdt", fdt_cases);

@@ -82,7 +82,7 @@ static void ref_end(void *fdt, const char *name)
 static void ref_memory(void *fdt, unsigned ac, unsigned sc, uint64_t base, uint64_t size)
 {
 	char name[64];
-	uint64_t pair[2] = { base, size };
+	uint64_t pair[2] = {base, size};
 	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
 	REF(fdt_begin_node(fdt, name));
 	REF(fdt_property_string(fdt, "device_type", "memory"));
@@ -93,7 +93,7 @@ static void ref_memory(void *fdt, unsigned ac, unsigned sc, uint64_t base, uint6
 /* The shape the hosted platform generates: 2/2 cells, one RAM node, bootargs. */
 static void ref_build_sim(void *fdt)
 {
-	uint64_t rsv[] = { 0x7000000, 0x10000 };
+	uint64_t rsv[] = {0x7000000, 0x10000};
 	ref_begin(fdt, 2, 2, rsv, 1);
 	REF(fdt_property_string(fdt, "compatible", "amphi,hosted"));
 	REF(fdt_begin_node(fdt, "chosen"));
@@ -106,8 +106,8 @@ static void ref_build_sim(void *fdt)
 /* 1/1 cells: several reg entries, /reserved-memory with and without reg, a disabled node. */
 static void ref_build_cells1(void *fdt)
 {
-	uint64_t ram[] = { 0x80000000, 0x4000000, 0x90000000, 0x1000000, 0xa0000000, 0 };
-	uint64_t fw[] = { 0x80000000, 0x80000, 0x80100000, 0x1000 };
+	uint64_t ram[] = {0x80000000, 0x4000000, 0x90000000, 0x1000000, 0xa0000000, 0};
+	uint64_t fw[] = {0x80000000, 0x80000, 0x80100000, 0x1000};
 	ref_begin(fdt, 1, 1, NULL, 0);
 	REF(fdt_begin_node(fdt, "memory@80000000"));
 	REF(fdt_property_string(fdt, "device_type", "memory"));
@@ -173,7 +173,7 @@ static void ref_build_deep(void *fdt)
 		REF(fdt_end_node(fdt));
 	REF(fdt_begin_node(fdt, "memory"));
 	REF(fdt_property_string(fdt, "device_type", "memory"));
-	uint64_t pair[2] = { 0x1000000, 0x2000000 };
+	uint64_t pair[2] = {0x1000000, 0x2000000};
 	ref_reg(fdt, 1, 1, pair, 1);
 	REF(fdt_end_node(fdt));
 	ref_end(fdt, "sw-deep.dtb");
@@ -191,9 +191,16 @@ static uint32_t ref_rand(uint32_t *s)
 /* A random subtree: random names, property names, lengths and bytes. */
 static void ref_random_node(void *fdt, uint32_t *seed, int depth)
 {
-	static const char *const prop_names[] = { "compatible", "reg", "status", "model", "x",
-						  "interrupts", "a-much-longer-property-name",
-						  "linux,phandle", "#size-cells", "device_type" };
+	static const char *const prop_names[] = {"compatible",
+						 "reg",
+						 "status",
+						 "model",
+						 "x",
+						 "interrupts",
+						 "a-much-longer-property-name",
+						 "linux,phandle",
+						 "#size-cells",
+						 "device_type"};
 	int nprops = (int)(ref_rand(seed) % 6);
 	for (int i = 0; i < nprops; i++) {
 		uint8_t val[64];
@@ -222,7 +229,7 @@ static void ref_build_random(void *fdt)
 {
 	for (uint32_t k = 0; k < 8; k++) {
 		uint32_t seed = 0x12345u + k * 7919u;
-		uint64_t rsv[] = { 0x1000, 0x1000 };
+		uint64_t rsv[] = {0x1000, 0x1000};
 		char name[32];
 		ref_begin(fdt, 2, 2, rsv, (int)(k % 2));
 		ref_random_node(fdt, &seed, 1);
@@ -285,11 +292,10 @@ static void ref_dump(const char *path)
 
 int main(int argc, char **argv)
 {
-	static const char *const generated[] = { "sw-sim", "sw-cells1", "sw-many",
-						 "sw-many-reserved", "sw-deep",
-						 "sw-random-0", "sw-random-1", "sw-random-2",
-						 "sw-random-3", "sw-random-4", "sw-random-5",
-						 "sw-random-6", "sw-random-7" };
+	static const char *const generated[] = {
+	    "sw-sim",	   "sw-cells1",	  "sw-many",	 "sw-many-reserved", "sw-deep",
+	    "sw-random-0", "sw-random-1", "sw-random-2", "sw-random-3",	     "sw-random-4",
+	    "sw-random-5", "sw-random-6", "sw-random-7"};
 	if (argc < 2) {
 		fprintf(stderr, "usage: fdt_reference OUTDIR [blob.dtb...]\n");
 		return 2;

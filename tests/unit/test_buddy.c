@@ -72,7 +72,7 @@ static void test_buddies_merge_in_any_order(void)
 	for (int i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL_FATAL(buddy_alloc(&zone, 0, &pa[i]), 0);
 	CU_ASSERT_EQUAL(buddy_free_pages(&zone), 0);
-	int order[4] = { 2, 0, 3, 1 };
+	int order[4] = {2, 0, 3, 1};
 	for (int i = 0; i < 4; i++) {
 		buddy_free(&zone, pa[order[i]], 0);
 		buddy_check(&zone);
@@ -149,7 +149,7 @@ static void test_holes_are_never_handed_out(void)
 {
 	paddr_t pa;
 	buddy_init(&zone, ZONE_BASE, 256, meta);
-	buddy_add_free(&zone, ZONE_BASE + 1 * PAGE_SIZE, 30); /* pages 1..30 */
+	buddy_add_free(&zone, ZONE_BASE + 1 * PAGE_SIZE, 30);	/* pages 1..30 */
 	buddy_add_free(&zone, ZONE_BASE + 100 * PAGE_SIZE, 37); /* pages 100..136 */
 	buddy_check(&zone);
 	CU_ASSERT_EQUAL(buddy_free_pages(&zone), 67);
@@ -205,7 +205,7 @@ static void test_random_against_model(void)
 				used[i] = true;
 			}
 			used_pages += count;
-			live[nlive++] = (struct model_block){ pa, order };
+			live[nlive++] = (struct model_block){pa, order};
 		} else {
 			size_t k = rng_next(&seed) % nlive;
 			struct model_block b = live[k];
@@ -231,16 +231,16 @@ static void test_random_against_model(void)
 int unit_register(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "init_reserves_everything", test_init_reserves_everything },
-		{ "split_and_merge", test_split_and_merge },
-		{ "buddies_merge_in_any_order", test_buddies_merge_in_any_order },
-		{ "alignment", test_alignment },
-		{ "exhaustion", test_exhaustion },
-		{ "bad_frees_panic", test_bad_frees_panic },
-		{ "add_free_checks_ranges", test_add_free_checks_ranges },
-		{ "holes_are_never_handed_out", test_holes_are_never_handed_out },
-		{ "random_against_model", test_random_against_model },
-		CU_TEST_INFO_NULL,
+	    {"init_reserves_everything", test_init_reserves_everything},
+	    {"split_and_merge", test_split_and_merge},
+	    {"buddies_merge_in_any_order", test_buddies_merge_in_any_order},
+	    {"alignment", test_alignment},
+	    {"exhaustion", test_exhaustion},
+	    {"bad_frees_panic", test_bad_frees_panic},
+	    {"add_free_checks_ranges", test_add_free_checks_ranges},
+	    {"holes_are_never_handed_out", test_holes_are_never_handed_out},
+	    {"random_against_model", test_random_against_model},
+	    CU_TEST_INFO_NULL,
 	};
 	return unit_add_suite("buddy", tests);
 }

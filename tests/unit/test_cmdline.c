@@ -104,29 +104,29 @@ static void test_parse_size(void)
 		int err;
 		uint64_t v;
 	} cases[] = {
-		{ "0", 0, 0 },
-		{ "4096", 0, 4096 },
-		{ "4K", 0, 4096 },
-		{ "4k", 0, 4096 },
-		{ "4KiB", 0, 4096 },
-		{ "4KB", 0, 4096 },
-		{ "128M", 0, 128ull << 20 },
-		{ "2G", 0, 2ull << 30 },
-		{ "1T", 0, 1ull << 40 },
-		{ "0x1000", 0, 0x1000 },
-		{ "0x10M", 0, 16ull << 20 },
-		{ "18446744073709551615", 0, UINT64_MAX },
-		{ "16777215T", 0, 16777215ull << 40 },
-		{ "18446744073709551616", -ERANGE, 0 },
-		{ "16777216T", -ERANGE, 0 },
-		{ "", -EINVAL, 0 },
-		{ "K", -EINVAL, 0 },
-		{ "12Q", -EINVAL, 0 },
-		{ "-1", -EINVAL, 0 },
-		{ "1 M", -EINVAL, 0 },
-		{ "banana", -EINVAL, 0 },
-		{ "0x", -EINVAL, 0 },
-		{ "4MM", -EINVAL, 0 },
+	    {"0", 0, 0},
+	    {"4096", 0, 4096},
+	    {"4K", 0, 4096},
+	    {"4k", 0, 4096},
+	    {"4KiB", 0, 4096},
+	    {"4KB", 0, 4096},
+	    {"128M", 0, 128ull << 20},
+	    {"2G", 0, 2ull << 30},
+	    {"1T", 0, 1ull << 40},
+	    {"0x1000", 0, 0x1000},
+	    {"0x10M", 0, 16ull << 20},
+	    {"18446744073709551615", 0, UINT64_MAX},
+	    {"16777215T", 0, 16777215ull << 40},
+	    {"18446744073709551616", -ERANGE, 0},
+	    {"16777216T", -ERANGE, 0},
+	    {"", -EINVAL, 0},
+	    {"K", -EINVAL, 0},
+	    {"12Q", -EINVAL, 0},
+	    {"-1", -EINVAL, 0},
+	    {"1 M", -EINVAL, 0},
+	    {"banana", -EINVAL, 0},
+	    {"0x", -EINVAL, 0},
+	    {"4MM", -EINVAL, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 0xabad1dea;
@@ -185,13 +185,13 @@ static void test_random_lines_stay_in_bounds(void)
 int unit_register(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "next_splits_words", test_next_splits_words },
-		{ "next_rejects_bad_quotes", test_next_rejects_bad_quotes },
-		{ "get", test_get },
-		{ "has", test_has },
-		{ "parse_size", test_parse_size },
-		{ "random_lines_stay_in_bounds", test_random_lines_stay_in_bounds },
-		CU_TEST_INFO_NULL,
+	    {"next_splits_words", test_next_splits_words},
+	    {"next_rejects_bad_quotes", test_next_rejects_bad_quotes},
+	    {"get", test_get},
+	    {"has", test_has},
+	    {"parse_size", test_parse_size},
+	    {"random_lines_stay_in_bounds", test_random_lines_stay_in_bounds},
+	    CU_TEST_INFO_NULL,
 	};
 	return unit_add_suite("cmdline", tests);
 }

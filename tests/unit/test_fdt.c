@@ -22,10 +22,10 @@
 #endif
 
 static const char *const blob_names[] = {
-	"board", "cells32", "nomemory", "sw-sim", "sw-cells1", "sw-many", "sw-many-reserved",
-	"sw-deep",
-	"sw-random-0", "sw-random-1", "sw-random-2", "sw-random-3", "sw-random-4", "sw-random-5",
-	"sw-random-6", "sw-random-7",
+    "board",	   "cells32",	  "nomemory",	      "sw-sim",
+    "sw-cells1",   "sw-many",	  "sw-many-reserved", "sw-deep",
+    "sw-random-0", "sw-random-1", "sw-random-2",      "sw-random-3",
+    "sw-random-4", "sw-random-5", "sw-random-6",      "sw-random-7",
 };
 
 /* Reads FDT_TEST_DIR/name+suffix into a new exactly-sized buffer (NUL-terminated copy
@@ -54,7 +54,7 @@ static uint8_t *read_file(const char *name, const char *suffix, size_t *len, boo
 
 /* Appends formatted text to a growing string. */
 static void appendf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void appendf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
 {
 	va_list ap;
@@ -83,15 +83,16 @@ static char *dump_with_kernel_reader(const struct fdt *f)
 		appendf(&s, &len, &cap, "rsv %llx %llx\n", (unsigned long long)base,
 			(unsigned long long)size);
 	int depth = -1, node;
-	for (node = fdt_next_node(f, -1, &depth); node >= 0; node = fdt_next_node(f, node, &depth)) {
+	for (node = fdt_next_node(f, -1, &depth); node >= 0;
+	     node = fdt_next_node(f, node, &depth)) {
 		const char *name, *pname;
 		const void *val;
 		uint32_t plen;
 		if (fdt_node_name(f, node, &name) != 0)
 			goto fail;
 		appendf(&s, &len, &cap, "node %d %s\n", depth, name);
-		for (unsigned i = 0; (err = fdt_get_prop_by_index(f, node, i, &pname, &val, &plen)) == 0;
-		     i++) {
+		for (unsigned i = 0;
+		     (err = fdt_get_prop_by_index(f, node, i, &pname, &val, &plen)) == 0; i++) {
 			appendf(&s, &len, &cap, "prop %s %u ", pname, plen);
 			for (uint32_t j = 0; j < plen; j++)
 				appendf(&s, &len, &cap, "%02x", ((const uint8_t *)val)[j]);
@@ -121,7 +122,8 @@ static void test_reads_like_libfdt(void)
 		char *got = dump_with_kernel_reader(&f);
 		CU_ASSERT_PTR_NOT_NULL(got);
 		if (got && strcmp(got, want) != 0) {
-			printf("    # %s: the kernel reader disagrees with libfdt\n", blob_names[i]);
+			printf("    # %s: the kernel reader disagrees with libfdt\n",
+			       blob_names[i]);
 			CU_FAIL("dump differs from libfdt's");
 		}
 		free(got);
@@ -221,10 +223,10 @@ static void test_appends_to_existing_ranges(void)
 {
 	size_t len;
 	struct fdt f;
-	struct boot_info bi = { 0 };
+	struct boot_info bi = {0};
 	uint8_t *blob = read_file("sw-sim", ".dtb", &len, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
-	bi.reserved[0] = (struct mem_range){ 0x200000, 0x100000 }; /* e.g. the kernel image */
+	bi.reserved[0] = (struct mem_range){0x200000, 0x100000}; /* e.g. the kernel image */
 	bi.reserved_count = 1;
 	CU_ASSERT_EQUAL_FATAL(fdt_open(&f, blob, len), 0);
 	CU_ASSERT_EQUAL(fdt_fill_boot_info(&f, &bi), 0);
@@ -277,7 +279,7 @@ static unsigned exercise(const uint8_t *buf, size_t len)
 	unsigned bad = 0;
 	if (fdt_open(&f, buf, len) != 0)
 		return 0;
-	struct boot_info bi = { 0 };
+	struct boot_info bi = {0};
 	int err = fdt_fill_boot_info(&f, &bi);
 	if (err == 0) {
 		bad += bi.ram_count == 0 || bi.ram_count > PLAT_MAX_MEM_RANGES;
@@ -295,8 +297,10 @@ static unsigned exercise(const uint8_t *buf, size_t len)
 		uint64_t base, size;
 		if (fdt_node_name(&f, node, &name) == 0)
 			bad += !inside(name, strlen(name) + 1, buf, len);
-		for (unsigned i = 0; fdt_get_prop_by_index(&f, node, i, &pname, &val, &plen) == 0; i++)
-			bad += !inside(val, plen, buf, len) || !inside(pname, strlen(pname) + 1, buf, len);
+		for (unsigned i = 0; fdt_get_prop_by_index(&f, node, i, &pname, &val, &plen) == 0;
+		     i++)
+			bad += !inside(val, plen, buf, len) ||
+			       !inside(pname, strlen(pname) + 1, buf, len);
 		if (count < 6 || count % 8 == 0) { /* linear scans: a sample keeps this quick */
 			fdt_get_reg(&f, node, 0, &base, &size);
 			fdt_parent(&f, node);
@@ -364,8 +368,8 @@ static void edit_random(uint8_t *b, size_t n, void *arg)
 		for (int k = (int)(fuzz_next() % 4); k >= 0; k--)
 			b[fuzz_next() % n] = (uint8_t)fuzz_next();
 	} else {
-		static const uint32_t words[] = { 0, 1, 2, 3, 4, 9, 0x7fffffff, 0x80000000,
-						  0xfffffffc, 0xffffffff, 0x10, 0x28 };
+		static const uint32_t words[] = {
+		    0, 1, 2, 3, 4, 9, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff, 0x10, 0x28};
 		size_t off = (fuzz_next() % n) & ~(size_t)3;
 		uint32_t w = fuzz_next() % 3 ? words[fuzz_next() % 12] : (uint32_t)fuzz_next();
 		for (int i = 0; i < 4 && off + (size_t)i < n; i++)
@@ -386,7 +390,8 @@ static void test_truncation_at_every_length(void)
 			int err = fdt_open(&f, copy, keep);
 			CU_ASSERT(err == -EINVAL || err == -E2BIG);
 			free(copy);
-			CU_ASSERT_EQUAL(exercise_copy(blob, len, keep, edit_fix_totalsize, NULL), 0);
+			CU_ASSERT_EQUAL(exercise_copy(blob, len, keep, edit_fix_totalsize, NULL),
+					0);
 		}
 		free(blob);
 	}
@@ -394,7 +399,7 @@ static void test_truncation_at_every_length(void)
 
 static void test_every_byte_corrupted(void)
 {
-	static const size_t masks[] = { 0xff, 0x01 };
+	static const size_t masks[] = {0xff, 0x01};
 	for (size_t i = 0; i < sizeof(blob_names) / sizeof(blob_names[0]); i++) {
 		size_t len;
 		uint8_t *blob = read_file(blob_names[i], ".dtb", &len, false);
@@ -402,7 +407,7 @@ static void test_every_byte_corrupted(void)
 		unsigned bad = 0;
 		for (size_t off = 0; off < len; off++)
 			for (size_t m = 0; m < 2; m++) {
-				size_t om[2] = { off, masks[m] };
+				size_t om[2] = {off, masks[m]};
 				bad += exercise_copy(blob, len, len, edit_xor, om);
 			}
 		CU_ASSERT_EQUAL(bad, 0);
@@ -427,18 +432,18 @@ static void test_random_corruption(void)
 int unit_register(void)
 {
 	static CU_TestInfo reading[] = {
-		{ "reads_like_libfdt", test_reads_like_libfdt },
-		{ "lookups", test_lookups },
-		{ "boot_info_dtc_blobs", test_boot_info_dtc_blobs },
-		{ "boot_info_libfdt_blobs", test_boot_info_libfdt_blobs },
-		{ "appends_to_existing_ranges", test_appends_to_existing_ranges },
-		CU_TEST_INFO_NULL,
+	    {"reads_like_libfdt", test_reads_like_libfdt},
+	    {"lookups", test_lookups},
+	    {"boot_info_dtc_blobs", test_boot_info_dtc_blobs},
+	    {"boot_info_libfdt_blobs", test_boot_info_libfdt_blobs},
+	    {"appends_to_existing_ranges", test_appends_to_existing_ranges},
+	    CU_TEST_INFO_NULL,
 	};
 	static CU_TestInfo corrupt[] = {
-		{ "truncation_at_every_length", test_truncation_at_every_length },
-		{ "every_byte_corrupted", test_every_byte_corrupted },
-		{ "random_corruption", test_random_corruption },
-		CU_TEST_INFO_NULL,
+	    {"truncation_at_every_length", test_truncation_at_every_length},
+	    {"every_byte_corrupted", test_every_byte_corrupted},
+	    {"random_corruption", test_random_corruption},
+	    CU_TEST_INFO_NULL,
 	};
 	if (unit_add_suite("fdt_read", reading) || unit_add_suite("fdt_corrupt", corrupt))
 		return -1;

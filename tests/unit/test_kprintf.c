@@ -21,7 +21,7 @@ static unsigned kp_checked, kp_failed;
 /* Formats with both implementations at every buffer size and compares. */
 static void kp_check(const char *fmt, ...)
 {
-	static const size_t sizes[] = { 512, 0, 1, 2, 7 };
+	static const size_t sizes[] = {512, 0, 1, 2, 7};
 	va_list ap;
 	va_start(ap, fmt);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -38,7 +38,8 @@ static void kp_check(const char *fmt, ...)
 		kp_checked++;
 		if (wn != gn || memcmp(want, got, sizeof(want)) != 0) {
 			if (kp_failed++ < 25)
-				printf("    # \"%s\" size %zu: kernel %d \"%.60s\", glibc %d \"%.60s\"\n",
+				printf("    # \"%s\" size %zu: kernel %d \"%.60s\", glibc %d "
+				       "\"%.60s\"\n",
 				       fmt, sizes[i], gn, got, wn, want);
 		}
 	}
@@ -46,31 +47,51 @@ static void kp_check(const char *fmt, ...)
 }
 
 /* Calls kp_check with the '*' arguments the format consumes before the value. */
-#define KP_CHECK_STARS(fmt, wstar, pstar, w, p, v)                                       \
-	do {                                                                             \
-		if ((wstar) && (pstar))                                                  \
-			kp_check(fmt, w, p, v);                                          \
-		else if (wstar)                                                          \
-			kp_check(fmt, w, v);                                             \
-		else if (pstar)                                                          \
-			kp_check(fmt, p, v);                                             \
-		else                                                                     \
-			kp_check(fmt, v);                                                \
+#define KP_CHECK_STARS(fmt, wstar, pstar, w, p, v) \
+	do {                                       \
+		if ((wstar) && (pstar))            \
+			kp_check(fmt, w, p, v);    \
+		else if (wstar)                    \
+			kp_check(fmt, w, v);       \
+		else if (pstar)                    \
+			kp_check(fmt, p, v);       \
+		else                               \
+			kp_check(fmt, v);          \
 	} while (0)
 
-static const char *const kp_flags[] = { "", "-", "0", "+", " ", "#", "-0", "+ ", "-+", "0+",
-					"#0", "-#", "+0 #", "- +#0" };
-static const char *const kp_widths[] = { "", "1", "5", "22", "*" };
-static const char *const kp_precisions[] = { "", ".", ".0", ".1", ".3", ".25", ".*" };
-static const int kp_star_widths[] = { 0, 9, -9, 30 };
-static const int kp_star_precisions[] = { -1, 0, 2, 21 };
+static const char *const kp_flags[] = {"",   "-",  "0",	 "+",  " ",  "#",    "-0",
+				       "+ ", "-+", "0+", "#0", "-#", "+0 #", "- +#0"};
+static const char *const kp_widths[] = {"", "1", "5", "22", "*"};
+static const char *const kp_precisions[] = {"", ".", ".0", ".1", ".3", ".25", ".*"};
+static const int kp_star_widths[] = {0, 9, -9, 30};
+static const int kp_star_precisions[] = {-1, 0, 2, 21};
 
-static const long long kp_signed[] = { 0, 1, -1, 7, -7, 42, 127, -128, 128, 255, 32767, -32768,
-				       65535, INT_MAX, INT_MIN, (long long)UINT_MAX,
-				       LLONG_MAX, LLONG_MIN, 0x123456789abcdefll };
-static const unsigned long long kp_unsigned[] = { 0, 1, 7, 8, 10, 15, 16, 255, 256, 0xdeadbeef,
-						  UINT_MAX, 0x8000000000000000ull, ULLONG_MAX,
-						  0x0123456789abcdefull };
+static const long long kp_signed[] = {0,
+				      1,
+				      -1,
+				      7,
+				      -7,
+				      42,
+				      127,
+				      -128,
+				      128,
+				      255,
+				      32767,
+				      -32768,
+				      65535,
+				      INT_MAX,
+				      INT_MIN,
+				      (long long)UINT_MAX,
+				      LLONG_MAX,
+				      LLONG_MIN,
+				      0x123456789abcdefll};
+static const unsigned long long kp_unsigned[] = {0,	     1,
+						 7,	     8,
+						 10,	     15,
+						 16,	     255,
+						 256,	     0xdeadbeef,
+						 UINT_MAX,   0x8000000000000000ull,
+						 ULLONG_MAX, 0x0123456789abcdefull};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -90,7 +111,8 @@ static void kp_integers(const char *fmt, const char *len, char conv, bool ws, bo
 					if (is_signed)
 						KP_CHECK_STARS(fmt, ws, ps, w, p, (long)sv);
 					else
-						KP_CHECK_STARS(fmt, ws, ps, w, p, (unsigned long)uv);
+						KP_CHECK_STARS(fmt, ws, ps, w, p,
+							       (unsigned long)uv);
 				} else if (strcmp(len, "ll") == 0) {
 					if (is_signed)
 						KP_CHECK_STARS(fmt, ws, ps, w, p, sv);
@@ -141,7 +163,7 @@ static void kp_format(char *buf, size_t size, const char *flags, const char *wid
 
 static void test_integers(void)
 {
-	static const char *const lens[] = { "", "hh", "h", "l", "ll", "z", "t", "j" };
+	static const char *const lens[] = {"", "hh", "h", "l", "ll", "z", "t", "j"};
 	static const char convs[] = "diuxXo";
 	kp_checked = kp_failed = 0;
 	for (size_t c = 0; convs[c]; c++)
@@ -153,8 +175,9 @@ static void test_integers(void)
 						if (kp_undefined(kp_flags[f], kp_precisions[p],
 								 convs[c]))
 							continue;
-						kp_format(fmt, sizeof(fmt), kp_flags[f], kp_widths[w],
-							  kp_precisions[p], lens[l], convs[c]);
+						kp_format(fmt, sizeof(fmt), kp_flags[f],
+							  kp_widths[w], kp_precisions[p], lens[l],
+							  convs[c]);
 						kp_integers(fmt, lens[l], convs[c],
 							    kp_widths[w][0] == '*',
 							    kp_precisions[p][1] == '*');
@@ -165,12 +188,12 @@ static void test_integers(void)
 
 static void test_strings_chars_pointers(void)
 {
-	static const char *const strs[] = { "", "a", "hello", "a longer string of some text",
-					    "tab\there", "caf\xc3\xa9" };
-	static const int chars[] = { 'A', ' ', '%', '\xff', '\n' };
+	static const char *const strs[] = {
+	    "", "a", "hello", "a longer string of some text", "tab\there", "caf\xc3\xa9"};
+	static const int chars[] = {'A', ' ', '%', '\xff', '\n'};
 	static int object;
-	const void *ptrs[] = { NULL, &object, (void *)1, (void *)UINTPTR_MAX,
-			       (void *)0xffff800000001000ull };
+	const void *ptrs[] = {NULL, &object, (void *)1, (void *)UINTPTR_MAX,
+			      (void *)0xffff800000001000ull};
 	static const char convs[] = "scp";
 	kp_checked = kp_failed = 0;
 	for (size_t c = 0; convs[c]; c++)
@@ -178,25 +201,33 @@ static void test_strings_chars_pointers(void)
 			for (size_t w = 0; w < N(kp_widths); w++)
 				for (size_t p = 0; p < N(kp_precisions); p++) {
 					char fmt[64];
-					bool ws = kp_widths[w][0] == '*', ps = kp_precisions[p][1] == '*';
+					bool ws = kp_widths[w][0] == '*',
+					     ps = kp_precisions[p][1] == '*';
 					if (kp_undefined(kp_flags[f], kp_precisions[p], convs[c]))
 						continue;
-					if (convs[c] == 'p' && (strchr(kp_flags[f], '+') ||
-								strchr(kp_flags[f], ' ')))
+					if (convs[c] == 'p' &&
+					    (strchr(kp_flags[f], '+') || strchr(kp_flags[f], ' ')))
 						continue; /* glibc extension, not in the subset */
 					kp_format(fmt, sizeof(fmt), kp_flags[f], kp_widths[w],
 						  kp_precisions[p], "", convs[c]);
 					for (size_t s = 0; s < N(kp_star_widths); s++)
 						for (size_t q = 0; q < N(kp_star_precisions); q++) {
-							int sw = kp_star_widths[s], sp = kp_star_precisions[q];
+							int sw = kp_star_widths[s],
+							    sp = kp_star_precisions[q];
 							if ((!ws && s > 0) || (!ps && q > 0))
 								continue;
-							for (size_t i = 0; convs[c] == 's' && i < N(strs); i++)
-								KP_CHECK_STARS(fmt, ws, ps, sw, sp, strs[i]);
-							for (size_t i = 0; convs[c] == 'c' && i < N(chars); i++)
-								KP_CHECK_STARS(fmt, ws, ps, sw, sp, chars[i]);
-							for (size_t i = 0; convs[c] == 'p' && i < N(ptrs); i++)
-								KP_CHECK_STARS(fmt, ws, ps, sw, sp, ptrs[i]);
+							for (size_t i = 0;
+							     convs[c] == 's' && i < N(strs); i++)
+								KP_CHECK_STARS(fmt, ws, ps, sw, sp,
+									       strs[i]);
+							for (size_t i = 0;
+							     convs[c] == 'c' && i < N(chars); i++)
+								KP_CHECK_STARS(fmt, ws, ps, sw, sp,
+									       chars[i]);
+							for (size_t i = 0;
+							     convs[c] == 'p' && i < N(ptrs); i++)
+								KP_CHECK_STARS(fmt, ws, ps, sw, sp,
+									       ptrs[i]);
 						}
 				}
 	printf("    # %u string/char/pointer formattings compared, %u differ\n", kp_checked,
@@ -252,12 +283,12 @@ static void test_kprintf_reaches_console_whole(void)
 int unit_register(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "integers", test_integers },
-		{ "strings_chars_pointers", test_strings_chars_pointers },
-		{ "mixed_formats", test_mixed_formats },
-		{ "snprintf_wrapper_and_truncation", test_snprintf_wrapper_and_truncation },
-		{ "kprintf_reaches_console_whole", test_kprintf_reaches_console_whole },
-		CU_TEST_INFO_NULL,
+	    {"integers", test_integers},
+	    {"strings_chars_pointers", test_strings_chars_pointers},
+	    {"mixed_formats", test_mixed_formats},
+	    {"snprintf_wrapper_and_truncation", test_snprintf_wrapper_and_truncation},
+	    {"kprintf_reaches_console_whole", test_kprintf_reaches_console_whole},
+	    CU_TEST_INFO_NULL,
 	};
 	return unit_add_suite("kprintf", tests);
 }

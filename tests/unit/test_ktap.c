@@ -213,9 +213,22 @@ static uint32_t rng(uint32_t *s)
 
 static void test_random_streams_do_not_crash(void)
 {
-	static const char *const parts[] = { "KTAP version 1", "1..", "ok ", "not ok ", "# Subtest: ",
-					     "# SKIP", "#", "Bail out!", "-", " ", "    ", "\t", "9",
-					     "99999999999999999999", "x", "TAP version 13" };
+	static const char *const parts[] = {"KTAP version 1",
+					    "1..",
+					    "ok ",
+					    "not ok ",
+					    "# Subtest: ",
+					    "# SKIP",
+					    "#",
+					    "Bail out!",
+					    "-",
+					    " ",
+					    "    ",
+					    "\t",
+					    "9",
+					    "99999999999999999999",
+					    "x",
+					    "TAP version 13"};
 	uint32_t seed = 88172645u;
 	for (int iter = 0; iter < 2000; iter++) {
 		struct ktap k;
@@ -224,7 +237,8 @@ static void test_random_streams_do_not_crash(void)
 			char line[256] = "";
 			int nparts = (int)(rng(&seed) % 6);
 			for (int p = 0; p < nparts; p++)
-				strncat(line, parts[rng(&seed) % 16], sizeof(line) - strlen(line) - 1);
+				strncat(line, parts[rng(&seed) % 16],
+					sizeof(line) - strlen(line) - 1);
 			ktap_feed(&k, line);
 		}
 		ktap_finish(&k);
@@ -236,21 +250,21 @@ static void test_random_streams_do_not_crash(void)
 int unit_register(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "nested_pass_with_skip", test_nested_pass_with_skip },
-		{ "failure_is_named", test_failure_is_named },
-		{ "suite_failure_without_case_failure", test_suite_failure_without_case_failure },
-		{ "missing_plans", test_missing_plans },
-		{ "unfulfilled_plans", test_unfulfilled_plans },
-		{ "truncated_stream", test_truncated_stream },
-		{ "no_stream", test_no_stream },
-		{ "garbage_is_ignored", test_garbage_is_ignored },
-		{ "bail_out", test_bail_out },
-		{ "older_kunit_and_tap_styles", test_older_kunit_and_tap_styles },
-		{ "numbering_and_duplicates", test_numbering_and_duplicates },
-		{ "subtest_without_result", test_subtest_without_result },
-		{ "very_deep_nesting", test_very_deep_nesting },
-		{ "random_streams_do_not_crash", test_random_streams_do_not_crash },
-		CU_TEST_INFO_NULL,
+	    {"nested_pass_with_skip", test_nested_pass_with_skip},
+	    {"failure_is_named", test_failure_is_named},
+	    {"suite_failure_without_case_failure", test_suite_failure_without_case_failure},
+	    {"missing_plans", test_missing_plans},
+	    {"unfulfilled_plans", test_unfulfilled_plans},
+	    {"truncated_stream", test_truncated_stream},
+	    {"no_stream", test_no_stream},
+	    {"garbage_is_ignored", test_garbage_is_ignored},
+	    {"bail_out", test_bail_out},
+	    {"older_kunit_and_tap_styles", test_older_kunit_and_tap_styles},
+	    {"numbering_and_duplicates", test_numbering_and_duplicates},
+	    {"subtest_without_result", test_subtest_without_result},
+	    {"very_deep_nesting", test_very_deep_nesting},
+	    {"random_streams_do_not_crash", test_random_streams_do_not_crash},
+	    CU_TEST_INFO_NULL,
 	};
 	return unit_add_suite("ktap", tests);
 }

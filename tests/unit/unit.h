@@ -31,18 +31,18 @@ extern size_t unit_console_len;
 void unit_console_reset(void);
 
 /* Runs stmt and checks that it panics; msg_part must appear in the panic message. */
-#define UNIT_EXPECT_PANIC(stmt, msg_part)                                                \
-	do {                                                                             \
-		jmp_buf unit_jb_;                                                        \
-		volatile bool unit_panicked_ = false;                                    \
-		unit_panic_message[0] = '\0';                                            \
-		if (setjmp(unit_jb_) == 0) {                                             \
-			unit_panic_target = &unit_jb_;                                   \
-			stmt;                                                            \
-		} else {                                                                 \
-			unit_panicked_ = true;                                           \
-		}                                                                        \
-		unit_panic_target = NULL;                                                \
-		CU_ASSERT(unit_panicked_);                                               \
-		CU_ASSERT_PTR_NOT_NULL(strstr(unit_panic_message, (msg_part)));          \
+#define UNIT_EXPECT_PANIC(stmt, msg_part)                                       \
+	do {                                                                    \
+		jmp_buf unit_jb_;                                               \
+		volatile bool unit_panicked_ = false;                           \
+		unit_panic_message[0] = '\0';                                   \
+		if (setjmp(unit_jb_) == 0) {                                    \
+			unit_panic_target = &unit_jb_;                          \
+			stmt;                                                   \
+		} else {                                                        \
+			unit_panicked_ = true;                                  \
+		}                                                               \
+		unit_panic_target = NULL;                                       \
+		CU_ASSERT(unit_panicked_);                                      \
+		CU_ASSERT_PTR_NOT_NULL(strstr(unit_panic_message, (msg_part))); \
 	} while (0)

@@ -29,8 +29,8 @@ static void unit_on_test_complete(const CU_pTest test, const CU_pSuite suite,
 	unit_test_number++;
 	unit_tests_failed += failures != NULL;
 	for (CU_pFailureRecord f = failures; f; f = f->pNext)
-		printf("    # %s:%u: %s\n", f->strFileName ? f->strFileName : "?",
-		       f->uiLineNumber, f->strCondition ? f->strCondition : "?");
+		printf("    # %s:%u: %s\n", f->strFileName ? f->strFileName : "?", f->uiLineNumber,
+		       f->strCondition ? f->strCondition : "?");
 	printf("    %s %u %s\n", failures ? "not ok" : "ok", unit_test_number, test->pName);
 	fflush(stdout);
 }
@@ -39,8 +39,7 @@ static void unit_on_test_complete(const CU_pTest test, const CU_pSuite suite,
 static void unit_on_suite_complete(const CU_pSuite suite, const CU_pFailureRecord failures)
 {
 	(void)failures;
-	printf("%s %u %s\n", unit_tests_failed ? "not ok" : "ok", unit_suite_number,
-	       suite->pName);
+	printf("%s %u %s\n", unit_tests_failed ? "not ok" : "ok", unit_suite_number, suite->pName);
 	fflush(stdout);
 }
 

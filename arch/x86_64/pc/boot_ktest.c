@@ -234,8 +234,8 @@ static void pvh_parses_memmap_and_cmdline(struct ktest *t)
 	KTEST_EXPECT(t, boot_ktest_ram_is(1, MIB, 255 * MIB));
 	paddr_t pa = plat_virt_to_phys(&pvh_block);
 	KTEST_EXPECT(t, boot_ktest_reserved_covers(pa, 56)); /* start_info */
-	KTEST_EXPECT(t, boot_ktest_reserved_covers(pvh_block.memmap_paddr,
-						   3 * sizeof(pvh_block.map[0])));
+	KTEST_EXPECT(
+	    t, boot_ktest_reserved_covers(pvh_block.memmap_paddr, 3 * sizeof(pvh_block.map[0])));
 	KTEST_EXPECT(t, boot_ktest_reserved_covers(pvh_block.cmdline_paddr, 14));
 }
 
