@@ -17,7 +17,7 @@
  * backtrace from the handler continues into the interrupted code. */
 struct exc_frame {
 	uint64_t x[31];
-	uint64_t sp; /* SP at the time of the exception (SP_EL0 when from EL0) */
+	uint64_t sp; /* SP at the time of the exception: SP_EL0 unless taken on SP_EL1 */
 	uint64_t elr, spsr, esr, far;
 	uint64_t record[2];
 };

@@ -38,10 +38,13 @@ exc_entry_common:
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
 	str	x30, [sp, #240]
-	add	x2, sp, #EXC_FRAME_SIZE	/* SP before the exception, from EL1 */
-	cmp	x1, #8
+	/* The interrupted SP: this stack for vectors 4-7 (EL1 on SP_EL1); SP_EL0 for the
+	 * others (EL1 on SP_EL0, and every lower EL). */
+	add	x2, sp, #EXC_FRAME_SIZE
+	sub	x3, x1, #4
+	cmp	x3, #4
 	b.lo	1f
-	mrs	x2, sp_el0		/* from a lower EL: its stack pointer */
+	mrs	x2, sp_el0
 1:	mrs	x3, elr_el1
 	mrs	x4, spsr_el1
 	stp	x2, x3, [sp, #EXC_FRAME_SP]
