@@ -147,7 +147,7 @@ build_boot_page_tables:
 	loop 2b
 	ret
 
-/* Prints the NUL-terminated string at ESI on COM1 and stops. */
+/* Prints no_long_mode_msg on COM1, giving up on a character the UART never takes, and stops. */
 no_long_mode:
 	movl $no_long_mode_msg, %esi
 1:	lodsb
