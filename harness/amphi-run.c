@@ -2,10 +2,11 @@
  * amphi-run: runs a boot command under a deadline and judges the run.
  *
  *   amphi-run [--timeout SECS] [--expect-exit N|nonzero] [--expect-output TEXT]...
- *             [--no-ktap] [--no-poweroff] [--stdin] [--quiet] -- command args...
+ *             [--no-ktap] [--no-poweroff] [--quiet] -- command args...
  *
  * The command runs in its own process group with stdout and stderr merged into one pipe
- * (stdin is /dev/null unless --stdin). Every line is echoed unless --quiet and parsed as
+ * (stdin is /dev/null: a command in a background process group that read a terminal
+ * would be stopped by SIGTTIN). Every line is echoed unless --quiet and parsed as
  * KTAP. On timeout the whole group gets SIGTERM, then SIGKILL. The verdict is PASS when
  * the run ended in time with the expected exit status, printed the power-off line with
  * status 0 (not required with --no-poweroff, or with --no-ktap and --expect-output), gave
@@ -36,15 +37,13 @@
 #define RUN_TERM_GRACE_S 2.0
 #define RUN_DRAIN_GRACE_S 1.0
 
-extern char **environ;
-
 /* What the command line asked for. */
 struct run_opts {
 	double timeout_s;
 	int expect_exit; /* -1: any non-zero status */
 	const char *expect[RUN_MAX_EXPECT];
 	int expect_count;
-	bool ktap, poweroff_line, pass_stdin, quiet;
+	bool ktap, poweroff_line, quiet;
 	char **argv;
 };
 
@@ -81,12 +80,12 @@ static double run_now(void)
 static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: amphi-run [--timeout SECS] [--expect-exit N|nonzero] "
-		   "[--expect-output TEXT]... [--no-ktap] [--no-poweroff] [--stdin] [--quiet] "
+		   "[--expect-output TEXT]... [--no-ktap] [--no-poweroff] [--quiet] "
 		   "-- command args...\n");
 }
 
 /* Reports a usage error and exits 2. */
-static void run_bad_usage(const char *fmt, ...)
+static __attribute__((noreturn, format(printf, 1, 2))) void run_bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "amphi-run: ");
@@ -147,8 +146,6 @@ static void run_parse_args(int argc, char **argv, struct run_opts *o)
 			o->ktap = false;
 		else if (strcmp(a, "--no-poweroff") == 0)
 			o->poweroff_line = false;
-		else if (strcmp(a, "--stdin") == 0)
-			o->pass_stdin = true;
 		else if (strcmp(a, "--quiet") == 0)
 			o->quiet = true;
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -164,8 +161,9 @@ static void run_parse_args(int argc, char **argv, struct run_opts *o)
 		o->poweroff_line = false;
 }
 
-/* Starts the command in a new process group with output into out_fd. Returns its pid. */
-static pid_t run_spawn(const struct run_opts *o, int out_fd, int read_fd)
+/* Starts the command in a new process group with output into out_fd, an O_CLOEXEC pipe end
+ * (so only its copies at 1 and 2 reach the command). Returns its pid, or -1. */
+static pid_t run_spawn(const struct run_opts *o, int out_fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -173,12 +171,9 @@ static pid_t run_spawn(const struct run_opts *o, int out_fd, int read_fd)
 	pid_t pid;
 
 	posix_spawn_file_actions_init(&fa);
-	if (!o->pass_stdin)
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-	posix_spawn_file_actions_addclose(&fa, out_fd);
-	posix_spawn_file_actions_addclose(&fa, read_fd);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigemptyset(&dflt);
@@ -397,7 +392,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double start = run_now(), deadline = start + opts.timeout_s;
-	st.pid = run_spawn(&opts, fds[1], fds[0]);
+	st.pid = run_spawn(&opts, fds[1]);
 	close(fds[1]);
 	if (st.pid < 0) {
 		printf("amphi-run: FAIL  cannot run %s\n", opts.argv[0]);

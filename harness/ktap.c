@@ -26,7 +26,7 @@ void ktap_init(struct ktap *k)
 }
 
 /* Records a structural error; only the first message is kept. */
-static void ktap_error(struct ktap *k, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) void ktap_error(struct ktap *k, const char *fmt, ...)
 {
 	va_list ap;
 	k->errors++;
