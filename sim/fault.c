@@ -85,7 +85,9 @@ static const char *fault_kind(int sig, uintptr_t addr)
 	}
 }
 
-/* Reports a fault in kernel code and ends the run with the panic status. */
+/* Reports a fault in kernel code and ends the run with the panic status. It calls more than
+ * the async-signal-safe set (vsnprintf, libbacktrace, dladdr), which is sound here: the fault
+ * is synchronous, in kernel code that holds no libc lock, and the handler never returns. */
 static void fault_handler(int sig, siginfo_t *si, void *ucontext)
 {
 	static volatile sig_atomic_t busy;
