@@ -124,6 +124,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case ':':
 			opt_fail("option %s needs a value", argv[optind - 1]);
 		default:
+			if (optopt == 'h' || optopt == 'V') /* a long form with a value: --help=x */
+				opt_fail("option %.*s takes no value",
+					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
 	}

@@ -41,6 +41,7 @@ expect_bad --mem 4097K
 expect_bad --mem 65G
 expect_bad --mem ""
 expect_bad ktest=all
+expect_bad --help=1
 expect_status 0 --help
 expect_status 0 --version
 expect_status 0 --mem 4M
