@@ -89,7 +89,8 @@ void sim_console_init(void)
 #endif
 }
 
-/* Output that cannot be written (stdout closed) is dropped: the console has no error path. */
+/* Output that cannot be written is dropped: the console has no error path. (A reader that
+ * went away ends the process with SIGPIPE first, as for any filter.) */
 void plat_console_write(const char *buf, size_t n)
 {
 	while (n > 0) {
