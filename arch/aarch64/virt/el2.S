@@ -13,6 +13,7 @@
 el2_enter_el1:
 	ldr	x0, =HCR_EL2_RW
 	msr	hcr_el2, x0
+	isb				/* E2H is now 0: the writes below use the non-VHE layouts */
 	mov	x0, #CNTHCTL_EL1PCTEN_EL1PCEN
 	msr	cnthctl_el2, x0
 	msr	cntvoff_el2, xzr
