@@ -2,14 +2,17 @@
  * The x86_64 PC image: .boot (Multiboot2 header, 32-bit entries) is linked and loaded at
  * 1 MiB; everything else is linked at PC_KERNEL_VMA + its load address. The PVH note has
  * its own PT_NOTE segment, which QEMU reads. The ELF entry point is the Multiboot2 entry
- * (a physical address), which GRUB uses.
+ * (a physical address), which GRUB uses. The C preprocessor runs over this file, so the
+ * addresses come from layout.h, the one place they are defined.
  */
+#include "layout.h"
+
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
 ENTRY(pc_mb2_entry)
 
-KERNEL_PHYS = 0x100000;
-KERNEL_VMA = 0xffffffff80000000;
+KERNEL_PHYS = PC_KERNEL_PHYS;
+KERNEL_VMA = PC_KERNEL_VMA;
 
 PHDRS
 {
