@@ -54,7 +54,8 @@ void ktest_skip(struct ktest *t, const char *reason);
 /* True once any check in the case has failed. */
 bool ktest_failed(const struct ktest *t);
 
-/* Runs the selection ("all", "<suite>" or "<suite>.<case>"), printing KTAP.
+/* Runs the selection ("all", "<suite>" or "<suite>.<case>"), printing KTAP and then a
+ * verdict line, "ktest: PASS" or "ktest: FAIL" (or says that nothing matches).
  * Returns 0 when every case run passed or was skipped, the number of failed cases
  * otherwise, or -ENOENT when the selection matches nothing. */
 int ktest_run(const char *selection);

@@ -148,12 +148,15 @@ int ktest_run(const char *selection)
 	ktest_parse_selection(selection, &sel);
 	for (size_t i = 0; i < nsuites; i++)
 		selected += ktest_suite_runs(__start_ktest_suites[i], &sel);
-	if (selected == 0)
+	if (selected == 0) {
+		kprintf("ktest: no suite or case matches \"%s\"\n", selection);
 		return -ENOENT;
+	}
 	kprintf("KTAP version 1\n1..%u\n", selected);
 	for (size_t i = 0; i < nsuites; i++)
 		if (ktest_suite_runs(__start_ktest_suites[i], &sel))
 			ktest_run_suite(__start_ktest_suites[i], ++n, &sel, &tot);
 	kprintf("# ktest: %u passed, %u failed, %u skipped\n", tot.passed, tot.failed, tot.skipped);
+	kprintf("ktest: %s\n", tot.failed == 0 ? "PASS" : "FAIL");
 	return (int)tot.failed;
 }
