@@ -70,9 +70,7 @@ static size_t page_reserved_spans(const struct boot_info *info, struct pa_span z
 
 	for (size_t i = 0; i < info->reserved_count && i < PLAT_MAX_MEM_RANGES; i++) {
 		paddr_t start = ALIGN_DOWN(info->reserved[i].base, PAGE_SIZE);
-		paddr_t end = mem_range_end(info->reserved[i].base, info->reserved[i].size);
-		end = end > ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE) ? ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE)
-							       : ALIGN_UP(end, PAGE_SIZE);
+		paddr_t end = mem_range_page_end(info->reserved[i].base, info->reserved[i].size);
 		start = MAX(start, zone.start);
 		end = MIN(end, zone.end);
 		if (end > start)
