@@ -31,7 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RUN_POWEROFF_OK "amphi: power off, status 0"
+#include <amphi/power.h>
+
+/* The line a kernel that passed ends with (the kernel writes it with POWEROFF_LINE_FMT). */
+#define RUN_POWEROFF_OK POWEROFF_LINE_PREFIX "0"
 #define RUN_MAX_EXPECT 32
 #define RUN_LINE_MAX 65536
 #define RUN_TERM_GRACE_S 2.0

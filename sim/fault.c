@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include <amphi/arch.h>
-#include <amphi/init.h>
+#include <amphi/power.h>
 #include <amphi/plat.h>
 
 #include "sim.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <amphi/init.h>
+#include <amphi/power.h>
 #include <amphi/plat.h>
 
 #include "sim.h"

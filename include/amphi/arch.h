@@ -19,6 +19,10 @@ struct arch_frame_record {
 };
 
 /*
+ * The executing CPU: what kernel code needs from the processor it runs on. On metal that is
+ * the target ISA; the hosted build always executes on the host CPU (x86_64 or aarch64),
+ * whatever guest ISA it models, and takes this half from arch/<host isa>/.
+ *
  * Provided inline by <isa/arch_isa.h>:
  *
  *   ARCH_NAME                 ISA name string, e.g. "x86_64"
@@ -26,5 +30,26 @@ struct arch_frame_record {
  *   arch_cpu_relax()          hint inside a spin loop; no other effect
  *   arch_barrier()            full memory barrier for normal memory
  *   arch_frame_pointer()      this function's frame record, start of a backtrace walk
+ *
+ * Atomics are the compiler's __atomic builtins, which every supported ISA implements
+ * inline (<amphi/atomic.h> names the ones the kernel uses).
  */
 #include <isa/arch_isa.h>
+
+/* Implemented in arch/<isa>/cpu/switch.S: */
+
+/* Pushes the callee-saved registers and the return address on the executing stack, stores
+ * the stack pointer into *from_sp (the last store to that stack), loads to_sp and returns
+ * into the context saved there. */
+void arch_ctx_switch(uintptr_t *from_sp, uintptr_t to_sp);
+
+/* Lays out, below stack_top (16-byte aligned), a frame that arch_ctx_switch resumes as a
+ * call of entry(arg) with a zero frame pointer (the outermost frame of a backtrace).
+ * Returns the stack pointer to pass to arch_ctx_switch. */
+uintptr_t arch_ctx_init_stack(uintptr_t stack_top, void (*entry)(void *arg), void *arg);
+
+/*
+ * The guest ISA (page-table format and walk, user register frame, syscall ABI, signal
+ * frame, HWCAP) arrives with user mode: portable C with no inline assembly, so the hosted
+ * build can model either ISA on either host.
+ */

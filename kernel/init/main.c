@@ -6,8 +6,10 @@
 #include <amphi/kprintf.h>
 #include <amphi/ktest.h>
 #include <amphi/mm.h>
+#include <amphi/monitor.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 static struct boot_info boot_info;
 
@@ -50,16 +52,5 @@ NORETURN void kmain(void *bootinfo)
 		kprintf("amphi: ignoring ktest without a selection (use ktest=all)\n");
 	else if (n != -ENOENT)
 		kprintf("amphi: ignoring bad ktest= option (%d)\n", n);
-	kernel_poweroff(monitor_run());
-}
-
-const struct boot_info *kernel_boot_info(void)
-{
-	return &boot_info;
-}
-
-NORETURN void kernel_poweroff(int status)
-{
-	kprintf("amphi: power off, status %d\n", status);
-	plat_poweroff(status);
+	kernel_poweroff(monitor_run(boot_info.cmdline));
 }

@@ -1,64 +1,69 @@
-/* The kernel monitor: a tiny line-oriented console for poking at a running kernel. */
+/* The kernel monitor: a tiny line-oriented console for poking at a running kernel. Its
+ * commands live beside the subsystems they show and register in the monitor_cmds section. */
 #include <amphi/arch.h>
 #include <amphi/errno.h>
-#include <amphi/init.h>
 #include <amphi/kprintf.h>
 #include <amphi/ktest.h>
-#include <amphi/mm.h>
+#include <amphi/monitor.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 #include <amphi/string.h>
 
 #define MONITOR_LINE_MAX 128
 
-/* One command: name, help text, handler taking the (possibly empty) argument string.
- * A handler returns a power-off status to leave the monitor, or -1 to stay. */
-struct monitor_cmd {
-	const char *name;
-	const char *help;
-	int (*run)(const char *arg);
-};
+extern const struct monitor_cmd *const __start_monitor_cmds[] __attribute__((weak));
+extern const struct monitor_cmd *const __stop_monitor_cmds[] __attribute__((weak));
 
-static int monitor_help(const char *arg);
+/* The boot command line, for the cmdline command. */
+static const char *monitor_cmdline_text = "";
 
-/* Prints the page allocator and kmalloc figures. */
-static int monitor_mem(const char *arg)
+/* Number of registered commands. */
+static size_t monitor_cmd_count(void)
 {
-	struct kmalloc_stats st;
-
-	(void)arg;
-	kmalloc_get_stats(&st);
-	kprintf("pages: %zu free of %zu (%zu KiB free)\n", page_alloc_free_pages(),
-		page_alloc_total_pages(), page_alloc_free_pages() * (PAGE_SIZE / 1024));
-	kprintf("kmalloc: %zu objects, %zu bytes, %zu slab pages, %zu large pages\n", st.objects,
-		st.bytes, st.slab_pages, st.large_pages);
-	return -1;
+	if (!__start_monitor_cmds || !__stop_monitor_cmds)
+		return 0;
+	return (size_t)(__stop_monitor_cmds - __start_monitor_cmds);
 }
+
+/* Lists the commands. */
+static int monitor_help(const char *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < monitor_cmd_count(); i++)
+		kprintf("  %-10s %s\n", __start_monitor_cmds[i]->name, __start_monitor_cmds[i]->help);
+	return MONITOR_STAY;
+}
+MONITOR_COMMAND(monitor_help_cmd, "help", "list commands", monitor_help);
 
 /* Prints the boot command line. */
 static int monitor_cmdline(const char *arg)
 {
 	(void)arg;
-	kprintf("%s\n", kernel_boot_info()->cmdline);
-	return -1;
+	kprintf("%s\n", monitor_cmdline_text);
+	return MONITOR_STAY;
 }
+MONITOR_COMMAND(monitor_cmdline_cmd, "cmdline", "print the kernel command line", monitor_cmdline);
 
 /* Runs a ktest selection and reports the verdict. */
 static int monitor_ktest(const char *arg)
 {
 	if (!*arg) {
 		kputs("usage: ktest all | <suite> | <suite>.<case>\n");
-		return -1;
+		return MONITOR_STAY;
 	}
 	ktest_run(arg); /* prints its own verdict; the monitor carries on either way */
-	return -1;
+	return MONITOR_STAY;
 }
+MONITOR_COMMAND(monitor_ktest_cmd, "ktest", "ktest all|<suite>|<suite>.<case>: run in-kernel tests",
+		monitor_ktest);
 
 /* Panics on purpose, to show the panic path and its backtrace. */
 static int monitor_panic(const char *arg)
 {
 	panic("requested from the monitor%s%s", *arg ? ": " : "", arg);
 }
+MONITOR_COMMAND(monitor_panic_cmd, "panic", "panic on purpose (shows a backtrace)", monitor_panic);
 
 /* Leaves the monitor so the kernel powers off. */
 static int monitor_poweroff(const char *arg)
@@ -66,24 +71,7 @@ static int monitor_poweroff(const char *arg)
 	(void)arg;
 	return POWEROFF_PASS;
 }
-
-static const struct monitor_cmd monitor_cmds[] = {
-    {"help", "list commands", monitor_help},
-    {"mem", "page allocator and kmalloc usage", monitor_mem},
-    {"cmdline", "print the kernel command line", monitor_cmdline},
-    {"ktest", "ktest all|<suite>|<suite>.<case>: run in-kernel tests", monitor_ktest},
-    {"panic", "panic on purpose (shows a backtrace)", monitor_panic},
-    {"poweroff", "power the machine off", monitor_poweroff},
-};
-
-/* Lists the commands. */
-static int monitor_help(const char *arg)
-{
-	(void)arg;
-	for (size_t i = 0; i < ARRAY_SIZE(monitor_cmds); i++)
-		kprintf("  %-10s %s\n", monitor_cmds[i].name, monitor_cmds[i].help);
-	return -1;
-}
+MONITOR_COMMAND(monitor_poweroff_cmd, "poweroff", "power the machine off", monitor_poweroff);
 
 /* Runs one input line; returns a power-off status or -1 to keep going. */
 static int monitor_execute(char *line)
@@ -91,7 +79,7 @@ static int monitor_execute(char *line)
 	while (*line == ' ')
 		line++;
 	if (!*line)
-		return -1;
+		return MONITOR_STAY;
 	char *arg = strchr(line, ' ');
 	if (arg) {
 		*arg++ = '\0';
@@ -100,11 +88,11 @@ static int monitor_execute(char *line)
 	} else {
 		arg = line + strlen(line);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(monitor_cmds); i++)
-		if (strcmp(line, monitor_cmds[i].name) == 0)
-			return monitor_cmds[i].run(arg);
+	for (size_t i = 0; i < monitor_cmd_count(); i++)
+		if (strcmp(line, __start_monitor_cmds[i]->name) == 0)
+			return __start_monitor_cmds[i]->run(arg);
 	kprintf("unknown command \"%s\"; type help for the list\n", line);
-	return -1;
+	return MONITOR_STAY;
 }
 
 /* Waits for the next input byte; -EPIPE when the input is closed. */
@@ -147,10 +135,11 @@ static int monitor_read_line(char *buf, size_t size)
 	}
 }
 
-int monitor_run(void)
+int monitor_run(const char *cmdline)
 {
 	char line[MONITOR_LINE_MAX];
 
+	monitor_cmdline_text = cmdline;
 	kputs("amphi: monitor ready; type help for commands\n");
 	for (;;) {
 		kputs("amphi> ");

@@ -1,9 +1,9 @@
 /* panic and backtraces. */
 #include <amphi/arch.h>
-#include <amphi/init.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 /* Set by the first panic, so a panic while panicking cannot loop. */
 static int panic_active;

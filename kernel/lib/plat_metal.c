@@ -5,8 +5,9 @@
  */
 #include <amphi/errno.h>
 #include <amphi/plat.h>
+#include <amphi/serial.h>
 
-void plat_serial_write(const char *buf, size_t n, void (*putc)(char c))
+void serial_write(const char *buf, size_t n, void (*putc)(char c))
 {
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n')

@@ -1,6 +1,7 @@
 /* PL011 UART console. Polled: interrupts stay off. */
 #include <amphi/errno.h>
 #include <amphi/plat.h>
+#include <amphi/serial.h>
 
 #include "virt.h"
 
@@ -59,7 +60,7 @@ static void pl011_putc(char c)
 void plat_console_write(const char *buf, size_t n)
 {
 	if (pl011_regs)
-		plat_serial_write(buf, n, pl011_putc);
+		serial_write(buf, n, pl011_putc);
 }
 
 int plat_console_getc(void)

@@ -53,6 +53,12 @@ SECTIONS
 		KEEP(*(ktest_suites))
 		__stop_ktest_suites = .;
 	} :rodata
+	.monitor_cmds : AT(ADDR(.monitor_cmds) - KERNEL_VMA) {
+		. = ALIGN(8);
+		__start_monitor_cmds = .;
+		KEEP(*(monitor_cmds))
+		__stop_monitor_cmds = .;
+	} :rodata
 
 	. = ALIGN(4096);
 	.data : AT(ADDR(.data) - KERNEL_VMA) {

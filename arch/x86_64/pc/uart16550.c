@@ -1,6 +1,7 @@
 /* 16550 UART on COM1 (I/O port 0x3f8): the PC console. Polled, no interrupts. */
 #include <amphi/errno.h>
 #include <amphi/plat.h>
+#include <amphi/serial.h>
 
 #include "io.h"
 #include "pc.h"
@@ -54,7 +55,7 @@ static void uart16550_putc(char c)
 /* Writes n bytes, turning "\n" into "\r\n" for serial terminals. */
 void uart16550_write(const char *buf, size_t n)
 {
-	plat_serial_write(buf, n, uart16550_putc);
+	serial_write(buf, n, uart16550_putc);
 }
 
 /* Next received byte, or -EAGAIN when none is waiting. */

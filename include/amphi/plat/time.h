@@ -1,0 +1,16 @@
+/* plat/time.h: the monotonic clock and each CPU's one-shot timer. */
+#pragma once
+
+#include <amphi/types.h>
+
+/* Nanoseconds since boot on a clock shared by every CPU; never goes backwards. In the
+ * hosted machine's virtual-time mode it advances only with simulated events. */
+uint64_t plat_time_ns(void);
+
+/* Arms the executing CPU's one-shot timer for the monotonic time deadline_ns, replacing any
+ * earlier deadline; a deadline already past fires at once; UINT64_MAX disarms. The timer's
+ * interrupt (plat_timer_irq) stays asserted until the next plat_timer_set call. */
+void plat_timer_set(uint64_t deadline_ns);
+
+/* The per-CPU interrupt number the one-shot timer raises. */
+unsigned plat_timer_irq(void);

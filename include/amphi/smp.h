@@ -1,0 +1,32 @@
+/* smp.h: bringing up the other CPUs and running functions on them. */
+#pragma once
+
+#include <amphi/irq.h>
+#include <amphi/types.h>
+
+/* Starts every CPU the platform reports; each runs its idle thread and takes work from the
+ * scheduler. Returns the number of CPUs online. Called once by kmain, after sched_init. */
+unsigned smp_init(void);
+
+/* Where plat_cpu_start's secondaries begin (entry passed by smp_init): arg is smp's own. */
+void smp_secondary_entry(void *arg);
+
+/* CPUs online, and the set of them. */
+unsigned smp_cpus_online(void);
+cpumask_t smp_online_mask(void);
+
+/* This CPU's index (plat_cpu_id). */
+static inline unsigned smp_cpu(void)
+{
+	extern unsigned plat_cpu_id(void);
+	return plat_cpu_id();
+}
+
+/* Runs fn(arg) on every CPU in targets (the caller's own included, directly) and waits for
+ * all of them to finish. fn runs in interrupt context on the others. Must not be called
+ * with interrupts masked (two CPUs calling each other would deadlock). */
+void smp_call_on(cpumask_t targets, void (*fn)(void *arg), void *arg);
+
+/* Stops every other CPU (IPI_STOP) and waits, boundedly, for them to park. Used by panic
+ * and poweroff; safe with interrupts masked. */
+void smp_stop_others(void);

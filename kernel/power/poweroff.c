@@ -1,0 +1,10 @@
+/* Powering off: the kernel's last words, then the platform's power control. */
+#include <amphi/kprintf.h>
+#include <amphi/plat.h>
+#include <amphi/power.h>
+
+NORETURN void kernel_poweroff(int status)
+{
+	kprintf(POWEROFF_LINE_FMT, status);
+	plat_poweroff(status);
+}
