@@ -2,6 +2,7 @@
  * console, how to reach PSCI. Everything read from the blob goes through the bounds-checked
  * parser in kernel/lib/fdt.c. */
 #include <amphi/errno.h>
+#include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/string.h>
 
@@ -79,4 +80,86 @@ enum psci_conduit discover_psci(const struct fdt *f)
 	if (strcmp(method, "smc") == 0)
 		return PSCI_SMC;
 	return PSCI_NONE;
+}
+
+/* True when mpidr is among the first n entries of list. */
+static bool dt_mpidr_listed(const uint64_t *list, unsigned n, uint64_t mpidr)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i] == mpidr)
+			return true;
+	return false;
+}
+
+/* MPIDR affinity of a /cpus child that describes a CPU we can start (enable-method "psci",
+ * or the boot CPU, which runs already); -ENOENT for other nodes (cpu-map), -EINVAL for a
+ * CPU node without a usable reg or enable-method, after saying which. */
+static int dt_cpu_mpidr(const struct fdt *f, int node, uint64_t boot_mpidr, uint64_t *mpidr)
+{
+	const char *type, *method;
+	uint64_t size;
+
+	if (fdt_get_string(f, node, "device_type", &type) || strcmp(type, "cpu") != 0 ||
+	    !fdt_node_is_enabled(f, node))
+		return -ENOENT;
+	if (fdt_get_reg(f, node, 0, mpidr, &size) || (*mpidr & ~MPIDR_AFFINITY_MASK)) {
+		kprintf("boot: ignoring a /cpus node without a valid MPIDR in reg\n");
+		return -EINVAL;
+	}
+	if (*mpidr == boot_mpidr)
+		return 0;
+	if (fdt_get_string(f, node, "enable-method", &method) || strcmp(method, "psci") != 0) {
+		kprintf("boot: ignoring CPU %#llx: its enable-method is not psci\n",
+			(unsigned long long)*mpidr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+unsigned discover_cpus(const struct fdt *f, uint64_t *mpidr, unsigned max)
+{
+	int cpus = fdt_path_offset(f, "/cpus");
+	unsigned n = 1;
+	uint64_t id;
+
+	if (cpus < 0) {
+		kprintf("boot: no /cpus in the device tree; running on the boot CPU only\n");
+		return 1;
+	}
+	for (int node = fdt_first_child(f, cpus); node >= 0; node = fdt_next_sibling(f, node)) {
+		if (dt_cpu_mpidr(f, node, mpidr[0], &id) || dt_mpidr_listed(mpidr, n, id))
+			continue;
+		if (n == max) {
+			kprintf("boot: more than %u CPUs; ignoring the others\n", max);
+			break;
+		}
+		mpidr[n++] = id;
+	}
+	return n;
+}
+
+/* GIC kinds by compatible string, newest first. */
+static const struct {
+	const char *compatible;
+	enum gic_kind kind;
+} dt_gics[] = {
+    {"arm,gic-v3", GIC_KIND_V3},
+    {"arm,gic-400", GIC_KIND_V2},
+    {"arm,cortex-a15-gic", GIC_KIND_V2},
+};
+
+int discover_gic(const struct fdt *f, enum gic_kind *kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(dt_gics); i++) {
+		for (int node = -1;;) {
+			node = fdt_find_compatible(f, node, dt_gics[i].compatible);
+			if (node < 0)
+				break;
+			if (!fdt_node_is_enabled(f, node))
+				continue;
+			*kind = dt_gics[i].kind;
+			return node;
+		}
+	}
+	return -ENOENT;
 }

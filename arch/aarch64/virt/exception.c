@@ -1,9 +1,11 @@
-/* EL1 exception reports: decodes ESR_EL1 and dumps the saved frame, then panics. No
- * exception is expected yet (interrupts stay masked), so every one is a kernel bug. */
+/* EL1 exceptions: IRQs go to the interrupt controller's driver; every other exception is a
+ * kernel bug (no user mode yet), reported by decoding ESR_EL1 and dumping the saved frame
+ * before a panic. */
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 
 #include "exception.h"
+#include "virt.h"
 
 #define ESR_EC(esr) (((esr) >> 26) & 0x3f)
 #define ESR_ISS(esr) ((esr)&0x1ffffff)
@@ -81,10 +83,23 @@ static void exc_print_frame(const struct exc_frame *frame)
 	kprintf("  sp  %016llx\n", (unsigned long long)frame->sp);
 }
 
+/* True for an IRQ the kernel takes: from EL1 on its own stack (SP_EL1) or from AArch64
+ * EL0. EL1 never runs on SP_EL0, and AArch32 EL0 is not supported. */
+static bool exc_is_irq(unsigned vector)
+{
+	return EXC_KIND(vector) == EXC_KIND_IRQ &&
+	       (EXC_SOURCE(vector) == EXC_SOURCE_EL1 || EXC_SOURCE(vector) == EXC_SOURCE_EL0);
+}
+
 void exc_handle(struct exc_frame *frame, unsigned vector)
 {
 	unsigned ec = ESR_EC(frame->esr);
 	bool synchronous = EXC_KIND(vector) == 0;
+
+	if (exc_is_irq(vector)) {
+		virt_irq_entry();
+		return;
+	}
 
 	kprintf("\nexception: %s from %s", exc_kind_names[EXC_KIND(vector)],
 		exc_source_names[EXC_SOURCE(vector)]);

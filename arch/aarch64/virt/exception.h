@@ -30,8 +30,12 @@ _Static_assert(__builtin_offsetof(struct exc_frame, record) == EXC_FRAME_RECORD,
  * lower EL AArch32) times kind (sync, IRQ, FIQ, SError). */
 #define EXC_KIND(vector) ((vector)&3)
 #define EXC_SOURCE(vector) ((vector) >> 2)
+#define EXC_KIND_IRQ 1
+#define EXC_SOURCE_EL1 1 /* current EL on SP_EL1 */
+#define EXC_SOURCE_EL0 2 /* lower EL, AArch64 */
 
 /* Called by vectors.S for every EL1 exception with the saved frame; may return, which
- * restores the frame and erets. Today every exception is fatal: it prints and panics. */
+ * restores the frame and erets. IRQs are handled and return (possibly after the interrupted
+ * thread was switched away from and back to); every other exception prints and panics. */
 void exc_handle(struct exc_frame *frame, unsigned vector);
 #endif

@@ -5,6 +5,7 @@
  * its own R_AARCH64_RELATIVE relocations before any C code runs, and every address here is
  * formed PC-relative (adrp/add), never loaded from a literal.
  */
+#include "cpu_boot.h"
 #include "sysreg.h"
 
 /* Image header flags: little-endian (bit 0 = 0), 4 KiB pages (bits 1-2 = 1), may be
@@ -53,17 +54,63 @@ boot_entry:
 
 	adr_l	x0, boot_stack_top
 	mov	sp, x0
-	adr_l	x0, el1_vectors
-	msr	vbar_el1, x0
-	mov	x0, #CPACR_EL1_FP_TRAP
-	msr	cpacr_el1, x0
-	isb
+	bl	cpu_el1_setup
+	msr	tpidr_el1, xzr		/* the boot CPU is CPU 0 (plat_cpu_id) */
 
 	mov	x29, xzr		/* outermost frame: backtraces stop here */
 	mov	x30, xzr
 	mov	x0, x19
 	bl	kmain
 	b	boot_park
+
+/* Secondary CPUs enter here from PSCI CPU_ON with the MMU off, at EL2 or EL1, x0 = the
+ * physical address of their struct cpu_boot (cpu_boot.h). They drop to EL1, turn the MMU on
+ * with the boot CPU's tables and attributes, and go on in C on the given stack. */
+	.globl	secondary_entry
+secondary_entry:
+	mov	x19, x0
+	msr	daifset, #0xf
+	mrs	x0, CurrentEL
+	cmp	x0, #CURRENTEL_EL2
+	b.ne	1f
+	bl	el2_enter_el1
+1:	mrs	x0, CurrentEL
+	cmp	x0, #CURRENTEL_EL1
+	b.ne	boot_park
+	ldr	x0, =SCTLR_EL1_BOOT
+	msr	sctlr_el1, x0
+	isb
+	ldp	x0, x1, [x19, #CPU_BOOT_MAIR]	/* mair, tcr */
+	msr	mair_el1, x0
+	msr	tcr_el1, x1
+	ldp	x0, x1, [x19, #CPU_BOOT_TTBR0]	/* ttbr0, sctlr */
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	msr	sctlr_el1, x1
+	isb
+	ic	iallu
+	dsb	nsh
+	isb
+	ldr	x0, [x19, #CPU_BOOT_STACK]
+	mov	sp, x0
+	bl	cpu_el1_setup
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x19
+	bl	cpu_secondary_start
+	b	boot_park
+
+/* The EL1 state every CPU sets alike: the vector table and the FP/SIMD trap. Clobbers x0. */
+cpu_el1_setup:
+	adr_l	x0, el1_vectors
+	msr	vbar_el1, x0
+	mov	x0, #CPACR_EL1_FP_TRAP
+	msr	cpacr_el1, x0
+	isb
+	ret
 
 /* Exception levels other than EL1/EL2 (EL3 firmware-less boots) are not supported, and
  * there is no console yet to say so: park the CPU. */

@@ -2,7 +2,8 @@
  * The boot identity map: 4 KiB granule, 39-bit VA starting at level 1 (1 GiB blocks), with
  * level-2 tables (2 MiB blocks) for each GiB that RAM covers only in part. RAM is normal
  * write-back cacheable; the other GiBs below 4 GiB, where boards put their devices, and the
- * console's GiB are device nGnRE and never executable. Nothing else is mapped.
+ * GiBs of the devices plat_init names (console, interrupt controller) are device nGnRE and
+ * never executable. Nothing else is mapped.
  */
 #include <amphi/panic.h>
 #include <amphi/string.h>
@@ -84,20 +85,38 @@ static uint64_t mmu_split_gib(const struct boot_info *info, unsigned gib)
 	return (uint64_t)(uintptr_t)l2 | PTE_TABLE;
 }
 
+/* True when GiB number gib is device space: below 4 GiB, or met by one of the devices. */
+static bool mmu_is_device(unsigned gib, const struct mem_range *devices, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (devices[i].size && devices[i].base / GIB <= gib &&
+		    gib <= (mem_range_end(devices[i].base, devices[i].size) - 1) / GIB)
+			return true;
+	return gib < MMU_DEVICE_GIBS;
+}
+
 /* Fills the level-1 table. */
-static void mmu_build(const struct boot_info *info, paddr_t device_pa)
+static void mmu_build(const struct boot_info *info, const struct mem_range *devices, size_t count)
 {
 	for (unsigned gib = 0; gib < MMU_ENTRIES; gib++) {
 		uint64_t pa = gib * GIB;
 		if (!mmu_is_ram(info, pa, GIB))
-			mmu_l1[gib] = gib < MMU_DEVICE_GIBS || (device_pa && device_pa / GIB == gib)
-					  ? pa | PTE_DEVICE
-					  : 0;
+			mmu_l1[gib] = mmu_is_device(gib, devices, count) ? pa | PTE_DEVICE : 0;
 		else if (mmu_all_ram(info, pa, GIB))
 			mmu_l1[gib] = pa | PTE_NORMAL;
 		else
 			mmu_l1[gib] = mmu_split_gib(info, gib);
 	}
+}
+
+/* MAIR index of the identity map's block holding pa, -1 when pa is unmapped. */
+static int mmu_attr_index(paddr_t pa)
+{
+	uint64_t entry = mmu_l1[pa / GIB];
+
+	if ((entry & 3) == PTE_TABLE)
+		entry = ((const uint64_t *)(uintptr_t)(entry & 0xfffffffff000ULL))[pa % GIB / MIB2];
+	return entry & 1 ? (int)(entry >> 2 & 7) : -1;
 }
 
 /* TCR_EL1.IPS: the CPU's physical address size, as ID_AA64MMFR0_EL1.PARange reports. */
@@ -107,11 +126,11 @@ static uint64_t mmu_tcr_ips(void)
 	return MIN(parange, 5ULL) << TCR_IPS_SHIFT;
 }
 
-void mmu_enable(const struct boot_info *info, paddr_t device_pa)
+void mmu_enable(const struct boot_info *info, const struct mem_range *devices, size_t count)
 {
 	if (sysreg_read(sctlr_el1) & SCTLR_M)
 		panic("mmu: MMU already on at boot (the booting protocol requires it off)");
-	mmu_build(info, device_pa);
+	mmu_build(info, devices, count);
 	dsb(sy);
 	sysreg_write(mair_el1, MAIR_VALUE);
 	sysreg_write(tcr_el1, TCR_BASE | mmu_tcr_ips());
@@ -125,4 +144,18 @@ void mmu_enable(const struct boot_info *info, paddr_t device_pa)
 	__asm__ volatile("ic iallu" ::: "memory");
 	dsb(nsh);
 	isb();
+}
+
+/* Device registers are reachable at their physical address when the identity map gives
+ * the whole range device attributes (mmu_enable's device ranges and the low 4 GiB). */
+volatile void *plat_mmio_map(paddr_t pa, size_t size)
+{
+	paddr_t end = mem_range_end(pa, size);
+
+	if (!size || end > MMU_PA_LIMIT)
+		return NULL;
+	for (paddr_t at = ALIGN_DOWN(pa, MIB2); at < end; at += MIB2)
+		if (mmu_attr_index(at) != MAIR_DEVICE_NGNRE)
+			return NULL;
+	return (volatile void *)(uintptr_t)pa;
 }

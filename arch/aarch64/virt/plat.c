@@ -1,11 +1,15 @@
 /* plat.h for aarch64 boards booted with a device tree (QEMU virt first). The kernel runs
  * at EL1 on an identity map, so physical and kernel virtual addresses are equal. */
 #include <amphi/arch.h>
+#include <amphi/irq.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 
 #include "virt.h"
+
+#define PLAT_MAX_DEVICE_RANGES 9 /* the console and up to 8 GIC reg entries */
+#define PL011_MMIO_SIZE 0x1000
 
 static struct fdt plat_fdt;
 uint64_t boot_entry_el;
@@ -42,8 +46,19 @@ static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t siz
 	return false;
 }
 
-/* Reads the device tree (memory, console, PSCI), reserves the image and the blob, and turns
- * on the MMU. */
+/* Collects the MMIO ranges the identity map must give device attributes: the console and
+ * the interrupt controller. Returns how many. */
+static size_t plat_device_ranges(const struct fdt *f, struct mem_range *ranges, size_t max)
+{
+	size_t n = 0;
+
+	if (pl011_base())
+		ranges[n++] = (struct mem_range){pl011_base(), PL011_MMIO_SIZE};
+	return n + virt_irq_mmio(f, ranges + n, max - n);
+}
+
+/* Reads the device tree (memory, console, PSCI, CPUs, timer), reserves the image and the
+ * blob, turns on the MMU and brings up the interrupt controller. */
 void plat_init(void *bootinfo, struct boot_info *info)
 {
 	paddr_t image = plat_virt_to_phys(_start);
@@ -55,6 +70,8 @@ void plat_init(void *bootinfo, struct boot_info *info)
 		panic("boot: cannot read memory and command line from the device tree (%d)", err);
 	pl011_init(discover_console(&plat_fdt));
 	psci_set_conduit(discover_psci(&plat_fdt));
+	cpu_discover(&plat_fdt);
+	timer_init(&plat_fdt);
 
 	uint64_t dropped = plat_trim_ram(info);
 	if (!plat_in_ram(info, image, image_size))
@@ -67,8 +84,13 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	if (!info->cmdline)
 		info->cmdline = "";
 
-	mmu_enable(info, pl011_base());
+	struct mem_range devices[PLAT_MAX_DEVICE_RANGES];
+	mmu_enable(info, devices, plat_device_ranges(&plat_fdt, devices, ARRAY_SIZE(devices)));
 	kprintf("boot: entered at EL%llu, running at EL1\n", (unsigned long long)boot_entry_el);
+	virt_irq_init(&plat_fdt);
+	kprintf("boot: %u CPU%s, %s, timer INTID %u at %llu Hz\n", plat_cpu_count(),
+		plat_cpu_count() == 1 ? "" : "s", irq_chip() ? irq_chip()->name : "no GIC",
+		plat_timer_irq(), (unsigned long long)timer_frequency());
 	if (dropped)
 		kprintf("boot: ignoring %llu MiB of RAM above the %llu GiB identity map\n",
 			(unsigned long long)(dropped >> 20),

@@ -31,21 +31,5 @@
 #define CPACR_EL1_FP_TRAP 0
 
 #ifndef __ASSEMBLER__
-#include <stdint.h>
-
-#define sysreg_read(reg)                                             \
-	({                                                           \
-		uint64_t sysreg_v_;                                  \
-		__asm__ volatile("mrs %0, " #reg : "=r"(sysreg_v_)); \
-		sysreg_v_;                                           \
-	})
-
-#define sysreg_write(reg, v)                                                      \
-	do {                                                                      \
-		uint64_t sysreg_v_ = (v);                                         \
-		__asm__ volatile("msr " #reg ", %0" ::"r"(sysreg_v_) : "memory"); \
-	} while (0)
-
-#define isb() __asm__ volatile("isb" ::: "memory")
-#define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
+#include <isa/sysreg.h>
 #endif

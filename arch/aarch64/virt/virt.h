@@ -27,6 +27,10 @@ enum psci_conduit { PSCI_NONE, PSCI_HVC, PSCI_SMC };
 /* Selects how PSCI calls reach the firmware. */
 void psci_set_conduit(enum psci_conduit conduit);
 
+/* Asks the firmware to start the CPU with affinity mpidr at physical address entry, with
+ * x0 = context. Returns 0, the negative PSCI status, or -ENOSYS without PSCI. */
+int psci_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
+
 /* Asks the firmware to power the system off. Returns only when it refuses or when there
  * is no PSCI: the negative PSCI status, or -ENOSYS. */
 int psci_system_off(void);
@@ -45,11 +49,58 @@ paddr_t discover_console(const struct fdt *f);
 /* The PSCI conduit from the /psci node's "method" property. */
 enum psci_conduit discover_psci(const struct fdt *f);
 
+/* Fills mpidr[1..] with the MPIDR affinities of the other CPUs in /cpus that PSCI can start
+ * (mpidr[0] holds the boot CPU's), at most max in all, skipping bad nodes with a warning.
+ * Returns the number of CPUs, at least 1. */
+unsigned discover_cpus(const struct fdt *f, uint64_t *mpidr, unsigned max);
+
+/* Interrupt controller families with a driver. */
+enum gic_kind { GIC_KIND_V2, GIC_KIND_V3 };
+
+/* The enabled GIC node ("arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic") and its kind
+ * in *kind; -ENOENT when there is none. */
+int discover_gic(const struct fdt *f, enum gic_kind *kind);
+
+/* --- cpu.c --- */
+
+/* The affinity fields of MPIDR_EL1 (Aff3, Aff2, Aff1, Aff0). */
+#define MPIDR_AFFINITY_MASK 0xff00ffffffULL
+
+/* Records the boot CPU and the others the device tree lists (plat_cpu_count). */
+void cpu_discover(const struct fdt *f);
+
+/* MPIDR affinity of CPU cpu, ~0 for a cpu beyond plat_cpu_count. */
+uint64_t cpu_mpidr_of(unsigned cpu);
+
+/* --- irq.c --- */
+
+/* Finds the GIC in f, maps nothing (mmu_enable did), probes its driver and registers it
+ * as the interrupt controller. Without a usable GIC the kernel runs without interrupts,
+ * after saying why. */
+void virt_irq_init(const struct fdt *f);
+
+/* The reg ranges of the GIC node, for the identity map's device attributes; returns how
+ * many were stored (at most max). */
+size_t virt_irq_mmio(const struct fdt *f, struct mem_range *ranges, size_t max);
+
+/* The IRQ vector's C side: runs the GIC driver's entry (acknowledge, handle, EOI,
+ * irq_exit). */
+void virt_irq_entry(void);
+
+/* --- timer.c --- */
+
+/* Reads the generic timer's frequency and its virtual-timer PPI from f ("arm,armv8-timer")
+ * and starts the monotonic clock at 0. */
+void timer_init(const struct fdt *f);
+
+/* The system counter's frequency in Hz. */
+uint64_t timer_frequency(void);
+
 /* --- mmu.c --- */
 
 /* Highest physical address (exclusive) the identity map can reach. */
 #define MMU_PA_LIMIT (1ULL << 39)
 
 /* Builds the boot identity map (RAM normal write-back, every other GiB below 4 GiB plus
- * the one holding device_pa as device nGnRE) and turns on the MMU and caches. */
-void mmu_enable(const struct boot_info *info, paddr_t device_pa);
+ * those the device ranges touch as device nGnRE) and turns on the MMU and caches. */
+void mmu_enable(const struct boot_info *info, const struct mem_range *devices, size_t count);
