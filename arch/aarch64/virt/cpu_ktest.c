@@ -1,12 +1,13 @@
-/* ktest: the GIC driver's entry and masking (ktest=aarch64_gic) and the secondary CPUs:
- * PSCI start, per-CPU identity, and IPIs to each of them (ktest=aarch64_smp). */
+/* ktest: the GIC driver's entry and masking (ktest=aarch64_gic) and the CPUs the kernel
+ * started through PSCI: all of them up, each knowing its index, IPIs reaching each
+ * (ktest=aarch64_smp). */
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/irq.h>
 #include <amphi/ktest.h>
-#include <amphi/mm.h>
 #include <amphi/plat.h>
+#include <amphi/smp.h>
 
 #include "sysreg.h"
 #include "virt.h"
@@ -83,91 +84,62 @@ static void gic_unhandled_interrupt_is_counted_and_masked(struct ktest *t)
 	plat_irq_restore(flags);
 }
 
-/* --- secondaries --- */
-
-#define SMP_KTEST_STACK_ORDER 1 /* 8 KiB */
+/* --- the CPUs, as the kernel brought them up --- */
 
 static struct {
-	volatile uint64_t ipis[PLAT_MAX_CPUS];
 	volatile uint64_t mpidr[PLAT_MAX_CPUS];
-	volatile unsigned id[PLAT_MAX_CPUS];
-	volatile bool ready[PLAT_MAX_CPUS];
-	bool started;
+	volatile unsigned calls[PLAT_MAX_CPUS];
+	volatile bool in_handler[PLAT_MAX_CPUS];
 } smp_kt;
 
-/* IPI_CALL handler while the test owns it: counts per CPU. */
-static void smp_ktest_ipi(unsigned irq, void *arg)
-{
-	(void)irq;
-	(void)arg;
-	smp_kt.ipis[plat_cpu_id()]++;
-}
-
-/* What each secondary runs: records who it is, brings up its GIC interface, takes IPIs. */
-static void smp_ktest_secondary(void *arg)
+/* Run on each CPU by smp_call_on: records which CPU it is and how it got there. */
+static void smp_ktest_record(void *arg)
 {
 	unsigned cpu = plat_cpu_id();
 
-	smp_kt.id[(uintptr_t)arg] = cpu;
+	(void)arg;
 	smp_kt.mpidr[cpu] = sysreg_read(mpidr_el1) & MPIDR_AFFINITY_MASK;
-	irq_chip()->cpu_init();
-	irq_chip()->unmask(irq_chip()->ipi_irq(IPI_CALL));
-	atomic_store_release(&smp_kt.ready[cpu], true);
-	for (;;) {
-		plat_cpu_idle();
-		plat_irq_enable();
-		plat_irq_disable();
-	}
+	smp_kt.in_handler[cpu] = irq_in_handler();
+	smp_kt.calls[cpu]++;
 }
 
-/* Starts every secondary into smp_ktest_secondary, once; false (the case skips) with one
- * CPU, or when the kernel started them already. */
-static bool smp_ktest_start(struct ktest *t)
+/* Skips the case on a one-CPU machine. */
+static bool smp_ktest_several(struct ktest *t)
 {
-	unsigned n = plat_cpu_count();
-
-	if (n == 1) {
-		ktest_skip(t, "one CPU");
-		return false;
-	}
-	if (!have_chip(t))
-		return false;
-	for (unsigned cpu = 1; cpu < n && !smp_kt.started; cpu++) {
-		void *stack = page_alloc(SMP_KTEST_STACK_ORDER);
-		KTEST_EXPECT(t, stack);
-		if (!stack)
-			return false;
-		int err = plat_cpu_start(cpu, (char *)stack + (PAGE_SIZE << SMP_KTEST_STACK_ORDER),
-					 smp_ktest_secondary, (void *)(uintptr_t)cpu);
-		if (err == -EINVAL && cpu == 1) {
-			page_free(stack, SMP_KTEST_STACK_ORDER);
-			ktest_skip(t, "the kernel has started the CPUs");
-			return false;
-		}
-		KTEST_EXPECT_EQ(t, err, 0);
-		if (err)
-			return false;
-		uint64_t end = plat_time_ns() + WAIT_LIMIT_NS;
-		while (!atomic_load_acquire(&smp_kt.ready[cpu]) && plat_time_ns() < end)
-			arch_cpu_relax();
-		KTEST_EXPECT(t, smp_kt.ready[cpu]);
-		if (!smp_kt.ready[cpu])
-			return false;
-	}
-	smp_kt.started = true;
-	return true;
+	if (plat_cpu_count() > 1)
+		return true;
+	ktest_skip(t, "one CPU");
+	return false;
 }
 
-static void smp_secondaries_know_who_they_are(struct ktest *t)
+static void smp_every_cpu_came_up(struct ktest *t)
 {
-	if (!smp_ktest_start(t))
+	KTEST_EXPECT_EQ(t, smp_cpus_online(), plat_cpu_count());
+	KTEST_EXPECT_EQ(t, cpumask_count(smp_online_mask()), plat_cpu_count());
+	KTEST_EXPECT_EQ(t, sysreg_read(mpidr_el1) & MPIDR_AFFINITY_MASK,
+			cpu_mpidr_of(plat_cpu_id()));
+}
+
+static void smp_ipi_reaches_every_other_cpu(struct ktest *t)
+{
+	if (!smp_ktest_several(t))
 		return;
-	for (unsigned cpu = 1; cpu < plat_cpu_count(); cpu++) {
-		KTEST_EXPECT_EQ(t, smp_kt.id[cpu], cpu);
-		KTEST_EXPECT_EQ(t, smp_kt.mpidr[cpu], cpu_mpidr_of(cpu));
+	irqflags_t flags = plat_irq_save(); /* stay on this CPU while picking the others */
+	unsigned self = plat_cpu_id();
+	cpumask_t others = smp_online_mask() & ~((cpumask_t)1 << self);
+	unsigned before[PLAT_MAX_CPUS];
+	for (unsigned cpu = 0; cpu < plat_cpu_count(); cpu++)
+		before[cpu] = smp_kt.calls[cpu];
+	plat_irq_restore(flags);
+
+	smp_call_on(others, smp_ktest_record, NULL);
+	for (unsigned cpu = 0; cpu < plat_cpu_count(); cpu++) {
+		if (!(others & ((cpumask_t)1 << cpu)))
+			continue;
+		KTEST_EXPECT_EQ(t, smp_kt.calls[cpu], before[cpu] + 1);
+		KTEST_EXPECT_EQ(t, smp_kt.mpidr[cpu], cpu_mpidr_of(cpu)); /* plat_cpu_id right */
+		KTEST_EXPECT(t, smp_kt.in_handler[cpu]); /* arrived as an interrupt */
 	}
-	KTEST_EXPECT_EQ(t, plat_cpu_id(), 0);
-	KTEST_EXPECT_EQ(t, sysreg_read(mpidr_el1) & MPIDR_AFFINITY_MASK, cpu_mpidr_of(0));
 }
 
 static void smp_start_refuses_bad_cpus(struct ktest *t)
@@ -175,38 +147,11 @@ static void smp_start_refuses_bad_cpus(struct ktest *t)
 	static char stack[64] __attribute__((aligned(16)));
 	char *top = stack + sizeof(stack);
 
-	KTEST_EXPECT_EQ(t, plat_cpu_start(0, top, smp_ktest_secondary, NULL), -EINVAL);
-	KTEST_EXPECT_EQ(t, plat_cpu_start(plat_cpu_count(), top, smp_ktest_secondary, NULL),
-			-EINVAL);
-	if (!smp_ktest_start(t))
+	KTEST_EXPECT_EQ(t, plat_cpu_start(0, top, smp_ktest_record, NULL), -EINVAL);
+	KTEST_EXPECT_EQ(t, plat_cpu_start(plat_cpu_count(), top, smp_ktest_record, NULL), -EINVAL);
+	if (!smp_ktest_several(t))
 		return;
-	KTEST_EXPECT_EQ(t, plat_cpu_start(1, top, smp_ktest_secondary, NULL), -EINVAL);
-}
-
-static void smp_ipi_reaches_every_other_cpu(struct ktest *t)
-{
-	if (!smp_ktest_start(t))
-		return;
-	unsigned irq = irq_chip()->ipi_irq(IPI_CALL);
-	int err = irq_register(irq, "smp_ktest", smp_ktest_ipi, NULL);
-	if (err == -EBUSY) {
-		ktest_skip(t, "the kernel holds IPI_CALL");
-		return;
-	}
-	KTEST_ASSERT(t, err == 0);
-	cpumask_t others = 0;
-	uint64_t before[PLAT_MAX_CPUS];
-	for (unsigned cpu = 1; cpu < plat_cpu_count(); cpu++) {
-		others |= (cpumask_t)1 << cpu;
-		before[cpu] = smp_kt.ipis[cpu];
-	}
-	irq_chip()->send_ipi(others, IPI_CALL);
-	for (unsigned cpu = 1; cpu < plat_cpu_count(); cpu++) {
-		KTEST_EXPECT(t, wait_change(&smp_kt.ipis[cpu], before[cpu], WAIT_LIMIT_NS));
-		KTEST_EXPECT_EQ(t, smp_kt.ipis[cpu], before[cpu] + 1);
-	}
-	KTEST_EXPECT_EQ(t, smp_kt.ipis[0], 0); /* not a target */
-	irq_unregister(irq);
+	KTEST_EXPECT_EQ(t, plat_cpu_start(1, top, smp_ktest_record, NULL), -EINVAL); /* running */
 }
 
 static const struct ktest_case gic_cases[] = {
@@ -217,9 +162,9 @@ static const struct ktest_case gic_cases[] = {
 KTEST_SUITE(gic_suite, "aarch64_gic", gic_cases);
 
 static const struct ktest_case smp_cases[] = {
-    KTEST_CASE(smp_secondaries_know_who_they_are),
-    KTEST_CASE(smp_start_refuses_bad_cpus),
+    KTEST_CASE(smp_every_cpu_came_up),
     KTEST_CASE(smp_ipi_reaches_every_other_cpu),
+    KTEST_CASE(smp_start_refuses_bad_cpus),
     {0},
 };
 KTEST_SUITE(smp_suite, "aarch64_smp", smp_cases);
