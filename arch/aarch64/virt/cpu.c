@@ -89,6 +89,11 @@ void cpu_discover(const struct fdt *f)
 {
 	cpu_mpidr[0] = cpu_read_mpidr();
 	cpu_count = discover_cpus(f, cpu_mpidr, PLAT_MAX_CPUS);
+	if (cpu_count > 1 && !psci_available()) {
+		kprintf("boot: no PSCI in the device tree to start the other %u CPUs; using one\n",
+			cpu_count - 1);
+		cpu_count = 1;
+	}
 }
 
 uint64_t cpu_mpidr_of(unsigned cpu)

@@ -14,6 +14,11 @@ void psci_set_conduit(enum psci_conduit conduit)
 	psci_conduit = conduit;
 }
 
+bool psci_available(void)
+{
+	return psci_conduit != PSCI_NONE;
+}
+
 /* Issues a PSCI call with up to three arguments; the conduit must not be PSCI_NONE. */
 static int64_t psci_call(uint32_t function, uint64_t a1, uint64_t a2, uint64_t a3)
 {

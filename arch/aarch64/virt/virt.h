@@ -27,6 +27,9 @@ enum psci_conduit { PSCI_NONE, PSCI_HVC, PSCI_SMC };
 /* Selects how PSCI calls reach the firmware. */
 void psci_set_conduit(enum psci_conduit conduit);
 
+/* True when the device tree named a PSCI conduit. */
+bool psci_available(void);
+
 /* Asks the firmware to start the CPU with affinity mpidr at physical address entry, with
  * x0 = context. Returns 0, the negative PSCI status, or -ENOSYS without PSCI. */
 int psci_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
@@ -66,7 +69,8 @@ int discover_gic(const struct fdt *f, enum gic_kind *kind);
 /* The affinity fields of MPIDR_EL1 (Aff3, Aff2, Aff1, Aff0). */
 #define MPIDR_AFFINITY_MASK 0xff00ffffffULL
 
-/* Records the boot CPU and the others the device tree lists (plat_cpu_count). */
+/* Records the boot CPU and the others the device tree lists (plat_cpu_count); only the
+ * boot CPU without PSCI to start the others. Call after psci_set_conduit. */
 void cpu_discover(const struct fdt *f);
 
 /* MPIDR affinity of CPU cpu, ~0 for a cpu beyond plat_cpu_count. */
