@@ -119,7 +119,7 @@ static int dt_cpu_mpidr(const struct fdt *f, int node, uint64_t boot_mpidr, uint
 unsigned discover_cpus(const struct fdt *f, uint64_t *mpidr, unsigned max)
 {
 	int cpus = fdt_path_offset(f, "/cpus");
-	unsigned n = 1;
+	unsigned n = 1, boot_seen = 0;
 	uint64_t id;
 
 	if (cpus < 0) {
@@ -127,8 +127,14 @@ unsigned discover_cpus(const struct fdt *f, uint64_t *mpidr, unsigned max)
 		return 1;
 	}
 	for (int node = fdt_first_child(f, cpus); node >= 0; node = fdt_next_sibling(f, node)) {
-		if (dt_cpu_mpidr(f, node, mpidr[0], &id) || dt_mpidr_listed(mpidr, n, id))
+		if (dt_cpu_mpidr(f, node, mpidr[0], &id))
 			continue;
+		if (dt_mpidr_listed(mpidr, n, id)) {
+			if (id != mpidr[0] || boot_seen++)
+				kprintf("boot: ignoring a second /cpus node for MPIDR %#llx\n",
+					(unsigned long long)id);
+			continue;
+		}
 		if (n == max) {
 			kprintf("boot: more than %u CPUs; ignoring the others\n", max);
 			break;
