@@ -41,3 +41,4 @@ bool plat_irq_enabled(void) { unsigned long f; __asm__ volatile("pushfq; popq %0
 uint64_t plat_time_ns(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
 void plat_timer_set(uint64_t d) { (void)d; }
 unsigned plat_timer_irq(void) { return 0xef; }
+bool plat_time_is_virtual(void) { return false; }
