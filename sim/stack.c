@@ -13,7 +13,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#define SIM_MAX_STACKS 64
+#define SIM_MAX_STACKS 4096
 
 /* Every stack ever created; entries are written once, before the stack is used. */
 static struct {

@@ -29,6 +29,7 @@ enum lapic_reg {
 	LAPIC_TPR = 0x80,
 	LAPIC_EOI = 0xb0,
 	LAPIC_SVR = 0xf0,
+	LAPIC_IRR = 0x200, /* eight 32-bit registers, 0x10 apart */
 	LAPIC_ESR = 0x280,
 	LAPIC_ICR_LOW = 0x300,
 	LAPIC_ICR_HIGH = 0x310,
@@ -78,6 +79,12 @@ uint32_t lapic_id(void)
 {
 	uint32_t id = lapic_read(LAPIC_ID);
 	return lapic_mmio ? id >> 24 : id;
+}
+
+/* True when vector is requested at the executing CPU's LAPIC and not yet taken (IRR). */
+bool lapic_pending(unsigned vector)
+{
+	return lapic_read(LAPIC_IRR + 0x10 * (vector / 32)) & (1U << (vector % 32));
 }
 
 /* Signals end of interrupt. */

@@ -144,6 +144,9 @@ uint32_t lapic_id(void);
 /* Signals end of interrupt. */
 void lapic_eoi(void);
 
+/* True when vector is requested at the executing CPU's LAPIC and not yet taken (IRR). */
+bool lapic_pending(unsigned vector);
+
 /* Sends a fixed-delivery interrupt with vector to CPU cpu. */
 void lapic_send_vector(unsigned cpu, unsigned vector);
 
