@@ -95,3 +95,4 @@ void plat_ctx_init(struct plat_ctx *ctx, const struct plat_stack *stack, void (*
 void plat_ctx_init_current(struct plat_ctx *ctx, const struct plat_stack *stack) { ctx->stack = stack; }
 void plat_ctx_switch(struct plat_ctx *from, struct plat_ctx *to) { arch_ctx_switch(&from->sp, to->sp); }
 void plat_ctx_destroy(struct plat_ctx *ctx) { (void)ctx; }
+bool plat_time_is_virtual(void) { return true; }

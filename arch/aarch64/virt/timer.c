@@ -106,6 +106,12 @@ unsigned plat_timer_irq(void)
 	return timer_ppi;
 }
 
+/* The system counter runs in real time. */
+bool plat_time_is_virtual(void)
+{
+	return false;
+}
+
 /* The counter frequency in Hz, for the boot log. */
 uint64_t timer_frequency(void)
 {
