@@ -370,8 +370,10 @@ NORETURN void thread_exit(void)
 	if (me->held_count)
 		panic("thread \"%s\" exits holding lock \"%s\"", me->name,
 		      me->held[me->held_count - 1].lock->name);
-	complete_all(&me->exited);
+	/* Masked before the joiner can run: preempted in between, this thread would sit on a
+	 * run queue while the joiner frees it. */
 	plat_irq_disable();
+	complete_all(&me->exited);
 	me->state = THREAD_DEAD;
 	schedule();
 	panic("thread_exit: dead thread \"%s\" ran again", me->name);
