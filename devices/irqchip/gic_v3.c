@@ -50,7 +50,6 @@
 #define GIC_POLL_LIMIT 10000000u
 
 #define ICC_SRE_SRE 1u
-#define MPIDR_AFFINITY_MASK 0xff00ffffffULL
 
 struct gic_v3_region {
 	volatile void *base;

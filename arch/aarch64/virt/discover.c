@@ -6,6 +6,7 @@
 #include <amphi/panic.h>
 #include <amphi/string.h>
 
+#include "sysreg.h"
 #include "virt.h"
 
 /* QEMU virt puts the DTB at the start of RAM for ELF kernels (and passes no x0). */

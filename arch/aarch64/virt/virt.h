@@ -66,9 +66,6 @@ int discover_gic(const struct fdt *f, enum gic_kind *kind);
 
 /* --- cpu.c --- */
 
-/* The affinity fields of MPIDR_EL1 (Aff3, Aff2, Aff1, Aff0). */
-#define MPIDR_AFFINITY_MASK 0xff00ffffffULL
-
 /* Records the boot CPU and the others the device tree lists (plat_cpu_count); only the
  * boot CPU without PSCI to start the others. Call after psci_set_conduit. */
 void cpu_discover(const struct fdt *f);

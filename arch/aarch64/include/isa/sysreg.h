@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+/* The affinity fields of MPIDR_EL1 (Aff3, Aff2, Aff1, Aff0): a CPU's identity. */
+#define MPIDR_AFFINITY_MASK 0xff00ffffffULL
+
 #define sysreg_read(reg)                                             \
 	({                                                           \
 		uint64_t sysreg_v_;                                  \
