@@ -67,11 +67,13 @@ irqflags_t plat_irq_save(void)
 	return flags;
 }
 
-/* Unmasks interrupts again if they were unmasked when flags was saved. */
+/* Puts the interrupt mask back as it was when flags was saved (either way). */
 void plat_irq_restore(irqflags_t flags)
 {
 	if (flags & RFLAGS_IF)
 		__asm__ volatile("sti" : : : "memory");
+	else
+		__asm__ volatile("cli" : : : "memory");
 }
 
 /* Unmasks interrupts on this CPU. */
