@@ -11,17 +11,7 @@
 
 #define SIM_NORETURN __attribute__((noreturn))
 
-/* The sanitizer build is detected here and only here; kernel code never sees it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SIM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIM_ASAN 1
-#endif
-#endif
-#ifndef SIM_ASAN
-#define SIM_ASAN 0
-#endif
+#include "tools.h" /* SIM_ASAN, SIM_TSAN and the checkers' hooks */
 
 /* Process exit statuses besides the kernel's power-off statuses (0 pass, 1 fail, 3 panic). */
 #define SIM_EXIT_USAGE 2 /* bad command-line options */
@@ -109,7 +99,7 @@ SIM_NORETURN void sim_stack_enter(struct sim_stack *s, void (*fn)(void *), void 
 /* Completes the switch started by sim_stack_enter (ASan fiber bookkeeping). */
 void sim_stack_entered(void);
 
-/* ISA routine (sim/<isa>/stack_switch.S): sets the stack pointer to top, clears the frame
+/* ISA routine (sim/host/<isa>/stack_switch.S): sets the stack pointer to top, clears the frame
  * pointer and calls fn(arg); traps if fn returns. */
 SIM_NORETURN void sim_stack_call(void *top, void (*fn)(void *), void *arg);
 
@@ -137,9 +127,9 @@ int sim_symbolize_exact(uintptr_t pc, char *buf, size_t len);
 /* --- fault.c --- */
 
 /* Installs the kernel-fault handler for SIGSEGV, SIGBUS, SIGILL and SIGFPE on an alternate
- * stack (not under ASan, which reports those itself). */
+ * stack (not under a sanitizer, which reports those itself). */
 void sim_fault_init(void);
 
-/* ISA part (sim/<isa>/fault_regs.c): program counter and frame pointer of a signal's
+/* ISA part (sim/host/<isa>/fault_regs.c): program counter and frame pointer of a signal's
  * interrupted context (a ucontext_t). */
 void sim_fault_regs(const void *ucontext, uintptr_t *pc, uintptr_t *fp);

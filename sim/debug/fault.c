@@ -4,7 +4,7 @@
  * overflowed), reports the fault and a backtrace on the console like a panic, and ends
  * the run with the panic status. Frame records are followed only while they lie inside a
  * registered kernel stack, so a corrupt chain stops the walk instead of faulting again.
- * Under ASan the handler is not installed: ASan reports these faults itself.
+ * Under ASan and TSan the handler is not installed: they report these faults themselves.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <amphi/arch.h>
-#include <amphi/power.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 #include "sim.h"
 
@@ -122,7 +122,7 @@ void sim_fault_init(void)
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
 	struct sigaction sa = {.sa_sigaction = fault_handler};
 
-	if (SIM_ASAN)
+	if (SIM_SANITIZER_REPORTS_FAULTS)
 		return;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	if (fault_alt_stack())

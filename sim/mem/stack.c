@@ -6,12 +6,8 @@
  */
 #include <errno.h>
 #include <sys/mman.h>
-#include <valgrind/valgrind.h>
 
 #include "sim.h"
-#if SIM_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 #define SIM_MAX_STACKS 64
 
@@ -37,7 +33,7 @@ int sim_stack_create(struct sim_stack *s, size_t size)
 	}
 	s->lo = base + SIM_PAGE_SIZE;
 	s->hi = s->lo + size;
-	s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->hi - 1); /* inclusive end */
+	s->valgrind_id = tool_stack_register(s->lo, s->hi);
 	sim_stack_registry.stacks[sim_stack_registry.count++] = s;
 	return 0;
 }
@@ -63,26 +59,14 @@ bool sim_stack_in_guard(uintptr_t addr)
 	return false;
 }
 
-#if SIM_ASAN
-/* The ASan fake stack of the context being left. The process never returns to main's
- * stack, so nothing reads it back, but ASan needs somewhere to put it. */
-static void *sim_fiber_fake_stack;
-#endif
-
 void sim_stack_enter(struct sim_stack *s, void (*fn)(void *), void *arg)
 {
-#if SIM_ASAN
-	__sanitizer_start_switch_fiber(&sim_fiber_fake_stack, s->lo, (size_t)(s->hi - s->lo));
-#endif
+	/* the thread never returns to the stack it leaves: nothing to save */
+	tool_switch_begin(NULL, s->lo, (size_t)(s->hi - s->lo), tool_fiber_current(), true);
 	sim_stack_call(s->hi, fn, arg);
 }
 
 void sim_stack_entered(void)
 {
-#if SIM_ASAN
-	const void *old_bottom;
-	size_t old_size;
-
-	__sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
-#endif
+	tool_switch_end(NULL);
 }

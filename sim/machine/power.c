@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <amphi/power.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 #include "sim.h"
 
