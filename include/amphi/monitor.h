@@ -20,9 +20,9 @@ struct monitor_cmd {
 };
 
 /* Defines and registers a monitor command. */
-#define MONITOR_COMMAND(sym, name_, help_, fn_)                                      \
-	static const struct monitor_cmd sym = {name_, help_, fn_};                   \
-	static const struct monitor_cmd *const sym##_ptr                             \
+#define MONITOR_COMMAND(sym, name_, help_, fn_)                    \
+	static const struct monitor_cmd sym = {name_, help_, fn_}; \
+	static const struct monitor_cmd *const sym##_ptr           \
 	    __attribute__((used, section("monitor_cmds"), aligned(sizeof(void *)))) = &sym
 
 /* Runs the monitor on the console until a command asks to power off or the input closes;

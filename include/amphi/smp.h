@@ -11,6 +11,17 @@ unsigned smp_init(void);
 /* Where plat_cpu_start's secondaries begin (entry passed by smp_init): arg is smp's own. */
 void smp_secondary_entry(void *arg);
 
+/* Number of CPUs in m (a plain loop: libgcc's popcount uses SIMD registers, which the
+ * aarch64 kernel does not enable). */
+static inline unsigned cpumask_count(cpumask_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
 /* CPUs online, and the set of them. */
 unsigned smp_cpus_online(void);
 cpumask_t smp_online_mask(void);

@@ -10,6 +10,10 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/power.h>
+#include <amphi/sched.h>
+#include <amphi/smp.h>
+#include <amphi/sync.h>
+#include <amphi/timer.h>
 
 static struct boot_info boot_info;
 
@@ -25,6 +29,21 @@ static void print_boot_info(const struct boot_info *info)
 		kprintf("amphi: reserved [0x%016llx-0x%016llx)\n",
 			(unsigned long long)info->reserved[i].base,
 			(unsigned long long)(info->reserved[i].base + info->reserved[i].size));
+}
+
+/* Brings up scheduling, interrupts and time on the boot CPU, then the other CPUs. */
+static void start_cpus(const struct boot_info *info)
+{
+	const struct irq_chip *chip = irq_chip();
+
+	if (!chip)
+		panic("kmain: the platform registered no interrupt controller");
+	lockdep_init(info->cmdline);
+	sched_init();
+	chip->cpu_init();
+	time_cpu_init();
+	plat_irq_enable();
+	smp_init();
 }
 
 /* Runs the ktest selection from the command line and powers off with its verdict. */
@@ -44,6 +63,7 @@ NORETURN void kmain(void *bootinfo)
 	page_alloc_init(&boot_info);
 	kprintf("amphi: %zu of %zu pages free\n", page_alloc_free_pages(),
 		page_alloc_total_pages());
+	start_cpus(&boot_info);
 
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)

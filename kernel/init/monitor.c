@@ -31,7 +31,8 @@ static int monitor_help(const char *arg)
 {
 	(void)arg;
 	for (size_t i = 0; i < monitor_cmd_count(); i++)
-		kprintf("  %-10s %s\n", __start_monitor_cmds[i]->name, __start_monitor_cmds[i]->help);
+		kprintf("  %-10s %s\n", __start_monitor_cmds[i]->name,
+			__start_monitor_cmds[i]->help);
 	return MONITOR_STAY;
 }
 MONITOR_COMMAND(monitor_help_cmd, "help", "list commands", monitor_help);

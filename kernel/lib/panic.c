@@ -4,6 +4,8 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/power.h>
+#include <amphi/sched.h>
+#include <amphi/smp.h>
 
 /* Set by the first panic, so a panic while panicking cannot loop. */
 static int panic_active;
@@ -35,6 +37,15 @@ void __attribute__((noinline)) backtrace_print(unsigned max_frames)
 	}
 }
 
+/* Names the CPU and thread that panicked. */
+static void panic_print_where(void)
+{
+	struct thread *t = thread_current();
+
+	kprintf("panic: on CPU %u of %u, thread \"%s\"\n", plat_cpu_id(), plat_cpu_count(),
+		t ? t->name : "(boot)");
+}
+
 NORETURN void panic(const char *fmt, ...)
 {
 	va_list ap;
@@ -47,6 +58,7 @@ NORETURN void panic(const char *fmt, ...)
 	kputs("\n");
 	if (nested)
 		plat_halt();
+	panic_print_where();
 	backtrace_print(32);
 	kernel_poweroff(POWEROFF_PANIC);
 }

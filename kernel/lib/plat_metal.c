@@ -3,7 +3,9 @@
  * for metal targets: the hosted platform has a symbol table and memory checkers, and its
  * console is a terminal or a pipe, not a serial line.
  */
+#include <amphi/arch.h>
 #include <amphi/errno.h>
+#include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/serial.h>
 
@@ -51,4 +53,58 @@ void plat_mem_undefined(void *p, size_t n)
 {
 	(void)p;
 	(void)n;
+}
+
+/* Metal stacks come from the page allocator; there is no guard page yet (the direct map
+ * uses large pages). */
+int plat_stack_alloc(struct plat_stack *s, size_t size)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	s->lo = page_alloc(order);
+	if (!s->lo)
+		return -ENOMEM;
+	s->size = PAGE_SIZE << order;
+	s->priv = (void *)(uintptr_t)order;
+	return 0;
+}
+
+/* Returns the stack's pages. */
+void plat_stack_free(struct plat_stack *s)
+{
+	page_free(s->lo, (unsigned)(uintptr_t)s->priv);
+	s->lo = NULL;
+}
+
+/* The new context's first switch enters entry(arg) at the top of its stack. */
+void plat_ctx_init(struct plat_ctx *ctx, const struct plat_stack *stack, void (*entry)(void *arg),
+		   void *arg)
+{
+	uintptr_t top = (uintptr_t)stack->lo + stack->size;
+
+	ctx->sp = arch_ctx_init_stack(top, entry, arg);
+	ctx->stack = stack;
+	ctx->fiber = NULL;
+}
+
+/* The running context needs no preparation on metal: the switch saves it. */
+void plat_ctx_init_current(struct plat_ctx *ctx, const struct plat_stack *stack)
+{
+	ctx->sp = 0;
+	ctx->stack = stack;
+	ctx->fiber = NULL;
+}
+
+/* The switch is the ISA's, with nothing around it. */
+void plat_ctx_switch(struct plat_ctx *from, struct plat_ctx *to)
+{
+	arch_ctx_switch(&from->sp, to->sp);
+}
+
+/* Nothing is attached to a metal context. */
+void plat_ctx_destroy(struct plat_ctx *ctx)
+{
+	(void)ctx;
 }

@@ -2,9 +2,12 @@
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 #include <amphi/power.h>
+#include <amphi/smp.h>
 
 NORETURN void kernel_poweroff(int status)
 {
+	plat_irq_disable();
+	smp_stop_others();
 	kprintf(POWEROFF_LINE_FMT, status);
 	plat_poweroff(status);
 }

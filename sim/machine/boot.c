@@ -14,6 +14,8 @@
 
 #include "sim.h"
 
+void sim_up_register_chip(void);
+
 /* The kernel boot stack. Generous under ASan, whose redzones roughly triple frames. */
 #define SIM_BOOT_STACK_SIZE ((SIM_ASAN ? 256 : 64) * 1024)
 
@@ -85,4 +87,5 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, sim_dtb.pa, sim_dtb.reserved); /* the blob lives in RAM */
 	info->fdt = bootinfo;
 	info->name = "hosted";
+	sim_up_register_chip();
 }

@@ -9,7 +9,7 @@
 
 #include "sim.h"
 
-#define SIM_MAX_STACKS 64
+#define SIM_MAX_STACKS 4096
 
 /* Every stack ever created; entries are written once, before the stack is used. */
 static struct {

@@ -42,6 +42,8 @@ static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t siz
 	return false;
 }
 
+void virt_up_register_chip(void);
+
 /* Reads the device tree (memory, console, PSCI), reserves the image and the blob, and turns
  * on the MMU. */
 void plat_init(void *bootinfo, struct boot_info *info)
@@ -64,6 +66,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
 	info->fdt = plat_fdt.blob;
 	info->name = "aarch64-virt";
+	virt_up_register_chip();
 	if (!info->cmdline)
 		info->cmdline = "";
 

@@ -30,7 +30,7 @@ static void virt_runs_at_el1_with_mmu_on(struct ktest *t)
 	KTEST_EXPECT(t, sctlr & SCTLR_C);
 	KTEST_EXPECT(t, sctlr & SCTLR_I);
 	KTEST_EXPECT_EQ(t, sysreg_read(vbar_el1), (uintptr_t)el1_vectors);
-	KTEST_EXPECT_EQ(t, sysreg_read(daif), 0x3c0); /* nothing unmasked yet */
+	KTEST_EXPECT_EQ(t, sysreg_read(daif), 0x340); /* IRQs unmasked; debug, SError, FIQ masked */
 }
 
 static void virt_identity_map_attributes(struct ktest *t)

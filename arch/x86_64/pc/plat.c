@@ -41,6 +41,8 @@ static void plat_parse_boot_data(const struct pc_boot_handoff *handoff, struct b
 	}
 }
 
+void pc_up_register_chip(void);
+
 /* Brings up COM1, the GDT and IDT, then parses the PVH or Multiboot2 boot data that
  * boot.S recorded in the struct pc_boot_handoff at bootinfo. */
 void plat_init(void *bootinfo, struct boot_info *info)
@@ -61,6 +63,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	if (info->ram_count == 0)
 		panic("pc: the firmware memory map reports no usable RAM");
 	direct_map_grow(info);
+	pc_up_register_chip();
 }
 
 /* Writes n bytes to COM1. */

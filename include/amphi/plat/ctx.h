@@ -14,9 +14,9 @@ struct plat_stack {
 
 /* A saved kernel context. The kernel embeds it in its thread and never reads it. */
 struct plat_ctx {
-	uintptr_t sp;		 /* saved stack pointer */
+	uintptr_t sp;			/* saved stack pointer */
 	const struct plat_stack *stack; /* the stack it runs on */
-	void *fiber;		 /* hosted: sanitizer fiber handle; unused on metal */
+	void *fiber;			/* hosted: sanitizer fiber handle; unused on metal */
 };
 
 /* Allocates a stack of at least size bytes. Returns 0, or -ENOMEM. */

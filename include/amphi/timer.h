@@ -1,0 +1,41 @@
+/*
+ * timer.h: one-shot kernel timers. Each CPU keeps its pending timers in a pairing heap
+ * ordered by deadline (ties in the order they were started) and programs its one-shot
+ * hardware timer for the earliest of them and the scheduler's slice deadline.
+ * Callbacks run in interrupt context on the CPU that started the timer.
+ */
+#pragma once
+
+#include <amphi/types.h>
+
+struct ktimer {
+	uint64_t deadline;
+	uint64_t seq;
+	void (*fn)(struct ktimer *t);
+	struct ktimer *child, *sibling, *prev; /* pairing heap links */
+	int cpu;			       /* heap it is in, -1 when not pending */
+};
+
+/* Sets up this CPU's timer heap and, on the first call, the timer interrupt handler.
+ * Called on every CPU. */
+void time_cpu_init(void);
+
+/* Prepares t to call fn when it expires. */
+void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *t));
+
+/* Starts t on this CPU for the monotonic time deadline_ns (re-starting a pending t moves
+ * it). Any context. */
+void ktimer_start(struct ktimer *t, uint64_t deadline_ns);
+
+/* Stops t if pending and waits for a running callback of t to finish; returns true when it
+ * was pending. Must not be called from t's own callback. */
+bool ktimer_cancel(struct ktimer *t);
+
+/* Reprograms this CPU's hardware timer after the slice deadline changed. */
+void time_reprogram(void);
+
+/* Monotonic nanoseconds (plat_time_ns). */
+uint64_t time_now_ns(void);
+
+/* Timer callbacks run so far on every CPU. */
+uint64_t time_expired_count(void);
