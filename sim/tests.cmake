@@ -1,7 +1,39 @@
-# Tests of the hosted machine itself, included by tests/CMakeLists.txt (which defines
-# amphi_test and the image paths).
+# Tests of the hosted machine itself, included at the end of tests/CMakeLists.txt (which
+# defines amphi_test, the image paths and MEMCHECK).
+set(SIM_DIR ${CMAKE_SOURCE_DIR}/sim)
+set(SIM_REJECT sh ${SIM_DIR}/debug/reject_output.sh)
+set(SIM_HASH sh ${SIM_DIR}/cpu/trace_hash_test.sh ${AMPHI_HOSTED_BIN})
 
 # Option handling: bad options get one clear line and status 2.
 add_test(NAME sim-options
-         COMMAND sh ${CMAKE_SOURCE_DIR}/sim/machine/options_test.sh $<TARGET_FILE:amphi>)
+         COMMAND sh ${SIM_DIR}/machine/options_test.sh $<TARGET_FILE:amphi>)
 set_tests_properties(sim-options PROPERTIES LABELS hosted TIMEOUT 60)
+
+# Four simulated CPUs, one at a time in the seeded deterministic schedule; and 64, past
+# the 8 CPUs GICv2 can name (SGIs through the model's extension: poweroff must stop them).
+amphi_test(NAME sim-cpus4-ktest TIMEOUT 120 LABELS hosted
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 4 -- ktest=all)
+amphi_test(NAME sim-cpus64-ktest TIMEOUT 120 LABELS hosted
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 64 --watchdog 20 -- ktest=all)
+
+# The same seed gives the same trace hash; the comparison is proven by a planted pair of
+# different seeds, which must differ; and the seed really steers the schedule.
+amphi_test(NAME sim-trace-hash-same TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - one hash"
+           COMMAND ${SIM_HASH} same 7 7 --cpus 4 -- ktest=all)
+amphi_test(NAME sim-trace-hash-planted-differ TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "not ok - the hashes differ"
+           COMMAND ${SIM_HASH} same 1 2 --cpus 4 -- ktest=all)
+amphi_test(NAME sim-trace-hash-spread TIMEOUT 300 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "distinct hashes of 20"
+           COMMAND ${SIM_HASH} spread 20 4 --cpus 4 -- ktest=all)
+
+# Checkers over the multi-CPU machine: stack switches announced (no Valgrind "client
+# switching stacks" warning), kernel stacks registered, no leaks or bad accesses.
+if(AMPHI_VALGRIND)
+  amphi_test(NAME sim-memcheck-cpus4 TIMEOUT 300 LABELS valgrind
+             COMMAND ${SIM_REJECT} "switching stacks" --
+                     ${MEMCHECK} ${AMPHI_HOSTED_BIN} --cpus 4 -- ktest=all)
+endif()
+amphi_test(NAME sim-asan-cpus4 TIMEOUT 120 LABELS asan
+           COMMAND ${AMPHI_HOSTED_ASAN_BIN} --cpus 4 -- ktest=all)

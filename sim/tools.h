@@ -145,7 +145,8 @@ static inline void tool_switch_begin(struct tool_switch *save, const void *to_lo
 				     void *to_fiber, bool leaving_for_good)
 {
 	(void)save, (void)to_lo, (void)to_size, (void)leaving_for_good;
-	__tsan_switch_to_fiber(to_fiber, 0);
+	if (to_fiber) /* NULL: the thread keeps its own fiber */
+		__tsan_switch_to_fiber(to_fiber, 0);
 }
 static inline void tool_switch_end(struct tool_switch *save)
 {

@@ -22,8 +22,7 @@
 #define FAULT_STACK_SIZE (256 * 1024) /* the symbolizer parses DWARF on it */
 #define FAULT_MAX_FRAMES 64
 
-/* Formats one line onto the console. */
-static PRINTF_LIKE(1, 2) void fault_print(const char *fmt, ...)
+void sim_console_printf(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -44,17 +43,16 @@ static void fault_print_frame(unsigned index, uintptr_t pc, bool exact)
 		      : plat_symbolize(pc, sym, sizeof(sym));
 
 	if (n < 0)
-		fault_print("  #%u 0x%lx\n", index, (unsigned long)pc);
+		sim_console_printf("  #%u 0x%lx\n", index, (unsigned long)pc);
 	else
-		fault_print("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
+		sim_console_printf("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
 }
 
-/* Prints the faulting pc, then each caller found by following frame records from fp. */
-static void fault_backtrace(uintptr_t pc, uintptr_t fp)
+void sim_backtrace_print(uintptr_t pc, uintptr_t fp, bool exact)
 {
 	const struct arch_frame_record *rec = (const void *)fp;
 
-	fault_print_frame(0, pc, true);
+	fault_print_frame(0, pc, exact);
 	for (unsigned i = 1; i < FAULT_MAX_FRAMES; i++) {
 		if ((uintptr_t)rec % sizeof(void *) ||
 		    !sim_stack_holds((uintptr_t)rec, sizeof(*rec)) || !rec->return_address)
@@ -98,10 +96,10 @@ static void fault_handler(int sig, siginfo_t *si, void *ucontext)
 	busy = 1;
 	sim_console_restore();
 	sim_fault_regs(ucontext, &pc, &fp);
-	fault_print("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
+	sim_console_printf("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
 		    (unsigned long)pc);
-	fault_print("amphi: %s\n", fault_kind(sig, addr));
-	fault_backtrace(pc, fp);
+	sim_console_printf("amphi: %s\n", fault_kind(sig, addr));
+	sim_backtrace_print(pc, fp, true);
 	_exit(POWEROFF_PANIC);
 }
 

@@ -124,6 +124,7 @@ static int console_fill(void)
 
 int plat_console_getc(void)
 {
+	sim_progress_note(); /* waiting for input is not a hang */
 	if (sim_console.in_pos == sim_console.in_len) {
 		if (sim_console.in_closed)
 			return -EPIPE;
