@@ -1,0 +1,162 @@
+/*
+ * The simulated CPUs seen from the kernel: threads run on every CPU, IPIs reach every CPU,
+ * timers wake sleepers, and the timer preempts a thread that waits for another on its own
+ * CPU. These run in ktest=all, so every mode of the hosted machine (deterministic with
+ * several seeds, parallel, under memcheck, ASan and TSan) runs them.
+ *
+ * sim_race is manual: a planted data race (unlocked increments from several CPUs) that
+ * ThreadSanitizer must report in parallel mode.
+ */
+#include <amphi/atomic.h>
+#include <amphi/ktest.h>
+#include <amphi/plat.h>
+#include <amphi/sched.h>
+#include <amphi/smp.h>
+#include <amphi/sync.h>
+
+#define SMP_KTEST_ROUNDS 200
+#define SMP_KTEST_SLEEP_NS 2000000ULL /* 2 ms */
+
+/* What each thread of threads_on_every_cpu shares. */
+struct smp_ktest_shared {
+	struct spinlock lock;
+	unsigned long counter;
+	unsigned wrong_cpu; /* threads that ran on a CPU outside their affinity */
+};
+
+struct smp_ktest_worker {
+	struct smp_ktest_shared *shared;
+	unsigned cpu;
+};
+
+/* Increments the shared counter under its lock, yielding now and then. */
+static void smp_ktest_count(void *p)
+{
+	struct smp_ktest_worker *w = p;
+
+	for (unsigned i = 0; i < SMP_KTEST_ROUNDS; i++) {
+		spin_lock(&w->shared->lock);
+		w->shared->counter++;
+		if (plat_cpu_id() != w->cpu)
+			w->shared->wrong_cpu++;
+		spin_unlock(&w->shared->lock);
+		if (i % 16 == 0)
+			thread_yield();
+	}
+}
+
+static void threads_on_every_cpu(struct ktest *t)
+{
+	static struct smp_ktest_shared shared = {.lock = SPINLOCK_INIT("smp_ktest.shared")};
+	struct smp_ktest_worker workers[PLAT_MAX_CPUS];
+	struct thread *threads[PLAT_MAX_CPUS];
+	unsigned n = plat_cpu_count();
+
+	shared.counter = 0;
+	shared.wrong_cpu = 0;
+	for (unsigned c = 0; c < n; c++) {
+		workers[c] = (struct smp_ktest_worker){&shared, c};
+		threads[c] = thread_create("smp_ktest", smp_ktest_count, &workers[c], 0, 1ULL << c);
+		KTEST_EXPECT(t, threads[c] != NULL);
+	}
+	for (unsigned c = 0; c < n; c++) {
+		if (threads[c])
+			thread_join(threads[c]);
+	}
+	KTEST_EXPECT_EQ(t, shared.counter, (unsigned long)n * SMP_KTEST_ROUNDS);
+	KTEST_EXPECT_EQ(t, shared.wrong_cpu, 0);
+}
+
+/* Counts a call on the executing CPU. */
+static void smp_ktest_mark(void *p)
+{
+	unsigned *calls = p;
+
+	atomic_fetch_add(&calls[plat_cpu_id()], 1);
+}
+
+static void ipi_reaches_every_cpu(struct ktest *t)
+{
+	unsigned calls[PLAT_MAX_CPUS] = {0};
+
+	smp_call_on(smp_online_mask(), smp_ktest_mark, calls);
+	for (unsigned c = 0; c < plat_cpu_count(); c++)
+		KTEST_EXPECT_EQ(t, atomic_load(&calls[c]), 1);
+}
+
+static void sleep_lasts_its_time(struct ktest *t)
+{
+	uint64_t start = plat_time_ns();
+
+	thread_sleep_ns(SMP_KTEST_SLEEP_NS);
+	KTEST_EXPECT(t, plat_time_ns() - start >= SMP_KTEST_SLEEP_NS);
+}
+
+/* Waits, without yielding, until the flag is set by a thread of the same CPU: only
+ * preemption by the timer lets that thread run. */
+static void smp_ktest_wait_flag(void *p)
+{
+	int *flag = p;
+
+	while (!atomic_load(flag))
+		plat_sched_point(PLAT_POINT_SPIN);
+}
+
+static void smp_ktest_set_flag(void *p)
+{
+	atomic_store((int *)p, 1);
+}
+
+static void timer_preempts_a_waiting_thread(struct ktest *t)
+{
+	int flag = 0;
+	cpumask_t last_cpu = 1ULL << (plat_cpu_count() - 1);
+	struct thread *waiter = thread_create("smp_wait", smp_ktest_wait_flag, &flag, 0, last_cpu);
+	struct thread *setter = thread_create("smp_set", smp_ktest_set_flag, &flag, 0, last_cpu);
+
+	KTEST_EXPECT(t, waiter && setter);
+	if (waiter)
+		thread_join(waiter);
+	if (setter)
+		thread_join(setter);
+	KTEST_EXPECT_EQ(t, atomic_load(&flag), 1);
+}
+
+static const struct ktest_case sim_smp_cases[] = {
+    KTEST_CASE(threads_on_every_cpu),
+    KTEST_CASE(ipi_reaches_every_cpu),
+    KTEST_CASE(sleep_lasts_its_time),
+    KTEST_CASE(timer_preempts_a_waiting_thread),
+    {0},
+};
+KTEST_SUITE(sim_smp_suite, "sim_smp", sim_smp_cases);
+
+/* Increments a shared counter with no lock: a data race between CPUs. */
+static void sim_race_increment(void *p)
+{
+	unsigned long *counter = p;
+
+	for (unsigned i = 0; i < SMP_KTEST_ROUNDS; i++)
+		(*(volatile unsigned long *)counter)++;
+}
+
+static void unlocked_increment(struct ktest *t)
+{
+	static unsigned long counter;
+	struct thread *threads[2];
+
+	for (unsigned c = 0; c < 2; c++)
+		threads[c] = thread_create("sim_race", sim_race_increment, &counter, 0,
+					   1ULL << (c % plat_cpu_count()));
+	for (unsigned c = 0; c < 2; c++) {
+		if (threads[c])
+			thread_join(threads[c]);
+	}
+	KTEST_EXPECT(t, counter <= 2 * SMP_KTEST_ROUNDS); /* the race's result is not checked */
+}
+
+static const struct ktest_case sim_race_cases[] = {
+    KTEST_CASE(unlocked_increment),
+    {0},
+};
+KTEST_SUITE_MANUAL(sim_race_suite, "sim_race", sim_race_cases);
