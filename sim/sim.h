@@ -270,7 +270,8 @@ enum sim_trace_kind {
 	SIM_TRACE_START,   /* a CPU was started */
 };
 
-/* Notes that a CPU made progress (for the watchdog); lock-free. */
+/* Notes that a CPU made progress (for the watchdog): any scheduling point but a spin,
+ * an idle exit, a jump of virtual time, console input polled. Lock-free. */
 void sim_progress_note(void);
 
 /* Progress notes so far. */

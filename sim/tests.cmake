@@ -37,3 +37,16 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME sim-asan-cpus4 TIMEOUT 120 LABELS asan
            COMMAND ${AMPHI_HOSTED_ASAN_BIN} --cpus 4 -- ktest=all)
+
+# The watchdog: a planted hang (ktest=sim_hang: a CPU spinning forever, interrupts masked,
+# holding a lock) must be reported with each CPU's backtrace and the held lock, and end
+# with status 5, in both scheduling modes.
+foreach(mode deterministic parallel)
+  amphi_test(NAME sim-watchdog-${mode} TIMEOUT 60 LABELS hosted
+             RUN_ARGS --no-ktap --expect-exit 5
+                      --expect-output "amphi: watchdog: no CPU made progress for 2 s"
+                      --expect-output "sim_hang_wait_forever+0x"
+                      --expect-output "cpu 1: idle"
+                      --expect-output "holds \"sim_hang.held\""
+             COMMAND ${AMPHI_HOSTED_BIN} --cpus 2 --sched ${mode} --watchdog 2 -- ktest=sim_hang)
+endforeach()

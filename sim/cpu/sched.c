@@ -112,7 +112,6 @@ static void sched_give(struct sim_cpu *cpu, int why)
 	if (sched.holder == cpu->id)
 		return;
 	sched.holder = cpu->id;
-	sim_progress_note();
 	pthread_cond_signal(&cpu->wake);
 }
 
@@ -195,7 +194,8 @@ void sim_sched_point(int why)
 {
 	struct sim_cpu *self = sim_cpu_self();
 
-	sim_progress_note();
+	if (why != PLAT_POINT_SPIN) /* spinning for another CPU is no progress */
+		sim_progress_note();
 	if (!self)
 		return;
 	if (sim_deterministic()) {

@@ -4,8 +4,9 @@
  * CPU. These run in ktest=all, so every mode of the hosted machine (deterministic with
  * several seeds, parallel, under memcheck, ASan and TSan) runs them.
  *
- * sim_race is manual: a planted data race (unlocked increments from several CPUs) that
- * ThreadSanitizer must report in parallel mode.
+ * Manual suites: sim_race, a planted data race (unlocked increments from two CPUs) that
+ * ThreadSanitizer must report in parallel mode; sim_hang, a planted hang (a CPU spinning
+ * forever with a lock held) that the watchdog must report.
  */
 #include <amphi/atomic.h>
 #include <amphi/ktest.h>
@@ -172,3 +173,30 @@ static const struct ktest_case sim_race_cases[] = {
     {0},
 };
 KTEST_SUITE_MANUAL(sim_race_suite, "sim_race", sim_race_cases);
+
+/* A flag nobody sets: the planted hang waits for it forever. */
+static int sim_hang_never;
+
+/* Holds a lock and waits, interrupts masked, for what never comes: the watchdog must
+ * report the machine hung, with this function in CPU 0's backtrace and the lock held. */
+static __attribute__((noinline)) void sim_hang_wait_forever(void)
+{
+	static struct spinlock held = SPINLOCK_INIT("sim_hang.held");
+	irqflags_t flags = spin_lock_irqsave(&held);
+
+	while (!atomic_load(&sim_hang_never))
+		plat_sched_point(PLAT_POINT_SPIN);
+	spin_unlock_irqrestore(&held, flags);
+}
+
+static void spin_forever(struct ktest *t)
+{
+	sim_hang_wait_forever();
+	KTEST_EXPECT(t, false); /* never reached */
+}
+
+static const struct ktest_case sim_hang_cases[] = {
+    KTEST_CASE(spin_forever),
+    {0},
+};
+KTEST_SUITE_MANUAL(sim_hang_suite, "sim_hang", sim_hang_cases);

@@ -97,7 +97,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucontext)
 	sim_console_restore();
 	sim_fault_regs(ucontext, &pc, &fp);
 	sim_console_printf("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
-		    (unsigned long)pc);
+			   (unsigned long)pc);
 	sim_console_printf("amphi: %s\n", fault_kind(sig, addr));
 	sim_backtrace_print(pc, fp, true);
 	_exit(POWEROFF_PANIC);

@@ -1,10 +1,10 @@
 /*
  * The watchdog: a host thread that checks, a few times a second, whether any CPU made
- * progress (a scheduling point, an idle exit, the baton or virtual time moving, a timer
- * firing, console input polled). After --watchdog seconds of host time without any, the
- * machine is hung: it prints each CPU's state and backtrace and the locks the kernel says
- * are held, then ends the run with SIM_EXIT_DEADLOCK. A CPU blocked inside the sim is
- * walked from where it blocked; a running one is sampled with a signal.
+ * progress: a scheduling point other than a spin (a CPU spinning for another is what a
+ * hang looks like), an idle exit, virtual time jumping to a timer, console input polled. After
+ * --watchdog seconds of host time without any, the machine is hung: it prints each CPU's state and
+ * backtrace and the locks the kernel says are held, then ends the run with SIM_EXIT_DEADLOCK. A CPU
+ * blocked inside the sim is walked from where it blocked; a running one is sampled with a signal.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,16 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <amphi/atomic.h>
 #include <amphi/plat.h>
+#include <amphi/sched.h>
+#include <amphi/sync.h>
 
 #include "sim.h"
 
 #define WATCHDOG_POLL_NS 250000000ULL	 /* how often progress is checked */
 #define WATCHDOG_SAMPLE_NS 1000000000ULL /* how long a running CPU gets to answer */
 #define WATCHDOG_SIGNAL SIGUSR2
-
-/* The kernel's list of held locks per CPU, when its lock debugging provides one. */
-void kernel_dump_locks(void) __attribute__((weak));
 
 static unsigned watchdog_seconds;
 
@@ -73,7 +73,7 @@ static void watchdog_report_cpu(struct sim_cpu *cpu)
 	uintptr_t fp = __atomic_load_n(&cpu->wait_fp, __ATOMIC_ACQUIRE);
 
 	sim_console_printf("cpu %u: %s%s\n", cpu->id, names[cpu->state],
-		       pc ? ", waiting in the sim" : "");
+			   pc ? ", waiting in the sim" : "");
 	if (cpu->state == SIM_CPU_OFF)
 		return;
 	if (pc) {
@@ -85,17 +85,36 @@ static void watchdog_report_cpu(struct sim_cpu *cpu)
 	}
 }
 
+/* Prints the locks that each CPU's current thread holds, from the lock debugging's
+ * per-thread records, read without taking any kernel lock (a hung CPU may hold one). */
+static void watchdog_report_locks(void)
+{
+	unsigned listed = 0;
+
+	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
+		struct thread *t = atomic_load_relaxed(&cpu_of(i)->current);
+		for (unsigned k = 0; t && k < t->held_count && k < LOCKDEP_HELD_MAX; k++) {
+			char sym[128];
+			if (plat_symbolize(t->held[k].taken_at, sym, sizeof(sym)) < 0)
+				snprintf(sym, sizeof(sym), "%#lx",
+					 (unsigned long)t->held[k].taken_at);
+			sim_console_printf("cpu %u: thread \"%s\" holds \"%s\", taken at %s\n", i,
+					   t->name, t->held[k].lock->name, sym);
+			listed++;
+		}
+	}
+	if (!listed)
+		sim_console_printf("amphi: watchdog: no thread holds a tracked lock\n");
+}
+
 /* Reports the hang and ends the run. */
 static SIM_NORETURN void watchdog_fire(void)
 {
 	sim_console_printf("amphi: watchdog: no CPU made progress for %u s; the machine is hung\n",
-		       watchdog_seconds);
+			   watchdog_seconds);
 	for (unsigned i = 0; i < sim_machine.ncpus; i++)
 		watchdog_report_cpu(&sim_machine.cpu[i]);
-	if (kernel_dump_locks)
-		kernel_dump_locks();
-	else
-		sim_console_printf("amphi: watchdog: the kernel lists no held locks\n");
+	watchdog_report_locks();
 	sim_console_restore();
 	_exit(SIM_EXIT_DEADLOCK);
 }
