@@ -11,6 +11,7 @@
 struct ktimer {
 	uint64_t deadline;
 	uint64_t seq;
+	uint64_t expired_at; /* the clock when its CPU's timer interrupt ran it */
 	void (*fn)(struct ktimer *t);
 	struct ktimer *child, *sibling, *prev; /* pairing heap links */
 	int cpu;			       /* heap it is in, -1 when not pending */

@@ -255,8 +255,9 @@ void lockdep_assert_may_sleep(uintptr_t where)
 		if (me->held[i].lock->sleeps)
 			continue;
 		kprintf("lockdep: sleeping while holding a spinlock, on CPU %u\n", plat_cpu_id());
-		lockdep_print_site("may sleep", "", where);
-		lockdep_print_site("holding", me->held[i].lock->name, me->held[i].taken_at);
+		lockdep_print_site("a call that may sleep, while holding", me->held[i].lock->name,
+				   where);
+		lockdep_print_site("which was taken", me->held[i].lock->name, me->held[i].taken_at);
 		panic("sleeping while holding spinlock \"%s\"", me->held[i].lock->name);
 	}
 	if (me->preempt_count > 0 || irq_in_handler())

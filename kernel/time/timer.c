@@ -196,6 +196,7 @@ static void timer_interrupt(unsigned irq, void *arg)
 			break;
 		}
 		heap_remove(tc, t);
+		t->expired_at = now;
 		atomic_store(&tc->running, t);
 		raw_spin_unlock(&tc->lock);
 		t->fn(t);

@@ -1,7 +1,8 @@
 /*
  * Time. plat_time_ns is either a virtual clock (the default), which advances only with
- * simulated events (a quantum per scheduling point and per clock read, and a jump to the
- * earliest timer when every CPU is idle), so runs do not depend on host load; or the host's
+ * simulated events (a quantum per scheduling point, and a jump to the earliest timer when
+ * every CPU is idle, so an idle CPU's timer fires exactly at its deadline), so runs do
+ * not depend on host load; or the host's
  * CLOCK_MONOTONIC (--time real). Each CPU has a one-shot timer whose line, the private
  * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
  * high until the next plat_timer_set. With real time and parallel CPUs a host thread
@@ -14,8 +15,6 @@
 #include <amphi/plat.h>
 
 #include "sim.h"
-
-#define CLOCK_READ_NS 100 /* virtual time per plat_time_ns call, so polling loops end */
 
 static struct {
 	enum sim_time_mode mode;
@@ -147,11 +146,6 @@ void sim_time_init(enum sim_time_mode mode)
 
 uint64_t plat_time_ns(void)
 {
-	if (sim_clock.mode == SIM_TIME_VIRTUAL && sim_time_tick(CLOCK_READ_NS)) {
-		sim_lock();
-		sim_time_fire_due();
-		sim_unlock();
-	}
 	return sim_time_now();
 }
 
@@ -166,6 +160,11 @@ void plat_timer_set(uint64_t deadline_ns)
 	clock_update_next_due();
 	sim_time_fire_due(); /* a deadline already past fires at once */
 	sim_unlock();
+}
+
+bool plat_time_is_virtual(void)
+{
+	return sim_clock.mode == SIM_TIME_VIRTUAL;
 }
 
 unsigned plat_timer_irq(void)

@@ -41,3 +41,4 @@ bool plat_irq_enabled(void) { unsigned long f; __asm__ volatile("mrs %0, daif" :
 uint64_t plat_time_ns(void) { uint64_t c, f; __asm__ volatile("isb; mrs %0, cntvct_el0; mrs %1, cntfrq_el0" : "=r"(c), "=r"(f)); return c * (1000000000ULL / f); }
 void plat_timer_set(uint64_t d) { (void)d; }
 unsigned plat_timer_irq(void) { return 27; }
+bool plat_time_is_virtual(void) { return false; }

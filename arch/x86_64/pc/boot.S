@@ -9,6 +9,12 @@
  * (identity + direct map of the low 4 GiB, the image at PC_KERNEL_VMA), enter long mode,
  * jump to the higher half, drop the identity map and call kmain(&pc_boot_handoff).
  * plat_init() checks the boot data; everything here trusts nothing but the CPU.
+ *
+ * Secondary CPUs (APs) start in real mode in pc_trampoline, which smp.c copies below 1 MiB:
+ * it loads the boot GDT, enters protected mode and jumps to pc_ap_entry32 here, which
+ * enters long mode on pc_ap_pml4 (the kernel's tables plus an identity map of the low
+ * 4 GiB), jumps to the higher half, switches to the kernel's CR3 and the stack smp.c chose,
+ * and calls pc_ap_main().
  */
 #include "layout.h"
 
@@ -47,6 +53,35 @@ mb2_header_end:
 	.balign 4
 	.quad pc_pvh_entry
 	.balign 4
+
+/* Turns on PAE paging with pml4 (a physical address below 4 GiB) and long mode; the next
+ * far jump to a 64-bit code segment enters it. 32-bit code, clobbers EAX, ECX, EDX. */
+.macro enter_long_mode pml4
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $\pml4, %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
+	movl %eax, %cr0
+.endm
+
+/* 64-bit code: the boot GDT at its higher-half address, kernel data segments, null FS/GS. */
+.macro load_boot_gdt64
+	lgdt boot_gdt_ptr64(%rip)
+	movl $PC_SEL_KERNEL_DATA, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	xorl %eax, %eax
+	movl %eax, %fs
+	movl %eax, %gs
+.endm
 
 	.section .boot.text, "ax"
 	.code32
@@ -102,19 +137,7 @@ boot32:
 	rep stosl
 
 	call build_boot_page_tables
-
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $PHYS(pc_pml4), %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
-	movl %eax, %cr0
+	enter_long_mode PHYS(pc_pml4)
 	ljmp $PC_SEL_KERNEL_CODE, $boot64_low
 
 /* PML4[0] and PML4[256] share one PDPT: identity and direct map of the low 4 GiB in 2 MiB
@@ -170,7 +193,24 @@ no_long_mode:
 no_long_mode_msg:
 	.asciz "amphi: panic: this CPU has no long mode (x86_64); cannot boot\r\n"
 
+/* An AP, from pc_trampoline: protected mode on the boot GDT, paging off. */
+	.globl pc_ap_entry32
+pc_ap_entry32:
+	movl $PC_SEL_KERNEL_DATA, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %fs
+	movl %eax, %gs
+	movl %eax, %ss
+	enter_long_mode PHYS(pc_ap_pml4)
+	ljmp $PC_SEL_KERNEL_CODE, $ap64_low
+
 	.code64
+/* Still at the physical address: hop to the higher half. */
+ap64_low:
+	movabsq $ap64_high, %rax
+	jmp *%rax
+
 /* Still at the physical address: hop to the higher half. */
 boot64_low:
 	movabsq $boot64_high, %rax
@@ -178,14 +218,7 @@ boot64_low:
 
 	.text
 boot64_high:
-	lgdt boot_gdt_ptr64(%rip) /* the GDT at its higher-half address */
-	movl $PC_SEL_KERNEL_DATA, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	xorl %eax, %eax
-	movl %eax, %fs
-	movl %eax, %gs
+	load_boot_gdt64
 
 	leaq pc_boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp /* the outermost frame: backtraces stop here */
@@ -199,6 +232,41 @@ boot64_high:
 1:	cli
 	hlt
 	jmp 1b
+
+/* An AP in the higher half: the kernel's own CR3 and segments, the stack smp.c chose. */
+ap64_high:
+	load_boot_gdt64
+	movq pc_ap_cr3(%rip), %rax
+	movq %rax, %cr3
+	movq pc_ap_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	call pc_ap_main
+1:	cli
+	hlt
+	jmp 1b
+
+/* The AP trampoline, copied to a page below 1 MiB and started there by a STARTUP IPI in
+ * real mode with CS = that page's segment and IP = 0: only offsets within it are used. */
+	.section .rodata
+	.code16
+	.globl pc_trampoline, pc_trampoline_end
+pc_trampoline:
+	cli
+	cld
+	movw %cs, %ax
+	movw %ax, %ds
+	lgdtl trampoline_gdt_ptr - pc_trampoline
+	movl %cr0, %eax
+	orl $CR0_PE, %eax
+	movl %eax, %cr0
+	ljmpl $PC_SEL_BOOT_CODE32, $pc_ap_entry32
+	.balign 8
+	.short 0
+trampoline_gdt_ptr:
+	.short boot_gdt_end - boot_gdt - 1
+	.long PHYS(boot_gdt)
+pc_trampoline_end:
+	.code64
 
 	.section .rodata
 	.balign 16
@@ -225,11 +293,20 @@ boot_gdt_ptr64:
 	.globl pc_boot_handoff
 pc_boot_handoff:
 	.long 0, 0, 0, 0
+/* What the next AP loads in ap64_high (smp.c sets them before each start). */
+	.globl pc_ap_cr3, pc_ap_stack_top
+pc_ap_cr3:
+	.quad 0
+pc_ap_stack_top:
+	.quad 0
 
 	.bss
 	.balign 4096
 	.globl pc_pml4, pc_pdpt_direct, pc_pdpt_kernel, pc_pd_direct
 pc_pml4:
+	.skip 4096
+	.globl pc_ap_pml4
+pc_ap_pml4:
 	.skip 4096
 pc_pdpt_direct:
 	.skip 4096

@@ -69,7 +69,8 @@ static paddr_t mb2_finish(struct mb2_block *b)
 /* Parses the block at pa into a fresh boot_info. */
 static int boot_ktest_mb2(paddr_t pa)
 {
-	struct pc_boot_parse p = {&boot_ktest_info, boot_ktest_cmdline, sizeof(boot_ktest_cmdline)};
+	struct pc_boot_parse p = {&boot_ktest_info, boot_ktest_cmdline, sizeof(boot_ktest_cmdline),
+				  0};
 
 	boot_ktest_info = (struct boot_info){.cmdline = ""};
 	return multiboot2_parse(pa, &p);
@@ -219,7 +220,8 @@ static paddr_t pvh_good_block(void)
 /* Parses the start_info at pa into a fresh boot_info. */
 static int boot_ktest_pvh(paddr_t pa)
 {
-	struct pc_boot_parse p = {&boot_ktest_info, boot_ktest_cmdline, sizeof(boot_ktest_cmdline)};
+	struct pc_boot_parse p = {&boot_ktest_info, boot_ktest_cmdline, sizeof(boot_ktest_cmdline),
+				  0};
 
 	boot_ktest_info = (struct boot_info){.cmdline = ""};
 	return pvh_parse(pa, &p);

@@ -37,28 +37,31 @@ struct tss64 {
 
 _Static_assert(sizeof(struct tss64) == 104, "TSS layout");
 
-static uint64_t gdt[GDT_SLOTS] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static uint8_t ist_double_fault_stack[PC_IST_STACK_SIZE] __attribute__((aligned(16)));
+/* Each CPU has its own GDT (a TSS descriptor is marked busy once loaded), TSS and IST stack. */
+static uint64_t gdts[PLAT_MAX_CPUS][GDT_SLOTS] __attribute__((aligned(16)));
+static struct tss64 tsss[PLAT_MAX_CPUS] __attribute__((aligned(16)));
+static uint8_t ist_double_fault_stacks[PLAT_MAX_CPUS][PC_IST_STACK_SIZE]
+    __attribute__((aligned(16)));
 
-/* Writes the two-slot TSS descriptor for tss at slot. */
-static void gdt_set_tss(enum gdt_slot slot)
+/* Writes the two-slot descriptor for tss at gdt[slot]. */
+static void gdt_set_tss(uint64_t *gdt, enum gdt_slot slot, const struct tss64 *tss)
 {
-	uint64_t base = (uint64_t)(uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)(uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
 
 	gdt[slot] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (DESC_TSS_AVAILABLE << 40) |
 		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[slot + 1] = base >> 32;
 }
 
-/* Loads GDTR, reloads every segment register and the task register. */
-static void gdt_load(void)
+/* Loads GDTR with gdt, reloads every segment register and the task register. GS is
+ * reloaded too: the caller sets the GS base afterwards. */
+static void gdt_load(const uint64_t *gdt)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+	} __attribute__((packed)) gdtr = {GDT_SLOTS * 8 - 1, (uint64_t)(uintptr_t)gdt};
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -80,11 +83,13 @@ static void gdt_load(void)
 			 : "rax", "memory");
 }
 
-/* Loads the runtime GDT (kernel and user segments, the TSS with its IST stacks). */
-void gdt_init(void)
+/* Loads CPU cpu's GDT (kernel and user segments, its TSS with its IST stacks). */
+void gdt_init(unsigned cpu)
 {
 	_Static_assert(GDT_SEL(GDT_KERNEL_CODE) == PC_SEL_KERNEL_CODE, "boot.S selector");
 	_Static_assert(GDT_SEL(GDT_KERNEL_DATA) == PC_SEL_KERNEL_DATA, "boot.S selector");
+	uint64_t *gdt = gdts[cpu];
+	struct tss64 *tss = &tsss[cpu];
 
 	gdt[GDT_KERNEL_CODE] = DESC_CODE64;
 	gdt[GDT_KERNEL_DATA] = DESC_DATA;
@@ -92,9 +97,9 @@ void gdt_init(void)
 	gdt[GDT_USER_DATA] = DESC_DATA | DESC_DPL3;
 	gdt[GDT_USER_CODE] = DESC_CODE64 | DESC_DPL3;
 
-	tss.ist[GDT_IST_DOUBLE_FAULT - 1] =
-	    (uint64_t)(uintptr_t)(ist_double_fault_stack + sizeof(ist_double_fault_stack));
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-	gdt_set_tss(GDT_TSS);
-	gdt_load();
+	tss->ist[GDT_IST_DOUBLE_FAULT - 1] =
+	    (uint64_t)(uintptr_t)(ist_double_fault_stacks[cpu] + PC_IST_STACK_SIZE);
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
+	gdt_set_tss(gdt, GDT_TSS, tss);
+	gdt_load(gdt);
 }

@@ -1,4 +1,4 @@
-/* The interrupt descriptor table: the 32 exception vectors, each to its traps.S stub. */
+/* The interrupt descriptor table, shared by every CPU: each vector to its traps.S stub. */
 #include "pc.h"
 #include "trap.h"
 
@@ -33,17 +33,27 @@ static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 	};
 }
 
-/* Loads the IDT with handlers for the 32 exception vectors. */
+/* Loads the IDT built by idt_init on the executing CPU. */
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+
+/* Fills the IDT (exceptions, then vectors 32-255 to the interrupt entry) and loads it. */
 void idt_init(void)
 {
 	for (unsigned v = 0; v < TRAP_EXCEPTIONS; v++)
 		idt_set_gate(v, trap_stubs[v], 0);
 	/* A double fault often means a bad stack: take it on a known good one. */
 	idt_set_gate(VECTOR_DOUBLE_FAULT, trap_stubs[VECTOR_DOUBLE_FAULT], GDT_IST_DOUBLE_FAULT);
-
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
-	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+	for (unsigned v = TRAP_EXCEPTIONS; v < IDT_VECTORS; v++)
+		idt_set_gate(v,
+			     (uint64_t)(uintptr_t)trap_irq_stubs +
+				 (v - TRAP_EXCEPTIONS) * TRAP_IRQ_STUB_SIZE,
+			     0);
+	idt_load();
 }

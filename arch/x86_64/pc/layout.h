@@ -47,5 +47,8 @@
 #define PC_PVH_START_MAGIC 0x336ec578
 #define PC_XEN_ELFNOTE_PHYS32_ENTRY 18
 
+/* The page below 1 MiB where APs start in real mode (STARTUP IPI vector 0x08). */
+#define PC_TRAMPOLINE_PHYS 0x8000
+
 #define PC_BOOT_STACK_SIZE 16384
 #define PC_IST_STACK_SIZE 8192

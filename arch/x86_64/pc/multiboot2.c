@@ -13,6 +13,8 @@
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_BASIC_MEMINFO 4
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14 /* a copy of the RSDP 1.0 */
+#define MB2_TAG_ACPI_NEW 15 /* a copy of the RSDP 2.0 and later */
 
 #define MB2_INFO_MAX (1U << 20) /* sanity bound on total_size */
 #define MB2_TAG_ALIGN 8
@@ -120,6 +122,13 @@ static int mb2_parse_tag(const struct mb2_tag *tag, paddr_t pa, uint32_t off,
 	case MB2_TAG_MMAP:
 		seen->mmap = true;
 		return mb2_parse_mmap(tag, p->info);
+	case MB2_TAG_ACPI_NEW:
+		p->rsdp = pa + off + sizeof(*tag); /* the copy itself: the ACPI code checks it */
+		return 0;
+	case MB2_TAG_ACPI_OLD:
+		if (!p->rsdp)
+			p->rsdp = pa + off + sizeof(*tag);
+		return 0;
 	default:
 		return 0;
 	}

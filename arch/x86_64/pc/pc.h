@@ -27,11 +27,14 @@ int uart16550_getc(void);
 
 /* --- gdt.c, idt.c: descriptor tables --- */
 
-/* Loads the runtime GDT (kernel and user segments, the TSS with its IST stacks). */
-void gdt_init(void);
+/* Loads CPU cpu's GDT (kernel and user segments, its TSS with its IST stacks). */
+void gdt_init(unsigned cpu);
 
-/* Loads the IDT with handlers for the 32 exception vectors. */
+/* Fills the IDT (exceptions, then vectors 32-255 to the interrupt entry) and loads it. */
 void idt_init(void);
+
+/* Loads the IDT built by idt_init on the executing CPU. */
+void idt_load(void);
 
 /* IST slot (1-based) of the double-fault stack. */
 #define GDT_IST_DOUBLE_FAULT 1
@@ -43,6 +46,7 @@ struct pc_boot_parse {
 	struct boot_info *info;
 	char *cmdline_buf; /* the kernel's own copy of the command line goes here */
 	size_t cmdline_size;
+	paddr_t rsdp; /* the ACPI RSDP the loader reported, or 0 */
 };
 
 /* Prints "<fmt>" as the reason the boot data is unusable and returns -EINVAL. */
@@ -75,3 +79,113 @@ int pvh_parse(paddr_t pa, struct pc_boot_parse *p);
 /* Parses the Multiboot2 information at pa. Returns 0, or -EINVAL after printing why the
  * data is unusable. */
 int multiboot2_parse(paddr_t pa, struct pc_boot_parse *p);
+
+/* --- cpu.c: per-CPU data, reached through the GS base --- */
+
+/* One CPU's platform state. The GS base of each CPU points at its own. */
+struct pc_cpu {
+	struct pc_cpu *self; /* %gs:0 */
+	unsigned index;	     /* %gs:8, plat_cpu_id() */
+	uint32_t apic_id;
+	bool online;		 /* set by the CPU itself once it runs the kernel's entry */
+	uint64_t timer_deadline; /* plat_timer_set's armed deadline, UINT64_MAX when disarmed */
+};
+
+#define PC_CPU_INDEX_OFFSET 8
+
+extern struct pc_cpu pc_cpus[PLAT_MAX_CPUS];
+
+/* Makes the executing CPU CPU index (its GS base points at pc_cpus[index]). */
+void pc_cpu_set_current(unsigned index);
+
+/* The executing CPU's pc_cpu. */
+static inline struct pc_cpu *pc_cpu_self(void)
+{
+	struct pc_cpu *self;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(self));
+	return self;
+}
+
+/* Sets the CPU count and APIC ids (boot CPU first) from firmware tables. */
+void pc_cpu_set_topology(unsigned count, const uint32_t *apic_ids);
+
+/* Busy-waits for at least ns nanoseconds (needs the calibrated clock). */
+void pc_delay_ns(uint64_t ns);
+
+/* --- topology.c: the machine's CPUs and interrupt controllers from ACPI --- */
+
+/* Finds the MADT (from rsdp, the loader's RSDP, or by a BIOS-area scan) and records CPUs,
+ * IOAPICs and overrides. Bad or missing tables: one message, and a single CPU. */
+struct acpi_madt;
+void pc_acpi_init(paddr_t rsdp, struct acpi_madt *madt);
+
+/* Numbers the MADT's CPUs with the boot CPU (APIC id bsp) as CPU 0. */
+void pc_cpus_from_madt(const struct acpi_madt *madt, uint32_t bsp);
+
+/* --- IDT vectors --- */
+
+#define PC_VECTOR_GSI_BASE 0x30	  /* IOAPIC pin GSI g arrives as vector 0x30 + g */
+#define PC_VECTOR_LOCAL_BASE 0xe0 /* vectors from here up are the LAPIC's own (per-CPU) */
+#define PC_VECTOR_TIMER 0xec
+#define PC_VECTOR_IPI_BASE 0xf0 /* IPI n arrives as vector 0xf0 + n */
+#define PC_VECTOR_TEST 0xf8	/* free for the platform's own tests */
+#define PC_VECTOR_ERROR 0xfe
+#define PC_VECTOR_SPURIOUS 0xff
+
+/* --- lapic.c: the local APIC (xAPIC or x2APIC) and the irq_chip --- */
+
+/* Finds the executing CPU's LAPIC at base (xAPIC MMIO) or in x2APIC mode, and registers the
+ * machine's irq_chip. Called once on the boot CPU. */
+void lapic_init(paddr_t base);
+
+/* APIC id of the executing CPU. */
+uint32_t lapic_id(void);
+
+/* Signals end of interrupt. */
+void lapic_eoi(void);
+
+/* True when vector is requested at the executing CPU's LAPIC and not yet taken (IRR). */
+bool lapic_pending(unsigned vector);
+
+/* Sends a fixed-delivery interrupt with vector to CPU cpu. */
+void lapic_send_vector(unsigned cpu, unsigned vector);
+
+/* Sends INIT, or a STARTUP IPI with vector page, to the CPU with APIC id apic_id. */
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint8_t page);
+
+/* Arms (or, with UINT64_MAX, disarms) the executing CPU's LAPIC timer; see plat_timer_set. */
+void lapic_timer_arm(uint64_t deadline_ns);
+
+/* Calibrates the LAPIC timer (unless TSC-deadline mode serves) and logs the mode. */
+void lapic_timer_init(void);
+
+/* --- ioapic.c --- */
+
+/* Masks every pin of every IOAPIC in madt and prepares the ISA routing. */
+void ioapic_init(const struct acpi_madt *madt);
+
+/* True when vector belongs to an IOAPIC pin; mask/unmask it. */
+bool ioapic_owns_vector(unsigned vector);
+void ioapic_mask_vector(unsigned vector, bool masked);
+
+/* The vector ISA interrupt isa_irq arrives as, through the overrides; 0 when none serves it. */
+unsigned ioapic_isa_vector(unsigned isa_irq);
+
+/* --- time.c: the TSC clock --- */
+
+/* Calibrates the TSC (CPUID, hypervisor leaf, else the PIT) and logs the source. */
+void tsc_init(void);
+
+/* TSC ticks for ns nanoseconds, and the TSC value at monotonic time ns. */
+uint64_t tsc_ticks_from_ns(uint64_t ns);
+uint64_t tsc_at_ns(uint64_t ns);
+
+/* Measures the TSC frequency against the PIT over ms milliseconds; 0 when the PIT does not
+ * count. */
+uint64_t pit_measure_tsc(unsigned ms);
+
+/* --- smp.c --- */
+
+/* Where an AP's 64-bit code lands (boot.S), on its stack: finishes bring-up, calls entry. */
+NORETURN void pc_ap_main(void);

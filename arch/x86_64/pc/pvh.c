@@ -103,6 +103,7 @@ int pvh_parse(paddr_t pa, struct pc_boot_parse *p)
 				  si->magic, (unsigned long long)pa, PC_PVH_START_MAGIC);
 
 	boot_info_add_reserved(p->info, pa, sizeof(*si));
+	p->rsdp = si->rsdp_paddr;
 	err = pvh_parse_memmap(si, p->info);
 	if (!err)
 		err = pvh_reserve_modules(si, p->info);

@@ -20,3 +20,10 @@ extern const uint64_t trap_stubs[TRAP_EXCEPTIONS];
 
 /* Called by traps.S for every exception: dumps the frame and panics. */
 void trap_handle(struct trap_frame *frame);
+
+/* Entry stubs for vectors TRAP_EXCEPTIONS..255, each TRAP_IRQ_STUB_SIZE bytes (traps.S). */
+extern const char trap_irq_stubs[];
+#define TRAP_IRQ_STUB_SIZE 16
+
+/* Called by traps.S for every vector from 32 up (interrupt.c). */
+void pc_interrupt(struct trap_frame *frame);

@@ -1,7 +1,8 @@
 /*
- * traps.S: entry stubs for the 32 exception vectors. Each stub makes the stack uniform
- * (a zero error code where the CPU pushes none, then the vector number), saves every
- * general register into a struct trap_frame (trap.h) and calls trap_handle(frame).
+ * traps.S: entry stubs for all 256 vectors. Each stub makes the stack uniform (a zero error
+ * code where the CPU pushes none, then the vector number), saves every general register
+ * into a struct trap_frame (trap.h) and calls trap_handle(frame) for the 32 exceptions or
+ * pc_interrupt(frame) for vectors 32-255.
  */
 
 /* Vectors for which the CPU pushes an error code. */
@@ -27,7 +28,10 @@ trap_stub_\vector:
 	trap_stub \v
 	.endr
 
-trap_common:
+/* Saves the general registers below the vector and error code: a struct trap_frame at
+ * %rdi, plus a frame record for the interrupted code, so backtraces run through the trap.
+ * The CPU aligned the stack to 16 before its pushes: 5 + 2 + 15 + 2 words keep it so. */
+.macro save_frame
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -45,11 +49,13 @@ trap_common:
 	pushq %r15
 	cld
 	movq %rsp, %rdi
-	/* A frame record for the interrupted code, so backtraces run through the fault. */
 	pushq FRAME_RIP(%rdi)
 	pushq FRAME_RBP(%rdi)
 	movq %rsp, %rbp
-	call trap_handle
+.endm
+
+/* Undoes save_frame and returns from the trap. */
+.macro restore_frame_iret
 	addq $16, %rsp
 	popq %r15
 	popq %r14
@@ -68,6 +74,31 @@ trap_common:
 	popq %rax
 	addq $16, %rsp /* vector and error code */
 	iretq
+.endm
+
+trap_common:
+	save_frame
+	call trap_handle
+	restore_frame_iret
+
+irq_common:
+	save_frame
+	call pc_interrupt
+	restore_frame_iret
+
+/* Vectors 32-255: one 16-byte stub each from trap_irq_stubs (.org fails the build if a stub
+ * outgrows its slot). */
+	.balign 16
+	.globl trap_irq_stubs
+trap_irq_stubs:
+	.set vector, 32
+	.rept 256 - 32
+1:	pushq $0
+	pushq $vector
+	jmp irq_common
+	.org 1b + 16, 0xcc
+	.set vector, vector + 1
+	.endr
 
 	.section .rodata
 	.balign 8

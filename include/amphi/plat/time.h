@@ -14,3 +14,7 @@ void plat_timer_set(uint64_t deadline_ns);
 
 /* The per-CPU interrupt number the one-shot timer raises. */
 unsigned plat_timer_irq(void);
+
+/* True when the clock is virtual (the hosted machine's default): time advances only with
+ * simulated events, and a timer fires exactly at its deadline when the CPU is idle. */
+bool plat_time_is_virtual(void);
