@@ -174,10 +174,18 @@ void sim_sched_kick(struct sim_cpu *cpu)
 	pthread_cond_signal(&cpu->wake);
 }
 
+/* Virtual time a point of kind why stands for: a quantum of work, except for unmasking
+ * interrupts, which is no work (an interrupt pending at an idle CPU's deadline is taken
+ * with the clock still at the deadline). */
+static uint64_t sched_point_ns(int why)
+{
+	return why == PLAT_POINT_IRQ_ON ? 0 : SCHED_QUANTUM_NS;
+}
+
 /* Deterministic mode: moves time on, then lets the PRNG pick who runs next. */
 static void sched_point_deterministic(struct sim_cpu *self, int why)
 {
-	sim_time_tick(SCHED_QUANTUM_NS);
+	sim_time_tick(sched_point_ns(why));
 	sim_lock();
 	sim_time_fire_due();
 	struct sim_cpu *next = sched_pick(self, why);
@@ -192,16 +200,18 @@ static void sched_point_deterministic(struct sim_cpu *self, int why)
 
 void sim_sched_point(int why)
 {
-	struct sim_cpu *self = sim_cpu_self();
-
 	if (why != PLAT_POINT_SPIN) /* spinning for another CPU is no progress */
 		sim_progress_note();
+	sim_irq_take(); /* what was pending before the point, as the hardware would */
+	/* only now: taking an interrupt may have switched threads and moved this context to
+	 * another CPU */
+	struct sim_cpu *self = sim_cpu_self();
 	if (!self)
 		return;
 	if (sim_deterministic()) {
 		sched_point_deterministic(self, why);
 	} else {
-		if (sim_time_tick(SCHED_QUANTUM_NS)) {
+		if (sim_time_tick(sched_point_ns(why))) {
 			sim_lock();
 			sim_time_fire_due();
 			sim_unlock();
@@ -209,7 +219,7 @@ void sim_sched_point(int why)
 		if (why == PLAT_POINT_SPIN)
 			sched_yield(); /* let the host run the CPU being waited for */
 	}
-	sim_irq_take();
+	sim_irq_take(); /* and what the point itself made pending */
 }
 
 void plat_sched_point(enum plat_point why)
