@@ -20,15 +20,22 @@ static unsigned sched_load(unsigned n)
 	return atomic_load_relaxed(&c->rq_count) + (cur && !cur->is_idle ? 1 : 0);
 }
 
+/* True when CPU n is in mask and schedules threads: smp marks a CPU online before its
+ * scheduler has a current thread, so both are checked. */
+static bool sched_cpu_takes_threads(cpumask_t mask, unsigned n)
+{
+	return (mask & smp_online_mask() & (1ULL << n)) && atomic_load(&cpu_of(n)->online);
+}
+
 /* The online CPU in mask with the least load, preferring prefer on ties. */
 static unsigned sched_least_loaded(cpumask_t mask, unsigned prefer)
 {
 	unsigned best = prefer, best_load = ~0u;
 
-	if ((mask & smp_online_mask() & (1ULL << prefer)))
+	if (sched_cpu_takes_threads(mask, prefer))
 		best_load = sched_load(prefer);
 	for (unsigned n = 0; n < plat_cpu_count(); n++) {
-		if (!(mask & smp_online_mask() & (1ULL << n)))
+		if (!sched_cpu_takes_threads(mask, n))
 			continue;
 		unsigned load = sched_load(n);
 		if (load < best_load) {

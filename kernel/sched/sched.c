@@ -370,8 +370,10 @@ NORETURN void thread_exit(void)
 	if (me->held_count)
 		panic("thread \"%s\" exits holding lock \"%s\"", me->name,
 		      me->held[me->held_count - 1].lock->name);
-	complete_all(&me->exited);
+	/* masked first: preempted between the completion and THREAD_DEAD, this thread would
+	 * be off its CPU yet still queued, and its joiner would free it */
 	plat_irq_disable();
+	complete_all(&me->exited);
 	me->state = THREAD_DEAD;
 	schedule();
 	panic("thread_exit: dead thread \"%s\" ran again", me->name);
