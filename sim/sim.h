@@ -211,6 +211,7 @@ struct sim_machine {
 	unsigned ncpus;
 	enum sim_sched_mode sched;
 	enum sim_time_mode time;
+	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 };
 
@@ -227,6 +228,9 @@ struct sim_cpu *sim_cpu_self(void);
 /* Takes / releases the machine lock; a CPU holding it takes no interrupt signal. */
 void sim_lock(void);
 void sim_unlock(void);
+
+/* Lock held: moves cpu to state, keeping the count of runnable CPUs. */
+void sim_cpu_set_state(struct sim_cpu *cpu, enum sim_cpu_state state);
 
 /* Waits on the CPU's condition variable (lock held), recording where for the watchdog;
  * until is an absolute CLOCK_MONOTONIC time in ns, or UINT64_MAX for no limit. */

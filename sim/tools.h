@@ -62,6 +62,15 @@ static inline void tool_on_death(void (*fn)(void))
 }
 #endif
 
+/* True when an interrupt may be taken inside a host signal handler, whose handler may
+ * switch threads so that the handler finishes on another host thread. TSan's runtime
+ * cannot follow that (it checks errno and its own signal state across each handler), so
+ * under TSan such interrupts wait for the CPU's next scheduling point or unmask. */
+static inline bool tool_signal_may_switch(void)
+{
+	return !SIM_TSAN;
+}
+
 /* ------------------------------------------------------------------ Valgrind */
 
 /* Tells Valgrind that [lo, hi) is a stack; returns its id for tool_stack_deregister. */

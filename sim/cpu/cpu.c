@@ -61,6 +61,14 @@ void sim_unlock(void)
 		self->in_sim--;
 }
 
+void sim_cpu_set_state(struct sim_cpu *cpu, enum sim_cpu_state state)
+{
+	int change = (state == SIM_CPU_RUNNABLE) - (cpu->state == SIM_CPU_RUNNABLE);
+
+	cpu->state = state;
+	__atomic_add_fetch(&sim_machine.runnable, change, __ATOMIC_RELAXED);
+}
+
 void sim_cpu_wait(struct sim_cpu *cpu, uint64_t until)
 {
 	cpu->wait_pc = (uintptr_t)__builtin_return_address(0);
@@ -98,7 +106,7 @@ void sim_cpus_init(const struct sim_options *opts)
 	sim_machine.time = opts->time;
 	for (unsigned i = 0; i < opts->cpus; i++)
 		cpu_init_one(&sim_machine.cpu[i], i);
-	sim_machine.cpu[0].state = SIM_CPU_RUNNABLE;
+	sim_cpu_set_state(&sim_machine.cpu[0], SIM_CPU_RUNNABLE);
 	sim_machine.cpu[0].thread = pthread_self();
 	sim_cpu_current = &sim_machine.cpu[0];
 }
@@ -177,11 +185,11 @@ int plat_cpu_start(unsigned cpu, void *stack_top, void (*entry)(void *arg), void
 	uintptr_t hi;
 	if (!sim_stack_find((uintptr_t)stack_top, &boot->stack_lo, &hi))
 		boot->stack_lo = (uintptr_t)stack_top - SIM_CPU_STACK_GUESS;
-	target->state = SIM_CPU_RUNNABLE;
+	sim_cpu_set_state(target, SIM_CPU_RUNNABLE);
 	sim_trace_event(SIM_TRACE_START, cpu, 0);
 	err = cpu_spawn(target);
 	if (err)
-		target->state = SIM_CPU_OFF;
+		sim_cpu_set_state(target, SIM_CPU_OFF);
 	while (!err && !boot->running) { /* deterministic: the new CPU gets the baton here */
 		if (sim_deterministic())
 			sim_sched_hand_to(boot->starter, target);
@@ -198,7 +206,7 @@ void plat_cpu_idle(void)
 
 	sim_lock();
 	if (!__atomic_load_n(&self->irq_line, __ATOMIC_RELAXED)) {
-		self->state = SIM_CPU_IDLE;
+		sim_cpu_set_state(self, SIM_CPU_IDLE);
 		sim_sched_wait_turn(self);
 	}
 	sim_unlock();
@@ -211,7 +219,7 @@ void plat_cpu_park(void)
 
 	self->irq_on = 0;
 	sim_lock();
-	self->state = SIM_CPU_PARKED;
+	sim_cpu_set_state(self, SIM_CPU_PARKED);
 	sim_sched_wait_turn(self); /* never returns: a parked CPU is never runnable again */
 	abort();
 }

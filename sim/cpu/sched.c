@@ -170,16 +170,22 @@ void sim_sched_kick(struct sim_cpu *cpu)
 {
 	if (cpu->state != SIM_CPU_IDLE)
 		return;
-	cpu->state = SIM_CPU_RUNNABLE;
+	sim_cpu_set_state(cpu, SIM_CPU_RUNNABLE);
 	pthread_cond_signal(&cpu->wake);
 }
 
 /* Virtual time a point of kind why stands for: a quantum of work, except for unmasking
  * interrupts, which is no work (an interrupt pending at an idle CPU's deadline is taken
- * with the clock still at the deadline). */
+ * with the clock still at the deadline). In parallel mode every running CPU moves the one
+ * clock, so each moves it by its share: time passes at the pace of one CPU's points, not
+ * faster for every CPU that wakes up. */
 static uint64_t sched_point_ns(int why)
 {
-	return why == PLAT_POINT_IRQ_ON ? 0 : SCHED_QUANTUM_NS;
+	unsigned running = __atomic_load_n(&sim_machine.runnable, __ATOMIC_RELAXED);
+
+	if (why == PLAT_POINT_IRQ_ON)
+		return 0;
+	return sim_deterministic() || running <= 1 ? SCHED_QUANTUM_NS : SCHED_QUANTUM_NS / running;
 }
 
 /* Deterministic mode: moves time on, then lets the PRNG pick who runs next. */

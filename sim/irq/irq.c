@@ -8,8 +8,9 @@
  * ends it; the entry may switch threads in irq_exit, and the interrupted context unmasks
  * again when it is resumed, on whichever CPU that is.
  *
- * The signal handler takes nothing while its CPU runs sim code that holds locks (in_sim):
- * the interrupt stays pending and is taken at the next unmask or point instead.
+ * The signal handler takes nothing while its CPU runs sim code that holds locks (in_sim),
+ * nor under TSan (see tool_signal_may_switch): the interrupt stays pending and is taken at
+ * the next unmask or point instead.
  */
 #include <errno.h>
 #include <signal.h>
@@ -48,7 +49,8 @@ static void irq_on_signal(int sig)
 	int saved_errno = errno;
 
 	(void)sig;
-	sim_irq_take();
+	if (tool_signal_may_switch())
+		sim_irq_take();
 	errno = saved_errno;
 }
 
