@@ -38,6 +38,23 @@ endif()
 amphi_test(NAME sim-asan-cpus4 TIMEOUT 120 LABELS asan
            COMMAND ${AMPHI_HOSTED_ASAN_BIN} --cpus 4 -- ktest=all)
 
+# Parallel mode: the CPUs run concurrently, interrupts arrive as host signals. With the
+# host's clock: a virtual clock that every running CPU moves measures no one thread's CPU
+# time, and the scheduler's fairness test reads those times.
+amphi_test(NAME sim-parallel-cpus4 TIMEOUT 120 LABELS hosted
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 4 --sched parallel --time real -- ktest=all)
+
+# ThreadSanitizer over the parallel machine (the hosted-tsan preset's kernel): the SMP
+# suites are free of data races, and a planted one (sim_race) is reported.
+set(AMPHI_HOSTED_TSAN_BIN ${CMAKE_SOURCE_DIR}/build/hosted-tsan/amphi
+    CACHE FILEPATH "hosted kernel built by the hosted-tsan preset")
+amphi_test(NAME sim-tsan-parallel TIMEOUT 300 LABELS tsan
+           COMMAND ${AMPHI_HOSTED_TSAN_BIN} --cpus 4 --sched parallel --time real -- ktest=all)
+amphi_test(NAME sim-tsan-race TIMEOUT 120 LABELS tsan
+           RUN_ARGS --no-ktap --expect-exit 99
+                    --expect-output "WARNING: ThreadSanitizer: data race"
+           COMMAND ${AMPHI_HOSTED_TSAN_BIN} --cpus 2 --sched parallel -- ktest=sim_race)
+
 # The watchdog: a planted hang (ktest=sim_hang: a CPU spinning forever, interrupts masked,
 # holding a lock) must be reported with each CPU's backtrace and the held lock, and end
 # with status 5, in both scheduling modes.

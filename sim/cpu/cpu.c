@@ -71,8 +71,9 @@ void sim_cpu_set_state(struct sim_cpu *cpu, enum sim_cpu_state state)
 
 void sim_cpu_wait(struct sim_cpu *cpu, uint64_t until)
 {
-	cpu->wait_pc = (uintptr_t)__builtin_return_address(0);
-	cpu->wait_fp = *(uintptr_t *)__builtin_frame_address(0); /* the caller's record */
+	/* atomic: the watchdog thread reads them */
+	__atomic_store_n(&cpu->wait_fp, *(uintptr_t *)__builtin_frame_address(0), __ATOMIC_RELAXED);
+	__atomic_store_n(&cpu->wait_pc, (uintptr_t)__builtin_return_address(0), __ATOMIC_RELEASE);
 	if (until == UINT64_MAX) {
 		pthread_cond_wait(&cpu->wake, &sim_machine.lock);
 	} else {
@@ -80,7 +81,7 @@ void sim_cpu_wait(struct sim_cpu *cpu, uint64_t until)
 				      .tv_nsec = (long)(until % 1000000000u)};
 		pthread_cond_timedwait(&cpu->wake, &sim_machine.lock, &ts);
 	}
-	cpu->wait_pc = cpu->wait_fp = 0;
+	__atomic_store_n(&cpu->wait_pc, 0, __ATOMIC_RELAXED);
 }
 
 /* Initialises cpu's condition variable on CLOCK_MONOTONIC; exits when the host refuses. */
