@@ -199,6 +199,7 @@ struct sim_cpu {
 	int irq_line;		 /* atomic: the GIC model has a deliverable interrupt */
 	uint64_t timer_deadline; /* under the lock; UINT64_MAX when disarmed */
 	bool timer_asserted;	 /* under the lock: the deadline passed, the line is high */
+	bool waking;		 /* under the lock: kicked out of idle, not running yet */
 	/* where the thread blocks inside the sim (0 while it runs), for the watchdog */
 	uintptr_t wait_pc, wait_fp;
 	volatile uintptr_t sampled_pc, sampled_fp; /* written by the watchdog's signal */
@@ -212,6 +213,7 @@ struct sim_machine {
 	enum sim_sched_mode sched;
 	enum sim_time_mode time;
 	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
+	unsigned waking;   /* atomic: CPUs kicked out of idle that have not run yet */
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 };
 

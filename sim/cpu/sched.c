@@ -121,6 +121,15 @@ void sim_sched_hand_to(struct sim_cpu *self, struct sim_cpu *to)
 	sim_sched_wait_turn(self);
 }
 
+/* Lock held: self runs again after a kick; the clock may move on. */
+static void sched_woken(struct sim_cpu *self)
+{
+	if (!self->waking)
+		return;
+	self->waking = false;
+	__atomic_sub_fetch(&sim_machine.waking, 1, __ATOMIC_RELEASE);
+}
+
 /* Lock held: true when every started CPU is idle or parked. */
 static bool sched_all_stopped(void)
 {
@@ -153,8 +162,10 @@ void sim_sched_wait_turn(struct sim_cpu *self)
 	for (;;) {
 		uint64_t until = UINT64_MAX;
 		bool holder = sched.holder == self->id;
-		if (self->state == SIM_CPU_RUNNABLE && (holder || !sim_deterministic()))
+		if (self->state == SIM_CPU_RUNNABLE && (holder || !sim_deterministic())) {
+			sched_woken(self);
 			return;
+		}
 		if (sim_deterministic() && holder) {
 			if (sched_pass_baton(self, &until))
 				continue;
@@ -171,6 +182,10 @@ void sim_sched_kick(struct sim_cpu *cpu)
 	if (cpu->state != SIM_CPU_IDLE)
 		return;
 	sim_cpu_set_state(cpu, SIM_CPU_RUNNABLE);
+	if (!sim_deterministic() && !cpu->waking) { /* the clock waits for it: sim_time_tick */
+		cpu->waking = true;
+		__atomic_add_fetch(&sim_machine.waking, 1, __ATOMIC_RELEASE);
+	}
 	pthread_cond_signal(&cpu->wake);
 }
 

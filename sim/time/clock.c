@@ -42,6 +42,10 @@ uint64_t sim_time_now(void)
 
 bool sim_time_tick(uint64_t ns)
 {
+	/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of us)
+	 * must not become simulated time that the CPUs still running would race through. */
+	if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
+		ns = 0;
 	uint64_t now = sim_clock.mode == SIM_TIME_REAL
 			   ? sim_time_now()
 			   : __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
