@@ -4,7 +4,7 @@
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
-#   make bench            boot-time benchmarks
+#   make bench            boot-time and scheduler benchmarks
 #   make clean
 
 ARCH ?= x86_64
@@ -44,6 +44,7 @@ test: all hosted-asan hosted-tsan iso
 
 bench: all
 	@bench/boot
+	@bench/sched
 
 clean:
 	rm -rf build

@@ -22,19 +22,23 @@ struct arch_frame_record {
  * The executing CPU: what kernel code needs from the processor it runs on. On metal that is
  * the target ISA; the hosted build always executes on the host CPU (x86_64 or aarch64),
  * whatever guest ISA it models, and takes this half from arch/<host isa>/.
- *
- * Provided inline by <isa/arch_isa.h>:
- *
- *   ARCH_NAME                 ISA name string, e.g. "x86_64"
- *   ARCH_ELF_MACHINE          e_machine value of this ISA's ELF files
- *   arch_cpu_relax()          hint inside a spin loop; no other effect
- *   arch_barrier()            full memory barrier for normal memory
- *   arch_frame_pointer()      this function's frame record, start of a backtrace walk
- *
  * Atomics are the compiler's __atomic builtins, which every supported ISA implements
  * inline (<amphi/atomic.h> names the ones the kernel uses).
+ *
+ * <isa/cpu.h> defines ARCH_NAME (e.g. "x86_64"), ARCH_ELF_MACHINE (e_machine of the ISA's
+ * ELF files) and the inline hooks declared here, so the compiler checks each definition.
  */
-#include <isa/arch_isa.h>
+
+/* Spin-loop hint; no other effect. */
+static inline void arch_cpu_relax(void);
+
+/* Full memory barrier for normal memory. */
+static inline void arch_barrier(void);
+
+/* The calling function's frame record, the start of a backtrace walk. */
+static inline const struct arch_frame_record *arch_frame_pointer(void);
+
+#include <isa/cpu.h>
 
 /* Implemented in arch/<isa>/cpu/switch.S: */
 

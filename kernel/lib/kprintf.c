@@ -4,6 +4,7 @@
  * console when it fills (kprintf), so console output never needs an allocator and is
  * never truncated. Output matches glibc's printf for the supported subset.
  */
+#include <amphi/console.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 #include <amphi/string.h>
@@ -382,9 +383,11 @@ int kvprintf(const char *fmt, va_list ap)
 {
 	char chunk[128];
 	struct fmt_out out = {.buf = chunk, .cap = sizeof(chunk), .flush = console_flush};
+	irqflags_t flags = console_lock();
 	int n = fmt_format(&out, fmt, ap);
 
 	console_flush(&out);
+	console_unlock(flags);
 	return n;
 }
 
@@ -400,5 +403,8 @@ int kprintf(const char *fmt, ...)
 
 void kputs(const char *s)
 {
+	irqflags_t flags = console_lock();
+
 	plat_console_write(s, strlen(s));
+	console_unlock(flags);
 }

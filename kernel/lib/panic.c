@@ -7,7 +7,8 @@
 #include <amphi/sched.h>
 #include <amphi/smp.h>
 
-/* Set by the first panic, so a panic while panicking cannot loop. */
+/* 1 + the CPU of the first panic, so a panic while panicking cannot loop and a second
+ * CPU panicking at the same time leaves the report to the first. */
 static int panic_active;
 
 /* Prints one backtrace line, symbolized when the platform can. */
@@ -49,8 +50,14 @@ static void panic_print_where(void)
 NORETURN void panic(const char *fmt, ...)
 {
 	va_list ap;
-	bool nested = __atomic_exchange_n(&panic_active, 1, __ATOMIC_SEQ_CST);
+	int cpu = (int)plat_cpu_id() + 1;
+	int first = __atomic_exchange_n(&panic_active, cpu, __ATOMIC_SEQ_CST);
+	bool nested = first != 0;
 
+	if (nested && first != cpu) {
+		plat_irq_disable(); /* another CPU is reporting its panic and will stop us */
+		plat_cpu_park();
+	}
 	kputs(nested ? "panic (while panicking): " : "panic: ");
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);

@@ -5,12 +5,14 @@
  * class, so kfree finds the slab without touching the object. The allocator never reads
  * or writes a free object, which keeps the memory checkers' view exact: objects are
  * inaccessible from kfree until kmalloc hands them out again.
- * Single CPU for now: callers run with no concurrency.
+ * One spinlock (taken with interrupts masked) guards the classes and counters, so any
+ * context may allocate and free; slab pages come from the page allocator under it.
  */
 #include <amphi/arch.h>
 #include <amphi/mm.h>
 #include <amphi/panic.h>
 #include <amphi/string.h>
+#include <amphi/sync.h>
 
 #define KMALLOC_MIN_SHIFT 4	   /* 16 bytes */
 #define KMALLOC_CLASSES 8	   /* 16 .. 2048 */
@@ -42,6 +44,7 @@ struct kmalloc_class {
 
 static struct kmalloc_class kmalloc_classes[KMALLOC_CLASSES];
 static struct kmalloc_stats kmalloc_counters;
+static struct spinlock kmalloc_lock = SPINLOCK_INIT("kmalloc");
 
 /* Object size of class c. */
 static size_t kmalloc_class_size(unsigned c)
@@ -176,12 +179,11 @@ static void *kmalloc_large(size_t size)
 	return p;
 }
 
-void *kmalloc(size_t size)
+/* kmalloc's body, under kmalloc_lock. */
+static void *kmalloc_locked(size_t size)
 {
 	void *p;
 
-	if (size == 0)
-		return NULL;
 	if (size > KMALLOC_MAX_CLASS) {
 		p = kmalloc_large(size);
 	} else {
@@ -195,6 +197,16 @@ void *kmalloc(size_t size)
 		return NULL;
 	kmalloc_counters.objects++;
 	plat_mem_alloc_hook(p, size);
+	return p;
+}
+
+void *kmalloc(size_t size)
+{
+	if (size == 0)
+		return NULL;
+	irqflags_t flags = spin_lock_irqsave(&kmalloc_lock);
+	void *p = kmalloc_locked(size);
+	spin_unlock_irqrestore(&kmalloc_lock, flags);
 	return p;
 }
 
@@ -265,12 +277,11 @@ static void kmalloc_slab_put(struct kmalloc_slab *s, unsigned i)
 	kc->empty = s; /* the newest, so a double free of its last object is still seen */
 }
 
-void kfree(void *p)
+/* kfree's body, under kmalloc_lock. */
+static void kfree_locked(void *p)
 {
 	struct kmalloc_block b;
 
-	if (!p)
-		return;
 	kmalloc_lookup(p, "kfree", &b);
 	/* the checkers see the free before any bookkeeping, so they report misuse first */
 	plat_mem_free_hook(p, b.size);
@@ -286,17 +297,32 @@ void kfree(void *p)
 	page_free(p, b.order);
 }
 
+void kfree(void *p)
+{
+	if (!p)
+		return;
+	irqflags_t flags = spin_lock_irqsave(&kmalloc_lock);
+	kfree_locked(p);
+	spin_unlock_irqrestore(&kmalloc_lock, flags);
+}
+
 size_t kmalloc_usable_size(const void *p)
 {
 	struct kmalloc_block b;
+	irqflags_t flags = spin_lock_irqsave(&kmalloc_lock);
 
 	kmalloc_lookup(p, "kmalloc_usable_size", &b);
-	if (b.slab && (b.slab->free_map[b.index / 64] & (1ULL << (b.index % 64))))
+	bool is_free = b.slab && (b.slab->free_map[b.index / 64] & (1ULL << (b.index % 64)));
+	spin_unlock_irqrestore(&kmalloc_lock, flags);
+	if (is_free)
 		panic("kmalloc_usable_size: %p is free", p);
 	return b.size;
 }
 
 void kmalloc_get_stats(struct kmalloc_stats *st)
 {
+	irqflags_t flags = spin_lock_irqsave(&kmalloc_lock);
+
 	*st = kmalloc_counters;
+	spin_unlock_irqrestore(&kmalloc_lock, flags);
 }

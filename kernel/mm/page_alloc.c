@@ -3,7 +3,8 @@
  * ranges the platform reported), minus the reserved ranges. Each zone's metadata is carved
  * from the first free stretch of its own range that can hold it. Free pages are marked
  * inaccessible for the memory checkers until they are handed out.
- * Single CPU for now: callers run with no concurrency.
+ * One spinlock guards the zones; it is taken with interrupts masked, so any context may
+ * allocate and free.
  */
 #include <amphi/arch.h>
 #include <amphi/errno.h>
@@ -11,6 +12,7 @@
 #include <amphi/mm.h>
 #include <amphi/panic.h>
 #include <amphi/string.h>
+#include <amphi/sync.h>
 
 /* Page-granular physical range [start, end). */
 struct pa_span {
@@ -20,6 +22,7 @@ struct pa_span {
 static struct buddy_zone page_zones[PLAT_MAX_MEM_RANGES];
 static size_t page_zone_count;
 static size_t page_total;
+static struct spinlock page_lock = SPINLOCK_INIT("page_alloc");
 
 /* Sorts spans by start (insertion sort: there are at most a few dozen). */
 static void span_sort(struct pa_span *s, size_t n)
@@ -175,14 +178,17 @@ static struct buddy_zone *page_zone_of(paddr_t pa)
 void *page_alloc(unsigned order)
 {
 	paddr_t pa;
+	irqflags_t flags = spin_lock_irqsave(&page_lock);
 
 	for (size_t i = 0; i < page_zone_count; i++) {
 		if (buddy_alloc(&page_zones[i], order, &pa) == 0) {
 			void *va = plat_phys_to_virt(pa);
 			plat_mem_undefined(va, PAGE_SIZE << order);
+			spin_unlock_irqrestore(&page_lock, flags);
 			return va;
 		}
 	}
+	spin_unlock_irqrestore(&page_lock, flags);
 	return NULL;
 }
 
@@ -195,8 +201,10 @@ void page_free(void *va, unsigned order)
 		panic("page_free: %p is not managed RAM", va);
 	if (order >= BUDDY_ORDERS)
 		panic("page_free: order %u of %p is out of range", order, va);
+	irqflags_t flags = spin_lock_irqsave(&page_lock);
 	buddy_free(z, pa, order);
 	plat_mem_noaccess(va, PAGE_SIZE << order);
+	spin_unlock_irqrestore(&page_lock, flags);
 }
 
 struct buddy_page *page_alloc_meta(const void *va)
@@ -210,9 +218,11 @@ struct buddy_page *page_alloc_meta(const void *va)
 size_t page_alloc_free_pages(void)
 {
 	size_t n = 0;
+	irqflags_t flags = spin_lock_irqsave(&page_lock);
 
 	for (size_t i = 0; i < page_zone_count; i++)
 		n += buddy_free_pages(&page_zones[i]);
+	spin_unlock_irqrestore(&page_lock, flags);
 	return n;
 }
 

@@ -21,12 +21,12 @@ struct stress {
 	struct spinlock spin;
 	struct mutex mutex;
 	struct semaphore sem;
-	long counter;	   /* guarded by the lock under test */
-	long inside;	   /* threads inside the critical section */
+	long counter; /* guarded by the lock under test */
+	long inside;  /* threads inside the critical section */
 	long max_inside;
 	struct ktimer tick;
 	bool tick_stop;
-	long ticks;	   /* timer callbacks, which also increment counter */
+	long ticks; /* timer callbacks, which also increment counter */
 };
 
 /* Takes the lock under test. */
@@ -190,12 +190,9 @@ static void sync_semaphore_counts(struct ktest *t)
 }
 
 static const struct ktest_case sync_cases[] = {
-    KTEST_CASE(sync_trylocks),
-    KTEST_CASE(sync_spinlock_stress),
-    KTEST_CASE(sync_mutex_stress),
-    KTEST_CASE(sync_semaphore_stress),
-    KTEST_CASE(sync_semaphore_counts),
-    {0},
+    KTEST_CASE(sync_trylocks),	       KTEST_CASE(sync_spinlock_stress),
+    KTEST_CASE(sync_mutex_stress),     KTEST_CASE(sync_semaphore_stress),
+    KTEST_CASE(sync_semaphore_counts), {0},
 };
 KTEST_SUITE(sync_suite, "sync", sync_cases);
 

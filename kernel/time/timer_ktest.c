@@ -116,11 +116,8 @@ static void timer_clock_is_monotonic(struct ktest *t)
 }
 
 static const struct ktest_case timer_cases[] = {
-    KTEST_CASE(timer_clock_is_monotonic),
-    KTEST_CASE(timer_fires_at_deadline),
-    KTEST_CASE(timer_sleep_is_not_short),
-    KTEST_CASE(timer_expiry_order),
-    KTEST_CASE(timer_wait_times_out),
-    {0},
+    KTEST_CASE(timer_clock_is_monotonic), KTEST_CASE(timer_fires_at_deadline),
+    KTEST_CASE(timer_sleep_is_not_short), KTEST_CASE(timer_expiry_order),
+    KTEST_CASE(timer_wait_times_out),	  {0},
 };
 KTEST_SUITE(timer_suite, "timer", timer_cases);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <amphi/console.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 
@@ -73,4 +74,16 @@ void plat_mem_noaccess(void *p, size_t n)
 void plat_mem_undefined(void *p, size_t n)
 {
 	(void)p, (void)n;
+}
+
+/* Unit tests run on one host thread: nothing to serialize. */
+irqflags_t console_lock(void)
+{
+	return 0;
+}
+
+/* See console_lock. */
+void console_unlock(irqflags_t flags)
+{
+	(void)flags;
 }

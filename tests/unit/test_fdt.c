@@ -1,5 +1,5 @@
 /*
- * Unit tests of the kernel's FDT reader (kernel/lib/fdt.c, fdt_boot.c), built with ASan and
+ * Unit tests of the kernel's FDT reader (kernel/fdt/fdt.c, fdt_boot.c), built with ASan and
  * UBSan. Blobs come from dtc (the .dts files in tests/fdt) and from libfdt's sequential-write API
  * (fdt_reference.c), which also dumps how libfdt reads each blob; the reader must read
  * them the same way. Then every blob is truncated and corrupted in many ways: each call

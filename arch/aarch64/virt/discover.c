@@ -1,6 +1,6 @@
 /* Device-tree discovery for the virt/board platform: where the blob is, which UART is the
  * console, how to reach PSCI. Everything read from the blob goes through the bounds-checked
- * parser in kernel/lib/fdt.c. */
+ * parser in kernel/fdt/fdt.c. */
 #include <amphi/errno.h>
 #include <amphi/panic.h>
 #include <amphi/string.h>

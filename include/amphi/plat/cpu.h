@@ -21,8 +21,9 @@ unsigned plat_cpu_id(void);
 int plat_cpu_start(unsigned cpu, void *stack_top, void (*entry)(void *arg), void *arg);
 
 /* Waits until an interrupt is pending for this CPU. Called with interrupts masked; returns
- * with them still masked and the interrupt not yet taken, so a wakeup between the caller's
- * last check and the wait is never lost (the caller then unmasks to take it). */
+ * with them masked. A wakeup between the caller's last check and the wait is never lost:
+ * the interrupt is either taken inside the wait (x86 "sti; hlt") or left pending for the
+ * caller to take when it unmasks (aarch64 "wfi", the hosted machine). */
 void plat_cpu_idle(void);
 
 /* Stops the executing CPU for good with interrupts masked, leaving the others running

@@ -1,4 +1,4 @@
-/* x86_64 inline half of arch.h; included only through <amphi/arch.h>. */
+/* x86_64 executing-CPU half of arch.h (inline); included only through <amphi/arch.h>. */
 #pragma once
 
 #define ARCH_NAME "x86_64"

@@ -1,4 +1,4 @@
-/* aarch64 inline half of arch.h; included only through <amphi/arch.h>. */
+/* aarch64 executing-CPU half of arch.h (inline); included only through <amphi/arch.h>. */
 #pragma once
 
 #define ARCH_NAME "aarch64"

@@ -1,0 +1,12 @@
+/* console.h: serializing console output between CPUs. */
+#pragma once
+
+#include <amphi/plat/irq.h>
+
+/* Takes the console for one message, so lines from several CPUs do not interleave; masks
+ * interrupts. Never deadlocks: a CPU already holding it (a panic inside a print) goes on,
+ * and a holder that stopped (a parked CPU) is waited for only a bounded time. */
+irqflags_t console_lock(void);
+
+/* Releases the console and restores the interrupt state from console_lock. */
+void console_unlock(irqflags_t flags);
