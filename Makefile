@@ -3,7 +3,7 @@
 #   make run              boot the hosted kernel, console on stdio (CMDLINE="..." for the kernel)
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
-#   make test             run every test (unit, hosted, Valgrind, ASan, QEMU)
+#   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
 #   make bench            boot-time and scheduler benchmarks
 #   make clean
 
@@ -13,7 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all setup $(PRESETS) hosted-asan iso run qemu test bench clean
+.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan iso run qemu test bench clean
 
 all: $(PRESETS)
 
@@ -21,7 +21,7 @@ setup:
 	@scripts/setup-deps.sh
 
 # Configure once per build tree, then build; cmake re-runs itself when CMake files change.
-$(PRESETS) hosted-asan: setup
+$(PRESETS) hosted-asan hosted-tsan: setup
 	@test -f build/$@/CMakeCache.txt || cmake --preset $@ >/dev/null
 	@cmake --build --preset $@ -j $(JOBS)
 
@@ -39,7 +39,7 @@ qemu:
 	  test $$status -eq "$$(harness/boot --pass-exit $(ARCH))" || \
 	  { echo "make qemu: the machine powered off with a failure (QEMU exit status $$status)" >&2; exit 1; }
 
-test: all hosted-asan iso
+test: all hosted-asan hosted-tsan iso
 	@ctest --preset hosted -j $(JOBS)
 
 bench: all

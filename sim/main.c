@@ -1,7 +1,8 @@
 /*
  * The hosted machine: Amphi as a Linux process. main() builds the machine (RAM, device
- * tree, console, fault handling) and enters the kernel on its own stack; the process ends
- * when the kernel powers off or halts.
+ * tree, CPUs, interrupt controller, clock, console, fault handling, watchdog) and enters
+ * the kernel on CPU 0, on its own stack; the process ends when the kernel powers off or
+ * halts.
  */
 #include "sim.h"
 
@@ -13,8 +14,14 @@ int main(int argc, char **argv)
 	sim_options_parse(argc, argv, &opts);
 	sim_symbolize_init();
 	sim_ram_init(opts.mem_size);
-	void *dtb = sim_boot_place_dtb(opts.cmdline);
+	void *dtb = sim_boot_place_dtb(opts.cmdline, opts.cpus);
+	sim_cpus_init(&opts);
+	sim_sched_init(opts.seed);
+	sim_gic_init(opts.cpus);
+	sim_time_init(opts.time);
+	sim_irq_init();
 	sim_console_init();
 	sim_fault_init();
+	sim_watchdog_init(opts.watchdog_s);
 	sim_boot_start(dtb);
 }

@@ -5,27 +5,20 @@
  */
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define SIM_NORETURN __attribute__((noreturn))
 
-/* The sanitizer build is detected here and only here; kernel code never sees it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SIM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIM_ASAN 1
-#endif
-#endif
-#ifndef SIM_ASAN
-#define SIM_ASAN 0
-#endif
+#include "tools.h" /* SIM_ASAN, SIM_TSAN and the checkers' hooks */
 
 /* Process exit statuses besides the kernel's power-off statuses (0 pass, 1 fail, 3 panic). */
-#define SIM_EXIT_USAGE 2 /* bad command-line options */
-#define SIM_EXIT_HOST 4	 /* the host refused a resource the machine needs (memfd, mmap) */
+#define SIM_EXIT_USAGE 2    /* bad command-line options */
+#define SIM_EXIT_HOST 4	    /* the host refused a resource the machine needs (memfd, mmap) */
+#define SIM_EXIT_DEADLOCK 5 /* the watchdog saw no CPU make progress */
 
 #define SIM_PAGE_SIZE 4096UL
 
@@ -36,9 +29,29 @@
 #define SIM_MEM_MAX (64ULL << 30)
 #define SIM_CMDLINE_MAX 4096 /* bytes, including the NUL */
 
+#define SIM_MAX_CPUS 64 /* PLAT_MAX_CPUS */
+#define SIM_SEED_DEFAULT 1
+#define SIM_WATCHDOG_DEFAULT_S 10
+#define SIM_WATCHDOG_MAX_S 86400
+
+enum sim_sched_mode {
+	SIM_SCHED_DETERMINISTIC, /* one CPU at a time, switches picked by a seeded PRNG */
+	SIM_SCHED_PARALLEL,	 /* every CPU runs on its thread concurrently */
+};
+
+enum sim_time_mode {
+	SIM_TIME_VIRTUAL, /* advances only with simulated events */
+	SIM_TIME_REAL,	  /* the host's CLOCK_MONOTONIC */
+};
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
+	unsigned cpus;	     /* 1 .. SIM_MAX_CPUS */
+	enum sim_sched_mode sched;
+	enum sim_time_mode time;
+	uint64_t seed;	     /* of the deterministic schedule */
+	unsigned watchdog_s; /* seconds without progress before the hang report; 0 = off */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -68,6 +81,9 @@ void *sim_ram_ptr(uint64_t pa, uint64_t len);
 struct sim_dt_desc {
 	uint64_t ram_base, ram_size;
 	const char *bootargs;
+	unsigned cpus;
+	uint64_t gicd_base, gicd_size, gicc_base, gicc_size;
+	unsigned timer_irq; /* the timer's PPI as an INTID */
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -79,8 +95,9 @@ const char *sim_fdt_strerror(int err);
 
 /* --- boot.c --- */
 
-/* Builds the DTB for cmdline and places it at the top of RAM; returns its host address. */
-void *sim_boot_place_dtb(const char *cmdline);
+/* Builds the DTB for cmdline and a machine of cpus CPUs, and places it at the top of RAM;
+ * returns its host address. */
+void *sim_boot_place_dtb(const char *cmdline, unsigned cpus);
 
 /* Moves onto a fresh kernel boot stack and calls kmain(bootinfo). Never returns. */
 SIM_NORETURN void sim_boot_start(void *bootinfo);
@@ -90,11 +107,20 @@ SIM_NORETURN void sim_boot_start(void *bootinfo);
 struct sim_stack {
 	uint8_t *lo, *hi; /* usable range [lo, hi); the guard page sits just below lo */
 	unsigned valgrind_id;
+	unsigned slot; /* in the registry */
 };
 
 /* Maps a stack of size bytes (rounded up to pages) above a guard page and registers it.
- * Returns 0 or -errno. */
+ * Returns 0 or -errno. Thread-safe. */
 int sim_stack_create(struct sim_stack *s, size_t size);
+
+/* Unregisters and unmaps the stack sim_stack_create put in registry slot slot.
+ * Thread-safe. */
+void sim_stack_destroy(unsigned slot);
+
+/* The usable range [*lo, *hi) of the live stack that holds addr (its top included);
+ * false when none does. */
+bool sim_stack_find(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
 
 /* True when [addr, addr+len) lies inside one registered stack's usable range. */
 bool sim_stack_holds(uintptr_t addr, size_t len);
@@ -109,7 +135,7 @@ SIM_NORETURN void sim_stack_enter(struct sim_stack *s, void (*fn)(void *), void 
 /* Completes the switch started by sim_stack_enter (ASan fiber bookkeeping). */
 void sim_stack_entered(void);
 
-/* ISA routine (sim/<isa>/stack_switch.S): sets the stack pointer to top, clears the frame
+/* ISA routine (sim/host/<isa>/stack_switch.S): sets the stack pointer to top, clears the frame
  * pointer and calls fn(arg); traps if fn returns. */
 SIM_NORETURN void sim_stack_call(void *top, void (*fn)(void *), void *arg);
 
@@ -136,10 +162,191 @@ int sim_symbolize_exact(uintptr_t pc, char *buf, size_t len);
 
 /* --- fault.c --- */
 
+/* Formats one line (up to 511 bytes) onto the console. */
+__attribute__((format(printf, 1, 2))) void sim_console_printf(const char *fmt, ...);
+
+/* Prints a backtrace on the console in panic's format: pc first (an exact instruction
+ * address when exact, else a return address), then each caller found through the frame
+ * records from fp that lie inside registered kernel stacks. */
+void sim_backtrace_print(uintptr_t pc, uintptr_t fp, bool exact);
+
 /* Installs the kernel-fault handler for SIGSEGV, SIGBUS, SIGILL and SIGFPE on an alternate
- * stack (not under ASan, which reports those itself). */
+ * stack (not under a sanitizer, which reports those itself). */
 void sim_fault_init(void);
 
-/* ISA part (sim/<isa>/fault_regs.c): program counter and frame pointer of a signal's
+/* ISA part (sim/host/<isa>/fault_regs.c): program counter and frame pointer of a signal's
  * interrupted context (a ucontext_t). */
 void sim_fault_regs(const void *ucontext, uintptr_t *pc, uintptr_t *fp);
+
+/* --- cpu/cpu.c: the simulated CPUs, one host thread each --- */
+
+enum sim_cpu_state {
+	SIM_CPU_OFF,	  /* not started */
+	SIM_CPU_RUNNABLE, /* may run (in deterministic mode: when it holds the baton) */
+	SIM_CPU_IDLE,	  /* in plat_cpu_idle, waiting for an interrupt */
+	SIM_CPU_PARKED,	  /* stopped for good */
+};
+
+struct sim_cpu {
+	unsigned id;
+	enum sim_cpu_state state; /* under the machine lock */
+	pthread_t thread;
+	pthread_cond_t wake; /* signalled when its state or the baton changes for it */
+	/* the lazy interrupt mask (1 = unmasked): written by the CPU's own thread only */
+	volatile sig_atomic_t irq_on;
+	/* > 0 while the CPU's thread runs sim code that takes locks: a signal then defers */
+	volatile sig_atomic_t in_sim;
+	int irq_line;		 /* atomic: the GIC model has a deliverable interrupt */
+	uint64_t timer_deadline; /* under the lock; UINT64_MAX when disarmed */
+	bool timer_asserted;	 /* under the lock: the deadline passed, the line is high */
+	bool waking;		 /* under the lock: kicked out of idle, not running yet */
+	/* where the thread blocks inside the sim (0 while it runs), for the watchdog */
+	uintptr_t wait_pc, wait_fp;
+	volatile uintptr_t sampled_pc, sampled_fp; /* written by the watchdog's signal */
+	volatile sig_atomic_t sampled;
+	void *thread_fiber; /* TSan: the fiber of the thread's first context */
+};
+
+struct sim_machine {
+	pthread_mutex_t lock; /* every field below and the device models */
+	unsigned ncpus;
+	enum sim_sched_mode sched;
+	enum sim_time_mode time;
+	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
+	unsigned waking;   /* atomic: CPUs kicked out of idle that have not run yet */
+	struct sim_cpu cpu[SIM_MAX_CPUS];
+};
+
+extern struct sim_machine sim_machine;
+
+/* Sets the machine up from the options; the calling thread becomes CPU 0. */
+void sim_cpus_init(const struct sim_options *opts);
+
+/* The executing CPU, or NULL on a host thread that is no CPU (the watchdog's). Never
+ * inlined: a kernel context can resume on another CPU's thread after a switch, so each
+ * use must read the thread pointer afresh. */
+struct sim_cpu *sim_cpu_self(void);
+
+/* Takes / releases the machine lock; a CPU holding it takes no interrupt signal. */
+void sim_lock(void);
+void sim_unlock(void);
+
+/* Lock held: moves cpu to state, keeping the count of runnable CPUs. */
+void sim_cpu_set_state(struct sim_cpu *cpu, enum sim_cpu_state state);
+
+/* Waits on the CPU's condition variable (lock held), recording where for the watchdog;
+ * until is an absolute CLOCK_MONOTONIC time in ns, or UINT64_MAX for no limit. */
+void sim_cpu_wait(struct sim_cpu *cpu, uint64_t until);
+
+/* True in deterministic mode. */
+static inline bool sim_deterministic(void)
+{
+	return sim_machine.sched == SIM_SCHED_DETERMINISTIC;
+}
+
+/* --- cpu/sched.c: the deterministic schedule, the trace hash, progress --- */
+
+/* Seeds the schedule's PRNG. */
+void sim_sched_init(uint64_t seed);
+
+/* A scheduling point of kind why (enum plat_point) on the executing CPU. */
+void sim_sched_point(int why);
+
+/* Lock held: waits until self may run (runnable and, in deterministic mode, holding the
+ * baton), passing the baton on, advancing virtual time or waiting for a timer meanwhile. */
+void sim_sched_wait_turn(struct sim_cpu *self);
+
+/* Lock held, deterministic: hands the baton from self to to, and waits for self's turn. */
+void sim_sched_hand_to(struct sim_cpu *self, struct sim_cpu *to);
+
+/* Lock held: the interrupt line of cpu went high; wakes it from idle. */
+void sim_sched_kick(struct sim_cpu *cpu);
+
+/* Lock held: folds one event into the trace hash (deterministic mode only). */
+void sim_trace_event(uint64_t kind, uint64_t a, uint64_t b);
+
+/* The trace hash so far. */
+uint64_t sim_trace_hash(void);
+
+/* Kinds of trace events. */
+enum sim_trace_kind {
+	SIM_TRACE_RUN = 1, /* a CPU got the baton at a point */
+	SIM_TRACE_IRQ,	   /* a CPU acknowledged an interrupt */
+	SIM_TRACE_TIME,	   /* virtual time jumped to a deadline */
+	SIM_TRACE_START,   /* a CPU was started */
+};
+
+/* Notes that a CPU made progress (for the watchdog): any scheduling point but a spin,
+ * an idle exit, a jump of virtual time, console input polled. Lock-free. */
+void sim_progress_note(void);
+
+/* Progress notes so far. */
+uint64_t sim_progress_count(void);
+
+/* --- time/clock.c: the monotonic clock and the per-CPU one-shot timers --- */
+
+/* The timer's interrupt: PPI 14 (INTID 30), the ARM generic timer's non-secure one. */
+#define SIM_TIMER_INTID 30
+
+/* Starts the clock in the given mode (and, for real time with parallel CPUs, the thread
+ * that fires timers). */
+void sim_time_init(enum sim_time_mode mode);
+
+/* Nanoseconds since boot. */
+uint64_t sim_time_now(void);
+
+/* Virtual mode: moves the clock on by ns. Returns true when a timer came due (the caller
+ * then calls sim_time_fire_due with the lock held). Lock-free. */
+bool sim_time_tick(uint64_t ns);
+
+/* Lock held: raises the timer line of every CPU whose deadline has passed. */
+void sim_time_fire_due(void);
+
+/* Lock held: virtual mode, every CPU idle: jumps the clock to the earliest armed deadline
+ * and fires it. Returns false when no timer is armed (nothing can ever happen). */
+bool sim_time_jump(void);
+
+/* Lock held: the earliest armed deadline on the host's CLOCK_MONOTONIC (real mode), or
+ * UINT64_MAX. */
+uint64_t sim_time_next_host_deadline(void);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t sim_host_now(void);
+
+/* --- irq/gic.c: the GICv2 model --- */
+
+#define SIM_GICD_BASE 0x08000000ULL /* where QEMU's virt board has them */
+#define SIM_GICC_BASE 0x08010000ULL
+#define SIM_GIC_REGION_SIZE 0x10000ULL
+
+/* Resets the model for ncpus CPU interfaces. */
+void sim_gic_init(unsigned ncpus);
+
+/* Lock held: a register access by CPU cpu at offset off of the distributor or the CPU
+ * interface; size is 1 or 4 bytes. */
+uint32_t sim_gicd_read(unsigned cpu, uint64_t off, unsigned size);
+void sim_gicd_write(unsigned cpu, uint64_t off, unsigned size, uint32_t v);
+uint32_t sim_gicc_read(unsigned cpu, uint64_t off);
+void sim_gicc_write(unsigned cpu, uint64_t off, uint32_t v);
+
+/* Lock held: drives the level of private interrupt intid (16-31) of cpu. */
+void sim_gic_set_level(unsigned cpu, unsigned intid, bool high);
+
+/* --- irq/irq.c: interrupt masking and delivery --- */
+
+/* Installs the interrupt entry (the controller driver's) that delivery calls. */
+void sim_irq_set_entry(void (*entry)(void));
+
+/* Takes pending interrupts on the executing CPU if they are unmasked. */
+void sim_irq_take(void);
+
+/* Installs the parallel-mode interrupt signal handler. */
+void sim_irq_init(void);
+
+/* Lock held: cpu has a deliverable interrupt now; in parallel mode interrupts its thread. */
+void sim_irq_raise(struct sim_cpu *cpu);
+
+/* --- debug/watchdog.c --- */
+
+/* Starts the watchdog thread (seconds = 0: none). */
+void sim_watchdog_init(unsigned seconds);

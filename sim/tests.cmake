@@ -1,15 +1,72 @@
+# Tests of the hosted machine itself, included at the end of tests/CMakeLists.txt (which
+# defines amphi_test, the image paths and MEMCHECK).
+set(SIM_DIR ${CMAKE_SOURCE_DIR}/sim)
+set(SIM_REJECT sh ${SIM_DIR}/debug/reject_output.sh)
+set(SIM_HASH sh ${SIM_DIR}/cpu/trace_hash_test.sh ${AMPHI_HOSTED_BIN})
 
-# Parallel mode: the CPUs run concurrently, interrupts arrive as host signals.
+# Option handling: bad options get one clear line and status 2.
+add_test(NAME sim-options
+         COMMAND sh ${SIM_DIR}/machine/options_test.sh $<TARGET_FILE:amphi>)
+set_tests_properties(sim-options PROPERTIES LABELS hosted TIMEOUT 60)
+
+# Four simulated CPUs, one at a time in the seeded deterministic schedule; and 64, past
+# the 8 CPUs GICv2 can name (SGIs through the model's extension: poweroff must stop them).
+amphi_test(NAME sim-cpus4-ktest TIMEOUT 120 LABELS hosted
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 4 -- ktest=all)
+amphi_test(NAME sim-cpus64-ktest TIMEOUT 120 LABELS hosted
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 64 --watchdog 20 -- ktest=all)
+
+# The same seed gives the same trace hash; the comparison is proven by a planted pair of
+# different seeds, which must differ; and the seed really steers the schedule.
+amphi_test(NAME sim-trace-hash-same TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - one hash"
+           COMMAND ${SIM_HASH} same 7 7 --cpus 4 -- ktest=all)
+amphi_test(NAME sim-trace-hash-planted-differ TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "not ok - the hashes differ"
+           COMMAND ${SIM_HASH} same 1 2 --cpus 4 -- ktest=all)
+amphi_test(NAME sim-trace-hash-spread TIMEOUT 300 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "distinct hashes of 20"
+           COMMAND ${SIM_HASH} spread 20 4 --cpus 4 -- ktest=all)
+
+# Checkers over the multi-CPU machine: stack switches announced (no Valgrind "client
+# switching stacks" warning), kernel stacks registered, no leaks or bad accesses.
+if(AMPHI_VALGRIND)
+  amphi_test(NAME sim-memcheck-cpus4 TIMEOUT 300 LABELS valgrind
+             COMMAND ${SIM_REJECT} "switching stacks" --
+                     ${MEMCHECK} ${AMPHI_HOSTED_BIN} --cpus 4 -- ktest=all)
+endif()
+amphi_test(NAME sim-asan-cpus4 TIMEOUT 120 LABELS asan
+           COMMAND ${AMPHI_HOSTED_ASAN_BIN} --cpus 4 -- ktest=all)
+
+# Parallel mode: the CPUs run concurrently, interrupts arrive as host signals. With the
+# host's clock: a virtual clock that every running CPU moves measures no one thread's CPU
+# time, and the scheduler's fairness test reads those times.
 amphi_test(NAME sim-parallel-cpus4 TIMEOUT 120 LABELS hosted
-           COMMAND ${AMPHI_HOSTED_BIN} --cpus 4 --sched parallel -- ktest=all)
+           COMMAND ${AMPHI_HOSTED_BIN} --cpus 4 --sched parallel --time real -- ktest=all)
 
 # ThreadSanitizer over the parallel machine (the hosted-tsan preset's kernel): the SMP
-# suites are free of data races, and a planted one (sim_race) is reported.
+# suites are free of data races, and a planted one (sim_race) is reported. Two CPUs, as
+# the build machines have two cores: with more threads than cores under TSan's slowdown,
+# the scheduler's fairness test, which measures host time here, sees the host's own
+# scheduling.
 set(AMPHI_HOSTED_TSAN_BIN ${CMAKE_SOURCE_DIR}/build/hosted-tsan/amphi
     CACHE FILEPATH "hosted kernel built by the hosted-tsan preset")
 amphi_test(NAME sim-tsan-parallel TIMEOUT 300 LABELS tsan
-           COMMAND ${AMPHI_HOSTED_TSAN_BIN} --cpus 4 --sched parallel -- ktest=all)
+           COMMAND ${AMPHI_HOSTED_TSAN_BIN} --cpus 2 --sched parallel --time real -- ktest=all)
 amphi_test(NAME sim-tsan-race TIMEOUT 120 LABELS tsan
            RUN_ARGS --no-ktap --expect-exit 99
                     --expect-output "WARNING: ThreadSanitizer: data race"
            COMMAND ${AMPHI_HOSTED_TSAN_BIN} --cpus 2 --sched parallel -- ktest=sim_race)
+
+# The watchdog: a planted hang (ktest=sim_hang: a CPU spinning forever, interrupts masked,
+# holding a lock) must be reported with each CPU's backtrace and the held lock, and end
+# with status 5, in both scheduling modes.
+foreach(mode deterministic parallel)
+  amphi_test(NAME sim-watchdog-${mode} TIMEOUT 60 LABELS hosted
+             RUN_ARGS --no-ktap --expect-exit 5
+                      --expect-output "amphi: watchdog: no CPU made progress for 2 s"
+                      --expect-output "sim_hang_wait_forever+0x"
+                      --expect-output "cpu 1: idle"
+                      --expect-output "holds \"sim_hang.held\""
+             COMMAND ${AMPHI_HOSTED_BIN} --cpus 2 --sched ${mode} --watchdog 2 -- ktest=sim_hang)
+endforeach()

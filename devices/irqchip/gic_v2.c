@@ -23,6 +23,11 @@
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
 #define GICD_SGIR 0xf00
+/* The hosted machine's extension for more than 8 CPUs (GICv2 reserves these offsets and
+ * SGIR filter 3): the target CPUs 0-31 and 32-63 of the next SGIR write with filter 3. */
+#define GICD_SGIR_TARGETS_LO 0xf04
+#define GICD_SGIR_TARGETS_HI 0xf08
+#define GICD_SGIR_FILTER_EXT (3u << 24)
 
 /* CPU interface registers (offsets from its base). */
 #define GICC_CTLR 0x00
@@ -44,6 +49,7 @@
 static struct {
 	volatile void *dist, *cpu;
 	unsigned lines; /* INTIDs the distributor implements, a multiple of 32 */
+	bool wide_sgis; /* the device tree offers the 64-CPU SGI extension */
 } gic;
 
 /* The distributor register at off. */
@@ -82,13 +88,19 @@ static void gic_unmask(unsigned irq)
 	gic_set_bit(GICD_ISENABLER, irq);
 }
 
-/* Sends SGI ipi to every CPU in targets, at most the eight an SGIR target list names. */
+/* Sends SGI ipi to every CPU in targets. An SGIR target list names CPUs 0-7 only; beyond
+ * them the hosted machine's extension carries the list (others have no such CPUs). */
 static void gic_send_ipi(cpumask_t targets, enum ipi ipi)
 {
 	uint32_t list = (uint32_t)(targets & ((1u << GIC_MAX_SGIR_CPUS) - 1));
 
-	if (list)
+	if (gic.wide_sgis && targets >> GIC_MAX_SGIR_CPUS) {
+		mmio_write32(gicd(GICD_SGIR_TARGETS_LO), (uint32_t)targets);
+		mmio_write32(gicd(GICD_SGIR_TARGETS_HI), (uint32_t)(targets >> 32));
+		mmio_write32(gicd(GICD_SGIR), GICD_SGIR_FILTER_EXT | (uint32_t)ipi);
+	} else if (list) {
 		mmio_write32(gicd(GICD_SGIR), list << GICD_SGIR_TARGETS_SHIFT | (uint32_t)ipi);
+	}
 }
 
 /* IPI n is SGI n. */
@@ -171,6 +183,9 @@ int gic_v2_probe(const struct fdt *f, const struct irq_chip **chip)
 	gic.cpu = plat_mmio_map(cpu_pa, cpu_size);
 	if (!gic.dist || !gic.cpu)
 		return -ENOMEM;
+	const void *val;
+	uint32_t len;
+	gic.wide_sgis = fdt_get_prop(f, node, "amphi,sgi-targets-64", &val, &len) == 0;
 	gic_dist_init();
 	*chip = &gic_v2_chip;
 	return 0;

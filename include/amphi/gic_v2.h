@@ -8,6 +8,8 @@
 /* Finds the GIC in the device tree (compatible "arm,cortex-a15-gic" or "arm,gic-400"),
  * maps its distributor and CPU interface, and sets up the distributor: every shared
  * interrupt masked, routed to CPU 0. Stores the driver in *chip for irq_chip_register.
+ * A node with the property "amphi,sgi-targets-64" (the hosted machine's, past 8 CPUs)
+ * offers SGIs to 64 CPUs through registers GICv2 reserves (see gic_v2.c).
  * Returns 0, -ENOENT when there is no such node, -EINVAL for a node without both register
  * ranges, -ENOMEM when they cannot be mapped. */
 int gic_v2_probe(const struct fdt *f, const struct irq_chip **chip);

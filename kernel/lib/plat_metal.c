@@ -108,3 +108,8 @@ void plat_ctx_destroy(struct plat_ctx *ctx)
 {
 	(void)ctx;
 }
+
+/* Metal platforms have nothing to add before the power-off line. */
+void plat_poweroff_report(void)
+{
+}

@@ -8,6 +8,7 @@ NORETURN void kernel_poweroff(int status)
 {
 	plat_irq_disable();
 	smp_stop_others();
+	plat_poweroff_report();
 	kprintf(POWEROFF_LINE_FMT, status);
 	plat_poweroff(status);
 }

@@ -20,15 +20,22 @@ static unsigned sched_load(unsigned n)
 	return atomic_load_relaxed(&c->rq_count) + (cur && !cur->is_idle ? 1 : 0);
 }
 
+/* True when CPU n is in mask and schedules threads: smp marks a CPU online before its
+ * scheduler has a current thread, so both are checked. */
+static bool sched_cpu_takes_threads(cpumask_t mask, unsigned n)
+{
+	return (mask & smp_online_mask() & (1ULL << n)) && atomic_load(&cpu_of(n)->online);
+}
+
 /* The online CPU in mask with the least load, preferring prefer on ties. */
 static unsigned sched_least_loaded(cpumask_t mask, unsigned prefer)
 {
 	unsigned best = prefer, best_load = ~0u;
 
-	if ((mask & smp_online_mask() & (1ULL << prefer)))
+	if (sched_cpu_takes_threads(mask, prefer))
 		best_load = sched_load(prefer);
 	for (unsigned n = 0; n < plat_cpu_count(); n++) {
-		if (!(mask & smp_online_mask() & (1ULL << n)))
+		if (!sched_cpu_takes_threads(mask, n))
 			continue;
 		unsigned load = sched_load(n);
 		if (load < best_load) {
@@ -63,11 +70,12 @@ static void sched_enqueue_runnable(struct cpu_state *c, unsigned cpu, struct thr
 	t->vruntime = MAX(t->vruntime, floor); /* a sleeper gets at most half a period ahead */
 	rq_enqueue(c, t);
 	struct thread *cur = c->current;
-	bool preempt = cur->is_idle || t->vruntime < cur->vruntime || c->rq_count == 1;
+	bool preempt =
+	    cur->is_idle || t->vruntime < cur->vruntime || atomic_load_relaxed(&c->rq_count) == 1;
 	if (!preempt)
 		return;
 	if (cpu == plat_cpu_id())
-		c->need_resched = true;
+		atomic_store_relaxed(&c->need_resched, true); /* read locklessly by its idle loop */
 	else
 		ipi_send(1ULL << cpu, IPI_RESCHEDULE);
 }
@@ -83,7 +91,7 @@ void sched_place_new(struct thread *t)
 	t->vruntime = c->min_vruntime;
 	sched_enqueue_runnable(c, cpu, t);
 	raw_spin_unlock(&c->rq_lock);
-	if (c->rq_count > 1)
+	if (atomic_load_relaxed(&c->rq_count) > 1)
 		sched_kick_idle(cpu);
 	plat_irq_restore(flags);
 }
@@ -112,7 +120,7 @@ bool thread_wake(struct thread *t)
 		if (c->current != t) /* not still on its way to schedule() */
 			sched_enqueue_runnable(c, cpu, t);
 	}
-	unsigned queued = c->rq_count;
+	unsigned queued = atomic_load_relaxed(&c->rq_count);
 	raw_spin_unlock(&c->rq_lock);
 	if (was_sleeping && queued > 1)
 		sched_kick_idle(cpu);
@@ -177,9 +185,9 @@ NORETURN void sched_idle_loop(struct cpu_state *c)
 
 	for (;;) {
 		plat_irq_disable();
-		if (!c->rq_count)
+		if (!atomic_load_relaxed(&c->rq_count))
 			sched_pull(c, cpu);
-		if (c->rq_count || c->need_resched) {
+		if (atomic_load_relaxed(&c->rq_count) || atomic_load_relaxed(&c->need_resched)) {
 			schedule();
 		} else {
 			plat_cpu_idle();

@@ -86,7 +86,7 @@ void rq_enqueue(struct cpu_state *c, struct thread *t)
 	}
 	list_add_before(pos, &t->rq_node);
 	t->on_rq = true;
-	c->rq_count++;
+	atomic_store_relaxed(&c->rq_count, c->rq_count + 1); /* read locklessly by balancing */
 }
 
 /* Takes t off c's queue (c's lock held). */
@@ -94,7 +94,7 @@ void rq_dequeue(struct cpu_state *c, struct thread *t)
 {
 	list_del(&t->rq_node);
 	t->on_rq = false;
-	c->rq_count--;
+	atomic_store_relaxed(&c->rq_count, c->rq_count - 1);
 }
 
 /* Takes the thread with the least vruntime off c's queue, or returns c's idle thread. */
@@ -113,13 +113,13 @@ static struct thread *rq_pick(struct cpu_state *c)
 /* The slice of the running thread given the queue length. */
 static uint64_t sched_slice(const struct cpu_state *c)
 {
-	return MAX(SCHED_LATENCY_NS / (c->rq_count + 1), SCHED_MIN_SLICE_NS);
+	return MAX(SCHED_LATENCY_NS / (atomic_load_relaxed(&c->rq_count) + 1), SCHED_MIN_SLICE_NS);
 }
 
 /* Arms (or clears) c's slice deadline for its running thread, from now. */
 static void sched_arm_slice(struct cpu_state *c, uint64_t now)
 {
-	bool contended = c->rq_count > 0 && !c->current->is_idle;
+	bool contended = atomic_load_relaxed(&c->rq_count) > 0 && !c->current->is_idle;
 
 	c->slice_deadline = contended ? now + sched_slice(c) : UINT64_MAX;
 	time_reprogram();
@@ -148,7 +148,7 @@ void schedule(void)
 	if (plat_irq_enabled())
 		panic("schedule: called with interrupts enabled");
 	raw_spin_lock(&c->rq_lock);
-	c->need_resched = false;
+	atomic_store_relaxed(&c->need_resched, false);
 	uint64_t now = plat_time_ns();
 	sched_account(prev, now);
 	if (prev->state == THREAD_RUNNABLE && !prev->is_idle)
@@ -164,7 +164,7 @@ void schedule(void)
 	next->last_start = now;
 	next->switches++;
 	c->switches++;
-	c->current = next;
+	atomic_store_relaxed(&c->current, next); /* read locklessly by balancing */
 	c->switched_from = prev;
 	plat_ctx_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
@@ -214,7 +214,7 @@ void sched_slice_expired(void)
 	struct cpu_state *c = cpu_this();
 
 	c->slice_deadline = UINT64_MAX;
-	if (c->rq_count > 0)
+	if (atomic_load_relaxed(&c->rq_count) > 0)
 		c->need_resched = true;
 }
 

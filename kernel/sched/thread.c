@@ -103,8 +103,8 @@ static int monitor_cpus(const char *arg)
 		struct cpu_state *c = cpu_of(n);
 		struct thread *cur = atomic_load(&c->current);
 		kprintf("%4u %-7s %-24s %6u %10llu %8llu\n", n, c->online ? "online" : "offline",
-			cur ? cur->name : "-", c->rq_count, (unsigned long long)(c->idle_ns / 1000),
-			(unsigned long long)c->switches);
+			cur ? cur->name : "-", atomic_load_relaxed(&c->rq_count),
+			(unsigned long long)(c->idle_ns / 1000), (unsigned long long)c->switches);
 	}
 	return MONITOR_STAY;
 }

@@ -131,7 +131,8 @@ static int smp_start_cpu(unsigned cpu)
 	err = plat_cpu_start(cpu, top, smp_secondary_entry, (void *)(uintptr_t)cpu);
 	if (err)
 		return err;
-	while (!(atomic_load(&smp_online) & (1ULL << cpu))) {
+	/* online, and scheduling: threads placed on it from now on find a current thread */
+	while (!(atomic_load(&smp_online) & (1ULL << cpu)) || !atomic_load(&cpu_of(cpu)->online)) {
 		plat_sched_point(PLAT_POINT_SPIN);
 		arch_cpu_relax();
 	}

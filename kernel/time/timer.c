@@ -103,7 +103,7 @@ static void heap_remove(struct timer_cpu *tc, struct ktimer *t)
 		tc->root = heap_meld(tc->root, heap_merge_pairs(t->child));
 	}
 	t->child = t->sibling = t->prev = NULL;
-	t->cpu = -1;
+	atomic_store_relaxed(&t->cpu, -1); /* ktimer_cancel reads it without the lock */
 }
 
 void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *t))
@@ -126,7 +126,7 @@ void time_reprogram(void)
 
 void ktimer_start(struct ktimer *t, uint64_t deadline_ns)
 {
-	if (t->cpu >= 0)
+	if (atomic_load_relaxed(&t->cpu) >= 0)
 		ktimer_cancel(t);
 	irqflags_t flags = plat_irq_save();
 	unsigned cpu = plat_cpu_id();
@@ -136,7 +136,7 @@ void ktimer_start(struct ktimer *t, uint64_t deadline_ns)
 	t->deadline = deadline_ns;
 	t->seq = atomic_fetch_add(&timer_seq, 1);
 	t->child = t->sibling = t->prev = NULL;
-	t->cpu = (int)cpu;
+	atomic_store_relaxed(&t->cpu, (int)cpu);
 	tc->root = heap_meld(tc->root, t);
 	bool earliest = tc->root == t;
 	raw_spin_unlock(&tc->lock);
@@ -166,7 +166,7 @@ bool ktimer_cancel(struct ktimer *t)
 			break;
 		struct timer_cpu *tc = &timer_cpus[cpu];
 		raw_spin_lock(&tc->lock);
-		if (t->cpu == cpu) {
+		if (atomic_load_relaxed(&t->cpu) == cpu) {
 			heap_remove(tc, t);
 			was_pending = true;
 		}

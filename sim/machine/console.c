@@ -14,9 +14,6 @@
 #include <amphi/plat.h>
 
 #include "sim.h"
-#if SIM_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 /* How long plat_console_getc waits once input has been found missing twice in a row, so
  * a polling loop sleeps instead of spinning, while a single check stays instant. */
@@ -84,9 +81,7 @@ void sim_console_init(void)
 	sim_console.raw = 1;
 	atexit(sim_console_restore);
 	console_catch_fatal_signals();
-#if SIM_ASAN
-	__sanitizer_set_death_callback(sim_console_restore); /* ASan reports end with _exit */
-#endif
+	tool_on_death(sim_console_restore); /* sanitizer reports end with _exit */
 }
 
 /* Output that cannot be written is dropped: the console has no error path. (A reader that
@@ -129,6 +124,7 @@ static int console_fill(void)
 
 int plat_console_getc(void)
 {
+	sim_progress_note(); /* waiting for input is not a hang */
 	if (sim_console.in_pos == sim_console.in_len) {
 		if (sim_console.in_closed)
 			return -EPIPE;

@@ -42,9 +42,25 @@ expect_bad --mem 65G
 expect_bad --mem ""
 expect_bad ktest=all
 expect_bad --help=1
+expect_bad --cpus 0
+expect_bad --cpus 65
+expect_bad --cpus 10000
+expect_bad --cpus x
+expect_bad --cpus ""
+expect_bad --cpus -1
+expect_bad --sched fast
+expect_bad --time warp
+expect_bad --seed
+expect_bad --seed x
+expect_bad --seed 18446744073709551616
+expect_bad --watchdog -1
+expect_bad --watchdog x
+expect_bad --watchdog 86401
 expect_status 0 --help
 expect_status 0 --version
 expect_status 0 --mem 4M
 expect_status 0 --mem=16m --
 expect_status 0 -m 1G -- cmdline words "with spaces"
+expect_status 0 --cpus 64 --seed 18446744073709551615 --watchdog 0
+expect_status 0 --cpus 3 --sched parallel --time real
 exit $failed

@@ -26,6 +26,14 @@ static const char sim_usage[] =
     "options:\n"
     "  -m, --mem SIZE   RAM size with an optional K, M, G or T suffix (default 128M);\n"
     "                   a multiple of 4K between 4M and 64G\n"
+    "  --cpus N         simulated CPUs, 1 to 64 (default 1), one host thread each\n"
+    "  --sched MODE     deterministic (default): one CPU runs at a time, switching at\n"
+    "                   points a seeded PRNG picks; parallel: CPUs run concurrently\n"
+    "  --seed S         seed of the deterministic schedule, 0 to 2^64-1 (default 1)\n"
+    "  --time MODE      virtual (default): a clock that advances only with simulated\n"
+    "                   events; real: the host's monotonic clock\n"
+    "  --watchdog SECS  report every CPU's backtrace and held locks and exit 5 when no\n"
+    "                   CPU makes progress for SECS seconds (default 10, 0 = off)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -33,7 +41,8 @@ static const char sim_usage[] =
     "  amphi -- ktest=all\n"
     "\n"
     "exit status: the kernel's power-off status (0 pass, 1 fail, 3 panic or fault),\n"
-    "2 for bad options, 4 when the host cannot provide the machine's resources.\n";
+    "2 for bad options, 4 when the host cannot provide the machine's resources,\n"
+    "5 when the watchdog found the machine hung.\n";
 
 /* Reports a bad option with the hint and exits with SIM_EXIT_USAGE. */
 static SIM_NORETURN __attribute__((format(printf, 1, 2))) void opt_fail(const char *fmt, ...)
@@ -65,6 +74,32 @@ static uint64_t opt_parse_mem(const char *arg)
 	if (size % SIM_PAGE_SIZE)
 		opt_fail("--mem %s: not a multiple of the 4K page size", arg);
 	return size;
+}
+
+/* Parses a decimal number for option name into [min, max]; exits when it is not one. */
+static uint64_t opt_parse_number(const char *name, const char *arg, uint64_t min, uint64_t max)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
+		opt_fail("--%s %s: not a number", name, arg);
+	if (errno == ERANGE || v < min || v > max)
+		opt_fail("--%s %s: out of range (%llu to %llu)", name, arg, (unsigned long long)min,
+			 (unsigned long long)max);
+	return v;
+}
+
+/* Parses a value that must be one of two words; returns 0 for first, 1 for second. */
+static int opt_parse_choice(const char *name, const char *arg, const char *first,
+			    const char *second)
+{
+	if (strcmp(arg, first) == 0)
+		return 0;
+	if (strcmp(arg, second) == 0)
+		return 1;
+	opt_fail("--%s %s: unknown mode (%s or %s)", name, arg, first, second);
 }
 
 /* Joins words with single spaces into a static string; exits when it is too long. */
@@ -101,19 +136,51 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 {
 	static const struct option longopts[] = {
 	    {"mem", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"sched", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"time", required_argument, NULL, 't'},
+	    {"watchdog", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	opts->mem_size = SIM_MEM_DEFAULT;
-	opts->cmdline = "";
+	*opts = (struct sim_options){
+	    .mem_size = SIM_MEM_DEFAULT,
+	    .cmdline = "",
+	    .cpus = 1,
+	    .sched = SIM_SCHED_DETERMINISTIC,
+	    .time = SIM_TIME_VIRTUAL,
+	    .seed = SIM_SEED_DEFAULT,
+	    .watchdog_s = SIM_WATCHDOG_DEFAULT_S,
+	};
 	opterr = 0; /* our own messages, one line each */
 	while ((c = getopt_long(argc, argv, "+:m:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			opts->mem_size = opt_parse_mem(optarg);
+			break;
+		case 'c':
+			opts->cpus = (unsigned)opt_parse_number("cpus", optarg, 1, SIM_MAX_CPUS);
+			break;
+		case 'S':
+			opts->sched = opt_parse_choice("sched", optarg, "deterministic", "parallel")
+					  ? SIM_SCHED_PARALLEL
+					  : SIM_SCHED_DETERMINISTIC;
+			break;
+		case 's':
+			opts->seed = opt_parse_number("seed", optarg, 0, UINT64_MAX);
+			break;
+		case 't':
+			opts->time = opt_parse_choice("time", optarg, "virtual", "real")
+					 ? SIM_TIME_REAL
+					 : SIM_TIME_VIRTUAL;
+			break;
+		case 'w':
+			opts->watchdog_s =
+			    (unsigned)opt_parse_number("watchdog", optarg, 0, SIM_WATCHDOG_MAX_S);
 			break;
 		case 'h':
 			fputs(sim_usage, stdout);

@@ -8,13 +8,12 @@
 #include <string.h>
 
 #include <amphi/fdt.h>
+#include <amphi/gic_v2.h>
 #include <amphi/init.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 
 #include "sim.h"
-
-void sim_up_register_chip(void);
 
 /* The kernel boot stack. Generous under ASan, whose redzones roughly triple frames. */
 #define SIM_BOOT_STACK_SIZE ((SIM_ASAN ? 256 : 64) * 1024)
@@ -25,14 +24,20 @@ static struct {
 	uint64_t reserved;
 } sim_dtb;
 
-void *sim_boot_place_dtb(const char *cmdline)
+void *sim_boot_place_dtb(const char *cmdline, unsigned cpus)
 {
 	struct sim_dt_desc desc = {
 	    .ram_base = SIM_RAM_BASE,
 	    .ram_size = sim_ram_size(),
 	    .bootargs = cmdline,
+	    .cpus = cpus,
+	    .gicd_base = SIM_GICD_BASE,
+	    .gicd_size = SIM_GIC_REGION_SIZE,
+	    .gicc_base = SIM_GICC_BASE,
+	    .gicc_size = SIM_GIC_REGION_SIZE,
+	    .timer_irq = SIM_TIMER_INTID,
 	};
-	size_t cap = 4096 + strlen(cmdline);
+	size_t cap = 4096 + 64 * cpus + strlen(cmdline);
 	void *buf = malloc(cap);
 	int size;
 
@@ -73,6 +78,19 @@ void sim_boot_start(void *bootinfo)
 	sim_stack_enter(&boot_stack, sim_boot_entry, bootinfo);
 }
 
+/* Finds the interrupt controller the device tree describes and makes its driver the
+ * machine's: registered with the kernel, and its entry called by interrupt delivery. */
+static void boot_interrupt_controller(const struct fdt *fdt)
+{
+	const struct irq_chip *chip;
+	int err = gic_v2_probe(fdt, &chip);
+
+	if (err)
+		panic("plat_init: the generated device tree has no usable GICv2 (%d)", err);
+	irq_chip_register(chip);
+	sim_irq_set_entry(gic_v2_handle_irqs);
+}
+
 /* bootinfo is the DTB that sim_boot_place_dtb wrote into RAM. */
 void plat_init(void *bootinfo, struct boot_info *info)
 {
@@ -87,5 +105,5 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, sim_dtb.pa, sim_dtb.reserved); /* the blob lives in RAM */
 	info->fdt = bootinfo;
 	info->name = "hosted";
-	sim_up_register_chip();
+	boot_interrupt_controller(&fdt);
 }

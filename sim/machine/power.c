@@ -2,10 +2,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <amphi/power.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 #include "sim.h"
+
+/* In deterministic mode: the schedule's trace hash, so a run can be compared with another
+ * of the same seed. */
+void plat_poweroff_report(void)
+{
+	char line[64];
+
+	if (!sim_deterministic())
+		return;
+	sim_lock();
+	int n = snprintf(line, sizeof(line), "trace hash: %016llx\n",
+			 (unsigned long long)sim_trace_hash());
+	sim_unlock();
+	plat_console_write(line, (size_t)n);
+}
 
 /* exit() runs the atexit handlers, which restore the terminal. */
 void plat_poweroff(int status)

@@ -1,7 +1,7 @@
 /* x86_64 part of the fault handler: registers of the interrupted context. */
 #include <ucontext.h>
 
-#include "../sim.h"
+#include "sim.h"
 
 void sim_fault_regs(const void *ucontext, uintptr_t *pc, uintptr_t *fp)
 {

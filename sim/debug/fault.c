@@ -4,7 +4,7 @@
  * overflowed), reports the fault and a backtrace on the console like a panic, and ends
  * the run with the panic status. Frame records are followed only while they lie inside a
  * registered kernel stack, so a corrupt chain stops the walk instead of faulting again.
- * Under ASan the handler is not installed: ASan reports these faults itself.
+ * Under ASan and TSan the handler is not installed: they report these faults themselves.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -14,16 +14,15 @@
 #include <unistd.h>
 
 #include <amphi/arch.h>
-#include <amphi/power.h>
 #include <amphi/plat.h>
+#include <amphi/power.h>
 
 #include "sim.h"
 
 #define FAULT_STACK_SIZE (256 * 1024) /* the symbolizer parses DWARF on it */
 #define FAULT_MAX_FRAMES 64
 
-/* Formats one line onto the console. */
-static PRINTF_LIKE(1, 2) void fault_print(const char *fmt, ...)
+void sim_console_printf(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -44,17 +43,16 @@ static void fault_print_frame(unsigned index, uintptr_t pc, bool exact)
 		      : plat_symbolize(pc, sym, sizeof(sym));
 
 	if (n < 0)
-		fault_print("  #%u 0x%lx\n", index, (unsigned long)pc);
+		sim_console_printf("  #%u 0x%lx\n", index, (unsigned long)pc);
 	else
-		fault_print("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
+		sim_console_printf("  #%u 0x%lx %s\n", index, (unsigned long)pc, sym);
 }
 
-/* Prints the faulting pc, then each caller found by following frame records from fp. */
-static void fault_backtrace(uintptr_t pc, uintptr_t fp)
+void sim_backtrace_print(uintptr_t pc, uintptr_t fp, bool exact)
 {
 	const struct arch_frame_record *rec = (const void *)fp;
 
-	fault_print_frame(0, pc, true);
+	fault_print_frame(0, pc, exact);
 	for (unsigned i = 1; i < FAULT_MAX_FRAMES; i++) {
 		if ((uintptr_t)rec % sizeof(void *) ||
 		    !sim_stack_holds((uintptr_t)rec, sizeof(*rec)) || !rec->return_address)
@@ -98,10 +96,10 @@ static void fault_handler(int sig, siginfo_t *si, void *ucontext)
 	busy = 1;
 	sim_console_restore();
 	sim_fault_regs(ucontext, &pc, &fp);
-	fault_print("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
-		    (unsigned long)pc);
-	fault_print("amphi: %s\n", fault_kind(sig, addr));
-	fault_backtrace(pc, fp);
+	sim_console_printf("amphi: kernel fault at %#lx (pc %#lx)\n", (unsigned long)addr,
+			   (unsigned long)pc);
+	sim_console_printf("amphi: %s\n", fault_kind(sig, addr));
+	sim_backtrace_print(pc, fp, true);
 	_exit(POWEROFF_PANIC);
 }
 
@@ -122,7 +120,7 @@ void sim_fault_init(void)
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
 	struct sigaction sa = {.sa_sigaction = fault_handler};
 
-	if (SIM_ASAN)
+	if (SIM_SANITIZER_REPORTS_FAULTS)
 		return;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	if (fault_alt_stack())

@@ -1,0 +1,177 @@
+/*
+ * Time. plat_time_ns is either a virtual clock (the default), which advances only with
+ * simulated events (a quantum per scheduling point, and a jump to the earliest timer when
+ * every CPU is idle, so an idle CPU's timer fires exactly at its deadline), so runs do
+ * not depend on host load; or the host's
+ * CLOCK_MONOTONIC (--time real). Each CPU has a one-shot timer whose line, the private
+ * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
+ * high until the next plat_timer_set. With real time and parallel CPUs a host thread
+ * fires timers; otherwise the CPUs themselves check at their scheduling points and idle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <amphi/plat.h>
+
+#include "sim.h"
+
+static struct {
+	enum sim_time_mode mode;
+	uint64_t virtual_ns; /* atomic: the virtual clock */
+	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
+	uint64_t next_due;   /* atomic: earliest deadline not yet fired, UINT64_MAX for none */
+	pthread_cond_t timer_wake; /* the timer thread's (real time, parallel CPUs) */
+	bool timer_thread;
+} sim_clock = {.next_due = UINT64_MAX};
+
+uint64_t sim_host_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t sim_time_now(void)
+{
+	if (sim_clock.mode == SIM_TIME_REAL)
+		return sim_host_now() - sim_clock.host_boot;
+	return __atomic_load_n(&sim_clock.virtual_ns, __ATOMIC_ACQUIRE);
+}
+
+bool sim_time_tick(uint64_t ns)
+{
+	/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of us)
+	 * must not become simulated time that the CPUs still running would race through. */
+	if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
+		ns = 0;
+	uint64_t now = sim_clock.mode == SIM_TIME_REAL
+			   ? sim_time_now()
+			   : __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
+
+	return now >= __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
+}
+
+/* Lock held: recomputes the earliest deadline not yet fired. */
+static void clock_update_next_due(void)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
+		const struct sim_cpu *cpu = &sim_machine.cpu[i];
+		if (!cpu->timer_asserted && cpu->timer_deadline < next)
+			next = cpu->timer_deadline;
+	}
+	__atomic_store_n(&sim_clock.next_due, next, __ATOMIC_RELEASE);
+	if (sim_clock.timer_thread)
+		pthread_cond_signal(&sim_clock.timer_wake);
+}
+
+void sim_time_fire_due(void)
+{
+	uint64_t now = sim_time_now();
+
+	if (now < __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE))
+		return;
+	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
+		struct sim_cpu *cpu = &sim_machine.cpu[i];
+		if (cpu->timer_asserted || cpu->timer_deadline > now)
+			continue;
+		cpu->timer_asserted = true;
+		sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
+	}
+	clock_update_next_due();
+}
+
+bool sim_time_jump(void)
+{
+	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
+
+	if (due == UINT64_MAX)
+		return false;
+	if (due > sim_clock.virtual_ns) {
+		__atomic_store_n(&sim_clock.virtual_ns, due, __ATOMIC_RELEASE);
+		sim_trace_event(SIM_TRACE_TIME, due, 0);
+		sim_progress_note();
+	}
+	sim_time_fire_due();
+	return true;
+}
+
+uint64_t sim_time_next_host_deadline(void)
+{
+	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
+
+	return due == UINT64_MAX ? UINT64_MAX : due + sim_clock.host_boot;
+}
+
+/* The timer thread (real time, parallel CPUs): sleeps until the earliest deadline, fires. */
+static void *clock_timer_thread(void *unused)
+{
+	(void)unused;
+	sim_lock();
+	for (;;) {
+		sim_time_fire_due();
+		uint64_t until = sim_time_next_host_deadline();
+		struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
+				      .tv_nsec = (long)(until % 1000000000u)};
+		if (until == UINT64_MAX)
+			pthread_cond_wait(&sim_clock.timer_wake, &sim_machine.lock);
+		else
+			pthread_cond_timedwait(&sim_clock.timer_wake, &sim_machine.lock, &ts);
+	}
+	return NULL;
+}
+
+/* Starts the timer thread; exits when the host refuses. */
+static void clock_start_timer_thread(void)
+{
+	pthread_condattr_t attr;
+	pthread_t thread;
+
+	if (pthread_condattr_init(&attr) || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&sim_clock.timer_wake, &attr) ||
+	    pthread_create(&thread, NULL, clock_timer_thread, NULL)) {
+		fputs("amphi: cannot start the timer thread\n", stderr);
+		exit(SIM_EXIT_HOST);
+	}
+	pthread_condattr_destroy(&attr);
+	sim_clock.timer_thread = true;
+}
+
+void sim_time_init(enum sim_time_mode mode)
+{
+	sim_clock.mode = mode;
+	sim_clock.host_boot = sim_host_now();
+	if (mode == SIM_TIME_REAL && !sim_deterministic())
+		clock_start_timer_thread();
+}
+
+uint64_t plat_time_ns(void)
+{
+	return sim_time_now();
+}
+
+void plat_timer_set(uint64_t deadline_ns)
+{
+	struct sim_cpu *self = sim_cpu_self();
+
+	sim_lock();
+	self->timer_deadline = deadline_ns;
+	self->timer_asserted = false;
+	sim_gic_set_level(self->id, SIM_TIMER_INTID, false);
+	clock_update_next_due();
+	sim_time_fire_due(); /* a deadline already past fires at once */
+	sim_unlock();
+}
+
+bool plat_time_is_virtual(void)
+{
+	return sim_clock.mode == SIM_TIME_VIRTUAL;
+}
+
+unsigned plat_timer_irq(void)
+{
+	return SIM_TIMER_INTID;
+}
