@@ -11,10 +11,12 @@ shift 2
 
 # run <seed>: the run's verdict line ("<hash> <failure message>"), empty when it passed.
 run() {
-	out=$("$amphi" --seed "$1" "$@" -- ktest=smp_race </dev/null 2>&1)
+	seed_=$1
+	shift
+	out=$("$amphi" --seed "$seed_" "$@" -- ktest=smp_race </dev/null 2>&1)
 	hash=$(printf '%s\n' "$out" | sed -n 's/^trace hash: //p')
 	failure=$(printf '%s\n' "$out" | grep -m1 'expected race_counter ==')
-	[ -n "$hash" ] || { echo "not ok - seed $1 printed no trace hash" >&2; exit 2; }
+	[ -n "$hash" ] || { echo "not ok - seed $seed_ printed no trace hash" >&2; exit 2; }
 	[ -z "$failure" ] || echo "$hash $failure"
 }
 

@@ -80,8 +80,8 @@ KTEST_SUITE(smp_suite, "smp", smp_cases);
 
 /* --- planted race: an unlocked read-modify-write, with a scheduling point inside --- */
 
-#define RACE_THREADS 4
-#define RACE_INCREMENTS 200
+#define RACE_THREADS 2
+#define RACE_INCREMENTS 3
 
 static long race_counter;
 
