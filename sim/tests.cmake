@@ -1,8 +1,22 @@
-# Tests of the hosted machine itself, included at the end of tests/CMakeLists.txt (which
-# defines amphi_test, the image paths and MEMCHECK).
+# Tests of the hosted machine itself, included by tests/CMakeLists.txt (amphi_test, the
+# image paths and MEMCHECK come from cmake/AmphiTests.cmake).
 set(SIM_DIR ${CMAKE_SOURCE_DIR}/sim)
 set(SIM_REJECT sh ${SIM_DIR}/debug/reject_output.sh)
 set(SIM_HASH sh ${SIM_DIR}/cpu/trace_hash_test.sh ${AMPHI_HOSTED_BIN})
+
+# A wild access in hosted kernel code arrives as SIGSEGV; the fault handler reports it with
+# a symbolized backtrace and ends the run with the panic status. Overflowing a kernel stack
+# hits its guard page and is named as such.
+amphi_test(NAME hosted-fault TIMEOUT 60 LABELS hosted ENVIRONMENT "${AMPHI_BOOT_ENV}"
+           RUN_ARGS --no-ktap --expect-exit 3
+                    --expect-output "amphi: kernel fault at 0x1000"
+                    --expect-output "amphi: invalid memory access (SIGSEGV)"
+                    --expect-output "null_page_read+0x"
+           COMMAND ${AMPHI_BOOT} hosted ktest=sim_faults.null_page_read)
+amphi_test(NAME hosted-stack-overflow TIMEOUT 60 LABELS hosted ENVIRONMENT "${AMPHI_BOOT_ENV}"
+           RUN_ARGS --no-ktap --expect-exit 3 --expect-output "amphi: kernel stack overflow"
+                    --expect-output "sim_fault_ktest_recurse+0x"
+           COMMAND ${AMPHI_BOOT} hosted ktest=sim_faults.stack_overflow)
 
 # Option handling: bad options get one clear line and status 2.
 add_test(NAME sim-options

@@ -1,0 +1,24 @@
+# Tests of the harness itself: a run that hangs, a kernel that never powers off, a not-ok or
+# truncated KTAP stream must each fail.
+
+# A run that hangs must FAIL by timeout in bounded time: the outer amphi-run checks that
+# the inner one reports the timeout and exits 1, well before sleep's 30 s.
+amphi_test(NAME harness-timeout TIMEOUT 20 LABELS harness
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "FAIL  timeout after 2 s"
+           COMMAND ${AMPHI_RUN} --timeout 2 -- sleep 30)
+# A real kernel that never powers off: without ktest= the aarch64 kernel waits in its monitor
+# for console input that never comes. The inner run must time out and take QEMU down with it.
+amphi_test(NAME harness-hung-kernel TIMEOUT 30 LABELS harness ENVIRONMENT "${AMPHI_BOOT_ENV}"
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "amphi: monitor ready"
+                    --expect-output "FAIL  timeout after 3 s"
+           COMMAND ${AMPHI_RUN} --timeout 3 -- ${AMPHI_BOOT} aarch64)
+# A not-ok KTAP stream must FAIL, naming the case, even with exit status 0.
+amphi_test(NAME harness-not-ok TIMEOUT 20 LABELS harness
+           RUN_ARGS --no-ktap --expect-exit 1
+                    --expect-output "FAIL  not ok: kmalloc.large_alloc"
+           COMMAND ${AMPHI_RUN} -- cat ${CMAKE_SOURCE_DIR}/tests/harness/not-ok.ktap)
+# A stream cut short must FAIL.
+amphi_test(NAME harness-truncated TIMEOUT 20 LABELS harness
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "amphi-run: FAIL  KTAP:"
+           COMMAND ${AMPHI_RUN} -- head -n 7 ${CMAKE_SOURCE_DIR}/tests/harness/not-ok.ktap)
+
