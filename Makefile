@@ -1,6 +1,7 @@
 # Everyday verbs over the CMake presets. The real build lives in CMakeLists.txt.
 #   make                  build hosted, x86_64 and aarch64 into build/<target>/
-#   make run              boot the hosted kernel, console on stdio (CMDLINE="..." for the kernel)
+#   make run              boot the hosted kernel, console on stdio (CMDLINE="..." for the kernel,
+#                         SIM="--cpus 4 ..." for the hosted machine)
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
@@ -9,6 +10,7 @@
 
 ARCH ?= x86_64
 CMDLINE ?=
+SIM ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
 MAKEFLAGS += --no-print-directory
@@ -29,7 +31,7 @@ iso: x86_64
 	@cmake --build --preset x86_64 --target iso
 
 run: hosted
-	@harness/boot hosted $(CMDLINE)
+	@AMPHI_SIM_ARGS="$(SIM)" harness/boot hosted $(CMDLINE)
 
 qemu:
 	@case "$(ARCH)" in x86_64|aarch64) ;; \

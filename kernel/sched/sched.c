@@ -66,11 +66,11 @@ static void sched_account(struct thread *t, uint64_t now)
 	uint64_t delta = now > t->last_start ? now - t->last_start : 0;
 
 	t->last_start = now;
+	t->runtime_ns += delta;
 	if (t->is_idle) {
 		cpu_of(t->cpu)->idle_ns += delta;
 		return;
 	}
-	t->runtime_ns += delta;
 	t->vruntime += delta * NICE_0_WEIGHT / t->weight;
 }
 
