@@ -205,6 +205,9 @@ struct sim_cpu {
 	volatile uintptr_t sampled_pc, sampled_fp; /* written by the watchdog's signal */
 	volatile sig_atomic_t sampled;
 	void *thread_fiber; /* TSan: the fiber of the thread's first context */
+	/* progress notes (for the watchdog): written by the CPU's own thread only, with
+	 * relaxed atomic stores, so noting progress takes no locked instruction */
+	uint64_t progress;
 };
 
 struct sim_machine {
@@ -280,6 +283,14 @@ enum sim_trace_kind {
  * an idle exit, a jump of virtual time, console input polled. Lock-free. */
 void sim_progress_note(void);
 
+/* sim_progress_note on the executing CPU self. */
+static inline void sim_progress_note_cpu(struct sim_cpu *self)
+{
+	uint64_t n = __atomic_load_n(&self->progress, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&self->progress, n + 1, __ATOMIC_RELAXED);
+}
+
 /* Progress notes so far. */
 uint64_t sim_progress_count(void);
 
@@ -339,6 +350,16 @@ void sim_irq_set_entry(void (*entry)(void));
 
 /* Takes pending interrupts on the executing CPU if they are unmasked. */
 void sim_irq_take(void);
+
+/* sim_irq_take for the executing CPU self, cheap when nothing is pending: returns the
+ * executing CPU afterwards (taking an interrupt may have moved the context to another). */
+static inline struct sim_cpu *sim_irq_poll(struct sim_cpu *self)
+{
+	if (!self->irq_on || !__atomic_load_n(&self->irq_line, __ATOMIC_ACQUIRE))
+		return self;
+	sim_irq_take();
+	return sim_cpu_self();
+}
 
 /* Installs the parallel-mode interrupt signal handler. */
 void sim_irq_init(void);

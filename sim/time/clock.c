@@ -5,11 +5,15 @@
  * not depend on host load; or the host's
  * CLOCK_MONOTONIC (--time real). Each CPU has a one-shot timer whose line, the private
  * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
- * high until the next plat_timer_set. With real time and parallel CPUs a host thread
- * fires timers; otherwise the CPUs themselves check at their scheduling points and idle.
+ * high until the next plat_timer_set. With real time a host thread sleeps until the
+ * earliest deadline and fires it, so scheduling points read no clock; it is woken only
+ * when a deadline earlier than the one it sleeps for is armed (a later one just costs it
+ * a wake-up with nothing due). With virtual time the CPUs themselves check at their
+ * scheduling points, a compare against the earliest deadline, and when idle.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <amphi/plat.h>
@@ -21,8 +25,9 @@ static struct {
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
 	uint64_t next_due;   /* atomic: earliest deadline not yet fired, UINT64_MAX for none */
-	pthread_cond_t timer_wake; /* the timer thread's (real time, parallel CPUs) */
+	pthread_cond_t timer_wake; /* the timer thread's (real time) */
 	bool timer_thread;
+	uint64_t timer_thread_until; /* under the lock: the deadline it sleeps for */
 } sim_clock = {.next_due = UINT64_MAX};
 
 uint64_t sim_host_now(void)
@@ -42,14 +47,22 @@ uint64_t sim_time_now(void)
 
 bool sim_time_tick(uint64_t ns)
 {
-	/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of us)
-	 * must not become simulated time that the CPUs still running would race through. */
-	if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
-		ns = 0;
-	uint64_t now = sim_clock.mode == SIM_TIME_REAL
-			   ? sim_time_now()
-			   : __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
+	uint64_t now;
 
+	if (sim_clock.mode == SIM_TIME_REAL)
+		return false; /* the timer thread fires real-time deadlines */
+	if (sim_deterministic()) {
+		/* only the baton holder moves the clock: no locked instruction needed */
+		now = __atomic_load_n(&sim_clock.virtual_ns, __ATOMIC_RELAXED) + ns;
+		__atomic_store_n(&sim_clock.virtual_ns, now, __ATOMIC_RELEASE);
+	} else {
+		/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of
+		 * us) must not become simulated time that the CPUs still running would race
+		 * through. */
+		if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
+			ns = 0;
+		now = __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
+	}
 	return now >= __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
 }
 
@@ -64,7 +77,14 @@ static void clock_update_next_due(void)
 			next = cpu->timer_deadline;
 	}
 	__atomic_store_n(&sim_clock.next_due, next, __ATOMIC_RELEASE);
-	if (sim_clock.timer_thread)
+}
+
+/* Lock held: wakes the timer thread when the earliest deadline is before the one it sleeps
+ * for (a later one it finds when it wakes). */
+static void clock_wake_timer_thread(void)
+{
+	if (sim_clock.timer_thread &&
+	    __atomic_load_n(&sim_clock.next_due, __ATOMIC_RELAXED) < sim_clock.timer_thread_until)
 		pthread_cond_signal(&sim_clock.timer_wake);
 }
 
@@ -82,6 +102,7 @@ void sim_time_fire_due(void)
 		sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
 	}
 	clock_update_next_due();
+	clock_wake_timer_thread();
 }
 
 bool sim_time_jump(void)
@@ -106,13 +127,16 @@ uint64_t sim_time_next_host_deadline(void)
 	return due == UINT64_MAX ? UINT64_MAX : due + sim_clock.host_boot;
 }
 
-/* The timer thread (real time, parallel CPUs): sleeps until the earliest deadline, fires. */
+/* The timer thread (real time): sleeps until the earliest deadline, fires. */
 static void *clock_timer_thread(void *unused)
 {
 	(void)unused;
+	prctl(PR_SET_TIMERSLACK, 1UL); /* wake at the deadline, not up to 50 us after it */
 	sim_lock();
 	for (;;) {
 		sim_time_fire_due();
+		sim_clock.timer_thread_until =
+		    __atomic_load_n(&sim_clock.next_due, __ATOMIC_RELAXED);
 		uint64_t until = sim_time_next_host_deadline();
 		struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
 				      .tv_nsec = (long)(until % 1000000000u)};
@@ -144,7 +168,7 @@ void sim_time_init(enum sim_time_mode mode)
 {
 	sim_clock.mode = mode;
 	sim_clock.host_boot = sim_host_now();
-	if (mode == SIM_TIME_REAL && !sim_deterministic())
+	if (mode == SIM_TIME_REAL)
 		clock_start_timer_thread();
 }
 
@@ -162,7 +186,12 @@ void plat_timer_set(uint64_t deadline_ns)
 	self->timer_asserted = false;
 	sim_gic_set_level(self->id, SIM_TIMER_INTID, false);
 	clock_update_next_due();
-	sim_time_fire_due(); /* a deadline already past fires at once */
+	/* A deadline already past fires at once. With real time that needs a clock read, done
+	 * only when the timer thread sleeps past the deadline: otherwise it wakes by then
+	 * anyway, so a past deadline means it is due to run now and fires this one too. */
+	if (sim_clock.mode == SIM_TIME_VIRTUAL || deadline_ns < sim_clock.timer_thread_until)
+		sim_time_fire_due();
+	clock_wake_timer_thread();
 	sim_unlock();
 }
 
