@@ -255,6 +255,9 @@ void sim_sched_init(uint64_t seed);
 /* A scheduling point of kind why (enum plat_point) on the executing CPU. */
 void sim_sched_point(int why);
 
+/* sim_sched_point when the executing CPU self is known. */
+void sim_sched_point_cpu(struct sim_cpu *self, int why);
+
 /* Lock held: waits until self may run (runnable and, in deterministic mode, holding the
  * baton), passing the baton on, advancing virtual time or waiting for a timer meanwhile. */
 void sim_sched_wait_turn(struct sim_cpu *self);

@@ -276,8 +276,12 @@ void sim_sched_point(int why)
 {
 	struct sim_cpu *self = sim_cpu_self();
 
-	if (!self)
-		return;
+	if (self)
+		sim_sched_point_cpu(self, why);
+}
+
+void sim_sched_point_cpu(struct sim_cpu *self, int why)
+{
 	if (why != PLAT_POINT_SPIN) /* spinning for another CPU is no progress */
 		sim_progress_note_cpu(self);
 	/* what was pending before the point, as the hardware would; taking it may switch
