@@ -196,10 +196,13 @@ struct sim_cpu {
 	volatile sig_atomic_t irq_on;
 	/* > 0 while the CPU's thread runs sim code that takes locks: a signal then defers */
 	volatile sig_atomic_t in_sim;
-	int irq_line;		 /* atomic: the GIC model has a deliverable interrupt */
-	uint64_t timer_deadline; /* under the lock; UINT64_MAX when disarmed */
-	bool timer_asserted;	 /* under the lock: the deadline passed, the line is high */
-	bool waking;		 /* under the lock: kicked out of idle, not running yet */
+	int irq_line; /* atomic: the GIC model has a deliverable interrupt */
+	/* atomic: the one-shot timer's deadline (SIM_TIMER_OFF when disarmed), with
+	 * SIM_TIMER_FIRED set once it came due and raised the line; its own CPU moves an
+	 * unfired deadline later without the lock (compare-and-swap), every other change is
+	 * made under the lock */
+	uint64_t timer;
+	bool waking; /* under the lock: kicked out of idle, not running yet */
 	/* where the thread blocks inside the sim (0 while it runs), for the watchdog */
 	uintptr_t wait_pc, wait_fp;
 	volatile uintptr_t sampled_pc, sampled_fp; /* written by the watchdog's signal */
@@ -301,6 +304,11 @@ uint64_t sim_progress_count(void);
 
 /* The timer's interrupt: PPI 14 (INTID 30), the ARM generic timer's non-secure one. */
 #define SIM_TIMER_INTID 30
+
+/* sim_cpu.timer: the flag of a fired deadline, and the value of a disarmed timer (later
+ * than any deadline, which is clamped to it). */
+#define SIM_TIMER_FIRED (1ULL << 63)
+#define SIM_TIMER_OFF (SIM_TIMER_FIRED - 1)
 
 /* Starts the clock in the given mode (and, for real time with parallel CPUs, the thread
  * that fires timers). */

@@ -24,7 +24,9 @@ static struct {
 	enum sim_time_mode mode;
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
-	uint64_t next_due;   /* atomic: earliest deadline not yet fired, UINT64_MAX for none */
+	/* atomic: the earliest deadline not yet fired (UINT64_MAX for none), or an earlier
+	 * time: a CPU moving its own deadline later leaves it be (plat_timer_set) */
+	uint64_t next_due;
 	pthread_cond_t timer_wake; /* the timer thread's (real time) */
 	bool timer_thread;
 	uint64_t timer_thread_until; /* under the lock: the deadline it sleeps for */
@@ -72,9 +74,9 @@ static void clock_update_next_due(void)
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
-		const struct sim_cpu *cpu = &sim_machine.cpu[i];
-		if (!cpu->timer_asserted && cpu->timer_deadline < next)
-			next = cpu->timer_deadline;
+		uint64_t timer = __atomic_load_n(&sim_machine.cpu[i].timer, __ATOMIC_RELAXED);
+		if (!(timer & SIM_TIMER_FIRED) && timer != SIM_TIMER_OFF && timer < next)
+			next = timer;
 	}
 	__atomic_store_n(&sim_clock.next_due, next, __ATOMIC_RELEASE);
 }
@@ -96,10 +98,16 @@ void sim_time_fire_due(void)
 		return;
 	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
 		struct sim_cpu *cpu = &sim_machine.cpu[i];
-		if (cpu->timer_asserted || cpu->timer_deadline > now)
-			continue;
-		cpu->timer_asserted = true;
-		sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
+		uint64_t timer = __atomic_load_n(&cpu->timer, __ATOMIC_RELAXED);
+		/* its CPU may move the deadline later meanwhile: fire what the swap confirms */
+		while (!(timer & SIM_TIMER_FIRED) && timer != SIM_TIMER_OFF && timer <= now) {
+			if (__atomic_compare_exchange_n(&cpu->timer, &timer,
+							timer | SIM_TIMER_FIRED, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
+				break;
+			}
+		}
 	}
 	clock_update_next_due();
 	clock_wake_timer_thread();
@@ -107,6 +115,7 @@ void sim_time_fire_due(void)
 
 bool sim_time_jump(void)
 {
+	clock_update_next_due(); /* exact: a deadline moved later leaves it early */
 	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
 
 	if (due == UINT64_MAX)
@@ -180,10 +189,19 @@ uint64_t plat_time_ns(void)
 void plat_timer_set(uint64_t deadline_ns)
 {
 	struct sim_cpu *self = sim_cpu_self();
+	uint64_t want = deadline_ns < SIM_TIMER_OFF ? deadline_ns : SIM_TIMER_OFF;
+	uint64_t timer = __atomic_load_n(&self->timer, __ATOMIC_RELAXED);
 
+	/* The common re-arm, the next slice end, moves an unfired deadline later: no lock.
+	 * The line stays low; the earliest deadline on record (next_due) stays at or before
+	 * every deadline, so whoever acts on it at worst finds nothing due and recomputes it;
+	 * and the swap fails if the old deadline fires meanwhile. */
+	if (!(timer & SIM_TIMER_FIRED) && want >= timer &&
+	    __atomic_compare_exchange_n(&self->timer, &timer, want, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		return;
 	sim_lock();
-	self->timer_deadline = deadline_ns;
-	self->timer_asserted = false;
+	__atomic_store_n(&self->timer, want, __ATOMIC_RELAXED);
 	sim_gic_set_level(self->id, SIM_TIMER_INTID, false);
 	clock_update_next_due();
 	/* A deadline already past fires at once. With real time that needs a clock read, done
