@@ -196,15 +196,21 @@ struct sim_cpu {
 	volatile sig_atomic_t irq_on;
 	/* > 0 while the CPU's thread runs sim code that takes locks: a signal then defers */
 	volatile sig_atomic_t in_sim;
-	int irq_line;		 /* atomic: the GIC model has a deliverable interrupt */
-	uint64_t timer_deadline; /* under the lock; UINT64_MAX when disarmed */
-	bool timer_asserted;	 /* under the lock: the deadline passed, the line is high */
-	bool waking;		 /* under the lock: kicked out of idle, not running yet */
+	int irq_line; /* atomic: the GIC model has a deliverable interrupt */
+	/* atomic: the one-shot timer's deadline (SIM_TIMER_OFF when disarmed), with
+	 * SIM_TIMER_FIRED set once it came due and raised the line; its own CPU moves an
+	 * unfired deadline later without the lock (compare-and-swap), every other change is
+	 * made under the lock */
+	uint64_t timer;
+	bool waking; /* under the lock: kicked out of idle, not running yet */
 	/* where the thread blocks inside the sim (0 while it runs), for the watchdog */
 	uintptr_t wait_pc, wait_fp;
 	volatile uintptr_t sampled_pc, sampled_fp; /* written by the watchdog's signal */
 	volatile sig_atomic_t sampled;
 	void *thread_fiber; /* TSan: the fiber of the thread's first context */
+	/* progress notes (for the watchdog): written by the CPU's own thread only, with
+	 * relaxed atomic stores, so noting progress takes no locked instruction */
+	uint64_t progress;
 };
 
 struct sim_machine {
@@ -252,6 +258,9 @@ void sim_sched_init(uint64_t seed);
 /* A scheduling point of kind why (enum plat_point) on the executing CPU. */
 void sim_sched_point(int why);
 
+/* sim_sched_point when the executing CPU self is known. */
+void sim_sched_point_cpu(struct sim_cpu *self, int why);
+
 /* Lock held: waits until self may run (runnable and, in deterministic mode, holding the
  * baton), passing the baton on, advancing virtual time or waiting for a timer meanwhile. */
 void sim_sched_wait_turn(struct sim_cpu *self);
@@ -280,6 +289,14 @@ enum sim_trace_kind {
  * an idle exit, a jump of virtual time, console input polled. Lock-free. */
 void sim_progress_note(void);
 
+/* sim_progress_note on the executing CPU self. */
+static inline void sim_progress_note_cpu(struct sim_cpu *self)
+{
+	uint64_t n = __atomic_load_n(&self->progress, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&self->progress, n + 1, __ATOMIC_RELAXED);
+}
+
 /* Progress notes so far. */
 uint64_t sim_progress_count(void);
 
@@ -287,6 +304,11 @@ uint64_t sim_progress_count(void);
 
 /* The timer's interrupt: PPI 14 (INTID 30), the ARM generic timer's non-secure one. */
 #define SIM_TIMER_INTID 30
+
+/* sim_cpu.timer: the flag of a fired deadline, and the value of a disarmed timer (later
+ * than any deadline, which is clamped to it). */
+#define SIM_TIMER_FIRED (1ULL << 63)
+#define SIM_TIMER_OFF (SIM_TIMER_FIRED - 1)
 
 /* Starts the clock in the given mode (and, for real time with parallel CPUs, the thread
  * that fires timers). */
@@ -339,6 +361,16 @@ void sim_irq_set_entry(void (*entry)(void));
 
 /* Takes pending interrupts on the executing CPU if they are unmasked. */
 void sim_irq_take(void);
+
+/* sim_irq_take for the executing CPU self, cheap when nothing is pending: returns the
+ * executing CPU afterwards (taking an interrupt may have moved the context to another). */
+static inline struct sim_cpu *sim_irq_poll(struct sim_cpu *self)
+{
+	if (!self->irq_on || !__atomic_load_n(&self->irq_line, __ATOMIC_ACQUIRE))
+		return self;
+	sim_irq_take();
+	return sim_cpu_self();
+}
 
 /* Installs the parallel-mode interrupt signal handler. */
 void sim_irq_init(void);

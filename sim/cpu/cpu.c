@@ -91,7 +91,7 @@ static void cpu_init_one(struct sim_cpu *cpu, unsigned id)
 
 	cpu->id = id;
 	cpu->state = SIM_CPU_OFF;
-	cpu->timer_deadline = UINT64_MAX;
+	cpu->timer = SIM_TIMER_OFF;
 	if (pthread_condattr_init(&attr) || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
 	    pthread_cond_init(&cpu->wake, &attr)) {
 		fputs("amphi: cannot create the CPUs' condition variables\n", stderr);

@@ -6,8 +6,14 @@
  * seeded PRNG (splitmix64) decides which runnable CPU holds it next; a CPU spinning for
  * another always hands it over when another can run. Virtual time advances a quantum per
  * point, and jumps to the earliest timer when every CPU is idle. Every decision and event
- * is folded into a running 64-bit hash (FNV-1a over the event words), printed at power off:
- * the same seed gives the same hash.
+ * is folded into a running 64-bit hash (a multiply-xor mix per event), printed at power
+ * off: the same seed gives the same hash.
+ *
+ * Only the baton holder changes the schedule's state (the PRNG, the hash, which CPUs are
+ * runnable; the real-time timer thread aside, which only wakes idle CPUs), and the baton
+ * passes under the machine lock. So a point that keeps the baton, the common case, takes no
+ * lock: it draws from the PRNG, folds its event and returns; the lock is taken only to hand
+ * the baton over or to fire a timer that came due.
  *
  * Parallel mode: every CPU thread runs freely; points only advance virtual time and take
  * pending interrupts, and an idle CPU sleeps on its condition variable.
@@ -20,15 +26,14 @@
 
 #define SCHED_QUANTUM_NS 1000 /* virtual time per scheduling point */
 #define SCHED_SWITCH_ODDS 4   /* a point hands the baton over about once in this many */
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+#define TRACE_HASH_START 0xcbf29ce484222325ULL
 
 static struct {
 	uint64_t prng;	   /* splitmix64 state */
 	uint64_t hash;	   /* the trace hash */
 	unsigned holder;   /* deterministic: the CPU that may run */
-	uint64_t progress; /* atomic: progress notes */
-} sched = {.hash = FNV_OFFSET};
+	uint64_t progress; /* atomic: progress notes of threads that are no CPU */
+} sched = {.hash = TRACE_HASH_START};
 
 void sim_sched_init(uint64_t seed)
 {
@@ -45,20 +50,17 @@ static uint64_t sched_random(void)
 	return z ^ (z >> 31);
 }
 
-/* Folds the eight bytes of word into the hash. */
-static void trace_fold(uint64_t word)
-{
-	for (int i = 0; i < 8; i++, word >>= 8)
-		sched.hash = (sched.hash ^ (word & 0xff)) * FNV_PRIME;
-}
-
 void sim_trace_event(uint64_t kind, uint64_t a, uint64_t b)
 {
 	if (!sim_deterministic())
 		return;
-	trace_fold(kind);
-	trace_fold(a);
-	trace_fold(b);
+	/* the three words, each spread by its own odd multiplier, then one multiply-xor step
+	 * of the running hash */
+	uint64_t event =
+	    kind * 0x9e3779b97f4a7c15ULL ^ a * 0xc2b2ae3d27d4eb4fULL ^ b * 0x165667b19e3779f9ULL;
+	uint64_t h = (sched.hash ^ event) * 0xff51afd7ed558ccdULL;
+
+	sched.hash = h ^ (h >> 32);
 }
 
 uint64_t sim_trace_hash(void)
@@ -68,12 +70,21 @@ uint64_t sim_trace_hash(void)
 
 void sim_progress_note(void)
 {
-	__atomic_fetch_add(&sched.progress, 1, __ATOMIC_RELAXED);
+	struct sim_cpu *self = sim_cpu_self();
+
+	if (self)
+		sim_progress_note_cpu(self);
+	else
+		__atomic_fetch_add(&sched.progress, 1, __ATOMIC_RELAXED);
 }
 
 uint64_t sim_progress_count(void)
 {
-	return __atomic_load_n(&sched.progress, __ATOMIC_RELAXED);
+	uint64_t sum = __atomic_load_n(&sched.progress, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		sum += __atomic_load_n(&sim_machine.cpu[i].progress, __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* Lock held: the runnable CPUs other than skip, in id order, into ids; returns how many. */
@@ -89,20 +100,38 @@ static unsigned sched_runnable(unsigned *ids, const struct sim_cpu *skip)
 	return n;
 }
 
+/* Deterministic, self holds the baton (no lock needed): true when self runs on after
+ * point why: it is runnable, and no other CPU is or the PRNG keeps self (never at a
+ * spin). Draws from the PRNG only when the baton could pass. */
+static bool sched_keeps(const struct sim_cpu *self, int why)
+{
+	unsigned runnable = __atomic_load_n(&sim_machine.runnable, __ATOMIC_RELAXED);
+
+	if (self->state != SIM_CPU_RUNNABLE)
+		return false;
+	if (runnable <= 1)
+		return true;
+	return why != PLAT_POINT_SPIN && sched_random() % SCHED_SWITCH_ODDS != 0;
+}
+
+/* Lock held, deterministic, self holds the baton and the PRNG passed it on (or self
+ * cannot run): the runnable CPU the PRNG picks among the others; self or NULL when there
+ * is none. */
+static struct sim_cpu *sched_pick_other(struct sim_cpu *self)
+{
+	unsigned ids[SIM_MAX_CPUS];
+	unsigned n = sched_runnable(ids, self);
+
+	if (n == 0)
+		return self->state == SIM_CPU_RUNNABLE ? self : NULL;
+	return &sim_machine.cpu[ids[sched_random() % n]];
+}
+
 /* Lock held, deterministic, self holds the baton: the CPU that runs after point why, or
  * NULL when none can. */
 static struct sim_cpu *sched_pick(struct sim_cpu *self, int why)
 {
-	unsigned ids[SIM_MAX_CPUS];
-	bool self_runs = self->state == SIM_CPU_RUNNABLE;
-	bool must_leave = why == PLAT_POINT_SPIN || !self_runs;
-	unsigned n = sched_runnable(ids, self);
-
-	if (n == 0)
-		return self_runs ? self : NULL;
-	if (!must_leave && sched_random() % SCHED_SWITCH_ODDS != 0)
-		return self;
-	return &sim_machine.cpu[ids[sched_random() % n]];
+	return sched_keeps(self, why) ? self : sched_pick_other(self);
 }
 
 /* Lock held: gives the baton to cpu. */
@@ -203,13 +232,24 @@ static uint64_t sched_point_ns(int why)
 	return sim_deterministic() || running <= 1 ? SCHED_QUANTUM_NS : SCHED_QUANTUM_NS / running;
 }
 
-/* Deterministic mode: moves time on, then lets the PRNG pick who runs next. */
+/* Deterministic mode: moves time on, then lets the PRNG pick who runs next. Lock-free
+ * while no timer came due and self keeps the baton. */
 static void sched_point_deterministic(struct sim_cpu *self, int why)
 {
-	sim_time_tick(sched_point_ns(why));
+	bool due = sim_time_tick(sched_point_ns(why));
+
+	if (!due && sched_keeps(self, why)) {
+		sim_trace_event(SIM_TRACE_RUN, self->id, (uint64_t)why);
+		return;
+	}
 	sim_lock();
-	sim_time_fire_due();
-	struct sim_cpu *next = sched_pick(self, why);
+	struct sim_cpu *next = self;
+	if (due) { /* what fired may change who can run: decide afresh */
+		sim_time_fire_due();
+		next = sched_pick(self, why);
+	} else {
+		next = sched_pick_other(self);
+	}
 	if (next != self) {
 		sched_give(next, why);
 		sim_sched_wait_turn(self);
@@ -219,28 +259,39 @@ static void sched_point_deterministic(struct sim_cpu *self, int why)
 	sim_unlock();
 }
 
+/* Parallel mode: moves virtual time on, fires what came due; a spin lets the host run the
+ * CPU being waited for. */
+static void sched_point_parallel(int why)
+{
+	if (sim_time_tick(sched_point_ns(why))) {
+		sim_lock();
+		sim_time_fire_due();
+		sim_unlock();
+	}
+	if (why == PLAT_POINT_SPIN)
+		sched_yield();
+}
+
 void sim_sched_point(int why)
 {
-	if (why != PLAT_POINT_SPIN) /* spinning for another CPU is no progress */
-		sim_progress_note();
-	sim_irq_take(); /* what was pending before the point, as the hardware would */
-	/* only now: taking an interrupt may have switched threads and moved this context to
-	 * another CPU */
 	struct sim_cpu *self = sim_cpu_self();
-	if (!self)
-		return;
-	if (sim_deterministic()) {
+
+	if (self)
+		sim_sched_point_cpu(self, why);
+}
+
+void sim_sched_point_cpu(struct sim_cpu *self, int why)
+{
+	if (why != PLAT_POINT_SPIN) /* spinning for another CPU is no progress */
+		sim_progress_note_cpu(self);
+	/* what was pending before the point, as the hardware would; taking it may switch
+	 * threads and move this context to another CPU */
+	self = sim_irq_poll(self);
+	if (sim_deterministic())
 		sched_point_deterministic(self, why);
-	} else {
-		if (sim_time_tick(sched_point_ns(why))) {
-			sim_lock();
-			sim_time_fire_due();
-			sim_unlock();
-		}
-		if (why == PLAT_POINT_SPIN)
-			sched_yield(); /* let the host run the CPU being waited for */
-	}
-	sim_irq_take(); /* and what the point itself made pending */
+	else
+		sched_point_parallel(why);
+	sim_irq_poll(self); /* and what the point itself made pending */
 }
 
 void plat_sched_point(enum plat_point why)

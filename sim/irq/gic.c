@@ -10,7 +10,10 @@
  * below both the PMR and the running priority (the highest active one).
  *
  * Every call runs with the machine lock held. After each change the model recomputes the
- * affected CPUs' interrupt lines and raises the ones that went high.
+ * affected CPUs' interrupt lines and raises the ones that went high; the CPUs read only
+ * that line (sim_cpu.irq_line), never the model. The recomputation visits only the set
+ * bits of the pending-and-enabled and active masks, so with nothing pending it is a few
+ * word operations.
  */
 #include <string.h>
 
@@ -63,8 +66,9 @@ static struct {
 	struct gic_cpu cpu[SIM_MAX_CPUS];
 	uint32_t spi_enabled[GIC_SPIS / 32], spi_pending[GIC_SPIS / 32];
 	uint8_t spi_priority[GIC_SPIS], spi_targets[GIC_SPIS];
-	int spi_active_cpu[GIC_SPIS]; /* -1 when inactive */
-	uint64_t sgi_wide_targets;    /* the extension's latched target list */
+	int spi_active_cpu[GIC_SPIS];	    /* -1 when inactive */
+	uint32_t spi_active[GIC_SPIS / 32]; /* bit set when spi_active_cpu is not -1 */
+	uint64_t sgi_wide_targets;	    /* the extension's latched target list */
 } gic;
 
 void sim_gic_init(unsigned ncpus)
@@ -77,12 +81,6 @@ void sim_gic_init(unsigned ncpus)
 		gic.cpu[c].enabled = (1u << GIC_SGIS) - 1; /* SGIs are enabled at reset */
 }
 
-/* True when bit n of the array of words w is set. */
-static bool bit_test(const uint32_t *w, unsigned n)
-{
-	return w[n / 32] >> (n % 32) & 1;
-}
-
 /* Priority of intid as cpu sees it. */
 static unsigned gic_priority(unsigned cpu, unsigned intid)
 {
@@ -90,48 +88,73 @@ static unsigned gic_priority(unsigned cpu, unsigned intid)
 				   : gic.spi_priority[intid - GIC_PRIVATE];
 }
 
-/* True when intid is pending, enabled, not active and routed to cpu. */
-static bool gic_candidate(unsigned cpu, unsigned intid)
+/* The pending, enabled, inactive interrupts of word n (32 INTIDs from 32 * n) routed to
+ * cpu, one bit each. */
+static uint32_t gic_candidates(unsigned cpu, unsigned n)
 {
 	const struct gic_cpu *c = &gic.cpu[cpu];
 
-	if (intid < GIC_PRIVATE)
-		return (c->pending & c->enabled & ~c->active) >> intid & 1;
-	unsigned spi = intid - GIC_PRIVATE;
-	return bit_test(gic.spi_pending, spi) && bit_test(gic.spi_enabled, spi) &&
-	       gic.spi_active_cpu[spi] < 0 && (gic.spi_targets[spi] >> cpu & 1);
+	if (n == 0)
+		return c->pending & c->enabled & ~c->active;
+	uint32_t m = gic.spi_pending[n - 1] & gic.spi_enabled[n - 1] & ~gic.spi_active[n - 1];
+	for (uint32_t left = m; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctz(left);
+		if (!(gic.spi_targets[32 * (n - 1) + bit] >> cpu & 1))
+			m &= ~(1u << bit);
+	}
+	return m;
+}
+
+/* The interrupts of word n active on cpu, one bit each. */
+static uint32_t gic_active(unsigned cpu, unsigned n)
+{
+	if (n == 0)
+		return gic.cpu[cpu].active;
+	uint32_t m = gic.spi_active[n - 1];
+	for (uint32_t left = m; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctz(left);
+		if (gic.spi_active_cpu[32 * (n - 1) + bit] != (int)cpu)
+			m &= ~(1u << bit);
+	}
+	return m;
+}
+
+/* The lowest-numbered INTID of highest priority (numerically lowest) among the set bits
+ * of the per-word masks that mask(cpu, n) gives, its priority in *priority; GIC_SPURIOUS
+ * and GIC_IDLE_PRIORITY when none. */
+static unsigned gic_best(unsigned cpu, uint32_t (*mask)(unsigned, unsigned), unsigned *priority)
+{
+	unsigned best = GIC_SPURIOUS;
+
+	*priority = GIC_IDLE_PRIORITY;
+	for (unsigned n = 0; n < GIC_LINES / 32; n++) {
+		for (uint32_t left = mask(cpu, n); left; left &= left - 1) {
+			unsigned intid = 32 * n + (unsigned)__builtin_ctz(left);
+			if (gic_priority(cpu, intid) < *priority) {
+				best = intid;
+				*priority = gic_priority(cpu, intid);
+			}
+		}
+	}
+	return best;
 }
 
 /* cpu's running priority: that of its highest-priority active interrupt. */
 static unsigned gic_running_priority(unsigned cpu)
 {
-	const struct gic_cpu *c = &gic.cpu[cpu];
-	unsigned best = GIC_IDLE_PRIORITY;
+	unsigned priority;
 
-	for (unsigned i = 0; i < GIC_PRIVATE; i++) {
-		if (c->active >> i & 1)
-			best = MIN(best, c->priority[i]);
-	}
-	for (unsigned i = 0; i < GIC_SPIS; i++) {
-		if (gic.spi_active_cpu[i] == (int)cpu)
-			best = MIN(best, gic.spi_priority[i]);
-	}
-	return best;
+	gic_best(cpu, gic_active, &priority);
+	return priority;
 }
 
 /* The highest-priority pending interrupt for cpu (lowest INTID among equals), whether or
  * not it can be signalled; GIC_SPURIOUS when none. */
 static unsigned gic_highest_pending(unsigned cpu)
 {
-	unsigned best = GIC_SPURIOUS, best_priority = GIC_IDLE_PRIORITY;
+	unsigned priority;
 
-	for (unsigned intid = 0; intid < GIC_LINES; intid++) {
-		if (gic_candidate(cpu, intid) && gic_priority(cpu, intid) < best_priority) {
-			best = intid;
-			best_priority = gic_priority(cpu, intid);
-		}
-	}
-	return best;
+	return gic_best(cpu, gic_candidates, &priority);
 }
 
 /* The interrupt the CPU interface signals to cpu now, or GIC_SPURIOUS. */
@@ -333,6 +356,7 @@ static uint32_t gic_acknowledge(unsigned cpu)
 		c->active |= 1u << intid;
 	} else {
 		gic.spi_pending[(intid - GIC_PRIVATE) / 32] &= ~(1u << (intid % 32));
+		gic.spi_active[(intid - GIC_PRIVATE) / 32] |= 1u << (intid % 32);
 		gic.spi_active_cpu[intid - GIC_PRIVATE] = (int)cpu;
 	}
 	sim_trace_event(SIM_TRACE_IRQ, cpu, intid);
@@ -352,6 +376,7 @@ static void gic_end(unsigned cpu, uint32_t v)
 			c->pending |= c->level & 1u << intid; /* a line still high pends again */
 	} else if (intid < GIC_LINES && gic.spi_active_cpu[intid - GIC_PRIVATE] == (int)cpu) {
 		gic.spi_active_cpu[intid - GIC_PRIVATE] = -1;
+		gic.spi_active[(intid - GIC_PRIVATE) / 32] &= ~(1u << (intid % 32));
 	}
 	gic_update_all();
 }
@@ -394,6 +419,8 @@ void sim_gic_set_level(unsigned cpu, unsigned intid, bool high)
 	struct gic_cpu *c = &gic.cpu[cpu];
 	uint32_t bit = 1u << intid;
 
+	if (!high && !((c->level | c->pending) & bit))
+		return; /* stays low: the common re-arm of a timer that did not fire */
 	if (high) {
 		c->level |= bit;
 		if (!(c->active & bit))

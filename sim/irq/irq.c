@@ -96,9 +96,11 @@ void plat_irq_restore(irqflags_t flags)
 
 void plat_irq_enable(void)
 {
+	struct sim_cpu *self = sim_cpu_self();
+
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	sim_cpu_self()->irq_on = 1;
-	sim_sched_point(PLAT_POINT_IRQ_ON); /* takes what is pending */
+	self->irq_on = 1;
+	sim_sched_point_cpu(self, PLAT_POINT_IRQ_ON); /* takes what is pending */
 }
 
 void plat_irq_disable(void)

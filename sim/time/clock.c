@@ -5,11 +5,15 @@
  * not depend on host load; or the host's
  * CLOCK_MONOTONIC (--time real). Each CPU has a one-shot timer whose line, the private
  * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
- * high until the next plat_timer_set. With real time and parallel CPUs a host thread
- * fires timers; otherwise the CPUs themselves check at their scheduling points and idle.
+ * high until the next plat_timer_set. With real time a host thread sleeps until the
+ * earliest deadline and fires it, so scheduling points read no clock; it is woken only
+ * when a deadline earlier than the one it sleeps for is armed (a later one just costs it
+ * a wake-up with nothing due). With virtual time the CPUs themselves check at their
+ * scheduling points, a compare against the earliest deadline, and when idle.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <amphi/plat.h>
@@ -20,9 +24,12 @@ static struct {
 	enum sim_time_mode mode;
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
-	uint64_t next_due;   /* atomic: earliest deadline not yet fired, UINT64_MAX for none */
-	pthread_cond_t timer_wake; /* the timer thread's (real time, parallel CPUs) */
+	/* atomic: the earliest deadline not yet fired (UINT64_MAX for none), or an earlier
+	 * time: a CPU moving its own deadline later leaves it be (plat_timer_set) */
+	uint64_t next_due;
+	pthread_cond_t timer_wake; /* the timer thread's (real time) */
 	bool timer_thread;
+	uint64_t timer_thread_until; /* under the lock: the deadline it sleeps for */
 } sim_clock = {.next_due = UINT64_MAX};
 
 uint64_t sim_host_now(void)
@@ -42,14 +49,22 @@ uint64_t sim_time_now(void)
 
 bool sim_time_tick(uint64_t ns)
 {
-	/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of us)
-	 * must not become simulated time that the CPUs still running would race through. */
-	if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
-		ns = 0;
-	uint64_t now = sim_clock.mode == SIM_TIME_REAL
-			   ? sim_time_now()
-			   : __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
+	uint64_t now;
 
+	if (sim_clock.mode == SIM_TIME_REAL)
+		return false; /* the timer thread fires real-time deadlines */
+	if (sim_deterministic()) {
+		/* only the baton holder moves the clock: no locked instruction needed */
+		now = __atomic_load_n(&sim_clock.virtual_ns, __ATOMIC_RELAXED) + ns;
+		__atomic_store_n(&sim_clock.virtual_ns, now, __ATOMIC_RELEASE);
+	} else {
+		/* Parallel CPUs: while one is being woken, the host's wake-up latency (tens of
+		 * us) must not become simulated time that the CPUs still running would race
+		 * through. */
+		if (__atomic_load_n(&sim_machine.waking, __ATOMIC_ACQUIRE))
+			ns = 0;
+		now = __atomic_add_fetch(&sim_clock.virtual_ns, ns, __ATOMIC_ACQ_REL);
+	}
 	return now >= __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
 }
 
@@ -59,12 +74,19 @@ static void clock_update_next_due(void)
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
-		const struct sim_cpu *cpu = &sim_machine.cpu[i];
-		if (!cpu->timer_asserted && cpu->timer_deadline < next)
-			next = cpu->timer_deadline;
+		uint64_t timer = __atomic_load_n(&sim_machine.cpu[i].timer, __ATOMIC_RELAXED);
+		if (!(timer & SIM_TIMER_FIRED) && timer != SIM_TIMER_OFF && timer < next)
+			next = timer;
 	}
 	__atomic_store_n(&sim_clock.next_due, next, __ATOMIC_RELEASE);
-	if (sim_clock.timer_thread)
+}
+
+/* Lock held: wakes the timer thread when the earliest deadline is before the one it sleeps
+ * for (a later one it finds when it wakes). */
+static void clock_wake_timer_thread(void)
+{
+	if (sim_clock.timer_thread &&
+	    __atomic_load_n(&sim_clock.next_due, __ATOMIC_RELAXED) < sim_clock.timer_thread_until)
 		pthread_cond_signal(&sim_clock.timer_wake);
 }
 
@@ -76,16 +98,24 @@ void sim_time_fire_due(void)
 		return;
 	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
 		struct sim_cpu *cpu = &sim_machine.cpu[i];
-		if (cpu->timer_asserted || cpu->timer_deadline > now)
-			continue;
-		cpu->timer_asserted = true;
-		sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
+		uint64_t timer = __atomic_load_n(&cpu->timer, __ATOMIC_RELAXED);
+		/* its CPU may move the deadline later meanwhile: fire what the swap confirms */
+		while (!(timer & SIM_TIMER_FIRED) && timer != SIM_TIMER_OFF && timer <= now) {
+			if (__atomic_compare_exchange_n(&cpu->timer, &timer,
+							timer | SIM_TIMER_FIRED, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				sim_gic_set_level(cpu->id, SIM_TIMER_INTID, true);
+				break;
+			}
+		}
 	}
 	clock_update_next_due();
+	clock_wake_timer_thread();
 }
 
 bool sim_time_jump(void)
 {
+	clock_update_next_due(); /* exact: a deadline moved later leaves it early */
 	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
 
 	if (due == UINT64_MAX)
@@ -106,13 +136,16 @@ uint64_t sim_time_next_host_deadline(void)
 	return due == UINT64_MAX ? UINT64_MAX : due + sim_clock.host_boot;
 }
 
-/* The timer thread (real time, parallel CPUs): sleeps until the earliest deadline, fires. */
+/* The timer thread (real time): sleeps until the earliest deadline, fires. */
 static void *clock_timer_thread(void *unused)
 {
 	(void)unused;
+	prctl(PR_SET_TIMERSLACK, 1UL); /* wake at the deadline, not up to 50 us after it */
 	sim_lock();
 	for (;;) {
 		sim_time_fire_due();
+		sim_clock.timer_thread_until =
+		    __atomic_load_n(&sim_clock.next_due, __ATOMIC_RELAXED);
 		uint64_t until = sim_time_next_host_deadline();
 		struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
 				      .tv_nsec = (long)(until % 1000000000u)};
@@ -144,7 +177,7 @@ void sim_time_init(enum sim_time_mode mode)
 {
 	sim_clock.mode = mode;
 	sim_clock.host_boot = sim_host_now();
-	if (mode == SIM_TIME_REAL && !sim_deterministic())
+	if (mode == SIM_TIME_REAL)
 		clock_start_timer_thread();
 }
 
@@ -156,13 +189,27 @@ uint64_t plat_time_ns(void)
 void plat_timer_set(uint64_t deadline_ns)
 {
 	struct sim_cpu *self = sim_cpu_self();
+	uint64_t want = deadline_ns < SIM_TIMER_OFF ? deadline_ns : SIM_TIMER_OFF;
+	uint64_t timer = __atomic_load_n(&self->timer, __ATOMIC_RELAXED);
 
+	/* The common re-arm, the next slice end, moves an unfired deadline later: no lock.
+	 * The line stays low; the earliest deadline on record (next_due) stays at or before
+	 * every deadline, so whoever acts on it at worst finds nothing due and recomputes it;
+	 * and the swap fails if the old deadline fires meanwhile. */
+	if (!(timer & SIM_TIMER_FIRED) && want >= timer &&
+	    __atomic_compare_exchange_n(&self->timer, &timer, want, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		return;
 	sim_lock();
-	self->timer_deadline = deadline_ns;
-	self->timer_asserted = false;
+	__atomic_store_n(&self->timer, want, __ATOMIC_RELAXED);
 	sim_gic_set_level(self->id, SIM_TIMER_INTID, false);
 	clock_update_next_due();
-	sim_time_fire_due(); /* a deadline already past fires at once */
+	/* A deadline already past fires at once. With real time that needs a clock read, done
+	 * only when the timer thread sleeps past the deadline: otherwise it wakes by then
+	 * anyway, so a past deadline means it is due to run now and fires this one too. */
+	if (sim_clock.mode == SIM_TIME_VIRTUAL || deadline_ns < sim_clock.timer_thread_until)
+		sim_time_fire_due();
+	clock_wake_timer_thread();
 	sim_unlock();
 }
 
