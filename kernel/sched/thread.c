@@ -94,8 +94,7 @@ static int monitor_threads(const char *arg)
 		uint64_t runtime = t->runtime_ns + (running ? thread_running_for(t) : 0);
 		kprintf("%4u %-24s %-6s %3u %4d %12llu %8llu\n", t->id, t->name,
 			running ? "oncpu" : thread_state_names[t->state], t->cpu, t->nice,
-			(unsigned long long)(runtime / 1000),
-			(unsigned long long)t->switches);
+			(unsigned long long)(runtime / 1000), (unsigned long long)t->switches);
 	}
 	spin_unlock_irqrestore(&threads_lock, flags);
 	return MONITOR_STAY;

@@ -56,24 +56,45 @@ static void timer_sleep_is_not_short(struct ktest *t)
 
 #define ORDER_TIMERS 32
 
-static void timer_expiry_order(struct ktest *t)
-{
+struct order_run {
+	struct ktest *t;
 	struct probe_timer p[ORDER_TIMERS];
-	int next = 0;
-	uint64_t base = plat_time_ns() + 1000000, lcg = 12345;
+	int next;
+};
 
-	preempt_disable(); /* every timer on this CPU's heap */
+/* Starts the timers with interrupts masked (so none can expire before all are queued,
+ * however slowly this CPU runs), cancels two, then sleeps past them all. It runs pinned to
+ * one CPU, so its sleep's timer expires after theirs on the same heap. */
+static void timer_order_body(void *arg)
+{
+	struct order_run *r = arg;
+	struct ktest *t = r->t;
+	uint64_t lcg = 12345;
+	irqflags_t flags = plat_irq_save();
+	uint64_t base = plat_time_ns() + 1000000;
+
 	for (int i = 0; i < ORDER_TIMERS; i++) {
 		lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
-		p[i] = (struct probe_timer){.next_order = &next, .order = -1};
-		ktimer_init(&p[i].timer, timer_probe_fired);
-		ktimer_start(&p[i].timer, base + (lcg >> 33) % 8 * 100000); /* many ties */
+		r->p[i] = (struct probe_timer){.next_order = &r->next, .order = -1};
+		ktimer_init(&r->p[i].timer, timer_probe_fired);
+		ktimer_start(&r->p[i].timer, base + (lcg >> 33) % 8 * 100000); /* many ties */
 	}
-	KTEST_EXPECT(t, ktimer_cancel(&p[3].timer)); /* cancelled ones never fire */
-	KTEST_EXPECT(t, ktimer_cancel(&p[17].timer));
-	preempt_enable();
+	KTEST_EXPECT(t, ktimer_cancel(&r->p[3].timer)); /* cancelled ones never fire */
+	KTEST_EXPECT(t, ktimer_cancel(&r->p[17].timer));
+	plat_irq_restore(flags);
 	thread_sleep_until(base + 1000000);
-	KTEST_EXPECT_EQ(t, next, ORDER_TIMERS - 2);
+}
+
+static void timer_expiry_order(struct ktest *t)
+{
+	static struct order_run r;
+
+	r = (struct order_run){.t = t};
+	struct thread *th = thread_create("timer_order", timer_order_body, &r, 0, 1);
+	KTEST_ASSERT(t, th != NULL);
+	thread_join(th);
+	struct probe_timer *p = r.p;
+	KTEST_EXPECT_EQ(t, r.next, ORDER_TIMERS - 2);
 	KTEST_EXPECT_EQ(t, p[3].order, -1);
 	KTEST_EXPECT_EQ(t, p[17].order, -1);
 	for (int i = 0; i < ORDER_TIMERS; i++) {
