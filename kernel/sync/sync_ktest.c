@@ -96,7 +96,7 @@ static void stress_tick(struct ktimer *kt)
 
 	spin_lock(&s->spin);
 	s->counter++;
-	s->ticks++;
+	atomic_fetch_add(&s->ticks, 1); /* workers read it unlocked (stress_wants_ticks) */
 	spin_unlock(&s->spin);
 	if (!atomic_load(&s->tick_stop))
 		ktimer_start(kt, plat_time_ns() + 20000);
