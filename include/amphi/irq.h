@@ -86,15 +86,3 @@ uint64_t irq_spurious_count(void);
 
 /* Sends ipi to each CPU in targets through the controller. */
 void ipi_send(cpumask_t targets, enum ipi ipi);
-
-/* Saves and masks / restores interrupts on this CPU (plat_irq_save with the kernel's
- * bookkeeping). */
-#include <amphi/plat/irq.h>
-static inline irqflags_t irq_save(void)
-{
-	return plat_irq_save();
-}
-static inline void irq_restore(irqflags_t flags)
-{
-	plat_irq_restore(flags);
-}

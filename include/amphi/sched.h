@@ -23,7 +23,7 @@
 enum thread_state {
 	THREAD_RUNNABLE, /* running or on a run queue */
 	THREAD_SLEEPING, /* waiting for a wake-up */
-	THREAD_DEAD,	 /* exited; its stack is released once it is off the CPU */
+	THREAD_DEAD,	 /* exited; thread_join frees it once it is off the CPU */
 };
 
 struct held_lock {
@@ -40,7 +40,6 @@ struct thread {
 	unsigned cpu;	    /* CPU it runs or last ran on; its run queue holds it */
 	bool on_rq;	    /* queued (not running) */
 	bool on_cpu;	    /* running, or still being switched away from */
-	bool detached;	    /* freed by the scheduler at exit instead of by thread_join */
 	bool is_idle;	    /* a CPU's idle thread */
 	cpumask_t affinity; /* CPUs it may run on */
 	int nice;
@@ -69,12 +68,9 @@ void sched_init(void);
 NORETURN void sched_start_secondary(unsigned cpu);
 
 /* Creates a thread running fn(arg) and makes it runnable on a CPU of affinity (0: any).
- * Returns it (join it with thread_join unless created detached), or NULL when out of memory. */
+ * Returns it (free it with thread_join), or NULL when out of memory. */
 struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg, int nice,
 			     cpumask_t affinity);
-
-/* Like thread_create, but the thread frees itself when it exits. Returns 0 or -ENOMEM. */
-int thread_create_detached(const char *name, void (*fn)(void *arg), void *arg);
 
 /* Ends the calling thread. */
 NORETURN void thread_exit(void);
@@ -119,9 +115,6 @@ void sched_slice_expired(void);
 
 /* Called on each CPU's way out of an interrupt (irq_exit). */
 void sched_irq_exit(void);
-
-/* Runnable threads queued on cpu, not counting the running one. */
-unsigned sched_queued(unsigned cpu);
 
 /* The CPU-bound weight of a nice value. */
 uint32_t sched_nice_to_weight(int nice);

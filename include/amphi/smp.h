@@ -26,13 +26,6 @@ static inline unsigned cpumask_count(cpumask_t m)
 unsigned smp_cpus_online(void);
 cpumask_t smp_online_mask(void);
 
-/* This CPU's index (plat_cpu_id). */
-static inline unsigned smp_cpu(void)
-{
-	extern unsigned plat_cpu_id(void);
-	return plat_cpu_id();
-}
-
 /* Runs fn(arg) on every CPU in targets (the caller's own included, directly) and waits for
  * all of them to finish. fn runs in interrupt context on the others. Must not be called
  * with interrupts masked (two CPUs calling each other would deadlock). */

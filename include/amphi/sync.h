@@ -87,14 +87,6 @@ void waitq_init(struct waitq *wq, const char *name);
 /* Wakes up to n threads waiting on wq (oldest first); returns how many it woke. */
 unsigned waitq_wake(struct waitq *wq, unsigned n);
 
-/* Wakes every waiter of wq. */
-void waitq_wake_all(struct waitq *wq);
-
-/* Sleeps on wq until cond(arg) is true (checked under wq's lock, so a wake after the
- * condition became true is never lost) or until the monotonic time deadline_ns
- * (UINT64_MAX: no deadline). Returns 0, or -ETIMEDOUT. May block. */
-int waitq_wait_until(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
-
 /* For code that holds wq->lock (taken with spin_lock_irqsave) and has found its condition
  * false: sleeps until woken or the deadline, releasing the lock meanwhile and holding it
  * again on return. Returns 0 when woken, -ETIMEDOUT. May block. */
@@ -166,12 +158,6 @@ int wait_for_completion_until(struct completion *c, uint64_t deadline_ns);
 
 /* Reads lockdep= from the command line (on by default where built in). */
 void lockdep_init(const char *cmdline);
-
-/* True when the checks run. */
-bool lockdep_enabled(void);
-
-/* Prints the locks the thread t holds, one line each with where it was taken. */
-void lockdep_print_held(const struct thread *t);
 
 /* Panics when the calling thread holds a spinlock or has preemption disabled: what is
  * about to happen may sleep. where is the caller's return address for the report. */

@@ -34,9 +34,3 @@ bool ktimer_cancel(struct ktimer *t);
 
 /* Reprograms this CPU's hardware timer after the slice deadline changed. */
 void time_reprogram(void);
-
-/* Monotonic nanoseconds (plat_time_ns). */
-uint64_t time_now_ns(void);
-
-/* Timer callbacks run so far on every CPU. */
-uint64_t time_expired_count(void);

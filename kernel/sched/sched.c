@@ -126,18 +126,14 @@ static void sched_arm_slice(struct cpu_state *c, uint64_t now)
 }
 
 /* Second half of every switch, run by the arriving thread on its new CPU: releases the
- * queue lock the leaving thread took and frees that thread if it exited detached. */
+ * queue lock the leaving thread took. From here its joiner may free a dead one. */
 static void sched_finish_switch(void)
 {
 	struct cpu_state *c = cpu_this();
-	struct thread *last = c->switched_from;
-	bool free_last = last->state == THREAD_DEAD && last->detached; /* before on_cpu drops */
 
-	atomic_store(&last->on_cpu, false);
+	atomic_store(&c->switched_from->on_cpu, false);
 	raw_spin_unlock(&c->rq_lock);
 	sched_arm_slice(c, c->current->last_start);
-	if (free_last)
-		thread_free(last);
 }
 
 void schedule(void)
@@ -224,11 +220,6 @@ void sched_irq_exit(void)
 
 	if (c->need_resched && c->current && c->current->preempt_count == 0 && c->irq_depth == 0)
 		schedule();
-}
-
-unsigned sched_queued(unsigned cpu)
-{
-	return atomic_load_relaxed(&cpu_of(cpu)->rq_count);
 }
 
 void thread_yield(void)
@@ -349,18 +340,6 @@ struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg,
 	t->arg = arg;
 	sched_place_new(t);
 	return t;
-}
-
-int thread_create_detached(const char *name, void (*fn)(void *arg), void *arg)
-{
-	struct thread *t = sched_new_thread(name, sched_thread_start, fn, 0, 0);
-
-	if (!t)
-		return -ENOMEM;
-	t->arg = arg;
-	t->detached = true;
-	sched_place_new(t);
-	return 0;
 }
 
 NORETURN void thread_exit(void)

@@ -51,11 +51,6 @@ void lockdep_init(const char *cmdline)
 		kprintf("lockdep: not built in (AMPHI_LOCK_DEBUG=0)\n");
 }
 
-bool lockdep_enabled(void)
-{
-	return lockdep.enabled;
-}
-
 /* Prints "<label> "name" at symbol" for a lock and a call site. */
 static void lockdep_print_site(const char *label, const char *name, uintptr_t site)
 {
@@ -202,11 +197,6 @@ void lockdep_acquired(struct lock_debug *lock, uintptr_t where)
 	me->held[me->held_count++] = (struct held_lock){lock, where};
 }
 
-void lockdep_abandon(struct lock_debug *lock)
-{
-	(void)lock;
-}
-
 /* Removes lock from t's held locks; false when it is not there. */
 static bool lockdep_pop(struct thread *t, const struct lock_debug *lock)
 {
@@ -237,12 +227,6 @@ void lockdep_release(struct lock_debug *lock, uintptr_t where)
 		lockdep_pop(me, lock);
 	atomic_store(&lock->owner, NULL);
 	atomic_store(&lock->owner_cpu, -1);
-}
-
-void lockdep_print_held(const struct thread *t)
-{
-	for (unsigned i = 0; i < t->held_count; i++)
-		lockdep_print_site("holds", t->held[i].lock->name, t->held[i].taken_at);
 }
 
 void lockdep_assert_may_sleep(uintptr_t where)

@@ -10,8 +10,5 @@ void lockdep_acquire(struct lock_debug *lock, uintptr_t where);
 /* After taking lock: records the owner and pushes it on the thread's held locks. */
 void lockdep_acquired(struct lock_debug *lock, uintptr_t where);
 
-/* A trylock that failed after lockdep_acquire: nothing was taken. */
-void lockdep_abandon(struct lock_debug *lock);
-
 /* Before releasing lock: panics when the caller does not hold it; pops it. */
 void lockdep_release(struct lock_debug *lock, uintptr_t where);

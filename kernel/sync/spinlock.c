@@ -73,7 +73,6 @@ bool spin_trylock(struct spinlock *l)
 	lockdep_acquire(&l->dbg, where);
 	if (atomic_load(&l->next_ticket) != ticket ||
 	    !atomic_cas(&l->next_ticket, &ticket, ticket + 1)) {
-		lockdep_abandon(&l->dbg);
 		preempt_enable();
 		return false;
 	}

@@ -50,11 +50,6 @@ unsigned waitq_wake(struct waitq *wq, unsigned n)
 	return woken;
 }
 
-void waitq_wake_all(struct waitq *wq)
-{
-	waitq_wake(wq, ~0u);
-}
-
 /* Timer callback: wakes the waiter, which finds itself not woken and times out. */
 static void waitq_timeout(struct ktimer *kt)
 {
@@ -83,20 +78,6 @@ int waitq_sleep_locked(struct waitq *wq, uint64_t deadline_ns)
 		return 0;
 	list_del(&w.node);
 	return -ETIMEDOUT;
-}
-
-int waitq_wait_until(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
-{
-	int err = 0;
-
-	lockdep_assert_may_sleep((uintptr_t)__builtin_return_address(0));
-	irqflags_t flags = spin_lock_irqsave(&wq->lock);
-	while (!cond(arg) && err == 0)
-		err = waitq_sleep_locked(wq, deadline_ns);
-	if (err && cond(arg))
-		err = 0;
-	spin_unlock_irqrestore(&wq->lock, flags);
-	return err;
 }
 
 /* --- mutexes --- */

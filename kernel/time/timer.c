@@ -21,18 +21,7 @@ struct timer_cpu {
 
 static struct timer_cpu timer_cpus[PLAT_MAX_CPUS];
 static uint64_t timer_seq;
-static uint64_t timer_expired;
 static bool timer_irq_registered;
-
-uint64_t time_now_ns(void)
-{
-	return plat_time_ns();
-}
-
-uint64_t time_expired_count(void)
-{
-	return atomic_load(&timer_expired);
-}
 
 /* True when a expires before b. */
 static bool timer_before(const struct ktimer *a, const struct ktimer *b)
@@ -201,7 +190,6 @@ static void timer_interrupt(unsigned irq, void *arg)
 		raw_spin_unlock(&tc->lock);
 		t->fn(t);
 		atomic_store(&tc->running, NULL);
-		atomic_fetch_add(&timer_expired, 1);
 	}
 	if (c->slice_deadline <= now)
 		sched_slice_expired();
