@@ -63,9 +63,12 @@ struct thread {
  * "main" (with its stack, as the platform started it). Called once by kmain. */
 void sched_init(void);
 
-/* Makes this CPU's idle thread and starts scheduling on it; used by smp for secondaries,
- * which enter here from their entry function. Never returns. */
-NORETURN void sched_start_secondary(unsigned cpu);
+/* Turns the running start-up code of secondary CPU cpu into its idle thread, so the CPU
+ * has a current thread before smp marks it online and threads are placed on it. */
+void sched_init_secondary(unsigned cpu);
+
+/* Unmasks interrupts and runs this CPU's idle loop, scheduling whatever is queued. */
+NORETURN void sched_run_idle(void);
 
 /* Creates a thread running fn(arg) and makes it runnable on a CPU of affinity (0: any).
  * Returns it (free it with thread_join), or NULL when out of memory. */
@@ -125,7 +128,6 @@ struct cpu_state {
 	struct thread *idle;
 	struct thread *switched_from; /* the thread the last switch on this CPU left */
 	bool need_resched;
-	bool online;
 	unsigned irq_depth;
 	uint64_t idle_ns;	 /* time spent idle */
 	uint64_t slice_deadline; /* when the running thread's slice ends, or UINT64_MAX */

@@ -20,11 +20,10 @@ static unsigned sched_load(unsigned n)
 	return atomic_load_relaxed(&c->rq_count) + (cur && !cur->is_idle ? 1 : 0);
 }
 
-/* True when CPU n is in mask and schedules threads: smp marks a CPU online before its
- * scheduler has a current thread, so both are checked. */
+/* True when CPU n is in mask and online (smp marks it so once it has a current thread). */
 static bool sched_cpu_takes_threads(cpumask_t mask, unsigned n)
 {
-	return (mask & smp_online_mask() & (1ULL << n)) && atomic_load(&cpu_of(n)->online);
+	return mask & smp_online_mask() & (1ULL << n);
 }
 
 /* The online CPU in mask with the least load, preferring prefer on ties. */
@@ -51,7 +50,7 @@ static void sched_kick_idle(unsigned busy)
 {
 	for (unsigned n = 0; n < plat_cpu_count(); n++) {
 		struct cpu_state *c = cpu_of(n);
-		if (n == busy || !atomic_load_relaxed(&c->online))
+		if (n == busy || !(smp_online_mask() & (1ULL << n)))
 			continue;
 		struct thread *cur = atomic_load_relaxed(&c->current);
 		if (cur && cur->is_idle && n != plat_cpu_id()) {

@@ -266,12 +266,11 @@ void sched_init(void)
 	boot_thread.on_cpu = true;
 	boot_thread.last_start = plat_time_ns();
 	cpu_this()->current = &boot_thread;
-	cpu_this()->online = true;
 	cpu_this()->idle = sched_make_idle(plat_cpu_id());
 	atomic_store(&sched_running, true);
 }
 
-NORETURN void sched_start_secondary(unsigned cpu)
+void sched_init_secondary(unsigned cpu)
 {
 	static struct thread idle_threads[PLAT_MAX_CPUS];
 	struct thread *idle = &idle_threads[cpu];
@@ -285,9 +284,12 @@ NORETURN void sched_start_secondary(unsigned cpu)
 	plat_ctx_init_current(&idle->ctx, NULL);
 	c->idle = idle;
 	c->current = idle;
-	atomic_store(&c->online, true);
+}
+
+NORETURN void sched_run_idle(void)
+{
 	plat_irq_enable();
-	sched_idle_loop(c);
+	sched_idle_loop(cpu_this());
 }
 
 /* Idle body of the boot CPU's idle thread. */

@@ -111,7 +111,8 @@ static int monitor_cpus(const char *arg)
 		struct cpu_state *c = cpu_of(n);
 		struct thread *cur = atomic_load(&c->current);
 		uint64_t idle = c->idle_ns + (cur && cur->is_idle ? thread_running_for(cur) : 0);
-		kprintf("%4u %-7s %-24s %6u %10llu %8llu\n", n, c->online ? "online" : "offline",
+		kprintf("%4u %-7s %-24s %6u %10llu %8llu\n", n,
+			smp_online_mask() & (1ULL << n) ? "online" : "offline",
 			cur ? cur->name : "-", atomic_load_relaxed(&c->rq_count),
 			(unsigned long long)(idle / 1000), (unsigned long long)c->switches);
 	}

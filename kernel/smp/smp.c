@@ -78,7 +78,6 @@ static void smp_stop_handler(unsigned irq, void *arg)
 	(void)irq;
 	(void)arg;
 	atomic_fetch_and(&smp_online, ~(1ULL << plat_cpu_id()));
-	atomic_store(&cpu_this()->online, false);
 	plat_cpu_park();
 }
 
@@ -116,8 +115,9 @@ void smp_secondary_entry(void *arg)
 	irq_chip()->cpu_init();
 	smp_ipi_cpu_init(false);
 	time_cpu_init();
-	atomic_fetch_or(&smp_online, 1ULL << cpu);
-	sched_start_secondary(cpu);
+	sched_init_secondary(cpu);
+	atomic_fetch_or(&smp_online, 1ULL << cpu); /* now threads may be placed here */
+	sched_run_idle();
 }
 
 /* Starts CPU cpu on a fresh stack; 0 or a negative errno. */
@@ -131,8 +131,7 @@ static int smp_start_cpu(unsigned cpu)
 	err = plat_cpu_start(cpu, top, smp_secondary_entry, (void *)(uintptr_t)cpu);
 	if (err)
 		return err;
-	/* online, and scheduling: threads placed on it from now on find a current thread */
-	while (!(atomic_load(&smp_online) & (1ULL << cpu)) || !atomic_load(&cpu_of(cpu)->online)) {
+	while (!(atomic_load(&smp_online) & (1ULL << cpu))) {
 		plat_sched_point(PLAT_POINT_SPIN);
 		arch_cpu_relax();
 	}
@@ -200,7 +199,7 @@ void smp_call_on(cpumask_t targets, void (*fn)(void *arg), void *arg)
 
 void smp_stop_others(void)
 {
-	if (!irq_chip() || !atomic_load_relaxed(&cpu_this()->online))
+	if (!irq_chip() || !(smp_online_mask() & (1ULL << plat_cpu_id())))
 		return;
 	cpumask_t others = smp_online_mask() & ~(1ULL << plat_cpu_id());
 	ipi_send(others, IPI_STOP);
