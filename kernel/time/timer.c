@@ -17,6 +17,8 @@ struct timer_cpu {
 	struct spinlock lock;
 	struct ktimer *root;
 	struct ktimer *running; /* callback in progress */
+	uint64_t programmed;	/* the deadline the hardware holds, when programmed_valid */
+	bool programmed_valid;	/* false from the interrupt until the next reprogram */
 };
 
 static struct timer_cpu timer_cpus[PLAT_MAX_CPUS];
@@ -109,7 +111,15 @@ void time_reprogram(void)
 	raw_spin_lock(&tc->lock);
 	uint64_t deadline = tc->root ? tc->root->deadline : UINT64_MAX;
 	raw_spin_unlock(&tc->lock);
-	plat_timer_set(MIN(deadline, cpu_of(cpu)->slice_deadline));
+	deadline = MIN(deadline, cpu_of(cpu)->slice_deadline);
+	/* An earlier deadline already programmed stays: its interrupt finds nothing due and
+	 * reprograms then. So a switch, which only pushes the slice deadline later, costs no
+	 * hardware access; only an earlier deadline does. */
+	if (!tc->programmed_valid || deadline < tc->programmed) {
+		plat_timer_set(deadline);
+		tc->programmed = deadline;
+		tc->programmed_valid = true;
+	}
 	plat_irq_restore(flags);
 }
 
@@ -193,6 +203,7 @@ static void timer_interrupt(unsigned irq, void *arg)
 	}
 	if (c->slice_deadline <= now)
 		sched_slice_expired();
+	tc->programmed_valid = false; /* the hardware fired: it must be set again */
 	time_reprogram();
 }
 
