@@ -136,7 +136,7 @@ void sem_up(struct semaphore *s);
 
 struct completion {
 	struct waitq wq;
-	unsigned done;
+	long done; /* signals not yet consumed; COMPLETION_ALL after complete_all */
 };
 
 /* Makes c not done. */

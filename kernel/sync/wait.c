@@ -80,6 +80,27 @@ int waitq_sleep_locked(struct waitq *wq, uint64_t deadline_ns)
 	return -ETIMEDOUT;
 }
 
+/* Sleeps on wq until *units (guarded by wq's lock) is positive or the deadline passes, then
+ * takes one unit, unless *units is at least keep (a count that stays, as after
+ * complete_all). where is the caller's call site for the lock checker. 0 or -ETIMEDOUT. */
+static int waitq_take_unit(struct waitq *wq, long *units, long keep, uint64_t deadline_ns,
+			   uintptr_t where)
+{
+	int err = 0;
+
+	lockdep_assert_may_sleep(where);
+	irqflags_t flags = spin_lock_irqsave(&wq->lock);
+	while (*units <= 0 && err == 0)
+		err = waitq_sleep_locked(wq, deadline_ns);
+	if (*units > 0) { /* a unit that arrived with the timeout still counts */
+		if (*units < keep)
+			(*units)--;
+		err = 0;
+	}
+	spin_unlock_irqrestore(&wq->lock, flags);
+	return err;
+}
+
 /* --- mutexes --- */
 
 void mutex_init(struct mutex *m, const char *name)
@@ -142,18 +163,8 @@ void sem_init(struct semaphore *s, const char *name, long count)
 
 int sem_down_until(struct semaphore *s, uint64_t deadline_ns)
 {
-	int err = 0;
-
-	lockdep_assert_may_sleep((uintptr_t)__builtin_return_address(0));
-	irqflags_t flags = spin_lock_irqsave(&s->wq.lock);
-	while (s->count <= 0 && err == 0)
-		err = waitq_sleep_locked(&s->wq, deadline_ns);
-	if (s->count > 0) {
-		s->count--;
-		err = 0;
-	}
-	spin_unlock_irqrestore(&s->wq.lock, flags);
-	return err;
+	return waitq_take_unit(&s->wq, &s->count, __LONG_MAX__, deadline_ns,
+			       (uintptr_t)__builtin_return_address(0));
 }
 
 void sem_down(struct semaphore *s)
@@ -172,7 +183,7 @@ void sem_up(struct semaphore *s)
 
 /* --- completions --- */
 
-#define COMPLETION_ALL (~0u / 2)
+#define COMPLETION_ALL (__LONG_MAX__ / 2)
 
 void completion_init(struct completion *c, const char *name)
 {
@@ -201,19 +212,8 @@ void complete_all(struct completion *c)
 
 int wait_for_completion_until(struct completion *c, uint64_t deadline_ns)
 {
-	int err = 0;
-
-	lockdep_assert_may_sleep((uintptr_t)__builtin_return_address(0));
-	irqflags_t flags = spin_lock_irqsave(&c->wq.lock);
-	while (!c->done && err == 0)
-		err = waitq_sleep_locked(&c->wq, deadline_ns);
-	if (c->done) {
-		if (c->done < COMPLETION_ALL)
-			c->done--;
-		err = 0;
-	}
-	spin_unlock_irqrestore(&c->wq.lock, flags);
-	return err;
+	return waitq_take_unit(&c->wq, &c->done, COMPLETION_ALL, deadline_ns,
+			       (uintptr_t)__builtin_return_address(0));
 }
 
 void wait_for_completion(struct completion *c)
