@@ -10,6 +10,8 @@ packages=(
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	# hosted platform: device tree generation, Valgrind client requests
 	libfdt-dev valgrind
+	# hosted user mode: Unicorn runs user programs; busybox-static and musl are test programs
+	libunicorn-dev busybox-static musl-tools
 	# tests: CUnit, dtc for reference device trees
 	libcunit1-dev device-tree-compiler
 	# QEMU targets and the GRUB rescue ISO

@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 	sim_options_parse(argc, argv, &opts);
 	sim_symbolize_init();
 	sim_ram_init(opts.mem_size);
-	void *dtb = sim_boot_place_dtb(opts.cmdline, opts.cpus);
+	void *dtb = sim_boot_place_dtb(&opts);
 	sim_cpus_init(&opts);
 	sim_sched_init(opts.seed);
 	sim_gic_init(opts.cpus);
@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	sim_irq_init();
 	sim_console_init();
 	sim_fault_init();
+	sim_user_init();
 	sim_watchdog_init(opts.watchdog_s);
 	sim_boot_start(dtb);
 }

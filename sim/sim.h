@@ -52,6 +52,8 @@ struct sim_options {
 	enum sim_time_mode time;
 	uint64_t seed;	     /* of the deterministic schedule */
 	unsigned watchdog_s; /* seconds without progress before the hang report; 0 = off */
+	char **exec_argv;    /* `amphi exec`: the program and its arguments, else NULL */
+	int exec_argc;
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -84,6 +86,10 @@ struct sim_dt_desc {
 	unsigned cpus;
 	uint64_t gicd_base, gicd_size, gicc_base, gicc_size;
 	unsigned timer_irq; /* the timer's PPI as an INTID */
+	uint64_t initrd_start, initrd_end; /* physical; equal when there is none */
+	const char *exec_path; /* the first program's path in the initial RAM disk, or NULL */
+	const char *exec_argv; /* its argv as a string list */
+	size_t exec_argv_len;  /* bytes of it, NULs included */
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -95,9 +101,22 @@ const char *sim_fdt_strerror(int err);
 
 /* --- boot.c --- */
 
-/* Builds the DTB for cmdline and a machine of cpus CPUs, and places it at the top of RAM;
- * returns its host address. */
-void *sim_boot_place_dtb(const char *cmdline, unsigned cpus);
+/* Builds the DTB for the machine the options describe and places it at the top of RAM,
+ * with the initial RAM disk of `amphi exec` below it; returns the DTB's host address. */
+void *sim_boot_place_dtb(const struct sim_options *opts);
+
+/* --- exec.c: `amphi exec PROGRAM [ARGS...]` --- */
+
+/* The initial RAM disk that carries the program of opts->exec_argv: a cpio newc archive
+ * (malloc'ed, *size bytes) holding it under sim_exec_name. Exits with a clear line and status 127
+ * (as a shell) when the program cannot be read. */
+void *sim_exec_initrd(const struct sim_options *opts, size_t *size);
+
+/* The name the program has in the initial RAM disk (its base name). */
+const char *sim_exec_name(const struct sim_options *opts);
+
+/* opts->exec_argv as a device-tree string list (malloc'ed, *len bytes). */
+char *sim_exec_argv_list(const struct sim_options *opts, size_t *len);
 
 /* Moves onto a fresh kernel boot stack and calls kmain(bootinfo). Never returns. */
 SIM_NORETURN void sim_boot_start(void *bootinfo);
@@ -178,6 +197,15 @@ void sim_fault_init(void);
  * interrupted context (a ucontext_t). */
 void sim_fault_regs(const void *ucontext, uintptr_t *pc, uintptr_t *fp);
 
+/* ISA part: true when the page fault of a signal's interrupted context was a store. */
+bool sim_fault_is_write(const void *ucontext);
+
+/* --- user/engine.c: user mode (plat/user.h) --- */
+
+/* Installs the handler that resolves user code's page misses (before sim_fault_init's,
+ * which it passes other faults on to). */
+void sim_user_init(void);
+
 /* --- cpu/cpu.c: the simulated CPUs, one host thread each --- */
 
 enum sim_cpu_state {
@@ -220,6 +248,7 @@ struct sim_machine {
 	enum sim_time_mode time;
 	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
 	unsigned waking;   /* atomic: CPUs kicked out of idle that have not run yet */
+	bool quiet;	   /* `amphi exec`: the console carries the program's output alone */
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 };
 

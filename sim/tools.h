@@ -74,6 +74,19 @@ static inline bool tool_signal_may_switch(void)
 /* ------------------------------------------------------------------ Valgrind */
 
 /* Tells Valgrind that [lo, hi) is a stack; returns its id for tool_stack_deregister. */
+/* Valgrind: accesses to [p, p + n) are not errors (user windows that fault on first touch
+ * by design). */
+static inline void tool_ignore_range(const void *p, size_t n)
+{
+	VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n);
+}
+
+/* Undoes tool_ignore_range (before exit, so Valgrind does not report it left in force). */
+static inline void tool_unignore_range(const void *p, size_t n)
+{
+	VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n);
+}
+
 static inline unsigned tool_stack_register(void *lo, void *hi)
 {
 	return VALGRIND_STACK_REGISTER(lo, (uint8_t *)hi - 1); /* inclusive end */

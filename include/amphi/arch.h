@@ -53,7 +53,61 @@ void arch_ctx_switch(uintptr_t *from_sp, uintptr_t to_sp);
 uintptr_t arch_ctx_init_stack(uintptr_t stack_top, void (*entry)(void *arg), void *arg);
 
 /*
- * The guest ISA (page-table format and walk, user register frame, syscall ABI, signal
- * frame, HWCAP) arrives with user mode: portable C with no inline assembly, so the hosted
- * build can model either ISA on either host.
+ * The guest ISA: what a user program sees. Page tables are 4 levels of 512 entries over a
+ * 48-bit address space with 4 KiB pages on every supported ISA (x86_64 4-level paging,
+ * aarch64 4 KiB granule), so the walk is portable (kernel/mm/pgtable.c) and only the entry
+ * format is the ISA's. Portable C with no inline assembly: the hosted build models either
+ * guest ISA on either host. <guest/guest.h> (arch/<isa>/guest/include) defines
+ * GUEST_ARCH_NAME, GUEST_ELF_MACHINE, struct user_regs and the inline hooks below.
  */
+
+typedef uint64_t pte_t;
+
+#define PT_LEVELS 4	    /* level 3 is the root, level 0 maps pages */
+#define PT_ENTRIES 512	    /* per table, one page each */
+#define USER_VA_END (1ULL << 47) /* user addresses are [0, USER_VA_END) */
+
+/* Access and protection bits of a mapping (prot) and of an access (access). */
+#define VM_READ 1u
+#define VM_WRITE 2u
+#define VM_EXEC 4u
+#define VM_USER 8u /* user mode may access it */
+
+/* An entry pointing to the next-level table at physical address table. */
+static inline pte_t arch_pte_table(paddr_t table);
+
+/* A level-0 entry mapping the page at physical address page with prot (VM_* bits; a
+ * present page is always readable). */
+static inline pte_t arch_pte_page(paddr_t page, unsigned prot);
+
+/* True when e maps something (a table or a page). */
+static inline bool arch_pte_valid(pte_t e);
+
+/* True when e, an entry of a level-level table, points to a next-level table. */
+static inline bool arch_pte_is_table(pte_t e, unsigned level);
+
+/* The physical address e points to. */
+static inline paddr_t arch_pte_addr(pte_t e);
+
+/* The VM_* protection of a page entry e. */
+static inline unsigned arch_pte_prot(pte_t e);
+
+struct user_regs;
+
+/* The syscall number, argument i (0-5) and result of a syscall stopped at r. */
+static inline unsigned long arch_syscall_nr(const struct user_regs *r);
+static inline unsigned long arch_syscall_arg(const struct user_regs *r, unsigned i);
+static inline void arch_syscall_set_result(struct user_regs *r, long result);
+
+/* Sets r for a new program starting at pc with stack pointer sp. */
+static inline void arch_user_regs_init(struct user_regs *r, uintptr_t pc, uintptr_t sp);
+
+/* The program counter and stack pointer of r. */
+static inline uintptr_t arch_user_pc(const struct user_regs *r);
+static inline uintptr_t arch_user_sp(const struct user_regs *r);
+
+/* The thread pointer (x86_64 FS base, aarch64 TPIDR_EL0) of r. */
+static inline void arch_user_set_tls(struct user_regs *r, uintptr_t tls);
+static inline uintptr_t arch_user_tls(const struct user_regs *r);
+
+#include <guest/guest.h>

@@ -15,6 +15,10 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
  * any allocator exists; long output is written in pieces, never truncated. */
 int kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* Quiet (the kernel command line's "quiet"): kprintf drops the kernel's messages; user
+ * programs' output and a panic's report still reach the console. */
+void kprintf_set_quiet(bool quiet);
+
 /* va_list counterpart of kprintf. */
 int kvprintf(const char *fmt, va_list ap);
 

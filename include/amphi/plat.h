@@ -14,6 +14,8 @@
 #include <amphi/plat/io.h>	 /* mapping device registers */
 #include <amphi/plat/irq.h>	 /* interrupt masking */
 #include <amphi/plat/mem.h>	 /* the direct map */
+#include <amphi/plat/mmu.h>	 /* translation caches of user address spaces */
 #include <amphi/plat/memcheck.h> /* memory-checker hooks */
 #include <amphi/plat/power.h>	 /* power off, halt */
 #include <amphi/plat/time.h>	 /* monotonic clock, one-shot timer */
+#include <amphi/plat/user.h>	 /* running user code */

@@ -17,7 +17,13 @@
 #include <amphi/types.h>
 
 #define THREAD_NAME_MAX 24
+#ifdef AMPHI_BARE_METAL
 #define THREAD_STACK_SIZE (16 * 1024)
+#else
+/* hosted: user code runs in an emulator on the kernel stack of its thread; the host backs
+ * only the pages touched */
+#define THREAD_STACK_SIZE (256 * 1024)
+#endif
 #define LOCKDEP_HELD_MAX 16
 
 enum thread_state {
@@ -25,6 +31,8 @@ enum thread_state {
 	THREAD_SLEEPING, /* waiting for a wake-up */
 	THREAD_DEAD,	 /* exited; thread_join frees it once it is off the CPU */
 };
+
+struct process;
 
 struct held_lock {
 	struct lock_debug *lock;
@@ -57,6 +65,7 @@ struct thread {
 	int preempt_count; /* > 0: not to be preempted (spinlocks held, preempt_disable) */
 	unsigned held_count;
 	struct held_lock held[LOCKDEP_HELD_MAX];
+	struct process *process; /* the user process it runs, or NULL for a kernel thread */
 };
 
 /* Sets up the scheduler on the boot CPU and turns the running boot code into the thread

@@ -134,6 +134,40 @@ static int fdt_bootargs(const struct fdt *f, const char **cmdline)
 	return 0;
 }
 
+/* A /chosen property holding one address of 4 or 8 bytes (as linux,initrd-* may be). */
+static int fdt_chosen_addr(const struct fdt *f, int chosen, const char *name, uint64_t *out)
+{
+	const void *val;
+	uint32_t len;
+	int err = fdt_get_prop(f, chosen, name, &val, &len);
+
+	if (err)
+		return err;
+	if (len != 4 && len != 8)
+		return -EINVAL;
+	*out = fdt_read_cells(val, len / 4);
+	return 0;
+}
+
+/* Records and reserves the initial RAM disk /chosen names, if any. */
+static int fdt_initrd(const struct fdt *f, struct boot_info *info)
+{
+	uint64_t start, end;
+	int chosen = fdt_path_offset(f, "/chosen");
+	if (chosen == -ENOENT)
+		return 0;
+	int err = fdt_chosen_addr(f, chosen, "linux,initrd-start", &start);
+	if (err == -ENOENT)
+		return 0;
+	if (!err)
+		err = fdt_chosen_addr(f, chosen, "linux,initrd-end", &end);
+	if (err || end < start)
+		return -EINVAL;
+	info->initrd = (struct mem_range){start, end - start};
+	boot_info_add_reserved(info, start, end - start);
+	return 0;
+}
+
 int fdt_fill_boot_info(const struct fdt *f, struct boot_info *info)
 {
 	size_t ram_before = info->ram_count;
@@ -143,6 +177,8 @@ int fdt_fill_boot_info(const struct fdt *f, struct boot_info *info)
 		err = fdt_scan_reserved(f, info);
 	if (!err)
 		err = fdt_bootargs(f, &cmdline);
+	if (!err)
+		err = fdt_initrd(f, info);
 	if (err)
 		return err;
 	info->cmdline = cmdline;

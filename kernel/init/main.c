@@ -10,6 +10,7 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/power.h>
+#include <amphi/proc.h>
 #include <amphi/sched.h>
 #include <amphi/smp.h>
 #include <amphi/sync.h>
@@ -59,6 +60,7 @@ NORETURN void kmain(void *bootinfo)
 	char selection[64];
 
 	plat_init(bootinfo, &boot_info);
+	kprintf_set_quiet(cmdline_has(boot_info.cmdline, "quiet"));
 	print_boot_info(&boot_info);
 	page_alloc_init(&boot_info);
 	kprintf("amphi: %zu of %zu pages free\n", page_alloc_free_pages(),
@@ -68,6 +70,8 @@ NORETURN void kmain(void *bootinfo)
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)
 		run_ktests(selection);
+	if (init_has_program(&boot_info))
+		kernel_poweroff(init_run_program(&boot_info));
 	if (n == 0)
 		kprintf("amphi: ignoring ktest without a selection (use ktest=all)\n");
 	else if (n != -ENOENT)

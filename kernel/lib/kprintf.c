@@ -379,8 +379,17 @@ static void console_flush(struct fmt_out *out)
 	out->len = 0;
 }
 
+static bool kprintf_quiet;
+
+void kprintf_set_quiet(bool quiet)
+{
+	kprintf_quiet = quiet;
+}
+
 int kvprintf(const char *fmt, va_list ap)
 {
+	if (kprintf_quiet)
+		return 0;
 	char chunk[128];
 	struct fmt_out out = {.buf = chunk, .cap = sizeof(chunk), .flush = console_flush};
 	irqflags_t flags = console_lock();

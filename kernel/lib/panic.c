@@ -58,6 +58,7 @@ NORETURN void panic(const char *fmt, ...)
 		plat_irq_disable(); /* another CPU is reporting its panic and will stop us */
 		plat_cpu_park();
 	}
+	kprintf_set_quiet(false);
 	kputs(nested ? "panic (while panicking): " : "panic: ");
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);

@@ -24,20 +24,51 @@ static struct {
 	uint64_t reserved;
 } sim_dtb;
 
-void *sim_boot_place_dtb(const char *cmdline, unsigned cpus)
+/* Copies the initial RAM disk of opts (if any) into RAM below top, page aligned, and
+ * records where in desc. Returns the new top. */
+static uint64_t boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
+				  uint64_t top)
+{
+	size_t size;
+
+	if (!opts->exec_argv)
+		return top;
+	void *initrd = sim_exec_initrd(opts, &size);
+	uint64_t pa = (top - size) & ~(SIM_PAGE_SIZE - 1);
+	void *dst = pa >= SIM_RAM_BASE + (SIM_MEM_MIN / 2) ? sim_ram_ptr(pa, size) : NULL;
+	if (!dst) {
+		fprintf(stderr, "amphi: %s (%zu bytes) does not fit in RAM; try a larger --mem\n",
+			opts->exec_argv[0], size);
+		exit(SIM_EXIT_USAGE);
+	}
+	memcpy(dst, initrd, size);
+	free(initrd);
+	desc->initrd_start = pa;
+	desc->initrd_end = pa + size;
+	desc->exec_argv = sim_exec_argv_list(opts, &desc->exec_argv_len);
+	static char path[4096];
+	snprintf(path, sizeof(path), "/%s", sim_exec_name(opts));
+	desc->exec_path = path;
+	return pa;
+}
+
+void *sim_boot_place_dtb(const struct sim_options *opts)
 {
 	struct sim_dt_desc desc = {
 	    .ram_base = SIM_RAM_BASE,
 	    .ram_size = sim_ram_size(),
-	    .bootargs = cmdline,
-	    .cpus = cpus,
+	    .bootargs = opts->cmdline,
+	    .cpus = opts->cpus,
 	    .gicd_base = SIM_GICD_BASE,
 	    .gicd_size = SIM_GIC_REGION_SIZE,
 	    .gicc_base = SIM_GICC_BASE,
 	    .gicc_size = SIM_GIC_REGION_SIZE,
 	    .timer_irq = SIM_TIMER_INTID,
 	};
-	size_t cap = 4096 + 64 * cpus + strlen(cmdline);
+	/* the DTB takes the top 64 KiB at most; the initial RAM disk goes below */
+	boot_place_initrd(opts, &desc, SIM_RAM_BASE + sim_ram_size() - (64 << 10));
+	size_t cap = 4096 + 64 * opts->cpus + strlen(opts->cmdline) + desc.exec_argv_len +
+		     (desc.exec_path ? strlen(desc.exec_path) : 0);
 	void *buf = malloc(cap);
 	int size;
 
@@ -46,12 +77,17 @@ void *sim_boot_place_dtb(const char *cmdline, unsigned cpus)
 		exit(SIM_EXIT_HOST);
 	}
 	size = sim_fdt_build(buf, cap, &desc);
+	free((void *)desc.exec_argv);
 	if (size < 0) { /* a bug in fdt_gen.c, not bad input: the buffer is sized to fit */
 		fprintf(stderr, "amphi: cannot build the device tree: %s\n",
 			sim_fdt_strerror(size));
 		exit(SIM_EXIT_HOST);
 	}
 	sim_dtb.reserved = ((uint64_t)size + SIM_PAGE_SIZE - 1) & ~(SIM_PAGE_SIZE - 1);
+	if (sim_dtb.reserved > (64 << 10)) {
+		fprintf(stderr, "amphi: the device tree (%d bytes) is too large\n", size);
+		exit(SIM_EXIT_USAGE);
+	}
 	sim_dtb.pa = SIM_RAM_BASE + sim_ram_size() - sim_dtb.reserved;
 	void *dst = sim_ram_ptr(sim_dtb.pa, sim_dtb.reserved);
 	memcpy(dst, buf, (size_t)size);

@@ -111,6 +111,15 @@ int sim_fdt_build(void *buf, size_t cap, const struct sim_dt_desc *desc)
 	FDT_TRY(fdt_property_u32(fdt, "interrupt-parent", DT_GIC_PHANDLE));
 	FDT_TRY(fdt_begin_node(fdt, "chosen"));
 	FDT_TRY(fdt_property_string(fdt, "bootargs", desc->bootargs));
+	if (desc->initrd_end > desc->initrd_start) {
+		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-start", desc->initrd_start));
+		FDT_TRY(fdt_property_u64(fdt, "linux,initrd-end", desc->initrd_end));
+	}
+	if (desc->exec_path) {
+		FDT_TRY(fdt_property_string(fdt, "amphi,exec-path", desc->exec_path));
+		FDT_TRY(fdt_property(fdt, "amphi,exec-argv", desc->exec_argv,
+				     (int)desc->exec_argv_len));
+	}
 	FDT_TRY(fdt_end_node(fdt));
 	FDT_TRY(dt_cpus(fdt, desc->cpus));
 	FDT_TRY(dt_memory(fdt, desc->ram_base, desc->ram_size));

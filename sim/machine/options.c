@@ -20,6 +20,7 @@
 
 static const char sim_usage[] =
     "usage: amphi [options] [-- kernel command line words...]\n"
+    "       amphi exec [options] [--] PROGRAM [ARGS...]\n"
     "\n"
     "Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine).\n"
     "\n"
@@ -39,6 +40,12 @@ static const char sim_usage[] =
     "\n"
     "Words after -- are joined with spaces into the kernel command line, e.g.\n"
     "  amphi -- ktest=all\n"
+    "\n"
+    "exec boots the kernel quietly and runs PROGRAM, a static Linux " ARCH_NAME " executable\n"
+    "of the host (found through PATH when it has no slash), as the first process with\n"
+    "ARGS (argv[0] is PROGRAM as given); the console is its standard input and output,\n"
+    "and amphi exits with its status (128+N when signal N ended it; 127 when it could\n"
+    "not be started).\n"
     "\n"
     "exit status: the kernel's power-off status (0 pass, 1 fail, 3 panic or fault),\n"
     "2 for bad options, 4 when the host cannot provide the machine's resources,\n"
@@ -132,6 +139,16 @@ static const char *opt_unknown_name(char **argv)
 	return argv[optind - 1];
 }
 
+/* `amphi exec`: the words left after the options are the program and its arguments. */
+static void opt_take_program(int argc, char **argv, struct sim_options *opts)
+{
+	if (optind >= argc)
+		opt_fail("exec needs a program to run");
+	opts->exec_argv = argv + optind;
+	opts->exec_argc = argc - optind;
+	opts->cmdline = "quiet";
+}
+
 void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 {
 	static const struct option longopts[] = {
@@ -156,6 +173,11 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    .seed = SIM_SEED_DEFAULT,
 	    .watchdog_s = SIM_WATCHDOG_DEFAULT_S,
 	};
+	bool exec = argc > 1 && strcmp(argv[1], "exec") == 0;
+	if (exec) { /* the options follow the command word */
+		argc--;
+		argv++;
+	}
 	opterr = 0; /* our own messages, one line each */
 	while ((c = getopt_long(argc, argv, "+:m:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -196,6 +218,10 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
+	}
+	if (exec) {
+		opt_take_program(argc, argv, opts);
+		return;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
 		opt_fail("unexpected argument '%s' (kernel command line words go after --)",

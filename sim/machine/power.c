@@ -8,12 +8,12 @@
 #include "sim.h"
 
 /* In deterministic mode: the schedule's trace hash, so a run can be compared with another
- * of the same seed. */
+ * of the same seed; not under `amphi exec`, whose output is the program's alone. */
 void plat_poweroff_report(void)
 {
 	char line[64];
 
-	if (!sim_deterministic())
+	if (!sim_deterministic() || sim_machine.quiet)
 		return;
 	sim_lock();
 	int n = snprintf(line, sizeof(line), "trace hash: %016llx\n",

@@ -10,3 +10,10 @@ void sim_fault_regs(const void *ucontext, uintptr_t *pc, uintptr_t *fp)
 	*pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	*fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
 }
+
+bool sim_fault_is_write(const void *ucontext)
+{
+	const ucontext_t *uc = ucontext;
+
+	return uc->uc_mcontext.gregs[REG_ERR] & 2; /* page-fault error code: W/R */
+}

@@ -1,0 +1,41 @@
+/* plat/user.h: running user code. A thread that runs a user program calls plat_user_run in
+ * a loop: the platform runs the program's registers over its address space until something
+ * needs the kernel (a syscall, a fault it could not resolve, an interrupt), then returns. */
+#pragma once
+
+#include <amphi/types.h>
+
+struct user_regs;
+struct vm_space;
+
+/* Why plat_user_run returned. */
+enum plat_user_stop {
+	PLAT_USER_SYSCALL,   /* regs stop after a syscall instruction; the number is in regs */
+	PLAT_USER_FAULT,     /* an access the address space does not allow (*fault says which) */
+	PLAT_USER_INTERRUPT, /* an interrupt or the end of a time budget: nothing to do */
+	PLAT_USER_ILLEGAL,   /* an instruction the CPU model cannot execute (SIGILL) */
+};
+
+/* A user fault the kernel's tables did not allow. */
+struct plat_user_fault {
+	uintptr_t addr;	 /* the address accessed */
+	unsigned access; /* VM_READ, VM_WRITE or VM_EXEC */
+	int error;	 /* from vm_resolve: -EFAULT (no mapping), -EACCES, -ENOMEM */
+};
+
+/* Runs user code of vm from *regs until it needs the kernel; updates *regs and returns a
+ * plat_user_stop, filling *fault for PLAT_USER_FAULT. Page misses are resolved with
+ * vm_resolve on the way. Called from thread context with interrupts unmasked. */
+int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault);
+
+/* True when user mappings may lie in [start, end) on this platform. */
+bool plat_user_range_ok(uintptr_t start, uintptr_t end);
+
+/* The highest user address plus one at which the main thread's stack may end. */
+uintptr_t plat_user_stack_top(void);
+
+/* What the CPU model executes, for AT_HWCAP and AT_HWCAP2 (only what it really runs),
+ * and AT_PLATFORM. */
+unsigned long plat_user_hwcap(void);
+unsigned long plat_user_hwcap2(void);
+const char *plat_user_platform(void);

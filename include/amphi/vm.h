@@ -1,0 +1,113 @@
+/*
+ * vm.h: virtual memory. Page tables in the guest ISA's format (walked by portable code),
+ * and address spaces: a page-table root plus areas (VMAs) that say what each range is, so
+ * pages are filled in on first touch (demand-zero, or a private copy of file data).
+ *
+ * The kernel reaches user memory only through vm_copy_* and vm_resolve: they check the
+ * areas and walk the tables, then use the direct map, so the same code is right on metal
+ * and in the hosted build, where user code runs in an emulator over the same tables.
+ */
+#pragma once
+
+#include <amphi/arch.h>
+#include <amphi/list.h>
+#include <amphi/sync.h>
+#include <amphi/types.h>
+
+/* --- page tables (kernel/mm/pgtable.c) --- */
+
+/* Allocates an empty root table. Returns 0 and its physical address in *root, or -ENOMEM. */
+int pt_create(paddr_t *root);
+
+/* Maps the page at va (page aligned, below USER_VA_END) to physical page pa with prot,
+ * allocating tables on the way. Returns 0, -ENOMEM, or -EEXIST when va is mapped. */
+int pt_map(paddr_t root, uintptr_t va, paddr_t pa, unsigned prot);
+
+/* The level-0 entry for va, or 0 when none. */
+pte_t pt_lookup(paddr_t root, uintptr_t va);
+
+/* Replaces the level-0 entry for va, which must exist, with e; returns the old entry. */
+pte_t pt_replace(paddr_t root, uintptr_t va, pte_t e);
+
+/* Calls fn(va, entry, ctx) for every valid level-0 entry in [start, end), in address order,
+ * and clears the entry first when clear is set. */
+void pt_for_each(paddr_t root, uintptr_t start, uintptr_t end, bool clear,
+		 void (*fn)(uintptr_t va, pte_t e, void *ctx), void *ctx);
+
+/* Frees every table of root, root included. Leaf pages are the caller's (pt_for_each). */
+void pt_destroy(paddr_t root);
+
+/* --- address spaces (kernel/mm/vm.c) --- */
+
+/* What backs an area: zeros (anonymous) or a private copy of bytes held in memory (an
+ * initramfs file), as if the file had been read into the pages at first touch. */
+struct vm_area {
+	uintptr_t start, end; /* page aligned, [start, end) */
+	unsigned prot;	      /* VM_READ | VM_WRITE | VM_EXEC */
+	unsigned flags;	      /* VMA_* */
+	const uint8_t *file;  /* backing bytes, or NULL for anonymous memory */
+	uintptr_t file_start; /* [file_start, file_end) holds file[0 .. file_end - file_start) */
+	uintptr_t file_end;
+	struct list_node node;
+};
+
+#define VMA_STACK 1u /* the main thread's stack */
+#define VMA_HEAP 2u  /* the brk area */
+
+struct vm_space {
+	struct spinlock lock; /* areas, tables and counters */
+	paddr_t root;
+	struct list_node areas; /* struct vm_area, ascending, never overlapping */
+	uintptr_t brk_start, brk;
+	uintptr_t mmap_top; /* mmap hands out addresses below this */
+	/* bumped whenever a translation is removed or loses rights, so a platform that caches
+	 * translations (the hosted machine's windows) knows to drop what it holds */
+	uint64_t generation;
+	/* identifies the code mapped: spaces with the same nonzero key map the same bytes at
+	 * the same addresses (a program and its forks), so translations of one serve another */
+	uintptr_t code_key;
+	size_t resident; /* pages mapped */
+	unsigned refs;
+};
+
+/* Creates an empty address space. Returns NULL when out of memory. */
+struct vm_space *vm_space_create(void);
+
+/* Drops a reference; the last one frees every page, table and area. */
+void vm_space_put(struct vm_space *vm);
+
+/* Adds an area [start, end) with prot and flags, backed by file bytes placed so that
+ * file[0] is at file_start and there are file_len of them (file NULL: anonymous). Returns
+ * 0, -EINVAL for a bad range or W+X prot, -EEXIST when it overlaps an area, -ENOMEM. */
+int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
+		unsigned flags, const uint8_t *file, uintptr_t file_start, size_t file_len);
+
+/* Removes [start, end) from every area it covers (splitting them) and frees its pages.
+ * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */
+int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end);
+
+/* Sets the protection of every page in [start, end), which areas must cover entirely.
+ * Returns 0, -EINVAL, -ENOMEM (no area there, or a split failed), -EACCES for W+X. */
+int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot);
+
+/* A free page-aligned range of len bytes below the mmap top, or 0 when none. */
+uintptr_t vm_find_free(struct vm_space *vm, size_t len);
+
+/* Makes the page at va accessible for access (VM_READ/VM_WRITE/VM_EXEC) as its area
+ * allows, filling it on first touch. Returns 0 with its physical page and protection in
+ * *pa and *prot; -EFAULT when no area covers va (SEGV_MAPERR), -EACCES when the area
+ * forbids access (SEGV_ACCERR), -ENOMEM when no page can be had. Does not sleep. */
+int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, unsigned *prot);
+
+/* The bounds [*lo, *hi) of the executable area holding va. Returns 0, -EFAULT when no area
+ * holds va, -EACCES when it is not executable. */
+int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi);
+
+/* Copies between kernel memory and the user range [uva, uva + len) of vm, as user code with
+ * the same access would. Returns 0, or -EFAULT when any byte is not accessible. */
+int vm_copy_to_user(struct vm_space *vm, uintptr_t uva, const void *src, size_t len);
+int vm_copy_from_user(struct vm_space *vm, void *dst, uintptr_t uva, size_t len);
+
+/* Copies a NUL-terminated string of at most cap bytes (NUL included) from user memory.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL comes within cap bytes. */
+long vm_copy_string(struct vm_space *vm, char *dst, uintptr_t uva, size_t cap);

@@ -1,0 +1,150 @@
+/* ktest: page tables in the guest ISA's format and address spaces, on every target. The
+ * tables are built and walked, never activated, so this runs before user mode does. */
+#include <amphi/arch.h>
+#include <amphi/errno.h>
+#include <amphi/ktest.h>
+#include <amphi/mm.h>
+#include <amphi/plat.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+
+/* Pages neither free nor held by a kmalloc slab: what a space left behind when freed. */
+static size_t vm_ktest_pages_used(void)
+{
+	struct kmalloc_stats st;
+
+	kmalloc_get_stats(&st);
+	return page_alloc_total_pages() - page_alloc_free_pages() - st.slab_pages;
+}
+
+/* Counts the pages pt_for_each visits (a callback). */
+static void vm_ktest_count(uintptr_t va, pte_t e, void *ctx)
+{
+	(void)va;
+	(void)e;
+	(*(unsigned *)ctx)++;
+}
+
+static void pt_map_lookup_destroy(struct ktest *t)
+{
+	size_t free_before = page_alloc_free_pages();
+	paddr_t root, page = plat_virt_to_phys(page_alloc(0));
+	const uintptr_t vas[] = {0x1000, 0x400000, 0x7ffffffff000, 0x12345678000};
+	unsigned n = 0;
+
+	KTEST_ASSERT(t, pt_create(&root) == 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(vas); i++)
+		KTEST_EXPECT_EQ(t, pt_map(root, vas[i], page, VM_READ | VM_USER), 0);
+	KTEST_EXPECT_EQ(t, pt_map(root, vas[0], page, VM_READ), -EEXIST);
+	pte_t e = pt_lookup(root, vas[2]);
+	KTEST_EXPECT(t, arch_pte_valid(e));
+	KTEST_EXPECT_EQ(t, arch_pte_addr(e), page);
+	KTEST_EXPECT_EQ(t, arch_pte_prot(e), VM_READ | VM_USER);
+	KTEST_EXPECT(t, !arch_pte_valid(pt_lookup(root, 0x2000)));
+	KTEST_EXPECT(t, !arch_pte_valid(pt_lookup(root, 0x7fffffffe000)));
+	pt_for_each(root, 0, USER_VA_END, false, vm_ktest_count, &n);
+	KTEST_EXPECT_EQ(t, n, ARRAY_SIZE(vas));
+	n = 0;
+	pt_for_each(root, 0x400000, 0x7ffffffff000, true, vm_ktest_count, &n);
+	KTEST_EXPECT_EQ(t, n, 2); /* 0x400000 and 0x12345678000; the end is exclusive */
+	KTEST_EXPECT(t, !arch_pte_valid(pt_lookup(root, 0x400000)));
+	pt_destroy(root);
+	page_free(plat_phys_to_virt(page), 0);
+	KTEST_EXPECT_EQ(t, page_alloc_free_pages(), free_before);
+}
+
+static void pte_prot_round_trips(struct ktest *t)
+{
+	const unsigned prots[] = {VM_READ, VM_READ | VM_WRITE, VM_READ | VM_EXEC,
+				  VM_READ | VM_USER, VM_READ | VM_WRITE | VM_USER,
+				  VM_READ | VM_EXEC | VM_USER};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(prots); i++) {
+		pte_t e = arch_pte_page(0x123456000ULL, prots[i]);
+		KTEST_EXPECT(t, arch_pte_valid(e));
+		KTEST_EXPECT(t, !arch_pte_is_table(e, 0));
+		KTEST_EXPECT_EQ(t, arch_pte_addr(e), 0x123456000ULL);
+		KTEST_EXPECT_EQ(t, arch_pte_prot(e), prots[i]);
+	}
+	KTEST_EXPECT(t, arch_pte_is_table(arch_pte_table(0x5000), 2));
+	KTEST_EXPECT(t, !arch_pte_valid(0));
+}
+
+static void vm_demand_zero_and_file(struct ktest *t)
+{
+	static const uint8_t file[] = "0123456789";
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_space *vm = vm_space_create();
+	char buf[16];
+	paddr_t pa;
+	unsigned prot;
+
+	KTEST_ASSERT(t, vm != NULL);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x10000, 0x12000, VM_READ, 0, file, 0x10ffc, 10), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x20000, 0x22000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x11000, 0x13000, VM_READ, 0, NULL, 0, 0), -EEXIST);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x30000, 0x31000, VM_WRITE | VM_EXEC, 0, NULL, 0, 0),
+			-EINVAL);
+	/* file bytes straddle the page boundary; the rest is zero */
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, buf, 0x10ffa, 14), 0);
+	KTEST_EXPECT_EQ(t, memcmp(buf, "\0\0" "0123456789\0\0", 14), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x10000, "x", 1), -EFAULT); /* read-only */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x21ffe, "abcd", 4), -EFAULT); /* runs off */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x20ffe, "abcd", 4), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, buf, 0x20ffe, 4), 0);
+	KTEST_EXPECT_EQ(t, memcmp(buf, "abcd", 4), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x12000, VM_READ, &pa, &prot), -EFAULT);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x10000, VM_WRITE, &pa, &prot), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x20000, VM_EXEC, &pa, &prot), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x21000, VM_WRITE, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, prot, VM_READ | VM_WRITE | VM_USER);
+	KTEST_EXPECT_EQ(t, vm->resident, 4);
+	KTEST_EXPECT_EQ(t, vm_copy_string(vm, buf, 0x10ffc, sizeof(buf)), 10);
+	KTEST_EXPECT_EQ(t, vm_copy_string(vm, buf, 0x10ffc, 4), -ENAMETOOLONG);
+	vm_space_put(vm);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
+static void vm_unmap_and_protect_split_areas(struct ktest *t)
+{
+	struct vm_space *vm = vm_space_create();
+	uintptr_t lo, hi;
+	paddr_t pa;
+	unsigned prot;
+
+	KTEST_ASSERT(t, vm != NULL);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x100000, 0x108000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x100000, "a", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x103000, "b", 1), 0);
+	uint64_t gen = vm->generation;
+	KTEST_EXPECT_EQ(t, vm_unmap(vm, 0x102000, 0x104000), 0);
+	KTEST_EXPECT(t, vm->generation != gen);
+	KTEST_EXPECT_EQ(t, vm->resident, 1);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x103000, VM_READ, &pa, &prot), -EFAULT);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x104000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ | VM_EXEC), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x101000, 0x103000, VM_READ), -ENOMEM); /* a hole */
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_WRITE | VM_EXEC), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_exec_area(vm, 0x100800, &lo, &hi), 0);
+	KTEST_EXPECT_EQ(t, lo, 0x100000);
+	KTEST_EXPECT_EQ(t, hi, 0x101000);
+	KTEST_EXPECT_EQ(t, vm_exec_area(vm, 0x101000, &lo, &hi), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x100000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, prot, VM_READ | VM_EXEC | VM_USER); /* the present page changed too */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x100000, "c", 1), -EFAULT);
+	uintptr_t free = vm_find_free(vm, 0x3000);
+	KTEST_EXPECT(t, free != 0 && IS_ALIGNED(free, PAGE_SIZE));
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, free, free + 0x3000, VM_READ, 0, NULL, 0, 0), 0);
+	KTEST_EXPECT(t, vm_find_free(vm, 0x3000) + 0x3000 <= free);
+	KTEST_EXPECT_EQ(t, vm_unmap(vm, 0x100001, 0x102000), -EINVAL);
+	vm_space_put(vm);
+}
+
+static const struct ktest_case vm_cases[] = {
+	KTEST_CASE(pt_map_lookup_destroy),
+	KTEST_CASE(pte_prot_round_trips),
+	KTEST_CASE(vm_demand_zero_and_file),
+	KTEST_CASE(vm_unmap_and_protect_split_areas),
+	{0},
+};
+KTEST_SUITE(vm, "vm", vm_cases);

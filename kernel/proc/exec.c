@@ -1,0 +1,237 @@
+/*
+ * exec: a static ELF program into a fresh address space, with the initial stack Linux lays
+ * out (System V ABI): argc, argv pointers, NULL, envp pointers, NULL, the auxiliary vector,
+ * then the strings, AT_RANDOM's 16 bytes and the platform name near the top.
+ */
+#include <amphi/elf.h>
+#include <amphi/errno.h>
+#include <amphi/kprintf.h>
+#include <amphi/mm.h>
+#include <amphi/plat.h>
+#include <amphi/proc.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+
+#define EXEC_STACK_SIZE (8UL << 20) /* the main thread's stack area (RLIMIT_STACK's default) */
+#define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, like 1/32 of it */
+#define EXEC_PIE_BASE 0x200000000ULL /* where static-PIE programs are placed */
+#define EXEC_AUXV_MAX 24
+
+/* The stack being built: a kernel buffer that becomes the top of the user stack. */
+struct exec_stack {
+	uint8_t *buf;	 /* EXEC_ARGS_MAX + room for pointers and auxv */
+	size_t size;	 /* of buf */
+	size_t used;	 /* bytes at the top of buf in use */
+	uintptr_t top;	 /* user address of buf[size] */
+};
+
+/* Pushes len bytes at the top of the stack; returns their user address, or 0 when full. */
+static uintptr_t exec_push(struct exec_stack *s, const void *data, size_t len)
+{
+	if (len > s->size - s->used)
+		return 0;
+	s->used += len;
+	memcpy(s->buf + s->size - s->used, data, len);
+	return s->top - s->used;
+}
+
+/* Counts the strings of a NULL-terminated vector. */
+static size_t exec_count(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Pushes the strings of v (n of them) and stores their user addresses in addrs. Returns 0
+ * or -E2BIG. */
+static int exec_push_strings(struct exec_stack *s, const char *const *v, size_t n,
+			     uint64_t *addrs)
+{
+	for (size_t i = n; i-- > 0;) {
+		addrs[i] = exec_push(s, v[i], strlen(v[i]) + 1);
+		if (!addrs[i] || s->used > EXEC_ARGS_MAX)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+/* Fills auxv (pairs, AT_NULL last) for the program described by info at load bias. */
+static size_t exec_auxv(uint64_t *auxv, const struct elf_info *info, uintptr_t bias,
+			uintptr_t random, uintptr_t platform, uintptr_t execfn)
+{
+	const uint64_t pairs[][2] = {
+	    {AT_PHDR, info->phdr_vaddr + bias},
+	    {AT_PHENT, info->phentsize},
+	    {AT_PHNUM, info->phnum},
+	    {AT_PAGESZ, PAGE_SIZE},
+	    {AT_BASE, 0},
+	    {AT_FLAGS, 0},
+	    {AT_ENTRY, info->entry + bias},
+	    {AT_UID, 0},
+	    {AT_EUID, 0},
+	    {AT_GID, 0},
+	    {AT_EGID, 0},
+	    {AT_SECURE, 0},
+	    {AT_CLKTCK, 100},
+	    {AT_HWCAP, plat_user_hwcap()},
+	    {AT_HWCAP2, plat_user_hwcap2()},
+	    {AT_RANDOM, random},
+	    {AT_PLATFORM, platform},
+	    {AT_EXECFN, execfn},
+	    {AT_NULL, 0},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		auxv[n++] = pairs[i][0];
+		auxv[n++] = pairs[i][1];
+	}
+	return n;
+}
+
+/* 16 bytes for AT_RANDOM, from the clock: good enough to seed a stack protector, and the
+ * same in every run of the hosted machine's virtual time. */
+static void exec_random_bytes(uint8_t *out)
+{
+	uint64_t x = plat_time_ns() * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
+
+	for (int i = 0; i < 16; i++) {
+		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+		out[i] = (uint8_t)((x * 0x2545f4914f6cdd1dULL) >> 56);
+	}
+}
+
+/* Lays out the initial stack into s and returns the stack pointer, or 0 with *err set. */
+static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *info,
+				  uintptr_t bias, const char *path, const char *const *argv,
+				  const char *const *envp, int *err)
+{
+	size_t argc = exec_count(argv), envc = exec_count(envp);
+	uint8_t random[16];
+	const char *platform = plat_user_platform();
+	uint64_t auxv[EXEC_AUXV_MAX * 2];
+
+	*err = -E2BIG;
+	if (argc + envc > EXEC_ARGS_MAX / sizeof(uint64_t))
+		return 0;
+	uint64_t *ptrs = kmalloc((argc + envc + 1) * sizeof(uint64_t));
+	*err = -ENOMEM;
+	if (!ptrs)
+		return 0;
+	exec_random_bytes(random);
+	uintptr_t execfn = exec_push(s, path, strlen(path) + 1);
+	*err = exec_push_strings(s, envp, envc, ptrs + argc);
+	if (!*err)
+		*err = exec_push_strings(s, argv, argc, ptrs);
+	uintptr_t plat_at = exec_push(s, platform, strlen(platform) + 1);
+	uintptr_t random_at = exec_push(s, random, sizeof(random));
+	size_t nauxv = exec_auxv(auxv, info, bias, random_at, plat_at, execfn);
+	/* what follows is 8-byte words: argc, argv, NULL, envp, NULL, auxv; sp 16-aligned */
+	size_t words = 1 + argc + 1 + envc + 1 + nauxv;
+	s->used = ALIGN_UP(s->used + words * 8, 16) - words * 8;
+	uint64_t zero = 0, count = argc;
+	bool ok = !*err && execfn && plat_at && random_at;
+	ok = ok && exec_push(s, auxv, nauxv * 8) && exec_push(s, &zero, 8);
+	ok = ok && (!envc || exec_push(s, ptrs + argc, envc * 8)) && exec_push(s, &zero, 8);
+	ok = ok && (!argc || exec_push(s, ptrs, argc * 8));
+	uintptr_t sp = ok ? exec_push(s, &count, 8) : 0;
+	kfree(ptrs);
+	if (!sp && !*err)
+		*err = -E2BIG;
+	return sp;
+}
+
+/* Adds an area for each loadable segment of the program image at bias. */
+static int exec_map_segments(struct vm_space *vm, const uint8_t *image,
+			     const struct elf_info *info, uintptr_t bias)
+{
+	for (unsigned i = 0; i < info->nseg; i++) {
+		const struct elf_segment *seg = &info->seg[i];
+		uintptr_t start = ALIGN_DOWN(seg->vaddr + bias, PAGE_SIZE);
+		uintptr_t end = ALIGN_UP(seg->vaddr + seg->memsz + bias, PAGE_SIZE);
+		uintptr_t skip = seg->vaddr + bias - start; /* file bytes before vaddr in its page */
+		unsigned prot = ((seg->prot & ELF_PROT_R) ? VM_READ : 0) |
+				((seg->prot & ELF_PROT_W) ? VM_WRITE : 0) |
+				((seg->prot & ELF_PROT_X) ? VM_EXEC : 0);
+		if (!plat_user_range_ok(start, end))
+			return -ENOEXEC;
+		int err = vm_area_add(vm, start, end, prot, 0, image + seg->offset - skip, start,
+				      seg->filesz + skip);
+		if (err)
+			return err == -ENOMEM ? err : -ENOEXEC;
+	}
+	return 0;
+}
+
+/* Builds the address space of the program: segments, heap start, stack. Returns 0 with
+ * the initial stack pointer in *sp, or a negative errno. */
+static int exec_build_space(struct vm_space *vm, const uint8_t *image,
+			    const struct elf_info *info, uintptr_t bias, const char *path,
+			    const char *const *argv, const char *const *envp, uintptr_t *sp)
+{
+	uintptr_t top = plat_user_stack_top();
+	struct exec_stack s = {.size = EXEC_ARGS_MAX + 64 * 1024, .top = top};
+	int err = exec_map_segments(vm, image, info, bias);
+
+	if (err)
+		return err;
+	err = vm_area_add(vm, top - EXEC_STACK_SIZE, top, VM_READ | VM_WRITE, VMA_STACK, NULL,
+			  0, 0);
+	if (err)
+		return err;
+	vm->brk_start = vm->brk = info->hi + bias;
+	vm->mmap_top = MIN(vm->mmap_top, top - EXEC_STACK_SIZE - PAGE_SIZE * 16);
+	vm->code_key = (uintptr_t)image ^ bias;
+	s.buf = kmalloc(s.size);
+	if (!s.buf)
+		return -ENOMEM;
+	*sp = exec_build_stack(&s, info, bias, path, argv, envp, &err);
+	if (*sp)
+		err = vm_copy_to_user(vm, *sp, s.buf + s.size - s.used, s.used);
+	kfree(s.buf);
+	return err;
+}
+
+/* The last path component of path. */
+static const char *exec_basename(const char *path)
+{
+	const char *base = path;
+
+	for (const char *c = path; *c; c++) {
+		if (*c == '/')
+			base = c + 1;
+	}
+	return base;
+}
+
+int exec_image(struct process *p, const void *image, size_t size, const char *path,
+	       const char *const *argv, const char *const *envp)
+{
+	struct elf_info info;
+	uintptr_t sp = 0;
+
+	if (strlen(path) >= PROC_PATH_MAX)
+		return -ENAMETOOLONG;
+	int err = elf_parse(image, size, GUEST_ELF_MACHINE, &info);
+	if (err)
+		return err;
+	uintptr_t bias = info.pie ? EXEC_PIE_BASE : 0;
+	struct vm_space *vm = vm_space_create();
+	if (!vm)
+		return -ENOMEM;
+	err = exec_build_space(vm, image, &info, bias, path, argv, envp, &sp);
+	if (err) {
+		vm_space_put(vm);
+		return err;
+	}
+	if (p->vm)
+		vm_space_put(p->vm);
+	p->vm = vm;
+	arch_user_regs_init(&p->regs, info.entry + bias, sp);
+	kstrlcpy(p->exe, path, sizeof(p->exe));
+	kstrlcpy(p->comm, exec_basename(path), sizeof(p->comm));
+	return 0;
+}

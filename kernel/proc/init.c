@@ -1,0 +1,96 @@
+/*
+ * The first user process. Until the VFS lands, its program comes straight from the initial
+ * RAM disk (a cpio newc archive): the hosted machine's `exec` command packs the host
+ * program there, names its path in /chosen "amphi,exec-path" and its argv in
+ * "amphi,exec-argv" (a string list).
+ * The machine powers off when the process ends, with its status in the shell's terms.
+ */
+#include <amphi/cpio.h>
+#include <amphi/errno.h>
+#include <amphi/fdt.h>
+#include <amphi/kprintf.h>
+#include <amphi/plat.h>
+#include <amphi/proc.h>
+#include <amphi/string.h>
+
+#define INIT_ARGV_MAX 256
+
+/* Splits the string list [list, list + len) into argv (NULL-terminated, at most max - 1
+ * entries). Returns the count, or -EINVAL when the list is empty or not NUL-terminated. */
+static int init_split_argv(const char *list, uint32_t len, const char **argv, int max)
+{
+	int n = 0;
+
+	if (len == 0 || list[len - 1] != '\0')
+		return -EINVAL;
+	for (uint32_t at = 0; at < len && n < max - 1; at += (uint32_t)strlen(list + at) + 1)
+		argv[n++] = list + at;
+	argv[n] = NULL;
+	return n;
+}
+
+/* The path and argv the boot data names for the first process; -ENOENT when it names
+ * none. */
+static int init_argv(const struct boot_info *info, const char **path, const char **argv,
+		     int max)
+{
+	struct fdt f;
+	const void *val;
+	uint32_t len;
+
+	if (!info->fdt || fdt_open(&f, info->fdt, 1 << 20) < 0)
+		return -ENOENT;
+	int chosen = fdt_path_offset(&f, "/chosen");
+	if (chosen < 0)
+		return -ENOENT;
+	int err = fdt_get_string(&f, chosen, "amphi,exec-path", path);
+	if (!err)
+		err = fdt_get_prop(&f, chosen, "amphi,exec-argv", &val, &len);
+	return err ? err : init_split_argv(val, len, argv, max);
+}
+
+/* Finds file name in the initial RAM disk. Returns 0 with its bytes, or -ENOENT/-EINVAL. */
+static int init_find(const struct boot_info *info, const char *name, const void **data,
+		     size_t *size)
+{
+	struct cpio_reader r;
+	struct cpio_entry e;
+	int got;
+
+	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
+	while ((got = cpio_next(&r, &e)) == 1) {
+		if (strcmp(e.name, name) == 0) {
+			*data = e.data;
+			*size = e.size;
+			return 0;
+		}
+	}
+	return got < 0 ? got : -ENOENT;
+}
+
+bool init_has_program(const struct boot_info *info)
+{
+	const char *argv[2], *path;
+
+	return info->initrd.size > 0 && init_argv(info, &path, argv, 2) > 0;
+}
+
+int init_run_program(const struct boot_info *info)
+{
+	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+					   NULL};
+	static const char *argv[INIT_ARGV_MAX];
+	const void *image = NULL;
+	const char *path = "";
+	size_t size = 0;
+	int err = init_argv(info, &path, argv, INIT_ARGV_MAX);
+
+	if (err > 0)
+		err = init_find(info, path[0] == '/' ? path + 1 : path, &image, &size);
+	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err);
+	if (!p) {
+		kprintf("amphi: cannot start the first program: error %d\n", err);
+		return 127;
+	}
+	return proc_shell_status(process_wait(p));
+}

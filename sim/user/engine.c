@@ -1,0 +1,414 @@
+/*
+ * User mode in the hosted machine: Unicorn engines, one per simulated CPU and kept across
+ * processes (its translations survive), over two host windows each.
+ *
+ * A window is a PROT_NONE, MAP_NORESERVE reservation mapped into the engine as ONE region
+ * (Unicorn 2.0.1 slows superlinearly with many regions). The first touch of a page by user
+ * code faults on the host; the handler asks the kernel (vm_resolve: the kernel's own tables
+ * and areas decide) and maps the physical page of the RAM memfd there with the rights the
+ * page-table entry gives. An access the kernel refuses is completed on a scratch page and
+ * the engine stops, reporting the fault. Execute rights are checked per translated block.
+ *
+ * The windows hold one address space at a time; running another one (or the same one after
+ * its generation moved: a translation was removed or narrowed elsewhere) wipes them, and
+ * drops the translated code when the code differs. Syscalls, faults, interrupts and the
+ * time budget stop the engine; the kernel thread then handles them outside it, so nothing
+ * the kernel does can re-enter the engine.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <amphi/arch.h>
+#include <amphi/plat.h>
+#include <amphi/vm.h>
+
+#include "sim.h"
+#include "user.h"
+
+#define USER_BUDGET_BLOCKS 512 /* translated blocks between scheduling points */
+
+static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
+static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
+static const uintptr_t win_end[2] = {SIM_USER_LO_END, SIM_USER_HI_END};
+static struct sigaction prev_segv, prev_bus;
+
+bool plat_user_range_ok(uintptr_t start, uintptr_t end)
+{
+	for (int w = 0; w < 2; w++) {
+		if (start >= win_start[w] && end <= win_end[w] && start < end)
+			return true;
+	}
+	return false;
+}
+
+uintptr_t plat_user_stack_top(void)
+{
+	return SIM_USER_HI_END - SIM_PAGE_SIZE;
+}
+
+void sim_user_stop(struct sim_user_cpu *u, int stop)
+{
+	if (u->stop == SIM_USER_RUNNING)
+		u->stop = stop;
+	uc_emu_stop(u->uc);
+}
+
+/* The window and offset of guest address va; false when no window covers it. */
+static bool user_window_of(uintptr_t va, int *w, uintptr_t *off)
+{
+	for (int i = 0; i < 2; i++) {
+		if (va >= win_start[i] && va < win_end[i]) {
+			*w = i;
+			*off = va - win_start[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Makes window w's pages PROT_NONE again over what was touched. */
+static void user_wipe_window(struct sim_user_cpu *u, int w)
+{
+	uintptr_t lo = u->touched_lo[w], hi = u->touched_hi[w];
+
+	if (lo >= hi)
+		return;
+	if (mmap(u->win[w] + lo, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) == MAP_FAILED) {
+		perror("amphi: wiping a user window");
+		exit(SIM_EXIT_HOST);
+	}
+	u->touched_lo[w] = UINTPTR_MAX;
+	u->touched_hi[w] = 0;
+}
+
+/* Makes the window pages over guest range [start, end) PROT_NONE again. */
+static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t end)
+{
+	for (int w = 0; w < 2; w++) {
+		uintptr_t lo = MAX(start, win_start[w]), hi = MIN(end, win_end[w]);
+		if (lo < hi && mmap(u->win[w] + (lo - win_start[w]), hi - lo, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+				    0) == MAP_FAILED) {
+			perror("amphi: unmapping user pages");
+			exit(SIM_EXIT_HOST);
+		}
+	}
+}
+
+/* Forgets the translated code in [lo, hi). */
+static void user_drop_code(struct sim_user_cpu *u, uintptr_t lo, uintptr_t hi)
+{
+	lo = MAX(lo, u->code_lo);
+	hi = MIN(hi, u->code_hi);
+	if (lo < hi)
+		uc_ctl_remove_cache(u->uc, lo, hi);
+}
+
+/* Reserves a window of size bytes and maps it into the engine as one region. */
+static uint8_t *user_window_create(uc_engine *uc, uintptr_t start, uintptr_t size)
+{
+	uint8_t *win = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (win == MAP_FAILED || uc_mem_map_ptr(uc, start, size, UC_PROT_ALL, win) != UC_ERR_OK) {
+		fprintf(stderr, "amphi: cannot reserve a user window of %lu bytes\n",
+			(unsigned long)size);
+		exit(SIM_EXIT_HOST);
+	}
+	tool_ignore_range(win, size);
+	return win;
+}
+
+static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *data);
+static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			    int64_t value, void *data);
+
+/* Creates the engine of u on first use. */
+static void user_engine_init(struct sim_user_cpu *u)
+{
+	uc_hook h;
+
+	if (u->uc)
+		return;
+	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &u->uc) != UC_ERR_OK) {
+		fprintf(stderr, "amphi: cannot open a CPU engine\n");
+		exit(SIM_EXIT_HOST);
+	}
+	for (int w = 0; w < 2; w++) {
+		u->win[w] = user_window_create(u->uc, win_start[w], win_end[w] - win_start[w]);
+		u->touched_lo[w] = UINTPTR_MAX;
+	}
+	u->code_lo = UINTPTR_MAX;
+	if (sim_user_isa.add_hooks(u) != UC_ERR_OK ||
+	    uc_hook_add(u->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(u->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
+		UC_ERR_OK) {
+		fprintf(stderr, "amphi: cannot hook the CPU engine\n");
+		exit(SIM_EXIT_HOST);
+	}
+}
+
+/* Makes the windows of u hold vm: wipes them (and the code, when it differs) unless they
+ * already hold vm at its current generation. */
+static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
+{
+	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
+
+	if (u->loaded == vm && u->loaded_gen == gen)
+		return;
+	user_wipe_window(u, 0);
+	user_wipe_window(u, 1);
+	if (!vm->code_key || vm->code_key != u->loaded_code) {
+		user_drop_code(u, 0, UINTPTR_MAX);
+		u->code_lo = UINTPTR_MAX;
+		u->code_hi = 0;
+	}
+	u->loaded = vm;
+	u->loaded_gen = gen;
+	u->loaded_code = vm->code_key;
+	u->exec_lo = u->exec_hi = 0;
+}
+
+/* Maps guest page va of u's window with prot (VM_* bits) onto physical page pa. */
+static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsigned prot)
+{
+	int w;
+	uintptr_t off;
+	int host_prot = PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0);
+
+	if (!user_window_of(va, &w, &off))
+		return;
+	off &= ~(SIM_PAGE_SIZE - 1);
+	if (mmap(u->win[w] + off, SIM_PAGE_SIZE, host_prot, MAP_SHARED | MAP_FIXED, sim_ram_fd(),
+		 (off_t)(pa - SIM_RAM_BASE)) == MAP_FAILED) {
+		perror("amphi: mapping a user page");
+		exit(SIM_EXIT_HOST);
+	}
+	u->touched_lo[w] = MIN(u->touched_lo[w], off);
+	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
+}
+
+/* Backs guest page va with a private zero page, so a refused access completes harmlessly
+ * while the engine stops. */
+static void user_map_scratch(struct sim_user_cpu *u, uintptr_t va)
+{
+	int w;
+	uintptr_t off;
+
+	if (!user_window_of(va, &w, &off))
+		return;
+	off &= ~(SIM_PAGE_SIZE - 1);
+	if (mmap(u->win[w] + off, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		perror("amphi: mapping a scratch page");
+		exit(SIM_EXIT_HOST);
+	}
+	u->touched_lo[w] = MIN(u->touched_lo[w], off);
+	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
+	u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid scratch page */
+}
+
+/* Records a refused access and stops the engine. */
+static void user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, int error)
+{
+	if (u->stop != SIM_USER_RUNNING)
+		return;
+	u->fault_addr = va;
+	u->fault_access = access;
+	u->fault_error = error;
+	sim_user_stop(u, PLAT_USER_FAULT);
+}
+
+/* A host fault at guest address va (write: a store) on u: maps the page if the kernel
+ * allows the access, else reports the fault. */
+static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
+{
+	paddr_t pa;
+	unsigned prot, access = write ? VM_WRITE : VM_READ;
+	int err = vm_resolve(u->vm, va, access, &pa, &prot);
+
+	if (err == 0 && (prot & access)) {
+		user_map_page(u, va, pa, prot);
+		return;
+	}
+	user_map_scratch(u, va);
+	user_fault(u, va, access, err ? err : -EACCES);
+}
+
+/* The executing CPU's user state when it is running user code and addr lies in one of its
+ * windows (the guest address in *va); NULL otherwise. */
+static struct sim_user_cpu *user_fault_owner(uintptr_t addr, uintptr_t *va)
+{
+	struct sim_cpu *self = sim_cpu_self();
+	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
+
+	if (!u || !u->running)
+		return NULL;
+	for (int w = 0; w < 2; w++) {
+		if (addr >= (uintptr_t)u->win[w] &&
+		    addr < (uintptr_t)u->win[w] + (win_end[w] - win_start[w])) {
+			*va = win_start[w] + (addr - (uintptr_t)u->win[w]);
+			return u;
+		}
+	}
+	return NULL;
+}
+
+/* Passes a signal the user windows do not explain to the handler installed before. */
+static void user_chain(const struct sigaction *prev, int sig, siginfo_t *si, void *uc)
+{
+	if (prev->sa_flags & SA_SIGINFO) {
+		prev->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+		prev->sa_handler(sig);
+		return;
+	}
+	signal(sig, SIG_DFL); /* re-raised when the faulting access repeats */
+}
+
+/* SIGSEGV/SIGBUS: a first touch of a window page by user code, or somebody else's. It
+ * runs the kernel's vm_resolve, which is sound here: the fault is synchronous, in the
+ * engine, with the CPU's interrupts masked and no kernel lock held by this CPU. */
+static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
+{
+	uintptr_t va;
+	struct sim_user_cpu *u = user_fault_owner((uintptr_t)si->si_addr, &va);
+
+	if (!u) {
+		user_chain(sig == SIGSEGV ? &prev_segv : &prev_bus, sig, si, ucontext);
+		return;
+	}
+	int saved = errno;
+	user_resolve(u, va, sim_fault_is_write(ucontext));
+	errno = saved;
+}
+
+/* Every translated block: checks execute rights, and at the end of a budget lets the
+ * schedule and the clock move on and stops for a pending interrupt. */
+static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *data)
+{
+	struct sim_user_cpu *u = data;
+
+	(void)uc;
+	(void)size;
+	if (addr < u->exec_lo || addr >= u->exec_hi) {
+		int err = vm_exec_area(u->vm, addr, &u->exec_lo, &u->exec_hi);
+		if (err) {
+			user_fault(u, addr, VM_EXEC, err);
+			return;
+		}
+		u->code_lo = MIN(u->code_lo, u->exec_lo);
+		u->code_hi = MAX(u->code_hi, u->exec_hi);
+	}
+	if (++u->blocks < USER_BUDGET_BLOCKS)
+		return;
+	u->blocks = 0;
+	struct sim_cpu *self = sim_cpu_self();
+	sim_sched_point_cpu(self, PLAT_POINT_YIELD);
+	if (__atomic_load_n(&self->irq_line, __ATOMIC_ACQUIRE))
+		sim_user_stop(u, PLAT_USER_INTERRUPT);
+}
+
+/* An access outside every window: no user mapping can be there. */
+static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			    int64_t value, void *data)
+{
+	unsigned access = type == UC_MEM_WRITE_UNMAPPED ? VM_WRITE
+			  : type == UC_MEM_FETCH_UNMAPPED ? VM_EXEC : VM_READ;
+
+	(void)uc;
+	(void)size;
+	(void)value;
+	user_fault(data, addr, access, -EFAULT);
+	return false;
+}
+
+/* Drops the scratch page a refused access left behind. */
+static void user_drop_scratch(struct sim_user_cpu *u)
+{
+	if (!u->scratch)
+		return;
+	user_unmap_range(u, u->scratch - 1, u->scratch - 1 + SIM_PAGE_SIZE);
+	u->scratch = 0;
+}
+
+/* The stop for an engine error err (an instruction it cannot run, or an invalid access
+ * the hook recorded). */
+static int user_error_stop(struct sim_user_cpu *u, uc_err err)
+{
+	if (u->stop != SIM_USER_RUNNING)
+		return u->stop;
+	if (err == UC_ERR_INSN_INVALID || err == UC_ERR_EXCEPTION)
+		return PLAT_USER_ILLEGAL;
+	u->fault_error = -EFAULT;
+	u->fault_access = VM_READ;
+	return PLAT_USER_FAULT;
+}
+
+int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
+{
+	plat_irq_disable();
+	struct sim_user_cpu *u = &user_cpus[sim_cpu_self()->id];
+	user_engine_init(u);
+	user_load_space(u, vm);
+	u->vm = vm;
+	u->stop = SIM_USER_RUNNING;
+	sim_user_isa.load(u->uc, regs);
+	u->running = true;
+	uc_err err = uc_emu_start(u->uc, arch_user_pc(regs), 0, 0, 0);
+	u->running = false;
+	sim_user_isa.save(u->uc, regs);
+	user_drop_scratch(u);
+	int stop = err == UC_ERR_OK ? u->stop : user_error_stop(u, err);
+	if (stop == SIM_USER_RUNNING)
+		stop = PLAT_USER_INTERRUPT; /* the engine ended on its own (x86 hlt) */
+	if (stop == PLAT_USER_SYSCALL)
+		sim_user_isa.after_syscall(regs);
+	if (stop == PLAT_USER_FAULT)
+		*fault = (struct plat_user_fault){u->fault_addr, u->fault_access, u->fault_error};
+	plat_irq_enable();
+	return stop;
+}
+
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct sim_cpu *self = sim_cpu_self();
+	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
+
+	if (!u || !u->uc || u->loaded != vm)
+		return;
+	/* this CPU follows the change at once; the others see the generation move on */
+	user_unmap_range(u, start, end);
+	user_drop_code(u, start, end);
+	u->exec_lo = u->exec_hi = 0;
+	u->loaded_gen = vm->generation;
+}
+
+/* At exit: hands the windows back to Valgrind's checking. */
+static void user_exit(void)
+{
+	for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
+		for (int w = 0; w < 2 && user_cpus[i].uc; w++)
+			tool_unignore_range(user_cpus[i].win[w], win_end[w] - win_start[w]);
+	}
+}
+
+void sim_user_init(void)
+{
+	struct sigaction sa = {.sa_sigaction = user_on_fault};
+
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	atexit(user_exit);
+	if (sigaction(SIGSEGV, &sa, &prev_segv) < 0 || sigaction(SIGBUS, &sa, &prev_bus) < 0) {
+		perror("amphi: user fault handler");
+		exit(SIM_EXIT_HOST);
+	}
+}

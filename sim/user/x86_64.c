@@ -1,0 +1,94 @@
+/* The x86_64 guest in Unicorn: register transfer, the syscall trap, and what the CPU
+ * model executes. */
+#include <amphi/arch.h>
+#include <amphi/plat.h>
+
+#include "user.h"
+
+/* Unicorn register ids in the order of struct user_regs' first 18 fields. */
+static const int x86_gpr_ids[] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI,
+	UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP, UC_X86_REG_R8,	UC_X86_REG_R9,
+	UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+	UC_X86_REG_R15, UC_X86_REG_RIP, UC_X86_REG_EFLAGS, UC_X86_REG_FS_BASE,
+};
+#define X86_NREGS (sizeof(x86_gpr_ids) / sizeof(x86_gpr_ids[0]))
+#define X86_MSR_GS_BASE 0xc0000101
+
+/* The syscall instruction: stop so the kernel handles it. */
+static void x86_on_syscall(uc_engine *uc, void *data)
+{
+	(void)uc;
+	sim_user_stop(data, PLAT_USER_SYSCALL);
+}
+
+static int x86_add_hooks(struct sim_user_cpu *u)
+{
+	uc_hook h;
+
+	return uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_syscall, u, 1, 0,
+			   UC_X86_INS_SYSCALL);
+}
+
+/* Pointers to the fields of regs in x86_gpr_ids order. */
+static void x86_fields(struct user_regs *regs, void **ptrs)
+{
+	uint64_t *f = &regs->rax;
+
+	for (unsigned i = 0; i < X86_NREGS; i++)
+		ptrs[i] = &f[i];
+}
+
+static void x86_load(uc_engine *uc, const struct user_regs *regs)
+{
+	void *ptrs[X86_NREGS];
+	uc_x86_msr gs = {.rid = X86_MSR_GS_BASE, .value = regs->gs_base};
+
+	x86_fields((struct user_regs *)regs, ptrs);
+	uc_reg_write_batch(uc, (int *)x86_gpr_ids, ptrs, X86_NREGS);
+	uc_reg_write(uc, UC_X86_REG_MSR, &gs);
+}
+
+static void x86_save(uc_engine *uc, struct user_regs *regs)
+{
+	void *ptrs[X86_NREGS];
+	uc_x86_msr gs = {.rid = X86_MSR_GS_BASE};
+
+	x86_fields(regs, ptrs);
+	uc_reg_read_batch(uc, (int *)x86_gpr_ids, ptrs, X86_NREGS);
+	uc_reg_read(uc, UC_X86_REG_MSR, &gs);
+	regs->gs_base = gs.value;
+}
+
+/* syscall puts the return address in rcx and rflags in r11, as the kernel will see them. */
+static void x86_after_syscall(struct user_regs *regs)
+{
+	regs->rcx = regs->rip;
+	regs->r11 = regs->rflags;
+}
+
+const struct sim_user_isa sim_user_isa = {
+	.arch = UC_ARCH_X86,
+	.mode = UC_MODE_64,
+	.add_hooks = x86_add_hooks,
+	.load = x86_load,
+	.save = x86_save,
+	.after_syscall = x86_after_syscall,
+};
+
+/* CPUID leaf 1 EDX bits Unicorn 2.0.1 executes (baseline x86-64: fpu..sse2); Linux puts
+ * this word in AT_HWCAP on x86_64. */
+unsigned long plat_user_hwcap(void)
+{
+	return 0x178bfbffUL;
+}
+
+unsigned long plat_user_hwcap2(void)
+{
+	return 0;
+}
+
+const char *plat_user_platform(void)
+{
+	return "x86_64";
+}
