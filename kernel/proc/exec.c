@@ -183,7 +183,7 @@ static int exec_build_space(struct vm_space *vm, const uint8_t *image,
 	if (err)
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
-	vm->mmap_top = MIN(vm->mmap_top, top - EXEC_STACK_SIZE - PAGE_SIZE * 16);
+	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
 	vm->code_key = (uintptr_t)image ^ bias;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)

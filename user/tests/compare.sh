@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs each command line of a script file twice, on the host's Linux and as
+# `amphi exec` in the hosted kernel, and compares standard output and exit status byte for
+# byte. Prints TAP; fails when any line differs.
+# usage: compare.sh path/to/amphi commands-file [amphi exec options...]
+#   Each non-empty line of commands-file not starting with '#' is: PROGRAM ARGS... as words
+#   for sh (so quoting works), e.g.   busybox sh -c 'echo a | wc -c'
+amphi=${1:?usage: compare.sh amphi commands-file [options...]}
+amphi=$(cd "$(dirname "$amphi")" && pwd)/$(basename "$amphi")
+file=${2:?}
+shift 2
+n=0
+failed=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+while IFS= read -r line; do
+	case $line in '' | '#'*) continue ;; esac
+	n=$((n + 1))
+	# the environment the kernel gives its first program
+	(cd "$tmp" && eval "env -i HOME=/ TERM=linux PATH=/bin:/sbin:/usr/bin:/usr/sbin $line") \
+		>"$tmp/host.out" </dev/null 2>/dev/null
+	host_status=$?
+	(cd "$tmp" && eval "\"\$amphi\" exec $* $line") >"$tmp/amphi.out" </dev/null 2>"$tmp/amphi.err"
+	amphi_status=$?
+	if [ "$host_status" -eq "$amphi_status" ] && cmp -s "$tmp/host.out" "$tmp/amphi.out"; then
+		printf 'ok %d - %s\n' "$n" "$line"
+		continue
+	fi
+	failed=1
+	printf 'not ok %d - %s (status host %d, amphi %d)\n' "$n" "$line" "$host_status" "$amphi_status"
+	diff "$tmp/host.out" "$tmp/amphi.out" | head -n 20 | sed 's/^/# /'
+	head -n 20 "$tmp/amphi.err" | sed 's/^/# stderr: /'
+done <"$file"
+echo "1..$n"
+exit $failed
