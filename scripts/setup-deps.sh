@@ -12,8 +12,9 @@ packages=(
 	libfdt-dev valgrind
 	# hosted user mode: Unicorn runs user programs; busybox-static and musl are test programs
 	libunicorn-dev busybox-static musl-tools
-	# tests: CUnit, dtc for reference device trees
-	libcunit1-dev device-tree-compiler
+	# tests: CUnit, dtc for reference device trees, readelf for the ELF parser's tests, GNU
+	# cpio for the cpio reader's
+	libcunit1-dev device-tree-compiler binutils cpio
 	# QEMU targets and the GRUB rescue ISO
 	qemu-system-x86 qemu-system-arm seabios grub-pc-bin grub-common xorriso mtools
 	# U-Boot for QEMU arm64, to boot the Image through booti as a board would

@@ -59,30 +59,43 @@ struct elf_segment {
 
 /* What elf_parse found. On -ENOEXEC only error is meaningful. */
 struct elf_info {
-	bool pie;	     /* ET_DYN (static-PIE): every address below is relative to a load bias */
+	bool pie; /* ET_DYN (static-PIE): every address below is relative to a load bias */
 	uint64_t entry;
 	uint64_t phdr_vaddr; /* where the program headers are in memory (for AT_PHDR) */
 	unsigned phnum, phentsize;
-	uint64_t lo, hi;     /* page-aligned span [lo, hi) covering every PT_LOAD */
-	uint64_t align;	     /* largest PT_LOAD p_align, at least ELF_PAGE_SIZE: a PIE's bias
-				a multiple of it keeps every segment's alignment */
-	bool exec_stack;     /* PT_GNU_STACK asks for an executable stack (absent: false) */
+	uint64_t lo, hi; /* page-aligned span [lo, hi) covering every PT_LOAD */
+	/* Largest PT_LOAD p_align, at least ELF_PAGE_SIZE: a PIE's load bias that is a
+	 * multiple of it keeps every segment as aligned as the linker laid it out. */
+	uint64_t align;
+	bool exec_stack; /* PT_GNU_STACK asks for an executable stack (absent: false) */
 	unsigned nseg;
 	struct elf_segment seg[ELF_MAX_SEGMENTS]; /* in file order, ascending vaddr */
-	const char *error;   /* why elf_parse returned -ENOEXEC (a static string), else NULL */
+	const char *error; /* why elf_parse returned -ENOEXEC (a static string), else NULL */
 };
 
 /* Validates the ELF64 image [image, image+size) as a static executable for e_machine
  * machine and describes its loadable segments in *out. Returns 0, or -ENOEXEC with the
- * reason in out->error. */
+ * reason in out->error. Beyond the header checks: at most ELF_MAX_PHNUM program headers, all
+ * in the file; no PT_INTERP; 1 to ELF_MAX_SEGMENTS PT_LOADs, each inside the file and the
+ * user half, p_filesz <= p_memsz, p_align 0 or a power of two, p_vaddr = p_offset modulo
+ * the page size, not both writable and executable, and on pages after the previous one's;
+ * a span of at most ELF_MAX_SPAN that leaves page 0 alone (ET_EXEC); the entry point in the
+ * file-backed part of an executable PT_LOAD, and so are the program headers (PT_PHDR's
+ * p_vaddr, or e_phoff's place in a PT_LOAD). */
 int elf_parse(const void *image, size_t size, uint16_t machine, struct elf_info *out);
 
-/* Reads the "#!" line of the script [image, image+size) as Linux does: of the first
- * ELF_SCRIPT_LINE_MAX - 1 bytes, up to the first newline (without one, the line is all of
- * them, provided the interpreter's name ends inside them); the interpreter is the first
- * word after "#!" (spaces and tabs separate words; a NUL ends the line) and the argument is
- * the rest of the line with surrounding spaces and tabs trimmed, "" when there is none.
- * Both are NUL-terminated in interp and arg. Returns 0, -ENOEXEC when the image is not a
- * script or names no interpreter, or -ENAMETOOLONG when one does not fit its buffer. */
+/* Reads the "#!" line of the script [image, image+size) as Linux's binfmt_script does. It
+ * looks at the first ELF_SCRIPT_LINE_MAX bytes (zeros past the end of the file): the line
+ * ends at the first newline; without one it is the first ELF_SCRIPT_LINE_MAX - 1 bytes, and
+ * the script is refused when the interpreter's name does not end (in a blank or NUL) within
+ * them. Blanks (spaces, tabs) that end the line are dropped (not when a file without a
+ * newline ends before it: then zeros end it). The interpreter is the first word after "#!"
+ * (a NUL also ends it, and the line); the argument is the rest of the line after the blanks
+ * that follow it, "" when there is none. interp and arg receive them NUL-terminated.
+ * Returns 0, -ENOEXEC when the image is not a script or names no interpreter, or
+ * -ENAMETOOLONG when one does not fit its buffer.
+ * Two corners differ from Linux: an empty name ("#!" then a NUL or the end of the file) is
+ * refused here, where Linux goes on to open "" and fails; and blanks after the name that
+ * run into a NUL give arg "", where Linux passes an empty argument. */
 int elf_script_parse(const void *image, size_t size, char *interp, size_t interp_cap, char *arg,
 		     size_t arg_cap);

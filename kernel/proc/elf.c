@@ -170,25 +170,37 @@ static int elf_add_load(const struct elf_phdr *ph, size_t size, struct elf_info 
 	return 0;
 }
 
-/* Takes in the program headers one by one; a PT_PHDR is left in *phdr (which the caller
- * zeroed: type 0 means there is none). */
+/* Takes in one program header; a PT_PHDR is kept in *phdr (type 0 there: none yet). */
+static int elf_take_phdr(const struct elf_phdr *ph, size_t size, struct elf_info *out,
+			 struct elf_phdr *phdr)
+{
+	switch (ph->type) {
+	case PT_INTERP:
+		return elf_reject(out, "PT_INTERP present: dynamically linked");
+	case PT_LOAD:
+		return elf_add_load(ph, size, out);
+	case PT_GNU_STACK:
+		out->exec_stack = ph->flags & PF_X;
+		return 0;
+	case PT_PHDR:
+		if (phdr->type)
+			return elf_reject(out, "more than one PT_PHDR");
+		*phdr = *ph;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Takes in every program header in file order; a PT_PHDR is left in *phdr (which the caller
+ * zeroed). */
 static int elf_scan_phdrs(const uint8_t *b, size_t size, struct elf_info *out,
 			  struct elf_phdr *phdr)
 {
 	for (unsigned i = 0; i < out->phnum; i++) {
 		struct elf_phdr ph;
-		int err = 0;
 		elf_read_phdr(b, i, &ph);
-		if (ph.type == PT_INTERP)
-			return elf_reject(out, "PT_INTERP present: dynamically linked");
-		if (ph.type == PT_LOAD)
-			err = elf_add_load(&ph, size, out);
-		if (ph.type == PT_GNU_STACK)
-			out->exec_stack = ph.flags & PF_X;
-		if (ph.type == PT_PHDR && phdr->type)
-			return elf_reject(out, "more than one PT_PHDR");
-		if (ph.type == PT_PHDR)
-			*phdr = ph;
+		int err = elf_take_phdr(&ph, size, out, phdr);
 		if (err)
 			return err;
 	}
@@ -223,8 +235,7 @@ static int elf_check_entry(struct elf_info *out)
 
 /* Sets phdr_vaddr: PT_PHDR's p_vaddr, or where a PT_LOAD maps e_phoff. Either way the whole
  * table must be in the file-backed part of one PT_LOAD. */
-static int elf_find_phdr_vaddr(const uint8_t *b, const struct elf_phdr *phdr,
-			       struct elf_info *out)
+static int elf_find_phdr_vaddr(const uint8_t *b, const struct elf_phdr *phdr, struct elf_info *out)
 {
 	uint64_t len = (uint64_t)out->phnum * ELF_PHDR_SIZE, phoff = elf_le64(b + 32);
 	for (unsigned i = 0; i < out->nseg; i++) {

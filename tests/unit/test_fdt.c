@@ -351,13 +351,10 @@ static void edit_xor(uint8_t *b, size_t n, void *arg)
 
 static uint64_t fuzz_seed = 0x243f6a8885a308d3ull;
 
-/* xorshift64 for the random corruptions. */
+/* The next random number for the corruptions. */
 static uint64_t fuzz_next(void)
 {
-	fuzz_seed ^= fuzz_seed << 13;
-	fuzz_seed ^= fuzz_seed >> 7;
-	fuzz_seed ^= fuzz_seed << 17;
-	return fuzz_seed;
+	return unit_random(&fuzz_seed);
 }
 
 /* Writes 1..4 random bytes, or a random big-endian word at an aligned offset. */

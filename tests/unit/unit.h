@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Adds the program's suites to the CUnit registry. Returns 0, or -1 on a CUnit error. */
 int unit_register(void);
@@ -29,6 +30,13 @@ extern size_t unit_console_len;
 
 /* Empties the captured console output. */
 void unit_console_reset(void);
+
+/* Reads the file at path into a new buffer of exactly its size (freed with free()) and sets
+ * *len. Returns NULL when it cannot be read. */
+uint8_t *unit_read_file(const char *path, size_t *len);
+
+/* Next value of the xorshift64 generator whose (non-zero) state is *state. */
+uint64_t unit_random(uint64_t *state);
 
 /* Runs stmt and checks that it panics; msg_part must appear in the panic message. */
 #define UNIT_EXPECT_PANIC(stmt, msg_part)                                       \
