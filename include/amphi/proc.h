@@ -45,14 +45,16 @@ struct process {
  * lives) into a fresh address space for p, with argv and envp (NULL-terminated) on its
  * stack, and points p's registers at its entry. path is AT_EXECFN and /proc/self/exe.
  * Returns 0, -ENOEXEC for a file that is no valid program, -E2BIG when the arguments are
- * too large, -ENOMEM. p keeps its old image on failure. */
+ * too large, -ENOMEM. p keeps its old image on failure, and *why (when why is not NULL)
+ * names what was wrong with the file. */
 int exec_image(struct process *p, const void *image, size_t size, const char *path,
-	       const char *const *argv, const char *const *envp);
+	       const char *const *argv, const char *const *envp, const char **why);
 
 /* Starts the first user process: program image at path with argv and envp. Returns it, or
- * NULL with *err set. */
+ * NULL with *err set (and *why as exec_image sets it). */
 struct process *process_start(const void *image, size_t size, const char *path,
-			      const char *const *argv, const char *const *envp, int *err);
+			      const char *const *argv, const char *const *envp, int *err,
+			      const char **why);
 
 /* Waits until p has exited and frees it; returns its wait status. */
 int process_wait(struct process *p);

@@ -208,14 +208,16 @@ static const char *exec_basename(const char *path)
 }
 
 int exec_image(struct process *p, const void *image, size_t size, const char *path,
-	       const char *const *argv, const char *const *envp)
+	       const char *const *argv, const char *const *envp, const char **why)
 {
-	struct elf_info info;
+	struct elf_info info = {0};
 	uintptr_t sp = 0;
 
 	if (strlen(path) >= PROC_PATH_MAX)
 		return -ENAMETOOLONG;
 	int err = elf_parse(image, size, GUEST_ELF_MACHINE, &info);
+	if (why)
+		*why = info.error ? info.error : "";
 	if (err)
 		return err;
 	uintptr_t bias = info.pie ? EXEC_PIE_BASE : 0;

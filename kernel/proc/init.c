@@ -81,15 +81,16 @@ int init_run_program(const struct boot_info *info)
 					   NULL};
 	static const char *argv[INIT_ARGV_MAX];
 	const void *image = NULL;
-	const char *path = "";
+	const char *path = "", *why = "";
 	size_t size = 0;
 	int err = init_argv(info, &path, argv, INIT_ARGV_MAX);
 
 	if (err > 0)
 		err = init_find(info, path[0] == '/' ? path + 1 : path, &image, &size);
-	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err);
+	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err, &why);
 	if (!p) {
-		kprintf("amphi: cannot start the first program: error %d\n", err);
+		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
+		kprintf("amphi: cannot start %s: error %d%s%s\n", path, err, *why ? ": " : "", why);
 		return 127;
 	}
 	return proc_shell_status(process_wait(p));

@@ -80,14 +80,15 @@ static struct process *process_alloc(void)
 }
 
 struct process *process_start(const void *image, size_t size, const char *path,
-			      const char *const *argv, const char *const *envp, int *err)
+			      const char *const *argv, const char *const *envp, int *err,
+			      const char **why)
 {
 	struct process *p = process_alloc();
 
 	*err = -ENOMEM;
 	if (!p)
 		return NULL;
-	*err = exec_image(p, image, size, path, argv, envp);
+	*err = exec_image(p, image, size, path, argv, envp, why);
 	if (!*err) {
 		p->thread = thread_create(p->comm, process_main, p, 0, 0);
 		*err = p->thread ? 0 : -ENOMEM;
