@@ -122,7 +122,7 @@ static void sched_arm_slice(struct cpu_state *c, uint64_t now)
 	bool contended = atomic_load_relaxed(&c->rq_count) > 0 && !c->current->is_idle;
 
 	c->slice_deadline = contended ? now + sched_slice(c) : UINT64_MAX;
-	time_reprogram();
+	time_slice_rearmed();
 }
 
 /* Second half of every switch, run by the arriving thread on its new CPU: releases the
@@ -136,14 +136,12 @@ static void sched_finish_switch(void)
 	sched_arm_slice(c, c->current->last_start);
 }
 
-void schedule(void)
+/* Switches c's CPU from its current thread to the next one; c's queue lock is held and
+ * released by the switch. Returns when the current thread runs again. */
+static void sched_switch(struct cpu_state *c)
 {
-	struct cpu_state *c = cpu_this();
 	struct thread *prev = c->current;
 
-	if (plat_irq_enabled())
-		panic("schedule: called with interrupts enabled");
-	raw_spin_lock(&c->rq_lock);
 	atomic_store_relaxed(&c->need_resched, false);
 	uint64_t now = plat_time_ns();
 	sched_account(prev, now);
@@ -155,7 +153,7 @@ void schedule(void)
 		sched_arm_slice(c, now);
 		return;
 	}
-	next->cpu = plat_cpu_id();
+	next->cpu = (unsigned)(c - cpu_states);
 	next->on_cpu = true;
 	next->last_start = now;
 	next->switches++;
@@ -164,6 +162,16 @@ void schedule(void)
 	c->switched_from = prev;
 	plat_ctx_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+void schedule(void)
+{
+	struct cpu_state *c = cpu_this();
+
+	if (plat_irq_enabled())
+		panic("schedule: called with interrupts enabled");
+	raw_spin_lock(&c->rq_lock);
+	sched_switch(c);
 }
 
 /* First code of every new thread, entered from the switch with interrupts masked. */
@@ -233,8 +241,7 @@ void thread_yield(void)
 	if (last) /* behind every queued thread, so each of them runs first */
 		me->vruntime =
 		    MAX(me->vruntime, list_entry(last, struct thread, rq_node)->vruntime + 1);
-	raw_spin_unlock(&c->rq_lock);
-	schedule();
+	sched_switch(c); /* under the same hold of the lock: no thread can queue in between */
 	plat_irq_restore(flags);
 }
 
