@@ -131,7 +131,8 @@ static void sched_finish_switch(void)
 {
 	struct cpu_state *c = cpu_this();
 
-	atomic_store(&c->switched_from->on_cpu, false);
+	/* release: the joiner that reads false may free the stack this CPU just left */
+	atomic_store_release(&c->switched_from->on_cpu, false);
 	raw_spin_unlock(&c->rq_lock);
 	sched_arm_slice(c, c->current->last_start);
 }
@@ -370,7 +371,7 @@ NORETURN void thread_exit(void)
 void thread_join(struct thread *t)
 {
 	wait_for_completion(&t->exited);
-	while (atomic_load(&t->on_cpu)) { /* its CPU is still switching away from it */
+	while (atomic_load_acquire(&t->on_cpu)) { /* its CPU is still switching away from it */
 		plat_sched_point(PLAT_POINT_SPIN);
 		arch_cpu_relax();
 	}

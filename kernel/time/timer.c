@@ -125,13 +125,14 @@ void time_reprogram(void)
 
 void time_slice_rearmed(void)
 {
-	struct timer_cpu *tc = &timer_cpus[plat_cpu_id()];
+	unsigned cpu = plat_cpu_id();
+	struct timer_cpu *tc = &timer_cpus[cpu];
 
 	/* While programmed_valid, programmed is at or before the heap's earliest deadline:
 	 * ktimer_start reprograms for an earlier one, and removals only make it later. So a
 	 * slice deadline no earlier than programmed leaves the earliest of the two as it is,
 	 * and the heap's lock need not be taken to learn that. */
-	if (tc->programmed_valid && cpu_this()->slice_deadline >= tc->programmed)
+	if (tc->programmed_valid && cpu_of(cpu)->slice_deadline >= tc->programmed)
 		return;
 	time_reprogram();
 }
