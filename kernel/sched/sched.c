@@ -122,7 +122,7 @@ static void sched_arm_slice(struct cpu_state *c, uint64_t now)
 	bool contended = atomic_load_relaxed(&c->rq_count) > 0 && !c->current->is_idle;
 
 	c->slice_deadline = contended ? now + sched_slice(c) : UINT64_MAX;
-	time_slice_rearmed();
+	time_slice_rearmed((unsigned)(c - cpu_states));
 }
 
 /* Second half of every switch, run by the arriving thread on its new CPU: releases the

@@ -123,9 +123,8 @@ void time_reprogram(void)
 	plat_irq_restore(flags);
 }
 
-void time_slice_rearmed(void)
+void time_slice_rearmed(unsigned cpu)
 {
-	unsigned cpu = plat_cpu_id();
 	struct timer_cpu *tc = &timer_cpus[cpu];
 
 	/* While programmed_valid, programmed is at or before the heap's earliest deadline:
