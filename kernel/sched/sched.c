@@ -71,7 +71,8 @@ static void sched_account(struct thread *t, uint64_t now)
 		cpu_of(t->cpu)->idle_ns += delta;
 		return;
 	}
-	t->vruntime += delta * NICE_0_WEIGHT / t->weight;
+	/* nice 0, the common case, is charged the time itself: no 64-bit division per switch */
+	t->vruntime += t->weight == NICE_0_WEIGHT ? delta : delta * NICE_0_WEIGHT / t->weight;
 }
 
 /* Queues t on c in vruntime order, after threads of equal vruntime (c's lock held). */
