@@ -3,8 +3,9 @@
  * slice deadlines, idle CPUs pulling work.
  *
  * Locking: a thread sits on the run queue of t->cpu, guarded by that CPU's rq_lock. The
- * lock is taken in schedule() by the thread leaving the CPU and released by the thread
- * arriving (sched_finish_switch), so no other CPU sees a thread half switched: by the time
+ * lock is taken by the thread leaving the CPU (schedule(), or thread_yield, which switches
+ * under the hold it took to requeue itself) and released by the thread arriving
+ * (sched_finish_switch), so no other CPU sees a thread half switched: by the time
  * the lock is free, the previous thread's on_cpu is false and its stack is no longer used.
  * A thread changes CPU only while queued and not running, under its old queue's lock.
  */
