@@ -34,3 +34,7 @@ bool ktimer_cancel(struct ktimer *t);
 
 /* Reprograms this CPU's hardware timer after the slice deadline changed. */
 void time_reprogram(void);
+
+/* time_reprogram after the scheduler armed the slice deadline of cpu, the executing CPU,
+ * anew; cheap when the hardware already holds an earlier deadline. Interrupts masked. */
+void time_slice_rearmed(unsigned cpu);

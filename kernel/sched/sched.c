@@ -3,8 +3,9 @@
  * slice deadlines, idle CPUs pulling work.
  *
  * Locking: a thread sits on the run queue of t->cpu, guarded by that CPU's rq_lock. The
- * lock is taken in schedule() by the thread leaving the CPU and released by the thread
- * arriving (sched_finish_switch), so no other CPU sees a thread half switched: by the time
+ * lock is taken by the thread leaving the CPU (schedule(), or thread_yield, which switches
+ * under the hold it took to requeue itself) and released by the thread arriving
+ * (sched_finish_switch), so no other CPU sees a thread half switched: by the time
  * the lock is free, the previous thread's on_cpu is false and its stack is no longer used.
  * A thread changes CPU only while queued and not running, under its old queue's lock.
  */
@@ -71,7 +72,8 @@ static void sched_account(struct thread *t, uint64_t now)
 		cpu_of(t->cpu)->idle_ns += delta;
 		return;
 	}
-	t->vruntime += delta * NICE_0_WEIGHT / t->weight;
+	/* nice 0, the common case, is charged the time itself: no 64-bit division per switch */
+	t->vruntime += t->weight == NICE_0_WEIGHT ? delta : delta * NICE_0_WEIGHT / t->weight;
 }
 
 /* Queues t on c in vruntime order, after threads of equal vruntime (c's lock held). */
@@ -122,7 +124,7 @@ static void sched_arm_slice(struct cpu_state *c, uint64_t now)
 	bool contended = atomic_load_relaxed(&c->rq_count) > 0 && !c->current->is_idle;
 
 	c->slice_deadline = contended ? now + sched_slice(c) : UINT64_MAX;
-	time_reprogram();
+	time_slice_rearmed((unsigned)(c - cpu_states));
 }
 
 /* Second half of every switch, run by the arriving thread on its new CPU: releases the
@@ -131,19 +133,18 @@ static void sched_finish_switch(void)
 {
 	struct cpu_state *c = cpu_this();
 
-	atomic_store(&c->switched_from->on_cpu, false);
+	/* release: the joiner that reads false may free the stack this CPU just left */
+	atomic_store_release(&c->switched_from->on_cpu, false);
 	raw_spin_unlock(&c->rq_lock);
 	sched_arm_slice(c, c->current->last_start);
 }
 
-void schedule(void)
+/* Switches c's CPU from its current thread to the next one; c's queue lock is held and
+ * released by the switch. Returns when the current thread runs again. */
+static void sched_switch(struct cpu_state *c)
 {
-	struct cpu_state *c = cpu_this();
 	struct thread *prev = c->current;
 
-	if (plat_irq_enabled())
-		panic("schedule: called with interrupts enabled");
-	raw_spin_lock(&c->rq_lock);
 	atomic_store_relaxed(&c->need_resched, false);
 	uint64_t now = plat_time_ns();
 	sched_account(prev, now);
@@ -155,7 +156,7 @@ void schedule(void)
 		sched_arm_slice(c, now);
 		return;
 	}
-	next->cpu = plat_cpu_id();
+	next->cpu = (unsigned)(c - cpu_states);
 	next->on_cpu = true;
 	next->last_start = now;
 	next->switches++;
@@ -164,6 +165,16 @@ void schedule(void)
 	c->switched_from = prev;
 	plat_ctx_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+void schedule(void)
+{
+	struct cpu_state *c = cpu_this();
+
+	if (plat_irq_enabled())
+		panic("schedule: called with interrupts enabled");
+	raw_spin_lock(&c->rq_lock);
+	sched_switch(c);
 }
 
 /* First code of every new thread, entered from the switch with interrupts masked. */
@@ -233,8 +244,7 @@ void thread_yield(void)
 	if (last) /* behind every queued thread, so each of them runs first */
 		me->vruntime =
 		    MAX(me->vruntime, list_entry(last, struct thread, rq_node)->vruntime + 1);
-	raw_spin_unlock(&c->rq_lock);
-	schedule();
+	sched_switch(c); /* under the same hold of the lock: no thread can queue in between */
 	plat_irq_restore(flags);
 }
 
@@ -363,7 +373,7 @@ NORETURN void thread_exit(void)
 void thread_join(struct thread *t)
 {
 	wait_for_completion(&t->exited);
-	while (atomic_load(&t->on_cpu)) { /* its CPU is still switching away from it */
+	while (atomic_load_acquire(&t->on_cpu)) { /* its CPU is still switching away from it */
 		plat_sched_point(PLAT_POINT_SPIN);
 		arch_cpu_relax();
 	}

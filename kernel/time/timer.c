@@ -123,6 +123,19 @@ void time_reprogram(void)
 	plat_irq_restore(flags);
 }
 
+void time_slice_rearmed(unsigned cpu)
+{
+	struct timer_cpu *tc = &timer_cpus[cpu];
+
+	/* While programmed_valid, programmed is at or before the heap's earliest deadline:
+	 * ktimer_start reprograms for an earlier one, and removals only make it later. So a
+	 * slice deadline no earlier than programmed leaves the earliest of the two as it is,
+	 * and the heap's lock need not be taken to learn that. */
+	if (tc->programmed_valid && cpu_of(cpu)->slice_deadline >= tc->programmed)
+		return;
+	time_reprogram();
+}
+
 void ktimer_start(struct ktimer *t, uint64_t deadline_ns)
 {
 	if (atomic_load_relaxed(&t->cpu) >= 0)

@@ -232,11 +232,18 @@ static uint64_t sched_point_ns(int why)
 	return sim_deterministic() || running <= 1 ? SCHED_QUANTUM_NS : SCHED_QUANTUM_NS / running;
 }
 
+/* Moves virtual time on for a point of kind why; true when a timer came due. Real time
+ * needs nothing here (the timer thread fires its deadlines), not even a call. */
+static bool sched_tick(int why)
+{
+	return sim_machine.time == SIM_TIME_VIRTUAL && sim_time_tick(sched_point_ns(why));
+}
+
 /* Deterministic mode: moves time on, then lets the PRNG pick who runs next. Lock-free
  * while no timer came due and self keeps the baton. */
 static void sched_point_deterministic(struct sim_cpu *self, int why)
 {
-	bool due = sim_time_tick(sched_point_ns(why));
+	bool due = sched_tick(why);
 
 	if (!due && sched_keeps(self, why)) {
 		sim_trace_event(SIM_TRACE_RUN, self->id, (uint64_t)why);
@@ -263,7 +270,7 @@ static void sched_point_deterministic(struct sim_cpu *self, int why)
  * CPU being waited for. */
 static void sched_point_parallel(int why)
 {
-	if (sim_time_tick(sched_point_ns(why))) {
+	if (sched_tick(why)) {
 		sim_lock();
 		sim_time_fire_due();
 		sim_unlock();

@@ -2,8 +2,10 @@
  * Time. plat_time_ns is either a virtual clock (the default), which advances only with
  * simulated events (a quantum per scheduling point, and a jump to the earliest timer when
  * every CPU is idle, so an idle CPU's timer fires exactly at its deadline), so runs do
- * not depend on host load; or the host's
- * CLOCK_MONOTONIC (--time real). Each CPU has a one-shot timer whose line, the private
+ * not depend on host load; or real time (--time real): the host's cycle counter scaled to
+ * nanoseconds by a rate measured against CLOCK_MONOTONIC at boot, when the counter has a
+ * constant rate (a read then costs a fraction of a clock_gettime, and the scheduler reads
+ * the clock at every switch), else CLOCK_MONOTONIC itself. Each CPU has a one-shot timer whose line, the private
  * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
  * high until the next plat_timer_set. With real time a host thread sleeps until the
  * earliest deadline and fires it, so scheduling points read no clock; it is woken only
@@ -18,12 +20,22 @@
 
 #include <amphi/plat.h>
 
+#include "host_cycles.h"
 #include "sim.h"
+
+/* Real time on the cycle counter: its rate is measured over this long at boot. */
+#define CLOCK_CALIBRATE_NS 2000000ULL
+/* ... from the samples of each end whose counter reads lie closest together of this many */
+#define CLOCK_CALIBRATE_TRIES 8
 
 static struct {
 	enum sim_time_mode mode;
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
+	/* real mode on the cycle counter (cycle_mult != 0): now = (counter - cycles_boot) *
+	 * cycle_mult >> 32, cycles_boot being the counter at host_boot */
+	uint64_t cycles_boot;
+	uint64_t cycle_mult;
 	/* atomic: the earliest deadline not yet fired (UINT64_MAX for none), or an earlier
 	 * time: a CPU moving its own deadline later leaves it be (plat_timer_set) */
 	uint64_t next_due;
@@ -40,10 +52,20 @@ uint64_t sim_host_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Real mode: nanoseconds since boot. */
+static uint64_t clock_real_now(void)
+{
+	if (!sim_clock.cycle_mult)
+		return sim_host_now() - sim_clock.host_boot;
+	uint64_t cycles = sim_host_cycles() - sim_clock.cycles_boot;
+
+	return (uint64_t)(((unsigned __int128)cycles * sim_clock.cycle_mult) >> 32);
+}
+
 uint64_t sim_time_now(void)
 {
 	if (sim_clock.mode == SIM_TIME_REAL)
-		return sim_host_now() - sim_clock.host_boot;
+		return clock_real_now();
 	return __atomic_load_n(&sim_clock.virtual_ns, __ATOMIC_ACQUIRE);
 }
 
@@ -133,7 +155,12 @@ uint64_t sim_time_next_host_deadline(void)
 {
 	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);
 
-	return due == UINT64_MAX ? UINT64_MAX : due + sim_clock.host_boot;
+	if (due == UINT64_MAX)
+		return UINT64_MAX;
+	/* what is left of it on the machine's clock, which need not keep the host's pace
+	 * exactly: a wait that ends early finds nothing due and waits for the rest */
+	uint64_t now = sim_time_now();
+	return sim_host_now() + (due > now ? due - now : 0);
 }
 
 /* The timer thread (real time): sleeps until the earliest deadline, fires. */
@@ -173,12 +200,51 @@ static void clock_start_timer_thread(void)
 	sim_clock.timer_thread = true;
 }
 
+/* A CLOCK_MONOTONIC reading into *host and the cycle counter at that moment into *cycles:
+ * the middle of the two counter reads around it, from the try where they lie closest. */
+static void clock_sample(uint64_t *host, uint64_t *cycles)
+{
+	uint64_t best = UINT64_MAX;
+
+	*host = *cycles = 0;
+	for (int i = 0; i < CLOCK_CALIBRATE_TRIES; i++) {
+		uint64_t before = sim_host_cycles();
+		uint64_t now = sim_host_now();
+		uint64_t after = sim_host_cycles();
+		if (after - before < best) {
+			best = after - before;
+			*host = now;
+			*cycles = before + (after - before) / 2;
+		}
+	}
+}
+
+/* Real mode: starts the clock at host_boot, on the cycle counter when its rate is
+ * constant (measured here, against CLOCK_MONOTONIC), else on CLOCK_MONOTONIC. */
+static void clock_start_real(void)
+{
+	uint64_t host_end, cycles_end;
+	struct timespec pause = {.tv_nsec = (long)CLOCK_CALIBRATE_NS};
+
+	clock_sample(&sim_clock.host_boot, &sim_clock.cycles_boot);
+	if (!sim_host_cycles_invariant())
+		return;
+	nanosleep(&pause, NULL);
+	clock_sample(&host_end, &cycles_end);
+	if (cycles_end <= sim_clock.cycles_boot || host_end <= sim_clock.host_boot)
+		return;
+	sim_clock.cycle_mult = (uint64_t)(((unsigned __int128)(host_end - sim_clock.host_boot)
+					   << 32) / (cycles_end - sim_clock.cycles_boot));
+}
+
 void sim_time_init(enum sim_time_mode mode)
 {
 	sim_clock.mode = mode;
 	sim_clock.host_boot = sim_host_now();
-	if (mode == SIM_TIME_REAL)
+	if (mode == SIM_TIME_REAL) {
+		clock_start_real();
 		clock_start_timer_thread();
+	}
 }
 
 uint64_t plat_time_ns(void)
