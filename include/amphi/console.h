@@ -10,3 +10,7 @@ irqflags_t console_lock(void);
 
 /* Releases the console and restores the interrupt state from console_lock. */
 void console_unlock(irqflags_t flags);
+
+/* Waits for the next console input byte (a thread sleeps between polls, so other threads
+ * run); -EPIPE when the input is closed for good. May block. */
+int console_getc(void);

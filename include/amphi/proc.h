@@ -70,11 +70,9 @@ void syscall_dispatch(struct process *p);
 
 struct boot_info;
 
-/* True when the boot data names a first program to run (kernel/proc/init.c). */
-bool init_has_program(const struct boot_info *info);
-
-/* Runs the first program the boot data names until it exits; returns its status in the
- * shell's terms (127 when it could not be started). */
+/* Runs the first program the boot data names until it exits (kernel/proc/init.c); returns
+ * its status in the shell's terms (127 when it could not be started), or -ENOENT when the
+ * boot data names none. */
 int init_run_program(const struct boot_info *info);
 
 /* Exit status of a process in the shell's terms: the code it exited with, or 128 + the

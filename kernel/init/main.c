@@ -70,8 +70,9 @@ NORETURN void kmain(void *bootinfo)
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)
 		run_ktests(selection);
-	if (init_has_program(&boot_info))
-		kernel_poweroff(init_run_program(&boot_info));
+	int status = init_run_program(&boot_info);
+	if (status >= 0)
+		kernel_poweroff(status);
 	if (n == 0)
 		kprintf("amphi: ignoring ktest without a selection (use ktest=all)\n");
 	else if (n != -ENOENT)

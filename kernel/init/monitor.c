@@ -1,6 +1,7 @@
 /* The kernel monitor: a tiny line-oriented console for poking at a running kernel. Its
  * commands live beside the subsystems they show and register in the monitor_cmds section. */
 #include <amphi/arch.h>
+#include <amphi/console.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/ktest.h>
@@ -96,16 +97,6 @@ static int monitor_execute(char *line)
 	return MONITOR_STAY;
 }
 
-/* Waits for the next input byte; -EPIPE when the input is closed. */
-static int monitor_getc(void)
-{
-	int c;
-
-	while ((c = plat_console_getc()) == -EAGAIN)
-		arch_cpu_relax();
-	return c;
-}
-
 /* Reads one line with echo and backspace into buf; returns its length, or -EPIPE. */
 static int monitor_read_line(char *buf, size_t size)
 {
@@ -113,7 +104,7 @@ static int monitor_read_line(char *buf, size_t size)
 	size_t len = 0;
 
 	for (;;) {
-		int c = monitor_getc();
+		int c = console_getc();
 		if (c < 0)
 			return c;
 		bool skip = after_cr && c == '\n';

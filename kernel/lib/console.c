@@ -2,9 +2,12 @@
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
 #include <amphi/console.h>
+#include <amphi/errno.h>
 #include <amphi/plat.h>
+#include <amphi/sched.h>
 
 #define CONSOLE_SPIN_LIMIT 10000000UL
+#define CONSOLE_POLL_NS 10000000ULL /* between polls of empty console input */
 
 static int console_owner = -1; /* CPU holding the console */
 static unsigned console_depth; /* nested takes by the owner */
@@ -35,4 +38,17 @@ void console_unlock(irqflags_t flags)
 	if (--console_depth == 0)
 		atomic_store(&console_owner, -1);
 	plat_irq_restore(flags);
+}
+
+int console_getc(void)
+{
+	int c;
+
+	while ((c = plat_console_getc()) == -EAGAIN) {
+		if (thread_current())
+			thread_sleep_ns(CONSOLE_POLL_NS);
+		else
+			arch_cpu_relax();
+	}
+	return c;
 }

@@ -341,11 +341,15 @@ int vm_copy_from_user(struct vm_space *vm, void *dst, uintptr_t uva, size_t len)
 
 long vm_copy_string(struct vm_space *vm, char *dst, uintptr_t uva, size_t cap)
 {
-	for (size_t i = 0; i < cap; i++) {
-		if (vm_copy_from_user(vm, &dst[i], uva + i, 1) < 0)
+	/* a page at a time, so each page is resolved once */
+	for (size_t done = 0; done < cap;) {
+		size_t n = MIN(cap - done, PAGE_SIZE - ((uva + done) & (PAGE_SIZE - 1)));
+		if (vm_copy_from_user(vm, dst + done, uva + done, n) < 0)
 			return -EFAULT;
-		if (dst[i] == '\0')
-			return (long)i;
+		const char *nul = memchr(dst + done, '\0', n);
+		if (nul)
+			return (long)(nul - dst);
+		done += n;
 	}
 	return -ENAMETOOLONG;
 }

@@ -9,6 +9,7 @@
 #include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
+#include <amphi/random.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -92,18 +93,6 @@ static size_t exec_auxv(uint64_t *auxv, const struct elf_info *info, uintptr_t b
 	return n;
 }
 
-/* 16 bytes for AT_RANDOM, from the clock: good enough to seed a stack protector, and the
- * same in every run of the hosted machine's virtual time. */
-static void exec_random_bytes(uint8_t *out)
-{
-	uint64_t x = plat_time_ns() * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
-
-	for (int i = 0; i < 16; i++) {
-		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-		out[i] = (uint8_t)((x * 0x2545f4914f6cdd1dULL) >> 56);
-	}
-}
-
 /* Lays out the initial stack into s and returns the stack pointer, or 0 with *err set. */
 static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *info,
 				  uintptr_t bias, const char *path, const char *const *argv,
@@ -121,7 +110,7 @@ static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *i
 	*err = -ENOMEM;
 	if (!ptrs)
 		return 0;
-	exec_random_bytes(random);
+	random_bytes(random, sizeof(random));
 	uintptr_t execfn = exec_push(s, path, strlen(path) + 1);
 	*err = exec_push_strings(s, envp, envc, ptrs + argc);
 	if (!*err)

@@ -68,13 +68,6 @@ static int init_find(const struct boot_info *info, const char *name, const void 
 	return got < 0 ? got : -ENOENT;
 }
 
-bool init_has_program(const struct boot_info *info)
-{
-	const char *argv[2], *path;
-
-	return info->initrd.size > 0 && init_argv(info, &path, argv, 2) > 0;
-}
-
 int init_run_program(const struct boot_info *info)
 {
 	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
@@ -83,8 +76,10 @@ int init_run_program(const struct boot_info *info)
 	const void *image = NULL;
 	const char *path = "", *why = "";
 	size_t size = 0;
-	int err = init_argv(info, &path, argv, INIT_ARGV_MAX);
+	int err = info->initrd.size ? init_argv(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
 
+	if (err == -ENOENT)
+		return err; /* no first program named: the caller goes on */
 	if (err > 0)
 		err = init_find(info, path[0] == '/' ? path + 1 : path, &image, &size);
 	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err, &why);

@@ -1,4 +1,5 @@
 /* Processes: the thread that runs a user program and what ends it. */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
@@ -9,7 +10,6 @@
 #include <amphi/vm.h>
 
 static unsigned proc_next_pid = 1;
-static struct spinlock proc_lock = SPINLOCK_INIT("proc");
 
 struct process *process_current(void)
 {
@@ -72,9 +72,7 @@ static struct process *process_alloc(void)
 
 	if (!p)
 		return NULL;
-	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	p->pid = proc_next_pid++;
-	spin_unlock_irqrestore(&proc_lock, flags);
+	p->pid = atomic_fetch_add(&proc_next_pid, 1);
 	completion_init(&p->exited, "process_exited");
 	return p;
 }

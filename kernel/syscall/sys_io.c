@@ -4,7 +4,6 @@
 #include <amphi/console.h>
 #include <amphi/errno.h>
 #include <amphi/plat.h>
-#include <amphi/sched.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -12,7 +11,6 @@
 
 #define IO_CHUNK 512
 #define IOV_MAX 1024
-#define CONSOLE_POLL_NS 10000000ULL /* between empty polls of console input */
 
 /* True when fd is an open console descriptor of p. */
 static bool io_fd_open(struct process *p, unsigned long fd)
@@ -69,17 +67,6 @@ long sys_writev(struct process *p, const unsigned long *a)
 	return total;
 }
 
-/* Waits for one console input byte; returns it, or -EPIPE at the end of input. */
-static int io_console_getc(void)
-{
-	for (;;) {
-		int c = plat_console_getc();
-		if (c != -EAGAIN)
-			return c;
-		thread_sleep_ns(CONSOLE_POLL_NS);
-	}
-}
-
 /* Reads what console input has, at least one byte (up to a newline), into user buf. */
 long sys_read(struct process *p, const unsigned long *a)
 {
@@ -91,7 +78,7 @@ long sys_read(struct process *p, const unsigned long *a)
 	if ((long)a[2] < 0)
 		return -EINVAL;
 	while (n < len) {
-		int c = n ? plat_console_getc() : io_console_getc();
+		int c = n ? plat_console_getc() : console_getc();
 		if (c < 0)
 			break;
 		chunk[n++] = (char)c;

@@ -6,16 +6,15 @@
 
 #include "syscalls.h"
 
-long sys_exit(struct process *p, const unsigned long *a)
-{
-	process_exit(p, (int)(a[0] & 0xff) << 8); /* one thread per process so far */
-	return 0;
-}
-
 long sys_exit_group(struct process *p, const unsigned long *a)
 {
 	process_exit(p, (int)(a[0] & 0xff) << 8);
 	return 0;
+}
+
+long sys_exit(struct process *p, const unsigned long *a)
+{
+	return sys_exit_group(p, a); /* one thread per process so far */
 }
 
 long sys_getpid(struct process *p, const unsigned long *a)

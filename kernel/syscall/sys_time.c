@@ -1,6 +1,7 @@
-/* Time and randomness: clock_gettime and getrandom. */
+/* Time and randomness: clock_gettime and getrandom (from random.h). */
 #include <amphi/errno.h>
 #include <amphi/plat.h>
+#include <amphi/random.h>
 #include <amphi/vm.h>
 
 #include "syscalls.h"
@@ -30,30 +31,18 @@ long sys_clock_gettime(struct process *p, const unsigned long *a)
 #define GRND_INSECURE 4
 #define GETRANDOM_MAX (32 << 20)
 
-/* The next word of a per-boot xorshift generator seeded from the clock at first use (in
- * the hosted machine's virtual time, the same in every run of a seed): a placeholder for
- * the entropy pool that virtio-rng will feed. */
-static uint64_t random_next(void)
-{
-	static uint64_t state;
-
-	if (!state)
-		state = plat_time_ns() * 0x9e3779b97f4a7c15ULL | 1;
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
-}
-
 long sys_getrandom(struct process *p, const unsigned long *a)
 {
 	size_t len = MIN(a[1], (size_t)GETRANDOM_MAX);
 
 	if (a[2] & ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
 		return -EINVAL;
-	for (size_t done = 0; done < len; done += 8) {
-		uint64_t word = random_next();
-		if (vm_copy_to_user(p->vm, a[0] + done, &word, MIN(8, len - done)) < 0)
+	uint8_t chunk[256];
+
+	for (size_t done = 0; done < len; done += sizeof(chunk)) {
+		size_t n = MIN(sizeof(chunk), len - done);
+		random_bytes(chunk, n);
+		if (vm_copy_to_user(p->vm, a[0] + done, chunk, n) < 0)
 			return done ? (long)done : -EFAULT;
 	}
 	return (long)len;

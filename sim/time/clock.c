@@ -5,9 +5,9 @@
  * not depend on host load; or real time (--time real): the host's cycle counter scaled to
  * nanoseconds by a rate measured against CLOCK_MONOTONIC at boot, when the counter has a
  * constant rate (a read then costs a fraction of a clock_gettime, and the scheduler reads
- * the clock at every switch), else CLOCK_MONOTONIC itself. Each CPU has a one-shot timer whose line, the private
- * interrupt SIM_TIMER_INTID of the GIC model, goes high when its deadline passes and stays
- * high until the next plat_timer_set. With real time a host thread sleeps until the
+ * the clock at every switch), else CLOCK_MONOTONIC itself. Each CPU has a one-shot timer
+ * whose line, the private interrupt SIM_TIMER_INTID of the GIC model, goes high when its
+ * deadline passes and stays high until the next plat_timer_set. With real time a host thread sleeps until the
  * earliest deadline and fires it, so scheduling points read no clock; it is woken only
  * when a deadline earlier than the one it sleeps for is armed (a later one just costs it
  * a wake-up with nothing due). With virtual time the CPUs themselves check at their

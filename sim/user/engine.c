@@ -71,33 +71,40 @@ static bool user_window_of(uintptr_t va, int *w, uintptr_t *off)
 	return false;
 }
 
-/* Makes window w's pages PROT_NONE again over what was touched. */
-static void user_wipe_window(struct sim_user_cpu *u, int w)
+/* Maps [at, at + len) of a window with mmap(prot, flags, fd, off); a refusal ends the
+ * machine (the windows are reserved, so only a host out of resources refuses). */
+static void user_host_map(uint8_t *at, size_t len, int prot, int flags, int fd, off_t off)
 {
-	uintptr_t lo = u->touched_lo[w], hi = u->touched_hi[w];
-
-	if (lo >= hi)
-		return;
-	if (mmap(u->win[w] + lo, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-		 -1, 0) == MAP_FAILED) {
-		perror("amphi: wiping a user window");
+	if (mmap(at, len, prot, flags | MAP_FIXED, fd, off) == MAP_FAILED) {
+		perror("amphi: mapping user memory");
 		exit(SIM_EXIT_HOST);
 	}
+}
+
+/* Makes [off, off + len) of window w inaccessible again, as reserved. */
+static void user_host_unmap(struct sim_user_cpu *u, int w, uintptr_t off, size_t len)
+{
+	user_host_map(u->win[w] + off, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+}
+
+/* Makes window w's pages inaccessible again over what was touched. */
+static void user_wipe_window(struct sim_user_cpu *u, int w)
+{
+	if (u->touched_lo[w] >= u->touched_hi[w])
+		return;
+	user_host_unmap(u, w, u->touched_lo[w], u->touched_hi[w] - u->touched_lo[w]);
 	u->touched_lo[w] = UINTPTR_MAX;
 	u->touched_hi[w] = 0;
 }
 
-/* Makes the window pages over guest range [start, end) PROT_NONE again. */
+/* Makes the window pages over guest range [start, end) inaccessible again. */
 static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t end)
 {
 	for (int w = 0; w < 2; w++) {
 		uintptr_t lo = MAX(start, win_start[w]), hi = MIN(end, win_end[w]);
-		if (lo < hi && mmap(u->win[w] + (lo - win_start[w]), hi - lo, PROT_NONE,
-				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
-				    0) == MAP_FAILED) {
-			perror("amphi: unmapping user pages");
-			exit(SIM_EXIT_HOST);
-		}
+		if (lo < hi)
+			user_host_unmap(u, w, lo - win_start[w], hi - lo);
 	}
 }
 
@@ -174,28 +181,11 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 	u->exec_lo = u->exec_hi = 0;
 }
 
-/* Maps guest page va of u's window with prot (VM_* bits) onto physical page pa. */
-static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsigned prot)
-{
-	int w;
-	uintptr_t off;
-	int host_prot = PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0);
-
-	if (!user_window_of(va, &w, &off))
-		return;
-	off &= ~(SIM_PAGE_SIZE - 1);
-	if (mmap(u->win[w] + off, SIM_PAGE_SIZE, host_prot, MAP_SHARED | MAP_FIXED, sim_ram_fd(),
-		 (off_t)(pa - SIM_RAM_BASE)) == MAP_FAILED) {
-		perror("amphi: mapping a user page");
-		exit(SIM_EXIT_HOST);
-	}
-	u->touched_lo[w] = MIN(u->touched_lo[w], off);
-	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
-}
-
-/* Backs guest page va with a private zero page, so a refused access completes harmlessly
- * while the engine stops. */
-static void user_map_scratch(struct sim_user_cpu *u, uintptr_t va)
+/* Maps guest page va of u's window, noting it as touched: onto physical page pa with prot
+ * (VM_* bits), or, for a scratch page (scratch set), onto a private zero page so that a
+ * refused access completes harmlessly while the engine stops. */
+static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsigned prot,
+			  bool scratch)
 {
 	int w;
 	uintptr_t off;
@@ -203,14 +193,17 @@ static void user_map_scratch(struct sim_user_cpu *u, uintptr_t va)
 	if (!user_window_of(va, &w, &off))
 		return;
 	off &= ~(SIM_PAGE_SIZE - 1);
-	if (mmap(u->win[w] + off, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
-		perror("amphi: mapping a scratch page");
-		exit(SIM_EXIT_HOST);
-	}
+	if (scratch)
+		user_host_map(u->win[w] + off, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		user_host_map(u->win[w] + off, SIM_PAGE_SIZE,
+			      PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0), MAP_SHARED,
+			      sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
 	u->touched_lo[w] = MIN(u->touched_lo[w], off);
 	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
-	u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid scratch page */
+	if (scratch)
+		u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid one */
 }
 
 /* Records a refused access and stops the engine. */
@@ -230,13 +223,13 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 {
 	paddr_t pa;
 	unsigned prot, access = write ? VM_WRITE : VM_READ;
-	int err = vm_resolve(u->vm, va, access, &pa, &prot);
+	int err = vm_resolve(u->loaded, va, access, &pa, &prot);
 
 	if (err == 0 && (prot & access)) {
-		user_map_page(u, va, pa, prot);
+		user_map_page(u, va, pa, prot, false);
 		return;
 	}
-	user_map_scratch(u, va);
+	user_map_page(u, va, 0, 0, true);
 	user_fault(u, va, access, err ? err : -EACCES);
 }
 
@@ -299,7 +292,7 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 	(void)uc;
 	(void)size;
 	if (addr < u->exec_lo || addr >= u->exec_hi) {
-		int err = vm_exec_area(u->vm, addr, &u->exec_lo, &u->exec_hi);
+		int err = vm_exec_area(u->loaded, addr, &u->exec_lo, &u->exec_hi);
 		if (err) {
 			user_fault(u, addr, VM_EXEC, err);
 			return;
@@ -358,7 +351,6 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	struct sim_user_cpu *u = &user_cpus[sim_cpu_self()->id];
 	user_engine_init(u);
 	user_load_space(u, vm);
-	u->vm = vm;
 	u->stop = SIM_USER_RUNNING;
 	sim_user_isa.load(u->uc, regs);
 	u->running = true;

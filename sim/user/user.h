@@ -12,6 +12,7 @@
 #include <unicorn/unicorn.h>
 
 struct user_regs;
+struct vm_space;
 
 /* The user address ranges the windows cover: low (program, heap) and high (mmap, stack). */
 #define SIM_USER_LO_START 0x0ULL
@@ -26,7 +27,7 @@ struct user_regs;
 struct sim_user_cpu {
 	uc_engine *uc;
 	uint8_t *win[2];	     /* host bases of the low and high windows */
-	const void *loaded;	     /* the address space the windows hold pages of */
+	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
 	uintptr_t loaded_code;	     /* its code key */
 	uintptr_t code_lo, code_hi;  /* span of guest code translated since the last drop */
@@ -39,7 +40,6 @@ struct sim_user_cpu {
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
 	bool running;		     /* inside uc_emu_start */
-	void *vm;		     /* the space running (struct vm_space *) */
 };
 
 /* The guest ISA's part. */
