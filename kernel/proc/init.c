@@ -12,6 +12,7 @@
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
+#include <amphi/vm.h>
 
 #define INIT_ARGV_MAX 256
 
@@ -49,9 +50,9 @@ static int init_argv(const struct boot_info *info, const char **path, const char
 	return err ? err : init_split_argv(val, len, argv, max);
 }
 
-/* Finds file name in the initial RAM disk. Returns 0 with its bytes, or -ENOENT/-EINVAL. */
-static int init_find(const struct boot_info *info, const char *name, const void **data,
-		     size_t *size)
+/* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
+ * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
+static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
 {
 	struct cpio_reader r;
 	struct cpio_entry e;
@@ -59,11 +60,15 @@ static int init_find(const struct boot_info *info, const char *name, const void 
 
 	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
 	while ((got = cpio_next(&r, &e)) == 1) {
-		if (strcmp(e.name, name) == 0) {
-			*data = e.data;
-			*size = e.size;
+		if (strcmp(e.name, name) != 0)
+			continue;
+		*file = vm_object_create();
+		long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
+		if (put >= 0 && (size_t)put == e.size)
 			return 0;
-		}
+		if (*file)
+			vm_object_put(*file);
+		return put < 0 ? (int)put : -ENOMEM;
 	}
 	return got < 0 ? got : -ENOENT;
 }
@@ -73,16 +78,17 @@ int init_run_program(const struct boot_info *info)
 	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
 					   NULL};
 	static const char *argv[INIT_ARGV_MAX];
-	const void *image = NULL;
+	struct vm_object *file = NULL;
 	const char *path = "", *why = "";
-	size_t size = 0;
 	int err = info->initrd.size ? init_argv(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
 	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &image, &size);
-	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err, &why);
+		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
+	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
+	if (file)
+		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {
 		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
 		kprintf("amphi: cannot start %s: error %d%s%s\n", path, err, *why ? ": " : "", why);
