@@ -50,27 +50,43 @@ static int init_argv(const struct boot_info *info, const char **path, const char
 	return err ? err : init_split_argv(val, len, argv, max);
 }
 
+/* The last entry named name in the initial RAM disk's archives (a later archive's entry
+ * replaces an earlier one's, as when Linux unpacks them in turn). Returns 0, -ENOENT, or
+ * -EINVAL for a corrupt archive. */
+static int init_lookup(const struct boot_info *info, const char *name, struct cpio_entry *found)
+{
+	struct cpio_reader r;
+	struct cpio_entry e;
+	int got, err = -ENOENT;
+
+	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
+	do {
+		while ((got = cpio_next(&r, &e)) == 1) {
+			if (strcmp(e.name, name) == 0) {
+				*found = e;
+				err = 0;
+			}
+		}
+	} while (got == 0 && r.pos < r.len);
+	return got < 0 ? got : err;
+}
+
 /* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
  * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
 static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
 {
-	struct cpio_reader r;
 	struct cpio_entry e;
-	int got;
+	int err = init_lookup(info, name, &e);
 
-	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
-	while ((got = cpio_next(&r, &e)) == 1) {
-		if (strcmp(e.name, name) != 0)
-			continue;
-		*file = vm_object_create();
-		long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
-		if (put >= 0 && (size_t)put == e.size)
-			return 0;
-		if (*file)
-			vm_object_put(*file);
-		return put < 0 ? (int)put : -ENOMEM;
-	}
-	return got < 0 ? got : -ENOENT;
+	if (err)
+		return err;
+	*file = vm_object_create();
+	long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
+	if (put >= 0 && (size_t)put == e.size)
+		return 0;
+	if (*file)
+		vm_object_put(*file);
+	return put < 0 ? (int)put : -ENOMEM;
 }
 
 int init_run_program(const struct boot_info *info)
