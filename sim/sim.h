@@ -95,6 +95,8 @@ struct sim_dt_desc {
 	const char *exec_path; /* the first program's path in the initial RAM disk, or NULL */
 	const char *exec_argv; /* its argv as a string list */
 	size_t exec_argv_len;  /* bytes of it, NULs included */
+	const char *exec_envp; /* its environment (the host's) as a string list */
+	size_t exec_envp_len;
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -130,8 +132,8 @@ const char *sim_exec_path(const struct sim_options *opts);
 /* The name the program has in the initial RAM disk (its base name). */
 const char *sim_exec_name(const struct sim_options *opts);
 
-/* opts->exec_argv as a device-tree string list (malloc'ed, *len bytes). */
-char *sim_exec_argv_list(const struct sim_options *opts, size_t *len);
+/* The n strings of v as a device-tree string list (malloc'ed, *len bytes). */
+char *sim_string_list(char *const *v, int n, size_t *len);
 
 /* Moves onto a fresh kernel boot stack and calls kmain(bootinfo). Never returns. */
 SIM_NORETURN void sim_boot_start(void *bootinfo);

@@ -16,25 +16,36 @@
 
 #define INIT_ARGV_MAX 256
 
-/* Splits the string list [list, list + len) into argv (NULL-terminated, at most max - 1
- * entries). Returns the count, or -EINVAL when the list is empty or not NUL-terminated. */
-static int init_split_argv(const char *list, uint32_t len, const char **argv, int max)
+#define INIT_ENVP_MAX 1024
+
+/* What the boot data says to run first. */
+struct init_program {
+	const char *path;
+	const char *argv[INIT_ARGV_MAX];
+	const char *envp[INIT_ENVP_MAX];
+};
+
+/* Splits the string list [list, list + len) into v (NULL-terminated, at most max - 1
+ * entries). Returns the count, or -EINVAL when the list does not end in a NUL. */
+static int init_split_list(const char *list, uint32_t len, const char **v, int max)
 {
 	int n = 0;
 
-	if (len == 0 || list[len - 1] != '\0')
+	if (len > 0 && list[len - 1] != '\0')
 		return -EINVAL;
 	for (uint32_t at = 0; at < len && n < max - 1; at += (uint32_t)strlen(list + at) + 1)
-		argv[n++] = list + at;
-	argv[n] = NULL;
+		v[n++] = list + at;
+	v[n] = NULL;
 	return n;
 }
 
-/* The path and argv the boot data names for the first process; -ENOENT when it names
- * none. */
-static int init_argv(const struct boot_info *info, const char **path, const char **argv,
-		     int max)
+/* Fills prog with the path, argv and environment the boot data names for the first
+ * process (a default environment when it gives none). Returns 0, -ENOENT when it names
+ * no program, -EINVAL for a malformed list. */
+static int init_program(const struct boot_info *info, struct init_program *prog)
 {
+	static const char *const default_envp[] = {"HOME=/", "TERM=linux",
+						   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
 	struct fdt f;
 	const void *val;
 	uint32_t len;
@@ -42,12 +53,18 @@ static int init_argv(const struct boot_info *info, const char **path, const char
 	if (!info->fdt || fdt_open(&f, info->fdt, 1 << 20) < 0)
 		return -ENOENT;
 	int chosen = fdt_path_offset(&f, "/chosen");
-	if (chosen < 0)
-		return -ENOENT;
-	int err = fdt_get_string(&f, chosen, "amphi,exec-path", path);
+	int err = chosen < 0 ? -ENOENT : fdt_get_string(&f, chosen, "amphi,exec-path", &prog->path);
 	if (!err)
 		err = fdt_get_prop(&f, chosen, "amphi,exec-argv", &val, &len);
-	return err ? err : init_split_argv(val, len, argv, max);
+	if (err || (err = init_split_list(val, len, prog->argv, INIT_ARGV_MAX)) < 0)
+		return err;
+	if (err == 0)
+		return -EINVAL; /* no argv[0] */
+	if (fdt_get_prop(&f, chosen, "amphi,exec-envp", &val, &len) == 0)
+		return init_split_list(val, len, prog->envp, INIT_ENVP_MAX) < 0 ? -EINVAL : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(default_envp); i++)
+		prog->envp[i] = default_envp[i];
+	return 0;
 }
 
 /* The last entry named name in the initial RAM disk's archives (a later archive's entry
@@ -91,23 +108,23 @@ static int init_find(const struct boot_info *info, const char *name, struct vm_o
 
 int init_run_program(const struct boot_info *info)
 {
-	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
-					   NULL};
-	static const char *argv[INIT_ARGV_MAX];
+	static struct init_program prog = {.path = ""};
 	struct vm_object *file = NULL;
-	const char *path = "", *why = "";
-	int err = info->initrd.size ? init_argv(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
+	const char *why = "";
+	int err = info->initrd.size ? init_program(info, &prog) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
-	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
-	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
+	if (!err)
+		err = init_find(info, prog.path[0] == '/' ? prog.path + 1 : prog.path, &file);
+	struct process *p = err ? NULL : process_start(file, prog.path, prog.argv, prog.envp,
+						       &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {
 		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
-		kprintf("amphi: cannot start %s: error %d%s%s\n", path, err, *why ? ": " : "", why);
+		kprintf("amphi: cannot start %s: error %d%s%s\n", prog.path, err, *why ? ": " : "",
+			why);
 		return 127;
 	}
 	return proc_shell_status(process_wait(p));
