@@ -82,6 +82,10 @@ uint64_t sim_ram_size(void);
 /* Host address of physical address pa, or NULL when [pa, pa+len) is not all RAM. */
 void *sim_ram_ptr(uint64_t pa, uint64_t len);
 
+/* Allocates the host pages behind [p, p + len) of RAM at once, where the host can, so that
+ * first writes there take no page fault each (a hint: failure changes nothing). */
+void sim_ram_populate(void *p, uint64_t len);
+
 /* --- fdt_gen.c (the only file that sees libfdt; its symbols are kept local) --- */
 
 /* What the generated device tree describes. */

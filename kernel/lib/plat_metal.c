@@ -56,6 +56,13 @@ void plat_mem_undefined(void *p, size_t n)
 	(void)n;
 }
 
+/* RAM on metal is always there. */
+void plat_mem_prepare(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
 /* Metal stacks come from the page allocator; there is no guard page yet (the direct map
  * uses large pages). */
 int plat_stack_alloc(struct plat_stack *s, size_t size)
