@@ -1,13 +1,13 @@
 /*
- * The first user process. Until the VFS lands, its program comes straight from the initial
- * RAM disk (a cpio newc archive): the hosted machine's `exec` command packs the host
- * program there, names its path in /chosen "amphi,exec-path" and its argv in
- * "amphi,exec-argv" (a string list).
+ * The first user process. Its program is found in the root file system, which holds the
+ * initial RAM disk (vfs_init): the hosted machine's `exec` command packs the host program
+ * there, names its path in /chosen "amphi,exec-path" and its argv in "amphi,exec-argv" (a
+ * string list). Its descriptors 0, 1 and 2 are the console.
  * The machine powers off when the process ends, with its status in the shell's terms.
  */
-#include <amphi/cpio.h>
 #include <amphi/errno.h>
 #include <amphi/fdt.h>
+#include <amphi/fs.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
@@ -50,27 +50,39 @@ static int init_argv(const struct boot_info *info, const char **path, const char
 	return err ? err : init_split_argv(val, len, argv, max);
 }
 
-/* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
- * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
-static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
+/* The first process's descriptors: the console on 0, 1 and 2. NULL when out of memory. */
+static struct fd_table *init_fds(void)
 {
-	struct cpio_reader r;
-	struct cpio_entry e;
-	int got;
+	struct fd_table *fds = fd_table_create();
+	struct file *console;
 
-	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
-	while ((got = cpio_next(&r, &e)) == 1) {
-		if (strcmp(e.name, name) != 0)
-			continue;
-		*file = vm_object_create();
-		long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
-		if (put >= 0 && (size_t)put == e.size)
-			return 0;
-		if (*file)
-			vm_object_put(*file);
-		return put < 0 ? (int)put : -ENOMEM;
+	if (!fds)
+		return NULL;
+	if (console_open_file(&console) < 0) {
+		fd_table_put(fds);
+		return NULL;
 	}
-	return got < 0 ? got : -ENOENT;
+	for (unsigned fd = 0; fd < 3; fd++)
+		fd_install(fds, console, fd, false);
+	file_put(console);
+	return fds;
+}
+
+/* Opens the program at path: 0 with its object in *file, and the first process's
+ * descriptors and context in *fds and *fs; an errno (and nothing held) otherwise. */
+static int init_open(const char *path, struct vm_object **file, struct fd_table **fds,
+		     struct fs_context **fs)
+{
+	*fs = fs_context_create();
+	*fds = *fs ? init_fds() : NULL;
+	int err = *fds ? vfs_exec_lookup(*fs, path, file) : -ENOMEM;
+	if (err) {
+		if (*fds)
+			fd_table_put(*fds);
+		if (*fs)
+			fs_context_put(*fs);
+	}
+	return err;
 }
 
 int init_run_program(const struct boot_info *info)
@@ -79,14 +91,16 @@ int init_run_program(const struct boot_info *info)
 					   NULL};
 	static const char *argv[INIT_ARGV_MAX];
 	struct vm_object *file = NULL;
+	struct fd_table *fds;
+	struct fs_context *fs;
 	const char *path = "", *why = "";
 	int err = info->initrd.size ? init_argv(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
 	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
-	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
+		err = init_open(path, &file, &fds, &fs);
+	struct process *p = err ? NULL : process_start(file, path, argv, envp, fds, fs, &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {
