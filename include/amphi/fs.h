@@ -523,7 +523,7 @@ extern const struct file_ops ramfs_file_ops;
 extern const struct file_ops vfs_dir_file_ops;
 
 /* Makes a new inode (mode, rdev) named name in directory dir (vfs_lock held): 0 with a
- * reference in *out, -EEXIST, -ENOMEM, -EPERM when dir's file system makes none. Sets the
+ * reference in *out, -EEXIST, -ENOMEM, -ENOENT when dir's file system makes none. Sets the
  * ops for the type (devices: by rdev when opened). */
 int vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, uint64_t rdev,
 	       struct inode **out);

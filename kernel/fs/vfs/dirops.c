@@ -15,7 +15,7 @@
 static int vfs_dir_writable(struct inode *dir)
 {
 	if (!dir->ops || !dir->ops->mknod)
-		return -EACCES; /* a file system whose contents the kernel makes (proc) */
+		return -ENOENT; /* a file system whose names the kernel makes (proc), as Linux */
 	return vfs_permission(dir, 3);
 }
 

@@ -212,7 +212,7 @@ int vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, u
 	if (vfs_dir_find(dir, name, len))
 		return -EEXIST;
 	if (!dir->ops->mknod)
-		return -EPERM;
+		return -ENOENT; /* a file system whose names the kernel makes (proc), as Linux */
 	int err = dir->ops->mknod(dir, mode, rdev, &inode);
 	if (err)
 		return err;
