@@ -168,12 +168,14 @@ struct inode {
 	const struct file_ops *fops; /* what opening it gives (devices: by rdev) */
 	struct vm_object *data;	     /* a regular file's bytes */
 	char *target;		     /* a symlink's target (NUL-terminated) */
-	struct inode *parent;	     /* a directory's parent (itself at a file system's root) */
+	struct inode *parent;	     /* the directory holding it (a file: its latest link), or
+				      * NULL once unlinked; a file system's root: itself */
 	bool parent_ref;	     /* parent is a counted reference (dynamic file systems) */
 	struct list_node entries;    /* a directory's struct vfs_dirent, in creation order */
 	unsigned nentries;
 	unsigned mounts;    /* mounts whose mount point this is */
 	uint64_t dir_seq;   /* next entry position in the directory */
+	struct inode *free_next; /* inode_put's list of inodes being freed */
 	void *priv;	    /* the file system's own (procfs: what the file shows) */
 	uint64_t priv_word; /* likewise */
 };
@@ -530,7 +532,3 @@ int vfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode, u
 
 /* Sets a symlink inode's target (a copy): 0 or -ENOMEM. */
 int vfs_set_symlink(struct inode *inode, const char *target);
-
-/* Processes for procfs: calls fn(p, ctx) for each live process; stops on nonzero. Provided
- * by kernel/proc. */
-void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx);

@@ -74,6 +74,10 @@ struct process *process_current(void);
 /* Ends p with wait status status once the current syscall returns. */
 void process_exit(struct process *p, int status);
 
+/* Calls fn(p, ctx) for each live process, in start order, under the process list's lock
+ * (fn must not sleep); stops when fn returns nonzero. procfs lists processes with it. */
+void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx);
+
 /* Handles the syscall p stopped at and stores its result in p's registers. */
 void syscall_dispatch(struct process *p);
 

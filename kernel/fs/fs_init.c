@@ -33,6 +33,7 @@ int vfs_init(const void *archive, size_t size)
 {
 	struct vfs_path root;
 
+	vfs_lock_init();
 	ramfs_register();
 	procfs_register();
 	chrdev_register_mem();

@@ -14,3 +14,6 @@ void chrdev_register_mem(void);
 
 /* Registers the console devices (tty, console). */
 void console_dev_register(void);
+
+/* Makes the namespace lock (first thing vfs_init does). */
+void vfs_lock_init(void);

@@ -207,14 +207,13 @@ long sys_dup(struct process *p, const unsigned long *a)
 
 long sys_dup3(struct process *p, const unsigned long *a)
 {
-	if (a[2] & ~(unsigned long)O_CLOEXEC)
+	if ((a[2] & ~(unsigned long)O_CLOEXEC) || a[0] == a[1])
 		return -EINVAL;
 	struct file *f = sys_file(p, a[0]);
 	if (!f)
 		return -EBADF;
-	long r = a[0] == a[1] ? -EINVAL
-		 : a[1] >= VFS_FD_MAX ? -EBADF
-				      : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
+	long r = a[1] >= VFS_FD_MAX ? -EBADF
+				    : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
 	file_put(f);
 	return r;
 }

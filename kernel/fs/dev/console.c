@@ -114,7 +114,13 @@ int console_open_file(struct file **out)
 {
 	struct vfs_path dev = {0};
 
-	if (!console_inode) {
+	if (vfs_root(&dev) == 0) { /* /dev/console, as Linux opens it for init */
+		int err = vfs_open(NULL, &dev, "/dev/console", O_RDWR, 0, out);
+		vfs_path_put(&dev);
+		if (err == 0)
+			return 0;
+	}
+	if (!console_inode) { /* no devtmpfs: the device itself, in no directory */
 		console_inode = inode_alloc(NULL, S_IFCHR | 0600);
 		if (!console_inode)
 			return -ENOMEM;

@@ -58,11 +58,9 @@ static struct inode *procfs_inode(struct inode *dir, unsigned kind, unsigned pid
 	inode->ops = &procfs_inode_ops;
 	inode->fops = S_ISDIR(mode) ? &vfs_dir_file_ops : &procfs_file_ops;
 	inode->priv_word = ((uint64_t)pid << 32) | ((uint64_t)fd << 8) | kind;
-	if (S_ISDIR(mode)) {
-		inode->parent = dir;
-		inode->parent_ref = true;
-		inode_get(dir);
-	}
+	inode->parent = dir;
+	inode->parent_ref = true;
+	inode_get(dir);
 	return inode;
 }
 

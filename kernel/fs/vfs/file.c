@@ -183,7 +183,7 @@ static bool vfs_locked_io(struct file *f)
 {
 	struct inode *inode = f->path.inode;
 
-	return inode && (S_ISREG(inode->mode) || S_ISDIR(inode->mode)) && !S_ISCHR(inode->mode);
+	return inode && (S_ISREG(inode->mode) || S_ISDIR(inode->mode));
 }
 
 /* Moves len bytes through op at the file's position (pos_lock held) or at *off. */

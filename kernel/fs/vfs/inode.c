@@ -1,8 +1,9 @@
 /*
  * Inodes and in-memory directories. An inode is counted: directory entries, open files,
  * paths (working directories, walks in progress) and mounts hold references, and the last
- * one frees it. A directory's parent pointer is not a reference: an entry in the parent
- * keeps the directory alive, and removing the entry clears the pointer.
+ * one frees it. The parent pointer is not a reference: an entry in the parent keeps the
+ * inode alive, and removing the entry clears the pointer. For a directory it is the one
+ * parent; for a file with several links, the directory of the latest one.
  */
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
@@ -13,15 +14,21 @@
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
+#include "../fs_internal.h"
+
 static struct mutex vfs_mutex;
 static bool vfs_mutex_ready;
 
+void vfs_lock_init(void)
+{
+	mutex_init(&vfs_mutex, "vfs");
+	vfs_mutex_ready = true;
+}
+
 void vfs_lock(void)
 {
-	if (!vfs_mutex_ready) {
-		mutex_init(&vfs_mutex, "vfs");
-		vfs_mutex_ready = true; /* first taken at boot, before a second CPU runs user code */
-	}
+	if (!vfs_mutex_ready)
+		panic("vfs_lock: taken before vfs_init made the lock");
 	mutex_lock(&vfs_mutex);
 }
 
@@ -78,27 +85,48 @@ void inode_get(struct inode *inode)
 		panic("inode_get: inode %lu has no references left", (unsigned long)inode->ino);
 }
 
-/* Drops every entry of a directory being freed. */
-static void inode_drop_entries(struct inode *dir)
+/* Drops one reference: true when it was the last. */
+static bool inode_unref(struct inode *inode)
+{
+	return atomic_fetch_add(&inode->refs, -1u) == 1;
+}
+
+/* Empties directory dir, which is being freed, pushing the children whose last reference
+ * went onto *todo: a loop, not a recursion, however deep the tree. */
+static void inode_drop_entries(struct inode *dir, struct inode **todo)
 {
 	while (!list_empty(&dir->entries)) {
 		struct vfs_dirent *d =
 		    list_entry(list_first(&dir->entries), struct vfs_dirent, node);
-		vfs_dir_remove(dir, d);
+		struct inode *child = d->inode;
+		list_del(&d->node);
+		dir->nentries--;
+		kfree(d);
+		if (child->parent == dir)
+			child->parent = NULL;
+		if (inode_unref(child)) {
+			child->free_next = *todo;
+			*todo = child;
+		}
 	}
 }
 
 void inode_put(struct inode *inode)
 {
-	if (atomic_fetch_add(&inode->refs, -1u) != 1)
+	if (!inode_unref(inode))
 		return;
-	inode_drop_entries(inode);
-	if (inode->data)
-		vm_object_put(inode->data);
-	kfree(inode->target);
-	if (inode->parent_ref)
-		inode_put(inode->parent);
-	kfree(inode);
+	inode->free_next = NULL;
+	for (struct inode *todo = inode; todo;) {
+		struct inode *i = todo;
+		todo = i->free_next;
+		inode_drop_entries(i, &todo);
+		if (i->data)
+			vm_object_put(i->data);
+		kfree(i->target);
+		if (i->parent_ref)
+			inode_put(i->parent); /* procfs: a few levels at most */
+		kfree(i);
+	}
 }
 
 uint64_t inode_size(struct inode *inode)
@@ -142,10 +170,9 @@ int vfs_dir_add(struct inode *dir, const char *name, size_t len, struct inode *i
 	d->name[len] = '\0';
 	list_add_tail(&dir->entries, &d->node);
 	dir->nentries++;
-	if (S_ISDIR(inode->mode)) {
-		inode->parent = dir;
+	inode->parent = dir; /* a file's: where its latest name is, for the names of open files */
+	if (S_ISDIR(inode->mode))
 		dir->nlink++;
-	}
 	dir->mtime = dir->ctime = vfs_now();
 	return 0;
 }
@@ -156,11 +183,10 @@ void vfs_dir_remove(struct inode *dir, struct vfs_dirent *d)
 
 	list_del(&d->node);
 	dir->nentries--;
-	if (S_ISDIR(inode->mode)) {
-		if (inode->parent == dir)
-			inode->parent = NULL;
+	if (inode->parent == dir)
+		inode->parent = NULL;
+	if (S_ISDIR(inode->mode))
 		dir->nlink--;
-	}
 	dir->mtime = dir->ctime = vfs_now();
 	kfree(d);
 	inode_put(inode);

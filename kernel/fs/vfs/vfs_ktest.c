@@ -182,6 +182,36 @@ static void ramfs_files_and_names(struct ktest *t)
 	fs_context_put(fs);
 }
 
+/* A chain of 3000 nested directories goes with its mount without a deep recursion. */
+static void deep_tree_teardown(struct ktest *t)
+{
+	struct fs_context *fs = kt_setup(t);
+	struct vfs_path cur, next;
+	struct vfs_last last;
+	int err = 0;
+
+	if (!fs)
+		return;
+	vfs_lock();
+	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR, 0, &cur), 0);
+	for (int i = 0; i < 3000 && !err; i++) {
+		err = vfs_walk_parent(fs, &cur, "d", &last);
+		if (!err) {
+			err = vfs_make(&last, S_IFDIR | 0755, 0, NULL);
+			vfs_path_put(&last.dir);
+		}
+		if (!err)
+			err = vfs_walk(fs, &cur, "d", 0, &next);
+		vfs_path_put(&cur);
+		cur = next;
+	}
+	KTEST_EXPECT_EQ(t, err, 0);
+	if (!err)
+		vfs_path_put(&cur);
+	vfs_unlock();
+	kt_teardown(t, fs);
+}
+
 static void pipe_ends(struct ktest *t)
 {
 	struct file *rd, *wr;
@@ -253,6 +283,7 @@ static void initramfs_unpacks_and_stops_at_corruption(struct ktest *t)
 static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(vfs_walk_rules),
     KTEST_CASE(ramfs_files_and_names),
+    KTEST_CASE(deep_tree_teardown),
     KTEST_CASE(pipe_ends),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
     {0},
