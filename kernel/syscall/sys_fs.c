@@ -142,8 +142,10 @@ long sys_mknodat(struct process *p, const unsigned long *a)
 
 	if (type == 0)
 		type = S_IFREG;
-	if (type == S_IFDIR || (type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
-				type != S_IFIFO && type != S_IFSOCK))
+	if (type == S_IFDIR)
+		return -EPERM; /* mkdir makes directories */
+	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
+	    type != S_IFSOCK)
 		return -EINVAL;
 	m.mode = type | (mode & S_IALLUGO & ~p->fs->umask);
 	return sys_parent_at(p, (long)a[0], a[1], fs_make_op, &m);

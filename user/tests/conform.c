@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/random.h>
 #include <sys/select.h>
 #include <sys/stat.h>

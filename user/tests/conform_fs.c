@@ -396,6 +396,111 @@ static void check_fs_mmap(void)
 	close(fd);
 }
 
+/* Mount checks need the right to mount: on a host that refuses it they are skipped. */
+static void check_fs_mounts(void)
+{
+	CHECK("mkdir mnt", mkdir("mnt", 0755), 0, 0);
+	if (mount("none", "mnt", "tmpfs", 0, NULL) < 0 && errno == EPERM) {
+		printf("ok %d - mount # SKIP no permission to mount here\n", ++count);
+		return;
+	}
+	check("file in the tmpfs", put_file("mnt/x", "x"), 0, 0, 0);
+	CHECK("rename across mounts", rename("mnt/x", "x"), -1, EXDEV);
+	CHECK("link across mounts", link("mnt/x", "x"), -1, EXDEV);
+	CHECK("rmdir of a mount point", rmdir("mnt"), -1, EBUSY);
+	CHECK("chdir into the mount", chdir("mnt"), 0, 0);
+	CHECK("dot-dot leaves the mount", access("../f", F_OK), 0, 0);
+	CHECK("umount of the working directory", umount("../mnt"), -1, EBUSY);
+	CHECK("chdir out", chdir(".."), 0, 0);
+	CHECK("umount", umount("mnt"), 0, 0);
+	CHECK("its file is gone", access("mnt/x", F_OK), -1, ENOENT);
+	CHECK("umount of no mount", umount("mnt"), -1, EINVAL);
+	CHECK("mount an unknown type", mount("none", "mnt", "nosuchfs", 0, NULL), -1, ENODEV);
+	CHECK("mount on a file", mount("none", "f", "tmpfs", 0, NULL), -1, ENOTDIR);
+	CHECK("mount on a missing path", mount("none", "missing", "tmpfs", 0, NULL), -1, ENOENT);
+	CHECK("mount with an unmapped target", mount("none", BAD_PTR, "tmpfs", 0, NULL), -1,
+	      EFAULT);
+}
+
+static void check_fs_more(void)
+{
+	int p[2], fd = open("f", O_RDONLY);
+	char buf[16];
+	struct { /* struct statx's head (musl may predate statx) */
+		unsigned mask, blksize;
+		unsigned long long attributes;
+		unsigned nlink, uid, gid;
+		unsigned short mode, pad;
+		unsigned long long ino, size, rest[26];
+	} sx;
+	struct stat st;
+
+	CHECK("statx", syscall(SYS_statx, AT_FDCWD, "f", 0, 0x7ff, &sx), 0, 0);
+	check("statx size and type", sx.size == 5 && S_ISREG(sx.mode) ? 0 : -1, 0, 0, 0);
+	CHECK("statx bad flags", syscall(SYS_statx, AT_FDCWD, "f", 0x80000, 0x7ff, &sx), -1, EINVAL);
+	CHECK("pipe for sendfile", pipe(p), 0, 0);
+	off_t off = 1;
+	CHECK("sendfile from an offset", sendfile(p[1], fd, &off, 3), 3, 0);
+	check("the offset moved", off == 4 ? 0 : -1, 0, 0, 0);
+	CHECK("read what sendfile sent", read(p[0], buf, sizeof(buf)), 3, 0);
+	check("ell", memcmp(buf, "ell", 3), 0, 0, 0);
+	CHECK("sendfile of a bad fd", sendfile(p[1], 999, NULL, 1), -1, EBADF);
+	CHECK("sendfile to a read-only fd", sendfile(fd, fd, NULL, 1), -1, EBADF);
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", p[0]);
+	char link[32] = "";
+	CHECK("readlink of a pipe's fd", readlink(buf, link, sizeof(link)) > 6, 1, 0);
+	check("pipe:[", memcmp(link, "pipe:[", 6), 0, 0, 0);
+	struct timespec ts = {0, 1000000};
+	struct pollfd pf = {p[0], POLLIN, 0};
+	CHECK("ppoll times out", ppoll(&pf, 1, &ts, NULL), 0, 0);
+	ts.tv_nsec = -1;
+	CHECK("ppoll bad timeout", ppoll(&pf, 1, &ts, NULL), -1, EINVAL);
+	fd_set wr;
+	FD_ZERO(&wr);
+	FD_SET(p[1], &wr);
+	CHECK("pselect a writable pipe", pselect(p[1] + 1, NULL, &wr, NULL,
+						 &(struct timespec){0, 0}, NULL), 1, 0);
+	CHECK("select negative nfds", select(-1, NULL, NULL, NULL, NULL), -1, EINVAL);
+	CHECK("F_GETFL of a pipe end", fcntl(p[1], F_GETFL) & O_ACCMODE, O_WRONLY, 0);
+	close(p[0]);
+	close(p[1]);
+	CHECK("readv with an unmapped vector", readv(fd, BAD_PTR, 1), -1, EFAULT);
+	CHECK("writev of too many vectors", writev(1, (struct iovec *)buf, 5000), -1, EINVAL);
+	CHECK("chdir to a missing name", chdir("missing"), -1, ENOENT);
+	CHECK("fchdir to a bad fd", fchdir(999), -1, EBADF);
+	CHECK("unlinkat bad flags", unlinkat(AT_FDCWD, "f", 1), -1, EINVAL);
+	CHECK("mkdir for unlinkat", mkdir("ud", 0700), 0, 0);
+	CHECK("unlinkat AT_REMOVEDIR", unlinkat(AT_FDCWD, "ud", AT_REMOVEDIR), 0, 0);
+	CHECK("mknod a FIFO", mknod("fifo", S_IFIFO | 0644, 0), 0, 0);
+	CHECK("stat the FIFO", stat("fifo", &st), 0, 0);
+	check("a FIFO", S_ISFIFO(st.st_mode) ? 0 : -1, 0, 0, 0);
+	CHECK("mknod a directory", mknod("nd", S_IFDIR | 0755, 0), -1, EPERM);
+	CHECK("mknod an unknown type", mknod("nd", 0170000 | 0755, 0), -1, EINVAL);
+	int dfd = open("d", O_RDONLY | O_DIRECTORY);
+	CHECK("symlinkat from a dirfd", symlinkat("g", dfd, "gl"), 0, 0);
+	CHECK("readlinkat from a dirfd", readlinkat(dfd, "gl", buf, sizeof(buf)), 1, 0);
+	CHECK("fstatat from a dirfd", fstatat(dfd, "gl", &st, 0), 0, 0);
+	check("it is g", st.st_size == 1 ? 0 : -1, 0, 0, 0);
+	struct timespec keep[2] = {{0, UTIME_OMIT}, {300, 0}};
+	CHECK("utimensat UTIME_OMIT", utimensat(dfd, "g", keep, 0), 0, 0);
+	CHECK("stat after UTIME_OMIT", fstatat(dfd, "g", &st, 0), 0, 0);
+	check("mtime 300", st.st_mtim.tv_sec == 300 ? 0 : -1, 0, 0, 0);
+	CHECK("close_range CLOEXEC", syscall(SYS_close_range, dfd, dfd, 4), 0, 0);
+	CHECK("its flag", fcntl(dfd, F_GETFD), FD_CLOEXEC, 0);
+	CHECK("renameat2 RENAME_EXCHANGE", syscall(SYS_renameat2, dfd, "g", dfd, "gl", 2), 0, 0);
+	CHECK("the link is now g", readlinkat(dfd, "g", buf, sizeof(buf)), 1, 0);
+	close(dfd);
+	close(fd);
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+	bool self = false;
+	while (proc && (e = readdir(proc)) != NULL)
+		self |= strcmp(e->d_name, "self") == 0;
+	if (proc)
+		closedir(proc);
+	check("/proc lists self", self ? 0 : -1, 0, 0, 0);
+}
+
 static void check_fs(void)
 {
 	char dir[] = "/tmp/conform.XXXXXX";
@@ -414,6 +519,8 @@ static void check_fs(void)
 	check_fs_pipes();
 	check_fs_devices();
 	check_fs_mmap();
+	check_fs_mounts();
+	check_fs_more();
 	CHECK("leave the scratch directory", chdir("/"), 0, 0);
 	remove_tree(dir);
 	CHECK("it is gone", access(dir, F_OK), -1, ENOENT);
