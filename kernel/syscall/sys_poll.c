@@ -35,6 +35,17 @@ static unsigned poll_fd(struct process *p, int fd, unsigned events)
 	return ready & (events | POLLERR | POLLHUP | POLLNVAL);
 }
 
+/* The monotonic deadline sec seconds and nsec nanoseconds from now: 0, or -EINVAL for a
+ * negative or unnormalized time. Times past 30 years are forever. */
+static int poll_deadline_in(int64_t sec, int64_t nsec, uint64_t *deadline)
+{
+	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)sec * 1000000000ULL + (uint64_t)nsec;
+	*deadline = sec > 1000000000LL ? POLL_FOREVER : plat_time_ns() + ns;
+	return 0;
+}
+
 /* The monotonic deadline of a user struct timespec at uts (none when 0). */
 static int poll_deadline(struct process *p, uintptr_t uts, uint64_t *deadline)
 {
@@ -45,11 +56,7 @@ static int poll_deadline(struct process *p, uintptr_t uts, uint64_t *deadline)
 		return 0;
 	if (vm_copy_from_user(p->vm, ts, uts, sizeof(ts)) < 0)
 		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts[0] * 1000000000ULL + (uint64_t)ts[1];
-	*deadline = ts[0] > 1000000000LL ? POLL_FOREVER : plat_time_ns() + ns;
-	return 0;
+	return poll_deadline_in(ts[0], ts[1], deadline);
 }
 
 /* One pass over the poll array: fills revents, returns how many are ready. */
@@ -187,15 +194,12 @@ long sys_select(struct process *p, const unsigned long *a)
 	int64_t tv[2];
 	uint64_t deadline = POLL_FOREVER;
 
-	if (a[4]) {
-		if (vm_copy_from_user(p->vm, tv, a[4], sizeof(tv)) < 0)
-			return -EFAULT;
-		if (tv[0] < 0 || tv[1] < 0)
-			return -EINVAL;
-		deadline = plat_time_ns() + (uint64_t)tv[0] * 1000000000ULL +
-			   (uint64_t)(tv[1] % 1000000) * 1000ULL;
-	}
-	return select_run(p, a, deadline);
+	if (a[4] && vm_copy_from_user(p->vm, tv, a[4], sizeof(tv)) < 0)
+		return -EFAULT;
+	int err = a[4] ? poll_deadline_in(tv[0], tv[1] < 0 || tv[1] >= 1000000 ? -1 : tv[1] * 1000,
+					  &deadline)
+		       : 0;
+	return err ? err : select_run(p, a, deadline);
 }
 
 long sys_pselect6(struct process *p, const unsigned long *a)

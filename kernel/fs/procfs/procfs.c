@@ -92,19 +92,33 @@ int procfs_with_process(unsigned pid, int (*fn)(struct process *p, void *ctx), v
 	return f.found ? f.result : -ENOENT;
 }
 
-/* The decimal number in name (len bytes), or 0 when it is none. */
-static unsigned procfs_number(const char *name, size_t len)
+/* The decimal number in name (len bytes, no leading zero), or -1 when it is none. */
+static long procfs_number(const char *name, size_t len)
 {
-	unsigned n = 0;
+	long n = 0;
 
 	if (len == 0 || len > 9 || (name[0] == '0' && len > 1))
-		return 0;
+		return -1;
 	for (size_t i = 0; i < len; i++) {
 		if (name[i] < '0' || name[i] > '9')
-			return 0;
-		n = n * 10 + (unsigned)(name[i] - '0');
+			return -1;
+		n = n * 10 + (name[i] - '0');
 	}
 	return n;
+}
+
+/* The inode of /proc/<pid>/fd/<n> in dir: a symlink whose permissions say how the file is
+ * open, as Linux's; NULL when no such descriptor is open. */
+static struct inode *procfs_fd_inode(struct inode *dir, unsigned pid, long n)
+{
+	struct file *f = n >= 0 && n < VFS_FD_MAX ? procfs_fd_file(pid, (unsigned)n) : NULL;
+
+	if (!f)
+		return NULL;
+	unsigned acc = f->flags & O_ACCMODE;
+	uint32_t mode = S_IFLNK | (acc != O_WRONLY ? 0500 : 0) | (acc != O_RDONLY ? 0300 : 0);
+	file_put(f);
+	return procfs_inode(dir, PROCFS_FD, pid, (unsigned)n, mode);
 }
 
 /* The entry of table called name, or NULL. */
@@ -122,18 +136,19 @@ static int procfs_lookup(struct inode *dir, const char *name, size_t len, struct
 {
 	unsigned kind = PROCFS_KIND(dir->priv_word), pid = PROCFS_PID(dir->priv_word);
 	const struct procfs_entry *e = NULL;
-	unsigned n = procfs_number(name, len);
+	long n = procfs_number(name, len);
 
 	if (kind == PROCFS_ROOT)
 		e = procfs_entry_find(procfs_root_entries, name, len);
 	else if (kind == PROCFS_PID_DIR)
 		e = procfs_entry_find(procfs_pid_entries, name, len);
+	*out = NULL;
 	if (e)
 		*out = procfs_inode(dir, e->kind, pid, 0, e->mode);
-	else if (kind == PROCFS_ROOT && n && procfs_with_process(n, NULL, NULL) == 0)
-		*out = procfs_inode(dir, PROCFS_PID_DIR, n, 0, S_IFDIR | 0555);
-	else if (kind == PROCFS_FD_DIR && procfs_fd_exists(pid, name, len, &n))
-		*out = procfs_inode(dir, PROCFS_FD, pid, n, S_IFLNK | 0700);
+	else if (kind == PROCFS_ROOT && n > 0 && procfs_with_process((unsigned)n, NULL, NULL) == 0)
+		*out = procfs_inode(dir, PROCFS_PID_DIR, (unsigned)n, 0, S_IFDIR | 0555);
+	else if (kind == PROCFS_FD_DIR)
+		return (*out = procfs_fd_inode(dir, pid, n)) ? 0 : -ENOENT;
 	else
 		return -ENOENT;
 	return *out ? 0 : -ENOMEM;

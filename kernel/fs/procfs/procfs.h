@@ -38,8 +38,8 @@ int procfs_with_process(unsigned pid, int (*fn)(struct process *p, void *ctx), v
 /* A symlink's target (self, exe, fd/N, mounts) into buf: its length or an errno. */
 long procfs_link_text(struct inode *inode, char *buf, size_t size);
 
-/* True when name is an open descriptor of process pid (its number in *fd). */
-bool procfs_fd_exists(unsigned pid, const char *name, size_t len, unsigned *fd);
+/* The file of descriptor fd of process pid with a reference, or NULL. */
+struct file *procfs_fd_file(unsigned pid, unsigned fd);
 
 /* Lists the descriptors of process pid from *pos (2 = the first). */
 int procfs_fd_readdir(unsigned pid, uint64_t *pos, vfs_filldir_fn fn, void *ctx);

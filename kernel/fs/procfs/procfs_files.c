@@ -284,22 +284,13 @@ static int procfs_fds_fn(struct process *p, void *ctx)
 	return 0;
 }
 
-bool procfs_fd_exists(unsigned pid, const char *name, size_t len, unsigned *fd)
+struct file *procfs_fd_file(unsigned pid, unsigned fd)
 {
-	struct procfs_fds s;
-	unsigned n = 0;
+	struct procfs_grab g = {fd, NULL, NULL, 0};
 
-	if (len == 0 || len > 4 || (name[0] == '0' && len > 1))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-		n = n * 10 + (unsigned)(name[i] - '0');
-	}
-	if (n >= VFS_FD_MAX || procfs_with_process(pid, procfs_fds_fn, &s) < 0)
-		return false;
-	*fd = n;
-	return s.bits[n / 64] & (1ULL << (n % 64));
+	if (procfs_with_process(pid, procfs_grab_fn, &g) < 0)
+		return NULL;
+	return g.file;
 }
 
 int procfs_fd_readdir(unsigned pid, uint64_t *pos, vfs_filldir_fn fn, void *ctx)
