@@ -5,6 +5,7 @@
 #include <amphi/kprintf.h>
 #include <amphi/ktest.h>
 #include <amphi/mm.h>
+#include <amphi/sched.h>
 #include <amphi/string.h>
 
 #define KT_DIR "/vfs-ktest"
@@ -231,6 +232,80 @@ static void pipe_ends(struct ktest *t)
 	file_put(wr);
 }
 
+#define KT_PIPE_RECORD 4000 /* under PIPE_BUF: each write goes in whole */
+#define KT_PIPE_RECORDS 40  /* 160 000 bytes: more than twice what the pipe holds */
+
+struct kt_writer {
+	struct file *wr;
+	uint8_t tag; /* the byte each record of this writer is made of */
+	long failed;
+};
+
+/* A thread writing KT_PIPE_RECORDS records of its tag byte, blocking while the pipe is full. */
+static void kt_pipe_writer(void *arg)
+{
+	struct kt_writer *w = arg;
+	uint8_t *rec = kmalloc(KT_PIPE_RECORD);
+
+	if (!rec) {
+		w->failed = -ENOMEM;
+		return;
+	}
+	memset(rec, w->tag, KT_PIPE_RECORD);
+	for (int i = 0; i < KT_PIPE_RECORDS && !w->failed; i++) {
+		struct vfs_io io = {NULL, (uintptr_t)rec};
+		long n = vfs_write(w->wr, &io, KT_PIPE_RECORD, NULL);
+		if (n != KT_PIPE_RECORD)
+			w->failed = n < 0 ? n : -EIO;
+	}
+	kfree(rec);
+}
+
+/* Two writers block on a full pipe while this thread reads: every record arrives whole
+ * (PIPE_BUF atomicity), and end of file comes once both write ends are closed. */
+static void pipe_blocking_writers(struct ktest *t)
+{
+	struct file *rd, *wr;
+	struct kt_writer w[2] = {{NULL, 'a', 0}, {NULL, 'b', 0}};
+	uint8_t *buf = kmalloc(KT_PIPE_RECORD);
+	size_t total = 0, run = 0;
+	uint8_t last = 0;
+	bool torn = false;
+
+	KTEST_ASSERT(t, buf != NULL);
+	KTEST_ASSERT(t, pipe_create(0, &rd, &wr) == 0);
+	struct thread *th[2];
+	for (int i = 0; i < 2; i++) {
+		w[i].wr = wr;
+		th[i] = thread_create("kt_pipe_writer", kt_pipe_writer, &w[i], 0, 0);
+		KTEST_ASSERT(t, th[i] != NULL);
+	}
+	thread_sleep_ns(1000000); /* let them fill the pipe and block */
+	for (;;) {
+		struct vfs_io io = {NULL, (uintptr_t)buf};
+		long n = vfs_read(rd, &io, KT_PIPE_RECORD, NULL);
+		if (n <= 0)
+			break;
+		for (long i = 0; i < n; i++) {
+			if (run && buf[i] != last && run % KT_PIPE_RECORD)
+				torn = true; /* another writer's bytes inside a record */
+			run = buf[i] == last ? run + 1 : 1;
+			last = buf[i];
+		}
+		total += (size_t)n;
+		if (total == 2 * KT_PIPE_RECORD * KT_PIPE_RECORDS)
+			file_put(wr); /* both writers are done: the last write end goes */
+	}
+	for (int i = 0; i < 2; i++) {
+		thread_join(th[i]);
+		KTEST_EXPECT_EQ(t, w[i].failed, 0);
+	}
+	KTEST_EXPECT_EQ(t, total, 2 * KT_PIPE_RECORD * KT_PIPE_RECORDS);
+	KTEST_EXPECT(t, !torn);
+	file_put(rd);
+	kfree(buf);
+}
+
 /* Appends a newc entry to buf at *at. */
 static void kt_cpio(char *buf, size_t *at, const char *name, uint32_t ino, uint32_t mode,
 		    uint32_t nlink, const char *data)
@@ -285,6 +360,7 @@ static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(ramfs_files_and_names),
     KTEST_CASE(deep_tree_teardown),
     KTEST_CASE(pipe_ends),
+    KTEST_CASE(pipe_blocking_writers),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
     {0},
 };
