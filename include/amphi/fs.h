@@ -519,6 +519,9 @@ int console_open_file(struct file **out);
  * ignored). Returns 0 or -ENOMEM. */
 int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 
+/* What opening a FIFO (a named pipe) gives: an end of its pipe (kernel/fs/pipe.c). */
+extern const struct file_ops fifo_file_ops;
+
 /* ramfs: its inode ops over in-memory directories (also tmpfs and devtmpfs). */
 extern const struct inode_ops ramfs_inode_ops;
 extern const struct file_ops ramfs_file_ops;

@@ -7,6 +7,11 @@
  *
  * The ring and the counts are under the wait queue's lock; data is staged in a kernel
  * chunk so user memory is never touched with the lock held.
+ *
+ * A FIFO (a named pipe, made by mknod) gets its pipe at the first open and loses it at the
+ * last close. Opening one end waits for the other, as Linux does: a reader for a writer, a
+ * writer for a reader (-ENXIO instead when non-blocking); O_RDWR and a non-blocking reader
+ * do not wait.
  */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
@@ -23,11 +28,18 @@ struct pipe {
 	uint8_t *ring;
 	size_t head, used; /* bytes at [head, head + used) mod PIPE_SIZE */
 	unsigned readers, writers;
-	unsigned refs; /* ends open */
+	unsigned refs;		      /* ends open */
+	unsigned reader_opens, writer_opens; /* ends ever opened: a waiting open's partner */
+	struct inode *fifo;	      /* the FIFO whose pipe this is, or NULL */
 };
+
+/* Guards FIFO inodes' pipe pointers and the last close of every pipe; taken before a
+ * pipe's own lock. */
+static struct spinlock fifo_lock = SPINLOCK_INIT("fifo");
 
 static const struct file_ops pipe_read_ops;
 static const struct file_ops pipe_write_ops;
+static const struct file_ops pipe_rdwr_ops;
 
 /* Copies n bytes from the ring's head into buf and consumes them (lock held). */
 static void pipe_take(struct pipe *p, uint8_t *buf, size_t n)
@@ -158,12 +170,13 @@ static unsigned pipe_poll(struct file *f)
 	unsigned events = 0;
 	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
 
-	if (f->ops == &pipe_read_ops) {
+	if (f->ops->read) {
 		if (p->used)
 			events |= POLLIN | POLLRDNORM;
 		if (!p->writers)
 			events |= POLLHUP;
-	} else {
+	}
+	if (f->ops->write) {
 		if (PIPE_SIZE - p->used >= PIPE_BUF)
 			events |= POLLOUT | POLLWRNORM;
 		if (!p->readers)
@@ -177,14 +190,16 @@ static unsigned pipe_poll(struct file *f)
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
-	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
+	irqflags_t irq = spin_lock_irqsave(&fifo_lock);
 
-	if (f->ops == &pipe_read_ops)
-		p->readers--;
-	else
-		p->writers--;
+	spin_lock(&p->wq.lock);
+	p->readers -= f->ops->read != NULL;
+	p->writers -= f->ops->write != NULL;
 	bool last = --p->refs == 0;
-	spin_unlock_irqrestore(&p->wq.lock, irq);
+	if (last && p->fifo)
+		p->fifo->priv = NULL;
+	spin_unlock(&p->wq.lock);
+	spin_unlock_irqrestore(&fifo_lock, irq);
 	if (!last) {
 		pipe_wake(p);
 		return;
@@ -201,6 +216,14 @@ static const struct file_ops pipe_read_ops = {
 };
 
 static const struct file_ops pipe_write_ops = {
+    .write = pipe_write,
+    .poll = pipe_poll,
+    .release = pipe_release,
+    .stream = true,
+};
+
+static const struct file_ops pipe_rdwr_ops = {
+    .read = pipe_read,
     .write = pipe_write,
     .poll = pipe_poll,
     .release = pipe_release,
@@ -227,16 +250,28 @@ static struct file *pipe_end(struct pipe *p, struct inode *inode, unsigned flags
 	return f;
 }
 
-int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+/* A new pipe with no end open; NULL when out of memory. */
+static struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
-	struct inode *inode = pipe_inode_new();
 
 	if (p)
 		p->ring = kmalloc(PIPE_SIZE);
-	*rd = p && p->ring && inode ? pipe_end(p, inode, O_RDONLY | (flags & O_NONBLOCK),
-					       &pipe_read_ops)
-				    : NULL;
+	if (!p || !p->ring) {
+		kfree(p);
+		return NULL;
+	}
+	waitq_init(&p->wq, "pipe");
+	return p;
+}
+
+int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+{
+	struct pipe *p = pipe_alloc();
+	struct inode *inode = pipe_inode_new();
+
+	*rd = p && inode ? pipe_end(p, inode, O_RDONLY | (flags & O_NONBLOCK), &pipe_read_ops)
+			 : NULL;
 	*wr = *rd ? pipe_end(p, inode, O_WRONLY | (flags & O_NONBLOCK), &pipe_write_ops) : NULL;
 	if (inode)
 		inode_put(inode);
@@ -250,8 +285,71 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 		kfree(p);
 		return -ENOMEM;
 	}
-	waitq_init(&p->wq, "pipe");
 	p->readers = p->writers = 1;
+	p->reader_opens = p->writer_opens = 1;
 	p->refs = 2;
 	return 0;
 }
+
+/* Attaches a new end with access mode acc to the FIFO's pipe (fresh when it has none, which
+ * then is used). Returns the pipe, or NULL with -ENXIO for a non-blocking writer without a
+ * reader. */
+static struct pipe *fifo_attach(struct inode *inode, unsigned acc, bool nonblock,
+				struct pipe **fresh)
+{
+	irqflags_t irq = spin_lock_irqsave(&fifo_lock);
+	struct pipe *p = inode->priv ? inode->priv : *fresh;
+
+	spin_lock(&p->wq.lock);
+	bool refused = acc == O_WRONLY && nonblock && !p->readers;
+	if (!refused) {
+		p->refs++;
+		p->readers += acc != O_WRONLY;
+		p->writers += acc != O_RDONLY;
+		p->reader_opens += acc != O_WRONLY;
+		p->writer_opens += acc != O_RDONLY;
+		if (p == *fresh) {
+			p->fifo = inode;
+			inode->priv = p;
+			*fresh = NULL;
+		}
+	}
+	spin_unlock(&p->wq.lock);
+	spin_unlock_irqrestore(&fifo_lock, irq);
+	return refused ? NULL : p;
+}
+
+/* file_ops.open of a FIFO: an end of its pipe, waiting for the other end when Linux does. */
+static int fifo_open(struct inode *inode, struct file *f)
+{
+	unsigned acc = f->flags & O_ACCMODE;
+	struct pipe *fresh = pipe_alloc();
+
+	if (!fresh)
+		return -ENOMEM;
+	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh);
+	if (fresh) {
+		kfree(fresh->ring);
+		kfree(fresh);
+	}
+	if (!p)
+		return -ENXIO;
+	f->priv = p;
+	f->ops = acc == O_RDONLY ? &pipe_read_ops : acc == O_WRONLY ? &pipe_write_ops
+								 : &pipe_rdwr_ops;
+	pipe_wake(p); /* an end waiting for this one */
+	if (acc == O_RDWR || (f->flags & O_NONBLOCK))
+		return 0;
+	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
+	unsigned *opens = acc == O_RDONLY ? &p->writer_opens : &p->reader_opens;
+	unsigned seen = *opens, *now = acc == O_RDONLY ? &p->writers : &p->readers;
+	while (!*now && *opens == seen)
+		waitq_sleep_locked(&p->wq, PIPE_FOREVER);
+	spin_unlock_irqrestore(&p->wq.lock, irq);
+	return 0;
+}
+
+const struct file_ops fifo_file_ops = {
+    .open = fifo_open,
+    .stream = true,
+};

@@ -474,6 +474,19 @@ static void check_fs_more(void)
 	CHECK("mknod a FIFO", mknod("fifo", S_IFIFO | 0644, 0), 0, 0);
 	CHECK("stat the FIFO", stat("fifo", &st), 0, 0);
 	check("a FIFO", S_ISFIFO(st.st_mode) ? 0 : -1, 0, 0, 0);
+	CHECK("open a FIFO to write, no reader, non-blocking", open("fifo", O_WRONLY | O_NONBLOCK),
+	      -1, ENXIO);
+	int fr = open("fifo", O_RDONLY | O_NONBLOCK), fw = open("fifo", O_WRONLY | O_NONBLOCK);
+	check("open both ends of a FIFO", fr >= 0 && fw >= 0 ? 0 : -1, errno, 0, 0);
+	CHECK("write into the FIFO", write(fw, "fifo", 4), 4, 0);
+	CHECK("read from the FIFO", read(fr, buf, sizeof(buf)), 4, 0);
+	close(fw);
+	CHECK("end of file once the writer goes", read(fr, buf, sizeof(buf)), 0, 0);
+	close(fr);
+	int frw = open("fifo", O_RDWR);
+	CHECK("a FIFO opened O_RDWR does not wait", write(frw, "xy", 2), 2, 0);
+	CHECK("and reads back", read(frw, buf, sizeof(buf)), 2, 0);
+	close(frw);
 	CHECK("mknod a directory", mknod("nd", S_IFDIR | 0755, 0), -1, EPERM);
 	CHECK("mknod an unknown type", mknod("nd", 0170000 | 0755, 0), -1, EINVAL);
 	int dfd = open("d", O_RDONLY | O_DIRECTORY);

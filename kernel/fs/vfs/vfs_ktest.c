@@ -306,6 +306,44 @@ static void pipe_blocking_writers(struct ktest *t)
 	kfree(buf);
 }
 
+struct kt_fifo_reader {
+	struct fs_context *fs;
+	char got[4];
+	long n;
+};
+
+/* A thread opening the FIFO to read (which waits for a writer) and reading from it. */
+static void kt_fifo_reader(void *arg)
+{
+	struct kt_fifo_reader *r = arg;
+
+	r->n = kt_get(r->fs, KT_DIR "/fifo", r->got, sizeof(r->got));
+}
+
+/* Opening a FIFO's read end waits for a writer; the writer's bytes reach the reader. */
+static void fifo_open_waits_for_writer(struct ktest *t)
+{
+	struct fs_context *fs = kt_setup(t);
+	struct kt_fifo_reader r = {fs, "", -1};
+
+	if (!fs)
+		return;
+	KTEST_EXPECT_EQ(t, kt_make(fs, KT_DIR "/fifo", S_IFIFO | 0644, NULL), 0);
+	struct thread *th = thread_create("kt_fifo_reader", kt_fifo_reader, &r, 0, 0);
+	KTEST_ASSERT(t, th != NULL);
+	thread_sleep_ns(1000000);
+	KTEST_EXPECT_EQ(t, r.n, -1); /* still waiting in open */
+	struct file *f;
+	KTEST_EXPECT_EQ(t, vfs_open(fs, &fs->root, KT_DIR "/fifo", O_WRONLY, 0, &f), 0);
+	struct vfs_io io = {NULL, (uintptr_t) "ok"};
+	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 2, NULL), 2);
+	file_put(f);
+	thread_join(th);
+	KTEST_EXPECT_EQ(t, r.n, 2);
+	KTEST_EXPECT(t, strcmp(r.got, "ok") == 0);
+	kt_teardown(t, fs);
+}
+
 /* Appends a newc entry to buf at *at. */
 static void kt_cpio(char *buf, size_t *at, const char *name, uint32_t ino, uint32_t mode,
 		    uint32_t nlink, const char *data)
@@ -361,6 +399,7 @@ static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(deep_tree_teardown),
     KTEST_CASE(pipe_ends),
     KTEST_CASE(pipe_blocking_writers),
+    KTEST_CASE(fifo_open_waits_for_writer),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
     {0},
 };
