@@ -7,17 +7,19 @@ set(USER_OUT ${CMAKE_BINARY_DIR}/user)
 find_program(AMPHI_MUSL_GCC musl-gcc REQUIRED)
 find_program(AMPHI_BUSYBOX busybox PATHS /bin /usr/bin REQUIRED)
 
-# amphi_user_program(name source): a static x86_64 program in build/hosted/user/.
+# amphi_user_program(name source [included sources...]): a static x86_64 program in
+# build/hosted/user/.
 function(amphi_user_program name source)
+  list(TRANSFORM ARGN PREPEND ${USER_DIR}/tests/ OUTPUT_VARIABLE included)
   add_custom_command(OUTPUT ${USER_OUT}/${name}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_OUT}
     COMMAND ${AMPHI_MUSL_GCC} -static -O2 -Wall -Wextra -Werror -o ${USER_OUT}/${name}
             ${USER_DIR}/tests/${source}
-    DEPENDS ${USER_DIR}/tests/${source} COMMENT "musl-gcc -static ${name}")
+    DEPENDS ${USER_DIR}/tests/${source} ${included} COMMENT "musl-gcc -static ${name}")
   add_custom_target(user_${name} ALL DEPENDS ${USER_OUT}/${name})
 endfunction()
 
-amphi_user_program(conform conform.c)
+amphi_user_program(conform conform.c conform_fs.c)
 amphi_user_program(fault fault.c)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <amphi/arch.h>
+#include <amphi/list.h>
 #include <amphi/sync.h>
 #include <amphi/types.h>
 
@@ -35,13 +36,17 @@ struct process {
 	uintptr_t robust_list;	   /* set_robust_list */
 	struct proc_sigaction actions[PROC_NSIG];
 	uint64_t sigmask;
-	unsigned closed_fds; /* console descriptors 0-2 closed (bit n: fd n) */
+	struct fd_table *fds;  /* open descriptors (fs.h) */
+	struct fs_context *fs; /* root, working directory, umask (fs.h) */
+	struct list_node proc_node; /* in the list of live processes (proc_for_each) */
 	bool exiting;
 	int wait_status; /* as wait4 reports it: (code << 8) or the signal number */
 	struct completion exited;
 };
 
 struct vm_object;
+struct fd_table;
+struct fs_context;
 
 /* Loads the static ELF program in file (its memory object, which the new address space
  * maps) into a fresh address space for p, with argv and envp (NULL-terminated) on its
@@ -52,10 +57,12 @@ struct vm_object;
 int exec_image(struct process *p, struct vm_object *file, const char *path,
 	       const char *const *argv, const char *const *envp, const char **why);
 
-/* Starts the first user process: the program in file, found at path, with argv and envp.
- * Returns it, or NULL with *err set (and *why as exec_image sets it). */
+/* Starts the first user process: the program in file, found at path, with argv and envp,
+ * its descriptors fds and file system context fs (it takes both references). Returns it,
+ * or NULL with *err set (and *why as exec_image sets it); fds and fs are dropped then. */
 struct process *process_start(struct vm_object *file, const char *path,
-			      const char *const *argv, const char *const *envp, int *err,
+			      const char *const *argv, const char *const *envp,
+			      struct fd_table *fds, struct fs_context *fs, int *err,
 			      const char **why);
 
 /* Waits until p has exited and frees it; returns its wait status. */
@@ -66,6 +73,10 @@ struct process *process_current(void);
 
 /* Ends p with wait status status once the current syscall returns. */
 void process_exit(struct process *p, int status);
+
+/* Calls fn(p, ctx) for each live process, in start order, under the process list's lock
+ * (fn must not sleep); stops when fn returns nonzero. procfs lists processes with it. */
+void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx);
 
 /* Handles the syscall p stopped at and stores its result in p's registers. */
 void syscall_dispatch(struct process *p);

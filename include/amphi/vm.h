@@ -108,6 +108,7 @@ struct vm_space {
 	paddr_t root;
 	struct list_node areas; /* struct vm_area, ascending, never overlapping */
 	uintptr_t brk_start, brk;
+	uintptr_t arg_start, arg_end; /* the argv strings exec put on the stack */
 	uintptr_t mmap_top; /* mmap hands out addresses below this */
 	/* bumped whenever a translation is removed or loses rights, so a platform that caches
 	 * translations (the hosted machine's windows) knows to drop what it holds */

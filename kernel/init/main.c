@@ -4,6 +4,7 @@
 #include <amphi/errno.h>
 #include <amphi/init.h>
 #include <amphi/kprintf.h>
+#include <amphi/fs.h>
 #include <amphi/ktest.h>
 #include <amphi/mm.h>
 #include <amphi/monitor.h>
@@ -47,6 +48,15 @@ static void start_cpus(const struct boot_info *info)
 	smp_init();
 }
 
+/* Builds the file system tree, with the initial RAM disk unpacked into its root. */
+static void start_vfs(const struct boot_info *info)
+{
+	const void *initrd = info->initrd.size ? plat_phys_to_virt(info->initrd.base) : NULL;
+
+	if (vfs_init(initrd, info->initrd.size) < 0)
+		panic("kmain: no memory for the root file system");
+}
+
 /* Runs the ktest selection from the command line and powers off with its verdict. */
 static NORETURN void run_ktests(const char *selection)
 {
@@ -66,6 +76,7 @@ NORETURN void kmain(void *bootinfo)
 	kprintf("amphi: %zu of %zu pages free\n", page_alloc_free_pages(),
 		page_alloc_total_pages());
 	start_cpus(&boot_info);
+	start_vfs(&boot_info);
 
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)

@@ -24,6 +24,7 @@ struct exec_stack {
 	size_t size;	 /* of buf */
 	size_t used;	 /* bytes at the top of buf in use */
 	uintptr_t top;	 /* user address of buf[size] */
+	uintptr_t arg_start, arg_end; /* where the argv strings went (/proc/<pid>/cmdline) */
 };
 
 /* Pushes len bytes at the top of the stack; returns their user address, or 0 when full. */
@@ -113,8 +114,11 @@ static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *i
 	random_bytes(random, sizeof(random));
 	uintptr_t execfn = exec_push(s, path, strlen(path) + 1);
 	*err = exec_push_strings(s, envp, envc, ptrs + argc);
+	size_t args_from = s->used;
 	if (!*err)
 		*err = exec_push_strings(s, argv, argc, ptrs);
+	s->arg_start = s->top - s->used;
+	s->arg_end = s->top - args_from;
 	uintptr_t plat_at = exec_push(s, platform, strlen(platform) + 1);
 	uintptr_t random_at = exec_push(s, random, sizeof(random));
 	size_t nauxv = exec_auxv(auxv, info, bias, random_at, plat_at, execfn);
@@ -180,6 +184,8 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 	*sp = exec_build_stack(&s, info, bias, path, argv, envp, &err);
 	if (*sp)
 		err = vm_copy_to_user(vm, *sp, s.buf + s.size - s.used, s.used);
+	vm->arg_start = s.arg_start;
+	vm->arg_end = s.arg_end;
 	kfree(s.buf);
 	return err;
 }

@@ -1,13 +1,14 @@
 /*
- * The first user process. Until the VFS lands, its program comes straight from the initial
- * RAM disk (a cpio newc archive): the hosted machine's `exec` command packs the host
- * program there, names its path in /chosen "amphi,exec-path" and its argv in
- * "amphi,exec-argv" (a string list).
+ * The first user process. Its program is found in the root file system, which holds the
+ * initial RAM disk (vfs_init): the hosted machine's `exec` command packs the host program
+ * there, names its path in /chosen "amphi,exec-path", its argv in "amphi,exec-argv" and its
+ * environment in "amphi,exec-envp" (string lists). Its descriptors 0, 1 and 2 are the
+ * console.
  * The machine powers off when the process ends, with its status in the shell's terms.
  */
-#include <amphi/cpio.h>
 #include <amphi/errno.h>
 #include <amphi/fdt.h>
+#include <amphi/fs.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
@@ -67,58 +68,56 @@ static int init_program(const struct boot_info *info, struct init_program *prog)
 	return 0;
 }
 
-/* The last entry named name in the initial RAM disk's archives (a later archive's entry
- * replaces an earlier one's, as when Linux unpacks them in turn). Returns 0, -ENOENT, or
- * -EINVAL for a corrupt archive. */
-static int init_lookup(const struct boot_info *info, const char *name, struct cpio_entry *found)
+/* The first process's descriptors: the console on 0, 1 and 2. NULL when out of memory. */
+static struct fd_table *init_fds(void)
 {
-	struct cpio_reader r;
-	struct cpio_entry e;
-	int got, err = -ENOENT;
+	struct fd_table *fds = fd_table_create();
+	struct file *console;
 
-	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
-	do {
-		while ((got = cpio_next(&r, &e)) == 1) {
-			if (strcmp(e.name, name) == 0) {
-				*found = e;
-				err = 0;
-			}
-		}
-	} while (got == 0 && r.pos < r.len);
-	return got < 0 ? got : err;
+	if (!fds)
+		return NULL;
+	if (console_open_file(&console) < 0) {
+		fd_table_put(fds);
+		return NULL;
+	}
+	for (unsigned fd = 0; fd < 3; fd++)
+		fd_install(fds, console, fd, false);
+	file_put(console);
+	return fds;
 }
 
-/* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
- * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
-static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
+/* Opens the program at path: 0 with its object in *file, and the first process's
+ * descriptors and context in *fds and *fs; an errno (and nothing held) otherwise. */
+static int init_open(const char *path, struct vm_object **file, struct fd_table **fds,
+		     struct fs_context **fs)
 {
-	struct cpio_entry e;
-	int err = init_lookup(info, name, &e);
-
-	if (err)
-		return err;
-	*file = vm_object_create();
-	long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
-	if (put >= 0 && (size_t)put == e.size)
-		return 0;
-	if (*file)
-		vm_object_put(*file);
-	return put < 0 ? (int)put : -ENOMEM;
+	*fs = fs_context_create();
+	*fds = *fs ? init_fds() : NULL;
+	int err = *fds ? vfs_exec_lookup(*fs, path, file) : -ENOMEM;
+	if (err) {
+		if (*fds)
+			fd_table_put(*fds);
+		if (*fs)
+			fs_context_put(*fs);
+	}
+	return err;
 }
 
 int init_run_program(const struct boot_info *info)
 {
 	static struct init_program prog = {.path = ""};
 	struct vm_object *file = NULL;
+	struct fd_table *fds;
+	struct fs_context *fs;
 	const char *why = "";
 	int err = info->initrd.size ? init_program(info, &prog) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
 	if (!err)
-		err = init_find(info, prog.path[0] == '/' ? prog.path + 1 : prog.path, &file);
-	struct process *p = err ? NULL : process_start(file, prog.path, prog.argv, prog.envp,
-						       &err, &why);
+		err = init_open(prog.path, &file, &fds, &fs);
+	struct process *p = err ? NULL : process_start(file, prog.path, prog.argv, prog.envp, fds,
+						       fs, &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {

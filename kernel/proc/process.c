@@ -1,6 +1,7 @@
 /* Processes: the thread that runs a user program and what ends it. */
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
+#include <amphi/fs.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
 #include <amphi/plat.h>
@@ -10,6 +11,44 @@
 #include <amphi/vm.h>
 
 static unsigned proc_next_pid = 1;
+static struct spinlock proc_list_lock = SPINLOCK_INIT("proc_list");
+static struct list_node proc_list = LIST_INIT(proc_list);
+
+void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx)
+{
+	struct list_node *pos;
+	irqflags_t irq = spin_lock_irqsave(&proc_list_lock);
+
+	list_for_each(pos, &proc_list)
+	{
+		if (fn(list_entry(pos, struct process, proc_node), ctx))
+			break;
+	}
+	spin_unlock_irqrestore(&proc_list_lock, irq);
+}
+
+/* Adds p to or removes it from the list of live processes. */
+static void process_list(struct process *p, bool add)
+{
+	irqflags_t irq = spin_lock_irqsave(&proc_list_lock);
+
+	if (add)
+		list_add_tail(&proc_list, &p->proc_node);
+	else
+		list_del(&p->proc_node);
+	spin_unlock_irqrestore(&proc_list_lock, irq);
+}
+
+/* Drops what a process holds besides its address space: descriptors and fs context. */
+static void process_release_files(struct process *p)
+{
+	if (p->fds)
+		fd_table_put(p->fds);
+	if (p->fs)
+		fs_context_put(p->fs);
+	p->fds = NULL;
+	p->fs = NULL;
+}
 
 struct process *process_current(void)
 {
@@ -62,6 +101,8 @@ static void process_main(void *arg)
 			break;
 		}
 	}
+	process_list(p, false);
+	process_release_files(p); /* pipes see their ends close as the process ends */
 	complete_all(&p->exited);
 }
 
@@ -78,21 +119,31 @@ static struct process *process_alloc(void)
 }
 
 struct process *process_start(struct vm_object *file, const char *path,
-			      const char *const *argv, const char *const *envp, int *err,
+			      const char *const *argv, const char *const *envp,
+			      struct fd_table *fds, struct fs_context *fs, int *err,
 			      const char **why)
 {
 	struct process *p = process_alloc();
 
 	*err = -ENOMEM;
-	if (!p)
+	if (!p) {
+		fd_table_put(fds);
+		fs_context_put(fs);
 		return NULL;
+	}
+	p->fds = fds;
+	p->fs = fs;
 	*err = exec_image(p, file, path, argv, envp, why);
 	if (!*err) {
+		process_list(p, true);
 		p->thread = thread_create(p->comm, process_main, p, 0, 0);
 		*err = p->thread ? 0 : -ENOMEM;
+		if (*err)
+			process_list(p, false);
 	}
 	if (!*err)
 		return p;
+	process_release_files(p);
 	if (p->vm)
 		vm_space_put(p->vm);
 	kfree(p);

@@ -1,7 +1,11 @@
-/* Memory syscalls: brk, mmap (anonymous, private), munmap, mprotect. */
+/* Memory syscalls: brk, mmap (anonymous, and of regular files, private or shared), munmap,
+ * mprotect. */
 #include <amphi/errno.h>
+#include <amphi/fs.h>
 #include <amphi/plat.h>
 #include <amphi/vm.h>
+
+#include "sys_fs.h"
 
 #include "syscalls.h"
 
@@ -47,6 +51,65 @@ long sys_brk(struct process *p, const unsigned long *a)
 	return (long)vm->brk;
 }
 
+/* The memory object mmap maps: a regular file's (a reference in *obj), a new one for shared
+ * anonymous memory, or none (private anonymous). Returns 0 or mmap's errno. */
+static long mm_object(struct process *p, const unsigned long *a, size_t len,
+		      struct vm_object **obj)
+{
+	unsigned long flags = a[3];
+
+	*obj = NULL;
+	if (flags & MAP_ANONYMOUS) {
+		if (!(flags & MAP_SHARED))
+			return 0;
+		*obj = vm_object_create();
+		if (!*obj)
+			return -ENOMEM;
+		return vm_object_truncate(*obj, len);
+	}
+	if (!IS_ALIGNED(a[5], PAGE_SIZE))
+		return -EINVAL;
+	struct file *f = sys_file(p, a[4]);
+	if (!f)
+		return -EBADF;
+	struct inode *inode = f->path.inode;
+	unsigned acc = f->flags & O_ACCMODE;
+	long err = 0;
+	if ((f->flags & O_PATH) || acc == O_WRONLY)
+		err = -EACCES;
+	else if ((flags & MAP_SHARED) && (a[2] & PROT_WRITE) && acc != O_RDWR)
+		err = -EACCES;
+	else if (!inode || !S_ISREG(inode->mode) || !inode->data)
+		err = -ENODEV;
+	if (!err) {
+		vm_object_get(inode->data);
+		*obj = inode->data;
+	}
+	file_put(f);
+	return err;
+}
+
+/* Adds the mapping of obj (NULL: anonymous) at offset off with prot, at addr (a hint
+ * unless MAP_FIXED) for len bytes. Returns the address or an errno. */
+static long mm_map(struct process *p, uintptr_t addr, size_t len, unsigned prot,
+		   unsigned long flags, struct vm_object *obj, uint64_t off)
+{
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (!fixed)
+		addr = vm_find_free(p->vm, len);
+	if (!addr || addr + len < addr || !plat_user_range_ok(addr, addr + len))
+		return -ENOMEM;
+	if (flags & MAP_FIXED) {
+		int err = vm_unmap(p->vm, addr, addr + len);
+		if (err)
+			return err;
+	}
+	unsigned vma = (flags & MAP_SHARED) ? VMA_SHARED : 0;
+	size_t file_len = obj ? (size_t)MIN((uint64_t)len, VM_OBJECT_MAX_SIZE - off) : 0;
+	int err = vm_area_add(p->vm, addr, addr + len, prot, vma, obj, obj ? off : 0, file_len);
+	return err ? err : (long)addr;
+}
+
 long sys_mmap(struct process *p, const unsigned long *a)
 {
 	uintptr_t addr = a[0];
@@ -59,20 +122,14 @@ long sys_mmap(struct process *p, const unsigned long *a)
 	if (!a[1] || len < a[1] || (flags & ~(unsigned long)MAP_KNOWN) ||
 	    !(flags & (MAP_SHARED | MAP_PRIVATE)) || !IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS) || (flags & MAP_SHARED))
-		return -ENODEV; /* file and shared mappings arrive with the VFS */
-	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-	if (!fixed)
-		addr = vm_find_free(p->vm, len);
-	if (!addr || addr + len < addr || !plat_user_range_ok(addr, addr + len))
-		return -ENOMEM;
-	if (flags & MAP_FIXED) {
-		int err = vm_unmap(p->vm, addr, addr + len);
-		if (err)
-			return err;
-	}
-	int err = vm_area_add(p->vm, addr, addr + len, (unsigned)prot, 0, NULL, 0, 0);
-	return err ? err : (long)addr;
+	struct vm_object *obj = NULL;
+	long err = mm_object(p, a, len, &obj);
+	if (err)
+		return err;
+	err = mm_map(p, addr, len, (unsigned)prot, flags, obj, a[5]);
+	if (obj)
+		vm_object_put(obj);
+	return err;
 }
 
 long sys_munmap(struct process *p, const unsigned long *a)

@@ -9,7 +9,27 @@
 #include GUEST_SYSCALLS
 #undef SYSCALL
 
-/* Handlers that only one ISA's table names. */
+/* Handlers that only one ISA's table names (x86_64 keeps the pre-*at calls). */
 long sys_arch_prctl(struct process *p, const unsigned long *a);
+long sys_access(struct process *p, const unsigned long *a);
+long sys_chmod(struct process *p, const unsigned long *a);
+long sys_chown(struct process *p, const unsigned long *a);
+long sys_creat(struct process *p, const unsigned long *a);
+long sys_dup2(struct process *p, const unsigned long *a);
+long sys_lchown(struct process *p, const unsigned long *a);
+long sys_link(struct process *p, const unsigned long *a);
+long sys_lstat(struct process *p, const unsigned long *a);
+long sys_mkdir(struct process *p, const unsigned long *a);
+long sys_mknod(struct process *p, const unsigned long *a);
+long sys_open(struct process *p, const unsigned long *a);
+long sys_pipe(struct process *p, const unsigned long *a);
+long sys_poll(struct process *p, const unsigned long *a);
 long sys_readlink(struct process *p, const unsigned long *a);
 long sys_time(struct process *p, const unsigned long *a);
+long sys_rename(struct process *p, const unsigned long *a);
+long sys_rmdir(struct process *p, const unsigned long *a);
+long sys_select(struct process *p, const unsigned long *a);
+long sys_stat(struct process *p, const unsigned long *a);
+long sys_symlink(struct process *p, const unsigned long *a);
+long sys_unlink(struct process *p, const unsigned long *a);
+

@@ -4,16 +4,29 @@
  * Linux's behaviour), and inside Amphi. Prints TAP; exits 1 when a check failed.
  * "--amphi" adds the checks of Amphi's own policy (W^X) that Linux does not enforce.
  */
+#define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/random.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -128,12 +141,15 @@ static void check_wx(void)
 	      -1, EACCES);
 }
 
+#include "conform_fs.c"
+
 int main(int argc, char **argv)
 {
 	check_io();
 	check_memory();
 	check_misc();
 	check_time();
+	check_fs();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)
 		check_wx();
 	printf("1..%d\n", count);

@@ -7,6 +7,7 @@
 #define GUEST_ARCH_NAME "aarch64"
 #define GUEST_ELF_MACHINE 183 /* EM_AARCH64 */
 #define GUEST_SYSCALLS <uapi/aarch64/syscalls.h>
+#define GUEST_UAPI_FS <uapi/aarch64/fs.h>
 
 /* Descriptor bits (Arm ARM D8.3, stage 1, 4 KiB granule). */
 #define A64_PTE_VALID (1ULL << 0)

@@ -6,6 +6,7 @@
 #define GUEST_ARCH_NAME "x86_64"
 #define GUEST_ELF_MACHINE 62 /* EM_X86_64 */
 #define GUEST_SYSCALLS <uapi/x86_64/syscalls.h>
+#define GUEST_UAPI_FS <uapi/x86_64/fs.h>
 
 /* Page-table entry bits (Intel SDM vol. 3, 4-level paging). */
 #define X86_PTE_P (1ULL << 0)	/* present */

@@ -1,0 +1,131 @@
+/*
+ * The console as a character device: /dev/console (5, 1) and /dev/tty (5, 0), and the first
+ * process's descriptors 0-2. Reading returns what input has, at least one byte and up to a
+ * newline (end of file once the input is closed); writing goes to the console's output.
+ * It is no terminal yet: every ioctl is -ENOTTY, as for a file, until the tty's line
+ * discipline registers its own ops for these numbers (chrdev_register replaces them).
+ */
+#include <amphi/console.h>
+#include <amphi/errno.h>
+#include <amphi/fs.h>
+#include <amphi/plat.h>
+#include <amphi/sync.h>
+
+#define CONSOLE_CHUNK 512
+
+static struct spinlock console_in_lock = SPINLOCK_INIT("console_in");
+static int console_pending = -EAGAIN; /* a byte poll took from the input, or -EAGAIN */
+
+/* The next input byte without blocking: a pending one first. -EAGAIN, -EPIPE at the end. */
+static int console_dev_getc(void)
+{
+	irqflags_t irq = spin_lock_irqsave(&console_in_lock);
+	int c = console_pending;
+
+	if (c >= 0)
+		console_pending = -EAGAIN;
+	spin_unlock_irqrestore(&console_in_lock, irq);
+	return c >= 0 ? c : plat_console_getc();
+}
+
+static long console_dev_read(struct file *f, struct vfs_io *io, size_t len, uint64_t *off)
+{
+	char chunk[CONSOLE_CHUNK];
+	size_t n = 0;
+
+	(void)off;
+	len = MIN(len, sizeof(chunk));
+	while (n < len) {
+		int c = console_dev_getc();
+		if (c == -EAGAIN && n == 0 && (f->flags & O_NONBLOCK))
+			return -EAGAIN;
+		if (c == -EAGAIN && n == 0)
+			c = console_getc();
+		if (c < 0)
+			break;
+		chunk[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	return vfs_io_out(io, 0, chunk, n) < 0 ? -EFAULT : (long)n;
+}
+
+static long console_dev_write(struct file *f, struct vfs_io *io, size_t len, uint64_t *off)
+{
+	char chunk[CONSOLE_CHUNK];
+	size_t done = 0;
+
+	(void)f, (void)off;
+	while (done < len) {
+		size_t n = MIN(len - done, sizeof(chunk));
+		if (vfs_io_in(io, done, chunk, n) < 0)
+			return done ? (long)done : -EFAULT;
+		irqflags_t flags = console_lock();
+		plat_console_write(chunk, n);
+		console_unlock(flags);
+		done += n;
+	}
+	return (long)done;
+}
+
+/* Readable when a byte waits or the input is closed; always writable. */
+static unsigned console_dev_poll(struct file *f)
+{
+	unsigned events = POLLOUT | POLLWRNORM;
+
+	(void)f;
+	irqflags_t irq = spin_lock_irqsave(&console_in_lock);
+	if (console_pending < 0)
+		console_pending = plat_console_getc();
+	if (console_pending >= 0)
+		events |= POLLIN | POLLRDNORM;
+	else if (console_pending == -EPIPE)
+		events |= POLLIN | POLLRDNORM | POLLHUP;
+	if (console_pending == -EPIPE)
+		console_pending = -EAGAIN; /* the end stays visible to getc */
+	spin_unlock_irqrestore(&console_in_lock, irq);
+	return events;
+}
+
+static long console_dev_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
+{
+	(void)f, (void)cmd, (void)arg;
+	return -ENOTTY;
+}
+
+static const struct file_ops console_ops = {
+    .read = console_dev_read,
+    .write = console_dev_write,
+    .ioctl = console_dev_ioctl,
+    .poll = console_dev_poll,
+    .stream = true,
+};
+
+static struct inode *console_inode;
+
+/* Registers the console devices. */
+void console_dev_register(void)
+{
+	chrdev_register(5, 0, "tty", &console_ops);
+	chrdev_register(5, 1, "console", &console_ops);
+}
+
+int console_open_file(struct file **out)
+{
+	struct vfs_path dev = {0};
+
+	if (vfs_root(&dev) == 0) { /* /dev/console, as Linux opens it for init */
+		int err = vfs_open(NULL, &dev, "/dev/console", O_RDWR, 0, out);
+		vfs_path_put(&dev);
+		if (err == 0)
+			return 0;
+	}
+	if (!console_inode) { /* no devtmpfs: the device itself, in no directory */
+		console_inode = inode_alloc(NULL, S_IFCHR | 0600);
+		if (!console_inode)
+			return -ENOMEM;
+		console_inode->rdev = VFS_DEV(5, 1);
+	}
+	dev.inode = console_inode;
+	return vfs_open_path(&dev, O_RDWR, out);
+}
