@@ -50,15 +50,17 @@ static int init_argv(const struct boot_info *info, const char **path, const char
 	return err ? err : init_split_argv(val, len, argv, max);
 }
 
-/* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
- * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
-static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
+static struct mem_range init_initrd; /* the initial RAM disk, for initrd_find */
+
+int initrd_find(const char *name, struct vm_object **file)
 {
 	struct cpio_reader r;
 	struct cpio_entry e;
 	int got;
 
-	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
+	if (!init_initrd.size)
+		return -ENOENT;
+	cpio_reader_init(&r, plat_phys_to_virt(init_initrd.base), init_initrd.size);
 	while ((got = cpio_next(&r, &e)) == 1) {
 		if (strcmp(e.name, name) != 0)
 			continue;
@@ -84,8 +86,9 @@ int init_run_program(const struct boot_info *info)
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
+	init_initrd = info->initrd;
 	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
+		err = initrd_find(path[0] == '/' ? path + 1 : path, &file);
 	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */

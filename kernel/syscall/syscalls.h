@@ -3,6 +3,7 @@
 #pragma once
 
 #include <amphi/arch.h>
+#include <amphi/kprintf.h>
 #include <amphi/proc.h>
 
 #define SYSCALL(nr, name) long sys_##name(struct process *p, const unsigned long *a);
@@ -12,3 +13,8 @@
 /* Handlers that only one ISA's table names. */
 long sys_arch_prctl(struct process *p, const unsigned long *a);
 long sys_readlink(struct process *p, const unsigned long *a);
+long sys_fork(struct process *p, const unsigned long *a);
+long sys_vfork(struct process *p, const unsigned long *a);
+long sys_pause(struct process *p, const unsigned long *a);
+long sys_getpgrp(struct process *p, const unsigned long *a);
+long sys_nanosleep(struct process *p, const unsigned long *a);
