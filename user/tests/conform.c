@@ -5,13 +5,20 @@
  * "--amphi" adds the checks of Amphi's own policy (W^X) that Linux does not enforce.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failed, count;
@@ -95,8 +102,301 @@ static void check_wx(void)
 	      -1, EACCES);
 }
 
+/* Runs fn in a forked child and returns its wait status (-1 when fork failed). */
+static int in_child(void (*fn)(void))
+{
+	int status = -1;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void child_exit_7(void)
+{
+	_exit(7);
+}
+
+static void child_null_write(void)
+{
+	*(volatile int *)0 = 1;
+}
+
+static void child_pause(void)
+{
+	pause();
+}
+
+static void child_abort(void)
+{
+	raise(SIGTERM);
+}
+
+static int cow_value = 1;
+
+static void child_cow(void)
+{
+	cow_value = 2;
+	_exit(cow_value == 2 ? 0 : 1);
+}
+
+static void check_fork(void)
+{
+	int status;
+
+	status = in_child(child_exit_7);
+	check("child exit code 7", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, 7, 0);
+	status = in_child(child_null_write);
+	check("child killed by SIGSEGV", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0, SIGSEGV, 0);
+	status = in_child(child_abort);
+	check("raise(SIGTERM) ends the child", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0,
+	      SIGTERM, 0);
+	status = in_child(child_cow);
+	check("child writes its own copy", status, 0, 0, 0);
+	check("parent keeps its value", cow_value, 0, 1, 0);
+	CHECK("wait with no children", waitpid(-1, NULL, 0), -1, ECHILD);
+	CHECK("wait4 bad options", waitpid(-1, NULL, 0x10000), -1, EINVAL);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(1);
+	}
+	CHECK("WNOHANG with a running child", waitpid(pid, &status, WNOHANG), 0, 0);
+	CHECK("getpgid of a child", getpgid(pid), getpgrp(), 0);
+	CHECK("kill a child", kill(pid, SIGKILL), 0, 0);
+	CHECK("reap the killed child", waitpid(pid, &status, 0), pid, 0);
+	check("it died of SIGKILL", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0, SIGKILL, 0);
+	CHECK("kill a reaped child", kill(pid, 0), -1, ESRCH);
+	CHECK("kill bad signal", kill(getpid(), 1000), -1, EINVAL);
+	(void)child_pause;
+
+	fflush(stdout);
+	pid = vfork();
+	if (pid == 0)
+		_exit(5);
+	CHECK("vfork child reaped", waitpid(pid, &status, 0), pid, 0);
+	check("vfork child exit code", WEXITSTATUS(status), 0, 5, 0);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char *args[] = {"conform", "--exit-42", NULL};
+		execv("/proc/self/exe", args);
+		_exit(99);
+	}
+	waitpid(pid, &status, 0);
+	check("exec of /proc/self/exe runs the program", WEXITSTATUS(status), 0, 42, 0);
+	CHECK("exec of a missing file", execl("/no/such/program", "x", (char *)NULL), -1, ENOENT);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		_exit(getppid() == (pid_t)syscall(SYS_getppid) ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check("getppid in the child", status, 0, 0, 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* not a session leader (as the first process in Amphi is): may lead a group */
+		int ok = setpgid(0, 0) == 0 && getpgid(0) == getpid() && setsid() == -1 &&
+			 errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check("setpgid, getpgid, setsid of a group leader", status, 0, 0, 0);
+	CHECK("getsid of no process", getsid(99999), -1, ESRCH);
+}
+
+static volatile sig_atomic_t got_sig, got_code, got_pid;
+static void *volatile got_addr;
+static sigjmp_buf fault_jmp;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_pid = si->si_pid;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_addr = si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void on_alarm_usr2(int sig)
+{
+	char probe;
+	stack_t ss;
+
+	got_sig = sig;
+	sigaltstack(NULL, &ss);
+	got_code = (ss.ss_flags & SS_ONSTACK) && (char *)&probe >= (char *)ss.ss_sp &&
+		   (char *)&probe < (char *)ss.ss_sp + ss.ss_size;
+}
+
+static void check_signals(void)
+{
+	struct sigaction sa = {0};
+	sigset_t set, old;
+
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	CHECK("sigaction SIGUSR1", sigaction(SIGUSR1, &sa, NULL), 0, 0);
+	CHECK("kill self SIGUSR1", kill(getpid(), SIGUSR1), 0, 0);
+	check("handler ran with the signal", got_sig, 0, SIGUSR1, 0);
+	check("si_code is SI_USER", got_code, 0, SI_USER, 0);
+	check("si_pid is the sender", got_pid, 0, getpid(), 0);
+
+	got_sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR1);
+	check("blocked signal waits", got_sig, 0, 0, 0);
+	sigset_t pend;
+	sigpending(&pend);
+	check("sigpending shows it", sigismember(&pend, SIGUSR1), 0, 1, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	check("unblocking delivers it", got_sig, 0, SIGUSR1, 0);
+
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	got_sig = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		*(volatile int *)0 = 1;
+	check("SIGSEGV handler caught a NULL write", got_sig, 0, SIGSEGV, 0);
+	check("si_code SEGV_MAPERR", got_code, 0, SEGV_MAPERR, 0);
+	check("si_addr is 0", got_addr != 0, 0, 0, 0);
+	static const char ro[4096] __attribute__((aligned(4096))) = "x";
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		*(volatile char *)ro = 1;
+	check("write to read-only data: SEGV_ACCERR", got_code, 0, SEGV_ACCERR, 0);
+	check("si_addr is the address", got_addr == ro ? 0 : -1, 0, 0, 0);
+	signal(SIGSEGV, SIG_DFL);
+
+	static char alt[65536];
+	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)};
+	CHECK("sigaltstack", sigaltstack(&ss, NULL), 0, 0);
+	ss.ss_size = 100;
+	CHECK("sigaltstack too small", sigaltstack(&ss, NULL), -1, ENOMEM);
+	struct sigaction sb = {0};
+	sb.sa_handler = on_alarm_usr2;
+	sb.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR2, &sb, NULL);
+	got_code = 0;
+	raise(SIGUSR2);
+	check("SA_ONSTACK handler runs on the alternate stack", got_code, 0, 1, 0);
+
+	/* registers survive a handler: floating point and integers */
+	volatile double d = 1.5;
+	sb.sa_handler = on_alarm_usr2;
+	sb.sa_flags = 0;
+	sigaction(SIGUSR2, &sb, NULL);
+	raise(SIGUSR2);
+	check("a double survives a handler", d * 2 == 3.0 ? 0 : -1, 0, 0, 0);
+
+	struct timespec ts = {0, 1000000};
+	CHECK("nanosleep 1 ms", nanosleep(&ts, NULL), 0, 0);
+	ts.tv_nsec = 2000000000L;
+	CHECK("nanosleep bad nsec", nanosleep(&ts, NULL), -1, EINVAL);
+}
+
+static int thread_counter;
+static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *thread_work(void *arg)
+{
+	for (int i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&thread_lock);
+		thread_counter++;
+		pthread_mutex_unlock(&thread_lock);
+	}
+	return (void *)(long)(syscall(SYS_gettid) != getpid()) + (long)arg;
+}
+
+static void check_threads(void)
+{
+	pthread_t th[4];
+	long sum = 0;
+
+	for (long i = 0; i < 4; i++)
+		CHECK("pthread_create", pthread_create(&th[i], NULL, thread_work, (void *)i), 0, 0);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		CHECK("pthread_join", pthread_join(th[i], &r), 0, 0);
+		sum += (long)r;
+	}
+	check("threads counted under a mutex", thread_counter, 0, 4000, 0);
+	check("threads have their own tids and results", sum, 0, 4 + 0 + 1 + 2 + 3, 0);
+}
+
+/* A fork bomb in a child with RLIMIT_NPROC 8: fork fails with EAGAIN before 8 more.
+ * Linux exempts root, so the child drops to another user first where it runs as root. */
+static void bomb(void)
+{
+	struct rlimit rl = {8, 8};
+	int made = 0, err = 0;
+	pid_t kids[16];
+
+	if (geteuid() == 0 && setuid(54321) != 0 && errno != ENOSYS)
+		_exit(2);
+	if (setrlimit(RLIMIT_NPROC, &rl) != 0)
+		_exit(3);
+	for (int i = 0; i < 16; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[made++] = pid;
+	}
+	for (int i = 0; i < made; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	_exit(err == EAGAIN && made < 8 ? 0 : 1);
+}
+
+static void check_bomb(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0)
+		bomb();
+	waitpid(pid, &status, 0);
+	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", status, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--exit-42") == 0)
+		return 42;
+	check_fork();
+	check_signals();
+	check_threads();
+	check_bomb();
 	check_io();
 	check_memory();
 	check_misc();
