@@ -4,6 +4,7 @@
  * image, and reset what a new program does not inherit: handled signals, the alternate
  * signal stack, close-on-exec descriptors; a vfork parent is let go.
  */
+#include <amphi/atomic.h>
 #include <amphi/elf.h>
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -37,25 +38,23 @@ static int exec_script(struct vm_object *file, char *interp, char *arg)
 	return elf_script_parse(head, (size_t)got, interp, PROC_PATH_MAX, arg, PROC_PATH_MAX);
 }
 
-/* Puts interp [arg] script in front of argv[1...] in x->argv. Returns 0 or -E2BIG. */
+/* Puts interp [arg] script in front of argv[1...] in x->argv (argv may be x->argv
+ * itself). Returns 0 or -E2BIG. */
 static int exec_prepend(struct exec_target *x, const char *interp, const char *arg,
 			const char *script, const char *const *argv)
 {
-	const char *rest[EXEC_ARGV_MAX];
-	size_t n = 0, m = 0;
+	size_t m = 0, k = *arg ? 3 : 2;
 
-	for (size_t i = 1; argv[0] && argv[i]; i++) {
-		if (m + 4 >= EXEC_ARGV_MAX)
-			return -E2BIG;
-		rest[m++] = argv[i];
-	}
-	x->argv[n++] = interp;
+	while (argv[0] && argv[m + 1])
+		m++;
+	if (m + k + 1 > EXEC_ARGV_MAX)
+		return -E2BIG;
+	memmove(&x->argv[k], argv + 1, m * sizeof(*argv));
+	x->argv[0] = interp;
 	if (*arg)
-		x->argv[n++] = arg;
-	x->argv[n++] = script;
-	for (size_t i = 0; i < m; i++)
-		x->argv[n++] = rest[i];
-	x->argv[n] = NULL;
+		x->argv[1] = arg;
+	x->argv[k - 1] = script;
+	x->argv[k + m] = NULL;
 	return 0;
 }
 
@@ -112,7 +111,7 @@ static int exec_kill_others(struct task *t)
 	{
 		struct task *o = list_entry(pos, struct task, node);
 		if (o != t) {
-			o->exiting = true;
+			atomic_store_relaxed(&o->exiting, true);
 			task_kick(o);
 		}
 	}

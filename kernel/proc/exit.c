@@ -2,6 +2,7 @@
  * How processes end and are reaped: exit and exit_group, zombies, reparenting of orphans
  * to init (pid 1), SIGCHLD to the parent, and wait4/waitid's search of the children.
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/proc.h>
 #include <amphi/vm.h>
@@ -13,7 +14,7 @@ void task_exit(struct task *t, int code)
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 
 	t->exit_code = code;
-	t->exiting = true;
+	atomic_store_relaxed(&t->exiting, true);
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 
@@ -23,7 +24,7 @@ void process_exit_group_locked(struct process *p, int status)
 
 	if (p->group_exit)
 		return;
-	p->group_exit = true;
+	atomic_store_relaxed(&p->group_exit, true);
 	p->exit_status = status;
 	list_for_each(pos, &p->tasks)
 		task_kick(list_entry(pos, struct task, node));

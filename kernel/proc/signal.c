@@ -336,6 +336,11 @@ void signal_deliver(struct task *t)
 			spin_unlock_irqrestore(&proc_lock, flags);
 			return;
 		}
+		if (t->proc->stopped) { /* another thread took the stop signal */
+			spin_unlock_irqrestore(&proc_lock, flags);
+			task_wait_event_killable(signal_stop_over, t, UINT64_MAX);
+			continue;
+		}
 		int sig = signal_dequeue(t, &info);
 		if (!sig) {
 			spin_unlock_irqrestore(&proc_lock, flags);

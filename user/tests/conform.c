@@ -21,6 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Linux's futex operations (musl's headers do not carry linux/futex.h). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
+
 static int failed, count;
 
 /* Checks that a syscall result r with errno e matches want_r / want_errno. */
@@ -317,6 +326,132 @@ static void check_signals(void)
 	CHECK("nanosleep bad nsec", nanosleep(&ts, NULL), -1, EINVAL);
 }
 
+static void on_usr1_plain(int sig)
+{
+	got_sig = sig;
+}
+
+/* The child of the restart checks: signals its parent, which is waiting for it by then,
+ * and ends a little later. */
+static void signal_parent_then_exit(void)
+{
+	struct timespec ts = {0, 20000000};
+
+	nanosleep(&ts, NULL);
+	kill(getppid(), SIGUSR1);
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
+
+/* waitpid for a child that signals us while we wait, with SA_RESTART or without. */
+static int wait_interrupted(int flags, int *err)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = on_usr1_plain;
+	sa.sa_flags = flags;
+	sigaction(SIGUSR1, &sa, NULL);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		signal_parent_then_exit();
+	errno = 0;
+	int r = waitpid(pid, NULL, 0);
+	*err = errno;
+	if (r < 0)
+		waitpid(pid, NULL, 0);
+	return r == pid ? 1 : r;
+}
+
+/* x86_64: the registers a handler may clobber (caller-saved ones, SSE) hold their values
+ * after it returns: rt_sigreturn restores them from the frame. */
+static void on_usr2_clobber(int sig)
+{
+	(void)sig;
+	__asm__ volatile("xor %%r8, %%r8\n\txor %%r9, %%r9\n\txor %%r10, %%r10\n\t"
+			 "xor %%rdx, %%rdx\n\txorps %%xmm2, %%xmm2"
+			 ::: "r8", "r9", "r10", "rdx", "xmm2");
+}
+
+static int regs_survive_handler(void)
+{
+	long rax = SYS_kill, r8, r9, r10, rdx, x2;
+
+	signal(SIGUSR2, on_usr2_clobber);
+	__asm__ volatile("mov $0x1111, %%r8\n\tmov $0x2222, %%r9\n\tmov $0x3333, %%r10\n\t"
+			 "mov $0x4444, %%rdx\n\tmov $0x5555, %%rcx\n\tmovq %%rcx, %%xmm2\n\t"
+			 "syscall\n\t"
+			 "mov %%r8, %1\n\tmov %%r9, %2\n\tmov %%r10, %3\n\tmov %%rdx, %4\n\t"
+			 "movq %%xmm2, %5"
+			 : "+a"(rax), "=m"(r8), "=m"(r9), "=m"(r10), "=m"(rdx), "=m"(x2)
+			 : "D"((long)getpid()), "S"((long)SIGUSR2)
+			 : "rcx", "r11", "r8", "r9", "r10", "rdx", "xmm2", "memory");
+	signal(SIGUSR2, SIG_DFL);
+	return rax == 0 && r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && rdx == 0x4444 &&
+	       x2 == 0x5555;
+}
+
+static void check_signals_more(void)
+{
+	int err, status;
+
+	check("SA_RESTART: waitpid restarts after the handler", wait_interrupted(SA_RESTART, &err),
+	      0, 1, 0);
+	int r = wait_interrupted(0, &err);
+	check("no SA_RESTART: waitpid fails with EINTR", r, err, -1, EINTR);
+	signal(SIGUSR1, SIG_DFL);
+	check("rt_sigreturn restores the registers", regs_survive_handler(), 0, 1, 0);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	kill(pid, SIGSTOP);
+	CHECK("WUNTRACED sees the stop", waitpid(pid, &status, WUNTRACED), pid, 0);
+	check("stopped by SIGSTOP", WIFSTOPPED(status) ? WSTOPSIG(status) : -1, 0, SIGSTOP, 0);
+	kill(pid, SIGCONT);
+	CHECK("WCONTINUED sees the continue", waitpid(pid, &status, WCONTINUED), pid, 0);
+	check("continued", WIFCONTINUED(status), 0, 1, 0);
+	kill(pid, SIGKILL);
+	CHECK("reap the stopped-then-killed child", waitpid(pid, &status, 0), pid, 0);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		raise(SIGKILL);
+		_exit(1);
+	}
+	siginfo_t si = {0};
+	CHECK("waitid WEXITED", waitid(P_PID, pid, &si, WEXITED), 0, 0);
+	check("waitid si_code CLD_KILLED", si.si_code, 0, CLD_KILLED, 0);
+	check("waitid si_status SIGKILL", si.si_status, 0, SIGKILL, 0);
+	check("waitid si_pid", si.si_pid, 0, pid, 0);
+	CHECK("waitid without a state", waitid(P_ALL, 0, &si, WNOHANG), -1, EINVAL);
+}
+
+static void check_futex(void)
+{
+	int word = 1;
+	struct timespec rel = {0, 1000000}, now;
+
+	CHECK("futex wait: value differs", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 2, NULL),
+	      -1, EAGAIN);
+	CHECK("futex wait: relative timeout", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, &rel),
+	      -1, ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	CHECK("futex wait bitset: absolute timeout passed",
+	      syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE, 1, &now, NULL, ~0u), -1,
+	      ETIMEDOUT);
+	CHECK("futex wait bitset 0", syscall(SYS_futex, &word, FUTEX_WAIT_BITSET, 1, NULL, NULL, 0),
+	      -1, EINVAL);
+	CHECK("futex wake nobody", syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1), 0, 0);
+	CHECK("futex misaligned", syscall(SYS_futex, (char *)&word + 1, FUTEX_WAKE, 1), -1, EINVAL);
+	rel.tv_nsec = 1000000000;
+	CHECK("futex bad timeout", syscall(SYS_futex, &word, FUTEX_WAIT, 1, &rel), -1, EINVAL);
+}
+
 static int thread_counter;
 static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -395,6 +530,8 @@ int main(int argc, char **argv)
 		return 42;
 	check_fork();
 	check_signals();
+	check_signals_more();
+	check_futex();
 	check_threads();
 	check_bomb();
 	check_io();
