@@ -81,6 +81,13 @@ void vm_space_put(struct vm_space *vm)
 	kfree(vm);
 }
 
+/* Moves vm's generation on (lock held); CPUs read it without the lock before they run
+ * the space. */
+static void vm_generation_bump(struct vm_space *vm)
+{
+	__atomic_fetch_add(&vm->generation, 1, __ATOMIC_RELEASE);
+}
+
 /* True when [start, end) is a page-aligned, non-empty user range. */
 static bool vm_range_ok(uintptr_t start, uintptr_t end)
 {
@@ -195,7 +202,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	}
 	if (!err) {
 		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
-		vm->generation++;
+		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -251,7 +258,7 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		at = a->end;
 	}
 	if (!err) {
-		vm->generation++;
+		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -344,7 +351,7 @@ static int vm_copy_on_write(struct vm_space *vm, const struct vm_area *a, uintpt
 	pt_replace(vm->root, va, *e);
 	if (pa != old) {
 		page_put(old);
-		vm->generation++; /* other CPUs may still map the old page */
+		vm_generation_bump(vm); /* other CPUs may still map the old page */
 	}
 	plat_mmu_invalidate(vm, va, va + PAGE_SIZE);
 	return 0;
@@ -511,7 +518,7 @@ struct vm_space *vm_space_clone(struct vm_space *vm)
 	 * what it holds of vm before running it again because the generation moved on. No
 	 * plat_mmu_invalidate over the whole range: the code did not change, and the hosted
 	 * machine would drop its translated code with it. */
-	vm->generation++;
+	vm_generation_bump(vm);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (c.err) {
 		vm_space_put(copy);

@@ -231,12 +231,12 @@ static void vm_private_object_pages_copy_on_write(struct ktest *t)
 
 static void vm_clone_shares_pages_copy_on_write(struct ktest *t)
 {
-	size_t used_before = vm_ktest_pages_used();
-	struct vm_space *vm = vm_space_create();
-	struct vm_object *o = vm_object_create();
 	paddr_t pa, cpa;
 	unsigned prot;
 	char c;
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_space *vm = vm_space_create();
+	struct vm_object *o = vm_object_create();
 
 	KTEST_ASSERT(t, vm != NULL && o != NULL);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x70000, 0x72000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);

@@ -9,6 +9,7 @@
 
 #define EXEC_STRINGS_MAX (256UL << 10) /* argv and envp strings together (E2BIG past it) */
 #define EXEC_VECTOR_MAX 16384	       /* pointers in argv and envp together */
+#define EXEC_STRING_MAX (32UL << 12)   /* one string, NUL included (Linux's MAX_ARG_STRLEN) */
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EMPTY_PATH 0x1000
@@ -73,7 +74,8 @@ static long exec_copy_vector(struct vm_space *vm, struct exec_args *x, uintptr_t
 			break;
 		if (x->nvec + 2 >= EXEC_VECTOR_MAX)
 			return -E2BIG;
-		long n = vm_copy_string(vm, x->strings + x->used, ptr, EXEC_STRINGS_MAX - x->used);
+		long n = vm_copy_string(vm, x->strings + x->used, ptr,
+					MIN(EXEC_STRING_MAX, EXEC_STRINGS_MAX - x->used));
 		if (n < 0)
 			return n == -ENAMETOOLONG ? -E2BIG : n;
 		x->vec[x->nvec++] = x->strings + x->used;

@@ -204,6 +204,12 @@ static void check_fork(void)
 	waitpid(pid, &status, 0);
 	check("exec of /proc/self/exe runs the program", WEXITSTATUS(status), 0, 42, 0);
 	CHECK("exec of a missing file", execl("/no/such/program", "x", (char *)NULL), -1, ENOENT);
+	static char big[200000];
+	memset(big, 'a', sizeof(big) - 1);
+	CHECK("exec with a 200 KB argument", execl("/proc/self/exe", "conform", big, (char *)NULL),
+	      -1, E2BIG);
+	CHECK("exec with an unmapped argv", syscall(SYS_execve, "/proc/self/exe", (void *)16, NULL),
+	      -1, EFAULT);
 
 	fflush(stdout);
 	pid = fork();
