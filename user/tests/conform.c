@@ -437,6 +437,77 @@ static void check_signals_more(void)
 	CHECK("waitid without a state", waitid(P_ALL, 0, &si, WNOHANG), -1, EINVAL);
 }
 
+static volatile sig_atomic_t in_handler_blocked, handler_runs;
+
+static void on_usr1_check_mask(int sig)
+{
+	sigset_t cur;
+
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	in_handler_blocked = sigismember(&cur, sig);
+	handler_runs++;
+}
+
+/* SA_RESETHAND: the first SIGUSR1 runs the handler, the second the default action. */
+static void child_resethand(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = on_usr1_check_mask;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGUSR1, &sa, NULL);
+	handler_runs = 0;
+	raise(SIGUSR1);
+	if (handler_runs != 1)
+		_exit(1);
+	raise(SIGUSR1);
+	_exit(2);
+}
+
+static void check_signal_flags(void)
+{
+	struct sigaction sa = {0};
+	sigset_t block, old, empty;
+
+	sa.sa_handler = on_usr1_check_mask;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	check("the signal is blocked in its handler", in_handler_blocked, 0, 1, 0);
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	check("SA_NODEFER leaves it unblocked", in_handler_blocked, 0, 0, 0);
+	int status = in_child(child_resethand);
+	check("SA_RESETHAND: the second signal kills", WIFSIGNALED(status) ? WTERMSIG(status) : -1,
+	      0, SIGUSR1, 0);
+
+	/* rt_sigsuspend: waits with SIGUSR1 unblocked, returns EINTR after the handler, and
+	 * the old mask is back */
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	handler_runs = 0;
+	sigemptyset(&empty);
+	errno = 0;
+	int r = sigsuspend(&empty);
+	check("sigsuspend returns EINTR after the handler", r, errno, -1, EINTR);
+	check("the handler ran once", handler_runs, 0, 1, 0);
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	check("sigsuspend restores the mask", sigismember(&now, SIGUSR1), 0, 1, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	waitpid(pid, NULL, 0);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 static void check_futex(void)
 {
 	int word = 1;
@@ -469,6 +540,53 @@ static void *thread_work(void *arg)
 		pthread_mutex_unlock(&thread_lock);
 	}
 	return (void *)(long)(syscall(SYS_gettid) != getpid()) + (long)arg;
+}
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static int queue[64], queue_len, queue_done;
+
+/* The consumer: takes items in order until the producer is done. */
+static void *consume(void *arg)
+{
+	long sum = 0, expect = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&queue_lock);
+	for (;;) {
+		while (queue_len == 0 && !queue_done)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (queue_len == 0)
+			break;
+		int v = queue[0];
+		memmove(queue, queue + 1, --queue_len * sizeof(queue[0]));
+		pthread_cond_broadcast(&queue_cond);
+		sum += v == expect++ ? v : -100000;
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return (void *)sum;
+}
+
+static void check_condvar(void)
+{
+	pthread_t c;
+	void *sum;
+
+	pthread_create(&c, NULL, consume, NULL);
+	for (int i = 0; i < 500; i++) {
+		pthread_mutex_lock(&queue_lock);
+		while (queue_len == 64)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		queue[queue_len++] = i;
+		pthread_cond_broadcast(&queue_cond);
+		pthread_mutex_unlock(&queue_lock);
+	}
+	pthread_mutex_lock(&queue_lock);
+	queue_done = 1;
+	pthread_cond_broadcast(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+	pthread_join(c, &sum);
+	check("condition variables pass 500 items in order", (long)sum, 0, 499 * 500 / 2, 0);
 }
 
 static void check_threads(void)
@@ -537,8 +655,10 @@ int main(int argc, char **argv)
 	check_fork();
 	check_signals();
 	check_signals_more();
+	check_signal_flags();
 	check_futex();
 	check_threads();
+	check_condvar();
 	check_bomb();
 	check_io();
 	check_memory();
