@@ -231,6 +231,17 @@ static void check_fork(void)
 	CHECK("getsid of no process", getsid(99999), -1, ESRCH);
 }
 
+/* Installs fn for sig with sa_flags flags. */
+static void set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 static volatile sig_atomic_t got_sig, got_code, got_pid;
 static void *volatile got_addr;
 static sigjmp_buf fault_jmp;
@@ -310,19 +321,14 @@ static void check_signals(void)
 	CHECK("sigaltstack", sigaltstack(&ss, NULL), 0, 0);
 	ss.ss_size = 100;
 	CHECK("sigaltstack too small", sigaltstack(&ss, NULL), -1, ENOMEM);
-	struct sigaction sb = {0};
-	sb.sa_handler = on_alarm_usr2;
-	sb.sa_flags = SA_ONSTACK;
-	sigaction(SIGUSR2, &sb, NULL);
+	set_handler(SIGUSR2, on_alarm_usr2, SA_ONSTACK);
 	got_code = 0;
 	raise(SIGUSR2);
 	check("SA_ONSTACK handler runs on the alternate stack", got_code, 0, 1, 0);
 
 	/* registers survive a handler: floating point and integers */
 	volatile double d = 1.5;
-	sb.sa_handler = on_alarm_usr2;
-	sb.sa_flags = 0;
-	sigaction(SIGUSR2, &sb, NULL);
+	set_handler(SIGUSR2, on_alarm_usr2, 0);
 	raise(SIGUSR2);
 	check("a double survives a handler", d * 2 == 3.0 ? 0 : -1, 0, 0, 0);
 
@@ -352,11 +358,7 @@ static void signal_parent_then_exit(void)
 /* waitpid for a child that signals us while we wait, with SA_RESTART or without. */
 static int wait_interrupted(int flags, int *err)
 {
-	struct sigaction sa = {0};
-
-	sa.sa_handler = on_usr1_plain;
-	sa.sa_flags = flags;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_handler(SIGUSR1, on_usr1_plain, flags);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0)
@@ -451,11 +453,7 @@ static void on_usr1_check_mask(int sig)
 /* SA_RESETHAND: the first SIGUSR1 runs the handler, the second the default action. */
 static void child_resethand(void)
 {
-	struct sigaction sa = {0};
-
-	sa.sa_handler = on_usr1_check_mask;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_handler(SIGUSR1, on_usr1_check_mask, SA_RESETHAND);
 	handler_runs = 0;
 	raise(SIGUSR1);
 	if (handler_runs != 1)
@@ -466,15 +464,12 @@ static void child_resethand(void)
 
 static void check_signal_flags(void)
 {
-	struct sigaction sa = {0};
 	sigset_t block, old, empty;
 
-	sa.sa_handler = on_usr1_check_mask;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_handler(SIGUSR1, on_usr1_check_mask, 0);
 	raise(SIGUSR1);
 	check("the signal is blocked in its handler", in_handler_blocked, 0, 1, 0);
-	sa.sa_flags = SA_NODEFER;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_handler(SIGUSR1, on_usr1_check_mask, SA_NODEFER);
 	raise(SIGUSR1);
 	check("SA_NODEFER leaves it unblocked", in_handler_blocked, 0, 0, 0);
 	int status = in_child(child_resethand);
@@ -483,8 +478,7 @@ static void check_signal_flags(void)
 
 	/* rt_sigsuspend: waits with SIGUSR1 unblocked, returns EINTR after the handler, and
 	 * the old mask is back */
-	sa.sa_flags = 0;
-	sigaction(SIGUSR1, &sa, NULL);
+	set_handler(SIGUSR1, on_usr1_check_mask, 0);
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
