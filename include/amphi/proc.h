@@ -386,6 +386,14 @@ void signal_deliver(struct task *t);
 /* A fault of t's user code: a synchronous signal sig with code and addr. */
 void signal_fault(struct task *t, int sig, int code, uintptr_t addr);
 
+/* Takes the lowest pending signal of t in set: thread-directed ones first, as Linux's
+ * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */
+int signal_take(struct task *t, uint64_t set, struct ksiginfo *info);
+
+/* Lays out info as Linux's siginfo_t in out (ARCH_SIGINFO_SIZE bytes, the same layout on
+ * x86_64 and aarch64). */
+void signal_siginfo(uint8_t *out, const struct ksiginfo *info);
+
 /* Resets handled signals to their default at exec (ignored ones stay ignored). */
 void signal_exec_reset(struct task *t);
 

@@ -175,18 +175,16 @@ void signal_exec_reset(struct task *t)
 	}
 }
 
-/* Takes the lowest pending signal t does not block: thread-directed first, as Linux's
- * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */
-static int signal_dequeue(struct task *t, struct ksiginfo *info)
+int signal_take(struct task *t, uint64_t set, struct ksiginfo *info)
 {
 	struct process *p = t->proc;
-	uint64_t mine = t->pending & ~t->sigmask, shared = p->shared_pending & ~t->sigmask;
+	uint64_t mine = t->pending & set, shared = p->shared_pending & set;
 	bool own = mine != 0;
-	uint64_t set = own ? mine : shared;
+	uint64_t from = own ? mine : shared;
 
-	if (!set)
+	if (!from)
 		return 0;
-	int sig = __builtin_ctzll(set) + 1;
+	int sig = __builtin_ctzll(from) + 1;
 	if (own) {
 		t->pending &= ~SIG_BIT(sig);
 		*info = t->info[sig - 1];
@@ -225,8 +223,7 @@ static void signal_stop(struct task *t, int sig, irqflags_t flags)
 	task_wait_event_killable(signal_stop_over, t, UINT64_MAX);
 }
 
-/* Linux's siginfo_t of info, ARCH_SIGINFO_SIZE bytes (the same on x86_64 and aarch64). */
-static void signal_siginfo(uint8_t *out, const struct ksiginfo *info)
+void signal_siginfo(uint8_t *out, const struct ksiginfo *info)
 {
 	int32_t head[4] = {info->signo, 0, info->code, 0};
 
@@ -341,7 +338,7 @@ void signal_deliver(struct task *t)
 			task_wait_event_killable(signal_stop_over, t, UINT64_MAX);
 			continue;
 		}
-		int sig = signal_dequeue(t, &info);
+		int sig = signal_take(t, ~t->sigmask, &info);
 		if (!sig) {
 			spin_unlock_irqrestore(&proc_lock, flags);
 			signal_no_handler(t);

@@ -227,3 +227,54 @@ long sys_rt_sigreturn(struct process *p, const unsigned long *a)
 	t->in_syscall = false; /* not a result to restart */
 	return arch_syscall_result(&t->regs);
 }
+
+/* What rt_sigtimedwait waits for. */
+struct sigwait {
+	struct task *task;
+	uint64_t set;
+};
+
+/* A signal of the set is pending (a task_wait_event callback). */
+static bool sigwait_done(void *ctx)
+{
+	struct sigwait *w = ctx;
+
+	return ((w->task->pending | w->task->proc->shared_pending) & w->set) != 0;
+}
+
+/* rt_sigtimedwait: takes a signal of the set (blocked ones too, as they are meant to be),
+ * waiting up to the relative timeout (none: for ever). Returns the signal, -EAGAIN when
+ * the time ran out, -EINTR when a signal outside the set came. */
+long sys_rt_sigtimedwait(struct process *p, const unsigned long *a)
+{
+	struct sigwait w = {task_current(), 0};
+	uint64_t deadline = UINT64_MAX, ns;
+	struct ksiginfo info;
+
+	if (a[3] != SIGSET_SIZE)
+		return -EINVAL;
+	if (vm_copy_from_user(p->vm, &w.set, a[0], sizeof(w.set)) < 0)
+		return -EFAULT;
+	int err = a[2] ? time_read_timespec(p, a[2], &ns) : 0;
+	if (err)
+		return err;
+	if (a[2])
+		deadline = time_deadline(ns);
+	w.set &= ~SIG_UNBLOCKABLE;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	uint64_t saved = w.task->sigmask;
+	w.task->sigmask &= ~w.set; /* senders wake us for these now */
+	spin_unlock_irqrestore(&proc_lock, flags);
+	err = task_wait_event(sigwait_done, &w, deadline);
+	flags = spin_lock_irqsave(&proc_lock);
+	int sig = signal_take(w.task, w.set, &info);
+	w.task->sigmask = saved;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (!sig)
+		return err == -ETIMEDOUT ? -EAGAIN : -EINTR;
+	uint8_t siginfo[ARCH_SIGINFO_SIZE];
+	signal_siginfo(siginfo, &info);
+	if (a[1] && vm_copy_to_user(p->vm, a[1], siginfo, sizeof(siginfo)) < 0)
+		return -EFAULT;
+	return sig;
+}

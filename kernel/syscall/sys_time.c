@@ -52,9 +52,7 @@ long sys_getrandom(struct process *p, const unsigned long *a)
 #define NSEC_PER_SEC 1000000000ULL
 #define TIMER_ABSTIME 1
 
-/* Reads a struct timespec at uaddr as nanoseconds. Returns 0, -EFAULT, or -EINVAL when
- * it is negative or its nanoseconds are out of range. */
-static int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
+int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
 {
 	int64_t ts[2];
 
@@ -68,8 +66,7 @@ static int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
 	return 0;
 }
 
-/* now + ns, saturating. */
-static uint64_t time_deadline(uint64_t ns)
+uint64_t time_deadline(uint64_t ns)
 {
 	uint64_t now = plat_time_ns();
 

@@ -497,8 +497,18 @@ static void check_signal_flags(void)
 	sigset_t now;
 	sigprocmask(SIG_BLOCK, NULL, &now);
 	check("sigsuspend restores the mask", sigismember(&now, SIGUSR1), 0, 1, 0);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	waitpid(pid, NULL, 0);
+
+	/* sigtimedwait takes a blocked signal without running its handler */
+	siginfo_t si;
+	struct timespec ts = {0, 1000000};
+	handler_runs = 0;
+	raise(SIGUSR1);
+	CHECK("sigtimedwait takes a pending signal", sigtimedwait(&block, &si, &ts), SIGUSR1, 0);
+	check("sigtimedwait: si_code SI_TKILL (raise)", si.si_code, 0, SI_TKILL, 0);
+	check("sigtimedwait: no handler ran", handler_runs, 0, 0, 0);
+	CHECK("sigtimedwait times out", sigtimedwait(&block, &si, &ts), -1, EAGAIN);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGUSR1, SIG_DFL);
 }
 
