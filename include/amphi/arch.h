@@ -110,4 +110,45 @@ static inline uintptr_t arch_user_sp(const struct user_regs *r);
 static inline void arch_user_set_tls(struct user_regs *r, uintptr_t tls);
 static inline uintptr_t arch_user_tls(const struct user_regs *r);
 
+/* Resets the FP/SIMD state of r to a new program's (a frame without one). */
+static inline void arch_user_regs_init_fp(struct user_regs *r);
+
+/* Sets the stack pointer of r (clone's new stack). */
+static inline void arch_user_set_sp(struct user_regs *r, uintptr_t sp);
+
+/* The result a syscall stopped at r returns (after arch_syscall_set_result). */
+static inline long arch_syscall_result(const struct user_regs *r);
+
+/* Makes r execute the syscall instruction it stopped after again, with number nr and
+ * first argument arg0 as they were (a syscall restarted after a signal). */
+static inline void arch_syscall_restart(struct user_regs *r, unsigned long nr,
+					unsigned long arg0);
+
+struct vm_space;
+
+/* A signal frame to push (arch/<isa>/guest/signal.c lays it out as Linux's rt_sigframe). */
+struct arch_sigframe {
+	int signo;
+	const uint8_t *siginfo; /* ARCH_SIGINFO_SIZE bytes: Linux's siginfo_t */
+	uint64_t handler, flags, restorer; /* the action (SA_* flags) */
+	uint64_t mask;			   /* restored by rt_sigreturn */
+	uintptr_t sp;			   /* the frame goes below this */
+	bool on_altstack;		   /* sp is the alternate stack's top */
+	uintptr_t ss_sp;		   /* uc_stack: the alternate stack */
+	size_t ss_size;
+	int ss_flags;
+};
+
+#define ARCH_SIGINFO_SIZE 128
+
+/* Pushes a signal frame for f on the user stack of vm and sets r to run the handler
+ * (arguments, stack, return address). Returns 0, or -EFAULT when the frame cannot be
+ * written (r unchanged). */
+int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch_sigframe *f);
+
+/* rt_sigreturn: restores r and *mask from the frame the handler's return left at r's stack
+ * pointer. Returns 0, or -EFAULT for a frame that cannot be read or is invalid (r may be
+ * partly restored: the caller kills the task). */
+int arch_signal_pop(struct vm_space *vm, struct user_regs *r, uint64_t *mask);
+
 #include <guest/guest.h>

@@ -1,8 +1,17 @@
 /*
- * proc.h: user processes. A process is an address space and a thread that runs its program
- * through plat_user_run, handling what stops it: syscalls (kernel/syscall/), faults, which
- * end it with SIGSEGV, and interrupts. exec loads a static ELF program and lays out its
- * stack as Linux does.
+ * proc.h: user processes and their threads, with Linux's semantics.
+ *
+ * A process (struct process, a thread group) holds what its threads share: the pid, the
+ * address space, descriptors, signal actions, its place in the process tree (parent,
+ * children, process group, session) and its exit status. A task (struct task) is one of
+ * its threads: a tid, user registers, a signal mask and pending signals, and the kernel
+ * thread that runs its user code through plat_user_run, handling what stops it: syscalls
+ * (kernel/syscall/), faults (a synchronous SIGSEGV), interrupts. Signals are delivered on
+ * the way back to user mode.
+ *
+ * One lock, proc_lock (kernel/proc/pid.c), covers the pid table, the tree, process and
+ * task states and every signal field; it is a spinlock, so nothing under it sleeps or
+ * touches user memory in a way that may sleep.
  */
 #pragma once
 
@@ -14,48 +23,241 @@
 #define PROC_PATH_MAX 256
 #define PROC_COMM_MAX 16
 #define PROC_NSIG 64
+#define PROC_PID_MAX 32768 /* pids and tids wrap below this, as Linux's default pid_max */
 
-/* Linux's signal numbers that the kernel itself raises. */
+/* Linux's signal numbers (the same on x86_64 and aarch64). */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
 #define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
 #define SIGKILL 9
+#define SIGUSR1 10
 #define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGSTKFLT 16
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPWR 30
+#define SIGSYS 31
+
+#define SIG_BIT(sig) (1ULL << ((sig)-1))
+
+/* sa_handler values and sa_flags bits (struct kernel_sigaction). */
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
+#define SA_SIGINFO 0x00000004u
+#define SA_RESTORER 0x04000000u
+#define SA_ONSTACK 0x08000000u
+#define SA_RESTART 0x10000000u
+#define SA_NODEFER 0x40000000u
+#define SA_RESETHAND 0x80000000u
+
+/* si_code values. */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define ILL_ILLOPC 1
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+/* Results a blocking syscall returns when a signal interrupted it; the signal code turns
+ * them into -EINTR or restarts the call (Linux's values, never seen by user code). */
+#define ERESTARTSYS 512
+#define ERESTARTNOHAND 514
 
 /* A signal action as rt_sigaction passes it (struct kernel_sigaction's fields). */
 struct proc_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
-struct process {
-	unsigned pid;
-	struct vm_space *vm;
-	struct thread *thread;
-	struct user_regs regs;
-	char exe[PROC_PATH_MAX];   /* what /proc/self/exe names */
-	char comm[PROC_COMM_MAX];  /* prctl PR_SET_NAME */
-	uintptr_t clear_child_tid; /* set_tid_address */
-	uintptr_t robust_list;	   /* set_robust_list */
-	struct proc_sigaction actions[PROC_NSIG];
-	uint64_t sigmask;
-	struct fd_table *fds;  /* open descriptors (fs.h) */
-	struct fs_context *fs; /* root, working directory, umask (fs.h) */
-	struct list_node proc_node; /* in the list of live processes (proc_for_each) */
-	bool exiting;
-	int wait_status; /* as wait4 reports it: (code << 8) or the signal number */
-	struct completion exited;
+/* What a pending signal carries (the fields of siginfo_t the kernel fills in). */
+struct ksiginfo {
+	int signo, code;
+	int pid, uid; /* the sender (kill), or the child (SIGCHLD) */
+	int status;   /* SIGCHLD: exit code or signal */
+	uintptr_t addr; /* faults: the address */
+};
+
+enum proc_state {
+	PROC_LIVE,   /* has threads */
+	PROC_ZOMBIE, /* every thread ended: waits for its parent to reap it */
+	PROC_REAPED, /* reaped: freed once the last task reference goes */
 };
 
 struct vm_object;
 struct fd_table;
 struct fs_context;
 
-/* Loads the static ELF program in file (its memory object, which the new address space
- * maps) into a fresh address space for p, with argv and envp (NULL-terminated) on its
- * stack, and points p's registers at its entry. path is AT_EXECFN and /proc/self/exe.
- * Returns 0, -ENOEXEC for a file that is no valid program, -E2BIG when the arguments are
- * too large, -ENOMEM. p keeps its old image on failure, and *why (when why is not NULL)
- * names what was wrong with the file. */
-int exec_image(struct process *p, struct vm_object *file, const char *path,
-	       const char *const *argv, const char *const *envp, const char **why);
+/* A thread group: what its threads share. */
+struct process {
+	unsigned pid;
+	unsigned refs; /* tasks, the unreaped state, temporary holders (proc_lock) */
+	struct vm_space *vm;
+	struct vm_object *exe_file; /* the program's file, for /proc/self/exe */
+	char exe[PROC_PATH_MAX];    /* what /proc/self/exe names */
+	char comm[PROC_COMM_MAX];   /* prctl PR_SET_NAME */
+	struct fd_table *fds;	    /* open descriptors (fs.h) */
+	struct fs_context *fs;	    /* root, working directory, umask (fs.h) */
+	struct process *parent;	    /* NULL for the first process and orphans of a dead init */
+	struct list_node children;  /* struct process, by sibling */
+	struct list_node sibling;
+	struct list_node hash; /* in the pid table */
+	unsigned pgid, sid;
+	struct list_node tasks; /* struct task, by node */
+	unsigned live_tasks;	/* tasks not yet exited */
+	struct proc_sigaction actions[PROC_NSIG];
+	uint64_t shared_pending; /* signals sent to the group (kill) */
+	struct ksiginfo shared_info[PROC_NSIG];
+	enum proc_state state;
+	bool group_exit;  /* exit_group or a fatal signal: every thread ends */
+	int exit_status;  /* as wait4 reports it: (code << 8) or the signal number */
+	bool stopped;	  /* SIGSTOP and its kind took effect */
+	int stop_sig;
+	bool report_stop, report_cont; /* a stop or continue the parent did not see yet */
+	int exit_signal;	       /* sent to the parent at exit (SIGCHLD, or clone's) */
+	struct task *vfork_parent;     /* waits until this vfork child execs or exits */
+	bool vfork_done;
+	uint64_t rlim_nproc[2];	       /* RLIMIT_NPROC soft and hard */
+	struct completion exited;      /* every thread ended (the first process's waiter) */
+};
+
+/* A user thread. */
+struct task {
+	unsigned tid;
+	struct process *proc;
+	struct thread *kthread;
+	struct user_regs regs;
+	uint64_t sigmask;
+	uint64_t pending; /* signals sent to this thread (tkill, faults) */
+	struct ksiginfo info[PROC_NSIG];
+	uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
+	bool restore_sigmask;
+	uintptr_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
+	uintptr_t robust_list;	   /* set_robust_list */
+	uintptr_t altstack_sp;	   /* sigaltstack, 0 when none */
+	size_t altstack_size;
+	unsigned long syscall_nr, syscall_arg0; /* the syscall being handled, for restarts */
+	bool in_syscall;
+	bool exiting;		/* leaves at the next return to user mode */
+	int exit_code;		/* exit(2)'s status for a thread that ends alone */
+	bool stopped;		/* parked by a stop signal */
+	struct list_node node;	/* in proc->tasks */
+	struct list_node hash;	/* in the pid table (by tid) */
+	struct list_node dead;	/* on the reaper's list */
+};
+
+/* --- the process table (kernel/proc/pid.c) --- */
+
+extern struct spinlock proc_lock;
+
+/* Takes an unused id (pid or tid) and enters t under it, and its process under the same
+ * number when t leads it. Returns the id, or -EAGAIN when every id is taken (proc_lock
+ * held). */
+int pid_attach(struct task *t, bool leader);
+
+/* Removes t from the table (proc_lock held); its id is free again unless its process
+ * still holds it. */
+void pid_detach(struct task *t);
+
+/* Enters t again under t->tid, which its process frees for it (exec from a thread other
+ * than the leader) (proc_lock held). */
+void pid_reattach(struct task *t);
+
+/* Removes p from the table (reaped) (proc_lock held). */
+void pid_detach_process(struct process *p);
+
+/* The task with tid id, or NULL (proc_lock held). */
+struct task *pid_task(unsigned id);
+
+/* The process with pid id, or NULL (proc_lock held). */
+struct process *pid_process(unsigned id);
+
+/* Calls fn(p, ctx) for each live process, stopping when fn returns nonzero, which it
+ * returns (proc_lock held). */
+int pid_for_each(int (*fn)(struct process *p, void *ctx), void *ctx);
+
+/* Processes alive or zombie. */
+unsigned pid_count_processes(void);
+
+/* --- processes (kernel/proc/process.c) --- */
+
+/* A process with no program and no tasks, one reference held; NULL when out of memory. */
+struct process *process_alloc(void);
+
+/* Drops a reference (proc_lock held); the last frees p. */
+void process_put_locked(struct process *p);
+
+/* A task of p (not yet running, not in the table), holding a reference to p. */
+struct task *task_alloc(struct process *p);
+
+/* Enters t in the pid table (and its process too when it leads it) and among its
+ * process's tasks. Returns 0, -EAGAIN (no id), -ENOMEM. */
+int task_attach(struct task *t, bool leader);
+
+/* Undoes task_attach for a task that never ran. */
+void task_unattach(struct task *t, bool leader);
+
+/* Starts t's kernel thread, which runs its registers. Returns 0 or -ENOMEM. */
+int task_run(struct task *t);
+
+/* Counts one more task unless p's RLIMIT_NPROC is reached: 0 or -EAGAIN
+ * (kernel/proc/fork.c). */
+int fork_count_task(struct process *p);
+
+/* Gives back the count of a task that ended or never started. */
+void fork_uncount_task(void);
+
+/* Frees t, which never ran, with its reference to its process. */
+void task_free_unstarted(struct task *t);
+
+/* The task the calling thread runs; NULL in a kernel thread. */
+struct task *task_current(void);
+
+/* The process the calling thread runs; NULL in a kernel thread. */
+struct process *process_current(void);
+
+/* Makes t notice a change (a signal, an exit) soon: wakes it when sleeping, and
+ * interrupts its user code when it runs (proc_lock held). */
+void task_kick(struct task *t);
+
+/* Sleeps the current task until done(ctx) holds (checked with proc_lock held), a signal
+ * is pending, or the monotonic deadline passes. Returns 0, -EINTR or -ETIMEDOUT. Called
+ * and returns with proc_lock not held. May block. */
+int task_wait_event(bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns);
+
+/* task_wait_event where only the deadline ends the wait early: done must hold when the
+ * task is being killed. Returns 0 or -ETIMEDOUT. May block. */
+int task_wait_event_killable(bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns);
+
+/* Ends the whole group of p with wait status status (exit_group, fatal signals); the
+ * first call sets the status. */
+void process_exit_group(struct process *p, int status);
+void process_exit_group_locked(struct process *p, int status); /* proc_lock held */
 
 /* Starts the first user process: the program in file, found at path, with argv and envp,
  * its descriptors fds and file system context fs (it takes both references). Returns it,
@@ -65,21 +267,164 @@ struct process *process_start(struct vm_object *file, const char *path,
 			      struct fd_table *fds, struct fs_context *fs, int *err,
 			      const char **why);
 
-/* Waits until p has exited and frees it; returns its wait status. */
+/* Waits until p (started by process_start) has exited and releases it; returns its wait
+ * status. */
 int process_wait(struct process *p);
 
-/* The process the calling thread runs; NULL in a kernel thread. */
-struct process *process_current(void);
+/* --- fork, exit and wait (kernel/proc/fork.c, kernel/proc/exit.c) --- */
 
-/* Ends p with wait status status once the current syscall returns. */
-void process_exit(struct process *p, int status);
+/* Clone flags (Linux's). */
+#define CLONE_VM 0x00000100ul
+#define CLONE_FS 0x00000200ul
+#define CLONE_FILES 0x00000400ul
+#define CLONE_SIGHAND 0x00000800ul
+#define CLONE_PIDFD 0x00001000ul
+#define CLONE_PTRACE 0x00002000ul
+#define CLONE_VFORK 0x00004000ul
+#define CLONE_PARENT 0x00008000ul
+#define CLONE_THREAD 0x00010000ul
+#define CLONE_NEWNS 0x00020000ul
+#define CLONE_SYSVSEM 0x00040000ul
+#define CLONE_SETTLS 0x00080000ul
+#define CLONE_PARENT_SETTID 0x00100000ul
+#define CLONE_CHILD_CLEARTID 0x00200000ul
+#define CLONE_DETACHED 0x00400000ul
+#define CLONE_UNTRACED 0x00800000ul
+#define CLONE_CHILD_SETTID 0x01000000ul
+#define CLONE_IO 0x80000000ul
 
-/* Calls fn(p, ctx) for each live process, in start order, under the process list's lock
- * (fn must not sleep); stops when fn returns nonzero. procfs lists processes with it. */
-void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx);
+/* What clone asks for. */
+struct clone_args_k {
+	unsigned long flags; /* CLONE_* | exit signal */
+	uintptr_t stack, parent_tid, child_tid, tls;
+};
 
-/* Handles the syscall p stopped at and stores its result in p's registers. */
-void syscall_dispatch(struct process *p);
+/* clone for the calling task t: a new process or thread as args says. Returns the new id
+ * or a negative errno (-EINVAL for bad flags, -EAGAIN at RLIMIT_NPROC, -ENOMEM). */
+long task_clone(struct task *t, const struct clone_args_k *args);
+
+/* Ends the calling task t (exit(2)): with its process when it is the last. */
+void task_exit(struct task *t, int code);
+
+/* Called by the last task of p to leave: releases what p holds, makes it a zombie, tells
+ * its parent (SIGCHLD). */
+void process_exit_last(struct process *p);
+
+/* wait4/waitid's search: for the calling process, a child matching (idtype, id) whose state
+ * options ask for. */
+#define WNOHANG 0x00000001
+#define WUNTRACED 0x00000002
+#define WSTOPPED WUNTRACED
+#define WEXITED 0x00000004
+#define WCONTINUED 0x00000008
+#define WNOWAIT 0x01000000
+#define __WNOTHREAD 0x20000000
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+
+/* What a wait found. */
+struct wait_result {
+	unsigned pid;
+	int status; /* wait4's status word */
+	int code;   /* CLD_* for waitid */
+	int value;  /* exit code or signal for waitid */
+};
+
+/* Waits for a child of t's process matching idtype/id and options; returns its pid with
+ * *res filled, 0 for WNOHANG with nothing, -ECHILD, -EINTR (as -ERESTARTSYS). May block. */
+long proc_wait(struct task *t, int idtype, unsigned id, int options, struct wait_result *res);
+
+/* --- exec (kernel/proc/exec.c, kernel/proc/execve.c) --- */
+
+/* Loads the static ELF program in file (its memory object, which the new address space
+ * maps) into a fresh address space for t's process, with argv and envp (NULL-terminated) on
+ * its stack, and points t's registers at its entry. path is AT_EXECFN and /proc/self/exe.
+ * Returns 0, -ENOEXEC for a file that is no valid program, -E2BIG when the arguments are
+ * too large, -ENOMEM. The process keeps its old image on failure, and *why (when why is not
+ * NULL) names what was wrong with the file. */
+int exec_image(struct task *t, struct vm_object *file, const char *path,
+	       const char *const *argv, const char *const *envp, const char **why);
+
+/* execve for the calling task: the program at path (a #! script runs its interpreter)
+ * with argv and envp, already in kernel memory. Returns 0 (t runs the new program) or a
+ * negative errno (t's process unchanged). */
+long task_execve(struct task *t, const char *path, const char *const *argv,
+		 const char *const *envp);
+
+/* --- the process's files: what fork, exec and exit do with them (kernel/proc/files.c) ---
+ * The one place the descriptor table and the working directory are touched, so the VFS
+ * can take them over. */
+
+/* Gives child the files of parent as clone_flags say (CLONE_FILES shares, else copies).
+ * Returns 0 or -ENOMEM. */
+int process_files_fork(struct process *parent, struct process *child, unsigned long clone_flags);
+
+/* Closes p's close-on-exec descriptors. */
+void process_files_exec(struct process *p);
+
+/* Releases p's files (its last thread left). */
+void process_files_exit(struct process *p);
+
+/* Finds the program at path for p to exec: a memory object holding its bytes (a reference
+ * for the caller). Returns 0, -ENOENT, -ENAMETOOLONG, -ENOMEM. */
+int exec_open(struct process *p, const char *path, struct vm_object **file);
+
+/* --- signals (kernel/proc/signal.c) --- */
+
+/* Sends sig with info to process p (any of its threads takes it) or to task t alone.
+ * sig 0 only checks. Returns 0 (proc_lock held). */
+void signal_send_process(struct process *p, const struct ksiginfo *info);
+void signal_send_task(struct task *t, const struct ksiginfo *info);
+
+/* True when t has a signal to act on (an unblocked one, or its group is exiting)
+ * (proc_lock held, or a hint without it). */
+bool signal_pending(const struct task *t);
+
+/* Acts on t's pending signals before it returns to user mode: default actions (exit,
+ * stop, ignore) and handlers (a signal frame on its stack). result is the syscall's
+ * result when t returns from one (for restarts), else 0 with in_syscall false. */
+void signal_deliver(struct task *t);
+
+/* A fault of t's user code: a synchronous signal sig with code and addr. */
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr);
+
+/* Takes the lowest pending signal of t in set: thread-directed ones first, as Linux's
+ * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */
+int signal_take(struct task *t, uint64_t set, struct ksiginfo *info);
+
+/* Lays out info as Linux's siginfo_t in out (ARCH_SIGINFO_SIZE bytes, the same layout on
+ * x86_64 and aarch64). */
+void signal_siginfo(uint8_t *out, const struct ksiginfo *info);
+
+/* Resets handled signals to their default at exec (ignored ones stay ignored). */
+void signal_exec_reset(struct task *t);
+
+/* rt_sigreturn: restores t's registers and mask from the frame on its stack. Returns 0,
+ * or -EFAULT for a bad frame (the caller raises SIGSEGV). */
+int signal_return(struct task *t);
+
+/* --- futexes (kernel/proc/futex.c) --- */
+
+/* Wakes up to n waiters on the futex word at uaddr of vm with a bit in bitset. Returns
+ * how many were woken. */
+int futex_wake(struct vm_space *vm, uintptr_t uaddr, int n, uint32_t bitset);
+
+/* Sleeps while the word at uaddr holds val, until woken (bitset matches), the deadline
+ * passes or a signal arrives. Returns 0, -EAGAIN, -EFAULT, -ETIMEDOUT, -ERESTARTSYS. */
+int futex_wait(struct task *t, uintptr_t uaddr, uint32_t val, uint64_t deadline_ns,
+	       uint32_t bitset);
+
+/* FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (when cmp, only while the word at uaddr holds
+ * val): wakes up to nwake waiters of uaddr and moves up to nrequeue more to uaddr2.
+ * Returns how many were woken or moved, -EAGAIN, -EFAULT, -EINVAL. */
+int futex_requeue(struct vm_space *vm, uintptr_t uaddr, uintptr_t uaddr2, int nwake,
+		  int nrequeue, bool cmp, uint32_t val);
+
+/* Handles the syscall t stopped at and stores its result in t's registers. */
+void syscall_dispatch(struct task *t);
 
 struct boot_info;
 
@@ -87,6 +432,7 @@ struct boot_info;
  * its status in the shell's terms (127 when it could not be started), or -ENOENT when the
  * boot data names none. */
 int init_run_program(const struct boot_info *info);
+
 
 /* Exit status of a process in the shell's terms: the code it exited with, or 128 + the
  * signal that killed it. */

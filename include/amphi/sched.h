@@ -32,7 +32,7 @@ enum thread_state {
 	THREAD_DEAD,	 /* exited; thread_join frees it once it is off the CPU */
 };
 
-struct process;
+struct task;
 
 struct held_lock {
 	struct lock_debug *lock;
@@ -65,7 +65,7 @@ struct thread {
 	int preempt_count; /* > 0: not to be preempted (spinlocks held, preempt_disable) */
 	unsigned held_count;
 	struct held_lock held[LOCKDEP_HELD_MAX];
-	struct process *process; /* the user process it runs, or NULL for a kernel thread */
+	struct task *task; /* the user thread it runs, or NULL for a kernel thread */
 };
 
 /* Sets up the scheduler on the boot CPU and turns the running boot code into the thread

@@ -51,6 +51,7 @@ struct vm_object {
 	uint64_t size;	/* bytes */
 	paddr_t *pages; /* pages[i] holds bytes [i * PAGE_SIZE, ...): a user page, or 0 */
 	size_t slots;	/* entries in pages[] */
+	uint64_t id;	/* unique for the kernel's lifetime (code keys name objects by it) */
 };
 
 /* An empty object with one reference. Returns NULL when out of memory. */
@@ -118,6 +119,7 @@ struct vm_space {
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
 	unsigned refs;
+	uint64_t id; /* unique for the kernel's lifetime: a freed space's address may come back */
 };
 
 /* Creates an empty address space. Returns NULL when out of memory. */
@@ -125,6 +127,15 @@ struct vm_space *vm_space_create(void);
 
 /* Drops a reference; the last one frees every page, table and area. */
 void vm_space_put(struct vm_space *vm);
+
+/* Takes a reference to vm (threads sharing it). */
+void vm_space_get(struct vm_space *vm);
+
+/* A copy of vm for fork: the same areas (with their object references) and copy-on-write
+ * pages: a private page becomes read-only in both spaces until one writes it, a shared
+ * area's pages are shared as they are. Returns NULL when out of memory (vm unchanged but
+ * for rights it may have given up). */
+struct vm_space *vm_space_clone(struct vm_space *vm);
 
 /* Adds an area [start, end) with prot and flags mapping obj (NULL: anonymous memory) from
  * its page-aligned byte obj_offset on, for file_len bytes (zeros after them). The area takes

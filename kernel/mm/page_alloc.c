@@ -241,7 +241,8 @@ static struct buddy_page *page_user_meta(paddr_t pa, const char *who)
 	struct buddy_zone *z = page_zone_of(pa);
 	struct buddy_page *m = z ? buddy_page_of(z, pa) : NULL;
 
-	if (!m || m->owner != PAGE_OWNER_USER || m->refs == 0)
+	/* refs is read atomically: spaces sharing the page count it from other CPUs */
+	if (!m || m->owner != PAGE_OWNER_USER || __atomic_load_n(&m->refs, __ATOMIC_RELAXED) == 0)
 		panic("%s: %#llx is not a counted user page", who, (unsigned long long)pa);
 	return m;
 }

@@ -17,6 +17,8 @@
 
 #define VM_MMAP_TOP 0x7ff000000000ULL /* mmap grows down from here, below the stack */
 
+static uint64_t vm_next_id = 1;
+
 struct vm_space *vm_space_create(void)
 {
 	struct vm_space *vm = kzalloc(sizeof(*vm));
@@ -31,7 +33,18 @@ struct vm_space *vm_space_create(void)
 	list_init(&vm->areas);
 	vm->mmap_top = VM_MMAP_TOP;
 	vm->refs = 1;
+	vm->id = __atomic_fetch_add(&vm_next_id, 1, __ATOMIC_RELAXED);
 	return vm;
+}
+
+void vm_space_get(struct vm_space *vm)
+{
+	irqflags_t flags = spin_lock_irqsave(&vm->lock);
+
+	if (vm->refs == 0)
+		panic("vm_space_get: space %p has no references left", (void *)vm);
+	vm->refs++;
+	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
 /* Frees one mapped page (a pt_for_each callback); ctx is the space. */
@@ -66,6 +79,13 @@ void vm_space_put(struct vm_space *vm)
 	while (!list_empty(&vm->areas))
 		vm_area_free(list_entry(list_first(&vm->areas), struct vm_area, node));
 	kfree(vm);
+}
+
+/* Moves vm's generation on (lock held); CPUs read it without the lock before they run
+ * the space. */
+static void vm_generation_bump(struct vm_space *vm)
+{
+	__atomic_fetch_add(&vm->generation, 1, __ATOMIC_RELEASE);
 }
 
 /* True when [start, end) is a page-aligned, non-empty user range. */
@@ -182,7 +202,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	}
 	if (!err) {
 		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
-		vm->generation++;
+		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -238,7 +258,7 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		at = a->end;
 	}
 	if (!err) {
-		vm->generation++;
+		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -331,7 +351,7 @@ static int vm_copy_on_write(struct vm_space *vm, const struct vm_area *a, uintpt
 	pt_replace(vm->root, va, *e);
 	if (pa != old) {
 		page_put(old);
-		vm->generation++; /* other CPUs may still map the old page */
+		vm_generation_bump(vm); /* other CPUs may still map the old page */
 	}
 	plat_mmu_invalidate(vm, va, va + PAGE_SIZE);
 	return 0;
@@ -457,4 +477,81 @@ long vm_copy_string(struct vm_space *vm, char *dst, uintptr_t uva, size_t cap)
 		done += n;
 	}
 	return -ENAMETOOLONG;
+}
+
+/* What a clone walk carries: both spaces, the area being copied, the first error. */
+struct vm_clone {
+	struct vm_space *from, *to;
+	const struct vm_area *area;
+	int err;
+};
+
+/* Shares one mapped page with the new space (a pt_for_each callback): a private page
+ * loses write access in both, so that the first write copies it. */
+static void vm_clone_page(uintptr_t va, pte_t e, void *ctx)
+{
+	struct vm_clone *c = ctx;
+	paddr_t pa = arch_pte_addr(e);
+	unsigned prot = arch_pte_prot(e);
+
+	if (c->err)
+		return;
+	if (!(c->area->flags & VMA_SHARED) && (prot & VM_WRITE)) {
+		prot &= ~VM_WRITE;
+		pt_replace(c->from->root, va, arch_pte_page(pa, prot));
+	}
+	if (pt_map(c->to->root, va, pa, prot) < 0) {
+		c->err = -ENOMEM;
+		return;
+	}
+	page_get(pa);
+	c->to->resident++;
+}
+
+/* Copies area a of c->from, with its pages, into c->to (both locks held). */
+static int vm_clone_area(struct vm_clone *c, const struct vm_area *a)
+{
+	struct vm_area *b = kmalloc(sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	*b = *a;
+	if (b->obj)
+		vm_object_get(b->obj);
+	list_add_tail(&c->to->areas, &b->node);
+	c->area = a;
+	pt_for_each(c->from->root, a->start, a->end, false, vm_clone_page, c);
+	return c->err;
+}
+
+struct vm_space *vm_space_clone(struct vm_space *vm)
+{
+	struct vm_space *copy = vm_space_create();
+	struct vm_clone c = {vm, copy, NULL, 0};
+	struct list_node *pos;
+
+	if (!copy)
+		return NULL;
+	/* copy is nobody else's yet: only vm's lock is needed */
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	list_for_each(pos, &vm->areas)
+	{
+		if (vm_clone_area(&c, list_entry(pos, struct vm_area, node)))
+			break;
+	}
+	copy->brk_start = vm->brk_start;
+	copy->brk = vm->brk;
+	copy->mmap_top = vm->mmap_top;
+	copy->code_key = vm->code_key;
+	/* the parent's writable translations are gone: every CPU, this one included, drops
+	 * what it holds of vm before running it again because the generation moved on. No
+	 * plat_mmu_invalidate over the whole range: the code did not change, and the hosted
+	 * machine would drop its translated code with it. */
+	vm_generation_bump(vm);
+	spin_unlock_irqrestore(&vm->lock, irq);
+	if (c.err) {
+		vm_space_put(copy);
+		return NULL;
+	}
+	return copy;
 }

@@ -229,6 +229,60 @@ static void vm_private_object_pages_copy_on_write(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
 }
 
+static void vm_clone_shares_pages_copy_on_write(struct ktest *t)
+{
+	paddr_t pa, cpa;
+	unsigned prot;
+	char c;
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_space *vm = vm_space_create();
+	struct vm_object *o = vm_object_create();
+
+	KTEST_ASSERT(t, vm != NULL && o != NULL);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x70000, 0x72000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x80000, 0x81000, VM_READ | VM_WRITE, VMA_SHARED, o, 0,
+				       PAGE_SIZE), 0);
+	vm_object_put(o);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x70000, "p", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x80000, "s", 1), 0);
+	vm->brk_start = 0x1000;
+	vm->brk = 0x2345;
+	uint64_t gen = vm->generation;
+	struct vm_space *copy = vm_space_clone(vm);
+	KTEST_ASSERT(t, copy != NULL);
+	KTEST_EXPECT(t, vm->generation != gen); /* CPUs drop the parent's writable pages */
+	KTEST_EXPECT_EQ(t, copy->brk, 0x2345);
+	KTEST_EXPECT_EQ(t, copy->resident, 2);
+	/* the private page is shared read-only by both */
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x70000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, prot & VM_WRITE, 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(copy, 0x70000, VM_READ, &cpa, &prot), 0);
+	KTEST_EXPECT_EQ(t, pa, cpa);
+	KTEST_EXPECT_EQ(t, page_refs(pa), 2);
+	/* a write in the copy copies; the parent keeps its byte and then owns its page alone */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(copy, 0x70000, "c", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, &c, 0x70000, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 'p');
+	KTEST_EXPECT_EQ(t, page_refs(pa), 1);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x70000, "q", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x70000, VM_READ, &cpa, &prot), 0);
+	KTEST_EXPECT_EQ(t, cpa, pa); /* taken over, not copied */
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(copy, &c, 0x70000, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 'c');
+	/* an untouched page is filled in each space on its own */
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(copy, &c, 0x71000, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 0);
+	/* the shared area's page stays writable and one */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(copy, 0x80001, "S", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, &c, 0x80001, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 'S');
+	vm_space_put(vm);
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(copy, &c, 0x80000, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 's');
+	vm_space_put(copy);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
 static void vm_fault_around_maps_object_pages(struct ktest *t)
 {
 	size_t used_before = vm_ktest_pages_used();
@@ -270,6 +324,7 @@ static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(vm_unmap_and_protect_split_areas),
 	KTEST_CASE(vm_object_read_write_truncate),
 	KTEST_CASE(vm_private_object_pages_copy_on_write),
+	KTEST_CASE(vm_clone_shares_pages_copy_on_write),
 	KTEST_CASE(vm_fault_around_maps_object_pages),
 	{0},
 };

@@ -14,6 +14,8 @@
 
 #define VM_OBJECT_MAX_PAGES (VM_OBJECT_MAX_SIZE / PAGE_SIZE)
 
+static uint64_t vm_object_next_id = 1;
+
 struct vm_object *vm_object_create(void)
 {
 	struct vm_object *o = kzalloc(sizeof(*o));
@@ -22,6 +24,7 @@ struct vm_object *vm_object_create(void)
 		return NULL;
 	spin_lock_init(&o->lock, "vm_object");
 	o->refs = 1;
+	o->id = __atomic_fetch_add(&vm_object_next_id, 1, __ATOMIC_RELAXED);
 	return o;
 }
 

@@ -177,7 +177,7 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
 	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
-	vm->code_key = (uintptr_t)file ^ bias;
+	vm->code_key = (uintptr_t)(file->id << 1) ^ bias;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;
@@ -217,9 +217,10 @@ static int exec_parse(struct vm_object *file, struct elf_info *info)
 	return err;
 }
 
-int exec_image(struct process *p, struct vm_object *file, const char *path,
+int exec_image(struct task *t, struct vm_object *file, const char *path,
 	       const char *const *argv, const char *const *envp, const char **why)
 {
+	struct process *p = t->proc;
 	struct elf_info info = {0};
 	uintptr_t sp = 0;
 
@@ -239,10 +240,18 @@ int exec_image(struct process *p, struct vm_object *file, const char *path,
 		vm_space_put(vm);
 		return err;
 	}
-	if (p->vm)
-		vm_space_put(p->vm);
+	struct vm_space *old = p->vm;
+	struct vm_object *old_file = p->exe_file;
+	vm_object_get(file);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	p->vm = vm;
-	arch_user_regs_init(&p->regs, info.entry + bias, sp);
+	p->exe_file = file;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (old)
+		vm_space_put(old);
+	if (old_file)
+		vm_object_put(old_file);
+	arch_user_regs_init(&t->regs, info.entry + bias, sp);
 	kstrlcpy(p->exe, path, sizeof(p->exe));
 	kstrlcpy(p->comm, exec_basename(path), sizeof(p->comm));
 	return 0;

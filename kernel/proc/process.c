@@ -1,121 +1,305 @@
-/* Processes: the thread that runs a user program and what ends it. */
+/*
+ * Processes and tasks: allocation, the kernel thread that runs a task's user code, how a
+ * task sleeps in a syscall (interrupted by signals), and the reaper that frees the kernel
+ * threads of tasks that ended (a thread cannot free its own stack).
+ */
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
+#include <amphi/irq.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
+#include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/sched.h>
 #include <amphi/string.h>
+#include <amphi/timer.h>
 #include <amphi/vm.h>
 
-static unsigned proc_next_pid = 1;
-static struct spinlock proc_list_lock = SPINLOCK_INIT("proc_list");
-static struct list_node proc_list = LIST_INIT(proc_list);
+#define RLIMIT_NPROC_DEFAULT 4096
 
-void proc_for_each(int (*fn)(struct process *p, void *ctx), void *ctx)
+static struct list_node reaper_list = LIST_INIT(reaper_list); /* struct task, by dead */
+static struct semaphore reaper_sem;
+static struct thread *reaper_thread;
+
+struct task *task_current(void)
 {
-	struct list_node *pos;
-	irqflags_t irq = spin_lock_irqsave(&proc_list_lock);
+	struct thread *t = thread_current();
 
-	list_for_each(pos, &proc_list)
-	{
-		if (fn(list_entry(pos, struct process, proc_node), ctx))
-			break;
-	}
-	spin_unlock_irqrestore(&proc_list_lock, irq);
-}
-
-/* Adds p to or removes it from the list of live processes. */
-static void process_list(struct process *p, bool add)
-{
-	irqflags_t irq = spin_lock_irqsave(&proc_list_lock);
-
-	if (add)
-		list_add_tail(&proc_list, &p->proc_node);
-	else
-		list_del(&p->proc_node);
-	spin_unlock_irqrestore(&proc_list_lock, irq);
-}
-
-/* Drops what a process holds besides its address space: descriptors and fs context. */
-static void process_release_files(struct process *p)
-{
-	if (p->fds)
-		fd_table_put(p->fds);
-	if (p->fs)
-		fs_context_put(p->fs);
-	p->fds = NULL;
-	p->fs = NULL;
+	return t ? t->task : NULL;
 }
 
 struct process *process_current(void)
 {
-	struct thread *t = thread_current();
+	struct task *t = task_current();
 
-	return t ? t->process : NULL;
+	return t ? t->proc : NULL;
 }
 
-void process_exit(struct process *p, int status)
-{
-	if (p->exiting)
-		return;
-	p->exiting = true;
-	p->wait_status = status;
-}
-
-/* What a fault that the address space refused means for the process: SIGSEGV (or SIGILL),
- * the default action, with a line on the console as Linux's show_unhandled_signals. */
-static void process_fault(struct process *p, const struct plat_user_fault *f)
-{
-	kprintf("amphi: pid %u (%s): %s at %#lx (%s), pc %#lx: SIGSEGV\n", p->pid, p->comm,
-		f->error == -EFAULT ? "unmapped address" : "access not allowed",
-		(unsigned long)f->addr,
-		f->access == VM_WRITE ? "write" : f->access == VM_EXEC ? "execute" : "read",
-		(unsigned long)arch_user_pc(&p->regs));
-	process_exit(p, SIGSEGV);
-}
-
-/* The process's thread: runs its program until it exits. */
-static void process_main(void *arg)
-{
-	struct process *p = arg;
-	struct plat_user_fault fault;
-
-	thread_current()->process = p;
-	while (!p->exiting) {
-		switch (plat_user_run(p->vm, &p->regs, &fault)) {
-		case PLAT_USER_SYSCALL:
-			syscall_dispatch(p);
-			break;
-		case PLAT_USER_FAULT:
-			process_fault(p, &fault);
-			break;
-		case PLAT_USER_ILLEGAL:
-			kprintf("amphi: pid %u (%s): illegal instruction at %#lx: SIGILL\n", p->pid,
-				p->comm, (unsigned long)arch_user_pc(&p->regs));
-			process_exit(p, SIGILL);
-			break;
-		default: /* an interrupt: taken already; preemption happened if due */
-			break;
-		}
-	}
-	process_list(p, false);
-	process_release_files(p); /* pipes see their ends close as the process ends */
-	complete_all(&p->exited);
-}
-
-/* A new process with no program. */
-static struct process *process_alloc(void)
+struct process *process_alloc(void)
 {
 	struct process *p = kzalloc(sizeof(*p));
 
 	if (!p)
 		return NULL;
-	p->pid = atomic_fetch_add(&proc_next_pid, 1);
+	p->refs = 1; /* the unreaped state's */
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->tasks);
+	list_init(&p->hash);
+	p->rlim_nproc[0] = p->rlim_nproc[1] = RLIMIT_NPROC_DEFAULT;
 	completion_init(&p->exited, "process_exited");
 	return p;
+}
+
+void process_put_locked(struct process *p)
+{
+	if (p->refs == 0)
+		panic("process_put: pid %u has no references left", p->pid);
+	if (--p->refs == 0)
+		kfree(p);
+}
+
+struct task *task_alloc(struct process *p)
+{
+	struct task *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->proc = p;
+	list_init(&t->node);
+	list_init(&t->hash);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	p->refs++;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return t;
+}
+
+void task_free_unstarted(struct task *t)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+
+	process_put_locked(t->proc);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	kfree(t);
+}
+
+void task_kick(struct task *t)
+{
+	struct thread *k = t->kthread;
+
+	if (!k || thread_wake(k))
+		return;
+	/* running: its user code stops at the next interrupt, which this one is */
+	if (atomic_load_relaxed(&k->on_cpu) && k->cpu != plat_cpu_id())
+		ipi_send(1ULL << k->cpu, IPI_RESCHEDULE);
+}
+
+/* A timeout of task_wait_event. */
+struct task_timer {
+	struct ktimer timer;
+	struct thread *thread;
+};
+
+/* Timer callback: wakes the sleeper, which finds its deadline passed. */
+static void task_timer_expired(struct ktimer *kt)
+{
+	thread_wake(container_of(kt, struct task_timer, timer)->thread);
+}
+
+/* task_wait_event; signals interrupt it when interruptible. */
+static int task_wait(bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns,
+		     bool interruptible)
+{
+	struct task *t = task_current();
+	struct task_timer tt = {.thread = thread_current()};
+	int err;
+
+	ktimer_init(&tt.timer, task_timer_expired);
+	for (;;) {
+		irqflags_t flags = spin_lock_irqsave(&proc_lock);
+		err = done(ctx)				  ? 0
+		      : interruptible && signal_pending(t) ? -EINTR
+				 : plat_time_ns() >= deadline_ns ? -ETIMEDOUT : 1;
+		if (err <= 0) {
+			spin_unlock_irqrestore(&proc_lock, flags);
+			break;
+		}
+		/* marked asleep under the lock its wakers take: no wake-up is lost */
+		thread_prepare_sleep();
+		if (deadline_ns != UINT64_MAX)
+			ktimer_start(&tt.timer, deadline_ns);
+		spin_unlock(&proc_lock);
+		schedule();
+		plat_irq_restore(flags);
+	}
+	ktimer_cancel(&tt.timer);
+	return err;
+}
+
+int task_wait_event(bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	return task_wait(done, ctx, deadline_ns, true);
+}
+
+int task_wait_event_killable(bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	return task_wait(done, ctx, deadline_ns, false);
+}
+
+/* The reaper: joins the kernel threads of ended tasks and frees them. */
+static void reaper_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sem_down(&reaper_sem);
+		irqflags_t flags = spin_lock_irqsave(&proc_lock);
+		struct task *t = list_entry(list_first(&reaper_list), struct task, dead);
+		list_del(&t->dead);
+		spin_unlock_irqrestore(&proc_lock, flags);
+		thread_join(t->kthread);
+		flags = spin_lock_irqsave(&proc_lock);
+		process_put_locked(t->proc);
+		spin_unlock_irqrestore(&proc_lock, flags);
+		kfree(t);
+	}
+}
+
+/* Starts the reaper on first use (before any task can end). Returns 0 or -ENOMEM. */
+static int reaper_start(void)
+{
+	static struct spinlock once = SPINLOCK_INIT("reaper_start");
+	irqflags_t flags = spin_lock_irqsave(&once);
+	bool first = !reaper_thread;
+
+	if (first)
+		sem_init(&reaper_sem, "reaper", 0);
+	spin_unlock_irqrestore(&once, flags);
+	if (first)
+		reaper_thread = thread_create("reaper", reaper_main, NULL, 0, 0);
+	return reaper_thread ? 0 : -ENOMEM;
+}
+
+/* Clears and wakes t's clear_child_tid word (thread exit, exec), as pthread_join expects. */
+static void task_clear_tid(struct task *t)
+{
+	uint32_t zero = 0;
+
+	if (!t->clear_child_tid || !t->proc->vm)
+		return;
+	if (vm_copy_to_user(t->proc->vm, t->clear_child_tid, &zero, sizeof(zero)) == 0)
+		futex_wake(t->proc->vm, t->clear_child_tid, 1, ~0u);
+	t->clear_child_tid = 0;
+}
+
+/* t's kernel thread is about to end: takes t out of its process and the table, ends the
+ * process when t was its last task, and hands t to the reaper. */
+static void task_leave(struct task *t)
+{
+	struct process *p = t->proc;
+
+	task_clear_tid(t);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	pid_detach(t);
+	list_del(&t->node);
+	bool last = --p->live_tasks == 0;
+	if (last && !p->group_exit)
+		p->exit_status = (t->exit_code & 0xff) << 8;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (last)
+		process_exit_last(p);
+	fork_uncount_task();
+	flags = spin_lock_irqsave(&proc_lock);
+	list_add_tail(&reaper_list, &t->dead);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	sem_up(&reaper_sem);
+}
+
+/* What a refused access means for t: SIGSEGV with SEGV_MAPERR (nothing mapped there) or
+ * SEGV_ACCERR (the mapping forbids it), at the faulting address. */
+static void task_fault(struct task *t, const struct plat_user_fault *f)
+{
+	if (f->error == -ENOMEM) {
+		kprintf("amphi: pid %u (%s): out of memory at %#lx: SIGKILL\n", t->proc->pid,
+			t->proc->comm, (unsigned long)f->addr);
+		process_exit_group(t->proc, SIGKILL);
+		return;
+	}
+	signal_fault(t, SIGSEGV, f->error == -EFAULT ? SEGV_MAPERR : SEGV_ACCERR, f->addr);
+}
+
+/* True when t is to leave: it exited, or its group is ending. */
+static bool task_leaving(const struct task *t)
+{
+	return atomic_load_relaxed(&t->exiting) || atomic_load_relaxed(&t->proc->group_exit);
+}
+
+/* A task's kernel thread: runs its user code, handling what stops it, and delivers
+ * signals on each way back. */
+static void task_main(void *arg)
+{
+	struct task *t = arg;
+	struct plat_user_fault fault;
+
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	t->kthread = thread_current();
+	t->kthread->task = t;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	signal_deliver(t);
+	while (!task_leaving(t)) {
+		switch (plat_user_run(t->proc->vm, &t->regs, &fault)) {
+		case PLAT_USER_SYSCALL:
+			syscall_dispatch(t);
+			break;
+		case PLAT_USER_FAULT:
+			task_fault(t, &fault);
+			break;
+		case PLAT_USER_ILLEGAL:
+			signal_fault(t, SIGILL, ILL_ILLOPC, arch_user_pc(&t->regs));
+			break;
+		default: /* an interrupt: taken already; preemption happened if due */
+			break;
+		}
+		signal_deliver(t);
+	}
+	task_leave(t);
+}
+
+int task_attach(struct task *t, bool leader)
+{
+	struct process *p = t->proc;
+	int err = reaper_start();
+
+	if (err)
+		return err;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	int id = pid_attach(t, leader);
+	if (id > 0) {
+		if (leader && !p->pgid)
+			p->pgid = p->sid = p->pid; /* the first process leads its own session */
+		list_add_tail(&p->tasks, &t->node);
+		p->live_tasks++;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return id < 0 ? id : 0;
+}
+
+void task_unattach(struct task *t, bool leader)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+
+	list_del(&t->node);
+	t->proc->live_tasks--;
+	pid_detach(t);
+	if (leader)
+		pid_detach_process(t->proc);
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+int task_run(struct task *t)
+{
+	return thread_create(t->proc->comm, task_main, t, 0, 0) ? 0 : -ENOMEM;
 }
 
 struct process *process_start(struct vm_object *file, const char *path,
@@ -124,28 +308,34 @@ struct process *process_start(struct vm_object *file, const char *path,
 			      const char **why)
 {
 	struct process *p = process_alloc();
+	struct task *t = p ? task_alloc(p) : NULL;
 
 	*err = -ENOMEM;
-	if (!p) {
+	if (!t) {
+		kfree(p);
 		fd_table_put(fds);
 		fs_context_put(fs);
 		return NULL;
 	}
 	p->fds = fds;
 	p->fs = fs;
-	*err = exec_image(p, file, path, argv, envp, why);
-	if (!*err) {
-		process_list(p, true);
-		p->thread = thread_create(p->comm, process_main, p, 0, 0);
-		*err = p->thread ? 0 : -ENOMEM;
-		if (*err)
-			process_list(p, false);
+	*err = fork_count_task(p);
+	if (!*err)
+		*err = exec_image(t, file, path, argv, envp, why);
+	if (!*err)
+		*err = task_attach(t, true);
+	if (!*err && task_run(t) < 0) {
+		task_unattach(t, true);
+		*err = -ENOMEM;
 	}
 	if (!*err)
 		return p;
-	process_release_files(p);
 	if (p->vm)
 		vm_space_put(p->vm);
+	if (p->exe_file)
+		vm_object_put(p->exe_file);
+	process_files_exit(p);
+	kfree(t);
 	kfree(p);
 	return NULL;
 }
@@ -153,9 +343,11 @@ struct process *process_start(struct vm_object *file, const char *path,
 int process_wait(struct process *p)
 {
 	wait_for_completion(&p->exited);
-	thread_join(p->thread);
-	int status = p->wait_status;
-	vm_space_put(p->vm);
-	kfree(p);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	int status = p->exit_status;
+	p->state = PROC_REAPED;
+	pid_detach_process(p);
+	process_put_locked(p);
+	spin_unlock_irqrestore(&proc_lock, flags);
 	return status;
 }

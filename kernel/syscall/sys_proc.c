@@ -8,13 +8,15 @@
 
 long sys_exit_group(struct process *p, const unsigned long *a)
 {
-	process_exit(p, (int)(a[0] & 0xff) << 8);
+	process_exit_group(p, (int)(a[0] & 0xff) << 8);
 	return 0;
 }
 
 long sys_exit(struct process *p, const unsigned long *a)
 {
-	return sys_exit_group(p, a); /* one thread per process so far */
+	(void)p;
+	task_exit(task_current(), (int)(a[0] & 0xff));
+	return 0;
 }
 
 long sys_getpid(struct process *p, const unsigned long *a)
@@ -25,15 +27,20 @@ long sys_getpid(struct process *p, const unsigned long *a)
 
 long sys_gettid(struct process *p, const unsigned long *a)
 {
-	(void)a;
-	return p->pid;
-}
-
-long sys_getppid(struct process *p, const unsigned long *a)
-{
 	(void)p;
 	(void)a;
-	return 0; /* the first process's parent is outside the machine */
+	return task_current()->tid;
+}
+
+/* 0 for the first process, whose parent is outside the machine, and for orphans of a dead
+ * init. */
+long sys_getppid(struct process *p, const unsigned long *a)
+{
+	(void)a;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	long ppid = p->parent ? (long)p->parent->pid : 0;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return ppid;
 }
 
 /* Every process runs as root until credentials land. */
@@ -105,19 +112,21 @@ long sys_prctl(struct process *p, const unsigned long *a)
 /* x86_64 only: the FS and GS bases, the thread pointers of user code. */
 long sys_arch_prctl(struct process *p, const unsigned long *a)
 {
+	struct user_regs *regs = &task_current()->regs;
+
 	switch (a[0]) {
 	case ARCH_SET_FS:
 	case ARCH_SET_GS:
 		if (a[1] >= USER_VA_END)
 			return -EPERM;
 		if (a[0] == ARCH_SET_FS)
-			arch_user_set_tls(&p->regs, a[1]);
+			arch_user_set_tls(regs, a[1]);
 		else
-			arch_user_set_gs(&p->regs, a[1]);
+			arch_user_set_gs(regs, a[1]);
 		return 0;
 	case ARCH_GET_FS:
 	case ARCH_GET_GS: {
-		uint64_t v = a[0] == ARCH_GET_FS ? arch_user_tls(&p->regs) : arch_user_gs(&p->regs);
+		uint64_t v = a[0] == ARCH_GET_FS ? arch_user_tls(regs) : arch_user_gs(regs);
 		return vm_copy_to_user(p->vm, a[1], &v, sizeof(v));
 	}
 	default:
@@ -127,8 +136,11 @@ long sys_arch_prctl(struct process *p, const unsigned long *a)
 
 long sys_set_tid_address(struct process *p, const unsigned long *a)
 {
-	p->clear_child_tid = a[0];
-	return p->pid;
+	struct task *t = task_current();
+
+	(void)p;
+	t->clear_child_tid = a[0];
+	return t->tid;
 }
 
 #define ROBUST_LIST_HEAD_SIZE 24
@@ -137,7 +149,8 @@ long sys_set_robust_list(struct process *p, const unsigned long *a)
 {
 	if (a[1] != ROBUST_LIST_HEAD_SIZE)
 		return -EINVAL;
-	p->robust_list = a[0];
+	(void)p;
+	task_current()->robust_list = a[0];
 	return 0;
 }
 
@@ -150,77 +163,31 @@ long sys_rseq(struct process *p, const unsigned long *a)
 }
 
 #define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
 #define RLIMIT_NLIMITS 16
 #define RLIM_INFINITY (~0ULL)
 
-/* prlimit64 on the calling process: reports the limits in force (the stack area's size
- * and no others yet); setting one is refused until limits are enforced. */
+/* prlimit64 on the calling process (or its pid): reports the limits in force (the stack
+ * area's size, RLIMIT_NPROC, no others yet); only RLIMIT_NPROC may be set so far. */
 long sys_prlimit64(struct process *p, const unsigned long *a)
 {
-	uint64_t lim[2] = {RLIM_INFINITY, RLIM_INFINITY};
+	uint64_t lim[2] = {RLIM_INFINITY, RLIM_INFINITY}, want[2];
 
 	if (a[0] != 0 && a[0] != p->pid)
 		return -ESRCH;
 	if (a[1] >= RLIMIT_NLIMITS)
 		return -EINVAL;
-	if (a[2])
-		return -EPERM;
+	if (a[2] && vm_copy_from_user(p->vm, want, a[2], sizeof(want)) < 0)
+		return -EFAULT;
+	if (a[2] && (a[1] != RLIMIT_NPROC || want[0] > want[1]))
+		return a[1] != RLIMIT_NPROC ? -EPERM : -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	if (a[1] == RLIMIT_STACK)
 		lim[0] = 8UL << 20;
+	if (a[1] == RLIMIT_NPROC)
+		memcpy(lim, p->rlim_nproc, sizeof(lim));
+	if (a[2])
+		memcpy(p->rlim_nproc, want, sizeof(want));
+	spin_unlock_irqrestore(&proc_lock, flags);
 	return a[3] ? vm_copy_to_user(p->vm, a[3], lim, sizeof(lim)) : 0;
-}
-
-#define SIGSET_SIZE 8
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-#define SIG_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (19 - 1))) /* SIGKILL, SIGSTOP */
-
-/* Keeps the actions; signals are not delivered yet (none is raised but the fatal SIGSEGV and
- * SIGILL, whose default action the kernel takes). */
-long sys_rt_sigaction(struct process *p, const unsigned long *a)
-{
-	struct proc_sigaction act;
-	int sig = (int)a[0];
-
-	if (a[3] != SIGSET_SIZE || sig < 1 || sig > PROC_NSIG)
-		return -EINVAL;
-	if (a[1] && (sig == SIGKILL || sig == 19))
-		return -EINVAL;
-	if (a[1] && vm_copy_from_user(p->vm, &act, a[1], sizeof(act)) < 0)
-		return -EFAULT;
-	if (a[2] && vm_copy_to_user(p->vm, a[2], &p->actions[sig - 1], sizeof(act)) < 0)
-		return -EFAULT;
-	if (a[1])
-		p->actions[sig - 1] = act;
-	return 0;
-}
-
-long sys_rt_sigprocmask(struct process *p, const unsigned long *a)
-{
-	uint64_t set, old = p->sigmask;
-
-	if (a[3] != SIGSET_SIZE)
-		return -EINVAL;
-	if (a[1] && vm_copy_from_user(p->vm, &set, a[1], sizeof(set)) < 0)
-		return -EFAULT;
-	if (a[1]) {
-		switch (a[0]) {
-		case SIG_BLOCK:
-			p->sigmask |= set;
-			break;
-		case SIG_UNBLOCK:
-			p->sigmask &= ~set;
-			break;
-		case SIG_SETMASK:
-			p->sigmask = set;
-			break;
-		default:
-			return -EINVAL;
-		}
-		p->sigmask &= ~SIG_UNBLOCKABLE;
-	}
-	if (a[2] && vm_copy_to_user(p->vm, a[2], &old, sizeof(old)) < 0)
-		return -EFAULT;
-	return 0;
 }

@@ -5,6 +5,7 @@
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/plat.h>
+#include <amphi/proc.h>
 #include <amphi/random.h>
 #include <amphi/sched.h>
 #include <amphi/vm.h>
@@ -98,59 +99,74 @@ long sys_time(struct process *p, const unsigned long *a)
 	return sec;
 }
 
-/* Reads a struct timespec at uva as nanoseconds. Returns 0, -EFAULT, or -EINVAL when it is
- * negative or its nanoseconds are out of range. */
-static int time_get(struct process *p, unsigned long uva, uint64_t *ns)
+int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
 {
 	struct user_timespec ts;
 
-	if (vm_copy_from_user(p->vm, &ts, uva, sizeof(ts)) < 0)
+	if (vm_copy_from_user(p->vm, &ts, uaddr, sizeof(ts)) < 0)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NSEC_PER_SEC)
 		return -EINVAL;
-	*ns = (uint64_t)ts.sec >= UINT64_MAX / NSEC_PER_SEC
+	*ns = (uint64_t)ts.sec > (UINT64_MAX - (uint64_t)ts.nsec) / NSEC_PER_SEC
 		  ? UINT64_MAX
 		  : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
 	return 0;
 }
 
-/* Sleeps until clock reads at least deadline (in the clock's own time). */
-static void time_sleep_until(unsigned long clock, uint64_t deadline)
+uint64_t time_deadline(uint64_t ns)
 {
-	uint64_t offset = (uint64_t)clock_read(clock) - plat_time_ns(); /* the clock's epoch */
-	uint64_t until = deadline > offset ? deadline - offset : 0;
+	uint64_t now = plat_time_ns();
 
-	while (plat_time_ns() < until)
-		thread_sleep_until(until);
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
-/* The sleeps of nanosleep and clock_nanosleep: request at a[0] (relative, or absolute on
- * clock with TIMER_ABSTIME in flags). */
+/* A condition that never holds: the sleep ends with the deadline or a signal. */
+static bool time_never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* Sleeps until the monotonic deadline; on a signal, -EINTR with the time left at urem
+ * (relative sleeps). */
+static long time_sleep_until(struct process *p, uint64_t deadline, uintptr_t urem)
+{
+	if (task_wait_event(time_never, NULL, deadline) != -EINTR)
+		return 0;
+	uint64_t now = plat_time_ns(), left = deadline > now ? deadline - now : 0;
+	if (urem && time_put(p, urem, left, 1) < 0)
+		return -EFAULT;
+	return -EINTR;
+}
+
+/* The sleeps of nanosleep and clock_nanosleep: the request at user address request,
+ * relative, or absolute on clock with TIMER_ABSTIME in flags; the time left of an
+ * interrupted relative sleep goes to urem. */
 static long time_nanosleep(struct process *p, unsigned long clock, unsigned long flags,
-			   unsigned long request)
+			   uintptr_t request, uintptr_t urem)
 {
 	uint64_t ns;
 	int64_t now = clock_read(clock);
 
 	if (now < 0 || clock == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
-	int err = time_get(p, request, &ns);
+	int err = time_read_timespec(p, request, &ns);
 	if (err)
 		return err;
 	if (!(flags & TIMER_ABSTIME))
-		ns = ns > UINT64_MAX - (uint64_t)now ? UINT64_MAX : ns + (uint64_t)now;
-	time_sleep_until(clock, ns);
-	return 0;
+		return time_sleep_until(p, time_deadline(ns), urem);
+	uint64_t epoch = (uint64_t)now - plat_time_ns(); /* the clock's reading at boot */
+	return time_sleep_until(p, ns > epoch ? ns - epoch : 0, 0);
 }
 
 long sys_nanosleep(struct process *p, const unsigned long *a)
 {
-	return time_nanosleep(p, CLOCK_MONOTONIC, 0, a[0]);
+	return time_nanosleep(p, CLOCK_MONOTONIC, 0, a[0], a[1]);
 }
 
 long sys_clock_nanosleep(struct process *p, const unsigned long *a)
 {
-	return time_nanosleep(p, a[0], a[1], a[2]); /* other flag bits are ignored, as Linux does */
+	return time_nanosleep(p, a[0], a[1], a[2], a[3]); /* other flags are ignored, as Linux */
 }
 
 /* struct sysinfo as Linux lays it out on 64-bit ISAs. */
@@ -198,4 +214,63 @@ long sys_getrandom(struct process *p, const unsigned long *a)
 			return done ? (long)done : -EFAULT;
 	}
 	return (long)len;
+}
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_BITSET_ANY 0xffffffffu
+
+/* The monotonic deadline of a futex wait: none (timeout 0), relative for FUTEX_WAIT,
+ * absolute for FUTEX_WAIT_BITSET (on the real-time clock with FUTEX_CLOCK_REALTIME in op).
+ * Returns 0 or -EFAULT/-EINVAL. */
+static int futex_deadline(struct process *p, unsigned long op, uintptr_t timeout,
+			  uint64_t *deadline)
+{
+	uint64_t ns, epoch = (op & FUTEX_CLOCK_REALTIME) ? plat_time_epoch_ns() : 0;
+
+	*deadline = UINT64_MAX;
+	if (!timeout)
+		return 0;
+	int err = time_read_timespec(p, timeout, &ns);
+	if (!err && (op & ~(unsigned long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)) == FUTEX_WAIT)
+		*deadline = time_deadline(ns);
+	else if (!err)
+		*deadline = ns > epoch ? ns - epoch : 0;
+	return err;
+}
+
+long sys_futex(struct process *p, const unsigned long *a)
+{
+	int cmd = (int)(a[1] & ~(unsigned long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+	uint32_t bitset = (cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) ? (uint32_t)a[5]
+										  : FUTEX_BITSET_ANY;
+	uint64_t deadline;
+
+	if ((a[1] & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	if (!bitset)
+		return -EINVAL;
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET: {
+		int err = futex_deadline(p, a[1], a[3], &deadline);
+		return err ? err : futex_wait(task_current(), a[0], (uint32_t)a[2], deadline, bitset);
+	}
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		return (a[0] & 3) ? -EINVAL : futex_wake(p->vm, a[0], (int)MIN(a[2], 0x7fffffffUL), bitset);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(p->vm, a[0], a[4], (int)MIN(a[2], 0x7fffffffUL),
+				     (int)MIN(a[3], 0x7fffffffUL), cmd == FUTEX_CMP_REQUEUE,
+				     (uint32_t)a[5]);
+	default:
+		return -ENOSYS;
+	}
 }

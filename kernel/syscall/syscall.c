@@ -29,14 +29,18 @@ static long syscall_unknown(struct process *p, unsigned long nr)
 	return -ENOSYS;
 }
 
-void syscall_dispatch(struct process *p)
+void syscall_dispatch(struct task *t)
 {
-	unsigned long nr = arch_syscall_nr(&p->regs);
+	unsigned long nr = arch_syscall_nr(&t->regs);
 	unsigned long args[6];
 
 	for (unsigned i = 0; i < 6; i++)
-		args[i] = arch_syscall_arg(&p->regs, i);
+		args[i] = arch_syscall_arg(&t->regs, i);
+	/* what a restart after a signal needs (signal_deliver) */
+	t->syscall_nr = nr;
+	t->syscall_arg0 = args[0];
+	t->in_syscall = true;
 	syscall_fn fn = nr < SYSCALL_MAX ? syscall_table[nr] : NULL;
-	long result = fn ? fn(p, args) : syscall_unknown(p, nr);
-	arch_syscall_set_result(&p->regs, result);
+	long result = fn ? fn(t->proc, args) : syscall_unknown(t->proc, nr);
+	arch_syscall_set_result(&t->regs, result);
 }

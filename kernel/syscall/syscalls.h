@@ -3,6 +3,7 @@
 #pragma once
 
 #include <amphi/arch.h>
+#include <amphi/kprintf.h>
 #include <amphi/proc.h>
 
 #define SYSCALL(nr, name) long sys_##name(struct process *p, const unsigned long *a);
@@ -33,3 +34,15 @@ long sys_stat(struct process *p, const unsigned long *a);
 long sys_symlink(struct process *p, const unsigned long *a);
 long sys_unlink(struct process *p, const unsigned long *a);
 
+long sys_fork(struct process *p, const unsigned long *a);
+long sys_vfork(struct process *p, const unsigned long *a);
+long sys_pause(struct process *p, const unsigned long *a);
+long sys_getpgrp(struct process *p, const unsigned long *a);
+long sys_nanosleep(struct process *p, const unsigned long *a);
+
+/* Reads a struct timespec at user address uaddr as nanoseconds (saturating). Returns 0,
+ * -EFAULT, or -EINVAL when it is negative or its nanoseconds are out of range. */
+int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns);
+
+/* The monotonic time ns from now, saturating. */
+uint64_t time_deadline(uint64_t ns);

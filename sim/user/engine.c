@@ -166,7 +166,7 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
 	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
 
-	if (u->loaded == vm && u->loaded_gen == gen)
+	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen)
 		return;
 	user_wipe_window(u, 0);
 	user_wipe_window(u, 1);
@@ -176,6 +176,7 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 		u->code_hi = 0;
 	}
 	u->loaded = vm;
+	u->loaded_id = vm->id;
 	u->loaded_gen = gen;
 	u->loaded_code = vm->code_key;
 	u->exec_lo = u->exec_hi = 0;
@@ -376,7 +377,7 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	struct sim_cpu *self = sim_cpu_self();
 	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
 
-	if (!u || !u->uc || u->loaded != vm)
+	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
 		return;
 	/* this CPU follows the change at once; the others see the generation move on */
 	user_unmap_range(u, start, end);

@@ -28,6 +28,7 @@ struct sim_user_cpu {
 	uc_engine *uc;
 	uint8_t *win[2];	     /* host bases of the low and high windows */
 	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
+	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
 	uintptr_t loaded_code;	     /* its code key */
 	uintptr_t code_lo, code_hi;  /* span of guest code translated since the last drop */

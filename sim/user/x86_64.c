@@ -1,5 +1,7 @@
 /* The x86_64 guest in Unicorn: register transfer, the syscall trap, and what the CPU
  * model executes. */
+#include <string.h>
+
 #include <amphi/arch.h>
 #include <amphi/plat.h>
 
@@ -30,6 +32,65 @@ static int x86_add_hooks(struct sim_user_cpu *u)
 			   UC_X86_INS_SYSCALL);
 }
 
+/* The FP/SSE registers: FXSAVE offsets of the x87 stack (10 of 16 bytes each) and the
+ * XMM registers (16 bytes each). */
+#define X86_FX_ST 32
+#define X86_FX_XMM 160
+#define X86_FX_FSW 2
+#define X86_FX_FTW 4
+#define X86_NFP 26 /* ST0-7, XMM0-15, FPCW, MXCSR */
+
+/* Unicorn ids and FXSAVE locations of the FP registers kept as they are. */
+static void x86_fp_fields(struct user_regs *regs, int *ids, void **ptrs)
+{
+	for (int i = 0; i < 8; i++) {
+		ids[i] = UC_X86_REG_ST0 + i;
+		ptrs[i] = &regs->fxsave[X86_FX_ST + 16 * i];
+	}
+	for (int i = 0; i < 16; i++) {
+		ids[8 + i] = UC_X86_REG_XMM0 + i;
+		ptrs[8 + i] = &regs->fxsave[X86_FX_XMM + 16 * i];
+	}
+	ids[24] = UC_X86_REG_FPCW;
+	ptrs[24] = &regs->fxsave[X86_FXSAVE_FCW];
+	ids[25] = UC_X86_REG_MXCSR;
+	ptrs[25] = &regs->fxsave[X86_FXSAVE_MXCSR];
+}
+
+/* Loads the FP state of regs: the status word and the tag word (FXSAVE keeps the abridged
+ * one: a bit per register, set when not empty) besides the plain registers. */
+static void x86_fp_load(uc_engine *uc, const struct user_regs *regs)
+{
+	int ids[X86_NFP];
+	void *ptrs[X86_NFP];
+	uint16_t fsw, ftw = 0;
+
+	x86_fp_fields((struct user_regs *)regs, ids, ptrs);
+	uc_reg_write_batch(uc, ids, ptrs, X86_NFP);
+	memcpy(&fsw, &regs->fxsave[X86_FX_FSW], sizeof(fsw));
+	for (int i = 0; i < 8; i++)
+		ftw |= (regs->fxsave[X86_FX_FTW] & (1 << i)) ? 0 : 3 << (2 * i);
+	uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+	uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
+}
+
+static void x86_fp_save(uc_engine *uc, struct user_regs *regs)
+{
+	int ids[X86_NFP];
+	void *ptrs[X86_NFP];
+	uint16_t fsw = 0, ftw = 0;
+	uint8_t abridged = 0;
+
+	x86_fp_fields(regs, ids, ptrs);
+	uc_reg_read_batch(uc, ids, ptrs, X86_NFP);
+	uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+	uc_reg_read(uc, UC_X86_REG_FPTAG, &ftw);
+	for (int i = 0; i < 8; i++)
+		abridged |= ((ftw >> (2 * i)) & 3) != 3 ? 1 << i : 0;
+	memcpy(&regs->fxsave[X86_FX_FSW], &fsw, sizeof(fsw));
+	regs->fxsave[X86_FX_FTW] = abridged;
+}
+
 /* Pointers to the fields of regs in x86_gpr_ids order. */
 static void x86_fields(struct user_regs *regs, void **ptrs)
 {
@@ -47,6 +108,7 @@ static void x86_load(uc_engine *uc, const struct user_regs *regs)
 	x86_fields((struct user_regs *)regs, ptrs);
 	uc_reg_write_batch(uc, (int *)x86_gpr_ids, ptrs, X86_NREGS);
 	uc_reg_write(uc, UC_X86_REG_MSR, &gs);
+	x86_fp_load(uc, regs);
 }
 
 static void x86_save(uc_engine *uc, struct user_regs *regs)
@@ -58,6 +120,7 @@ static void x86_save(uc_engine *uc, struct user_regs *regs)
 	uc_reg_read_batch(uc, (int *)x86_gpr_ids, ptrs, X86_NREGS);
 	uc_reg_read(uc, UC_X86_REG_MSR, &gs);
 	regs->gs_base = gs.value;
+	x86_fp_save(uc, regs);
 }
 
 /* syscall puts the return address in rcx and rflags in r11, as the kernel will see them. */

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,12 +25,24 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Linux's futex operations (musl's headers do not carry linux/futex.h). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
 
 static int failed, count;
 
@@ -142,9 +156,559 @@ static void check_wx(void)
 }
 
 #include "conform_fs.c"
+/* Runs fn in a forked child and returns its wait status (-1 when fork failed). */
+static int in_child(void (*fn)(void))
+{
+	int status = -1;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void child_exit_7(void)
+{
+	_exit(7);
+}
+
+static void child_null_write(void)
+{
+	*(volatile int *)0 = 1;
+}
+
+static void child_pause(void)
+{
+	pause();
+}
+
+static void child_abort(void)
+{
+	raise(SIGTERM);
+}
+
+static int cow_value = 1;
+
+static void child_cow(void)
+{
+	cow_value = 2;
+	_exit(cow_value == 2 ? 0 : 1);
+}
+
+static void check_fork(void)
+{
+	int status;
+
+	status = in_child(child_exit_7);
+	check("child exit code 7", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, 7, 0);
+	status = in_child(child_null_write);
+	check("child killed by SIGSEGV", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0, SIGSEGV, 0);
+	status = in_child(child_abort);
+	check("raise(SIGTERM) ends the child", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0,
+	      SIGTERM, 0);
+	status = in_child(child_cow);
+	check("child writes its own copy", status, 0, 0, 0);
+	check("parent keeps its value", cow_value, 0, 1, 0);
+	CHECK("wait with no children", waitpid(-1, NULL, 0), -1, ECHILD);
+	CHECK("wait4 bad options", waitpid(-1, NULL, 0x10000), -1, EINVAL);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(1);
+	}
+	CHECK("WNOHANG with a running child", waitpid(pid, &status, WNOHANG), 0, 0);
+	CHECK("getpgid of a child", getpgid(pid), getpgrp(), 0);
+	CHECK("kill a child", kill(pid, SIGKILL), 0, 0);
+	CHECK("reap the killed child", waitpid(pid, &status, 0), pid, 0);
+	check("it died of SIGKILL", WIFSIGNALED(status) ? WTERMSIG(status) : -1, 0, SIGKILL, 0);
+	CHECK("kill a reaped child", kill(pid, 0), -1, ESRCH);
+	CHECK("kill bad signal", kill(getpid(), 1000), -1, EINVAL);
+	(void)child_pause;
+
+	fflush(stdout);
+	pid = vfork();
+	if (pid == 0)
+		_exit(5);
+	CHECK("vfork child reaped", waitpid(pid, &status, 0), pid, 0);
+	check("vfork child exit code", WEXITSTATUS(status), 0, 5, 0);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char *args[] = {"conform", "--exit-42", NULL};
+		execv("/proc/self/exe", args);
+		_exit(99);
+	}
+	waitpid(pid, &status, 0);
+	check("exec of /proc/self/exe runs the program", WEXITSTATUS(status), 0, 42, 0);
+	CHECK("exec of a missing file", execl("/no/such/program", "x", (char *)NULL), -1, ENOENT);
+	static char big[200000];
+	memset(big, 'a', sizeof(big) - 1);
+	CHECK("exec with a 200 KB argument", execl("/proc/self/exe", "conform", big, (char *)NULL),
+	      -1, E2BIG);
+	CHECK("exec with an unmapped argv", syscall(SYS_execve, "/proc/self/exe", (void *)16, NULL),
+	      -1, EFAULT);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		_exit(getppid() == (pid_t)syscall(SYS_getppid) ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check("getppid in the child", status, 0, 0, 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* not a session leader (as the first process in Amphi is): may lead a group */
+		int ok = setpgid(0, 0) == 0 && getpgid(0) == getpid() && setsid() == -1 &&
+			 errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check("setpgid, getpgid, setsid of a group leader", status, 0, 0, 0);
+	CHECK("getsid of no process", getsid(99999), -1, ESRCH);
+}
+
+/* Installs fn for sig with sa_flags flags. */
+static void set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static volatile sig_atomic_t got_sig, got_code, got_pid;
+static void *volatile got_addr;
+static sigjmp_buf fault_jmp;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_pid = si->si_pid;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_addr = si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void on_alarm_usr2(int sig)
+{
+	char probe;
+	stack_t ss;
+
+	got_sig = sig;
+	sigaltstack(NULL, &ss);
+	got_code = (ss.ss_flags & SS_ONSTACK) && (char *)&probe >= (char *)ss.ss_sp &&
+		   (char *)&probe < (char *)ss.ss_sp + ss.ss_size;
+}
+
+static void check_signals(void)
+{
+	struct sigaction sa = {0};
+	sigset_t set, old;
+
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	CHECK("sigaction SIGUSR1", sigaction(SIGUSR1, &sa, NULL), 0, 0);
+	CHECK("kill self SIGUSR1", kill(getpid(), SIGUSR1), 0, 0);
+	check("handler ran with the signal", got_sig, 0, SIGUSR1, 0);
+	check("si_code is SI_USER", got_code, 0, SI_USER, 0);
+	check("si_pid is the sender", got_pid, 0, getpid(), 0);
+
+	got_sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR1);
+	check("blocked signal waits", got_sig, 0, 0, 0);
+	sigset_t pend;
+	sigpending(&pend);
+	check("sigpending shows it", sigismember(&pend, SIGUSR1), 0, 1, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	check("unblocking delivers it", got_sig, 0, SIGUSR1, 0);
+
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	got_sig = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		*(volatile int *)0 = 1;
+	check("SIGSEGV handler caught a NULL write", got_sig, 0, SIGSEGV, 0);
+	check("si_code SEGV_MAPERR", got_code, 0, SEGV_MAPERR, 0);
+	check("si_addr is 0", got_addr != 0, 0, 0, 0);
+	static const char ro[4096] __attribute__((aligned(4096))) = "x";
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		*(volatile char *)ro = 1;
+	check("write to read-only data: SEGV_ACCERR", got_code, 0, SEGV_ACCERR, 0);
+	check("si_addr is the address", got_addr == ro ? 0 : -1, 0, 0, 0);
+	signal(SIGSEGV, SIG_DFL);
+
+	static char alt[65536];
+	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)};
+	CHECK("sigaltstack", sigaltstack(&ss, NULL), 0, 0);
+	ss.ss_size = 100;
+	CHECK("sigaltstack too small", sigaltstack(&ss, NULL), -1, ENOMEM);
+	set_handler(SIGUSR2, on_alarm_usr2, SA_ONSTACK);
+	got_code = 0;
+	raise(SIGUSR2);
+	check("SA_ONSTACK handler runs on the alternate stack", got_code, 0, 1, 0);
+
+	/* registers survive a handler: floating point and integers */
+	volatile double d = 1.5;
+	set_handler(SIGUSR2, on_alarm_usr2, 0);
+	raise(SIGUSR2);
+	check("a double survives a handler", d * 2 == 3.0 ? 0 : -1, 0, 0, 0);
+
+	struct timespec ts = {0, 1000000};
+	CHECK("nanosleep 1 ms", nanosleep(&ts, NULL), 0, 0);
+	ts.tv_nsec = 2000000000L;
+	CHECK("nanosleep bad nsec", nanosleep(&ts, NULL), -1, EINVAL);
+}
+
+static void on_usr1_plain(int sig)
+{
+	got_sig = sig;
+}
+
+/* The child of the restart checks: signals its parent, which is waiting for it by then,
+ * and ends a little later. */
+static void signal_parent_then_exit(void)
+{
+	struct timespec ts = {0, 20000000};
+
+	nanosleep(&ts, NULL);
+	kill(getppid(), SIGUSR1);
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
+
+/* waitpid for a child that signals us while we wait, with SA_RESTART or without. */
+static int wait_interrupted(int flags, int *err)
+{
+	set_handler(SIGUSR1, on_usr1_plain, flags);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		signal_parent_then_exit();
+	errno = 0;
+	int r = waitpid(pid, NULL, 0);
+	*err = errno;
+	if (r < 0)
+		waitpid(pid, NULL, 0);
+	return r == pid ? 1 : r;
+}
+
+/* x86_64: the registers a handler may clobber (caller-saved ones, SSE) hold their values
+ * after it returns: rt_sigreturn restores them from the frame. */
+static void on_usr2_clobber(int sig)
+{
+	(void)sig;
+	__asm__ volatile("xor %%r8, %%r8\n\txor %%r9, %%r9\n\txor %%r10, %%r10\n\t"
+			 "xor %%rdx, %%rdx\n\txorps %%xmm2, %%xmm2"
+			 ::: "r8", "r9", "r10", "rdx", "xmm2");
+}
+
+static int regs_survive_handler(void)
+{
+	long rax = SYS_kill, r8, r9, r10, rdx, x2;
+
+	signal(SIGUSR2, on_usr2_clobber);
+	__asm__ volatile("mov $0x1111, %%r8\n\tmov $0x2222, %%r9\n\tmov $0x3333, %%r10\n\t"
+			 "mov $0x4444, %%rdx\n\tmov $0x5555, %%rcx\n\tmovq %%rcx, %%xmm2\n\t"
+			 "syscall\n\t"
+			 "mov %%r8, %1\n\tmov %%r9, %2\n\tmov %%r10, %3\n\tmov %%rdx, %4\n\t"
+			 "movq %%xmm2, %5"
+			 : "+a"(rax), "=m"(r8), "=m"(r9), "=m"(r10), "=m"(rdx), "=m"(x2)
+			 : "D"((long)getpid()), "S"((long)SIGUSR2)
+			 : "rcx", "r11", "r8", "r9", "r10", "rdx", "xmm2", "memory");
+	signal(SIGUSR2, SIG_DFL);
+	return rax == 0 && r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && rdx == 0x4444 &&
+	       x2 == 0x5555;
+}
+
+static void check_signals_more(void)
+{
+	int err, status;
+
+	check("SA_RESTART: waitpid restarts after the handler", wait_interrupted(SA_RESTART, &err),
+	      0, 1, 0);
+	int r = wait_interrupted(0, &err);
+	check("no SA_RESTART: waitpid fails with EINTR", r, err, -1, EINTR);
+	signal(SIGUSR1, SIG_DFL);
+	check("rt_sigreturn restores the registers", regs_survive_handler(), 0, 1, 0);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	kill(pid, SIGSTOP);
+	CHECK("WUNTRACED sees the stop", waitpid(pid, &status, WUNTRACED), pid, 0);
+	check("stopped by SIGSTOP", WIFSTOPPED(status) ? WSTOPSIG(status) : -1, 0, SIGSTOP, 0);
+	kill(pid, SIGCONT);
+	CHECK("WCONTINUED sees the continue", waitpid(pid, &status, WCONTINUED), pid, 0);
+	check("continued", WIFCONTINUED(status), 0, 1, 0);
+	kill(pid, SIGKILL);
+	CHECK("reap the stopped-then-killed child", waitpid(pid, &status, 0), pid, 0);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		raise(SIGKILL);
+		_exit(1);
+	}
+	siginfo_t si = {0};
+	CHECK("waitid WEXITED", waitid(P_PID, pid, &si, WEXITED), 0, 0);
+	check("waitid si_code CLD_KILLED", si.si_code, 0, CLD_KILLED, 0);
+	check("waitid si_status SIGKILL", si.si_status, 0, SIGKILL, 0);
+	check("waitid si_pid", si.si_pid, 0, pid, 0);
+	CHECK("waitid without a state", waitid(P_ALL, 0, &si, WNOHANG), -1, EINVAL);
+}
+
+static volatile sig_atomic_t in_handler_blocked, handler_runs;
+
+static void on_usr1_check_mask(int sig)
+{
+	sigset_t cur;
+
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	in_handler_blocked = sigismember(&cur, sig);
+	handler_runs++;
+}
+
+/* SA_RESETHAND: the first SIGUSR1 runs the handler, the second the default action. */
+static void child_resethand(void)
+{
+	set_handler(SIGUSR1, on_usr1_check_mask, SA_RESETHAND);
+	handler_runs = 0;
+	raise(SIGUSR1);
+	if (handler_runs != 1)
+		_exit(1);
+	raise(SIGUSR1);
+	_exit(2);
+}
+
+static void check_signal_flags(void)
+{
+	sigset_t block, old, empty;
+
+	set_handler(SIGUSR1, on_usr1_check_mask, 0);
+	raise(SIGUSR1);
+	check("the signal is blocked in its handler", in_handler_blocked, 0, 1, 0);
+	set_handler(SIGUSR1, on_usr1_check_mask, SA_NODEFER);
+	raise(SIGUSR1);
+	check("SA_NODEFER leaves it unblocked", in_handler_blocked, 0, 0, 0);
+	int status = in_child(child_resethand);
+	check("SA_RESETHAND: the second signal kills", WIFSIGNALED(status) ? WTERMSIG(status) : -1,
+	      0, SIGUSR1, 0);
+
+	/* rt_sigsuspend: waits with SIGUSR1 unblocked, returns EINTR after the handler, and
+	 * the old mask is back */
+	set_handler(SIGUSR1, on_usr1_check_mask, 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	handler_runs = 0;
+	sigemptyset(&empty);
+	errno = 0;
+	int r = sigsuspend(&empty);
+	check("sigsuspend returns EINTR after the handler", r, errno, -1, EINTR);
+	check("the handler ran once", handler_runs, 0, 1, 0);
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	check("sigsuspend restores the mask", sigismember(&now, SIGUSR1), 0, 1, 0);
+	waitpid(pid, NULL, 0);
+
+	/* sigtimedwait takes a blocked signal without running its handler */
+	siginfo_t si;
+	struct timespec ts = {0, 1000000};
+	handler_runs = 0;
+	raise(SIGUSR1);
+	CHECK("sigtimedwait takes a pending signal", sigtimedwait(&block, &si, &ts), SIGUSR1, 0);
+	check("sigtimedwait: si_code SI_TKILL (raise)", si.si_code, 0, SI_TKILL, 0);
+	check("sigtimedwait: no handler ran", handler_runs, 0, 0, 0);
+	CHECK("sigtimedwait times out", sigtimedwait(&block, &si, &ts), -1, EAGAIN);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void check_futex(void)
+{
+	int word = 1;
+	struct timespec rel = {0, 1000000}, now;
+
+	CHECK("futex wait: value differs", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 2, NULL),
+	      -1, EAGAIN);
+	CHECK("futex wait: relative timeout", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, &rel),
+	      -1, ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	CHECK("futex wait bitset: absolute timeout passed",
+	      syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE, 1, &now, NULL, ~0u), -1,
+	      ETIMEDOUT);
+	CHECK("futex wait bitset 0", syscall(SYS_futex, &word, FUTEX_WAIT_BITSET, 1, NULL, NULL, 0),
+	      -1, EINVAL);
+	CHECK("futex wake nobody", syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1), 0, 0);
+	CHECK("futex misaligned", syscall(SYS_futex, (char *)&word + 1, FUTEX_WAKE, 1), -1, EINVAL);
+	rel.tv_nsec = 1000000000;
+	CHECK("futex bad timeout", syscall(SYS_futex, &word, FUTEX_WAIT, 1, &rel), -1, EINVAL);
+}
+
+static int thread_counter;
+static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *thread_work(void *arg)
+{
+	for (int i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&thread_lock);
+		thread_counter++;
+		pthread_mutex_unlock(&thread_lock);
+	}
+	return (void *)(long)(syscall(SYS_gettid) != getpid()) + (long)arg;
+}
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static int queue[64], queue_len, queue_done;
+
+/* The consumer: takes items in order until the producer is done. */
+static void *consume(void *arg)
+{
+	long sum = 0, expect = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&queue_lock);
+	for (;;) {
+		while (queue_len == 0 && !queue_done)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (queue_len == 0)
+			break;
+		int v = queue[0];
+		memmove(queue, queue + 1, --queue_len * sizeof(queue[0]));
+		pthread_cond_broadcast(&queue_cond);
+		sum += v == expect++ ? v : -100000;
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return (void *)sum;
+}
+
+static void check_condvar(void)
+{
+	pthread_t c;
+	void *sum;
+
+	pthread_create(&c, NULL, consume, NULL);
+	for (int i = 0; i < 500; i++) {
+		pthread_mutex_lock(&queue_lock);
+		while (queue_len == 64)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		queue[queue_len++] = i;
+		pthread_cond_broadcast(&queue_cond);
+		pthread_mutex_unlock(&queue_lock);
+	}
+	pthread_mutex_lock(&queue_lock);
+	queue_done = 1;
+	pthread_cond_broadcast(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+	pthread_join(c, &sum);
+	check("condition variables pass 500 items in order", (long)sum, 0, 499 * 500 / 2, 0);
+}
+
+static void check_threads(void)
+{
+	pthread_t th[4];
+	long sum = 0;
+
+	for (long i = 0; i < 4; i++)
+		CHECK("pthread_create", pthread_create(&th[i], NULL, thread_work, (void *)i), 0, 0);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		CHECK("pthread_join", pthread_join(th[i], &r), 0, 0);
+		sum += (long)r;
+	}
+	check("threads counted under a mutex", thread_counter, 0, 4000, 0);
+	check("threads have their own tids and results", sum, 0, 4 + 0 + 1 + 2 + 3, 0);
+}
+
+/* A fork bomb in a child with RLIMIT_NPROC 8: fork fails with EAGAIN before 8 more.
+ * Linux exempts root, so the child drops to another user first where it runs as root. */
+static void bomb(void)
+{
+	struct rlimit rl = {8, 8};
+	int made = 0, err = 0;
+	pid_t kids[16];
+
+	if (geteuid() == 0 && setuid(54321) != 0 && errno != ENOSYS)
+		_exit(2);
+	if (setrlimit(RLIMIT_NPROC, &rl) != 0)
+		_exit(3);
+	for (int i = 0; i < 16; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[made++] = pid;
+	}
+	for (int i = 0; i < made; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	_exit(err == EAGAIN && made < 8 ? 0 : 1);
+}
+
+static void check_bomb(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0)
+		bomb();
+	waitpid(pid, &status, 0);
+	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", status, 0, 0, 0);
+}
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--exit-42") == 0)
+		return 42;
+	check_fork();
+	check_signals();
+	check_signals_more();
+	check_signal_flags();
+	check_futex();
+	check_threads();
+	check_condvar();
+	check_bomb();
 	check_io();
 	check_memory();
 	check_misc();

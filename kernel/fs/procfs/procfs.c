@@ -72,7 +72,7 @@ struct procfs_find {
 	int result;
 };
 
-/* proc_for_each callback: runs the request on the process with the pid asked for. */
+/* pid_for_each callback: runs the request on the process with the pid asked for. */
 static int procfs_find_fn(struct process *p, void *ctx)
 {
 	struct procfs_find *f = ctx;
@@ -84,11 +84,20 @@ static int procfs_find_fn(struct process *p, void *ctx)
 	return 1;
 }
 
+/* pid_for_each under the process table's lock. */
+static void procfs_for_each(int (*fn)(struct process *p, void *ctx), void *ctx)
+{
+	irqflags_t irq = spin_lock_irqsave(&proc_lock);
+
+	pid_for_each(fn, ctx);
+	spin_unlock_irqrestore(&proc_lock, irq);
+}
+
 int procfs_with_process(unsigned pid, int (*fn)(struct process *p, void *ctx), void *ctx)
 {
 	struct procfs_find f = {pid, false, fn, ctx, 0};
 
-	proc_for_each(procfs_find_fn, &f);
+	procfs_for_each(procfs_find_fn, &f);
 	return f.found ? f.result : -ENOENT;
 }
 
@@ -159,7 +168,7 @@ struct procfs_list {
 	unsigned n;
 };
 
-/* proc_for_each callback: collects pids. */
+/* pid_for_each callback: collects pids. */
 static int procfs_list_fn(struct process *p, void *ctx)
 {
 	struct procfs_list *l = ctx;
@@ -207,7 +216,7 @@ static int procfs_readdir(struct inode *dir, uint64_t *pos, vfs_filldir_fn fn, v
 	if (kind != PROCFS_ROOT)
 		return 0;
 	struct procfs_list l = {{0}, 0};
-	proc_for_each(procfs_list_fn, &l);
+	procfs_for_each(procfs_list_fn, &l);
 	for (unsigned i = (unsigned)(*pos - 2 - fixed); i < l.n; i++) {
 		char name[12];
 		int n = ksnprintf(name, sizeof(name), "%u", l.pids[i]);

@@ -82,7 +82,7 @@ static void procfs_stat(struct process *p, struct procfs_text *t)
 	text_add(t, "\n");
 }
 
-/* proc_for_each callback: makes the text of a per-process file. */
+/* pid_for_each callback: makes the text of a per-process file. */
 static int procfs_fill_fn(struct process *p, void *ctx)
 {
 	struct procfs_fill *f = ctx;
@@ -214,7 +214,7 @@ struct procfs_grab {
 	size_t size;
 };
 
-/* proc_for_each callback: takes descriptor fd's file, or copies the program's path. */
+/* pid_for_each callback: takes descriptor fd's file, or copies the program's path. */
 static int procfs_grab_fn(struct process *p, void *ctx)
 {
 	struct procfs_grab *g = ctx;

@@ -8,6 +8,9 @@
 #define GUEST_ELF_MACHINE 183 /* EM_AARCH64 */
 #define GUEST_SYSCALLS <uapi/aarch64/syscalls.h>
 #define GUEST_UAPI_FS <uapi/aarch64/fs.h>
+#define GUEST_CLONE_TLS_ARG 3	 /* clone(flags, stack, parent_tid, tls, child_tid) */
+#define GUEST_CLONE_CHILD_TID_ARG 4
+#define GUEST_MINSIGSTKSZ 5120
 
 /* Descriptor bits (Arm ARM D8.3, stage 1, 4 KiB granule). */
 #define A64_PTE_VALID (1ULL << 0)
@@ -74,6 +77,9 @@ struct user_regs {
 	uint64_t x[31];
 	uint64_t sp, pc, pstate;
 	uint64_t tpidr_el0;
+	/* FP/SIMD state, as the signal frame's fpsimd_context holds it */
+	uint64_t vregs[64]; /* v0-v31, 128 bits each, low half first */
+	uint32_t fpsr, fpcr;
 };
 
 /* The syscall ABI: number in x8, arguments in x0-x5, result in x0. */
@@ -97,6 +103,31 @@ static inline void arch_syscall_set_result(struct user_regs *r, long result)
 static inline void arch_user_regs_init(struct user_regs *r, uintptr_t pc, uintptr_t sp)
 {
 	*r = (struct user_regs){.pc = pc, .sp = sp};
+}
+
+static inline void arch_user_regs_init_fp(struct user_regs *r)
+{
+	__builtin_memset(r->vregs, 0, sizeof(r->vregs));
+	r->fpsr = r->fpcr = 0;
+}
+
+static inline void arch_user_set_sp(struct user_regs *r, uintptr_t sp)
+{
+	r->sp = sp;
+}
+
+static inline long arch_syscall_result(const struct user_regs *r)
+{
+	return (long)r->x[0];
+}
+
+/* svc is 4 bytes; pc points after it. x0 held the first argument before the result. */
+static inline void arch_syscall_restart(struct user_regs *r, unsigned long nr,
+					unsigned long arg0)
+{
+	r->x[8] = nr;
+	r->x[0] = arg0;
+	r->pc -= 4;
 }
 
 static inline uintptr_t arch_user_pc(const struct user_regs *r)

@@ -7,6 +7,9 @@
 #define GUEST_ELF_MACHINE 62 /* EM_X86_64 */
 #define GUEST_SYSCALLS <uapi/x86_64/syscalls.h>
 #define GUEST_UAPI_FS <uapi/x86_64/fs.h>
+#define GUEST_CLONE_TLS_ARG 4	 /* clone(flags, stack, parent_tid, child_tid, tls) */
+#define GUEST_CLONE_CHILD_TID_ARG 3
+#define GUEST_MINSIGSTKSZ 2048
 
 /* Page-table entry bits (Intel SDM vol. 3, 4-level paging). */
 #define X86_PTE_P (1ULL << 0)	/* present */
@@ -70,7 +73,15 @@ struct user_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rip, rflags;
 	uint64_t fs_base, gs_base;
+	/* x87 and SSE state in the FXSAVE layout (Intel SDM vol. 1, 10.5.1), as the signal
+	 * frame's fpstate holds it */
+	uint8_t fxsave[512];
 };
+
+#define X86_FXSAVE_FCW 0
+#define X86_FXSAVE_MXCSR 24
+#define X86_FCW_DEFAULT 0x037f
+#define X86_MXCSR_DEFAULT 0x1f80
 
 /* The syscall ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result in rax;
  * the syscall instruction clobbers rcx (return address) and r11 (rflags). */
@@ -104,9 +115,40 @@ static inline void arch_syscall_set_result(struct user_regs *r, long result)
 
 /* Sets up r for a new program: entry point pc, stack pointer sp, every other register 0
  * (the ELF ABI: rdx = 0 means no function for atexit). */
+/* Resets the FP state of r to what a new program starts with (FNINIT, default MXCSR). */
+static inline void arch_user_regs_init_fp(struct user_regs *r)
+{
+	uint16_t fcw = X86_FCW_DEFAULT;
+	uint32_t mxcsr = X86_MXCSR_DEFAULT;
+
+	__builtin_memset(r->fxsave, 0, sizeof(r->fxsave));
+	__builtin_memcpy(&r->fxsave[X86_FXSAVE_FCW], &fcw, sizeof(fcw));
+	__builtin_memcpy(&r->fxsave[X86_FXSAVE_MXCSR], &mxcsr, sizeof(mxcsr));
+}
+
 static inline void arch_user_regs_init(struct user_regs *r, uintptr_t pc, uintptr_t sp)
 {
 	*r = (struct user_regs){.rip = pc, .rsp = sp, .rflags = 0x202};
+	arch_user_regs_init_fp(r);
+}
+
+static inline void arch_user_set_sp(struct user_regs *r, uintptr_t sp)
+{
+	r->rsp = sp;
+}
+
+static inline long arch_syscall_result(const struct user_regs *r)
+{
+	return (long)r->rax;
+}
+
+/* syscall is 2 bytes (0f 05); rip points after it. */
+static inline void arch_syscall_restart(struct user_regs *r, unsigned long nr,
+					unsigned long arg0)
+{
+	(void)arg0; /* rdi is not clobbered by the result */
+	r->rax = nr;
+	r->rip -= 2;
 }
 
 static inline uintptr_t arch_user_pc(const struct user_regs *r)

@@ -1,0 +1,237 @@
+/*
+ * clone, fork and vfork: a new thread in the caller's process (CLONE_THREAD), or a new
+ * process with a copy-on-write copy of the address space (or the same space, CLONE_VM),
+ * the caller's signal actions and files. RLIMIT_NPROC bounds the tasks there are.
+ */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/proc.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+
+#define CLONE_SIGNAL_MASK 0xfful
+/* what Amphi implements; CLONE_SYSVSEM, CLONE_IO, CLONE_DETACHED and CLONE_UNTRACED ask
+ * for nothing it has, as on a Linux without them */
+#define CLONE_KNOWN                                                                        \
+	(CLONE_SIGNAL_MASK | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | \
+	 CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |    \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
+
+static unsigned fork_tasks; /* tasks alive, against RLIMIT_NPROC (proc_lock) */
+
+/* Linux's rules on flag combinations: -EINVAL when broken. */
+static int clone_check_flags(unsigned long flags)
+{
+	if (flags & ~CLONE_KNOWN)
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && (flags & CLONE_SIGNAL_MASK))
+		return -EINVAL;
+	if ((flags & CLONE_SIGNAL_MASK) > PROC_NSIG)
+		return -EINVAL;
+	return 0;
+}
+
+int fork_count_task(struct process *p)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	int err = fork_tasks >= p->rlim_nproc[0] ? -EAGAIN : 0;
+
+	if (!err)
+		fork_tasks++;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
+}
+
+void fork_uncount_task(void)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+
+	fork_tasks--;
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+/* The child's registers: the caller's, returning 0 from clone, on the new stack and TLS
+ * when given. */
+static void clone_regs(struct task *child, const struct task *t, const struct clone_args_k *a)
+{
+	child->regs = t->regs;
+	arch_syscall_set_result(&child->regs, 0);
+	if (a->stack)
+		arch_user_set_sp(&child->regs, a->stack);
+	if (a->flags & CLONE_SETTLS)
+		arch_user_set_tls(&child->regs, a->tls);
+	child->sigmask = t->sigmask;
+	child->altstack_sp = t->altstack_sp;
+	child->altstack_size = t->altstack_size;
+	if (a->flags & CLONE_CHILD_CLEARTID)
+		child->clear_child_tid = a->child_tid;
+}
+
+/* After the caller's pages became copy-on-write: its other threads, which may run on other
+ * CPUs, stop so that they run on with the space's new generation (their CPUs' stale
+ * writable translations dropped). */
+static void clone_kick_siblings(struct task *t)
+{
+	struct list_node *pos;
+
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	list_for_each(pos, &t->proc->tasks)
+	{
+		struct task *o = list_entry(pos, struct task, node);
+		if (o != t)
+			task_kick(o);
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+/* A new process for clone without CLONE_THREAD: the caller's space (shared or copied),
+ * actions, files, names and place in the tree. Returns it or NULL with *err set. */
+static struct process *clone_process(struct task *t, const struct clone_args_k *a, int *err)
+{
+	struct process *p = t->proc, *c = process_alloc();
+
+	*err = -ENOMEM;
+	if (!c)
+		return NULL;
+	c->vm = (a->flags & CLONE_VM) ? p->vm : vm_space_clone(p->vm);
+	if (c->vm && (a->flags & CLONE_VM))
+		vm_space_get(c->vm);
+	*err = c->vm ? process_files_fork(p, c, a->flags) : -ENOMEM;
+	if (*err) {
+		if (c->vm)
+			vm_space_put(c->vm);
+		kfree(c);
+		return NULL;
+	}
+	memcpy(c->actions, p->actions, sizeof(c->actions));
+	memcpy(c->exe, p->exe, sizeof(c->exe));
+	memcpy(c->comm, p->comm, sizeof(c->comm));
+	c->exe_file = p->exe_file;
+	if (c->exe_file)
+		vm_object_get(c->exe_file);
+	c->exit_signal = (int)(a->flags & CLONE_SIGNAL_MASK);
+	memcpy(c->rlim_nproc, p->rlim_nproc, sizeof(c->rlim_nproc));
+	if (!(a->flags & CLONE_VM))
+		clone_kick_siblings(t);
+	return c;
+}
+
+/* Links new process c under its parent, in the caller's group and session (proc_lock
+ * held). */
+static void clone_link(struct task *t, struct process *c, const struct clone_args_k *a)
+{
+	struct process *p = t->proc;
+
+	c->parent = (a->flags & CLONE_PARENT) ? p->parent : p;
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	if (c->parent)
+		list_add_tail(&c->parent->children, &c->sibling);
+	if (a->flags & CLONE_VFORK)
+		c->vfork_parent = t;
+}
+
+/* Undoes clone_process for a child that never ran. */
+static void clone_discard(struct process *c)
+{
+	process_files_exit(c);
+	vm_space_put(c->vm);
+	if (c->exe_file)
+		vm_object_put(c->exe_file);
+	kfree(c);
+}
+
+/* What a vfork parent waits for. */
+struct clone_vfork {
+	struct task *parent;
+	struct process *child;
+};
+
+/* The vfork parent's condition (a task_wait_event callback): the child let it go, or the
+ * parent is being killed. */
+static bool clone_vfork_done(void *ctx)
+{
+	struct clone_vfork *v = ctx;
+
+	return v->child->vfork_done || v->parent->exiting || v->parent->proc->group_exit;
+}
+
+/* Waits, deaf to all but fatal signals as Linux's vfork, until child c execs or exits. */
+static void clone_vfork_wait(struct task *t, struct process *c)
+{
+	struct clone_vfork v = {t, c};
+
+	task_wait_event_killable(clone_vfork_done, &v, UINT64_MAX);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	if (c->vfork_parent == t)
+		c->vfork_parent = NULL; /* the parent is being killed: the child must not wake it */
+	process_put_locked(c);
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+/* Writes the new id where CLONE_PARENT_SETTID and CLONE_CHILD_SETTID ask. */
+static void clone_set_tids(struct task *t, struct task *child, const struct clone_args_k *a)
+{
+	uint32_t id = child->tid;
+
+	if (a->flags & CLONE_PARENT_SETTID)
+		vm_copy_to_user(t->proc->vm, a->parent_tid, &id, sizeof(id));
+	if (a->flags & CLONE_CHILD_SETTID)
+		vm_copy_to_user(child->proc->vm, a->child_tid, &id, sizeof(id));
+}
+
+/* Takes c, a process that never ran, out of the tree and frees it. */
+static void clone_unlink(struct process *c)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+
+	list_del(&c->sibling);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	clone_discard(c);
+}
+
+long task_clone(struct task *t, const struct clone_args_k *a)
+{
+	int err = clone_check_flags(a->flags);
+
+	if (!err)
+		err = fork_count_task(t->proc);
+	if (err)
+		return err;
+	bool thread = a->flags & CLONE_THREAD;
+	struct process *c = thread ? t->proc : clone_process(t, a, &err);
+	struct task *child = c ? task_alloc(c) : NULL;
+	err = child ? task_attach(child, !thread) : c ? -ENOMEM : err;
+	if (err) {
+		if (child)
+			task_free_unstarted(child);
+		if (c && !thread)
+			clone_discard(c);
+		fork_uncount_task();
+		return err;
+	}
+	clone_regs(child, t, a);
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	if (!thread)
+		clone_link(t, c, a);
+	if (a->flags & CLONE_VFORK)
+		c->refs++; /* the parent's, while it waits */
+	spin_unlock_irqrestore(&proc_lock, flags);
+	clone_set_tids(t, child, a); /* before the child runs: it may read them at once */
+	long id = thread ? (long)child->tid : (long)c->pid;
+	if (task_run(child) < 0) {
+		task_unattach(child, !thread);
+		task_free_unstarted(child);
+		if (!thread)
+			clone_unlink(c);
+		fork_uncount_task();
+		return -ENOMEM;
+	}
+	if (a->flags & CLONE_VFORK)
+		clone_vfork_wait(t, c);
+	return id;
+}

@@ -1,0 +1,285 @@
+/* Process syscalls: clone, fork, vfork, execve, wait4/waitid, process groups and
+ * sessions. */
+#include <amphi/errno.h>
+#include <amphi/mm.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+
+#include "syscalls.h"
+
+#define EXEC_STRINGS_MAX (256UL << 10) /* argv and envp strings together (E2BIG past it) */
+#define EXEC_VECTOR_MAX 16384	       /* pointers in argv and envp together */
+#define EXEC_STRING_MAX (32UL << 12)   /* one string, NUL included (Linux's MAX_ARG_STRLEN) */
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH 0x1000
+#define INT_MIN_PID ((int)0x80000000u)
+
+long sys_clone(struct process *p, const unsigned long *a)
+{
+	struct clone_args_k args = {.flags = a[0], .stack = a[1], .parent_tid = a[2],
+				    .child_tid = a[GUEST_CLONE_CHILD_TID_ARG],
+				    .tls = a[GUEST_CLONE_TLS_ARG]};
+
+	(void)p;
+	return task_clone(task_current(), &args);
+}
+
+/* clone3 is optional: libcs fall back to clone when it is missing. */
+long sys_clone3(struct process *p, const unsigned long *a)
+{
+	(void)p;
+	(void)a;
+	return -ENOSYS;
+}
+
+long sys_fork(struct process *p, const unsigned long *a)
+{
+	struct clone_args_k args = {.flags = SIGCHLD};
+
+	(void)p;
+	(void)a;
+	return task_clone(task_current(), &args);
+}
+
+long sys_vfork(struct process *p, const unsigned long *a)
+{
+	struct clone_args_k args = {.flags = CLONE_VM | CLONE_VFORK | SIGCHLD};
+
+	(void)p;
+	(void)a;
+	return task_clone(task_current(), &args);
+}
+
+/* Arguments of execve in kernel memory. */
+struct exec_args {
+	char path[PROC_PATH_MAX];
+	char *strings; /* EXEC_STRINGS_MAX bytes */
+	size_t used;
+	const char **vec; /* argv, NULL, envp, NULL */
+	size_t nvec;
+};
+
+/* Copies the NULL-terminated vector of user strings at uv (0: empty) into x, followed by
+ * NULL. Returns where it starts in x->vec, or -EFAULT, -E2BIG. */
+static long exec_copy_vector(struct vm_space *vm, struct exec_args *x, uintptr_t uv)
+{
+	size_t start = x->nvec;
+
+	for (size_t i = 0; uv; i++) {
+		uint64_t ptr;
+		if (vm_copy_from_user(vm, &ptr, uv + i * sizeof(ptr), sizeof(ptr)) < 0)
+			return -EFAULT;
+		if (!ptr)
+			break;
+		if (x->nvec + 2 >= EXEC_VECTOR_MAX)
+			return -E2BIG;
+		long n = vm_copy_string(vm, x->strings + x->used, ptr,
+					MIN(EXEC_STRING_MAX, EXEC_STRINGS_MAX - x->used));
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -E2BIG : n;
+		x->vec[x->nvec++] = x->strings + x->used;
+		x->used += (size_t)n + 1;
+	}
+	x->vec[x->nvec++] = NULL;
+	return (long)start;
+}
+
+/* execve of the user path at upath with user vectors uargv and uenvp. */
+static long exec_from_user(struct process *p, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
+{
+	struct exec_args *x = kzalloc(sizeof(*x));
+	long err = -ENOMEM, envp = 0;
+
+	if (!x)
+		return err;
+	x->strings = kmalloc(EXEC_STRINGS_MAX);
+	x->vec = kmalloc(EXEC_VECTOR_MAX * sizeof(*x->vec));
+	if (x->strings && x->vec)
+		err = vm_copy_string(p->vm, x->path, upath, sizeof(x->path));
+	if (err >= 0)
+		err = exec_copy_vector(p->vm, x, uargv);
+	if (err >= 0)
+		err = envp = exec_copy_vector(p->vm, x, uenvp);
+	if (err >= 0)
+		err = task_execve(task_current(), x->path, x->vec, x->vec + envp);
+	kfree(x->strings);
+	kfree(x->vec);
+	kfree(x);
+	return err;
+}
+
+long sys_execve(struct process *p, const unsigned long *a)
+{
+	return exec_from_user(p, a[0], a[1], a[2]);
+}
+
+/* execveat: paths relative to the working directory (AT_FDCWD) or absolute ones, until
+ * descriptors name directories. */
+long sys_execveat(struct process *p, const unsigned long *a)
+{
+	char first;
+
+	if (a[4] & ~(unsigned long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (vm_copy_from_user(p->vm, &first, a[1], 1) < 0)
+		return -EFAULT;
+	if (first != '/' && (int)a[0] != AT_FDCWD)
+		return -EBADF;
+	return exec_from_user(p, a[1], a[2], a[3]);
+}
+
+#define RUSAGE_SIZE 144
+
+/* Zeros the struct rusage at uaddr (no accounting yet). */
+static int wait_zero_rusage(struct process *p, uintptr_t uaddr)
+{
+	uint8_t zero[RUSAGE_SIZE];
+
+	memset(zero, 0, sizeof(zero));
+	return uaddr ? vm_copy_to_user(p->vm, uaddr, zero, sizeof(zero)) : 0;
+}
+
+long sys_wait4(struct process *p, const unsigned long *a)
+{
+	int pid = (int)a[0], options = (int)a[2];
+	struct wait_result res;
+	int idtype = pid < -1 ? P_PGID : pid == -1 ? P_ALL : pid == 0 ? P_PGID : P_PID;
+	unsigned id = pid < -1 ? (unsigned)-pid : pid == 0 ? p->pgid : (unsigned)pid;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	if (pid == INT_MIN_PID)
+		return -ESRCH;
+	long r = proc_wait(task_current(), idtype, id, options | WEXITED, &res);
+	if (r <= 0)
+		return r;
+	if (a[1] && vm_copy_to_user(p->vm, a[1], &res.status, sizeof(res.status)) < 0)
+		return -EFAULT;
+	return wait_zero_rusage(p, a[3]) < 0 ? -EFAULT : r;
+}
+
+long sys_waitid(struct process *p, const unsigned long *a)
+{
+	int idtype = (int)a[0], options = (int)a[3];
+	unsigned id = (unsigned)a[1];
+	struct wait_result res = {0};
+	int32_t info[32];
+
+	if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)) || idtype < P_ALL || idtype > P_PGID)
+		return -EINVAL;
+	if (idtype == P_PID && (int)id <= 0)
+		return -EINVAL;
+	if (idtype == P_PGID && id == 0)
+		id = p->pgid;
+	long r = proc_wait(task_current(), idtype, id, options, &res);
+	if (r < 0)
+		return r;
+	memset(info, 0, sizeof(info));
+	if (r > 0) {
+		info[0] = SIGCHLD;
+		info[2] = res.code;
+		info[4] = (int32_t)res.pid;
+		info[6] = res.value;
+	}
+	if (a[2] && vm_copy_to_user(p->vm, a[2], info, sizeof(info)) < 0)
+		return -EFAULT;
+	return wait_zero_rusage(p, a[4]) < 0 ? -EFAULT : 0;
+}
+
+/* The process id names (0: p itself), or NULL (proc_lock held). */
+static struct process *task_target(struct process *p, int id)
+{
+	struct task *t;
+
+	if (id == 0)
+		return p;
+	t = id > 0 ? pid_task((unsigned)id) : NULL;
+	if (t)
+		return t->proc;
+	struct process *q = id > 0 ? pid_process((unsigned)id) : NULL;
+	return q && q->state == PROC_LIVE ? q : NULL;
+}
+
+/* True when a process of session sid leads group pgid (proc_lock held). */
+static int pgid_in_session(struct process *q, void *ctx)
+{
+	const unsigned *want = ctx; /* {pgid, sid} */
+
+	return q->pgid == want[0] && q->sid == want[1];
+}
+
+long sys_setpgid(struct process *p, const unsigned long *a)
+{
+	int pid = (int)a[0], pgid = (int)a[1];
+	long err = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	struct process *q = task_target(p, pid);
+	unsigned want[2] = {pgid ? (unsigned)pgid : q ? q->pid : 0, p->sid};
+	if (!q || (q != p && q->parent != p))
+		err = -ESRCH;
+	else if (q->sid != p->sid || q->sid == q->pid)
+		err = -EPERM; /* another session, or a session leader */
+	else if (want[0] != q->pid && !pid_for_each(pgid_in_session, want))
+		err = -EPERM; /* no such group in the session */
+	if (!err)
+		q->pgid = want[0];
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
+}
+
+/* getpgid and getsid: field of process pid (0: the caller). */
+static long task_get_id(struct process *p, int pid, bool session)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	struct process *q = pid < 0 ? NULL : task_target(p, pid);
+	long r = !q ? -ESRCH : session ? (long)q->sid : (long)q->pgid;
+
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return r;
+}
+
+long sys_getpgid(struct process *p, const unsigned long *a)
+{
+	return task_get_id(p, (int)a[0], false);
+}
+
+long sys_getpgrp(struct process *p, const unsigned long *a)
+{
+	(void)a;
+	return task_get_id(p, 0, false);
+}
+
+long sys_getsid(struct process *p, const unsigned long *a)
+{
+	return task_get_id(p, (int)a[0], true);
+}
+
+/* True when some process is in group pgid (a pid_for_each callback). */
+static int pgid_used(struct process *q, void *ctx)
+{
+	return q->pgid == *(unsigned *)ctx;
+}
+
+long sys_setsid(struct process *p, const unsigned long *a)
+{
+	long r;
+
+	(void)a;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	unsigned pid = p->pid;
+	if (pid_for_each(pgid_used, &pid)) {
+		r = -EPERM; /* a group leader cannot leave its group */
+	} else {
+		p->sid = p->pgid = pid;
+		r = pid;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return r;
+}
