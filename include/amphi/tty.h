@@ -24,6 +24,8 @@ struct tty;
 struct tty_device_ops {
 	/* Writes n bytes (after output processing) to the device; never fails. */
 	void (*write)(struct tty *t, const char *buf, size_t n);
+	/* Optional: input arrived or ended (for poll), called without the tty's lock. */
+	void (*input_event)(struct tty *t);
 };
 
 /* What processes look like to a tty: the process layer's job control. Absent (NULL), every
@@ -79,6 +81,10 @@ long tty_read(struct tty *t, char *buf, size_t n, bool nonblock);
  * background writer under TOSTOP. */
 long tty_write(struct tty *t, const char *buf, size_t n);
 
+/* Makes t the controlling terminal of session sid with foreground group pgrp, as for a
+ * session leader that opens it (the first process and the console). */
+void tty_set_session(struct tty *t, unsigned sid, unsigned pgrp);
+
 /* True when a read would not block. */
 bool tty_readable(struct tty *t);
 
@@ -108,8 +114,3 @@ void tty_input_wait(struct tty *t, char c);
  * at the first call; NULL when the platform console is no terminal. */
 struct tty *tty_console(void);
 
-/* read and write on the console: through its tty, or bytes as they come when the console
- * is no terminal (a read waits for one byte, then takes what is there; 0 at the end of
- * input; -EAGAIN for nonblock with nothing). */
-long console_file_read(char *buf, size_t n, bool nonblock);
-long console_file_write(const char *buf, size_t n);

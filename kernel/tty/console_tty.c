@@ -1,12 +1,12 @@
 /*
- * The console as a file. When the platform console is a terminal, reads and writes go
- * through a tty (line discipline, job control) whose input a kernel thread feeds from the
- * platform console; otherwise (the hosted machine's stdin or stdout is a pipe or a file)
- * bytes pass through untouched, as they would to a program whose stdin is a pipe, and the
- * console answers no tty ioctl.
+ * The console's tty: when the platform console is a terminal, the console device
+ * (kernel/fs/dev/console.c) reads and writes through it (line discipline, job control), its
+ * input fed from the platform console by a kernel thread; otherwise (the hosted machine's
+ * stdin or stdout is a pipe or a file) there is none and bytes pass through untouched.
  */
 #include <amphi/console.h>
 #include <amphi/errno.h>
+#include <amphi/fs.h>
 #include <amphi/plat.h>
 #include <amphi/sched.h>
 #include <amphi/tty.h>
@@ -25,7 +25,17 @@ static void console_tty_write(struct tty *t, const char *buf, size_t n)
 	console_unlock(flags);
 }
 
-static const struct tty_device_ops console_tty_ops = {.write = console_tty_write};
+/* tty input_event: pollers of the console look again. */
+static void console_tty_input_event(struct tty *t)
+{
+	(void)t;
+	vfs_poll_notify();
+}
+
+static const struct tty_device_ops console_tty_ops = {
+    .write = console_tty_write,
+    .input_event = console_tty_input_event,
+};
 
 /* The console's input thread: feeds every input byte to the tty until the input ends. */
 static void console_tty_feed(void *arg)
@@ -57,30 +67,4 @@ struct tty *tty_console(void)
 			tty_input_close(&console_tty.tty); /* no memory for it: no input */
 	}
 	return &console_tty.tty;
-}
-
-long console_file_read(char *buf, size_t n, bool nonblock)
-{
-	struct tty *t = tty_console();
-
-	if (t)
-		return tty_read(t, buf, n, nonblock);
-	size_t got = 0;
-	while (got < n) {
-		int c = got || nonblock ? plat_console_getc() : console_getc();
-		if (c < 0)
-			return got ? (long)got : c == -EAGAIN ? -EAGAIN : 0;
-		buf[got++] = (char)c;
-	}
-	return (long)got;
-}
-
-long console_file_write(const char *buf, size_t n)
-{
-	struct tty *t = tty_console();
-
-	if (t)
-		return tty_write(t, buf, n);
-	console_tty_write(NULL, buf, n);
-	return (long)n;
 }

@@ -236,12 +236,20 @@ static void tty_input_locked(struct tty *t, char c)
 		tty_end_line(t);
 }
 
+/* Tells the device's input_event hook, if any, that the input changed. */
+static void tty_input_event(struct tty *t)
+{
+	if (t->dev->input_event)
+		t->dev->input_event(t);
+}
+
 void tty_input(struct tty *t, char c)
 {
 	irqflags_t irq = spin_lock_irqsave(&t->wait.lock);
 
 	tty_input_locked(t, c);
 	spin_unlock_irqrestore(&t->wait.lock, irq);
+	tty_input_event(t);
 }
 
 /* True when the input has no room for c and a reader could make some (lock held). */
@@ -258,6 +266,7 @@ void tty_input_wait(struct tty *t, char c)
 		waitq_sleep_locked(&t->wait, UINT64_MAX);
 	tty_input_locked(t, c);
 	spin_unlock_irqrestore(&t->wait.lock, irq);
+	tty_input_event(t);
 }
 
 void tty_input_close(struct tty *t)
@@ -267,6 +276,7 @@ void tty_input_close(struct tty *t)
 	t->input_closed = true;
 	waitq_wake_locked(&t->wait, UINT32_MAX);
 	spin_unlock_irqrestore(&t->wait.lock, irq);
+	tty_input_event(t);
 }
 
 /* Bytes a reader may take now (lock held): the first completed line in canonical mode,

@@ -166,3 +166,12 @@ long tty_ioctl(struct tty *t, unsigned cmd, unsigned long arg, void *io, size_t 
 	spin_unlock_irqrestore(&t->wait.lock, irq);
 	return err;
 }
+
+void tty_set_session(struct tty *t, unsigned sid, unsigned pgrp)
+{
+	irqflags_t irq = spin_lock_irqsave(&t->wait.lock);
+
+	t->sid = sid;
+	t->pgrp = pgrp;
+	spin_unlock_irqrestore(&t->wait.lock, irq);
+}
