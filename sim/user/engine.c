@@ -391,9 +391,10 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 /* Makes sure the CPU model has been probed (opening this CPU's engine if it has none). */
 static void user_probe(void)
 {
-	plat_irq_disable();
+	irqflags_t flags = plat_irq_save();
+
 	user_engine_init(&user_cpus[sim_cpu_self()->id]);
-	plat_irq_enable();
+	plat_irq_restore(flags);
 }
 
 unsigned long plat_user_hwcap(void)

@@ -65,4 +65,3 @@ extern const struct sim_user_isa sim_user_isa;
 
 /* Records a stop of kind stop and asks the engine to stop at the next boundary. */
 void sim_user_stop(struct sim_user_cpu *u, int stop);
-
