@@ -131,3 +131,9 @@ add_test(NAME hosted-aarch64-user-exec-x86_64-binary
          COMMAND ${WRONG_MACHINE} ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT}/conform)
 set_tests_properties(hosted-user-exec-aarch64-binary hosted-aarch64-user-exec-x86_64-binary
                      PROPERTIES LABELS hosted TIMEOUT 60)
+
+# The syscall number tables against Linux's headers of each ISA, and against each other.
+add_test(NAME user-syscall-tables
+         COMMAND sh ${USER_DIR}/tests/syscall_tables.sh ${CMAKE_SOURCE_DIR} ${AMPHI_HOST_GCC}
+                 ${AMPHI_AARCH64_GCC})
+set_tests_properties(user-syscall-tables PROPERTIES LABELS unit TIMEOUT 30)
