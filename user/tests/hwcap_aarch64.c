@@ -1,6 +1,7 @@
 /*
  * What AT_HWCAP promises, executed: prints AT_HWCAP, AT_HWCAP2 and AT_PLATFORM, then, for
- * every AT_HWCAP bit set, the result of an instruction of that feature on fixed inputs.
+ * every AT_HWCAP bit set, the result of an instruction of that feature on fixed inputs, and
+ * what Linux lets every program run at EL0 (cache type, dc zva, counter, TPIDR_EL0, hints).
  * Run on qemu-aarch64 with the same CPU model as the reference, the output must match byte
  * for byte. A bit set that this program cannot exercise fails it (exit 1), so nothing is
  * advertised unchecked. Built static for aarch64 with the crypto and CRC extensions.
@@ -105,6 +106,40 @@ static void run_cpuid(void)
 	       (unsigned long long)isar0);
 }
 
+#define MRS(reg)                                                   \
+	({                                                         \
+		uint64_t v_;                                       \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_));      \
+		v_;                                                \
+	})
+
+/* What every program may run at EL0 on Linux, whatever AT_HWCAP says. */
+static void run_el0(void)
+{
+	static uint8_t buf[256] __attribute__((aligned(256)));
+	uint64_t tp = MRS(tpidr_el0), t0, t1, tp2;
+	int zeroed = 0;
+
+	printf("el0: ctr_el0 %#llx dczid_el0 %#llx cntfrq_el0 %llu\n",
+	       (unsigned long long)MRS(ctr_el0), (unsigned long long)MRS(dczid_el0),
+	       (unsigned long long)MRS(cntfrq_el0));
+	t0 = MRS(cntvct_el0);
+	t1 = MRS(cntvct_el0);
+	printf("el0: cntvct_el0 does not go back: %d\n", t1 >= t0);
+	memset(buf, 0xff, sizeof(buf));
+	__asm__ volatile("dc zva, %0" : : "r"(buf + 64) : "memory");
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		zeroed += buf[i] == 0;
+	printf("el0: dc zva zeroed %d bytes\n", zeroed);
+	__asm__ volatile("yield\n\tisb\n\tdmb ish\n\tdsb sy\n\tdc cvau, %0\n\tic ivau, %0\n\tdsb ish"
+			 : : "r"(buf) : "memory");
+	__asm__ volatile("msr tpidr_el0, %0" : : "r"(0x1234UL));
+	tp2 = MRS(tpidr_el0);
+	__asm__ volatile("msr tpidr_el0, %0" : : "r"(tp)); /* the C library's TLS again */
+	printf("el0: tpidr_el0 written and read %#llx, fpcr %#llx\n", (unsigned long long)tp2,
+	       (unsigned long long)MRS(fpcr));
+}
+
 /* AT_HWCAP bits (Linux arch/arm64/include/uapi/asm/hwcap.h) and their exercise. */
 static const struct {
 	int bit;
@@ -121,6 +156,7 @@ int main(void)
 
 	printf("AT_HWCAP %#lx AT_HWCAP2 %#lx AT_PLATFORM %s\n", hwcap, getauxval(AT_HWCAP2),
 	       platform ? platform : "(none)");
+	run_el0();
 	for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		if (!(hwcap & (1UL << features[i].bit)))
 			continue;
