@@ -56,7 +56,8 @@ set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 30
 set_tests_properties(asan-user-conform PROPERTIES LABELS asan TIMEOUT 120)
 
 # Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux; an
-# undefined instruction with SIGILL, 128 + 4.
+# undefined instruction with SIGILL, 128 + 4. Linux's statuses for the aarch64 build come
+# from qemu-aarch64.
 foreach(mode null kernel nx rodata ill)
   set(status 139)
   if(mode STREQUAL "ill")
@@ -72,7 +73,8 @@ foreach(mode null kernel nx rodata ill)
            COMMAND sh -c "ulimit -c 0; \"$0\" \"$1\" ${mode} 2>/dev/null; test $? -eq ${status}"
                    ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/fault)
   set_tests_properties(hosted-user-fault-${mode} hosted-aarch64-user-fault-${mode}
-                       user-fault-${mode}-qemu-aarch64 PROPERTIES LABELS hosted TIMEOUT 60)
+                       PROPERTIES LABELS hosted TIMEOUT 60)
+  set_tests_properties(user-fault-${mode}-qemu-aarch64 PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
 add_test(NAME asan-user-fault-nx
          COMMAND sh -c "\"$0\" exec \"$1\" nx; test $? -eq 139"
