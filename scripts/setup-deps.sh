@@ -69,12 +69,14 @@ fetch_arm64_busybox() {
 		as_root dpkg --add-architecture arm64
 		as_root apt-get update -q
 	fi
-	local tmp
+	local tmp download=(apt-get download -q)
 	tmp=$(mktemp -d)
-	# apt-get download writes into the current directory, as the calling user
-	if ! (cd "$tmp" && apt-get download -q busybox-static:arm64 </dev/null); then
+	# apt-get download writes into the current directory, as the calling user; root's
+	# private temporary directory is out of reach of apt's sandbox user
+	[ "$(id -u)" -eq 0 ] && download+=(-o APT::Sandbox::User=root)
+	if ! (cd "$tmp" && "${download[@]}" busybox-static:arm64 </dev/null); then
 		as_root apt-get update -q
-		(cd "$tmp" && apt-get download -q busybox-static:arm64 </dev/null)
+		(cd "$tmp" && "${download[@]}" busybox-static:arm64 </dev/null)
 	fi
 	rm -rf "$arm64_busybox_dir.new"
 	mkdir -p "$arm64_busybox_dir.new"
