@@ -48,6 +48,7 @@ test: all hosted-asan hosted-tsan hosted-aarch64 iso
 bench: all
 	@bench/boot
 	@bench/sched
+	@bench/user
 
 clean:
 	rm -rf build
