@@ -11,8 +11,7 @@ find_program(AMPHI_MUSL_GCC musl-gcc REQUIRED)
 find_program(AMPHI_BUSYBOX busybox PATHS /bin /usr/bin REQUIRED)
 find_program(AMPHI_QEMU_AARCH64 qemu-aarch64 REQUIRED)
 # Debian's arm64 busybox-static, fetched by scripts/setup-deps.sh.
-set(AMPHI_AARCH64_BUSYBOX_DIR ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin
-    CACHE PATH "folder of the aarch64 busybox (scripts/setup-deps.sh fetches it)")
+get_filename_component(AMPHI_AARCH64_BUSYBOX_DIR ${AMPHI_ARM64_BUSYBOX} DIRECTORY)
 
 # amphi_user_program(name source [AARCH64] [FLAGS...]): a static program in
 # build/hosted/user/ (x86_64) or build/hosted/user/aarch64/.
