@@ -89,6 +89,17 @@ add_test(NAME hosted-user-busybox-4cpus
 set_tests_properties(hosted-user-busybox hosted-user-busybox-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
 
+# The same seed gives the same output and trace hash over a busybox script on 4 CPUs.
+add_test(NAME hosted-user-determinism
+         COMMAND sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-user-determinism PROPERTIES LABELS hosted TIMEOUT 120)
+add_test(NAME hosted-user-determinism-planted
+         COMMAND env SECOND_SEED=2 sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-user-determinism-planted
+                     PROPERTIES LABELS hosted TIMEOUT 120 WILL_FAIL TRUE)
+
 # ---------------------------------------------------------------- the aarch64 guest
 
 # The same conformance checks, built for aarch64, in the hosted-aarch64 kernel, under
@@ -111,6 +122,12 @@ add_test(NAME hosted-aarch64-user-busybox-4cpus
                  ${AMPHI_HOSTED_AARCH64_BIN} ${USER_DIR}/tests/busybox.cmds --cpus 4)
 set_tests_properties(hosted-aarch64-user-busybox hosted-aarch64-user-busybox-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
+# Deterministic mode with aarch64 user code: one seed, one output and one trace hash.
+add_test(NAME hosted-aarch64-user-determinism
+         COMMAND env PATH=${AMPHI_AARCH64_BUSYBOX_DIR}:/usr/bin:/bin
+                 sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_AARCH64_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-aarch64-user-determinism PROPERTIES LABELS hosted TIMEOUT 120)
 
 # AT_HWCAP promises only what the engine executes: the aarch64 bits are those qemu-aarch64
 # gives the same CPU model, and each one's instructions compute what they compute there;

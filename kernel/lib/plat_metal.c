@@ -56,6 +56,16 @@ void plat_mem_undefined(void *p, size_t n)
 	(void)n;
 }
 
+/* The serial console is a terminal, and its signal keys are plain input already. */
+bool plat_console_is_terminal(void)
+{
+	return true;
+}
+
+void plat_console_pass_signals(void)
+{
+}
+
 /* RAM on metal is always there. */
 void plat_mem_prepare(void *p, size_t n)
 {
