@@ -4,6 +4,7 @@
 #                         SIM="--cpus 4 ..." for the hosted machine)
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
+#   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
 #   make bench            boot-time and scheduler benchmarks
 #   make clean
@@ -15,7 +16,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan iso run qemu test bench clean
+.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 iso run qemu test bench clean
 
 all: $(PRESETS)
 
@@ -23,7 +24,7 @@ setup:
 	@scripts/setup-deps.sh
 
 # Configure once per build tree, then build; cmake re-runs itself when CMake files change.
-$(PRESETS) hosted-asan hosted-tsan: setup
+$(PRESETS) hosted-asan hosted-tsan hosted-aarch64: setup
 	@test -f build/$@/CMakeCache.txt || cmake --preset $@ >/dev/null
 	@cmake --build --preset $@ -j $(JOBS)
 
@@ -41,7 +42,7 @@ qemu:
 	  test $$status -eq "$$(harness/boot --pass-exit $(ARCH))" || \
 	  { echo "make qemu: the machine powered off with a failure (QEMU exit status $$status)" >&2; exit 1; }
 
-test: all hosted-asan hosted-tsan iso
+test: all hosted-asan hosted-tsan hosted-aarch64 iso
 	@ctest --preset hosted -j $(JOBS)
 
 bench: all

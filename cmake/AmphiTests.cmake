@@ -10,6 +10,8 @@ set(AMPHI_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all)
 set(AMPHI_HOSTED_BIN ${CMAKE_BINARY_DIR}/amphi CACHE FILEPATH "hosted kernel under test")
 set(AMPHI_HOSTED_ASAN_BIN ${CMAKE_SOURCE_DIR}/build/hosted-asan/amphi
     CACHE FILEPATH "hosted kernel built by the hosted-asan preset")
+set(AMPHI_HOSTED_AARCH64_BIN ${CMAKE_SOURCE_DIR}/build/hosted-aarch64/amphi
+    CACHE FILEPATH "hosted kernel with an aarch64 guest, built by the hosted-aarch64 preset")
 set(AMPHI_X86_64_ELF ${CMAKE_SOURCE_DIR}/build/x86_64/amphi.elf CACHE FILEPATH "x86_64 kernel ELF")
 set(AMPHI_X86_64_ISO ${CMAKE_SOURCE_DIR}/build/x86_64/amphi.iso CACHE FILEPATH "x86_64 GRUB ISO")
 set(AMPHI_AARCH64_IMAGE ${CMAKE_SOURCE_DIR}/build/aarch64/Image CACHE FILEPATH "aarch64 Image")

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that building and testing Amphi need.
+# Installs the Debian packages that building and testing Amphi need, and fetches Debian's
+# arm64 busybox-static into build/deps/ (the aarch64 guest's test program).
 # Does nothing (and needs no root) when they are all present already.
 set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+arm64_busybox_dir=$root/build/deps/busybox-static-arm64
 
 packages=(
 	# build
 	gcc make cmake pkg-config libc6-dev libgcc-12-dev
-	# aarch64 cross compiler
-	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	# aarch64 cross compiler, and its C library for static aarch64 test programs
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	# hosted platform: device tree generation, Valgrind client requests
 	libfdt-dev valgrind
 	# hosted user mode: Unicorn runs user programs; busybox-static and musl are test programs
 	libunicorn-dev busybox-static musl-tools
+	# qemu-aarch64: the reference run of aarch64 programs on the host
+	qemu-user
 	# tests: CUnit, dtc for reference device trees, readelf for the ELF parser's tests, GNU
 	# cpio for the cpio reader's
 	libcunit1-dev device-tree-compiler binutils cpio
@@ -30,18 +36,54 @@ missing_packages() {
 	done
 }
 
-mapfile -t missing < <(missing_packages)
-[ "${#missing[@]}" -eq 0 ] && exit 0
-
-echo "setup-deps: installing ${missing[*]}"
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || {
-		echo "setup-deps: need root (or sudo) to install: ${missing[*]}" >&2
+# Runs "$@" as root: directly, or through sudo.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		echo "setup-deps: need root (or sudo) to run: $*" >&2
 		exit 1
-	}
-	sudo=(sudo)
-fi
+	fi
+}
+
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+
+# Installs the missing packages of the list.
+install_packages() {
+	local missing
+	mapfile -t missing < <(missing_packages)
+	[ "${#missing[@]}" -eq 0 ] && return
+	echo "setup-deps: installing ${missing[*]}"
+	as_root apt-get update -q
+	as_root apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# Fetches busybox-static:arm64 and unpacks it into $arm64_busybox_dir (bin/busybox). The
+# package index of arm64 needs that architecture in dpkg's list (it installs nothing).
+fetch_arm64_busybox() {
+	[ -x "$arm64_busybox_dir/bin/busybox" ] && return
+	echo "setup-deps: fetching busybox-static:arm64 into $arm64_busybox_dir"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		as_root dpkg --add-architecture arm64
+		as_root apt-get update -q
+	fi
+	local tmp download=(apt-get download -q)
+	tmp=$(mktemp -d)
+	# apt-get download writes into the current directory, as the calling user; root's
+	# private temporary directory is out of reach of apt's sandbox user
+	[ "$(id -u)" -eq 0 ] && download+=(-o APT::Sandbox::User=root)
+	if ! (cd "$tmp" && "${download[@]}" busybox-static:arm64 </dev/null); then
+		as_root apt-get update -q
+		(cd "$tmp" && "${download[@]}" busybox-static:arm64 </dev/null)
+	fi
+	rm -rf "$arm64_busybox_dir.new"
+	mkdir -p "$arm64_busybox_dir.new"
+	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$arm64_busybox_dir.new"
+	rm -rf "$tmp" "$arm64_busybox_dir"
+	mv "$arm64_busybox_dir.new" "$arm64_busybox_dir"
+}
+
+install_packages
+fetch_arm64_busybox

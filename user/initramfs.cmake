@@ -4,8 +4,12 @@
 # initrd. AMPHI_GUEST_BUSYBOX names the busybox to pack; without one there is no initramfs.
 
 find_program(AMPHI_HOST_BUSYBOX busybox PATHS /bin /usr/bin)
+# Debian's arm64 busybox-static, where scripts/setup-deps.sh puts it.
+set(AMPHI_ARM64_BUSYBOX ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin/busybox)
 if(AMPHI_GUEST_ISA STREQUAL "x86_64")
   set(AMPHI_GUEST_BUSYBOX_DEFAULT ${AMPHI_HOST_BUSYBOX})
+elseif(EXISTS ${AMPHI_ARM64_BUSYBOX})
+  set(AMPHI_GUEST_BUSYBOX_DEFAULT ${AMPHI_ARM64_BUSYBOX})
 else()
   set(AMPHI_GUEST_BUSYBOX_DEFAULT "")
 endif()

@@ -1,26 +1,48 @@
-# User programs and their tests (the hosted build, x86_64 guest). The programs are built
-# static with musl (musl-tools) and run both on the host's Linux and inside the kernel as
-# `amphi exec`, so every check is also checked against Linux itself.
+# User programs and their tests, for both guest ISAs: x86_64 in the hosted build
+# (build/hosted/amphi), aarch64 in the hosted-aarch64 one (build/hosted-aarch64/amphi).
+# The programs are built static (x86_64 with musl from musl-tools, aarch64 with the cross
+# compiler's glibc) and run both on Linux (the host's, or qemu-aarch64 on it) and inside the
+# kernel as `amphi exec`, so every check is also checked against Linux itself.
 
 set(USER_DIR ${CMAKE_SOURCE_DIR}/user)
 set(USER_OUT ${CMAKE_BINARY_DIR}/user)
+set(USER_OUT_AARCH64 ${CMAKE_BINARY_DIR}/user/aarch64)
 find_program(AMPHI_MUSL_GCC musl-gcc REQUIRED)
 find_program(AMPHI_BUSYBOX busybox PATHS /bin /usr/bin REQUIRED)
+find_program(AMPHI_QEMU_AARCH64 qemu-aarch64 REQUIRED)
+# Debian's arm64 busybox-static, fetched by scripts/setup-deps.sh.
+get_filename_component(AMPHI_AARCH64_BUSYBOX_DIR ${AMPHI_ARM64_BUSYBOX} DIRECTORY)
 
-# amphi_user_program(name source [included sources...]): a static x86_64 program in
-# build/hosted/user/.
+# amphi_user_program(name source [AARCH64] [FLAGS...] [INCLUDES sources...]): a static
+# program in build/hosted/user/ (x86_64) or build/hosted/user/aarch64/; INCLUDES are the
+# sources it #includes.
 function(amphi_user_program name source)
-  list(TRANSFORM ARGN PREPEND ${USER_DIR}/tests/ OUTPUT_VARIABLE included)
-  add_custom_command(OUTPUT ${USER_OUT}/${name}
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${USER_OUT}
-    COMMAND ${AMPHI_MUSL_GCC} -static -O2 -Wall -Wextra -Werror -o ${USER_OUT}/${name}
+  cmake_parse_arguments(P "AARCH64" "" "FLAGS;INCLUDES" ${ARGN})
+  list(TRANSFORM P_INCLUDES PREPEND ${USER_DIR}/tests/)
+  if(P_AARCH64)
+    set(cc ${AMPHI_AARCH64_GCC})
+    set(out ${USER_OUT_AARCH64})
+    set(target user_aarch64_${name})
+  else()
+    set(cc ${AMPHI_MUSL_GCC})
+    set(out ${USER_OUT})
+    set(target user_${name})
+  endif()
+  add_custom_command(OUTPUT ${out}/${name}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
+    COMMAND ${cc} -static -O2 -Wall -Wextra -Werror ${P_FLAGS} -o ${out}/${name}
             ${USER_DIR}/tests/${source}
-    DEPENDS ${USER_DIR}/tests/${source} ${included} COMMENT "musl-gcc -static ${name}")
-  add_custom_target(user_${name} ALL DEPENDS ${USER_OUT}/${name})
+    DEPENDS ${USER_DIR}/tests/${source} ${P_INCLUDES} COMMENT "${cc} -static ${name}")
+  add_custom_target(${target} ALL DEPENDS ${out}/${name})
 endfunction()
 
-amphi_user_program(conform conform.c conform_fs.c)
+amphi_user_program(conform conform.c INCLUDES conform_fs.c)
 amphi_user_program(fault fault.c)
+amphi_user_program(hwcap hwcap_x86_64.c)
+amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c
+                   FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
+amphi_user_program(fault fault.c AARCH64)
+amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and
 # in the kernel, plus Amphi's W^X policy there; under memcheck and ASan too.
@@ -35,12 +57,26 @@ set_tests_properties(hosted-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
 set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
 set_tests_properties(asan-user-conform PROPERTIES LABELS asan TIMEOUT 120)
 
-# Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux.
-foreach(mode null kernel nx rodata)
+# Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux; an
+# undefined instruction with SIGILL, 128 + 4. Linux's statuses for the aarch64 build come
+# from qemu-aarch64.
+foreach(mode null kernel nx rodata ill)
+  set(status 139)
+  if(mode STREQUAL "ill")
+    set(status 132)
+  endif()
   add_test(NAME hosted-user-fault-${mode}
-           COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq 139"
+           COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status}"
                    ${AMPHI_HOSTED_BIN} ${USER_OUT}/fault)
-  set_tests_properties(hosted-user-fault-${mode} PROPERTIES LABELS hosted TIMEOUT 60)
+  add_test(NAME hosted-aarch64-user-fault-${mode}
+           COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status}"
+                   ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/fault)
+  add_test(NAME user-fault-${mode}-qemu-aarch64
+           COMMAND sh -c "ulimit -c 0; \"$0\" \"$1\" ${mode} 2>/dev/null; test $? -eq ${status}"
+                   ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/fault)
+  set_tests_properties(hosted-user-fault-${mode} hosted-aarch64-user-fault-${mode}
+                       PROPERTIES LABELS hosted TIMEOUT 60)
+  set_tests_properties(user-fault-${mode}-qemu-aarch64 PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
 add_test(NAME asan-user-fault-nx
          COMMAND sh -c "\"$0\" exec \"$1\" nx; test $? -eq 139"
@@ -66,3 +102,59 @@ add_test(NAME hosted-user-determinism-planted
                  ${USER_DIR}/tests/determinism.script)
 set_tests_properties(hosted-user-determinism-planted
                      PROPERTIES LABELS hosted TIMEOUT 120 WILL_FAIL TRUE)
+
+# ---------------------------------------------------------------- the aarch64 guest
+
+# The same conformance checks, built for aarch64, in the hosted-aarch64 kernel, under
+# memcheck too. Linux's side is user-conform-linux: qemu-aarch64 is no reference for these
+# (it checks a buffer before the descriptor, and keeps the pages brk gives back).
+add_test(NAME hosted-aarch64-user-conform
+         COMMAND ${AMPHI_HOSTED_AARCH64_BIN} exec ${USER_OUT_AARCH64}/conform --amphi)
+add_test(NAME valgrind-aarch64-user-conform
+         COMMAND ${MEMCHECK} ${AMPHI_HOSTED_AARCH64_BIN} exec ${USER_OUT_AARCH64}/conform --amphi)
+set_tests_properties(hosted-aarch64-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
+set_tests_properties(valgrind-aarch64-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
+
+# Debian's arm64 busybox, the same command list, against the same busybox on qemu-aarch64.
+set(QEMU_A72 "${AMPHI_QEMU_AARCH64} -cpu cortex-a72") # the model Amphi's engine runs
+add_test(NAME hosted-aarch64-user-busybox
+         COMMAND ${USER_COMPARE} --guest ${AMPHI_AARCH64_BUSYBOX_DIR} ${QEMU_A72}
+                 ${AMPHI_HOSTED_AARCH64_BIN} ${USER_DIR}/tests/busybox.cmds)
+add_test(NAME hosted-aarch64-user-busybox-4cpus
+         COMMAND ${USER_COMPARE} --guest ${AMPHI_AARCH64_BUSYBOX_DIR} ${QEMU_A72}
+                 ${AMPHI_HOSTED_AARCH64_BIN} ${USER_DIR}/tests/busybox.cmds --cpus 4)
+set_tests_properties(hosted-aarch64-user-busybox hosted-aarch64-user-busybox-4cpus
+                     PROPERTIES LABELS hosted TIMEOUT 120)
+# Deterministic mode with aarch64 user code: one seed, one output and one trace hash.
+add_test(NAME hosted-aarch64-user-determinism
+         COMMAND env PATH=${AMPHI_AARCH64_BUSYBOX_DIR}:/usr/bin:/bin
+                 sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_AARCH64_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-aarch64-user-determinism PROPERTIES LABELS hosted TIMEOUT 120)
+
+# AT_HWCAP promises only what the engine executes: the aarch64 bits are those qemu-aarch64
+# gives the same CPU model, and each one's instructions compute what they compute there;
+# the x86_64 word is the CPU's own CPUID leaf 1 EDX (Linux may clear bits of it, not add).
+add_test(NAME hosted-aarch64-user-hwcap
+         COMMAND ${USER_COMPARE} --guest ${USER_OUT_AARCH64} ${QEMU_A72}
+                 ${AMPHI_HOSTED_AARCH64_BIN} ${USER_DIR}/tests/hwcap_aarch64.cmds)
+add_test(NAME user-hwcap-linux COMMAND ${USER_OUT}/hwcap)
+add_test(NAME hosted-user-hwcap COMMAND ${AMPHI_HOSTED_BIN} exec ${USER_OUT}/hwcap --amphi)
+set_tests_properties(hosted-aarch64-user-hwcap hosted-user-hwcap PROPERTIES LABELS hosted
+                     TIMEOUT 60)
+set_tests_properties(user-hwcap-linux PROPERTIES LABELS unit TIMEOUT 30)
+
+# A program of the other ISA cannot start: status 127 and the line that says why.
+set(WRONG_MACHINE sh ${USER_DIR}/tests/wrong_machine.sh)
+add_test(NAME hosted-user-exec-aarch64-binary
+         COMMAND ${WRONG_MACHINE} ${AMPHI_HOSTED_BIN} ${USER_OUT_AARCH64}/conform)
+add_test(NAME hosted-aarch64-user-exec-x86_64-binary
+         COMMAND ${WRONG_MACHINE} ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT}/conform)
+set_tests_properties(hosted-user-exec-aarch64-binary hosted-aarch64-user-exec-x86_64-binary
+                     PROPERTIES LABELS hosted TIMEOUT 60)
+
+# The syscall number tables against Linux's headers of each ISA, and against each other.
+add_test(NAME user-syscall-tables
+         COMMAND sh ${USER_DIR}/tests/syscall_tables.sh ${CMAKE_SOURCE_DIR} ${AMPHI_HOST_GCC}
+                 ${AMPHI_AARCH64_GCC})
+set_tests_properties(user-syscall-tables PROPERTIES LABELS unit TIMEOUT 30)

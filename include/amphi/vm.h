@@ -111,6 +111,7 @@ struct vm_space {
 	uintptr_t brk_start, brk;
 	uintptr_t arg_start, arg_end; /* the argv strings exec put on the stack */
 	uintptr_t mmap_top; /* mmap hands out addresses below this */
+	uintptr_t sigreturn; /* the page of the guest's rt_sigreturn call (exec), or 0 */
 	/* bumped whenever a translation is removed or loses rights, so a platform that caches
 	 * translations (the hosted machine's windows) knows to drop what it holds */
 	uint64_t generation;

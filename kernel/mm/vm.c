@@ -542,6 +542,7 @@ struct vm_space *vm_space_clone(struct vm_space *vm)
 	copy->brk_start = vm->brk_start;
 	copy->brk = vm->brk;
 	copy->mmap_top = vm->mmap_top;
+	copy->sigreturn = vm->sigreturn;
 	copy->code_key = vm->code_key;
 	/* the parent's writable translations are gone: every CPU, this one included, drops
 	 * what it holds of vm before running it again because the generation moved on. No

@@ -159,6 +159,46 @@ static int exec_map_segments(struct vm_space *vm, struct vm_object *file,
 	return 0;
 }
 
+/* The object holding the guest's rt_sigreturn call, made at the first call and shared by
+ * every process; NULL when out of memory. */
+static struct vm_object *exec_sigreturn_object(void)
+{
+	static const uint8_t code[] = GUEST_SIGRETURN_CODE;
+	static struct spinlock lock = SPINLOCK_INIT("exec_sigreturn");
+	static struct vm_object *obj;
+
+	irqflags_t irq = spin_lock_irqsave(&lock);
+	if (!obj) {
+		obj = vm_object_create();
+		if (obj && vm_object_write(obj, 0, code, sizeof(code)) != (long)sizeof(code)) {
+			vm_object_put(obj);
+			obj = NULL;
+		}
+	}
+	spin_unlock_irqrestore(&lock, irq);
+	return obj;
+}
+
+/* Maps the rt_sigreturn page below the mmap top (executable, read-only) where the guest has
+ * one: a handler whose action names no sa_restorer returns through it, as through Linux's
+ * vDSO trampoline (aarch64 libcs rely on that). */
+static int exec_map_sigreturn(struct vm_space *vm)
+{
+	uintptr_t at = vm->mmap_top - PAGE_SIZE;
+
+	if (!GUEST_SIGRETURN_PAGE)
+		return 0;
+	struct vm_object *obj = exec_sigreturn_object();
+	if (!obj)
+		return -ENOMEM;
+	int err = vm_area_add(vm, at, at + PAGE_SIZE, VM_READ | VM_EXEC, 0, obj, 0, PAGE_SIZE);
+	if (err)
+		return err;
+	vm->sigreturn = at;
+	vm->mmap_top = at - PAGE_SIZE * 16;
+	return 0;
+}
+
 /* Builds the address space of the program: segments, heap start, stack. Returns 0 with
  * the initial stack pointer in *sp, or a negative errno. */
 static int exec_build_space(struct vm_space *vm, struct vm_object *file,
@@ -178,6 +218,9 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 	vm->brk_start = vm->brk = info->hi + bias;
 	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
 	vm->code_key = (uintptr_t)(file->id << 1) ^ bias;
+	err = exec_map_sigreturn(vm);
+	if (err)
+		return err;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;

@@ -17,8 +17,13 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_SHARED_VALIDATE 0x03
+/* Flags taken as hints or acted on; MAP_SHARED_VALIDATE refuses others (EOPNOTSUPP), and
+ * otherwise unknown flags are ignored, as Linux does (glibc passes MAP_STACK). */
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | \
-		   0x4000 /* MAP_NORESERVE */ | 0x100 /* MAP_GROWSDOWN */ | 0x8000 /* MAP_POPULATE */)
+		   0x4000 /* MAP_NORESERVE */ | 0x100 /* MAP_GROWSDOWN */ | 0x8000 /* MAP_POPULATE */ | \
+		   0x800 /* MAP_DENYWRITE */ | 0x1000 /* MAP_EXECUTABLE */ | 0x2000 /* MAP_LOCKED */ | \
+		   0x10000 /* MAP_NONBLOCK */ | 0x20000 /* MAP_STACK */)
 
 /* The VM_* protection of PROT_* bits; -EINVAL for unknown bits, -EACCES for W+X. */
 static long mm_prot(unsigned long prot)
@@ -119,8 +124,11 @@ long sys_mmap(struct process *p, const unsigned long *a)
 
 	if (prot < 0)
 		return prot;
-	if (!a[1] || len < a[1] || (flags & ~(unsigned long)MAP_KNOWN) ||
-	    !(flags & (MAP_SHARED | MAP_PRIVATE)) || !IS_ALIGNED(addr, PAGE_SIZE))
+	if ((flags & MAP_SHARED_VALIDATE) == MAP_SHARED_VALIDATE &&
+	    (flags & ~(unsigned long)MAP_KNOWN))
+		return -EOPNOTSUPP;
+	if (!a[1] || len < a[1] || !(flags & (MAP_SHARED | MAP_PRIVATE)) ||
+	    !IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
 	struct vm_object *obj = NULL;
 	long err = mm_object(p, a, len, &obj);

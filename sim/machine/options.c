@@ -24,7 +24,8 @@ static const char sim_usage[] =
     "usage: amphi [options] [-- kernel command line words...]\n"
     "       amphi exec [options] [--] PROGRAM [ARGS...]\n"
     "\n"
-    "Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine).\n"
+    "Runs the Amphi kernel as a process (the hosted " ARCH_NAME " machine, " GUEST_ARCH_NAME
+    " guest).\n"
     "\n"
     "options:\n"
     "  -m, --mem SIZE   RAM size with an optional K, M, G or T suffix (default 128M);\n"
@@ -48,7 +49,8 @@ static const char sim_usage[] =
     "Words after -- are joined with spaces into the kernel command line, e.g.\n"
     "  amphi -- ktest=all\n"
     "\n"
-    "exec boots the kernel quietly and runs PROGRAM, a static Linux " ARCH_NAME " executable\n"
+    "exec boots the kernel quietly and runs PROGRAM, a static Linux " GUEST_ARCH_NAME
+    " executable\n"
     "of the host (found through PATH when it has no slash), as the first process with\n"
     "ARGS (argv[0] is PROGRAM as given); the console is its standard input and output,\n"
     "and amphi exits with its status (128+N when signal N ended it; 127 when it could\n"
@@ -230,7 +232,8 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			fputs(sim_usage, stdout);
 			exit(0);
 		case 'V':
-			printf("amphi %s (hosted %s)\n", SIM_VERSION, ARCH_NAME);
+			printf("amphi %s (hosted %s, %s guest)\n", SIM_VERSION, ARCH_NAME,
+			       GUEST_ARCH_NAME);
 			exit(0);
 		case ':':
 			opt_fail("option %s needs a value", argv[optind - 1]);

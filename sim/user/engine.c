@@ -16,6 +16,7 @@
  * the kernel does can re-enter the engine.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,22 @@ static uint8_t *user_window_create(uc_engine *uc, uintptr_t start, uintptr_t siz
 	return win;
 }
 
+static unsigned long user_hwcap, user_hwcap2; /* what the CPU model executes */
+
+/* Has the ISA part probe the CPU model on the first engine opened; an engine opened
+ * meanwhile on another CPU waits for the result. */
+static void user_probe_once(uc_engine *uc)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static bool probed;
+
+	pthread_mutex_lock(&lock);
+	if (!probed)
+		user_hwcap = sim_user_isa.probe(uc, &user_hwcap2);
+	probed = true;
+	pthread_mutex_unlock(&lock);
+}
+
 static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *data);
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
@@ -142,10 +159,12 @@ static void user_engine_init(struct sim_user_cpu *u)
 
 	if (u->uc)
 		return;
-	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &u->uc) != UC_ERR_OK) {
+	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &u->uc) != UC_ERR_OK ||
+	    uc_ctl_set_cpu_model(u->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot open a CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
+	user_probe_once(u->uc);
 	for (int w = 0; w < 2; w++) {
 		u->win[w] = user_window_create(u->uc, win_start[w], win_end[w] - win_start[w]);
 		u->touched_lo[w] = UINTPTR_MAX;
@@ -370,6 +389,32 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		*fault = (struct plat_user_fault){u->fault_addr, u->fault_access, u->fault_error};
 	plat_irq_enable();
 	return stop;
+}
+
+/* Makes sure the CPU model has been probed (opening this CPU's engine if it has none). */
+static void user_probe(void)
+{
+	irqflags_t flags = plat_irq_save();
+
+	user_engine_init(&user_cpus[sim_cpu_self()->id]);
+	plat_irq_restore(flags);
+}
+
+unsigned long plat_user_hwcap(void)
+{
+	user_probe();
+	return user_hwcap;
+}
+
+unsigned long plat_user_hwcap2(void)
+{
+	user_probe();
+	return user_hwcap2;
+}
+
+const char *plat_user_platform(void)
+{
+	return sim_user_isa.platform;
 }
 
 void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)

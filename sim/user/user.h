@@ -47,6 +47,12 @@ struct sim_user_cpu {
 struct sim_user_isa {
 	uc_arch arch;
 	uc_mode mode;
+	int cpu_model;	      /* the Unicorn CPU model of every engine (uc_ctl_set_cpu_model) */
+	const char *platform; /* AT_PLATFORM */
+	/* returns AT_HWCAP (*hwcap2: AT_HWCAP2): what the CPU model executes, read once, on
+	 * the first engine opened, before it has windows or hooks; it may map and unmap
+	 * memory outside the windows */
+	unsigned long (*probe)(uc_engine *uc, unsigned long *hwcap2);
 	/* adds the hooks that trap syscalls into stop = PLAT_USER_SYSCALL; 0 or a uc_err */
 	int (*add_hooks)(struct sim_user_cpu *u);
 	/* loads regs into the engine / saves the engine's registers into regs */

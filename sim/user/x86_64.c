@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include <amphi/arch.h>
+#include <amphi/panic.h>
 #include <amphi/plat.h>
 
+#include "sim.h"
 #include "user.h"
 
 /* Unicorn register ids in the order of struct user_regs' first 18 fields. */
@@ -130,28 +132,34 @@ static void x86_after_syscall(struct user_regs *regs)
 	regs->r11 = regs->rflags;
 }
 
+#define X86_PROBE_ADDR SIM_USER_LO_END /* outside both windows */
+
+/* CPUID leaf 1 EDX of the CPU model, which Linux puts in AT_HWCAP on x86_64 (Unicorn 2.0.1
+ * executes every instruction those bits name); run on a page mapped for the purpose. */
+static unsigned long x86_probe(uc_engine *uc, unsigned long *hwcap2)
+{
+	static const uint8_t code[] = {0xb8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 */
+				       0x31, 0xc9,		      /* xor ecx, ecx */
+				       0x0f, 0xa2};		      /* cpuid */
+	uint64_t edx = 0;
+
+	if (uc_mem_map(uc, X86_PROBE_ADDR, SIM_PAGE_SIZE, UC_PROT_READ | UC_PROT_EXEC) ||
+	    uc_mem_write(uc, X86_PROBE_ADDR, code, sizeof(code)) ||
+	    uc_emu_start(uc, X86_PROBE_ADDR, X86_PROBE_ADDR + sizeof(code), 0, 0) ||
+	    uc_reg_read(uc, UC_X86_REG_RDX, &edx) || uc_mem_unmap(uc, X86_PROBE_ADDR, SIM_PAGE_SIZE))
+		panic("x86_64 guest: the CPU model's cpuid cannot be read");
+	*hwcap2 = 0;
+	return (uint32_t)edx;
+}
+
 const struct sim_user_isa sim_user_isa = {
 	.arch = UC_ARCH_X86,
 	.mode = UC_MODE_64,
+	.cpu_model = UC_CPU_X86_QEMU64,
+	.platform = "x86_64",
+	.probe = x86_probe,
 	.add_hooks = x86_add_hooks,
 	.load = x86_load,
 	.save = x86_save,
 	.after_syscall = x86_after_syscall,
 };
-
-/* CPUID leaf 1 EDX bits Unicorn 2.0.1 executes (baseline x86-64: fpu..sse2); Linux puts
- * this word in AT_HWCAP on x86_64. */
-unsigned long plat_user_hwcap(void)
-{
-	return 0x178bfbffUL;
-}
-
-unsigned long plat_user_hwcap2(void)
-{
-	return 0;
-}
-
-const char *plat_user_platform(void)
-{
-	return "x86_64";
-}

@@ -1,7 +1,7 @@
 /*
- * Syscall conformance: return values and errno as Linux gives them. Built static (musl)
- * and run both on the host's Linux, where every check must pass (so the checks encode
- * Linux's behaviour), and inside Amphi. Prints TAP; exits 1 when a check failed.
+ * Syscall conformance: return values and errno as Linux gives them. Built static (musl for
+ * x86_64, glibc for aarch64) and run both on Linux (the host's, or qemu-aarch64's), where
+ * every check must pass (so the checks encode Linux's behaviour), and inside Amphi. Prints TAP; exits 1 when a check failed.
  * "--amphi" adds the checks of Amphi's own policy (W^X) that Linux does not enforce.
  */
 #define _GNU_SOURCE
@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,21 @@ static void check(const char *what, long r, int e, long want_r, int want_errno)
 		check(what, r_, errno, want_r, want_errno);                   \
 	} while (0)
 
+/* The address a as a pointer the compiler cannot see through (glibc's headers warn when
+ * a constant bad pointer reaches write or getrandom). */
+static void *addr(uintptr_t a)
+{
+	volatile uintptr_t v = a;
+
+	return (void *)v;
+}
+
 static void check_io(void)
 {
 	CHECK("write to a bad fd", write(99, "x", 1), -1, EBADF);
-	CHECK("write from an unmapped pointer", write(1, (void *)16, 1), -1, EFAULT);
-	CHECK("write from a kernel address", write(1, (void *)0xffff800000000000UL, 1), -1, EFAULT);
-	CHECK("read into an unmapped pointer", syscall(SYS_read, 99, (void *)16, 1), -1, EBADF);
+	CHECK("write from an unmapped pointer", write(1, addr(16), 1), -1, EFAULT);
+	CHECK("write from a kernel address", write(1, addr(0xffff800000000000UL), 1), -1, EFAULT);
+	CHECK("read into an unmapped pointer", syscall(SYS_read, 99, addr(16), 1), -1, EBADF);
 	CHECK("write of nothing", write(1, "", 0), 0, 0);
 }
 
@@ -110,7 +120,7 @@ static void check_misc(void)
 	check("uname sysname is Linux", strcmp(u.sysname, "Linux"), 0, 0, 0);
 	CHECK("getrandom 64 bytes", getrandom(buf, sizeof(buf), 0), 64, 0);
 	CHECK("getrandom bad flags", getrandom(buf, 8, 0x100), -1, EINVAL);
-	CHECK("getrandom into an unmapped buffer", getrandom((void *)16, 8, 0), -1, EFAULT);
+	CHECK("getrandom into an unmapped buffer", getrandom(addr(16), 8, 0), -1, EFAULT);
 	CHECK("unknown syscall", syscall(9999), -1, ENOSYS);
 	check("getpid is positive", getpid() > 0 ? 0 : -1, 0, 0, 0);
 	CHECK("clock_gettime bad clock", syscall(SYS_clock_gettime, 1000, buf), -1, EINVAL);
@@ -416,6 +426,7 @@ static int wait_interrupted(int flags, int *err)
 	return r == pid ? 1 : r;
 }
 
+#if defined(__x86_64__)
 /* x86_64: the registers a handler may clobber (caller-saved ones, SSE) hold their values
  * after it returns: rt_sigreturn restores them from the frame. */
 static void on_usr2_clobber(int sig)
@@ -443,6 +454,38 @@ static int regs_survive_handler(void)
 	return rax == 0 && r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && rdx == 0x4444 &&
 	       x2 == 0x5555;
 }
+#elif defined(__aarch64__)
+/* aarch64: the registers a handler may clobber (caller-saved ones, SIMD) hold their values
+ * after it returns: rt_sigreturn restores them from the frame. */
+static void on_usr2_clobber(int sig)
+{
+	(void)sig;
+	__asm__ volatile("mov x9, xzr\n\tmov x10, xzr\n\tmov x11, xzr\n\tmov x1, xzr\n\t"
+			 "movi v2.2d, #0"
+			 ::: "x9", "x10", "x11", "x1", "v2");
+}
+
+static int regs_survive_handler(void)
+{
+	long ret, x9, x10, x11, x1, v2, pid = getpid();
+
+	signal(SIGUSR2, on_usr2_clobber);
+	/* assigned last: a call between these and the asm would clobber them */
+	register long x0 __asm__("x0") = pid;
+	register long x8 __asm__("x8") = SYS_kill;
+	__asm__ volatile("mov x1, %[sig]\n\tmov x9, #0x1111\n\tmov x10, #0x2222\n\t"
+			 "mov x11, #0x3333\n\tmov x12, #0x5555\n\tfmov d2, x12\n\t"
+			 "svc #0\n\t"
+			 "str x0, %[ret]\n\tstr x9, %[x9]\n\tstr x10, %[x10]\n\tstr x11, %[x11]\n\t"
+			 "str x1, %[x1]\n\tfmov x12, d2\n\tstr x12, %[v2]"
+			 : "+r"(x0), [ret] "=m"(ret), [x9] "=m"(x9), [x10] "=m"(x10),
+			   [x11] "=m"(x11), [x1] "=m"(x1), [v2] "=m"(v2)
+			 : "r"(x8), [sig] "r"((long)SIGUSR2)
+			 : "x1", "x9", "x10", "x11", "x12", "v2", "memory");
+	signal(SIGUSR2, SIG_DFL);
+	return ret == 0 && x1 == SIGUSR2 && x9 == 0x1111 && x10 == 0x2222 && x11 == 0x3333 && v2 == 0x5555;
+}
+#endif
 
 static void check_signals_more(void)
 {

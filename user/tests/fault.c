@@ -1,12 +1,23 @@
 /*
- * Planted bad accesses: each mode must end the process with SIGSEGV, as on Linux.
+ * Planted bad accesses: each mode must end the process with SIGSEGV, as on Linux (ill:
+ * with SIGILL).
  *   fault null      writes through a NULL pointer
  *   fault kernel    reads a kernel address
  *   fault nx        calls into a writable (so not executable) page
  *   fault rodata    writes to a string literal
+ *   fault ill       executes an undefined instruction
  */
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#if defined(__aarch64__)
+#define RET_INSN 0xd65f03c0u /* ret */
+#define UNDEFINED_INSN ".inst 0x00000000" /* udf #0 */
+#else
+#define RET_INSN 0xc3u /* ret (the first byte; the rest are never reached) */
+#define UNDEFINED_INSN "ud2"
+#endif
 
 int main(int argc, char **argv)
 {
@@ -17,12 +28,14 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "kernel") == 0)
 		return *(volatile int *)0xffff800000001000UL;
 	if (strcmp(mode, "nx") == 0) {
-		unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		p[0] = 0xc3; /* ret */
+		uint32_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+		p[0] = RET_INSN;
 		((void (*)(void))p)();
 	}
 	if (strcmp(mode, "rodata") == 0)
 		*(volatile char *)"literal" = 'L';
-	return 0; /* not reached when the access faults */
+	if (strcmp(mode, "ill") == 0)
+		__asm__ volatile(UNDEFINED_INSN);
+	return 0; /* not reached when the mode faults */
 }

@@ -55,8 +55,10 @@ int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch
 	static struct spinlock frame_lock = SPINLOCK_INIT("a64_sigframe");
 	struct a64_fpsimd_context fp = {{A64_FPSIMD_MAGIC, sizeof(fp)}, r->fpsr, r->fpcr, {0}};
 
-	if (!(f->flags & SA_RESTORER))
-		return -EFAULT; /* no vDSO to return through: libcs pass sa_restorer */
+	uint64_t ret = (f->flags & SA_RESTORER) ? f->restorer : vm->sigreturn;
+
+	if (!ret)
+		return -EFAULT;
 	uintptr_t record = ALIGN_DOWN(f->sp - 16, 16);
 	uintptr_t at = record - sizeof(frame);
 	uint64_t rec[2] = {r->x[29], r->x[30]};
@@ -81,7 +83,7 @@ int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch
 	r->x[1] = at + offsetof(struct a64_rt_sigframe, info);
 	r->x[2] = at + offsetof(struct a64_rt_sigframe, uc);
 	r->x[29] = record;
-	r->x[30] = f->restorer;
+	r->x[30] = ret;
 	r->sp = at;
 	r->pc = f->handler;
 	return 0;

@@ -7,6 +7,10 @@
 #define GUEST_ARCH_NAME "aarch64"
 #define GUEST_ELF_MACHINE 183 /* EM_AARCH64 */
 #define GUEST_SYSCALLS <uapi/aarch64/syscalls.h>
+/* The page a handler returns through when its action names no sa_restorer, as Linux's vDSO
+ * trampoline (libcs rely on it): mov x8, #139 (rt_sigreturn); svc #0 */
+#define GUEST_SIGRETURN_PAGE true
+#define GUEST_SIGRETURN_CODE {0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4}
 #define GUEST_UAPI_FS <uapi/aarch64/fs.h>
 #define GUEST_CLONE_TLS_ARG 3	 /* clone(flags, stack, parent_tid, tls, child_tid) */
 #define GUEST_CLONE_CHILD_TID_ARG 4

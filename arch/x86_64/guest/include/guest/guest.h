@@ -6,6 +6,9 @@
 #define GUEST_ARCH_NAME "x86_64"
 #define GUEST_ELF_MACHINE 62 /* EM_X86_64 */
 #define GUEST_SYSCALLS <uapi/x86_64/syscalls.h>
+/* x86_64 Linux has no signal return page: an action without sa_restorer gets SIGSEGV */
+#define GUEST_SIGRETURN_PAGE false
+#define GUEST_SIGRETURN_CODE {0x0f, 0x0b} /* ud2, never mapped */
 #define GUEST_UAPI_FS <uapi/x86_64/fs.h>
 #define GUEST_CLONE_TLS_ARG 4	 /* clone(flags, stack, parent_tid, child_tid, tls) */
 #define GUEST_CLONE_CHILD_TID_ARG 3
