@@ -44,6 +44,8 @@ enum sim_time_mode {
 	SIM_TIME_REAL,	  /* the host's CLOCK_MONOTONIC */
 };
 
+#define SIM_INITRD_MAX 8 /* --initrd options */
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -54,6 +56,9 @@ struct sim_options {
 	unsigned watchdog_s; /* seconds without progress before the hang report; 0 = off */
 	char **exec_argv;    /* `amphi exec`: the program and its arguments, else NULL */
 	int exec_argc;
+	bool builtin_initramfs; /* load SIM_BUILTIN_INITRAMFS first (--no-initramfs: false) */
+	const char *initrd[SIM_INITRD_MAX]; /* --initrd archives, in order */
+	int initrd_count;
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -77,6 +82,10 @@ uint64_t sim_ram_size(void);
 /* Host address of physical address pa, or NULL when [pa, pa+len) is not all RAM. */
 void *sim_ram_ptr(uint64_t pa, uint64_t len);
 
+/* Allocates the host pages behind [p, p + len) of RAM at once, where the host can, so that
+ * first writes there take no page fault each (a hint: failure changes nothing). */
+void sim_ram_populate(void *p, uint64_t len);
+
 /* --- fdt_gen.c (the only file that sees libfdt; its symbols are kept local) --- */
 
 /* What the generated device tree describes. */
@@ -90,6 +99,8 @@ struct sim_dt_desc {
 	const char *exec_path; /* the first program's path in the initial RAM disk, or NULL */
 	const char *exec_argv; /* its argv as a string list */
 	size_t exec_argv_len;  /* bytes of it, NULs included */
+	const char *exec_envp; /* its environment (the host's) as a string list */
+	size_t exec_envp_len;
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -105,18 +116,28 @@ const char *sim_fdt_strerror(int err);
  * with the initial RAM disk of `amphi exec` below it; returns the DTB's host address. */
 void *sim_boot_place_dtb(const struct sim_options *opts);
 
+/* --- initrd.c: the initial RAM disk --- */
+
+/* Lays the initial RAM disk out in RAM, page aligned, ending at or below top: the built-in
+ * initramfs, the --initrd archives, and the program of `amphi exec` (an archive holding it
+ * under sim_exec_name). Returns its size (0 when there is nothing) and its start in *start.
+ * Exits with a clear line when a file cannot be read (status SIM_EXEC_CANNOT_RUN for the
+ * program, as a shell) or when it does not fit. */
+uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t *start);
+
 /* --- exec.c: `amphi exec PROGRAM [ARGS...]` --- */
 
-/* The initial RAM disk that carries the program of opts->exec_argv: a cpio newc archive
- * (malloc'ed, *size bytes) holding it under sim_exec_name. Exits with a clear line and status 127
- * (as a shell) when the program cannot be read. */
-void *sim_exec_initrd(const struct sim_options *opts, size_t *size);
+#define SIM_EXEC_CANNOT_RUN 127 /* as a shell reports a command it cannot run */
+
+/* The host path of the program: found through PATH when it has no slash. Exits with status
+ * SIM_EXEC_CANNOT_RUN when there is none. */
+const char *sim_exec_path(const struct sim_options *opts);
 
 /* The name the program has in the initial RAM disk (its base name). */
 const char *sim_exec_name(const struct sim_options *opts);
 
-/* opts->exec_argv as a device-tree string list (malloc'ed, *len bytes). */
-char *sim_exec_argv_list(const struct sim_options *opts, size_t *len);
+/* The n strings of v as a device-tree string list (malloc'ed, *len bytes). */
+char *sim_string_list(char *const *v, int n, size_t *len);
 
 /* Moves onto a fresh kernel boot stack and calls kmain(bootinfo). Never returns. */
 SIM_NORETURN void sim_boot_start(void *bootinfo);

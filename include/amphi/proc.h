@@ -428,9 +428,10 @@ struct boot_info;
  * boot data names none. */
 int init_run_program(const struct boot_info *info);
 
-/* The initial RAM disk the boot data names, for exec_open (kernel/proc/init.c). Returns
- * 0 with a memory object holding file name's bytes in *file, -ENOENT, -EINVAL (a corrupt
- * archive) or -ENOMEM. */
+/* The initial RAM disk the boot data names, for exec_open (kernel/proc/init.c): name is
+ * an archive path (no leading '/'), followed through symbolic links. Returns 0 with a memory
+ * object holding the file's bytes in *file, -ENOENT, -ELOOP, -ENAMETOOLONG, -EACCES (not
+ * an executable regular file), -EINVAL (a corrupt archive) or -ENOMEM. */
 int initrd_find(const char *name, struct vm_object **file);
 
 /* Exit status of a process in the shell's terms: the code it exited with, or 128 + the

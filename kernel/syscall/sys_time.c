@@ -1,5 +1,9 @@
-/* Time and randomness: clock_gettime and getrandom (from random.h). */
+/* Time and randomness: the clocks (clock_gettime/getres, gettimeofday, time), sleeping
+ * (nanosleep, clock_nanosleep), sysinfo, and getrandom (from random.h). The monotonic clocks
+ * read the platform's time since boot (the hosted machine's virtual time by default); the
+ * real-time clocks add the platform's boot date (plat_time_epoch_ns). */
 #include <amphi/errno.h>
+#include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/random.h>
@@ -15,16 +19,179 @@
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
 
-/* clock_gettime: every clock reads the platform's monotonic time since boot (the hosted
- * machine's virtual time by default); a wall clock arrives with an RTC. */
+#define TIMER_ABSTIME 1
+#define NSEC_PER_SEC 1000000000ULL
+
+/* struct timespec and struct timeval: two 64-bit fields on both ISAs. */
+struct user_timespec {
+	int64_t sec, nsec;
+};
+
+/* Nanoseconds on clock since its epoch, or -EINVAL for a clock there is none of. The CPU-time
+ * clocks read the monotonic clock: every process is charged its wall time until the
+ * scheduler accounts CPU time per process. */
+static int64_t clock_read(unsigned long clock)
+{
+	uint64_t now = plat_time_ns();
+
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_TAI:
+		return (int64_t)(now + plat_time_epoch_ns());
+	case CLOCK_MONOTONIC:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return (int64_t)now;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Writes ns as a struct timespec (div: 1) or struct timeval (div: 1000) at uva. */
+static int time_put(struct process *p, unsigned long uva, uint64_t ns, uint64_t div)
+{
+	struct user_timespec ts = {(int64_t)(ns / NSEC_PER_SEC),
+				   (int64_t)(ns % NSEC_PER_SEC / div)};
+
+	return vm_copy_to_user(p->vm, uva, &ts, sizeof(ts));
+}
+
 long sys_clock_gettime(struct process *p, const unsigned long *a)
 {
-	if (a[0] > CLOCK_BOOTTIME)
+	int64_t now = clock_read(a[0]);
+
+	return now < 0 ? now : time_put(p, a[1], (uint64_t)now, 1);
+}
+
+long sys_clock_getres(struct process *p, const unsigned long *a)
+{
+	if (clock_read(a[0]) < 0)
 		return -EINVAL;
+	return a[1] ? time_put(p, a[1], 1, 1) : 0; /* the clocks count nanoseconds */
+}
+
+long sys_gettimeofday(struct process *p, const unsigned long *a)
+{
+	static const int32_t utc[2] = {0, 0}; /* struct timezone: minutes west, dst */
+
+	if (a[0] && time_put(p, a[0], (uint64_t)clock_read(CLOCK_REALTIME), 1000) < 0)
+		return -EFAULT;
+	return a[1] ? vm_copy_to_user(p->vm, a[1], utc, sizeof(utc)) : 0;
+}
+
+long sys_time(struct process *p, const unsigned long *a)
+{
+	int64_t sec = clock_read(CLOCK_REALTIME) / (int64_t)NSEC_PER_SEC;
+
+	if (a[0] && vm_copy_to_user(p->vm, a[0], &sec, sizeof(sec)) < 0)
+		return -EFAULT;
+	return sec;
+}
+
+int time_read_timespec(struct process *p, uintptr_t uva, uint64_t *ns)
+{
+	struct user_timespec ts;
+
+	if (vm_copy_from_user(p->vm, &ts, uva, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = (uint64_t)ts.sec >= UINT64_MAX / NSEC_PER_SEC
+		  ? UINT64_MAX
+		  : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+	return 0;
+}
+
+uint64_t time_deadline(uint64_t ns)
+{
 	uint64_t now = plat_time_ns();
-	int64_t ts[2] = {(int64_t)(now / 1000000000ULL), (int64_t)(now % 1000000000ULL)};
-	return vm_copy_to_user(p->vm, a[1], ts, sizeof(ts));
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
+uint64_t time_monotonic_deadline(unsigned long clock, uint64_t deadline)
+{
+	uint64_t offset = (uint64_t)clock_read(clock) - plat_time_ns(); /* the clock's epoch */
+
+	return deadline > offset ? deadline - offset : 0;
+}
+
+/* A condition that never holds: the sleep ends with the deadline or a signal. */
+static bool time_never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* The sleeps of nanosleep and clock_nanosleep: request at a[0] (relative, or absolute on
+ * clock with TIMER_ABSTIME in flags). A signal ends it with -EINTR and, for a relative
+ * sleep, the time left at urem. */
+static long time_nanosleep(struct process *p, unsigned long clock, unsigned long flags,
+			   unsigned long request, unsigned long urem)
+{
+	uint64_t ns;
+	int64_t now = clock_read(clock);
+
+	if (now < 0 || clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	int err = time_read_timespec(p, request, &ns);
+	if (err)
+		return err;
+	if (!(flags & TIMER_ABSTIME))
+		ns = ns > UINT64_MAX - (uint64_t)now ? UINT64_MAX : ns + (uint64_t)now;
+	uint64_t until = time_monotonic_deadline(clock, ns);
+	if (task_wait_event(time_never, NULL, until) != -EINTR)
+		return 0;
+	uint64_t mono = plat_time_ns(), left = until > mono ? until - mono : 0;
+	if (!(flags & TIMER_ABSTIME) && urem && time_put(p, urem, left, 1) < 0)
+		return -EFAULT;
+	return -EINTR;
+}
+
+long sys_nanosleep(struct process *p, const unsigned long *a)
+{
+	return time_nanosleep(p, CLOCK_MONOTONIC, 0, a[0], a[1]);
+}
+
+long sys_clock_nanosleep(struct process *p, const unsigned long *a)
+{
+	/* other flag bits are ignored, as Linux does */
+	return time_nanosleep(p, a[0], a[1], a[2], a[3]);
+}
+
+/* struct sysinfo as Linux lays it out on 64-bit ISAs. */
+struct user_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+long sys_sysinfo(struct process *p, const unsigned long *a)
+{
+	struct user_sysinfo si = {
+	    .uptime = (int64_t)(plat_time_ns() / NSEC_PER_SEC),
+	    .totalram = page_alloc_total_pages(),
+	    .freeram = page_alloc_free_pages(),
+	    .procs = (uint16_t)MIN(pid_count_processes(), 0xffffu),
+	    .mem_unit = PAGE_SIZE,
+	};
+
+	return vm_copy_to_user(p->vm, a[0], &si, sizeof(si));
 }
 
 #define GRND_NONBLOCK 1
@@ -49,75 +216,6 @@ long sys_getrandom(struct process *p, const unsigned long *a)
 	return (long)len;
 }
 
-#define NSEC_PER_SEC 1000000000ULL
-#define TIMER_ABSTIME 1
-
-int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
-{
-	int64_t ts[2];
-
-	if (vm_copy_from_user(p->vm, ts, uaddr, sizeof(ts)) < 0)
-		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || (uint64_t)ts[1] >= NSEC_PER_SEC)
-		return -EINVAL;
-	*ns = (uint64_t)ts[0] > (UINT64_MAX - (uint64_t)ts[1]) / NSEC_PER_SEC
-		  ? UINT64_MAX
-		  : (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
-	return 0;
-}
-
-uint64_t time_deadline(uint64_t ns)
-{
-	uint64_t now = plat_time_ns();
-
-	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
-}
-
-/* A condition that never holds: the sleep ends with the deadline or a signal. */
-static bool time_never(void *ctx)
-{
-	(void)ctx;
-	return false;
-}
-
-/* Sleeps until the deadline; on a signal, -EINTR with the time left at urem (relative
- * sleeps). */
-static long time_sleep_until(struct process *p, uint64_t deadline, uintptr_t urem)
-{
-	if (task_wait_event(time_never, NULL, deadline) != -EINTR)
-		return 0;
-	uint64_t now = plat_time_ns(), left = deadline > now ? deadline - now : 0;
-	int64_t rem[2] = {(int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC)};
-	if (urem && vm_copy_to_user(p->vm, urem, rem, sizeof(rem)) < 0)
-		return -EFAULT;
-	return -EINTR;
-}
-
-long sys_nanosleep(struct process *p, const unsigned long *a)
-{
-	uint64_t ns;
-	int err = time_read_timespec(p, a[0], &ns);
-
-	return err ? err : time_sleep_until(p, time_deadline(ns), a[1]);
-}
-
-/* clock_nanosleep: every clock is the monotonic one (see clock_gettime). */
-long sys_clock_nanosleep(struct process *p, const unsigned long *a)
-{
-	uint64_t ns;
-
-	if (a[0] != CLOCK_REALTIME && a[0] != CLOCK_MONOTONIC && a[0] != CLOCK_BOOTTIME)
-		return a[0] <= CLOCK_BOOTTIME ? -ENOTSUP : -EINVAL;
-	if (a[1] & ~(unsigned long)TIMER_ABSTIME)
-		return -EINVAL;
-	int err = time_read_timespec(p, a[2], &ns);
-	if (err)
-		return err;
-	if (a[1] & TIMER_ABSTIME)
-		return time_sleep_until(p, ns, 0);
-	return time_sleep_until(p, time_deadline(ns), a[3]);
-}
-
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
@@ -128,18 +226,24 @@ long sys_clock_nanosleep(struct process *p, const unsigned long *a)
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_ANY 0xffffffffu
 
-/* The deadline of a futex wait: none (timeout 0), relative for FUTEX_WAIT, absolute for
+/* The monotonic deadline of a futex wait: none (timeout 0), relative for FUTEX_WAIT,
+ * absolute on the monotonic clock (the real-time one with FUTEX_CLOCK_REALTIME) for
  * FUTEX_WAIT_BITSET. Returns 0 or -EFAULT/-EINVAL. */
-static int futex_deadline(struct process *p, int cmd, uintptr_t timeout, uint64_t *deadline)
+static int futex_deadline(struct process *p, unsigned long op, uintptr_t timeout,
+			  uint64_t *deadline)
 {
 	uint64_t ns;
+	int cmd = (int)(op & ~(unsigned long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 
 	*deadline = UINT64_MAX;
 	if (!timeout)
 		return 0;
 	int err = time_read_timespec(p, timeout, &ns);
-	if (!err)
-		*deadline = cmd == FUTEX_WAIT ? time_deadline(ns) : ns;
+	if (!err && cmd == FUTEX_WAIT)
+		*deadline = time_deadline(ns);
+	else if (!err)
+		*deadline = time_monotonic_deadline(
+		    (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
 	return err;
 }
 
@@ -157,7 +261,7 @@ long sys_futex(struct process *p, const unsigned long *a)
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET: {
-		int err = futex_deadline(p, cmd, a[3], &deadline);
+		int err = futex_deadline(p, a[1], a[3], &deadline);
 		return err ? err : futex_wait(task_current(), a[0], (uint32_t)a[2], deadline, bitset);
 	}
 	case FUTEX_WAKE:

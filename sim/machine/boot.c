@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <amphi/fdt.h>
 #include <amphi/gic_v2.h>
@@ -24,32 +25,25 @@ static struct {
 	uint64_t reserved;
 } sim_dtb;
 
-/* Copies the initial RAM disk of opts (if any) into RAM below top, page aligned, and
- * records where in desc. Returns the new top. */
-static uint64_t boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
-				  uint64_t top)
+/* Places the initial RAM disk of opts below top and records it, with the program of
+ * `amphi exec` if there is one, in desc. */
+static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
+			      uint64_t top)
 {
-	size_t size;
+	uint64_t start, size = sim_initrd_place(opts, top, &start);
 
+	desc->initrd_start = start;
+	desc->initrd_end = start + size;
 	if (!opts->exec_argv)
-		return top;
-	void *initrd = sim_exec_initrd(opts, &size);
-	uint64_t pa = (top - size) & ~(SIM_PAGE_SIZE - 1);
-	void *dst = pa >= SIM_RAM_BASE + (SIM_MEM_MIN / 2) ? sim_ram_ptr(pa, size) : NULL;
-	if (!dst) {
-		fprintf(stderr, "amphi: %s (%zu bytes) does not fit in RAM; try a larger --mem\n",
-			opts->exec_argv[0], size);
-		exit(SIM_EXIT_USAGE);
-	}
-	memcpy(dst, initrd, size);
-	free(initrd);
-	desc->initrd_start = pa;
-	desc->initrd_end = pa + size;
-	desc->exec_argv = sim_exec_argv_list(opts, &desc->exec_argv_len);
+		return;
+	int envc = 0;
+	while (environ[envc])
+		envc++;
+	desc->exec_argv = sim_string_list(opts->exec_argv, opts->exec_argc, &desc->exec_argv_len);
+	desc->exec_envp = sim_string_list(environ, envc, &desc->exec_envp_len);
 	static char path[4096];
 	snprintf(path, sizeof(path), "/%s", sim_exec_name(opts));
 	desc->exec_path = path;
-	return pa;
 }
 
 void *sim_boot_place_dtb(const struct sim_options *opts)
@@ -68,6 +62,7 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	/* the DTB takes the top 64 KiB at most; the initial RAM disk goes below */
 	boot_place_initrd(opts, &desc, SIM_RAM_BASE + sim_ram_size() - (64 << 10));
 	size_t cap = 4096 + 64 * opts->cpus + strlen(opts->cmdline) + desc.exec_argv_len +
+		     desc.exec_envp_len +
 		     (desc.exec_path ? strlen(desc.exec_path) : 0);
 	void *buf = malloc(cap);
 	int size;
@@ -78,6 +73,7 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	}
 	size = sim_fdt_build(buf, cap, &desc);
 	free((void *)desc.exec_argv);
+	free((void *)desc.exec_envp);
 	if (size < 0) { /* a bug in fdt_gen.c, not bad input: the buffer is sized to fit */
 		fprintf(stderr, "amphi: cannot build the device tree: %s\n",
 			sim_fdt_strerror(size));
