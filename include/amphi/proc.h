@@ -374,6 +374,10 @@ int exec_open(struct process *p, const char *path, struct vm_object **file);
 void signal_send_process(struct process *p, const struct ksiginfo *info);
 void signal_send_task(struct task *t, const struct ksiginfo *info);
 
+/* Sends info's signal to every live process of group pgrp; returns how many there were
+ * (proc_lock held). */
+int signal_send_group(unsigned pgrp, const struct ksiginfo *info);
+
 /* True when t has a signal to act on (an unblocked one, or its group is exiting)
  * (proc_lock held, or a hint without it). */
 bool signal_pending(const struct task *t);
@@ -417,6 +421,14 @@ int futex_wait(struct task *t, uintptr_t uaddr, uint32_t val, uint64_t deadline_
  * Returns how many were woken or moved, -EAGAIN, -EFAULT, -EINVAL. */
 int futex_requeue(struct vm_space *vm, uintptr_t uaddr, uintptr_t uaddr2, int nwake,
 		  int nrequeue, bool cmp, uint32_t val);
+
+struct tty_jobs;
+
+/* Job control for ttys: process groups, sessions and signals (kernel/proc/jobs.c). */
+extern const struct tty_jobs proc_tty_jobs;
+
+/* True when a live process of session sid is in group pgrp (proc_lock held). */
+bool pgrp_in_session(unsigned pgrp, unsigned sid);
 
 /* Handles the syscall t stopped at and stores its result in t's registers. */
 void syscall_dispatch(struct task *t);

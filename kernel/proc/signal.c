@@ -123,6 +123,33 @@ void signal_send_process(struct process *p, const struct ksiginfo *info)
 	signal_kick_takers(p, sig);
 }
 
+/* What signal_send_group sends, and to how many. */
+struct signal_group_job {
+	unsigned pgrp;
+	const struct ksiginfo *info;
+	int hits;
+};
+
+/* Sends the job's signal to q when it is in the group (a pid_for_each callback). */
+static int signal_group_one(struct process *q, void *ctx)
+{
+	struct signal_group_job *g = ctx;
+
+	if (q->pgid == g->pgrp) {
+		g->hits++;
+		signal_send_process(q, g->info);
+	}
+	return 0;
+}
+
+int signal_send_group(unsigned pgrp, const struct ksiginfo *info)
+{
+	struct signal_group_job g = {pgrp, info, 0};
+
+	pid_for_each(signal_group_one, &g);
+	return g.hits;
+}
+
 void signal_send_task(struct task *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
