@@ -100,7 +100,8 @@ struct ksiginfo {
 	int signo, code;
 	int pid, uid; /* the sender (kill), or the child (SIGCHLD) */
 	int status;   /* SIGCHLD: exit code or signal */
-	uintptr_t addr; /* faults: the address */
+	uintptr_t addr;	 /* faults: the address */
+	unsigned access; /* faults: VM_READ, VM_WRITE or VM_EXEC */
 };
 
 enum proc_state {
@@ -387,8 +388,9 @@ bool signal_pending(const struct task *t);
  * result when t returns from one (for restarts), else 0 with in_syscall false. */
 void signal_deliver(struct task *t);
 
-/* A fault of t's user code: a synchronous signal sig with code and addr. */
-void signal_fault(struct task *t, int sig, int code, uintptr_t addr);
+/* A fault of t's user code: a synchronous signal sig with code, at addr for access (VM_*
+ * bits, 0 when no access caused it). */
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access);
 
 /* Takes the lowest pending signal of t in set: thread-directed ones first, as Linux's
  * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */

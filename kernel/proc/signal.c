@@ -166,10 +166,10 @@ void signal_send_task(struct task *t, const struct ksiginfo *info)
 	task_kick(t);
 }
 
-void signal_fault(struct task *t, int sig, int code, uintptr_t addr)
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access)
 {
 	struct process *p = t->proc;
-	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr};
+	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr, .access = access};
 
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	struct proc_sigaction *a = &p->actions[sig - 1];
@@ -299,7 +299,9 @@ static int signal_handle(struct task *t, int sig, const struct ksiginfo *info,
 	    .signo = sig, .siginfo = siginfo, .handler = a->handler, .flags = a->flags,
 	    .restorer = a->restorer, .mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask,
 	    .sp = sp, .ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
-	    .ss_flags = !t->altstack_sp ? SS_DISABLE : on_alt ? SS_ONSTACK : 0};
+	    .ss_flags = !t->altstack_sp ? SS_DISABLE : on_alt ? SS_ONSTACK : 0,
+	    .fault_addr = info->addr, .fault_access = info->access,
+	    .fault_mapped = info->code == SEGV_ACCERR};
 
 	signal_siginfo(siginfo, info);
 	signal_syscall_interrupted(t, a);

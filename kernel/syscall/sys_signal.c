@@ -231,7 +231,7 @@ long sys_rt_sigreturn(struct process *p, const unsigned long *a)
 	(void)a;
 	(void)p;
 	if (signal_return(t) < 0)
-		signal_fault(t, SIGSEGV, SI_KERNEL, 0); /* a bad frame, as Linux's force_sig */
+		signal_fault(t, SIGSEGV, SI_KERNEL, 0, 0); /* a bad frame, as Linux's force_sig */
 	t->in_syscall = false; /* not a result to restart */
 	return arch_syscall_result(&t->regs);
 }

@@ -4,6 +4,7 @@
  * Linux's behaviour), and inside Amphi. Prints TAP; exits 1 when a check failed.
  * "--amphi" adds the checks of Amphi's own policy (W^X) that Linux does not enforce.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* Linux's futex operations (musl's headers do not carry linux/futex.h). */
@@ -287,12 +289,18 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	got_pid = si->si_pid;
 }
 
-static void on_segv(int sig, siginfo_t *si, void *uc)
+static volatile long got_trapno, got_err, got_cr2;
+
+static void on_segv(int sig, siginfo_t *si, void *ucp)
 {
-	(void)uc;
+	ucontext_t *uc = ucp;
+
 	got_sig = sig;
 	got_code = si->si_code;
 	got_addr = si->si_addr;
+	got_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+	got_err = uc->uc_mcontext.gregs[REG_ERR];
+	got_cr2 = uc->uc_mcontext.gregs[REG_CR2];
 	siglongjmp(fault_jmp, 1);
 }
 
@@ -342,11 +350,15 @@ static void check_signals(void)
 	check("SIGSEGV handler caught a NULL write", got_sig, 0, SIGSEGV, 0);
 	check("si_code SEGV_MAPERR", got_code, 0, SEGV_MAPERR, 0);
 	check("si_addr is 0", got_addr != 0, 0, 0, 0);
+	check("sigcontext: a page fault (trapno 14)", got_trapno, 0, 14, 0);
+	check("sigcontext: a user write to no page (err 6)", got_err & 7, 0, 6, 0);
 	static const char ro[4096] __attribute__((aligned(4096))) = "x";
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		*(volatile char *)ro = 1;
 	check("write to read-only data: SEGV_ACCERR", got_code, 0, SEGV_ACCERR, 0);
 	check("si_addr is the address", got_addr == ro ? 0 : -1, 0, 0, 0);
+	check("sigcontext: cr2 is the address", got_cr2 == (long)ro ? 0 : -1, 0, 0, 0);
+	check("sigcontext: a user write to a present page (err 7)", got_err & 7, 0, 7, 0);
 	signal(SIGSEGV, SIG_DFL);
 
 	static char alt[65536];
