@@ -153,6 +153,7 @@ struct task {
 	uint64_t sigmask;
 	uint64_t pending; /* signals sent to this thread (tkill, faults) */
 	struct ksiginfo info[PROC_NSIG];
+	uint64_t sigwait_set;	/* rt_sigtimedwait: signals it waits for (blocked ones too) */
 	uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
 	bool restore_sigmask;
 	uintptr_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
@@ -399,6 +400,9 @@ int signal_take(struct task *t, uint64_t set, struct ksiginfo *info);
 /* Lays out info as Linux's siginfo_t in out (ARCH_SIGINFO_SIZE bytes, the same layout on
  * x86_64 and aarch64). */
 void signal_siginfo(uint8_t *out, const struct ksiginfo *info);
+
+/* Drops the signals of set wherever they are pending in p (proc_lock held). */
+void signal_discard(struct process *p, uint64_t set);
 
 /* Resets handled signals to their default at exec (ignored ones stay ignored). */
 void signal_exec_reset(struct task *t);

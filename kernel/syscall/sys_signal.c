@@ -30,7 +30,7 @@ long sys_rt_sigaction(struct process *p, const unsigned long *a)
 		act.mask &= ~SIG_UNBLOCKABLE;
 		p->actions[sig - 1] = act;
 		if (act.handler == SIG_IGN || (act.handler == SIG_DFL && sig == SIGCHLD))
-			p->shared_pending &= ~SIG_BIT(sig); /* as Linux discards them */
+			signal_discard(p, SIG_BIT(sig)); /* as Linux does */
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (a[2] && vm_copy_to_user(p->vm, a[2], &old, sizeof(old)) < 0)
@@ -270,13 +270,12 @@ long sys_rt_sigtimedwait(struct process *p, const unsigned long *a)
 		deadline = time_deadline(ns);
 	w.set &= ~SIG_UNBLOCKABLE;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	uint64_t saved = w.task->sigmask;
-	w.task->sigmask &= ~w.set; /* senders wake us for these now */
+	w.task->sigwait_set = w.set; /* senders keep and wake us for these now */
 	spin_unlock_irqrestore(&proc_lock, flags);
 	err = task_wait_event(sigwait_done, &w, deadline);
 	flags = spin_lock_irqsave(&proc_lock);
 	int sig = signal_take(w.task, w.set, &info);
-	w.task->sigmask = saved;
+	w.task->sigwait_set = 0;
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!sig)
 		return err == -ETIMEDOUT ? -EAGAIN : -EINTR;

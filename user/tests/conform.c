@@ -554,6 +554,23 @@ static void check_signal_flags(void)
 	check("sigtimedwait: no handler ran", handler_runs, 0, 0, 0);
 	CHECK("sigtimedwait times out", sigtimedwait(&block, &si, &ts), -1, EAGAIN);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	/* a blocked SIGCHLD stays pending though its default is to ignore it */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(3);
+	ts.tv_sec = 10;
+	CHECK("sigtimedwait takes a blocked SIGCHLD", sigtimedwait(&chld, &si, &ts), SIGCHLD, 0);
+	check("SIGCHLD: si_pid is the child", si.si_pid, 0, pid, 0);
+	check("SIGCHLD: CLD_EXITED with status 3", si.si_code * 100 + si.si_status, 0,
+	      CLD_EXITED * 100 + 3, 0);
+	waitpid(pid, NULL, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGUSR1, SIG_DFL);
 }
 
