@@ -16,6 +16,7 @@
 
 #define INIT_ARGV_MAX 256
 #define INIT_LINKS_MAX 8     /* symbolic links followed in one lookup */
+#define INIT_OBJECTS 8	     /* programs whose memory objects stay cached */
 #define CPIO_MODE_TYPE 0170000 /* the file type bits of an entry's mode */
 #define CPIO_MODE_REG 0100000
 #define CPIO_MODE_LNK 0120000
@@ -136,6 +137,66 @@ static int init_resolve(const char *name, struct cpio_entry *e)
 	return -ELOOP;
 }
 
+/* The memory objects of the files exec loaded, by their bytes in the archive (which never
+ * change): each exec of a program, and of another entry with the same bytes (busybox as
+ * `amphi exec` packs it and as the initramfs has it), maps the same object, so its pages
+ * are copied once and the hosted engine keeps its translated code when one runs after the
+ * other (the space's code key names the object). Each slot holds a reference. */
+static struct {
+	const void *data;
+	size_t size;
+	struct vm_object *obj;
+} init_objects[INIT_OBJECTS];
+static unsigned init_objects_next;
+static struct spinlock init_objects_lock = SPINLOCK_INIT("init_objects");
+
+/* The cached object of archive bytes [data, data + size) with a reference for the
+ * caller, or NULL. */
+static struct vm_object *init_object_get(const void *data, size_t size)
+{
+	struct vm_object *o = NULL;
+	irqflags_t flags = spin_lock_irqsave(&init_objects_lock);
+
+	for (unsigned i = 0; i < INIT_OBJECTS && !o; i++) {
+		if (init_objects[i].obj && init_objects[i].size == size &&
+		    (init_objects[i].data == data || memcmp(init_objects[i].data, data, size) == 0))
+			o = init_objects[i].obj;
+	}
+	if (o)
+		vm_object_get(o);
+	spin_unlock_irqrestore(&init_objects_lock, flags);
+	return o;
+}
+
+/* Caches o as the object of [data, data + size), replacing the oldest entry when full. */
+static void init_object_keep(const void *data, size_t size, struct vm_object *o)
+{
+	struct vm_object *old = NULL;
+
+	vm_object_get(o);
+	irqflags_t flags = spin_lock_irqsave(&init_objects_lock);
+	unsigned i = init_objects_next++ % INIT_OBJECTS;
+	old = init_objects[i].obj;
+	init_objects[i].data = data;
+	init_objects[i].size = size;
+	init_objects[i].obj = o;
+	spin_unlock_irqrestore(&init_objects_lock, flags);
+	if (old)
+		vm_object_put(old);
+}
+
+/* A new memory object holding bytes [data, data + size). Returns 0 or -ENOMEM. */
+static int init_object_fill(const void *data, size_t size, struct vm_object **file)
+{
+	*file = vm_object_create();
+	long put = *file ? vm_object_write(*file, 0, data, size) : -ENOMEM;
+	if (put >= 0 && (size_t)put == size)
+		return 0;
+	if (*file)
+		vm_object_put(*file);
+	return put < 0 ? (int)put : -ENOMEM;
+}
+
 int initrd_find(const char *name, struct vm_object **file)
 {
 	struct cpio_entry e = {0};
@@ -146,13 +207,13 @@ int initrd_find(const char *name, struct vm_object **file)
 	/* execve's rules: a regular file someone may execute */
 	if ((e.mode & CPIO_MODE_TYPE) != CPIO_MODE_REG || !(e.mode & CPIO_MODE_EXEC))
 		return -EACCES;
-	*file = vm_object_create();
-	long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
-	if (put >= 0 && (size_t)put == e.size)
-		return 0;
+	*file = init_object_get(e.data, e.size);
 	if (*file)
-		vm_object_put(*file);
-	return put < 0 ? (int)put : -ENOMEM;
+		return 0;
+	err = init_object_fill(e.data, e.size, file);
+	if (!err)
+		init_object_keep(e.data, e.size, *file);
+	return err;
 }
 
 int init_run_program(const struct boot_info *info)
