@@ -59,6 +59,7 @@ struct sim_options {
 	bool builtin_initramfs; /* load SIM_BUILTIN_INITRAMFS first (--no-initramfs: false) */
 	const char *initrd[SIM_INITRD_MAX]; /* --initrd archives, in order */
 	int initrd_count;
+	const char *trace_hash_file; /* --trace-hash: where the hash goes at power-off, or NULL */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -270,6 +271,7 @@ struct sim_machine {
 	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
 	unsigned waking;   /* atomic: CPUs kicked out of idle that have not run yet */
 	bool quiet;	   /* `amphi exec`: the console carries the program's output alone */
+	const char *trace_hash_file; /* also written here at power-off, or NULL */
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 };
 
