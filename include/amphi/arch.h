@@ -137,6 +137,11 @@ struct arch_sigframe {
 	uintptr_t ss_sp;		   /* uc_stack: the alternate stack */
 	size_t ss_size;
 	int ss_flags;
+	/* a memory fault's address and access (VM_READ, VM_WRITE, VM_EXEC), and whether the
+	 * page was mapped (an access it forbids); access 0 when the signal is no fault */
+	uintptr_t fault_addr;
+	unsigned fault_access;
+	bool fault_mapped;
 };
 
 #define ARCH_SIGINFO_SIZE 128

@@ -100,7 +100,8 @@ struct ksiginfo {
 	int signo, code;
 	int pid, uid; /* the sender (kill), or the child (SIGCHLD) */
 	int status;   /* SIGCHLD: exit code or signal */
-	uintptr_t addr; /* faults: the address */
+	uintptr_t addr;	 /* faults: the address */
+	unsigned access; /* faults: VM_READ, VM_WRITE or VM_EXEC */
 };
 
 enum proc_state {
@@ -155,6 +156,7 @@ struct task {
 	uint64_t sigmask;
 	uint64_t pending; /* signals sent to this thread (tkill, faults) */
 	struct ksiginfo info[PROC_NSIG];
+	uint64_t sigwait_set;	/* rt_sigtimedwait: signals it waits for (blocked ones too) */
 	uint64_t saved_sigmask; /* rt_sigsuspend: the mask to restore after the handler */
 	bool restore_sigmask;
 	uintptr_t clear_child_tid; /* set_tid_address, CLONE_CHILD_CLEARTID */
@@ -379,6 +381,10 @@ int exec_open(struct process *p, const char *path, struct vm_object **file);
 void signal_send_process(struct process *p, const struct ksiginfo *info);
 void signal_send_task(struct task *t, const struct ksiginfo *info);
 
+/* Sends info's signal to every live process of group pgrp; returns how many there were
+ * (proc_lock held). */
+int signal_send_group(unsigned pgrp, const struct ksiginfo *info);
+
 /* True when t has a signal to act on (an unblocked one, or its group is exiting)
  * (proc_lock held, or a hint without it). */
 bool signal_pending(const struct task *t);
@@ -388,8 +394,9 @@ bool signal_pending(const struct task *t);
  * result when t returns from one (for restarts), else 0 with in_syscall false. */
 void signal_deliver(struct task *t);
 
-/* A fault of t's user code: a synchronous signal sig with code and addr. */
-void signal_fault(struct task *t, int sig, int code, uintptr_t addr);
+/* A fault of t's user code: a synchronous signal sig with code, at addr for access (VM_*
+ * bits, 0 when no access caused it). */
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access);
 
 /* Takes the lowest pending signal of t in set: thread-directed ones first, as Linux's
  * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */
@@ -398,6 +405,9 @@ int signal_take(struct task *t, uint64_t set, struct ksiginfo *info);
 /* Lays out info as Linux's siginfo_t in out (ARCH_SIGINFO_SIZE bytes, the same layout on
  * x86_64 and aarch64). */
 void signal_siginfo(uint8_t *out, const struct ksiginfo *info);
+
+/* Drops the signals of set wherever they are pending in p (proc_lock held). */
+void signal_discard(struct process *p, uint64_t set);
 
 /* Resets handled signals to their default at exec (ignored ones stay ignored). */
 void signal_exec_reset(struct task *t);
@@ -422,6 +432,14 @@ int futex_wait(struct task *t, uintptr_t uaddr, uint32_t val, uint64_t deadline_
  * Returns how many were woken or moved, -EAGAIN, -EFAULT, -EINVAL. */
 int futex_requeue(struct vm_space *vm, uintptr_t uaddr, uintptr_t uaddr2, int nwake,
 		  int nrequeue, bool cmp, uint32_t val);
+
+struct tty_jobs;
+
+/* Job control for ttys: process groups, sessions and signals (kernel/proc/jobs.c). */
+extern const struct tty_jobs proc_tty_jobs;
+
+/* True when a live process of session sid is in group pgrp (proc_lock held). */
+bool pgrp_in_session(unsigned pgrp, unsigned sid);
 
 /* Handles the syscall t stopped at and stores its result in t's registers. */
 void syscall_dispatch(struct task *t);

@@ -226,7 +226,8 @@ static void task_fault(struct task *t, const struct plat_user_fault *f)
 		process_exit_group(t->proc, SIGKILL);
 		return;
 	}
-	signal_fault(t, SIGSEGV, f->error == -EFAULT ? SEGV_MAPERR : SEGV_ACCERR, f->addr);
+	signal_fault(t, SIGSEGV, f->error == -EFAULT ? SEGV_MAPERR : SEGV_ACCERR, f->addr,
+		     f->access);
 }
 
 /* True when t is to leave: it exited, or its group is ending. */
@@ -256,7 +257,7 @@ static void task_main(void *arg)
 			task_fault(t, &fault);
 			break;
 		case PLAT_USER_ILLEGAL:
-			signal_fault(t, SIGILL, ILL_ILLOPC, arch_user_pc(&t->regs));
+			signal_fault(t, SIGILL, ILL_ILLOPC, arch_user_pc(&t->regs), 0);
 			break;
 		default: /* an interrupt: taken already; preemption happened if due */
 			break;

@@ -45,6 +45,21 @@ bool signal_pending(const struct task *t)
 	       atomic_load_relaxed(&p->group_exit);
 }
 
+/* True when some task of p blocks sig: an ignored signal then stays pending, as Linux
+ * keeps it for a sigwait or a later change of action (proc_lock held). */
+static bool signal_blocked_by_any(const struct process *p, int sig)
+{
+	const struct list_node *pos;
+
+	list_for_each(pos, &p->tasks)
+	{
+		const struct task *t = list_entry(pos, struct task, node);
+		if ((t->sigmask | t->sigwait_set) & SIG_BIT(sig))
+			return true;
+	}
+	return false;
+}
+
 /* Tells p's parent that p stopped or continued (CLD_STOPPED / CLD_CONTINUED) unless it
  * asked not to know (SA_NOCLDSTOP), and wakes its waiters (proc_lock held). */
 static void signal_notify_parent_stop(struct process *p, int code, int sig)
@@ -63,7 +78,8 @@ static void signal_notify_parent_stop(struct process *p, int code, int sig)
 		task_kick(list_entry(pos, struct task, node));
 }
 
-/* Kicks every task of p that does not block sig (proc_lock held). */
+/* Kicks every task of p that may take sig: one that does not block it, or waits for it
+ * in rt_sigtimedwait (proc_lock held). */
 static void signal_kick_takers(struct process *p, int sig)
 {
 	struct list_node *pos;
@@ -71,7 +87,7 @@ static void signal_kick_takers(struct process *p, int sig)
 	list_for_each(pos, &p->tasks)
 	{
 		struct task *t = list_entry(pos, struct task, node);
-		if (!(t->sigmask & SIG_BIT(sig)) || sig == SIGKILL)
+		if (!(t->sigmask & SIG_BIT(sig)) || (t->sigwait_set & SIG_BIT(sig)) || sig == SIGKILL)
 			task_kick(t);
 	}
 }
@@ -88,16 +104,12 @@ static void signal_prepare(struct process *p, int sig)
 		return;
 	}
 	if (SIG_STOPS & SIG_BIT(sig)) {
-		p->shared_pending &= ~SIG_BIT(SIGCONT);
-		list_for_each(pos, &p->tasks)
-			list_entry(pos, struct task, node)->pending &= ~SIG_BIT(SIGCONT);
+		signal_discard(p, SIG_BIT(SIGCONT));
 		return;
 	}
 	if (sig != SIGCONT)
 		return;
-	p->shared_pending &= ~SIG_STOPS;
-	list_for_each(pos, &p->tasks)
-		list_entry(pos, struct task, node)->pending &= ~SIG_STOPS;
+	signal_discard(p, SIG_STOPS);
 	if (p->stopped) {
 		p->stopped = false;
 		p->report_stop = false;
@@ -115,12 +127,39 @@ void signal_send_process(struct process *p, const struct ksiginfo *info)
 	if (sig <= 0 || sig > PROC_NSIG || p->state != PROC_LIVE)
 		return;
 	signal_prepare(p, sig);
-	if (sig == SIGKILL || (signal_ignored(p, sig) && !(p->shared_pending & SIG_BIT(sig))))
+	if (sig == SIGKILL || (signal_ignored(p, sig) && !signal_blocked_by_any(p, sig)))
 		return;
 	if (!(p->shared_pending & SIG_BIT(sig)))
 		p->shared_info[sig - 1] = *info;
 	p->shared_pending |= SIG_BIT(sig);
 	signal_kick_takers(p, sig);
+}
+
+/* What signal_send_group sends, and to how many. */
+struct signal_group_job {
+	unsigned pgrp;
+	const struct ksiginfo *info;
+	int hits;
+};
+
+/* Sends the job's signal to q when it is in the group (a pid_for_each callback). */
+static int signal_group_one(struct process *q, void *ctx)
+{
+	struct signal_group_job *g = ctx;
+
+	if (q->pgid == g->pgrp) {
+		g->hits++;
+		signal_send_process(q, g->info);
+	}
+	return 0;
+}
+
+int signal_send_group(unsigned pgrp, const struct ksiginfo *info)
+{
+	struct signal_group_job g = {pgrp, info, 0};
+
+	pid_for_each(signal_group_one, &g);
+	return g.hits;
 }
 
 void signal_send_task(struct task *t, const struct ksiginfo *info)
@@ -131,7 +170,8 @@ void signal_send_task(struct task *t, const struct ksiginfo *info)
 	if (sig <= 0 || sig > PROC_NSIG || p->state != PROC_LIVE)
 		return;
 	signal_prepare(p, sig);
-	if (sig == SIGKILL || signal_ignored(p, sig))
+	if (sig == SIGKILL ||
+	    (signal_ignored(p, sig) && !((t->sigmask | t->sigwait_set) & SIG_BIT(sig))))
 		return;
 	if (!(t->pending & SIG_BIT(sig)))
 		t->info[sig - 1] = *info;
@@ -139,10 +179,10 @@ void signal_send_task(struct task *t, const struct ksiginfo *info)
 	task_kick(t);
 }
 
-void signal_fault(struct task *t, int sig, int code, uintptr_t addr)
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access)
 {
 	struct process *p = t->proc;
-	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr};
+	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr, .access = access};
 
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	struct proc_sigaction *a = &p->actions[sig - 1];
@@ -161,6 +201,15 @@ void signal_fault(struct task *t, int sig, int code, uintptr_t addr)
 							      : "SIGSEGV (access not allowed)")
 				       : "SIGILL",
 			(unsigned long)addr, (unsigned long)arch_user_pc(&t->regs));
+}
+
+void signal_discard(struct process *p, uint64_t set)
+{
+	struct list_node *pos;
+
+	p->shared_pending &= ~set;
+	list_for_each(pos, &p->tasks)
+		list_entry(pos, struct task, node)->pending &= ~set;
 }
 
 void signal_exec_reset(struct task *t)
@@ -272,7 +321,9 @@ static int signal_handle(struct task *t, int sig, const struct ksiginfo *info,
 	    .signo = sig, .siginfo = siginfo, .handler = a->handler, .flags = a->flags,
 	    .restorer = a->restorer, .mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask,
 	    .sp = sp, .ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
-	    .ss_flags = !t->altstack_sp ? SS_DISABLE : on_alt ? SS_ONSTACK : 0};
+	    .ss_flags = !t->altstack_sp ? SS_DISABLE : on_alt ? SS_ONSTACK : 0,
+	    .fault_addr = info->addr, .fault_access = info->access,
+	    .fault_mapped = info->code == SEGV_ACCERR};
 
 	signal_siginfo(siginfo, info);
 	signal_syscall_interrupted(t, a);

@@ -30,7 +30,7 @@ long sys_rt_sigaction(struct process *p, const unsigned long *a)
 		act.mask &= ~SIG_UNBLOCKABLE;
 		p->actions[sig - 1] = act;
 		if (act.handler == SIG_IGN || (act.handler == SIG_DFL && sig == SIGCHLD))
-			p->shared_pending &= ~SIG_BIT(sig); /* as Linux discards them */
+			signal_discard(p, SIG_BIT(sig)); /* as Linux does */
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (a[2] && vm_copy_to_user(p->vm, a[2], &old, sizeof(old)) < 0)
@@ -74,48 +74,56 @@ long sys_rt_sigpending(struct process *p, const unsigned long *a)
 	return vm_copy_to_user(p->vm, a[0], &set, sizeof(set));
 }
 
-/* What kill sends to each process it reaches. */
-struct kill_job {
+/* What kill -1 sends, and to how many. */
+struct kill_all_job {
 	struct process *self;
-	struct ksiginfo info;
-	unsigned pgid; /* 0: every process but init and the caller (kill -1) */
+	const struct ksiginfo *info;
 	int hits;
 };
 
-/* Sends the job's signal to q when the job names it (a pid_for_each callback). */
-static int kill_one(struct process *q, void *ctx)
+/* Sends the job's signal to q unless it is init or the caller (a pid_for_each callback). */
+static int kill_all_one(struct process *q, void *ctx)
 {
-	struct kill_job *k = ctx;
+	struct kill_all_job *k = ctx;
 
-	if (k->pgid ? q->pgid != k->pgid : (q->pid == 1 || q == k->self))
+	if (q->pid == 1 || q == k->self)
 		return 0;
 	k->hits++;
-	signal_send_process(q, &k->info);
+	signal_send_process(q, k->info);
 	return 0;
+}
+
+/* kill's targets for pid (proc_lock held): returns how many it reached. */
+static int kill_targets(struct process *p, int pid, const struct ksiginfo *info)
+{
+	struct kill_all_job all = {p, info, 0};
+	struct task *t;
+
+	if (pid > 0) {
+		t = pid_task((unsigned)pid);
+		if (t)
+			signal_send_process(t->proc, info);
+		return t ? 1 : 0;
+	}
+	if (pid == 0 || pid < -1)
+		return signal_send_group(pid == 0 ? p->pgid : (unsigned)-pid, info);
+	pid_for_each(kill_all_one, &all);
+	return all.hits;
 }
 
 long sys_kill(struct process *p, const unsigned long *a)
 {
 	int pid = (int)a[0], sig = (int)a[1];
-	struct kill_job k = {p, {.signo = sig, .code = SI_USER, .pid = (int)p->pid}, 0, 0};
+	struct ksiginfo info = {.signo = sig, .code = SI_USER, .pid = (int)p->pid};
 
 	if (sig < 0 || sig > PROC_NSIG)
 		return -EINVAL;
 	if (pid == (int)0x80000000u)
 		return -ESRCH;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	if (pid > 0) {
-		struct task *t = pid_task((unsigned)pid);
-		if (t) {
-			k.hits = 1;
-			signal_send_process(t->proc, &k.info);
-		}
-	} else {
-		k.pgid = pid == 0 ? p->pgid : pid < -1 ? (unsigned)-pid : 0;
-		pid_for_each(kill_one, &k);
-	}
+	int hits = kill_targets(p, pid, &info);
 	spin_unlock_irqrestore(&proc_lock, flags);
-	return k.hits ? 0 : -ESRCH;
+	return hits ? 0 : -ESRCH;
 }
 
 /* tgkill and tkill: sig to thread tid, of group tgid unless tgid is 0. */
@@ -223,7 +231,7 @@ long sys_rt_sigreturn(struct process *p, const unsigned long *a)
 	(void)a;
 	(void)p;
 	if (signal_return(t) < 0)
-		signal_fault(t, SIGSEGV, SI_KERNEL, 0); /* a bad frame, as Linux's force_sig */
+		signal_fault(t, SIGSEGV, SI_KERNEL, 0, 0); /* a bad frame, as Linux's force_sig */
 	t->in_syscall = false; /* not a result to restart */
 	return arch_syscall_result(&t->regs);
 }
@@ -262,13 +270,12 @@ long sys_rt_sigtimedwait(struct process *p, const unsigned long *a)
 		deadline = time_deadline(ns);
 	w.set &= ~SIG_UNBLOCKABLE;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	uint64_t saved = w.task->sigmask;
-	w.task->sigmask &= ~w.set; /* senders wake us for these now */
+	w.task->sigwait_set = w.set; /* senders keep and wake us for these now */
 	spin_unlock_irqrestore(&proc_lock, flags);
 	err = task_wait_event(sigwait_done, &w, deadline);
 	flags = spin_lock_irqsave(&proc_lock);
 	int sig = signal_take(w.task, w.set, &info);
-	w.task->sigmask = saved;
+	w.task->sigwait_set = 0;
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!sig)
 		return err == -ETIMEDOUT ? -EAGAIN : -EINTR;

@@ -204,14 +204,6 @@ static struct process *task_target(struct process *p, int id)
 	return q && q->state == PROC_LIVE ? q : NULL;
 }
 
-/* True when a process of session sid leads group pgid (proc_lock held). */
-static int pgid_in_session(struct process *q, void *ctx)
-{
-	const unsigned *want = ctx; /* {pgid, sid} */
-
-	return q->pgid == want[0] && q->sid == want[1];
-}
-
 long sys_setpgid(struct process *p, const unsigned long *a)
 {
 	int pid = (int)a[0], pgid = (int)a[1];
@@ -221,15 +213,15 @@ long sys_setpgid(struct process *p, const unsigned long *a)
 		return -EINVAL;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	struct process *q = task_target(p, pid);
-	unsigned want[2] = {pgid ? (unsigned)pgid : q ? q->pid : 0, p->sid};
+	unsigned want = pgid ? (unsigned)pgid : q ? q->pid : 0;
 	if (!q || (q != p && q->parent != p))
 		err = -ESRCH;
 	else if (q->sid != p->sid || q->sid == q->pid)
 		err = -EPERM; /* another session, or a session leader */
-	else if (want[0] != q->pid && !pid_for_each(pgid_in_session, want))
+	else if (want != q->pid && !pgrp_in_session(want, p->sid))
 		err = -EPERM; /* no such group in the session */
 	if (!err)
-		q->pgid = want[0];
+		q->pgid = want;
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return err;
 }

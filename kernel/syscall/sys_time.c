@@ -7,7 +7,6 @@
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/random.h>
-#include <amphi/sched.h>
 #include <amphi/vm.h>
 
 #include "syscalls.h"
@@ -99,15 +98,15 @@ long sys_time(struct process *p, const unsigned long *a)
 	return sec;
 }
 
-int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns)
+int time_read_timespec(struct process *p, uintptr_t uva, uint64_t *ns)
 {
 	struct user_timespec ts;
 
-	if (vm_copy_from_user(p->vm, &ts, uaddr, sizeof(ts)) < 0)
+	if (vm_copy_from_user(p->vm, &ts, uva, sizeof(ts)) < 0)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NSEC_PER_SEC)
 		return -EINVAL;
-	*ns = (uint64_t)ts.sec > (UINT64_MAX - (uint64_t)ts.nsec) / NSEC_PER_SEC
+	*ns = (uint64_t)ts.sec >= UINT64_MAX / NSEC_PER_SEC
 		  ? UINT64_MAX
 		  : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
 	return 0;
@@ -120,6 +119,13 @@ uint64_t time_deadline(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
+uint64_t time_monotonic_deadline(unsigned long clock, uint64_t deadline)
+{
+	uint64_t offset = (uint64_t)clock_read(clock) - plat_time_ns(); /* the clock's epoch */
+
+	return deadline > offset ? deadline - offset : 0;
+}
+
 /* A condition that never holds: the sleep ends with the deadline or a signal. */
 static bool time_never(void *ctx)
 {
@@ -127,23 +133,11 @@ static bool time_never(void *ctx)
 	return false;
 }
 
-/* Sleeps until the monotonic deadline; on a signal, -EINTR with the time left at urem
- * (relative sleeps). */
-static long time_sleep_until(struct process *p, uint64_t deadline, uintptr_t urem)
-{
-	if (task_wait_event(time_never, NULL, deadline) != -EINTR)
-		return 0;
-	uint64_t now = plat_time_ns(), left = deadline > now ? deadline - now : 0;
-	if (urem && time_put(p, urem, left, 1) < 0)
-		return -EFAULT;
-	return -EINTR;
-}
-
-/* The sleeps of nanosleep and clock_nanosleep: the request at user address request,
- * relative, or absolute on clock with TIMER_ABSTIME in flags; the time left of an
- * interrupted relative sleep goes to urem. */
+/* The sleeps of nanosleep and clock_nanosleep: request at a[0] (relative, or absolute on
+ * clock with TIMER_ABSTIME in flags). A signal ends it with -EINTR and, for a relative
+ * sleep, the time left at urem. */
 static long time_nanosleep(struct process *p, unsigned long clock, unsigned long flags,
-			   uintptr_t request, uintptr_t urem)
+			   unsigned long request, unsigned long urem)
 {
 	uint64_t ns;
 	int64_t now = clock_read(clock);
@@ -154,9 +148,14 @@ static long time_nanosleep(struct process *p, unsigned long clock, unsigned long
 	if (err)
 		return err;
 	if (!(flags & TIMER_ABSTIME))
-		return time_sleep_until(p, time_deadline(ns), urem);
-	uint64_t epoch = (uint64_t)now - plat_time_ns(); /* the clock's reading at boot */
-	return time_sleep_until(p, ns > epoch ? ns - epoch : 0, 0);
+		ns = ns > UINT64_MAX - (uint64_t)now ? UINT64_MAX : ns + (uint64_t)now;
+	uint64_t until = time_monotonic_deadline(clock, ns);
+	if (task_wait_event(time_never, NULL, until) != -EINTR)
+		return 0;
+	uint64_t mono = plat_time_ns(), left = until > mono ? until - mono : 0;
+	if (!(flags & TIMER_ABSTIME) && urem && time_put(p, urem, left, 1) < 0)
+		return -EFAULT;
+	return -EINTR;
 }
 
 long sys_nanosleep(struct process *p, const unsigned long *a)
@@ -166,7 +165,8 @@ long sys_nanosleep(struct process *p, const unsigned long *a)
 
 long sys_clock_nanosleep(struct process *p, const unsigned long *a)
 {
-	return time_nanosleep(p, a[0], a[1], a[2], a[3]); /* other flags are ignored, as Linux */
+	/* other flag bits are ignored, as Linux does */
+	return time_nanosleep(p, a[0], a[1], a[2], a[3]);
 }
 
 /* struct sysinfo as Linux lays it out on 64-bit ISAs. */
@@ -187,7 +187,7 @@ long sys_sysinfo(struct process *p, const unsigned long *a)
 	    .uptime = (int64_t)(plat_time_ns() / NSEC_PER_SEC),
 	    .totalram = page_alloc_total_pages(),
 	    .freeram = page_alloc_free_pages(),
-	    .procs = 1,
+	    .procs = (uint16_t)MIN(pid_count_processes(), 0xffffu),
 	    .mem_unit = PAGE_SIZE,
 	};
 
@@ -227,21 +227,23 @@ long sys_getrandom(struct process *p, const unsigned long *a)
 #define FUTEX_BITSET_ANY 0xffffffffu
 
 /* The monotonic deadline of a futex wait: none (timeout 0), relative for FUTEX_WAIT,
- * absolute for FUTEX_WAIT_BITSET (on the real-time clock with FUTEX_CLOCK_REALTIME in op).
- * Returns 0 or -EFAULT/-EINVAL. */
+ * absolute on the monotonic clock (the real-time one with FUTEX_CLOCK_REALTIME) for
+ * FUTEX_WAIT_BITSET. Returns 0 or -EFAULT/-EINVAL. */
 static int futex_deadline(struct process *p, unsigned long op, uintptr_t timeout,
 			  uint64_t *deadline)
 {
-	uint64_t ns, epoch = (op & FUTEX_CLOCK_REALTIME) ? plat_time_epoch_ns() : 0;
+	uint64_t ns;
+	int cmd = (int)(op & ~(unsigned long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 
 	*deadline = UINT64_MAX;
 	if (!timeout)
 		return 0;
 	int err = time_read_timespec(p, timeout, &ns);
-	if (!err && (op & ~(unsigned long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)) == FUTEX_WAIT)
+	if (!err && cmd == FUTEX_WAIT)
 		*deadline = time_deadline(ns);
 	else if (!err)
-		*deadline = ns > epoch ? ns - epoch : 0;
+		*deadline = time_monotonic_deadline(
+		    (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
 	return err;
 }
 

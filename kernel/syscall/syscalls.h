@@ -38,7 +38,6 @@ long sys_fork(struct process *p, const unsigned long *a);
 long sys_vfork(struct process *p, const unsigned long *a);
 long sys_pause(struct process *p, const unsigned long *a);
 long sys_getpgrp(struct process *p, const unsigned long *a);
-long sys_nanosleep(struct process *p, const unsigned long *a);
 
 /* Reads a struct timespec at user address uaddr as nanoseconds (saturating). Returns 0,
  * -EFAULT, or -EINVAL when it is negative or its nanoseconds are out of range. */
@@ -46,3 +45,6 @@ int time_read_timespec(struct process *p, uintptr_t uaddr, uint64_t *ns);
 
 /* The monotonic time ns from now, saturating. */
 uint64_t time_deadline(uint64_t ns);
+
+/* The monotonic time at which clock (a valid CLOCK_* id) reads deadline. */
+uint64_t time_monotonic_deadline(unsigned long clock, uint64_t deadline);

@@ -9,6 +9,7 @@
 #include <amphi/fs.h>
 #include <amphi/plat.h>
 #include <amphi/sched.h>
+#include <amphi/proc.h>
 #include <amphi/tty.h>
 
 static struct {
@@ -58,6 +59,7 @@ struct tty *tty_console(void)
 	bool start = !console_tty.started;
 	if (start) {
 		tty_init(&console_tty.tty, "console_tty", &console_tty_ops);
+		console_tty.tty.jobs = &proc_tty_jobs;
 		console_tty.started = true;
 	}
 	spin_unlock_irqrestore(&once, irq);

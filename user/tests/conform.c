@@ -34,6 +34,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* Linux's futex operations (musl's headers do not carry linux/futex.h). */
@@ -309,12 +310,32 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	got_pid = si->si_pid;
 }
 
-static void on_segv(int sig, siginfo_t *si, void *uc)
+static volatile long got_trapno, got_err, got_fault_addr;
+
+#if defined(__x86_64__)
+#define FRAME_HAS_TRAPNO 1
+/* What x86_64's signal frame says of a fault: trapno, the error code and cr2. */
+static void frame_fault(const ucontext_t *uc)
 {
-	(void)uc;
+	got_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+	got_err = uc->uc_mcontext.gregs[REG_ERR];
+	got_fault_addr = uc->uc_mcontext.gregs[REG_CR2];
+}
+#elif defined(__aarch64__)
+#define FRAME_HAS_TRAPNO 0
+/* What aarch64's signal frame says of a fault: its address (the ESR record is not read). */
+static void frame_fault(const ucontext_t *uc)
+{
+	got_fault_addr = (long)uc->uc_mcontext.fault_address;
+}
+#endif
+
+static void on_segv(int sig, siginfo_t *si, void *ucp)
+{
 	got_sig = sig;
 	got_code = si->si_code;
 	got_addr = si->si_addr;
+	frame_fault(ucp);
 	siglongjmp(fault_jmp, 1);
 }
 
@@ -364,11 +385,18 @@ static void check_signals(void)
 	check("SIGSEGV handler caught a NULL write", got_sig, 0, SIGSEGV, 0);
 	check("si_code SEGV_MAPERR", got_code, 0, SEGV_MAPERR, 0);
 	check("si_addr is 0", got_addr != 0, 0, 0, 0);
+	if (FRAME_HAS_TRAPNO) {
+		check("sigcontext: a page fault (trapno 14)", got_trapno, 0, 14, 0);
+		check("sigcontext: a user write to no page (err 6)", got_err & 7, 0, 6, 0);
+	}
 	static const char ro[4096] __attribute__((aligned(4096))) = "x";
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		*(volatile char *)ro = 1;
 	check("write to read-only data: SEGV_ACCERR", got_code, 0, SEGV_ACCERR, 0);
 	check("si_addr is the address", got_addr == ro ? 0 : -1, 0, 0, 0);
+	check("sigcontext: the fault address", got_fault_addr == (long)ro ? 0 : -1, 0, 0, 0);
+	if (FRAME_HAS_TRAPNO)
+		check("sigcontext: a user write to a present page (err 7)", got_err & 7, 0, 7, 0);
 	signal(SIGSEGV, SIG_DFL);
 
 	static char alt[65536];
@@ -596,6 +624,23 @@ static void check_signal_flags(void)
 	check("sigtimedwait: si_code SI_TKILL (raise)", si.si_code, 0, SI_TKILL, 0);
 	check("sigtimedwait: no handler ran", handler_runs, 0, 0, 0);
 	CHECK("sigtimedwait times out", sigtimedwait(&block, &si, &ts), -1, EAGAIN);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	/* a blocked SIGCHLD stays pending though its default is to ignore it */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(3);
+	ts.tv_sec = 10;
+	CHECK("sigtimedwait takes a blocked SIGCHLD", sigtimedwait(&chld, &si, &ts), SIGCHLD, 0);
+	check("SIGCHLD: si_pid is the child", si.si_pid, 0, pid, 0);
+	check("SIGCHLD: CLD_EXITED with status 3", si.si_code * 100 + si.si_status, 0,
+	      CLD_EXITED * 100 + 3, 0);
+	waitpid(pid, NULL, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGUSR1, SIG_DFL);
 }

@@ -74,6 +74,7 @@ int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch
 	frame.uc.mc.sp = r->sp;
 	frame.uc.mc.pc = r->pc;
 	frame.uc.mc.pstate = r->pstate;
+	frame.uc.mc.fault_address = f->fault_access ? f->fault_addr : 0;
 	memcpy(frame.uc.mc.reserved, &fp, sizeof(fp)); /* the end marker follows: zeros */
 	int err = vm_copy_to_user(vm, at, &frame, sizeof(frame));
 	spin_unlock_irqrestore(&frame_lock, flags);

@@ -19,6 +19,11 @@
 /* rflags bits a signal handler's return may change (Linux's FIX_EFLAGS) */
 #define X86_FIX_FLAGS 0x40dd5u /* AC OF DF TF SF ZF AF PF CF RF NT */
 #define X86_DF_TF 0x500u
+#define X86_TRAP_PF 14 /* the page-fault vector */
+#define X86_PF_PROT 1u /* page-fault error code: the page was present */
+#define X86_PF_WRITE 2u
+#define X86_PF_USER 4u
+#define X86_PF_INSTR 16u
 
 /* struct sigcontext_64: the registers in Linux's order, then fpstate. */
 struct x86_sigcontext {
@@ -78,6 +83,13 @@ int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch
 	x86_sigcontext_fill(&frame.uc.mc, r);
 	frame.uc.mc.fpstate = fp;
 	frame.uc.mc.oldmask = f->mask;
+	if (f->fault_access) { /* as the CPU reported the page fault to Linux */
+		frame.uc.mc.trapno = X86_TRAP_PF;
+		frame.uc.mc.cr2 = f->fault_addr;
+		frame.uc.mc.err = X86_PF_USER | (f->fault_mapped ? X86_PF_PROT : 0) |
+				  ((f->fault_access & VM_WRITE) ? X86_PF_WRITE : 0) |
+				  ((f->fault_access & VM_EXEC) ? X86_PF_INSTR : 0);
+	}
 	frame.uc.sigmask = f->mask;
 	memcpy(frame.info, f->siginfo, ARCH_SIGINFO_SIZE);
 	if (vm_copy_to_user(vm, fp, r->fxsave, X86_FPSTATE_SIZE) < 0 ||
