@@ -53,3 +53,4 @@ add_test(NAME hosted-user-busybox-4cpus
          COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox.cmds --cpus 4)
 set_tests_properties(hosted-user-busybox hosted-user-busybox-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
+include(${CMAKE_CURRENT_LIST_DIR}/tests-qemu.cmake)

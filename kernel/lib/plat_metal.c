@@ -5,6 +5,7 @@
  */
 #include <amphi/arch.h>
 #include <amphi/errno.h>
+#include <amphi/kprintf.h>
 #include <amphi/mm.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
@@ -110,52 +111,10 @@ void plat_ctx_destroy(struct plat_ctx *ctx)
 	(void)ctx;
 }
 
-/* Metal platforms have nothing to add before the power-off line. */
+/* A metal machine's exit device carries no status (aarch64 PSCI) or only its low 7 bits
+ * (x86 isa-debug-exit), so the power-off line is printed even under "quiet": a runner
+ * takes the status from it. */
 void plat_poweroff_report(void)
 {
-}
-
-/* User mode has not landed on the metal platforms yet (ring 3 / EL0 entry comes next): no
- * program is ever started there, so these are never reached with a process. */
-int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
-{
-	(void)vm;
-	(void)regs;
-	(void)fault;
-	panic("plat_user_run: user mode is not implemented on this platform yet");
-}
-
-bool plat_user_range_ok(uintptr_t start, uintptr_t end)
-{
-	(void)start;
-	(void)end;
-	return false;
-}
-
-uintptr_t plat_user_stack_top(void)
-{
-	return 0;
-}
-
-unsigned long plat_user_hwcap(void)
-{
-	return 0;
-}
-
-unsigned long plat_user_hwcap2(void)
-{
-	return 0;
-}
-
-const char *plat_user_platform(void)
-{
-	return ARCH_NAME;
-}
-
-/* No user address space is ever active on metal yet, so no TLB holds its translations. */
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
-{
-	(void)vm;
-	(void)start;
-	(void)end;
+	kprintf_set_quiet(false);
 }

@@ -1,53 +1,18 @@
 /*
  * The first user process. Until the VFS lands, its program comes straight from the initial
- * RAM disk (a cpio newc archive): the hosted machine's `exec` command packs the host
- * program there, names its path in /chosen "amphi,exec-path" and its argv in
- * "amphi,exec-argv" (a string list).
+ * RAM disk (a cpio newc archive), named by the boot data (init_args.h): rdinit= and the
+ * words after "--" on the command line, or the hosted machine's /chosen properties.
  * The machine powers off when the process ends, with its status in the shell's terms.
  */
 #include <amphi/cpio.h>
 #include <amphi/errno.h>
-#include <amphi/fdt.h>
+#include <amphi/init_args.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
 
 #define INIT_ARGV_MAX 256
-
-/* Splits the string list [list, list + len) into argv (NULL-terminated, at most max - 1
- * entries). Returns the count, or -EINVAL when the list is empty or not NUL-terminated. */
-static int init_split_argv(const char *list, uint32_t len, const char **argv, int max)
-{
-	int n = 0;
-
-	if (len == 0 || list[len - 1] != '\0')
-		return -EINVAL;
-	for (uint32_t at = 0; at < len && n < max - 1; at += (uint32_t)strlen(list + at) + 1)
-		argv[n++] = list + at;
-	argv[n] = NULL;
-	return n;
-}
-
-/* The path and argv the boot data names for the first process; -ENOENT when it names
- * none. */
-static int init_argv(const struct boot_info *info, const char **path, const char **argv,
-		     int max)
-{
-	struct fdt f;
-	const void *val;
-	uint32_t len;
-
-	if (!info->fdt || fdt_open(&f, info->fdt, 1 << 20) < 0)
-		return -ENOENT;
-	int chosen = fdt_path_offset(&f, "/chosen");
-	if (chosen < 0)
-		return -ENOENT;
-	int err = fdt_get_string(&f, chosen, "amphi,exec-path", path);
-	if (!err)
-		err = fdt_get_prop(&f, chosen, "amphi,exec-argv", &val, &len);
-	return err ? err : init_split_argv(val, len, argv, max);
-}
 
 /* Finds file name in the initial RAM disk. Returns 0 with its bytes, or -ENOENT/-EINVAL. */
 static int init_find(const struct boot_info *info, const char *name, const void **data,
@@ -76,7 +41,7 @@ int init_run_program(const struct boot_info *info)
 	const void *image = NULL;
 	const char *path = "", *why = "";
 	size_t size = 0;
-	int err = info->initrd.size ? init_argv(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
+	int err = info->initrd.size ? init_args_get(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */

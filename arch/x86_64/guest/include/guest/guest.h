@@ -63,13 +63,21 @@ static inline unsigned arch_pte_prot(pte_t e)
 	return prot;
 }
 
-/* The user register frame: what a user thread's registers are while the kernel runs. */
+/* The user register frame: what a user thread's registers are while the kernel runs.
+ * fxsave is the x87/SSE state in the FXSAVE layout (Intel SDM vol. 1, 10.5.1), where the
+ * platform keeps it (the hosted engine keeps its own). */
 struct user_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rip, rflags;
 	uint64_t fs_base, gs_base;
+	_Alignas(16) uint8_t fxsave[512];
 };
+
+#define X86_FXSAVE_FCW 0     /* x87 control word */
+#define X86_FXSAVE_MXCSR 24  /* SSE control and status */
+#define X86_FCW_INIT 0x037f  /* as after FNINIT: every exception masked, 64-bit precision */
+#define X86_MXCSR_INIT 0x1f80 /* every SSE exception masked, round to nearest */
 
 /* The syscall ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result in rax;
  * the syscall instruction clobbers rcx (return address) and r11 (rflags). */
@@ -102,10 +110,14 @@ static inline void arch_syscall_set_result(struct user_regs *r, long result)
 }
 
 /* Sets up r for a new program: entry point pc, stack pointer sp, every other register 0
- * (the ELF ABI: rdx = 0 means no function for atexit). */
+ * (the ELF ABI: rdx = 0 means no function for atexit), x87 and SSE as after reset. */
 static inline void arch_user_regs_init(struct user_regs *r, uintptr_t pc, uintptr_t sp)
 {
 	*r = (struct user_regs){.rip = pc, .rsp = sp, .rflags = 0x202};
+	r->fxsave[X86_FXSAVE_FCW] = X86_FCW_INIT & 0xff;
+	r->fxsave[X86_FXSAVE_FCW + 1] = X86_FCW_INIT >> 8;
+	r->fxsave[X86_FXSAVE_MXCSR] = X86_MXCSR_INIT & 0xff;
+	r->fxsave[X86_FXSAVE_MXCSR + 1] = X86_MXCSR_INIT >> 8;
 }
 
 static inline uintptr_t arch_user_pc(const struct user_regs *r)
