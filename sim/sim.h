@@ -44,6 +44,8 @@ enum sim_time_mode {
 	SIM_TIME_REAL,	  /* the host's CLOCK_MONOTONIC */
 };
 
+#define SIM_INITRD_MAX 8 /* --initrd options */
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -54,6 +56,9 @@ struct sim_options {
 	unsigned watchdog_s; /* seconds without progress before the hang report; 0 = off */
 	char **exec_argv;    /* `amphi exec`: the program and its arguments, else NULL */
 	int exec_argc;
+	bool builtin_initramfs; /* load SIM_BUILTIN_INITRAMFS first (--no-initramfs: false) */
+	const char *initrd[SIM_INITRD_MAX]; /* --initrd archives, in order */
+	int initrd_count;
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -105,12 +110,22 @@ const char *sim_fdt_strerror(int err);
  * with the initial RAM disk of `amphi exec` below it; returns the DTB's host address. */
 void *sim_boot_place_dtb(const struct sim_options *opts);
 
+/* --- initrd.c: the initial RAM disk --- */
+
+/* Lays the initial RAM disk out in RAM, page aligned, ending at or below top: the built-in
+ * initramfs, the --initrd archives, and the program of `amphi exec` (an archive holding it
+ * under sim_exec_name). Returns its size (0 when there is nothing) and its start in *start.
+ * Exits with a clear line when a file cannot be read (status SIM_EXEC_CANNOT_RUN for the
+ * program, as a shell) or when it does not fit. */
+uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t *start);
+
 /* --- exec.c: `amphi exec PROGRAM [ARGS...]` --- */
 
-/* The initial RAM disk that carries the program of opts->exec_argv: a cpio newc archive
- * (malloc'ed, *size bytes) holding it under sim_exec_name. Exits with a clear line and status 127
- * (as a shell) when the program cannot be read. */
-void *sim_exec_initrd(const struct sim_options *opts, size_t *size);
+#define SIM_EXEC_CANNOT_RUN 127 /* as a shell reports a command it cannot run */
+
+/* The host path of the program: found through PATH when it has no slash. Exits with status
+ * SIM_EXEC_CANNOT_RUN when there is none. */
+const char *sim_exec_path(const struct sim_options *opts);
 
 /* The name the program has in the initial RAM disk (its base name). */
 const char *sim_exec_name(const struct sim_options *opts);

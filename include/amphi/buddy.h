@@ -17,6 +17,7 @@ struct buddy_page {
 	uint8_t order; /* order of the block this page heads */
 	uint8_t state; /* BUDDY_RESERVED, BUDDY_FREE (heads a free block), BUDDY_USED, BUDDY_TAIL */
 	uint16_t owner; /* free for the layer above (e.g. kmalloc size class + 1); 0 = none */
+	uint32_t refs;	/* free for the layer above (holders of a shared user page) */
 };
 
 #define BUDDY_NONE 0xffffffffu

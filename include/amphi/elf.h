@@ -43,6 +43,7 @@
 #define ELF_USER_TOP 0x0000800000000000ull /* end of the 47-bit user half */
 #define ELF_MAX_SPAN (64ull << 30)	   /* largest [lo, hi) accepted */
 #define ELF_MAX_PHNUM 64
+#define ELF_HEAD_MAX 4096 /* bytes of a file exec reads to parse it */
 #define ELF_MAX_SEGMENTS 16
 #define ELF_SCRIPT_LINE_MAX 256 /* bytes of a script Linux reads for its #! line */
 
@@ -73,16 +74,18 @@ struct elf_info {
 	const char *error; /* why elf_parse returned -ENOEXEC (a static string), else NULL */
 };
 
-/* Validates the ELF64 image [image, image+size) as a static executable for e_machine
- * machine and describes its loadable segments in *out. Returns 0, or -ENOEXEC with the
- * reason in out->error. Beyond the header checks: at most ELF_MAX_PHNUM program headers, all
- * in the file; no PT_INTERP; 1 to ELF_MAX_SEGMENTS PT_LOADs, each inside the file and the
+/* Validates the ELF64 file of size bytes, whose first head_len bytes are at head, as a
+ * static executable for e_machine machine and describes its loadable segments in *out.
+ * Returns 0, or -ENOEXEC with the reason in out->error. Beyond the header checks: at most
+ * ELF_MAX_PHNUM program headers, all in the file and in its first ELF_HEAD_MAX bytes (exec
+ * reads no more to decide; linkers put them right after the header); no PT_INTERP; 1 to ELF_MAX_SEGMENTS PT_LOADs, each inside the file and the
  * user half, p_filesz <= p_memsz, p_align 0 or a power of two, p_vaddr = p_offset modulo
  * the page size, not both writable and executable, and on pages after the previous one's;
  * a span of at most ELF_MAX_SPAN that leaves page 0 alone (ET_EXEC); the entry point in the
  * file-backed part of an executable PT_LOAD, and so are the program headers (PT_PHDR's
  * p_vaddr, or e_phoff's place in a PT_LOAD). */
-int elf_parse(const void *image, size_t size, uint16_t machine, struct elf_info *out);
+int elf_parse(const void *head, size_t head_len, uint64_t size, uint16_t machine,
+	      struct elf_info *out);
 
 /* Reads the "#!" line of the script [image, image+size) as Linux's binfmt_script does. It
  * looks at the first ELF_SCRIPT_LINE_MAX bytes (zeros past the end of the file): the line

@@ -23,6 +23,22 @@ size_t page_alloc_total_pages(void);
  * to the layer that allocated the page), or NULL when va is not managed RAM. */
 struct buddy_page *page_alloc_meta(const void *va);
 
+/* User pages are counted: a page that several address spaces map (copy-on-write after
+ * fork) or that a memory object holds while spaces map it is freed by its last holder. */
+
+/* One page with a single reference, contents undefined. Returns its physical address, or 0
+ * when out of memory. */
+paddr_t page_user_alloc(void);
+
+/* Takes one more reference to the user page pa. */
+void page_get(paddr_t pa);
+
+/* Drops a reference to the user page pa; the last one frees it. */
+void page_put(paddr_t pa);
+
+/* References held to the user page pa (1: its holder may change it in place). */
+unsigned page_refs(paddr_t pa);
+
 /* Largest request kmalloc serves from a size class; bigger ones take whole pages. */
 #define KMALLOC_MAX_CLASS 2048
 

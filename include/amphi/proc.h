@@ -41,18 +41,20 @@ struct process {
 	struct completion exited;
 };
 
-/* Loads the static ELF program image (size bytes, which must stay valid while the process
- * lives) into a fresh address space for p, with argv and envp (NULL-terminated) on its
+struct vm_object;
+
+/* Loads the static ELF program in file (its memory object, which the new address space
+ * maps) into a fresh address space for p, with argv and envp (NULL-terminated) on its
  * stack, and points p's registers at its entry. path is AT_EXECFN and /proc/self/exe.
  * Returns 0, -ENOEXEC for a file that is no valid program, -E2BIG when the arguments are
  * too large, -ENOMEM. p keeps its old image on failure, and *why (when why is not NULL)
  * names what was wrong with the file. */
-int exec_image(struct process *p, const void *image, size_t size, const char *path,
+int exec_image(struct process *p, struct vm_object *file, const char *path,
 	       const char *const *argv, const char *const *envp, const char **why);
 
-/* Starts the first user process: program image at path with argv and envp. Returns it, or
- * NULL with *err set (and *why as exec_image sets it). */
-struct process *process_start(const void *image, size_t size, const char *path,
+/* Starts the first user process: the program in file, found at path, with argv and envp.
+ * Returns it, or NULL with *err set (and *why as exec_image sets it). */
+struct process *process_start(struct vm_object *file, const char *path,
 			      const char *const *argv, const char *const *envp, int *err,
 			      const char **why);
 

@@ -39,20 +39,69 @@ void pt_destroy(paddr_t root);
 
 /* --- address spaces (kernel/mm/vm.c) --- */
 
-/* What backs an area: zeros (anonymous) or a private copy of bytes held in memory (an
- * initramfs file), as if the file had been read into the pages at first touch. */
+/* --- memory objects (kernel/mm/vm_object.c) --- */
+
+#define VM_OBJECT_MAX_SIZE (1ULL << 36) /* 64 GiB: larger offsets get -EFBIG */
+
+/* A file's pages (its page cache; a ramfs file is nothing else) or shared anonymous memory.
+ * Bytes never written read as zeros. Counted: areas mapping it and open files hold it. */
+struct vm_object {
+	struct spinlock lock; /* size, pages, refs */
+	unsigned refs;
+	uint64_t size;	/* bytes */
+	paddr_t *pages; /* pages[i] holds bytes [i * PAGE_SIZE, ...): a user page, or 0 */
+	size_t slots;	/* entries in pages[] */
+};
+
+/* An empty object with one reference. Returns NULL when out of memory. */
+struct vm_object *vm_object_create(void);
+
+/* Takes and drops references; the last drop frees the object and its pages' references. */
+void vm_object_get(struct vm_object *o);
+void vm_object_put(struct vm_object *o);
+
+/* The page holding bytes [index * PAGE_SIZE, ...), allocated (zero) when missing, with one
+ * reference taken for the caller (page_put it). Returns 0, -ENOMEM, -EFBIG. */
+int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa);
+
+/* The object's size in bytes. */
+uint64_t vm_object_size(struct vm_object *o);
+
+/* Moves len bytes at offset off between the object and a caller's buffer, a page at a time
+ * with the object unlocked: copy(page_bytes, done, n, ctx) moves n bytes of the object (at
+ * page_bytes) to or from the caller's buffer at offset done, returning 0 or a negative errno.
+ * A read stops at the object's size; a write extends it. Returns the bytes moved, or the
+ * first error when none were (-EFBIG past VM_OBJECT_MAX_SIZE, -ENOMEM, copy's error). */
+long vm_object_rw(struct vm_object *o, uint64_t off, size_t len, bool write,
+		  int (*copy)(void *page_bytes, size_t done, size_t n, void *ctx), void *ctx);
+
+/* vm_object_rw to and from a kernel buffer. */
+long vm_object_read(struct vm_object *o, uint64_t off, void *buf, size_t len);
+long vm_object_write(struct vm_object *o, uint64_t off, const void *buf, size_t len);
+
+/* Sets the size; bytes past it are dropped (read as zeros if it grows again). Returns 0 or
+ * -EFBIG. */
+int vm_object_truncate(struct vm_object *o, uint64_t size);
+
+/* --- address spaces (kernel/mm/vm.c) --- */
+
+/* What an area maps: zeros (anonymous), or an object's bytes from obj_offset on up to the
+ * address file_end and zeros past it (an ELF segment's file bytes, then its bss). A private
+ * area (the default) gets its own copy of a page when it first writes it; a shared one
+ * (VMA_SHARED) writes the object's pages. */
 struct vm_area {
-	uintptr_t start, end; /* page aligned, [start, end) */
-	unsigned prot;	      /* VM_READ | VM_WRITE | VM_EXEC */
-	unsigned flags;	      /* VMA_* */
-	const uint8_t *file;  /* backing bytes, or NULL for anonymous memory */
-	uintptr_t file_start; /* [file_start, file_end) holds file[0 .. file_end - file_start) */
-	uintptr_t file_end;
+	uintptr_t start, end;	/* page aligned, [start, end) */
+	unsigned prot;		/* VM_READ | VM_WRITE | VM_EXEC */
+	unsigned flags;		/* VMA_* */
+	struct vm_object *obj;	/* a reference, or NULL for anonymous memory */
+	uint64_t obj_offset;	/* the object's byte at start (page aligned) */
+	uintptr_t file_end;	/* object bytes back [start, file_end); zeros from there on */
 	struct list_node node;
 };
 
 #define VMA_STACK 1u /* the main thread's stack */
 #define VMA_HEAP 2u  /* the brk area */
+#define VMA_SHARED 4u /* writes reach the object (MAP_SHARED) */
 
 struct vm_space {
 	struct spinlock lock; /* areas, tables and counters */
@@ -76,11 +125,12 @@ struct vm_space *vm_space_create(void);
 /* Drops a reference; the last one frees every page, table and area. */
 void vm_space_put(struct vm_space *vm);
 
-/* Adds an area [start, end) with prot and flags, backed by file bytes placed so that
- * file[0] is at file_start and there are file_len of them (file NULL: anonymous). Returns
- * 0, -EINVAL for a bad range or W+X prot, -EEXIST when it overlaps an area, -ENOMEM. */
+/* Adds an area [start, end) with prot and flags mapping obj (NULL: anonymous memory) from
+ * its page-aligned byte obj_offset on, for file_len bytes (zeros after them). The area takes
+ * its own reference to obj. Returns 0, -EINVAL for a bad range, offset or W+X prot,
+ * -EEXIST when it overlaps an area, -ENOMEM. */
 int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
-		unsigned flags, const uint8_t *file, uintptr_t file_start, size_t file_len);
+		unsigned flags, struct vm_object *obj, uint64_t obj_offset, size_t file_len);
 
 /* Removes [start, end) from every area it covers (splitting them) and frees its pages.
  * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */

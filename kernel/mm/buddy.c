@@ -69,7 +69,7 @@ void buddy_init(struct buddy_zone *z, paddr_t base, size_t npages, struct buddy_
 	for (unsigned o = 0; o < BUDDY_ORDERS; o++)
 		z->free_head[o] = BUDDY_NONE;
 	for (size_t i = 0; i < npages; i++)
-		meta[i] = (struct buddy_page){BUDDY_NONE, BUDDY_NONE, 0, BUDDY_RESERVED, 0};
+		meta[i] = (struct buddy_page){BUDDY_NONE, BUDDY_NONE, 0, BUDDY_RESERVED, 0, 0};
 }
 
 /* Frees the block of 2^order pages headed by idx (whose pages are all non-heads or this

@@ -7,6 +7,7 @@
  * allocate and free.
  */
 #include <amphi/arch.h>
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
@@ -229,4 +230,49 @@ size_t page_alloc_free_pages(void)
 size_t page_alloc_total_pages(void)
 {
 	return page_total;
+}
+
+#define PAGE_OWNER_USER 0xfffe /* buddy owner of a counted user page */
+
+/* The metadata of user page pa; panics when pa is not a counted user page. */
+static struct buddy_page *page_user_meta(paddr_t pa, const char *who)
+{
+	struct buddy_zone *z = page_zone_of(pa);
+	struct buddy_page *m = z ? buddy_page_of(z, pa) : NULL;
+
+	if (!m || m->owner != PAGE_OWNER_USER || m->refs == 0)
+		panic("%s: %#llx is not a counted user page", who, (unsigned long long)pa);
+	return m;
+}
+
+paddr_t page_user_alloc(void)
+{
+	void *va = page_alloc(0);
+
+	if (!va)
+		return 0;
+	struct buddy_page *m = page_alloc_meta(va);
+	m->owner = PAGE_OWNER_USER;
+	m->refs = 1;
+	return plat_virt_to_phys(va);
+}
+
+void page_get(paddr_t pa)
+{
+	atomic_fetch_add(&page_user_meta(pa, "page_get")->refs, 1);
+}
+
+void page_put(paddr_t pa)
+{
+	struct buddy_page *m = page_user_meta(pa, "page_put");
+
+	if (atomic_fetch_sub(&m->refs, 1) == 1) {
+		m->owner = 0;
+		page_free(plat_phys_to_virt(pa), 0);
+	}
+}
+
+unsigned page_refs(paddr_t pa)
+{
+	return __atomic_load_n(&page_user_meta(pa, "page_refs")->refs, __ATOMIC_ACQUIRE);
 }

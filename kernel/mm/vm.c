@@ -1,8 +1,9 @@
 /*
  * Address spaces: areas (VMAs) describe what each user range is, and pages are filled in
  * on first touch by vm_resolve, which both the user page-fault path and the kernel's own
- * user-memory copies go through. Every page of a space is private to it (anonymous, or a
- * copy of initramfs file data) and freed when unmapped. One irq-safe lock per space covers
+ * user-memory copies go through. Pages are counted (page_get/page_put): a private area maps
+ * an object's page read-only until it writes it, and then gets its own copy (copy on write),
+ * or takes the page over when no one else holds it. One irq-safe lock per space covers
  * its areas and tables, so the hosted machine's fault handler may resolve from any context
  * in which user code ran.
  */
@@ -39,8 +40,17 @@ static void vm_free_page(uintptr_t va, pte_t e, void *ctx)
 	struct vm_space *vm = ctx;
 
 	(void)va;
-	page_free(plat_phys_to_virt(arch_pte_addr(e)), 0);
+	page_put(arch_pte_addr(e));
 	vm->resident--;
+}
+
+/* Unlinks area a and frees it with its reference to its object. */
+static void vm_area_free(struct vm_area *a)
+{
+	list_del(&a->node);
+	if (a->obj)
+		vm_object_put(a->obj);
+	kfree(a);
 }
 
 void vm_space_put(struct vm_space *vm)
@@ -53,11 +63,8 @@ void vm_space_put(struct vm_space *vm)
 		return;
 	pt_for_each(vm->root, 0, USER_VA_END, true, vm_free_page, vm);
 	pt_destroy(vm->root);
-	while (!list_empty(&vm->areas)) {
-		struct vm_area *a = list_entry(list_first(&vm->areas), struct vm_area, node);
-		list_del(&a->node);
-		kfree(a);
-	}
+	while (!list_empty(&vm->areas))
+		vm_area_free(list_entry(list_first(&vm->areas), struct vm_area, node));
 	kfree(vm);
 }
 
@@ -103,9 +110,10 @@ static int vm_area_insert(struct vm_space *vm, struct vm_area *a)
 }
 
 int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
-		unsigned flags, const uint8_t *file, uintptr_t file_start, size_t file_len)
+		unsigned flags, struct vm_object *obj, uint64_t obj_offset, size_t file_len)
 {
-	if (!vm_range_ok(start, end) || (prot & ~(VM_READ | VM_WRITE | VM_EXEC)))
+	if (!vm_range_ok(start, end) || (prot & ~(VM_READ | VM_WRITE | VM_EXEC)) ||
+	    !IS_ALIGNED(obj_offset, PAGE_SIZE) || obj_offset > VM_OBJECT_MAX_SIZE)
 		return -EINVAL;
 	if ((prot & VM_WRITE) && (prot & VM_EXEC))
 		return -EINVAL; /* W^X */
@@ -113,13 +121,18 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 	if (!a)
 		return -ENOMEM;
 	*a = (struct vm_area){.start = start, .end = end, .prot = prot, .flags = flags,
-			      .file = file, .file_start = file_start,
-			      .file_end = file_start + file_len};
+			      .obj = obj, .obj_offset = obj_offset,
+			      .file_end = obj ? start + MIN(file_len, end - start) : start};
+	if (obj)
+		vm_object_get(obj);
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_area_insert(vm, a);
 	spin_unlock_irqrestore(&vm->lock, irq);
-	if (err)
+	if (err) {
+		if (obj)
+			vm_object_put(obj);
 		kfree(a);
+	}
 	return err;
 }
 
@@ -136,7 +149,12 @@ static int vm_split_at(struct vm_space *vm, uintptr_t addr)
 		return -ENOMEM;
 	*b = *a;
 	b->start = addr;
+	b->obj_offset += addr - a->start;
+	b->file_end = MAX(a->file_end, addr);
 	a->end = addr;
+	a->file_end = MIN(a->file_end, addr);
+	if (b->obj)
+		vm_object_get(b->obj);
 	list_add_before(a->node.next, &b->node);
 	return 0;
 }
@@ -159,10 +177,8 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	while (!err && pos != &vm->areas) {
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
 		pos = pos->next;
-		if (a->start >= start && a->end <= end) {
-			list_del(&a->node);
-			kfree(a);
-		}
+		if (a->start >= start && a->end <= end)
+			vm_area_free(a);
 	}
 	if (!err) {
 		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
@@ -190,14 +206,20 @@ static bool vm_covered(struct vm_space *vm, uintptr_t start, uintptr_t end)
 struct vm_reprotect {
 	struct vm_space *vm;
 	unsigned prot;
+	bool shared; /* the areas are VMA_SHARED */
 };
 
-/* Rewrites one page entry with the new protection (a pt_for_each callback). */
+/* Rewrites one page entry with the new protection (a pt_for_each callback); a private
+ * page that others hold stays read-only, so that a write still copies it. */
 static void vm_reprotect_page(uintptr_t va, pte_t e, void *ctx)
 {
 	struct vm_reprotect *r = ctx;
+	paddr_t pa = arch_pte_addr(e);
+	unsigned prot = r->prot;
 
-	pt_replace(r->vm->root, va, arch_pte_page(arch_pte_addr(e), r->prot | VM_USER));
+	if (!r->shared && page_refs(pa) > 1)
+		prot &= ~VM_WRITE;
+	pt_replace(r->vm->root, va, arch_pte_page(pa, prot | VM_USER));
 }
 
 int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot)
@@ -210,12 +232,12 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	int err = vm_covered(vm, start, end) ? vm_split_range(vm, start, end) : -ENOMEM;
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
+		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
 		a->prot = prot;
+		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
 	}
 	if (!err) {
-		struct vm_reprotect r = {vm, prot};
-		pt_for_each(vm->root, start, end, false, vm_reprotect_page, &r);
 		vm->generation++;
 		plat_mmu_invalidate(vm, start, end);
 	}
@@ -243,15 +265,76 @@ uintptr_t vm_find_free(struct vm_space *vm, size_t len)
 	return found;
 }
 
-/* Fills a fresh page for va of area a: its file bytes, zeros elsewhere. */
-static void vm_fill_page(const struct vm_area *a, uintptr_t va, uint8_t *page)
+/* The page area a shows at va (page aligned) before anything is mapped there, with one
+ * reference for the caller: the object's own page when the object's bytes cover all of it
+ * (*from_obj set), else a new page of zeros and any object bytes up to file_end. Returns 0,
+ * -ENOMEM or -EFBIG (lock held). */
+static int vm_area_page(const struct vm_area *a, uintptr_t va, paddr_t *pa, bool *from_obj)
 {
-	memset(page, 0, PAGE_SIZE);
-	if (!a->file)
-		return;
-	uintptr_t lo = MAX(va, a->file_start), hi = MIN(va + PAGE_SIZE, a->file_end);
-	if (lo < hi)
-		memcpy(page + (lo - va), a->file + (lo - a->file_start), hi - lo);
+	uint64_t off = a->obj_offset + (va - a->start);
+
+	*from_obj = a->obj && va + PAGE_SIZE <= a->file_end;
+	if (*from_obj)
+		return vm_object_page(a->obj, off / PAGE_SIZE, pa);
+	paddr_t page = page_user_alloc();
+	if (!page)
+		return -ENOMEM;
+	uint8_t *bytes = plat_phys_to_virt(page);
+	memset(bytes, 0, PAGE_SIZE);
+	long got = a->obj && va < a->file_end ? vm_object_read(a->obj, off, bytes, a->file_end - va)
+					      : 0;
+	if (got < 0) {
+		page_put(page);
+		return (int)got;
+	}
+	*pa = page;
+	return 0;
+}
+
+/* Maps the page area a shows at va (nothing mapped there yet) into vm; an object's page
+ * goes in read-only for a private area. Returns 0 with the entry in *e, or a negative errno
+ * (lock held). */
+static int vm_fill(struct vm_space *vm, const struct vm_area *a, uintptr_t va, pte_t *e)
+{
+	paddr_t pa;
+	bool from_obj;
+	int err = vm_area_page(a, va, &pa, &from_obj);
+
+	if (err)
+		return err == -EFBIG ? -EFAULT : err;
+	unsigned prot = a->prot | VM_USER;
+	if (from_obj && !(a->flags & VMA_SHARED))
+		prot &= ~VM_WRITE;
+	if (pt_map(vm->root, va, pa, prot) < 0) {
+		page_put(pa);
+		return -ENOMEM;
+	}
+	vm->resident++;
+	*e = arch_pte_page(pa, prot);
+	return 0;
+}
+
+/* Gives private area a write access to the page mapped read-only at va (entry *e): takes
+ * the page over when no one else holds it, else maps a copy (lock held). */
+static int vm_copy_on_write(struct vm_space *vm, const struct vm_area *a, uintptr_t va,
+			    pte_t *e)
+{
+	paddr_t old = arch_pte_addr(*e), pa = old;
+
+	if (page_refs(old) > 1) {
+		pa = page_user_alloc();
+		if (!pa)
+			return -ENOMEM;
+		memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(old), PAGE_SIZE);
+	}
+	*e = arch_pte_page(pa, a->prot | VM_USER);
+	pt_replace(vm->root, va, *e);
+	if (pa != old) {
+		page_put(old);
+		vm->generation++; /* other CPUs may still map the old page */
+	}
+	plat_mmu_invalidate(vm, va, va + PAGE_SIZE);
+	return 0;
 }
 
 /* vm_resolve with the lock held. */
@@ -266,18 +349,11 @@ static int vm_resolve_locked(struct vm_space *vm, uintptr_t va, unsigned access,
 		return -EACCES;
 	va = ALIGN_DOWN(va, PAGE_SIZE);
 	pte_t e = pt_lookup(vm->root, va);
-	if (!arch_pte_valid(e)) {
-		uint8_t *page = page_alloc(0);
-		if (!page)
-			return -ENOMEM;
-		vm_fill_page(a, va, page);
-		e = arch_pte_page(plat_virt_to_phys(page), a->prot | VM_USER);
-		if (pt_map(vm->root, va, arch_pte_addr(e), a->prot | VM_USER) < 0) {
-			page_free(page, 0);
-			return -ENOMEM;
-		}
-		vm->resident++;
-	}
+	int err = arch_pte_valid(e) ? 0 : vm_fill(vm, a, va, &e);
+	if (!err && (access & VM_WRITE) && !(arch_pte_prot(e) & VM_WRITE))
+		err = vm_copy_on_write(vm, a, va, &e);
+	if (err)
+		return err;
 	*pa = arch_pte_addr(e);
 	*prot = arch_pte_prot(e);
 	return 0;

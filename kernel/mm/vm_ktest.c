@@ -72,15 +72,18 @@ static void pte_prot_round_trips(struct ktest *t)
 
 static void vm_demand_zero_and_file(struct ktest *t)
 {
-	static const uint8_t file[] = "0123456789";
 	size_t used_before = vm_ktest_pages_used();
 	struct vm_space *vm = vm_space_create();
+	struct vm_object *file = vm_object_create();
 	char buf[16];
 	paddr_t pa;
 	unsigned prot;
 
-	KTEST_ASSERT(t, vm != NULL);
-	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x10000, 0x12000, VM_READ, 0, file, 0x10ffc, 10), 0);
+	KTEST_ASSERT(t, vm != NULL && file != NULL);
+	KTEST_EXPECT_EQ(t, vm_object_write(file, 0xffc, "0123456789", 10), 10);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x10000, 0x12000, VM_READ, 0, file, 0, 0x1006), 0);
+	vm_object_put(file); /* the area holds it now */
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x40000, 0x41000, VM_READ, 0, file, 0x10, 1), -EINVAL);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x20000, 0x22000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x11000, 0x13000, VM_READ, 0, NULL, 0, 0), -EEXIST);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x30000, 0x31000, VM_WRITE | VM_EXEC, 0, NULL, 0, 0),
@@ -140,11 +143,99 @@ static void vm_unmap_and_protect_split_areas(struct ktest *t)
 	vm_space_put(vm);
 }
 
+/* The object's page at index, without keeping the reference vm_object_page takes. */
+static paddr_t vm_ktest_object_page(struct vm_object *o, uint64_t index)
+{
+	paddr_t pa = 0;
+
+	if (vm_object_page(o, index, &pa) == 0)
+		page_put(pa);
+	return pa;
+}
+
+static void vm_object_read_write_truncate(struct ktest *t)
+{
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_object *o = vm_object_create();
+	char buf[8] = "xxxxxxx";
+
+	KTEST_ASSERT(t, o != NULL);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 0, buf, 4), 0); /* empty */
+	KTEST_EXPECT_EQ(t, vm_object_write(o, 0x1ffe, "abcd", 4), 4); /* straddles pages 1-2 */
+	KTEST_EXPECT_EQ(t, vm_object_size(o), 0x2002);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 0x1ffc, buf, 8), 6); /* stops at the size */
+	KTEST_EXPECT_EQ(t, memcmp(buf, "\0\0abcd", 6), 0);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 0x10, buf, 2), 2); /* a hole reads zeros */
+	KTEST_EXPECT_EQ(t, buf[0] | buf[1], 0);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, 0x1fff), 0);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, 0x2002), 0); /* grows back as zeros */
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 0x1ffe, buf, 4), 4);
+	KTEST_EXPECT_EQ(t, memcmp(buf, "a\0\0\0", 4), 0);
+	KTEST_EXPECT_EQ(t, vm_object_write(o, VM_OBJECT_MAX_SIZE, "z", 1), -EFBIG);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, VM_OBJECT_MAX_SIZE + 1), -EFBIG);
+	vm_object_put(o);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
+static void vm_private_object_pages_copy_on_write(struct ktest *t)
+{
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_space *vm = vm_space_create();
+	struct vm_object *o = vm_object_create();
+	paddr_t pa, shared;
+	unsigned prot;
+	char c;
+
+	KTEST_ASSERT(t, vm != NULL && o != NULL);
+	KTEST_EXPECT_EQ(t, vm_object_write(o, 0, "page0", 5), 5);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, 2 * PAGE_SIZE), 0);
+	shared = vm_ktest_object_page(o, 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x50000, 0x52000, VM_READ | VM_WRITE, 0, o, 0,
+				       2 * PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x60000, 0x61000, VM_READ | VM_WRITE, VMA_SHARED, o, 0,
+				       PAGE_SIZE), 0);
+	/* a read maps the object's own page, read-only in a private area */
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x50000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, pa, shared);
+	KTEST_EXPECT_EQ(t, prot & VM_WRITE, 0);
+	KTEST_EXPECT_EQ(t, page_refs(shared), 2);
+	/* mprotect does not make it writable behind the object's back */
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x50000, 0x52000, VM_READ | VM_WRITE), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x50000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, prot & VM_WRITE, 0);
+	/* a write copies: the object keeps its bytes */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x50000, "P", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x50000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT(t, pa != shared && (prot & VM_WRITE));
+	KTEST_EXPECT_EQ(t, page_refs(shared), 1);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 0, &c, 1), 1);
+	KTEST_EXPECT_EQ(t, c, 'p');
+	/* a shared area writes the object's page itself */
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x60001, "A", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x60000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, pa, shared);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 1, &c, 1), 1);
+	KTEST_EXPECT_EQ(t, c, 'A');
+	/* a page whose other holder let go is taken over, not copied */
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x51000, VM_READ, &pa, &prot), 0);
+	paddr_t second = pa;
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, page_refs(second), 1);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x51000, "q", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x51000, VM_READ, &pa, &prot), 0);
+	KTEST_EXPECT_EQ(t, pa, second);
+	vm_object_put(o);
+	vm_space_put(vm);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
 static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(pt_map_lookup_destroy),
 	KTEST_CASE(pte_prot_round_trips),
 	KTEST_CASE(vm_demand_zero_and_file),
 	KTEST_CASE(vm_unmap_and_protect_split_areas),
+	KTEST_CASE(vm_object_read_write_truncate),
+	KTEST_CASE(vm_private_object_pages_copy_on_write),
 	{0},
 };
 KTEST_SUITE(vm, "vm", vm_cases);

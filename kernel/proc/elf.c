@@ -82,7 +82,8 @@ static int elf_check_ehdr(const uint8_t *b, uint16_t machine, struct elf_info *o
 }
 
 /* Checks the program header table's entry size, count and place in the file. */
-static int elf_check_phdr_table(const uint8_t *b, size_t size, struct elf_info *out)
+static int elf_check_phdr_table(const uint8_t *b, size_t head_len, uint64_t size,
+				struct elf_info *out)
 {
 	out->phentsize = elf_le16(b + 54);
 	out->phnum = elf_le16(b + 56);
@@ -94,6 +95,8 @@ static int elf_check_phdr_table(const uint8_t *b, size_t size, struct elf_info *
 		return elf_reject(out, "more than 64 program headers");
 	if (!elf_range_in(elf_le64(b + 32), (uint64_t)out->phnum * ELF_PHDR_SIZE, size))
 		return elf_reject(out, "program headers outside the file");
+	if (!elf_range_in(elf_le64(b + 32), (uint64_t)out->phnum * ELF_PHDR_SIZE, head_len))
+		return elf_reject(out, "program headers not within the first 4 KiB");
 	return 0;
 }
 
@@ -130,7 +133,7 @@ static uint64_t elf_seg_page_hi(const struct elf_segment *s)
 }
 
 /* Checks one PT_LOAD's sizes and addresses on their own. */
-static int elf_check_load(const struct elf_phdr *ph, size_t size, struct elf_info *out)
+static int elf_check_load(const struct elf_phdr *ph, uint64_t size, struct elf_info *out)
 {
 	if (ph->filesz > ph->memsz)
 		return elf_reject(out, "PT_LOAD p_filesz exceeds p_memsz");
@@ -150,7 +153,7 @@ static int elf_check_load(const struct elf_phdr *ph, size_t size, struct elf_inf
 }
 
 /* Checks a PT_LOAD and appends it to out->seg after the ones before it in the file. */
-static int elf_add_load(const struct elf_phdr *ph, size_t size, struct elf_info *out)
+static int elf_add_load(const struct elf_phdr *ph, uint64_t size, struct elf_info *out)
 {
 	if (out->nseg == ELF_MAX_SEGMENTS)
 		return elf_reject(out, "more than 16 PT_LOAD segments");
@@ -171,7 +174,7 @@ static int elf_add_load(const struct elf_phdr *ph, size_t size, struct elf_info 
 }
 
 /* Takes in one program header; a PT_PHDR is kept in *phdr (type 0 there: none yet). */
-static int elf_take_phdr(const struct elf_phdr *ph, size_t size, struct elf_info *out,
+static int elf_take_phdr(const struct elf_phdr *ph, uint64_t size, struct elf_info *out,
 			 struct elf_phdr *phdr)
 {
 	switch (ph->type) {
@@ -194,7 +197,7 @@ static int elf_take_phdr(const struct elf_phdr *ph, size_t size, struct elf_info
 
 /* Takes in every program header in file order; a PT_PHDR is left in *phdr (which the caller
  * zeroed). */
-static int elf_scan_phdrs(const uint8_t *b, size_t size, struct elf_info *out,
+static int elf_scan_phdrs(const uint8_t *b, uint64_t size, struct elf_info *out,
 			  struct elf_phdr *phdr)
 {
 	for (unsigned i = 0; i < out->phnum; i++) {
@@ -255,17 +258,20 @@ static int elf_find_phdr_vaddr(const uint8_t *b, const struct elf_phdr *phdr, st
 					  : "program headers not inside a PT_LOAD");
 }
 
-int elf_parse(const void *image, size_t size, uint16_t machine, struct elf_info *out)
+int elf_parse(const void *head, size_t head_len, uint64_t size, uint16_t machine,
+	      struct elf_info *out)
 {
-	const uint8_t *b = image;
+	const uint8_t *b = head;
 	struct elf_phdr phdr = {0};
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->align = ELF_PAGE_SIZE;
-	if (!b || size < ELF_EHDR_SIZE)
+	head_len = (size_t)MIN((uint64_t)head_len, size);
+	if (!b || head_len < ELF_EHDR_SIZE)
 		return elf_reject(out, "too short for an ELF header");
-	if ((err = elf_check_ehdr(b, machine, out)) || (err = elf_check_phdr_table(b, size, out)) ||
+	if ((err = elf_check_ehdr(b, machine, out)) ||
+	    (err = elf_check_phdr_table(b, head_len, size, out)) ||
 	    (err = elf_scan_phdrs(b, size, out, &phdr)) || (err = elf_check_span(out)) ||
 	    (err = elf_check_entry(out)) || (err = elf_find_phdr_vaddr(b, &phdr, out)))
 		return err;

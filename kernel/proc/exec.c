@@ -134,7 +134,7 @@ static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *i
 }
 
 /* Adds an area for each loadable segment of the program image at bias. */
-static int exec_map_segments(struct vm_space *vm, const uint8_t *image,
+static int exec_map_segments(struct vm_space *vm, struct vm_object *file,
 			     const struct elf_info *info, uintptr_t bias)
 {
 	for (unsigned i = 0; i < info->nseg; i++) {
@@ -147,7 +147,7 @@ static int exec_map_segments(struct vm_space *vm, const uint8_t *image,
 				((seg->prot & ELF_PROT_X) ? VM_EXEC : 0);
 		if (!plat_user_range_ok(start, end))
 			return -ENOEXEC;
-		int err = vm_area_add(vm, start, end, prot, 0, image + seg->offset - skip, start,
+		int err = vm_area_add(vm, start, end, prot, 0, file, seg->offset - skip,
 				      seg->filesz + skip);
 		if (err)
 			return err == -ENOMEM ? err : -ENOEXEC;
@@ -157,13 +157,13 @@ static int exec_map_segments(struct vm_space *vm, const uint8_t *image,
 
 /* Builds the address space of the program: segments, heap start, stack. Returns 0 with
  * the initial stack pointer in *sp, or a negative errno. */
-static int exec_build_space(struct vm_space *vm, const uint8_t *image,
+static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 			    const struct elf_info *info, uintptr_t bias, const char *path,
 			    const char *const *argv, const char *const *envp, uintptr_t *sp)
 {
 	uintptr_t top = plat_user_stack_top();
 	struct exec_stack s = {.size = EXEC_ARGS_MAX + 64 * 1024, .top = top};
-	int err = exec_map_segments(vm, image, info, bias);
+	int err = exec_map_segments(vm, file, info, bias);
 
 	if (err)
 		return err;
@@ -173,7 +173,7 @@ static int exec_build_space(struct vm_space *vm, const uint8_t *image,
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
 	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
-	vm->code_key = (uintptr_t)image ^ bias;
+	vm->code_key = (uintptr_t)file ^ bias;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;
@@ -196,7 +196,22 @@ static const char *exec_basename(const char *path)
 	return base;
 }
 
-int exec_image(struct process *p, const void *image, size_t size, const char *path,
+/* Reads the start of file and parses it into *info. Returns 0, -ENOEXEC (with the reason in
+ * info->error), -ENOMEM. */
+static int exec_parse(struct vm_object *file, struct elf_info *info)
+{
+	uint8_t *head = kmalloc(ELF_HEAD_MAX);
+
+	if (!head)
+		return -ENOMEM;
+	long got = vm_object_read(file, 0, head, ELF_HEAD_MAX);
+	int err = got < 0 ? (int)got
+			  : elf_parse(head, (size_t)got, vm_object_size(file), GUEST_ELF_MACHINE, info);
+	kfree(head);
+	return err;
+}
+
+int exec_image(struct process *p, struct vm_object *file, const char *path,
 	       const char *const *argv, const char *const *envp, const char **why)
 {
 	struct elf_info info = {0};
@@ -204,7 +219,7 @@ int exec_image(struct process *p, const void *image, size_t size, const char *pa
 
 	if (strlen(path) >= PROC_PATH_MAX)
 		return -ENAMETOOLONG;
-	int err = elf_parse(image, size, GUEST_ELF_MACHINE, &info);
+	int err = exec_parse(file, &info);
 	if (why)
 		*why = info.error ? info.error : "";
 	if (err)
@@ -213,7 +228,7 @@ int exec_image(struct process *p, const void *image, size_t size, const char *pa
 	struct vm_space *vm = vm_space_create();
 	if (!vm)
 		return -ENOMEM;
-	err = exec_build_space(vm, image, &info, bias, path, argv, envp, &sp);
+	err = exec_build_space(vm, file, &info, bias, path, argv, envp, &sp);
 	if (err) {
 		vm_space_put(vm);
 		return err;

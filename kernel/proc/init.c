@@ -11,26 +11,47 @@
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
+#include <amphi/vm.h>
 
 #define INIT_ARGV_MAX 256
 
-/* Finds file name in the initial RAM disk. Returns 0 with its bytes, or -ENOENT/-EINVAL. */
-static int init_find(const struct boot_info *info, const char *name, const void **data,
-		     size_t *size)
+/* The last entry named name in the initial RAM disk's archives (a later archive's entry
+ * replaces an earlier one's, as when Linux unpacks them in turn). Returns 0, -ENOENT, or
+ * -EINVAL for a corrupt archive. */
+static int init_lookup(const struct boot_info *info, const char *name, struct cpio_entry *found)
 {
 	struct cpio_reader r;
 	struct cpio_entry e;
-	int got;
+	int got, err = -ENOENT;
 
 	cpio_reader_init(&r, plat_phys_to_virt(info->initrd.base), info->initrd.size);
-	while ((got = cpio_next(&r, &e)) == 1) {
-		if (strcmp(e.name, name) == 0) {
-			*data = e.data;
-			*size = e.size;
-			return 0;
+	do {
+		while ((got = cpio_next(&r, &e)) == 1) {
+			if (strcmp(e.name, name) == 0) {
+				*found = e;
+				err = 0;
+			}
 		}
-	}
-	return got < 0 ? got : -ENOENT;
+	} while (got == 0 && r.pos < r.len);
+	return got < 0 ? got : err;
+}
+
+/* A memory object holding the bytes of file name from the initial RAM disk. Returns 0
+ * with it in *file, -ENOENT, -EINVAL (a corrupt archive) or -ENOMEM. */
+static int init_find(const struct boot_info *info, const char *name, struct vm_object **file)
+{
+	struct cpio_entry e;
+	int err = init_lookup(info, name, &e);
+
+	if (err)
+		return err;
+	*file = vm_object_create();
+	long put = *file ? vm_object_write(*file, 0, e.data, e.size) : -ENOMEM;
+	if (put >= 0 && (size_t)put == e.size)
+		return 0;
+	if (*file)
+		vm_object_put(*file);
+	return put < 0 ? (int)put : -ENOMEM;
 }
 
 int init_run_program(const struct boot_info *info)
@@ -38,16 +59,17 @@ int init_run_program(const struct boot_info *info)
 	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
 					   NULL};
 	static const char *argv[INIT_ARGV_MAX];
-	const void *image = NULL;
+	struct vm_object *file = NULL;
 	const char *path = "", *why = "";
-	size_t size = 0;
 	int err = info->initrd.size ? init_args_get(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
 	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &image, &size);
-	struct process *p = err ? NULL : process_start(image, size, path, argv, envp, &err, &why);
+		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
+	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
+	if (file)
+		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {
 		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
 		kprintf("amphi: cannot start %s: error %d%s%s\n", path, err, *why ? ": " : "", why);

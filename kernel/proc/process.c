@@ -77,7 +77,7 @@ static struct process *process_alloc(void)
 	return p;
 }
 
-struct process *process_start(const void *image, size_t size, const char *path,
+struct process *process_start(struct vm_object *file, const char *path,
 			      const char *const *argv, const char *const *envp, int *err,
 			      const char **why)
 {
@@ -86,7 +86,7 @@ struct process *process_start(const void *image, size_t size, const char *path,
 	*err = -ENOMEM;
 	if (!p)
 		return NULL;
-	*err = exec_image(p, image, size, path, argv, envp, why);
+	*err = exec_image(p, file, path, argv, envp, why);
 	if (!*err) {
 		p->thread = thread_create(p->comm, process_main, p, 0, 0);
 		*err = p->thread ? 0 : -ENOMEM;

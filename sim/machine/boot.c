@@ -24,32 +24,21 @@ static struct {
 	uint64_t reserved;
 } sim_dtb;
 
-/* Copies the initial RAM disk of opts (if any) into RAM below top, page aligned, and
- * records where in desc. Returns the new top. */
-static uint64_t boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
-				  uint64_t top)
+/* Places the initial RAM disk of opts below top and records it, with the program of
+ * `amphi exec` if there is one, in desc. */
+static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
+			      uint64_t top)
 {
-	size_t size;
+	uint64_t start, size = sim_initrd_place(opts, top, &start);
 
+	desc->initrd_start = start;
+	desc->initrd_end = start + size;
 	if (!opts->exec_argv)
-		return top;
-	void *initrd = sim_exec_initrd(opts, &size);
-	uint64_t pa = (top - size) & ~(SIM_PAGE_SIZE - 1);
-	void *dst = pa >= SIM_RAM_BASE + (SIM_MEM_MIN / 2) ? sim_ram_ptr(pa, size) : NULL;
-	if (!dst) {
-		fprintf(stderr, "amphi: %s (%zu bytes) does not fit in RAM; try a larger --mem\n",
-			opts->exec_argv[0], size);
-		exit(SIM_EXIT_USAGE);
-	}
-	memcpy(dst, initrd, size);
-	free(initrd);
-	desc->initrd_start = pa;
-	desc->initrd_end = pa + size;
+		return;
 	desc->exec_argv = sim_exec_argv_list(opts, &desc->exec_argv_len);
 	static char path[4096];
 	snprintf(path, sizeof(path), "/%s", sim_exec_name(opts));
 	desc->exec_path = path;
-	return pa;
 }
 
 void *sim_boot_place_dtb(const struct sim_options *opts)

@@ -17,6 +17,7 @@
 #include "sim.h"
 
 #define SIM_VERSION "0.1"
+#define OPT_NO_INITRAMFS 0x100 /* getopt code of a long option without a letter */
 
 static const char sim_usage[] =
     "usage: amphi [options] [-- kernel command line words...]\n"
@@ -35,6 +36,9 @@ static const char sim_usage[] =
     "                   events; real: the host's monotonic clock\n"
     "  --watchdog SECS  report every CPU's backtrace and held locks and exit 5 when no\n"
     "                   CPU makes progress for SECS seconds (default 10, 0 = off)\n"
+    "  --initrd FILE    a cpio newc archive (as `cpio -o -H newc` writes) unpacked into\n"
+    "                   the root file system over the built-in initramfs; up to 8\n"
+    "  --no-initramfs   leave the built-in initramfs (busybox) out\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -158,6 +162,8 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"seed", required_argument, NULL, 's'},
 	    {"time", required_argument, NULL, 't'},
 	    {"watchdog", required_argument, NULL, 'w'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -172,6 +178,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    .time = SIM_TIME_VIRTUAL,
 	    .seed = SIM_SEED_DEFAULT,
 	    .watchdog_s = SIM_WATCHDOG_DEFAULT_S,
+	    .builtin_initramfs = true,
 	};
 	bool exec = argc > 1 && strcmp(argv[1], "exec") == 0;
 	if (exec) { /* the options follow the command word */
@@ -204,6 +211,14 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			opts->watchdog_s =
 			    (unsigned)opt_parse_number("watchdog", optarg, 0, SIM_WATCHDOG_MAX_S);
 			break;
+		case 'i':
+			if (opts->initrd_count == SIM_INITRD_MAX)
+				opt_fail("at most %d --initrd archives", SIM_INITRD_MAX);
+			opts->initrd[opts->initrd_count++] = optarg;
+			break;
+		case OPT_NO_INITRAMFS:
+			opts->builtin_initramfs = false;
+			break;
 		case 'h':
 			fputs(sim_usage, stdout);
 			exit(0);
@@ -213,7 +228,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case ':':
 			opt_fail("option %s needs a value", argv[optind - 1]);
 		default:
-			if (optopt == 'h' || optopt == 'V') /* a long form with a value: --help=x */
+			if (optopt == 'h' || optopt == 'V' || optopt == OPT_NO_INITRAMFS) /* --help=x */
 				opt_fail("option %.*s takes no value",
 					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			opt_fail("unknown option %s", opt_unknown_name(argv));

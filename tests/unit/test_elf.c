@@ -172,7 +172,7 @@ static int parse_file(const char *path, uint16_t machine, struct elf_info *info)
 	uint8_t *img = unit_read_file(path, &len);
 	if (!img)
 		return -999;
-	int err = elf_parse(img, len, machine, info);
+	int err = elf_parse(img, len, len, machine, info);
 	free(img);
 	return err;
 }
@@ -324,7 +324,7 @@ static int parse_edited(const struct edit *ed, uint16_t machine, struct elf_info
 	uint8_t *exact = malloc(len ? len : 1); /* a shortened image ends where ASan can see */
 	memcpy(exact, img, len);
 	free(img);
-	int err = elf_parse(exact, len, machine, info);
+	int err = elf_parse(exact, len, len, machine, info);
 	free(exact);
 	return err;
 }
@@ -583,7 +583,7 @@ static unsigned insane(const struct elf_info *in, size_t size)
 static unsigned parse_badly(const uint8_t *img, size_t len)
 {
 	struct elf_info info;
-	int err = elf_parse(img, len, HOST_MACHINE, &info);
+	int err = elf_parse(img, len, len, HOST_MACHINE, &info);
 	if (err == 0)
 		return insane(&info, len) != 0;
 	return err != -ENOEXEC || !info.error;
@@ -673,7 +673,7 @@ static void test_random_header_corruption(void)
 		for (int n = 1 + (int)(unit_random(&seed) % 3); n > 0; n--)
 			corrupt_headers(img, hdr, &seed);
 		struct elf_info info;
-		accepted += elf_parse(img, len, HOST_MACHINE, &info) == 0;
+		accepted += elf_parse(img, len, len, HOST_MACHINE, &info) == 0;
 		bad += parse_badly(img, len);
 		memcpy(img, bb, hdr);
 	}

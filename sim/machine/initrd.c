@@ -1,0 +1,152 @@
+/*
+ * The initial RAM disk: cpio newc archives laid end to end in RAM, as Linux's initramfs
+ * takes them (each later one is unpacked over the earlier). In order: the built-in
+ * initramfs (busybox and its applet links, packed at build time), the archives given with
+ * --initrd, and for `amphi exec` one more archive holding the program under its base name.
+ * Files are read straight into RAM, so each byte is copied once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <amphi/types.h>
+
+#include "sim.h"
+
+#define CPIO_NEWC_HEADER 110
+#define CPIO_TRAILER "TRAILER!!!"
+
+/* One piece of the RAM disk: a host file, verbatim (an archive) or wrapped into a newc
+ * entry named entry. */
+struct initrd_piece {
+	const char *path;
+	const char *entry; /* NULL: the file is an archive */
+	int fd;
+	uint64_t size;
+};
+
+/* Exits with status for a file that cannot go into the RAM disk: 127 for the program of
+ * `amphi exec` (as a shell reports a command it cannot run), a usage error otherwise. */
+static SIM_NORETURN void initrd_fail(const struct initrd_piece *p, const char *why)
+{
+	if (p->entry) {
+		fprintf(stderr, "amphi: exec %s: %s\n", p->path, why);
+		exit(SIM_EXEC_CANNOT_RUN);
+	}
+	fprintf(stderr, "amphi: initrd %s: %s\n", p->path, why);
+	exit(SIM_EXIT_USAGE);
+}
+
+/* Opens p's file and records its size; it must be a regular file. */
+static void initrd_open(struct initrd_piece *p)
+{
+	struct stat st;
+
+	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0 || fstat(p->fd, &st) < 0)
+		initrd_fail(p, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		initrd_fail(p, "not a regular file");
+	if (p->entry && (uint64_t)st.st_size > UINT32_MAX)
+		initrd_fail(p, "larger than a cpio newc entry can carry (4 GiB)");
+	p->size = (uint64_t)st.st_size;
+}
+
+/* Bytes of a newc entry named name with size bytes of data, padding included. */
+static uint64_t cpio_entry_size(const char *name, uint64_t size)
+{
+	return ALIGN_UP(CPIO_NEWC_HEADER + strlen(name) + 1, 4) + ALIGN_UP(size, 4);
+}
+
+/* Bytes p takes in the RAM disk: the archive padded to 4, or an entry and a trailer. */
+static uint64_t initrd_piece_size(const struct initrd_piece *p)
+{
+	if (!p->entry)
+		return ALIGN_UP(p->size, 4);
+	return cpio_entry_size(p->entry, p->size) + cpio_entry_size(CPIO_TRAILER, 0);
+}
+
+/* Writes the header and name of a newc entry at out (zeroed); returns the data's offset. */
+static uint64_t cpio_put_header(uint8_t *out, const char *name, unsigned mode, uint64_t size)
+{
+	size_t namesize = strlen(name) + 1;
+	char hdr[CPIO_NEWC_HEADER + 32]; /* snprintf cannot tell the fields fit 8 digits */
+
+	snprintf(hdr, sizeof(hdr), "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08zx%08x",
+		 1u, mode, 0u, 0u, 1u, 0u, (unsigned)size, 0u, 0u, 0u, 0u, namesize, 0u);
+	memcpy(out, hdr, CPIO_NEWC_HEADER);
+	memcpy(out + CPIO_NEWC_HEADER, name, namesize);
+	return ALIGN_UP(CPIO_NEWC_HEADER + namesize, 4);
+}
+
+/* Reads all of p's file into dst. */
+static void initrd_read(const struct initrd_piece *p, uint8_t *dst)
+{
+	for (uint64_t done = 0; done < p->size;) {
+		ssize_t n = pread(p->fd, dst + done, p->size - done, (off_t)done);
+		if (n <= 0)
+			initrd_fail(p, n < 0 ? strerror(errno) : "file shrank while read");
+		done += (uint64_t)n;
+	}
+}
+
+/* Writes p at out (zeroed, initrd_piece_size bytes). */
+static void initrd_write(const struct initrd_piece *p, uint8_t *out)
+{
+	if (!p->entry) {
+		initrd_read(p, out);
+		return;
+	}
+	uint64_t data = cpio_put_header(out, p->entry, 0100755, p->size);
+	initrd_read(p, out + data);
+	cpio_put_header(out + data + ALIGN_UP(p->size, 4), CPIO_TRAILER, 0, 0);
+}
+
+/* Collects the pieces opts asks for into pieces (room for SIM_INITRD_MAX + 2); returns
+ * their count. */
+static int initrd_pieces(const struct sim_options *opts, struct initrd_piece *pieces)
+{
+	int n = 0;
+
+	if (opts->builtin_initramfs && access(SIM_BUILTIN_INITRAMFS, R_OK) == 0)
+		pieces[n++] = (struct initrd_piece){.path = SIM_BUILTIN_INITRAMFS};
+	for (int i = 0; i < opts->initrd_count; i++)
+		pieces[n++] = (struct initrd_piece){.path = opts->initrd[i]};
+	if (opts->exec_argv)
+		pieces[n++] = (struct initrd_piece){.path = sim_exec_path(opts),
+						    .entry = sim_exec_name(opts)};
+	return n;
+}
+
+uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t *start)
+{
+	struct initrd_piece pieces[SIM_INITRD_MAX + 2];
+	int n = initrd_pieces(opts, pieces);
+	uint64_t total = 0;
+
+	for (int i = 0; i < n; i++) {
+		initrd_open(&pieces[i]);
+		total += initrd_piece_size(&pieces[i]);
+	}
+	*start = (top - total) & ~(SIM_PAGE_SIZE - 1);
+	if (!total)
+		return 0;
+	uint8_t *dst = total < top - SIM_RAM_BASE - SIM_MEM_MIN / 2 ? sim_ram_ptr(*start, total)
+								     : NULL;
+	if (!dst) {
+		fprintf(stderr, "amphi: the initial RAM disk (%llu bytes) does not fit in RAM; "
+				"try a larger --mem\n", (unsigned long long)total);
+		exit(SIM_EXIT_USAGE);
+	}
+	memset(dst, 0, total);
+	for (int i = 0; i < n; i++) {
+		initrd_write(&pieces[i], dst);
+		dst += initrd_piece_size(&pieces[i]);
+		close(pieces[i].fd);
+	}
+	return total;
+}
