@@ -146,7 +146,8 @@ int plat_cpu_start(unsigned cpu, void *stack_top, void (*entry)(void *arg), void
 	*boot = (struct cpu_boot){
 	    .mair = sysreg_read(mair_el1),
 	    .tcr = sysreg_read(tcr_el1),
-	    .ttbr0 = sysreg_read(ttbr0_el1),
+	    .ttbr0 = mmu_identity_root(),
+	    .ttbr1 = sysreg_read(ttbr1_el1),
 	    .sctlr = sysreg_read(sctlr_el1),
 	    .stack_top = (uintptr_t)stack_top,
 	    .entry = entry,
