@@ -119,6 +119,7 @@ NORETURN void cpu_secondary_start(struct cpu_boot *boot)
 	void *arg = boot->arg;
 
 	sysreg_write(tpidr_el1, boot->cpu);
+	a64_user_cpu_init();
 	atomic_store_release(&boot->started, 1);
 	entry(arg);
 	panic("cpu%u: the entry of plat_cpu_start returned", plat_cpu_id());

@@ -1,6 +1,7 @@
 /* plat.h for aarch64 boards booted with a device tree (QEMU virt first). The kernel runs
  * at EL1 in the TTBR1 half, at KERNEL_OFFSET + physical (mmu.c). */
 #include <amphi/arch.h>
+#include <amphi/cmdline.h>
 #include <amphi/irq.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
@@ -33,6 +34,11 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	int err = fdt_fill_boot_info(&plat_fdt, info);
 	if (err)
 		panic("boot: cannot read memory and command line from the device tree (%d)", err);
+	if (!info->cmdline)
+		info->cmdline = "";
+	/* The platform's own boot messages obey "quiet" too: a quiet console carries a user
+	 * program's output and nothing else. */
+	kprintf_set_quiet(cmdline_has(info->cmdline, "quiet"));
 	pl011_init(discover_console(&plat_fdt));
 	psci_set_conduit(discover_psci(&plat_fdt));
 	cpu_discover(&plat_fdt);
@@ -46,10 +52,9 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
 	info->fdt = plat_fdt.blob;
 	info->name = "aarch64-virt";
-	if (!info->cmdline)
-		info->cmdline = "";
 
 	kprintf("boot: entered at EL%llu, running at EL1\n", (unsigned long long)boot_entry_el);
+	a64_user_cpu_init();
 	virt_irq_init(&plat_fdt);
 	kprintf("boot: %u CPU%s, %s, timer INTID %u at %llu Hz\n", plat_cpu_count(),
 		plat_cpu_count() == 1 ? "" : "s", irq_chip() ? irq_chip()->name : "no GIC",

@@ -117,3 +117,10 @@ uint64_t mmu_trim_ram(struct boot_info *info);
 
 /* Physical address of the identity map's root, for a CPU turning its MMU on. */
 paddr_t mmu_identity_root(void);
+
+/* --- user.c --- */
+
+/* Sets up the executing CPU for EL0: what EL0 may do without trapping (counter, cache
+ * maintenance by VA, DC ZVA, WFI/WFE), PAN when the CPU has it, an empty TTBR0. Every CPU
+ * calls it once, before it runs user code. */
+void a64_user_cpu_init(void);

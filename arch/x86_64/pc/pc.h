@@ -102,8 +102,7 @@ struct pc_cpu {
 	uint64_t user_scratch;	   /* %gs:32, the user rsp while the syscall entry saves */
 	uint64_t user_error;	   /* %gs:40, the exception's error code */
 	void *tss_rsp0;		   /* %gs:48, this CPU's TSS.RSP0: the stack traps from ring 3 use */
-	paddr_t user_root;	   /* the user page-table root in CR3, 0 for the kernel's own */
-	uint64_t user_generation;  /* the generation of that space this CPU's TLB follows */
+	uint64_t user_generation;  /* the generation of the space in CR3 this TLB follows */
 	bool online;		 /* set by the CPU itself once it runs the kernel's entry */
 	uint64_t timer_deadline; /* plat_timer_set's armed deadline, UINT64_MAX when disarmed */
 };

@@ -95,6 +95,9 @@ _Static_assert(__builtin_offsetof(struct user_regs, fxsave) % 16 == 0, "FXSAVE a
 
 extern uint64_t pc_pml4[PT_ENTRIES]; /* boot.S: the kernel's own root */
 
+/* The user root in each CPU's CR3, 0 for the kernel's own. */
+static uint64_t user_roots[PLAT_MAX_CPUS];
+
 /* Sets and clears bits of CR0 and sets bits of CR4 on the executing CPU; returns the new CR4. */
 static unsigned long update_cr0_cr4(unsigned long cr0_set, unsigned long cr0_clear,
 				    unsigned long cr4_set)
@@ -173,10 +176,10 @@ static void pc_user_load_space(struct pc_cpu *c, struct vm_space *vm)
 {
 	uint64_t gen = atomic_load_relaxed(&vm->generation);
 
-	if (c->user_root == vm->root && c->user_generation == gen)
+	if (user_roots[c->index] == vm->root && c->user_generation == gen)
 		return;
 	write_cr3(vm->root);
-	atomic_store(&c->user_root, vm->root);
+	atomic_store(&user_roots[c->index], vm->root);
 	c->user_generation = gen;
 }
 
@@ -229,7 +232,7 @@ static int pc_user_stop(struct vm_space *vm, const struct user_regs *regs, unsig
 
 int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
 {
-	uintptr_t last_filled = 1; /* no page: page addresses are aligned */
+	struct plat_user_fault last = {1, 0, 0}; /* no page: page addresses are aligned */
 
 	for (;;) {
 		if (!pc_user_regs_ok(regs, fault))
@@ -246,11 +249,13 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		plat_irq_enable();
 		if (stop != RESUME)
 			return stop;
-		uintptr_t page = ALIGN_DOWN(fault->addr, PAGE_SIZE);
-		if (page == last_filled)
-			panic("pc: user page fault at %#lx again after vm_resolve allowed it",
-			      (unsigned long)page);
-		last_filled = page;
+		/* a read may map a page that a write then faults on again, never the same twice */
+		fault->addr = ALIGN_DOWN(fault->addr, PAGE_SIZE);
+		if (fault->addr == last.addr && fault->access == last.access)
+			panic("pc: user page fault at %#lx (access %u) again after vm_resolve "
+			      "allowed it",
+			      (unsigned long)fault->addr, fault->access);
+		last = *fault;
 	}
 }
 
@@ -286,7 +291,7 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	irqflags_t flags = plat_irq_save();
 	struct pc_cpu *c = pc_cpu_self();
 
-	if (c->user_root == vm->root) {
+	if (user_roots[c->index] == vm->root) {
 		if ((end - start) / PAGE_SIZE > INVLPG_MAX_PAGES)
 			write_cr3(vm->root);
 		else
@@ -313,28 +318,14 @@ static void pc_user_leave_root(void *arg)
 	irqflags_t flags = plat_irq_save();
 	struct pc_cpu *c = pc_cpu_self();
 
-	if (c->user_root == *(const paddr_t *)arg) {
+	if (user_roots[c->index] == *(const paddr_t *)arg) {
 		write_cr3(plat_virt_to_phys(pc_pml4));
-		atomic_store(&c->user_root, 0);
+		atomic_store(&user_roots[c->index], 0);
 	}
 	plat_irq_restore(flags);
 }
 
 void plat_mmu_root_release(paddr_t root)
 {
-	cpumask_t users = 0;
-
-	for (unsigned cpu = 0; cpu < plat_cpu_count(); cpu++)
-		if (atomic_load(&pc_cpus[cpu].user_root) == root)
-			users |= 1ULL << cpu;
-	if (!users)
-		return;
-	if (plat_irq_enabled())
-		smp_call_on(users, pc_user_leave_root, &root);
-	else if (users == 1ULL << plat_cpu_id())
-		pc_user_leave_root(&root);
-	else
-		panic("plat_mmu_root_release: root %#llx is in use on other CPUs and interrupts "
-		      "are masked",
-		      (unsigned long long)root);
+	smp_call_where(user_roots, root, pc_user_leave_root, &root);
 }

@@ -68,11 +68,15 @@ static inline unsigned arch_pte_prot(pte_t e)
 	return prot;
 }
 
-/* The user register frame: what a user thread's registers are while the kernel runs. */
+/* The user register frame: what a user thread's registers are while the kernel runs.
+ * v holds the 32 FP/SIMD registers (128 bits each, low half first) with fpsr and fpcr,
+ * where the platform keeps them (the hosted engine keeps its own). */
 struct user_regs {
 	uint64_t x[31];
 	uint64_t sp, pc, pstate;
 	uint64_t tpidr_el0;
+	_Alignas(16) uint64_t v[64];
+	uint64_t fpsr, fpcr;
 };
 
 /* The syscall ABI: number in x8, arguments in x0-x5, result in x0. */
