@@ -99,9 +99,11 @@ void plat_ctx_init_current(struct plat_ctx *ctx, const struct plat_stack *stack)
 	ctx->fiber = NULL;
 }
 
-/* The switch is the ISA's, with nothing around it. */
+/* The switch is the ISA's; a user program's FP/SIMD registers, which the CPU keeps live
+ * across its syscalls, are saved first. */
 void plat_ctx_switch(struct plat_ctx *from, struct plat_ctx *to)
 {
+	plat_user_save_fp();
 	arch_ctx_switch(&from->sp, to->sp);
 }
 

@@ -383,6 +383,11 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	u->loaded_gen = vm->generation;
 }
 
+/* Each engine keeps its own FP/SIMD state; nothing is live outside it. */
+void plat_user_save_fp(void)
+{
+}
+
 /* The hosted machine's roots hold user space only: the kernel runs in the host process. */
 void plat_mmu_root_init(void *root)
 {

@@ -11,8 +11,10 @@
  * invalidated by VA in the inner-shareable domain, so every CPU follows at once. A root
  * still in some CPU's TTBR0 is replaced there by an empty one before it is freed.
  *
- * FP/SIMD state travels in struct user_regs; CPACR_EL1 lets FP/SIMD run only while a user
- * run is under way, so the kernel's own use still traps. PAN is on when the CPU has it.
+ * FP/SIMD registers stay live in the CPU across a program's syscalls and go back to its
+ * struct user_regs when the CPU switches threads (plat_user_save_fp); CPACR_EL1 lets FP/SIMD
+ * run only while a user run is under way, so the kernel's own use still traps. PAN is on
+ * when the CPU has it.
  */
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
@@ -68,7 +70,16 @@ _Static_assert(__builtin_offsetof(struct user_regs, fpcr) == UR_FPCR, "user_entr
 /* Runs *regs at EL0 until an exception from EL0 (user_entry.S); returns its vector index. */
 unsigned a64_user_enter(struct user_regs *regs);
 
+/* Load and save the FP/SIMD registers of regs (user_entry.S); FP/SIMD must be untrapped. */
+void a64_fp_load(const struct user_regs *regs);
+void a64_fp_save(struct user_regs *regs);
+
 static uint64_t user_root[PLAT_MAX_CPUS]; /* the root in each CPU's TTBR0, 0: the empty one */
+/* Whose FP/SIMD registers each CPU holds live (the running thread's, or NULL), with the tag
+ * it wrote into their fp_live; tags are never reused and never 0. */
+static struct user_regs *fp_owner[PLAT_MAX_CPUS];
+static uint64_t fp_tag[PLAT_MAX_CPUS];
+static uint64_t fp_next_tag = 1;
 static uint64_t user_empty_root[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 
 void a64_user_cpu_init(void)
@@ -187,6 +198,41 @@ static int a64_user_stop(struct vm_space *vm, const struct user_regs *regs, unsi
 	}
 }
 
+/* Makes regs' FP/SIMD registers the CPU's unless it holds them already (exec resets them
+ * in regs, which clears the tag). IRQs masked, FP/SIMD untrapped. */
+static void a64_user_load_fp(struct user_regs *regs)
+{
+	unsigned cpu = plat_cpu_id();
+
+	if (fp_owner[cpu] == regs && regs->fp_live == fp_tag[cpu])
+		return;
+	if (fp_owner[cpu] != regs)
+		plat_user_save_fp(); /* this thread ran other registers before */
+	a64_fp_load(regs);
+	fp_owner[cpu] = regs;
+	fp_tag[cpu] = regs->fp_live = atomic_fetch_add(&fp_next_tag, 1);
+}
+
+void plat_user_save_fp(void)
+{
+	irqflags_t flags = plat_irq_save();
+	unsigned cpu = plat_cpu_id();
+	struct user_regs *owner = fp_owner[cpu];
+
+	if (owner) {
+		uint64_t cpacr = sysreg_read(cpacr_el1);
+		sysreg_write(cpacr_el1, CPACR_FPEN_ALL);
+		isb();
+		if (owner->fp_live == fp_tag[cpu])
+			a64_fp_save(owner);
+		sysreg_write(cpacr_el1, cpacr);
+		isb();
+		owner->fp_live = 0;
+		fp_owner[cpu] = NULL;
+	}
+	plat_irq_restore(flags);
+}
+
 int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
 {
 	struct plat_user_fault last = {1, 0, 0}; /* no page: page addresses are aligned */
@@ -201,6 +247,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		regs->pstate &= PSTATE_NZCV;
 		sysreg_write(cpacr_el1, CPACR_FPEN_ALL);
 		isb();
+		a64_user_load_fp(regs);
 		unsigned vector = a64_user_enter(regs);
 		sysreg_write(cpacr_el1, CPACR_EL1_FP_TRAP);
 		isb();

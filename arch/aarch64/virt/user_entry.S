@@ -1,7 +1,8 @@
 /*
  * user_entry.S: the EL0 boundary. a64_user_enter saves the kernel's callee-saved registers
- * and the struct user_regs pointer on the calling thread's stack, loads the user registers
- * (FP/SIMD too: the caller has let EL0 and EL1 use them) and erets to EL0t. SP_EL1 is left
+ * and the struct user_regs pointer on the calling thread's stack, loads the user's general
+ * registers (its FP/SIMD ones are a64_fp_load's, and stay live in the CPU across runs) and
+ * erets to EL0t. SP_EL1 is left
  * where that frame is, so every exception from EL0 arrives on it: vectors.S sends the
  * lower-EL vectors to a64_user_trap, which stores the user registers back and returns from
  * a64_user_enter with the vector index (user_entry.h), interrupts masked as the exception
@@ -70,12 +71,6 @@ a64_user_enter:
 	ldp	x1, x2, [x0, #UR_PSTATE]	/* pstate, tpidr_el0 */
 	msr	spsr_el1, x1
 	msr	tpidr_el0, x2
-	add	x1, x0, #UR_V
-	fpsimd	ldp, x1
-	ldr	x1, [x0, #UR_FPSR]
-	ldr	x2, [x0, #UR_FPCR]
-	msr	fpsr, x1
-	msr	fpcr, x2
 	ldr	x30, [x0, #UR_X2 + 224]
 	gprs	ldp, x0
 	ldp	x0, x1, [x0, #UR_X0]
@@ -98,12 +93,6 @@ a64_user_trap:
 	mrs	x2, spsr_el1
 	mrs	x3, tpidr_el0			/* EL0 may write it */
 	stp	x2, x3, [x0, #UR_PSTATE]
-	add	x2, x0, #UR_V
-	fpsimd	stp, x2
-	mrs	x2, fpsr
-	mrs	x3, fpcr
-	str	x2, [x0, #UR_FPSR]
-	str	x3, [x0, #UR_FPCR]
 
 	mov	x0, x1
 	ldp	x19, x20, [sp, #16]
@@ -114,3 +103,29 @@ a64_user_trap:
 	ldp	x29, x30, [sp], #USER_FRAME_SIZE
 	ret
 	.size	a64_user_trap, . - a64_user_trap
+
+/* void a64_fp_load(const struct user_regs *regs): FP/SIMD registers from regs (FPEN on). */
+	.globl	a64_fp_load
+	.type	a64_fp_load, %function
+a64_fp_load:
+	add	x1, x0, #UR_V
+	fpsimd	ldp, x1
+	ldr	x1, [x0, #UR_FPSR]
+	ldr	x2, [x0, #UR_FPCR]
+	msr	fpsr, x1
+	msr	fpcr, x2
+	ret
+	.size	a64_fp_load, . - a64_fp_load
+
+/* void a64_fp_save(struct user_regs *regs): FP/SIMD registers into regs (FPEN on). */
+	.globl	a64_fp_save
+	.type	a64_fp_save, %function
+a64_fp_save:
+	add	x1, x0, #UR_V
+	fpsimd	stp, x1
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	str	x1, [x0, #UR_FPSR]
+	str	x2, [x0, #UR_FPCR]
+	ret
+	.size	a64_fp_save, . - a64_fp_save

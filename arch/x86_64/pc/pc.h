@@ -103,6 +103,8 @@ struct pc_cpu {
 	uint64_t user_error;	   /* %gs:40, the exception's error code */
 	void *tss_rsp0;		   /* %gs:48, this CPU's TSS.RSP0: the stack traps from ring 3 use */
 	uint64_t user_generation;  /* the generation of the space in CR3 this TLB follows */
+	struct user_regs *fp_owner; /* whose x87/SSE state is live here (the running thread's) */
+	uint64_t fp_tag;	    /* the tag written into fp_owner->fp_live when loaded */
 	bool online;		 /* set by the CPU itself once it runs the kernel's entry */
 	uint64_t timer_deadline; /* plat_timer_set's armed deadline, UINT64_MAX when disarmed */
 };

@@ -13,7 +13,8 @@
  * CPUs at the same time yet (one thread per process), so no shootdown IPI is sent; a root
  * that some CPU still has in CR3 is taken off it before its page is freed.
  *
- * x87/SSE state travels in struct user_regs (FXSAVE/FXRSTOR around each run); XSAVE state
+ * x87/SSE state stays live in the CPU across a program's syscalls and goes back to its
+ * struct user_regs (FXSAVE) when the CPU switches threads (plat_user_save_fp). XSAVE state
  * (AVX) is not enabled, so CPUID tells user code there is none.
  */
 #include <amphi/arch.h>
@@ -97,6 +98,7 @@ extern uint64_t pc_pml4[PT_ENTRIES]; /* boot.S: the kernel's own root */
 
 /* The user root in each CPU's CR3, 0 for the kernel's own. */
 static uint64_t user_roots[PLAT_MAX_CPUS];
+static uint64_t fp_next_tag = 1; /* for struct user_regs' fp_live: never reused, never 0 */
 
 /* Sets and clears bits of CR0 and sets bits of CR4 on the executing CPU; returns the new CR4. */
 static unsigned long update_cr0_cr4(unsigned long cr0_set, unsigned long cr0_clear,
@@ -230,6 +232,34 @@ static int pc_user_stop(struct vm_space *vm, const struct user_regs *regs, unsig
 	}
 }
 
+/* Makes regs' x87/SSE state the CPU's unless it holds it already (exec resets it in regs,
+ * which clears the tag). Interrupts masked. */
+static void pc_user_load_fp(struct pc_cpu *c, struct user_regs *regs)
+{
+	if (c->fp_owner == regs && regs->fp_live == c->fp_tag)
+		return;
+	if (c->fp_owner != regs)
+		plat_user_save_fp(); /* this thread ran other registers before */
+	__asm__ volatile("fxrstor64 %0" : : "m"(regs->fxsave));
+	c->fp_owner = regs;
+	c->fp_tag = regs->fp_live = atomic_fetch_add(&fp_next_tag, 1);
+}
+
+void plat_user_save_fp(void)
+{
+	irqflags_t flags = plat_irq_save();
+	struct pc_cpu *c = pc_cpu_self();
+	struct user_regs *owner = c->fp_owner;
+
+	if (owner) {
+		if (owner->fp_live == c->fp_tag)
+			__asm__ volatile("fxsave64 %0" : "=m"(owner->fxsave));
+		owner->fp_live = 0;
+		c->fp_owner = NULL;
+	}
+	plat_irq_restore(flags);
+}
+
 int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
 {
 	struct plat_user_fault last = {1, 0, 0}; /* no page: page addresses are aligned */
@@ -242,9 +272,8 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		msr_write(MSR_FS_BASE, regs->fs_base);
 		msr_write(MSR_KERNEL_GS_BASE, regs->gs_base);
 		regs->rflags = (regs->rflags & RFLAGS_USER) | RFLAGS_USER_FIXED;
-		__asm__ volatile("fxrstor64 %0" : : "m"(regs->fxsave));
+		pc_user_load_fp(pc_cpu_self(), regs);
 		unsigned why = pc_user_enter(regs);
-		__asm__ volatile("fxsave64 %0" : "=m"(regs->fxsave));
 		int stop = pc_user_stop(vm, regs, why, fault);
 		plat_irq_enable();
 		if (stop != RESUME)

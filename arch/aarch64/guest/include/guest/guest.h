@@ -70,11 +70,15 @@ static inline unsigned arch_pte_prot(pte_t e)
 
 /* The user register frame: what a user thread's registers are while the kernel runs.
  * v holds the 32 FP/SIMD registers (128 bits each, low half first) with fpsr and fpcr,
- * where the platform keeps them (the hosted engine keeps its own). */
+ * where the platform keeps them (the hosted engine keeps its own). A metal CPU keeps them
+ * in its registers across syscalls and saves them here when it switches threads
+ * (plat_user_save_fp); fp_live is the platform's tag while a CPU holds them, 0 when v is
+ * current. */
 struct user_regs {
 	uint64_t x[31];
 	uint64_t sp, pc, pstate;
 	uint64_t tpidr_el0;
+	uint64_t fp_live;
 	_Alignas(16) uint64_t v[64];
 	uint64_t fpsr, fpcr;
 };
