@@ -47,6 +47,7 @@ test: all hosted-asan hosted-tsan iso
 bench: all
 	@bench/boot
 	@bench/sched
+	@bench/user
 
 clean:
 	rm -rf build

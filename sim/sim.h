@@ -59,6 +59,7 @@ struct sim_options {
 	bool builtin_initramfs; /* load SIM_BUILTIN_INITRAMFS first (--no-initramfs: false) */
 	const char *initrd[SIM_INITRD_MAX]; /* --initrd archives, in order */
 	int initrd_count;
+	const char *trace_hash_file; /* --trace-hash: where the hash goes at power-off, or NULL */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -82,6 +83,10 @@ uint64_t sim_ram_size(void);
 /* Host address of physical address pa, or NULL when [pa, pa+len) is not all RAM. */
 void *sim_ram_ptr(uint64_t pa, uint64_t len);
 
+/* Allocates the host pages behind [p, p + len) of RAM at once, where the host can, so that
+ * first writes there take no page fault each (a hint: failure changes nothing). */
+void sim_ram_populate(void *p, uint64_t len);
+
 /* --- fdt_gen.c (the only file that sees libfdt; its symbols are kept local) --- */
 
 /* What the generated device tree describes. */
@@ -95,6 +100,8 @@ struct sim_dt_desc {
 	const char *exec_path; /* the first program's path in the initial RAM disk, or NULL */
 	const char *exec_argv; /* its argv as a string list */
 	size_t exec_argv_len;  /* bytes of it, NULs included */
+	const char *exec_envp; /* its environment (the host's) as a string list */
+	size_t exec_envp_len;
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -130,8 +137,8 @@ const char *sim_exec_path(const struct sim_options *opts);
 /* The name the program has in the initial RAM disk (its base name). */
 const char *sim_exec_name(const struct sim_options *opts);
 
-/* opts->exec_argv as a device-tree string list (malloc'ed, *len bytes). */
-char *sim_exec_argv_list(const struct sim_options *opts, size_t *len);
+/* The n strings of v as a device-tree string list (malloc'ed, *len bytes). */
+char *sim_string_list(char *const *v, int n, size_t *len);
 
 /* Moves onto a fresh kernel boot stack and calls kmain(bootinfo). Never returns. */
 SIM_NORETURN void sim_boot_start(void *bootinfo);
@@ -264,6 +271,7 @@ struct sim_machine {
 	unsigned runnable; /* atomic: CPUs in SIM_CPU_RUNNABLE */
 	unsigned waking;   /* atomic: CPUs kicked out of idle that have not run yet */
 	bool quiet;	   /* `amphi exec`: the console carries the program's output alone */
+	const char *trace_hash_file; /* also written here at power-off, or NULL */
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 };
 

@@ -53,4 +53,16 @@ add_test(NAME hosted-user-busybox-4cpus
          COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox.cmds --cpus 4)
 set_tests_properties(hosted-user-busybox hosted-user-busybox-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
+
+# The same seed gives the same output and trace hash over a busybox script on 4 CPUs.
+add_test(NAME hosted-user-determinism
+         COMMAND sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-user-determinism PROPERTIES LABELS hosted TIMEOUT 120)
+add_test(NAME hosted-user-determinism-planted
+         COMMAND env SECOND_SEED=2 sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_BIN}
+                 ${USER_DIR}/tests/determinism.script)
+set_tests_properties(hosted-user-determinism-planted
+                     PROPERTIES LABELS hosted TIMEOUT 120 WILL_FAIL TRUE)
+
 include(${CMAKE_CURRENT_LIST_DIR}/tests-qemu.cmake)

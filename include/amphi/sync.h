@@ -87,6 +87,9 @@ void waitq_init(struct waitq *wq, const char *name);
 /* Wakes up to n threads waiting on wq (oldest first); returns how many it woke. */
 unsigned waitq_wake(struct waitq *wq, unsigned n);
 
+/* waitq_wake for code that holds wq->lock. */
+unsigned waitq_wake_locked(struct waitq *wq, unsigned n);
+
 /* For code that holds wq->lock (taken with spin_lock_irqsave) and has found its condition
  * false: sleeps until woken or the deadline, releasing the lock meanwhile and holding it
  * again on return. Returns 0 when woken, -ETIMEDOUT. May block. */

@@ -149,6 +149,22 @@ uintptr_t vm_find_free(struct vm_space *vm, size_t len);
  * forbids access (SEGV_ACCERR), -ENOMEM when no page can be had. Does not sleep. */
 int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, unsigned *prot);
 
+/* A page vm_resolve_around made accessible. */
+struct vm_page_ref {
+	uintptr_t va;
+	paddr_t pa;
+	unsigned prot;
+};
+
+#define VM_AROUND_PAGES 16 /* the aligned block of pages vm_resolve_around looks at */
+
+/* vm_resolve of va for access, plus fault-around: the other pages of va's aligned block of
+ * VM_AROUND_PAGES in the same area that are object pages not mapped yet (mapped for reading
+ * without allocating), so that one miss maps several. Fills out[0] with va's page
+ * and the rest after it; returns how many (at least 1), or vm_resolve's error. */
+int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
+		      struct vm_page_ref out[VM_AROUND_PAGES]);
+
 /* The bounds [*lo, *hi) of the executable area holding va. Returns 0, -EFAULT when no area
  * holds va, -EACCES when it is not executable. */
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi);

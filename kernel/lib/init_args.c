@@ -80,8 +80,19 @@ int init_args_words(char *s, const char **argv, int n, int max)
 	return n;
 }
 
+/* The kernel's environment for a first program the boot data gives none. */
+static void init_default_envp(struct init_program *prog)
+{
+	static const char *const envp[] = {"HOME=/", "TERM=linux",
+					   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(envp); i++)
+		prog->envp[i] = envp[i];
+	prog->envp[ARRAY_SIZE(envp)] = NULL;
+}
+
 /* The program and argv named on the command line; -ENOENT when none is. */
-static int init_args_cmdline(const struct boot_info *info, const char **argv, int max)
+static int init_args_cmdline(const struct boot_info *info, struct init_program *prog)
 {
 	int len = cmdline_get(info->cmdline, "rdinit", init_path, sizeof(init_path));
 
@@ -89,32 +100,36 @@ static int init_args_cmdline(const struct boot_info *info, const char **argv, in
 		len = cmdline_get(info->cmdline, "init", init_path, sizeof(init_path));
 	if (len < 0)
 		return len == -ENAMETOOLONG ? -EINVAL : len;
-	if (len == 0 || max < 2)
+	if (len == 0)
 		return -EINVAL;
 	if (strlen(info->init_args) >= sizeof(init_tail))
 		return -E2BIG;
 	kstrlcpy(init_tail, info->init_args, sizeof(init_tail));
-	argv[0] = init_path;
-	return init_args_words(init_tail, argv, 1, max);
+	prog->path = init_path;
+	prog->argv[0] = init_path;
+	int n = init_args_words(init_tail, prog->argv, 1, INIT_ARGV_MAX);
+	if (n < 0)
+		return n;
+	init_default_envp(prog);
+	return 0;
 }
 
-/* Splits the string list [list, list + len) into argv (NULL-terminated, at most max - 1
- * entries). Returns the count, or -EINVAL when the list is empty or not NUL-terminated. */
-static int init_split_list(const char *list, uint32_t len, const char **argv, int max)
+/* Splits the string list [list, list + len) into v (NULL-terminated, at most max - 1
+ * entries). Returns the count, or -EINVAL when the list does not end in a NUL. */
+static int init_split_list(const char *list, uint32_t len, const char **v, int max)
 {
 	int n = 0;
 
-	if (len == 0 || list[len - 1] != '\0')
+	if (len > 0 && list[len - 1] != '\0')
 		return -EINVAL;
 	for (uint32_t at = 0; at < len && n < max - 1; at += (uint32_t)strlen(list + at) + 1)
-		argv[n++] = list + at;
-	argv[n] = NULL;
+		v[n++] = list + at;
+	v[n] = NULL;
 	return n;
 }
 
-/* The program and argv named by /chosen; -ENOENT when none is. */
-static int init_args_fdt(const struct boot_info *info, const char **path, const char **argv,
-			 int max)
+/* The program, argv and environment named by /chosen; -ENOENT when none is. */
+static int init_args_fdt(const struct boot_info *info, struct init_program *prog)
 {
 	struct fdt f;
 	const void *val;
@@ -123,21 +138,22 @@ static int init_args_fdt(const struct boot_info *info, const char **path, const 
 	if (!info->fdt || fdt_open(&f, info->fdt, 1 << 20) < 0)
 		return -ENOENT;
 	int chosen = fdt_path_offset(&f, "/chosen");
-	if (chosen < 0)
-		return -ENOENT;
-	int err = fdt_get_string(&f, chosen, "amphi,exec-path", path);
+	int err = chosen < 0 ? -ENOENT : fdt_get_string(&f, chosen, "amphi,exec-path", &prog->path);
 	if (!err)
 		err = fdt_get_prop(&f, chosen, "amphi,exec-argv", &val, &len);
-	return err ? err : init_split_list(val, len, argv, max);
+	if (err || (err = init_split_list(val, len, prog->argv, INIT_ARGV_MAX)) < 0)
+		return err;
+	if (err == 0)
+		return -EINVAL; /* no argv[0] */
+	if (fdt_get_prop(&f, chosen, "amphi,exec-envp", &val, &len) == 0)
+		return init_split_list(val, len, prog->envp, INIT_ENVP_MAX) < 0 ? -EINVAL : 0;
+	init_default_envp(prog);
+	return 0;
 }
 
-int init_args_get(const struct boot_info *info, const char **path, const char **argv, int max)
+int init_args_get(const struct boot_info *info, struct init_program *prog)
 {
-	int n = init_args_cmdline(info, argv, max);
+	int err = init_args_cmdline(info, prog);
 
-	if (n != -ENOENT) {
-		*path = init_path;
-		return n;
-	}
-	return init_args_fdt(info, path, argv, max);
+	return err != -ENOENT ? err : init_args_fdt(info, prog);
 }

@@ -62,18 +62,20 @@ static void init_args_split_at_double_dash(struct ktest *t)
 static void init_args_from_cmdline(struct ktest *t)
 {
 	static struct boot_info info;
-	const char *argv[WORDS_MAX], *path = NULL;
+	static struct init_program prog;
 
 	info = (struct boot_info){.cmdline = "init=/sbin/init rdinit=/bin/sh",
 				  .init_args = "-c \"exit 3\""};
-	KTEST_ASSERT(t, init_args_get(&info, &path, argv, WORDS_MAX) == 3);
-	KTEST_EXPECT(t, strcmp(path, "/bin/sh") == 0); /* rdinit wins, as for an initramfs */
-	KTEST_EXPECT(t, strcmp(argv[0], "/bin/sh") == 0);
-	KTEST_EXPECT(t, strcmp(argv[2], "exit 3") == 0);
+	KTEST_ASSERT(t, init_args_get(&info, &prog) == 0);
+	KTEST_EXPECT(t, strcmp(prog.path, "/bin/sh") == 0); /* rdinit wins, as for an initramfs */
+	KTEST_EXPECT(t, strcmp(prog.argv[0], "/bin/sh") == 0);
+	KTEST_EXPECT(t, strcmp(prog.argv[2], "exit 3") == 0);
+	KTEST_EXPECT(t, prog.argv[3] == NULL);
+	KTEST_EXPECT(t, strcmp(prog.envp[0], "HOME=/") == 0);
 	info = (struct boot_info){.cmdline = "rdinit=", .init_args = ""};
-	KTEST_EXPECT_EQ(t, init_args_get(&info, &path, argv, WORDS_MAX), -EINVAL);
+	KTEST_EXPECT_EQ(t, init_args_get(&info, &prog), -EINVAL);
 	info = (struct boot_info){.cmdline = "quiet", .init_args = ""};
-	KTEST_EXPECT_EQ(t, init_args_get(&info, &path, argv, WORDS_MAX), -ENOENT);
+	KTEST_EXPECT_EQ(t, init_args_get(&info, &prog), -ENOENT);
 }
 
 static const struct ktest_case init_args_cases[] = {

@@ -57,6 +57,23 @@ void plat_mem_undefined(void *p, size_t n)
 	(void)n;
 }
 
+/* The serial console is a terminal, and its signal keys are plain input already. */
+bool plat_console_is_terminal(void)
+{
+	return true;
+}
+
+void plat_console_pass_signals(void)
+{
+}
+
+/* RAM on metal is always there. */
+void plat_mem_prepare(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
 /* Metal stacks come from the page allocator; there is no guard page yet (the direct map
  * uses large pages). */
 int plat_stack_alloc(struct plat_stack *s, size_t size)

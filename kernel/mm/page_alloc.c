@@ -184,6 +184,7 @@ void *page_alloc(unsigned order)
 	for (size_t i = 0; i < page_zone_count; i++) {
 		if (buddy_alloc(&page_zones[i], order, &pa) == 0) {
 			void *va = plat_phys_to_virt(pa);
+			plat_mem_prepare(va, PAGE_SIZE << order);
 			plat_mem_undefined(va, PAGE_SIZE << order);
 			spin_unlock_irqrestore(&page_lock, flags);
 			return va;

@@ -368,6 +368,35 @@ int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, 
 	return err;
 }
 
+/* True when the page at va (page aligned) of area a is an object's page that a private
+ * read would share, not mapped yet: mapping it needs no new memory. */
+static bool vm_cheap_to_map(struct vm_space *vm, const struct vm_area *a, uintptr_t va)
+{
+	return a->obj && va + PAGE_SIZE <= a->file_end && !arch_pte_valid(pt_lookup(vm->root, va));
+}
+
+int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
+		      struct vm_page_ref out[VM_AROUND_PAGES])
+{
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	int err = vm_resolve_locked(vm, va, access, &out[0].pa, &out[0].prot), n = 1;
+
+	out[0].va = ALIGN_DOWN(va, PAGE_SIZE);
+	struct vm_area *a = err ? NULL : vm_area_find(vm, va);
+	uintptr_t block = ALIGN_DOWN(va, PAGE_SIZE * VM_AROUND_PAGES);
+	uintptr_t lo = a ? MAX(block, a->start) : 0, hi = a ? MIN(block + PAGE_SIZE * VM_AROUND_PAGES, a->end) : 0;
+	for (uintptr_t at = lo; at < hi && (a->prot & VM_READ); at += PAGE_SIZE) {
+		struct vm_page_ref *r = &out[n];
+		if (at == out[0].va || !vm_cheap_to_map(vm, a, at) ||
+		    vm_resolve_locked(vm, at, VM_READ, &r->pa, &r->prot) < 0)
+			continue;
+		r->va = at;
+		n++;
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return err ? err : n;
+}
+
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi)
 {
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);

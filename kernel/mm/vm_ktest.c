@@ -229,6 +229,40 @@ static void vm_private_object_pages_copy_on_write(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
 }
 
+static void vm_fault_around_maps_object_pages(struct ktest *t)
+{
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_space *vm = vm_space_create();
+	struct vm_object *o = vm_object_create();
+	struct vm_page_ref pages[VM_AROUND_PAGES];
+	uintptr_t base = 0x400000, len = (VM_AROUND_PAGES + 2) * PAGE_SIZE;
+
+	KTEST_ASSERT(t, vm != NULL && o != NULL);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, len - 2 * PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, base, base + len, VM_READ | VM_WRITE, 0, o, 0,
+				       len - 2 * PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, base + len, base + len + PAGE_SIZE * 4, VM_READ, 0,
+				       NULL, 0, 0), 0);
+	/* a write miss gets its own copy; the block's other file pages come along read-only */
+	int n = vm_resolve_around(vm, base + 3 * PAGE_SIZE + 8, VM_WRITE, pages);
+	KTEST_EXPECT_EQ(t, n, VM_AROUND_PAGES);
+	KTEST_EXPECT_EQ(t, pages[0].va, base + 3 * PAGE_SIZE);
+	KTEST_EXPECT(t, pages[0].prot & VM_WRITE);
+	KTEST_EXPECT_EQ(t, pages[1].va, base);
+	KTEST_EXPECT_EQ(t, pages[1].prot & VM_WRITE, 0);
+	KTEST_EXPECT_EQ(t, vm->resident, VM_AROUND_PAGES);
+	/* nothing left to bring along: only the page asked for */
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + 5 * PAGE_SIZE, VM_READ, pages), 1);
+	/* past the file's end (zeros) and anonymous memory are never allocated around */
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len - PAGE_SIZE, VM_READ, pages), 1);
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len, VM_READ, pages), 1);
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len, VM_WRITE, pages), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, 0x1000, VM_READ, pages), -EFAULT);
+	vm_object_put(o);
+	vm_space_put(vm);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
 static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(pt_map_lookup_destroy),
 	KTEST_CASE(pte_prot_round_trips),
@@ -236,6 +270,7 @@ static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(vm_unmap_and_protect_split_areas),
 	KTEST_CASE(vm_object_read_write_truncate),
 	KTEST_CASE(vm_private_object_pages_copy_on_write),
+	KTEST_CASE(vm_fault_around_maps_object_pages),
 	{0},
 };
 KTEST_SUITE(vm, "vm", vm_cases);

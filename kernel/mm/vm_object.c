@@ -138,10 +138,10 @@ long vm_object_rw(struct vm_object *o, uint64_t off, size_t len, bool write,
 		size_t n = MIN(len - done, PAGE_SIZE - (size_t)(at % PAGE_SIZE));
 		paddr_t pa;
 		int err = vm_object_page(o, at / PAGE_SIZE, &pa);
-		if (!err)
-			err = copy((uint8_t *)plat_phys_to_virt(pa) + at % PAGE_SIZE, done, n, ctx);
-		if (!err)
-			page_put(pa);
+		if (err)
+			return done ? (long)done : err;
+		err = copy((uint8_t *)plat_phys_to_virt(pa) + at % PAGE_SIZE, done, n, ctx);
+		page_put(pa);
 		if (err)
 			return done ? (long)done : err;
 		done += n;

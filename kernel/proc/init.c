@@ -13,8 +13,6 @@
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
-#define INIT_ARGV_MAX 256
-
 /* The last entry named name in the initial RAM disk's archives (a later archive's entry
  * replaces an earlier one's, as when Linux unpacks them in turn). Returns 0, -ENOENT, or
  * -EINVAL for a corrupt archive. */
@@ -56,23 +54,23 @@ static int init_find(const struct boot_info *info, const char *name, struct vm_o
 
 int init_run_program(const struct boot_info *info)
 {
-	static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
-					   NULL};
-	static const char *argv[INIT_ARGV_MAX];
+	static struct init_program prog = {.path = ""};
 	struct vm_object *file = NULL;
-	const char *path = "", *why = "";
-	int err = info->initrd.size ? init_args_get(info, &path, argv, INIT_ARGV_MAX) : -ENOENT;
+	const char *why = "";
+	int err = info->initrd.size ? init_args_get(info, &prog) : -ENOENT;
 
 	if (err == -ENOENT)
 		return err; /* no first program named: the caller goes on */
-	if (err > 0)
-		err = init_find(info, path[0] == '/' ? path + 1 : path, &file);
-	struct process *p = err ? NULL : process_start(file, path, argv, envp, &err, &why);
+	if (!err)
+		err = init_find(info, prog.path[0] == '/' ? prog.path + 1 : prog.path, &file);
+	struct process *p = err ? NULL : process_start(file, prog.path, prog.argv, prog.envp,
+						       &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */
 	if (!p) {
 		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
-		kprintf("amphi: cannot start %s: error %d%s%s\n", path, err, *why ? ": " : "", why);
+		kprintf("amphi: cannot start %s: error %d%s%s\n", prog.path, err, *why ? ": " : "",
+			why);
 		return 127;
 	}
 	return proc_shell_status(process_wait(p));

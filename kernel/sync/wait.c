@@ -26,8 +26,7 @@ void waitq_init(struct waitq *wq, const char *name)
 	list_init(&wq->waiters);
 }
 
-/* Wakes up to n waiters (wq->lock held); returns how many. */
-static unsigned waitq_wake_locked(struct waitq *wq, unsigned n)
+unsigned waitq_wake_locked(struct waitq *wq, unsigned n)
 {
 	unsigned woken = 0;
 

@@ -1,7 +1,12 @@
-/* Time and randomness: clock_gettime and getrandom (from random.h). */
+/* Time and randomness: the clocks (clock_gettime/getres, gettimeofday, time), sleeping
+ * (nanosleep, clock_nanosleep), sysinfo, and getrandom (from random.h). The monotonic clocks
+ * read the platform's time since boot (the hosted machine's virtual time by default); the
+ * real-time clocks add the platform's boot date (plat_time_epoch_ns). */
 #include <amphi/errno.h>
+#include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/random.h>
+#include <amphi/sched.h>
 #include <amphi/vm.h>
 
 #include "syscalls.h"
@@ -14,16 +19,171 @@
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
 
-/* clock_gettime: every clock reads the platform's monotonic time since boot (the hosted
- * machine's virtual time by default); a wall clock arrives with an RTC. */
+#define TIMER_ABSTIME 1
+#define NSEC_PER_SEC 1000000000ULL
+
+/* struct timespec and struct timeval: two 64-bit fields on both ISAs. */
+struct user_timespec {
+	int64_t sec, nsec;
+};
+
+/* What clock reads minus the monotonic clock (its epoch), or -EINVAL for a clock there is
+ * none of. The CPU-time clocks read the monotonic clock: every process is charged its wall
+ * time until the scheduler accounts CPU time per process. */
+static int64_t clock_offset(unsigned long clock)
+{
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_TAI:
+		return (int64_t)plat_time_epoch_ns();
+	case CLOCK_MONOTONIC:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Nanoseconds on clock since its epoch, or -EINVAL for a clock there is none of. */
+static int64_t clock_read(unsigned long clock)
+{
+	int64_t offset = clock_offset(clock);
+
+	return offset < 0 ? offset : (int64_t)(plat_time_ns() + (uint64_t)offset);
+}
+
+/* Writes ns as a struct timespec (div: 1) or struct timeval (div: 1000) at uva. */
+static int time_put(struct process *p, unsigned long uva, uint64_t ns, uint64_t div)
+{
+	struct user_timespec ts = {(int64_t)(ns / NSEC_PER_SEC),
+				   (int64_t)(ns % NSEC_PER_SEC / div)};
+
+	return vm_copy_to_user(p->vm, uva, &ts, sizeof(ts));
+}
+
 long sys_clock_gettime(struct process *p, const unsigned long *a)
 {
-	if (a[0] > CLOCK_BOOTTIME)
+	int64_t now = clock_read(a[0]);
+
+	return now < 0 ? now : time_put(p, a[1], (uint64_t)now, 1);
+}
+
+long sys_clock_getres(struct process *p, const unsigned long *a)
+{
+	if (clock_read(a[0]) < 0)
 		return -EINVAL;
-	uint64_t now = plat_time_ns();
-	int64_t ts[2] = {(int64_t)(now / 1000000000ULL), (int64_t)(now % 1000000000ULL)};
-	return vm_copy_to_user(p->vm, a[1], ts, sizeof(ts));
+	return a[1] ? time_put(p, a[1], 1, 1) : 0; /* the clocks count nanoseconds */
+}
+
+long sys_gettimeofday(struct process *p, const unsigned long *a)
+{
+	static const int32_t utc[2] = {0, 0}; /* struct timezone: minutes west, dst */
+
+	if (a[0] && time_put(p, a[0], (uint64_t)clock_read(CLOCK_REALTIME), 1000) < 0)
+		return -EFAULT;
+	return a[1] ? vm_copy_to_user(p->vm, a[1], utc, sizeof(utc)) : 0;
+}
+
+long sys_time(struct process *p, const unsigned long *a)
+{
+	int64_t sec = clock_read(CLOCK_REALTIME) / (int64_t)NSEC_PER_SEC;
+
+	if (a[0] && vm_copy_to_user(p->vm, a[0], &sec, sizeof(sec)) < 0)
+		return -EFAULT;
+	return sec;
+}
+
+/* Reads a struct timespec at uva as nanoseconds. Returns 0, -EFAULT, or -EINVAL when it is
+ * negative or its nanoseconds are out of range. */
+static int time_get(struct process *p, unsigned long uva, uint64_t *ns)
+{
+	struct user_timespec ts;
+
+	if (vm_copy_from_user(p->vm, &ts, uva, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = (uint64_t)ts.sec >= UINT64_MAX / NSEC_PER_SEC
+		  ? UINT64_MAX
+		  : (uint64_t)ts.sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+	return 0;
+}
+
+/* Sleeps until clock reads at least deadline (in the clock's own time). */
+static void time_sleep_until(unsigned long clock, uint64_t deadline)
+{
+	/* the epoch itself: taken as the difference of two readings, it came out negative
+	 * whenever the clock ticked in between, and the deadline wrapped to 0 (no sleep) */
+	uint64_t offset = (uint64_t)clock_offset(clock);
+	uint64_t until = deadline > offset ? deadline - offset : 0;
+
+	while (plat_time_ns() < until)
+		thread_sleep_until(until);
+}
+
+/* The sleeps of nanosleep and clock_nanosleep: request at a[0] (relative, or absolute on
+ * clock with TIMER_ABSTIME in flags). */
+static long time_nanosleep(struct process *p, unsigned long clock, unsigned long flags,
+			   unsigned long request)
+{
+	uint64_t ns;
+	int64_t now = clock_read(clock);
+
+	if (now < 0 || clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	int err = time_get(p, request, &ns);
+	if (err)
+		return err;
+	if (!(flags & TIMER_ABSTIME))
+		ns = ns > UINT64_MAX - (uint64_t)now ? UINT64_MAX : ns + (uint64_t)now;
+	time_sleep_until(clock, ns);
+	return 0;
+}
+
+long sys_nanosleep(struct process *p, const unsigned long *a)
+{
+	return time_nanosleep(p, CLOCK_MONOTONIC, 0, a[0]);
+}
+
+long sys_clock_nanosleep(struct process *p, const unsigned long *a)
+{
+	return time_nanosleep(p, a[0], a[1], a[2]); /* other flag bits are ignored, as Linux does */
+}
+
+/* struct sysinfo as Linux lays it out on 64-bit ISAs. */
+struct user_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+long sys_sysinfo(struct process *p, const unsigned long *a)
+{
+	struct user_sysinfo si = {
+	    .uptime = (int64_t)(plat_time_ns() / NSEC_PER_SEC),
+	    .totalram = page_alloc_total_pages(),
+	    .freeram = page_alloc_free_pages(),
+	    .procs = 1,
+	    .mem_unit = PAGE_SIZE,
+	};
+
+	return vm_copy_to_user(p->vm, a[0], &si, sizeof(si));
 }
 
 #define GRND_NONBLOCK 1

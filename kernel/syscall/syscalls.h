@@ -12,3 +12,4 @@
 /* Handlers that only one ISA's table names. */
 long sys_arch_prctl(struct process *p, const unsigned long *a);
 long sys_readlink(struct process *p, const unsigned long *a);
+long sys_time(struct process *p, const unsigned long *a);

@@ -103,6 +103,7 @@ static void cpu_init_one(struct sim_cpu *cpu, unsigned id)
 void sim_cpus_init(const struct sim_options *opts)
 {
 	sim_machine.quiet = opts->exec_argv != NULL;
+	sim_machine.trace_hash_file = opts->trace_hash_file;
 	sim_machine.ncpus = opts->cpus;
 	sim_machine.sched = opts->sched;
 	sim_machine.time = opts->time;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <amphi/fdt.h>
 #include <amphi/gic_v2.h>
@@ -35,7 +36,11 @@ static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc
 	desc->initrd_end = start + size;
 	if (!opts->exec_argv)
 		return;
-	desc->exec_argv = sim_exec_argv_list(opts, &desc->exec_argv_len);
+	int envc = 0;
+	while (environ[envc])
+		envc++;
+	desc->exec_argv = sim_string_list(opts->exec_argv, opts->exec_argc, &desc->exec_argv_len);
+	desc->exec_envp = sim_string_list(environ, envc, &desc->exec_envp_len);
 	static char path[4096];
 	snprintf(path, sizeof(path), "/%s", sim_exec_name(opts));
 	desc->exec_path = path;
@@ -57,6 +62,7 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	/* the DTB takes the top 64 KiB at most; the initial RAM disk goes below */
 	boot_place_initrd(opts, &desc, SIM_RAM_BASE + sim_ram_size() - (64 << 10));
 	size_t cap = 4096 + 64 * opts->cpus + strlen(opts->cmdline) + desc.exec_argv_len +
+		     desc.exec_envp_len +
 		     (desc.exec_path ? strlen(desc.exec_path) : 0);
 	void *buf = malloc(cap);
 	int size;
@@ -67,6 +73,7 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	}
 	size = sim_fdt_build(buf, cap, &desc);
 	free((void *)desc.exec_argv);
+	free((void *)desc.exec_envp);
 	if (size < 0) { /* a bug in fdt_gen.c, not bad input: the buffer is sized to fit */
 		fprintf(stderr, "amphi: cannot build the device tree: %s\n",
 			sim_fdt_strerror(size));

@@ -1,12 +1,16 @@
 /*
  * The console: stdout for output, stdin for input. A terminal on stdin is switched out of
  * line mode and echo (the kernel monitor edits and echoes lines itself) and restored when
- * the process ends, normally or by a signal. Ctrl-C still interrupts the process.
+ * the process ends, normally or by a signal. Ctrl-C interrupts the process until the
+ * kernel's tty takes the signal keys (plat_console_pass_signals); from then on they are
+ * input for it, and Ctrl-A x ends the machine (Ctrl-A Ctrl-A sends one Ctrl-A), as under
+ * QEMU's -nographic.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,7 +30,12 @@ static struct {
 	size_t in_pos, in_len;
 	bool in_closed;
 	unsigned empty_polls;
+	bool escapes;	 /* Ctrl-A is the escape key: the signal keys are input */
+	bool escape_seen; /* the last byte was the escape key */
 } sim_console;
+
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
+#define CONSOLE_QUIT_STATUS 130 /* as a shell reports a command that SIGINT ended */
 
 void sim_console_claim_std_fds(void)
 {
@@ -122,6 +131,25 @@ static int console_fill(void)
 	return 0;
 }
 
+/* Input byte c after the escape key's meaning: Ctrl-A x ends the machine, Ctrl-A Ctrl-A
+ * is one Ctrl-A, Ctrl-A alone is swallowed. Returns the byte for the kernel, or -EAGAIN. */
+static int console_escape(unsigned char c)
+{
+	if (!sim_console.escapes)
+		return c;
+	if (!sim_console.escape_seen) {
+		sim_console.escape_seen = c == CONSOLE_ESCAPE;
+		return sim_console.escape_seen ? -EAGAIN : c;
+	}
+	sim_console.escape_seen = false;
+	if (c == 'x') {
+		sim_console_restore();
+		fputs("\r\namphi: Ctrl-A x: machine stopped\n", stderr);
+		exit(CONSOLE_QUIT_STATUS);
+	}
+	return c == CONSOLE_ESCAPE ? c : -EAGAIN;
+}
+
 int plat_console_getc(void)
 {
 	sim_progress_note(); /* waiting for input is not a hang */
@@ -138,5 +166,22 @@ int plat_console_getc(void)
 		}
 	}
 	sim_console.empty_polls = 0;
-	return sim_console.in[sim_console.in_pos++];
+	return console_escape(sim_console.in[sim_console.in_pos++]);
+}
+
+bool plat_console_is_terminal(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+void plat_console_pass_signals(void)
+{
+	struct termios mode;
+
+	if (!sim_console.raw || tcgetattr(STDIN_FILENO, &mode) < 0)
+		return;
+	mode.c_lflag &= ~(tcflag_t)ISIG;
+	mode.c_iflag &= ~(tcflag_t)(IXON | ICRNL); /* the kernel's tty does these */
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &mode) == 0)
+		sim_console.escapes = true;
 }

@@ -59,22 +59,22 @@ const char *sim_exec_name(const struct sim_options *opts)
 	return *base ? base : "program";
 }
 
-char *sim_exec_argv_list(const struct sim_options *opts, size_t *len)
+char *sim_string_list(char *const *v, int n, size_t *len)
 {
 	size_t total = 0;
 
-	for (int i = 0; i < opts->exec_argc; i++)
-		total += strlen(opts->exec_argv[i]) + 1;
-	char *list = malloc(total);
+	for (int i = 0; i < n; i++)
+		total += strlen(v[i]) + 1;
+	char *list = malloc(total + 1);
 	if (!list) {
 		perror("amphi: exec arguments");
 		exit(SIM_EXIT_HOST);
 	}
 	*len = 0;
-	for (int i = 0; i < opts->exec_argc; i++) {
-		size_t n = strlen(opts->exec_argv[i]) + 1;
-		memcpy(list + *len, opts->exec_argv[i], n);
-		*len += n;
+	for (int i = 0; i < n; i++) {
+		size_t k = strlen(v[i]) + 1;
+		memcpy(list + *len, v[i], k);
+		*len += k;
 	}
 	return list;
 }

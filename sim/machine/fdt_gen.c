@@ -119,6 +119,8 @@ int sim_fdt_build(void *buf, size_t cap, const struct sim_dt_desc *desc)
 		FDT_TRY(fdt_property_string(fdt, "amphi,exec-path", desc->exec_path));
 		FDT_TRY(fdt_property(fdt, "amphi,exec-argv", desc->exec_argv,
 				     (int)desc->exec_argv_len));
+		FDT_TRY(fdt_property(fdt, "amphi,exec-envp", desc->exec_envp,
+				     (int)desc->exec_envp_len));
 	}
 	FDT_TRY(fdt_end_node(fdt));
 	FDT_TRY(dt_cpus(fdt, desc->cpus));

@@ -70,7 +70,7 @@ static uint64_t initrd_piece_size(const struct initrd_piece *p)
 	return cpio_entry_size(p->entry, p->size) + cpio_entry_size(CPIO_TRAILER, 0);
 }
 
-/* Writes the header and name of a newc entry at out (zeroed); returns the data's offset. */
+/* Writes the header and name of a newc entry at out (zeros); returns the data's offset. */
 static uint64_t cpio_put_header(uint8_t *out, const char *name, unsigned mode, uint64_t size)
 {
 	size_t namesize = strlen(name) + 1;
@@ -94,7 +94,7 @@ static void initrd_read(const struct initrd_piece *p, uint8_t *dst)
 	}
 }
 
-/* Writes p at out (zeroed, initrd_piece_size bytes). */
+/* Writes p at out (zeros, initrd_piece_size bytes). */
 static void initrd_write(const struct initrd_piece *p, uint8_t *out)
 {
 	if (!p->entry) {
@@ -142,7 +142,9 @@ uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t
 				"try a larger --mem\n", (unsigned long long)total);
 		exit(SIM_EXIT_USAGE);
 	}
-	memset(dst, 0, total);
+	/* RAM is a fresh memfd, all zeros: the padding needs no writes. Its pages are
+	 * allocated in one call rather than by a host page fault each. */
+	sim_ram_populate(dst, total);
 	for (int i = 0; i < n; i++) {
 		initrd_write(&pieces[i], dst);
 		dst += initrd_piece_size(&pieces[i]);

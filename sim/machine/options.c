@@ -17,7 +17,8 @@
 #include "sim.h"
 
 #define SIM_VERSION "0.1"
-#define OPT_NO_INITRAMFS 0x100 /* getopt code of a long option without a letter */
+#define OPT_NO_INITRAMFS 0x100 /* getopt codes of long options without a letter */
+#define OPT_TRACE_HASH 0x101
 
 static const char sim_usage[] =
     "usage: amphi [options] [-- kernel command line words...]\n"
@@ -39,6 +40,8 @@ static const char sim_usage[] =
     "  --initrd FILE    a cpio newc archive (as `cpio -o -H newc` writes) unpacked into\n"
     "                   the root file system over the built-in initramfs; up to 8\n"
     "  --no-initramfs   leave the built-in initramfs (busybox) out\n"
+    "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
+    "                   (it is printed on the console too, except under exec)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -164,6 +167,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"watchdog", required_argument, NULL, 'w'},
 	    {"initrd", required_argument, NULL, 'i'},
 	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
+	    {"trace-hash", required_argument, NULL, OPT_TRACE_HASH},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -215,6 +219,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			if (opts->initrd_count == SIM_INITRD_MAX)
 				opt_fail("at most %d --initrd archives", SIM_INITRD_MAX);
 			opts->initrd[opts->initrd_count++] = optarg;
+			break;
+		case OPT_TRACE_HASH:
+			opts->trace_hash_file = optarg;
 			break;
 		case OPT_NO_INITRAMFS:
 			opts->builtin_initramfs = false;

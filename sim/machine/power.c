@@ -7,19 +7,33 @@
 
 #include "sim.h"
 
+/* Writes line to the --trace-hash file; a file that cannot be written is reported. */
+static void power_write_hash_file(const char *line)
+{
+	FILE *f = fopen(sim_machine.trace_hash_file, "w");
+
+	if (!f || fputs(line, f) < 0 || fclose(f) != 0)
+		fprintf(stderr, "amphi: cannot write the trace hash to %s\n",
+			sim_machine.trace_hash_file);
+}
+
 /* In deterministic mode: the schedule's trace hash, so a run can be compared with another
- * of the same seed; not under `amphi exec`, whose output is the program's alone. */
+ * of the same seed; on the console except under `amphi exec`, whose output is the
+ * program's alone, and in the --trace-hash file. */
 void plat_poweroff_report(void)
 {
 	char line[64];
 
-	if (!sim_deterministic() || sim_machine.quiet)
+	if (!sim_deterministic())
 		return;
 	sim_lock();
 	int n = snprintf(line, sizeof(line), "trace hash: %016llx\n",
 			 (unsigned long long)sim_trace_hash());
 	sim_unlock();
-	plat_console_write(line, (size_t)n);
+	if (!sim_machine.quiet)
+		plat_console_write(line, (size_t)n);
+	if (sim_machine.trace_hash_file)
+		power_write_hash_file(line);
 }
 
 /* exit() runs the atexit handlers, which restore the terminal. */

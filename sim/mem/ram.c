@@ -15,10 +15,13 @@
 
 #include "sim.h"
 
+#define SIM_RAM_CHUNK (256u << 10) /* populated at once when the allocator first reaches it */
+
 static struct {
 	int fd;
 	uint8_t *va;
 	uint64_t size;
+	uint64_t *prepared; /* bit per SIM_RAM_CHUNK of RAM: its host pages are populated */
 } sim_ram = {.fd = -1};
 
 /* Prints what failed and exits with SIM_EXIT_HOST. */
@@ -42,6 +45,9 @@ void sim_ram_init(uint64_t size)
 	if (va == MAP_FAILED)
 		ram_fail("mmap");
 	sim_ram.va = va;
+	sim_ram.prepared = calloc(size / SIM_RAM_CHUNK / 64 + 1, sizeof(uint64_t));
+	if (!sim_ram.prepared)
+		ram_fail("its bitmap");
 }
 
 int sim_ram_fd(void)
@@ -83,4 +89,29 @@ paddr_t plat_virt_to_phys(const void *va)
 		panic("plat_virt_to_phys: %p is outside the direct map [%p-%p)", va,
 		      (void *)sim_ram.va, (void *)(sim_ram.va + sim_ram.size));
 	return SIM_RAM_BASE + off;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void plat_mem_prepare(void *p, size_t n)
+{
+	uintptr_t at = (uintptr_t)p - (uintptr_t)sim_ram.va;
+
+	for (uintptr_t c = at / SIM_RAM_CHUNK; c <= (at + n - 1) / SIM_RAM_CHUNK; c++) {
+		uint64_t bit = 1ull << (c % 64);
+		if (__atomic_load_n(&sim_ram.prepared[c / 64], __ATOMIC_RELAXED) & bit)
+			continue;
+		if (!(__atomic_fetch_or(&sim_ram.prepared[c / 64], bit, __ATOMIC_RELAXED) & bit))
+			sim_ram_populate(sim_ram.va + c * SIM_RAM_CHUNK,
+					 MIN(SIM_RAM_CHUNK, sim_ram.size - c * SIM_RAM_CHUNK));
+	}
+}
+
+void sim_ram_populate(void *p, uint64_t len)
+{
+	uintptr_t start = (uintptr_t)p & ~(uintptr_t)(SIM_PAGE_SIZE - 1);
+
+	madvise((void *)start, (uintptr_t)p + len - start, MADV_POPULATE_WRITE);
 }

@@ -27,11 +27,13 @@
 #define CLOCK_CALIBRATE_NS 2000000ULL
 /* ... from the samples of each end whose counter reads lie closest together of this many */
 #define CLOCK_CALIBRATE_TRIES 8
+#define SIM_VIRTUAL_EPOCH_NS (1767225600ULL * 1000000000ULL) /* 2026-01-01 00:00 UTC */
 
 static struct {
 	enum sim_time_mode mode;
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
+	uint64_t epoch;	     /* CLOCK_REALTIME at boot (real mode) */
 	/* real mode on the cycle counter (cycle_mult != 0): now = (counter - cycles_boot) *
 	 * cycle_mult >> 32, cycles_boot being the counter at host_boot */
 	uint64_t cycles_boot;
@@ -239,8 +241,12 @@ static void clock_start_real(void)
 
 void sim_time_init(enum sim_time_mode mode)
 {
+	struct timespec wall;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
 	sim_clock.mode = mode;
 	sim_clock.host_boot = sim_host_now();
+	sim_clock.epoch = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec;
 	if (mode == SIM_TIME_REAL) {
 		clock_start_real();
 		clock_start_timer_thread();
@@ -277,6 +283,11 @@ void plat_timer_set(uint64_t deadline_ns)
 		sim_time_fire_due();
 	clock_wake_timer_thread();
 	sim_unlock();
+}
+
+uint64_t plat_time_epoch_ns(void)
+{
+	return sim_clock.mode == SIM_TIME_REAL ? sim_clock.epoch : SIM_VIRTUAL_EPOCH_NS;
 }
 
 bool plat_time_is_virtual(void)

@@ -217,20 +217,22 @@ static void user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, in
 	sim_user_stop(u, PLAT_USER_FAULT);
 }
 
-/* A host fault at guest address va (write: a store) on u: maps the page if the kernel
- * allows the access, else reports the fault. */
+/* A host fault at guest address va (write: a store) on u: maps the page, and the ones
+ * around it that the kernel can map cheaply, if the kernel allows the access; else reports
+ * the fault. */
 static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 {
-	paddr_t pa;
-	unsigned prot, access = write ? VM_WRITE : VM_READ;
-	int err = vm_resolve(u->loaded, va, access, &pa, &prot);
+	struct vm_page_ref pages[VM_AROUND_PAGES];
+	unsigned access = write ? VM_WRITE : VM_READ;
+	int n = vm_resolve_around(u->loaded, va, access, pages);
 
-	if (err == 0 && (prot & access)) {
-		user_map_page(u, va, pa, prot, false);
+	if (n > 0 && (pages[0].prot & access)) {
+		for (int i = 0; i < n; i++)
+			user_map_page(u, pages[i].va, pages[i].pa, pages[i].prot, false);
 		return;
 	}
 	user_map_page(u, va, 0, 0, true);
-	user_fault(u, va, access, err ? err : -EACCES);
+	user_fault(u, va, access, n < 0 ? n : -EACCES);
 }
 
 /* The executing CPU's user state when it is running user code and addr lies in one of its

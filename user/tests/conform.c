@@ -8,9 +8,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -88,6 +91,36 @@ static void check_misc(void)
 }
 
 /* Amphi's W^X policy: no mapping is writable and executable at once. */
+static void check_time(void)
+{
+	struct timespec a, b, nap = {0, 2000000}, bad = {0, 1000000000};
+	struct timeval tv;
+	struct sysinfo si;
+
+	CHECK("clock_gettime monotonic", clock_gettime(CLOCK_MONOTONIC, &a), 0, 0);
+	CHECK("nanosleep 2 ms", nanosleep(&nap, NULL), 0, 0);
+	CHECK("clock_gettime after it", clock_gettime(CLOCK_MONOTONIC, &b), 0, 0);
+	check("the sleep lasted 2 ms or more",
+	      (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) >= 2000000, 0, 1, 0);
+	CHECK("nanosleep with 10^9 ns", nanosleep(&bad, NULL), -1, EINVAL);
+	CHECK("nanosleep from an unmapped pointer", nanosleep((void *)16, NULL), -1, EFAULT);
+	CHECK("clock_nanosleep ignores unknown flags",
+	      clock_nanosleep(CLOCK_MONOTONIC, 2, &nap, NULL), 0, 0);
+	CHECK("clock_nanosleep on a CPU-time clock",
+	      clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &nap, NULL), EINVAL, 0);
+	CHECK("clock_nanosleep absolute, in the past",
+	      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &a, NULL), 0, 0);
+	CHECK("clock_getres", clock_getres(CLOCK_REALTIME, &a), 0, 0);
+	CHECK("clock_getres bad clock", syscall(SYS_clock_getres, 1000, &a), -1, EINVAL);
+	CHECK("gettimeofday", gettimeofday(&tv, NULL), 0, 0);
+	check("the wall clock is past 2025", tv.tv_sec > 1735689600, 0, 1, 0);
+	CHECK("gettimeofday into an unmapped pointer", syscall(SYS_gettimeofday, 16, 0), -1,
+	      EFAULT);
+	CHECK("sysinfo", sysinfo(&si), 0, 0);
+	check("sysinfo reports RAM", si.totalram > 0 && si.freeram <= si.totalram, 0, 1, 0);
+	CHECK("sysinfo into an unmapped pointer", sysinfo((void *)16), -1, EFAULT);
+}
+
 static void check_wx(void)
 {
 	CHECK("mmap W+X refused", mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -100,6 +133,7 @@ int main(int argc, char **argv)
 	check_io();
 	check_memory();
 	check_misc();
+	check_time();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)
 		check_wx();
 	printf("1..%d\n", count);

@@ -43,6 +43,7 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	psci_set_conduit(discover_psci(&plat_fdt));
 	cpu_discover(&plat_fdt);
 	timer_init(&plat_fdt);
+	rtc_init(&plat_fdt);
 
 	uint64_t dropped = mmu_trim_ram(info);
 	if (!plat_in_ram(info, image, image_size))

@@ -97,6 +97,12 @@ void timer_init(const struct fdt *f);
 /* The system counter's frequency in Hz. */
 uint64_t timer_frequency(void);
 
+/* --- rtc.c --- */
+
+/* Reads the device tree's PL031 real-time clock once for plat_time_epoch_ns (after
+ * timer_init); without one, says so and the wall clock starts at 1970. */
+void rtc_init(const struct fdt *f);
+
 /* --- mmu.c --- */
 
 /* Highest physical address (exclusive) the kernel map can reach. */

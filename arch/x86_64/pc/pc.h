@@ -222,6 +222,12 @@ void pc_syscall_entry(void);
  * switch threads), interrupts masked: for the interrupt entry and for user mode. */
 void pc_interrupt_vector(unsigned vector);
 
+/* --- rtc.c --- */
+
+/* Reads the CMOS real-time clock once for plat_time_epoch_ns (after tsc_init); without a
+ * usable one, says so and the wall clock starts at 1970. */
+void rtc_init(void);
+
 /* --- smp.c --- */
 
 /* Where an AP's 64-bit code lands (boot.S), on its stack: finishes bring-up, calls entry. */

@@ -78,6 +78,7 @@ static void plat_init_cpus_irqs_time(const struct boot_info *info, paddr_t rsdp)
 	pc_cpus[0].online = true;
 	ioapic_init(&madt);
 	tsc_init();
+	rtc_init();
 	lapic_timer_init();
 }
 

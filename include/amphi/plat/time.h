@@ -7,6 +7,11 @@
  * hosted machine's virtual-time mode it advances only with simulated events. */
 uint64_t plat_time_ns(void);
 
+/* The wall-clock time, in nanoseconds since 1970-01-01 UTC, at which plat_time_ns() was 0,
+ * or 0 when the platform has no clock to tell. The hosted machine gives the host's time in
+ * real-time mode and a fixed date in virtual-time mode, so runs stay reproducible. */
+uint64_t plat_time_epoch_ns(void);
+
 /* Arms the executing CPU's one-shot timer for the monotonic time deadline_ns, replacing any
  * earlier deadline; a deadline already past fires at once; UINT64_MAX disarms. The timer's
  * interrupt (plat_timer_irq) stays asserted until the next plat_timer_set call. */

@@ -1,0 +1,191 @@
+/*
+ * User-mode micro-benchmarks, one static program run unchanged on host Linux, on Amphi
+ * (`amphi exec`), under qemu-user and on Amphi under QEMU, so their figures compare. Each
+ * mode runs ROUNDS rounds and prints the median cost of one operation as "name ns".
+ *   ubench getpid [N]       the null syscall (a raw getpid, never cached by the libc)
+ *   ubench fault [PAGES]    first write to fresh anonymous pages, per page
+ *   ubench spawn PROG [N]   fork, execve PROG with argument "true", wait: per spawn
+ *   ubench pipe [N]         a one-byte round trip between two processes over two pipes
+ *   ubench start            time from UBENCH_T0 (the launcher's CLOCK_REALTIME, in ns)
+ *                           to this program's main
+ *   ubench launch CMD...    sets UBENCH_T0 and executes CMD (e.g. an amphi exec of
+ *                           ubench start), to measure start-up from outside
+ *   ubench run CMD...       runs CMD as a whole process ROUNDS times (a host tool):
+ *                           its median wall time, output discarded
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUNDS 11
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ubench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Runs op(n) ROUNDS times and prints the median nanoseconds per operation. */
+static void measure(const char *name, void (*op)(long n), long n)
+{
+	uint64_t t[ROUNDS];
+
+	for (int i = 0; i < ROUNDS; i++) {
+		uint64_t start = now_ns(CLOCK_MONOTONIC);
+		op(n);
+		t[i] = now_ns(CLOCK_MONOTONIC) - start;
+	}
+	qsort(t, ROUNDS, sizeof(t[0]), cmp_u64);
+	printf("%s %.1f\n", name, (double)t[ROUNDS / 2] / (double)n);
+}
+
+static void op_getpid(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getpid);
+}
+
+static void op_fault(long pages)
+{
+	long size = pages * 4096;
+	volatile char *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	for (long off = 0; off < size; off += 4096)
+		p[off] = 1;
+	munmap((void *)p, (size_t)size);
+}
+
+static const char *spawn_prog;
+
+static void op_spawn(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int status;
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			execl(spawn_prog, spawn_prog, "true", (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || status != 0)
+			die("spawned program");
+	}
+}
+
+static void op_pipe(long n)
+{
+	int ping[2], pong[2];
+	char c = 0;
+
+	if (pipe(ping) || pipe(pong))
+		die("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		while (read(ping[0], &c, 1) == 1 && c)
+			if (write(pong[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	for (long i = 0; i < n; i++) {
+		c = 1;
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			die("ping-pong");
+	}
+	c = 0;
+	if (write(ping[1], &c, 1) != 1 || waitpid(pid, NULL, 0) != pid)
+		die("pipe child");
+	close(ping[0]), close(ping[1]), close(pong[0]), close(pong[1]);
+}
+
+static char **run_argv;
+
+static void op_run(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int status;
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			if (!freopen("/dev/null", "w", stdout))
+				_exit(126);
+			execvp(run_argv[0], run_argv);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || status != 0) {
+			fprintf(stderr, "ubench run: %s failed (status %#x)\n", run_argv[0], status);
+			exit(1);
+		}
+	}
+}
+
+/* The count argument at argv[i], or dflt. */
+static long count_arg(int argc, char **argv, int i, long dflt)
+{
+	long n = i < argc ? strtol(argv[i], NULL, 10) : dflt;
+
+	return n > 0 ? n : dflt;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (strcmp(mode, "start") == 0) {
+		uint64_t now = now_ns(CLOCK_REALTIME);
+		const char *t0 = getenv("UBENCH_T0");
+		if (!t0)
+			return fprintf(stderr, "ubench start: UBENCH_T0 is not set\n"), 1;
+		printf("start %.1f\n", (double)(now - strtoull(t0, NULL, 10)));
+	} else if (strcmp(mode, "launch") == 0 && argc > 2) {
+		char t0[32];
+		snprintf(t0, sizeof(t0), "%llu", (unsigned long long)now_ns(CLOCK_REALTIME));
+		setenv("UBENCH_T0", t0, 1);
+		execvp(argv[2], argv + 2);
+		die(argv[2]);
+	} else if (strcmp(mode, "run") == 0 && argc > 2) {
+		run_argv = argv + 2;
+		measure("run", op_run, 1);
+	} else if (strcmp(mode, "getpid") == 0) {
+		measure("getpid", op_getpid, count_arg(argc, argv, 2, 100000));
+	} else if (strcmp(mode, "fault") == 0) {
+		measure("fault", op_fault, count_arg(argc, argv, 2, 256));
+	} else if (strcmp(mode, "spawn") == 0 && argc > 2) {
+		spawn_prog = argv[2];
+		measure("spawn", op_spawn, count_arg(argc, argv, 3, 20));
+	} else if (strcmp(mode, "pipe") == 0) {
+		measure("pipe", op_pipe, count_arg(argc, argv, 2, 2000));
+	} else {
+		fprintf(stderr, "usage: ubench getpid|fault|spawn PROG|pipe|start|launch CMD...|run CMD...\n");
+		return 2;
+	}
+	return 0;
+}
