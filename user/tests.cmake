@@ -158,3 +158,4 @@ add_test(NAME user-syscall-tables
          COMMAND sh ${USER_DIR}/tests/syscall_tables.sh ${CMAKE_SOURCE_DIR} ${AMPHI_HOST_GCC}
                  ${AMPHI_AARCH64_GCC})
 set_tests_properties(user-syscall-tables PROPERTIES LABELS unit TIMEOUT 30)
+include(${CMAKE_CURRENT_LIST_DIR}/tests-qemu.cmake)

@@ -59,6 +59,6 @@ amphi_test(NAME aarch64-panic TIMEOUT 120 LABELS qemu ENVIRONMENT "${AMPHI_BOOT_
 amphi_test(NAME aarch64-data-abort TIMEOUT 120 LABELS qemu ENVIRONMENT "${AMPHI_BOOT_ENV}"
            RUN_ARGS --no-ktap --expect-exit 0
                     --expect-output "exception: synchronous from EL1: data abort (EC 0x25)"
-                    --expect-output "FAR 0x0000007fc0000000"
+                    --expect-output "FAR 0xffffffffc0000000"
                     --expect-output "amphi: power off, status 3"
            COMMAND ${AMPHI_BOOT} aarch64 ktest=aarch64_faults.fault_unmapped_read)

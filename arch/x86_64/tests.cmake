@@ -56,3 +56,14 @@ amphi_test(NAME x86_64-invalid-opcode TIMEOUT 120 LABELS qemu ENVIRONMENT "${AMP
                     --expect-output "trap: #UD invalid opcode (vector 6)"
                     --expect-output "panic: unhandled exception #UD invalid opcode"
            COMMAND ${AMPHI_BOOT} x86_64 ktest=pc_faults.invalid_opcode)
+
+# GRUB's path to user mode: amphi-user.iso boots through Multiboot2 with busybox in a module2
+# initial RAM disk, and "rdinit=/bin/busybox -- sh -c ..." on the command line, whose
+# arithmetic only the shell in ring 3 can have done.
+set(user_iso_env ${AMPHI_BOOT_ENV})
+list(FILTER user_iso_env EXCLUDE REGEX "^AMPHI_X86_64_ISO=")
+list(APPEND user_iso_env AMPHI_X86_64_ISO=${CMAKE_SOURCE_DIR}/build/x86_64/amphi-user.iso)
+amphi_test(NAME x86_64-iso-user TIMEOUT 120 LABELS qemu ENVIRONMENT "${user_iso_env}"
+           RUN_ARGS --no-ktap --expect-exit 1 --expect-output "42 from a module"
+                    --expect-output "amphi: power off, status 0"
+           COMMAND ${AMPHI_BOOT} x86_64-iso)

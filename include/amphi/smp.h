@@ -31,6 +31,11 @@ cpumask_t smp_online_mask(void);
  * with interrupts masked (two CPUs calling each other would deadlock). */
 void smp_call_on(cpumask_t targets, void (*fn)(void *arg), void *arg);
 
+/* Runs fn(arg) on every CPU c whose values[c] equals value (values read with atomic
+ * loads), as smp_call_on does; with interrupts masked only the caller's own CPU may match,
+ * and fn then runs at once (panics naming what it found otherwise). */
+void smp_call_where(const uint64_t *values, uint64_t value, void (*fn)(void *arg), void *arg);
+
 /* Stops every other CPU (IPI_STOP) and waits, boundedly, for them to park. Used by panic
  * and poweroff; safe with interrupts masked. */
 void smp_stop_others(void);

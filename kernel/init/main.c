@@ -3,6 +3,7 @@
 #include <amphi/cmdline.h>
 #include <amphi/errno.h>
 #include <amphi/init.h>
+#include <amphi/init_args.h>
 #include <amphi/kprintf.h>
 #include <amphi/fs.h>
 #include <amphi/ktest.h>
@@ -70,6 +71,7 @@ NORETURN void kmain(void *bootinfo)
 	char selection[64];
 
 	plat_init(bootinfo, &boot_info);
+	init_args_split(&boot_info);
 	kprintf_set_quiet(cmdline_has(boot_info.cmdline, "quiet"));
 	print_boot_info(&boot_info);
 	page_alloc_init(&boot_info);

@@ -5,6 +5,7 @@
  */
 #include <amphi/arch.h>
 #include <amphi/errno.h>
+#include <amphi/kprintf.h>
 #include <amphi/mm.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
@@ -115,9 +116,11 @@ void plat_ctx_init_current(struct plat_ctx *ctx, const struct plat_stack *stack)
 	ctx->fiber = NULL;
 }
 
-/* The switch is the ISA's, with nothing around it. */
+/* The switch is the ISA's; a user program's FP/SIMD registers, which the CPU keeps live
+ * across its syscalls, are saved first. */
 void plat_ctx_switch(struct plat_ctx *from, struct plat_ctx *to)
 {
+	plat_user_save_fp();
 	arch_ctx_switch(&from->sp, to->sp);
 }
 
@@ -127,58 +130,10 @@ void plat_ctx_destroy(struct plat_ctx *ctx)
 	(void)ctx;
 }
 
-/* Metal platforms have nothing to add before the power-off line. */
+/* A metal machine's exit device carries no status (aarch64 PSCI) or only its low 7 bits
+ * (x86 isa-debug-exit), so the power-off line is printed even under "quiet": a runner
+ * takes the status from it. */
 void plat_poweroff_report(void)
 {
-}
-
-/* User mode has not landed on the metal platforms yet (ring 3 / EL0 entry comes next): no
- * program is ever started there, so these are never reached with a process. */
-int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault)
-{
-	(void)vm;
-	(void)regs;
-	(void)fault;
-	panic("plat_user_run: user mode is not implemented on this platform yet");
-}
-
-bool plat_user_range_ok(uintptr_t start, uintptr_t end)
-{
-	(void)start;
-	(void)end;
-	return false;
-}
-
-uintptr_t plat_user_stack_top(void)
-{
-	return 0;
-}
-
-unsigned long plat_user_hwcap(void)
-{
-	return 0;
-}
-
-unsigned long plat_user_hwcap2(void)
-{
-	return 0;
-}
-
-const char *plat_user_platform(void)
-{
-	return ARCH_NAME;
-}
-
-/* No user address space is ever active on metal yet, so no TLB holds its translations. */
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
-{
-	(void)vm;
-	(void)start;
-	(void)end;
-}
-
-/* No real-time clock is read yet: the wall clock starts at 1970. */
-uint64_t plat_time_epoch_ns(void)
-{
-	return 0;
+	kprintf_set_quiet(false);
 }

@@ -36,7 +36,11 @@ static int pt_alloc_table(paddr_t *pa)
 
 int pt_create(paddr_t *root)
 {
-	return pt_alloc_table(root);
+	int err = pt_alloc_table(root);
+
+	if (!err)
+		plat_mmu_root_init(pt_table(*root));
+	return err;
 }
 
 /* The level-0 entry for va, allocating missing tables when alloc; NULL when a table is
@@ -126,19 +130,21 @@ void pt_for_each(paddr_t root, uintptr_t start, uintptr_t end, bool clear,
 		 fn, ctx);
 }
 
-/* Frees the table at pa of level level and every table below it. */
-static void pt_free_level(paddr_t pa, unsigned level)
+/* Frees the table at pa of level level and every table below its first n entries. */
+static void pt_free_level(paddr_t pa, unsigned level, unsigned n)
 {
 	pte_t *table = pt_table(pa);
 
-	for (unsigned i = 0; level > 0 && i < PT_ENTRIES; i++) {
+	for (unsigned i = 0; level > 0 && i < n; i++) {
 		if (arch_pte_valid(table[i]))
-			pt_free_level(arch_pte_addr(table[i]), level - 1);
+			pt_free_level(arch_pte_addr(table[i]), level - 1, PT_ENTRIES);
 	}
 	page_free(table, 0);
 }
 
 void pt_destroy(paddr_t root)
 {
-	pt_free_level(root, PT_LEVELS - 1);
+	plat_mmu_root_release(root);
+	/* the root's entries above the user half are the platform's (plat_mmu_root_init) */
+	pt_free_level(root, PT_LEVELS - 1, USER_VA_END / pt_span(PT_LEVELS - 1));
 }

@@ -5,6 +5,7 @@
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
@@ -58,7 +59,9 @@ void fork_uncount_task(void)
  * when given. */
 static void clone_regs(struct task *child, const struct task *t, const struct clone_args_k *a)
 {
+	plat_user_save_fp(); /* the parent's FP registers may still be only in this CPU */
 	child->regs = t->regs;
+	child->regs.fp_live = 0;
 	arch_syscall_set_result(&child->regs, 0);
 	if (a->stack)
 		arch_user_set_sp(&child->regs, a->stack);

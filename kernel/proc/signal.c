@@ -8,6 +8,7 @@
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
+#include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
@@ -331,6 +332,7 @@ static int signal_handle(struct task *t, int sig, const struct ksiginfo *info,
 		f.sp = t->altstack_sp + t->altstack_size;
 		f.on_altstack = true;
 	}
+	plat_user_save_fp(); /* the frame takes the FP registers from t->regs */
 	if (arch_signal_push(t->proc->vm, &t->regs, &f) < 0)
 		return -EFAULT;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
@@ -416,6 +418,7 @@ void signal_deliver(struct task *t)
 int signal_return(struct task *t)
 {
 	uint64_t mask;
+	plat_user_save_fp(); /* the frame's FP registers replace t->regs' */
 	int err = arch_signal_pop(t->proc->vm, &t->regs, &mask);
 
 	if (err)

@@ -197,6 +197,25 @@ void smp_call_on(cpumask_t targets, void (*fn)(void *arg), void *arg)
 	preempt_enable();
 }
 
+void smp_call_where(const uint64_t *values, uint64_t value, void (*fn)(void *arg), void *arg)
+{
+	cpumask_t targets = 0;
+
+	for (unsigned cpu = 0; cpu < plat_cpu_count(); cpu++)
+		if (atomic_load(&values[cpu]) == value)
+			targets |= 1ULL << cpu;
+	if (!targets)
+		return;
+	if (plat_irq_enabled()) {
+		smp_call_on(targets, fn, arg);
+		return;
+	}
+	if (targets != 1ULL << plat_cpu_id())
+		panic("smp_call_where: CPUs %#llx hold %#llx and interrupts are masked",
+		      (unsigned long long)targets, (unsigned long long)value);
+	fn(arg);
+}
+
 void smp_stop_others(void)
 {
 	if (!irq_chip() || !(smp_online_mask() & (1ULL << plat_cpu_id())))

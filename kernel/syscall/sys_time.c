@@ -31,19 +31,17 @@ struct user_timespec {
 	int64_t sec, nsec;
 };
 
-/* Nanoseconds on clock since its epoch, or -EINVAL for a clock there is none of. The CPU-time
- * clocks read the monotonic clock: every process is charged its wall time until the
- * scheduler accounts CPU time per process. */
-static int64_t clock_read(unsigned long clock)
+/* What clock reads minus the monotonic clock (its epoch), or -EINVAL for a clock there is
+ * none of. The CPU-time clocks read the monotonic clock: every process is charged its wall
+ * time until the scheduler accounts CPU time per process. */
+static int64_t clock_offset(unsigned long clock)
 {
-	uint64_t now = plat_time_ns();
-
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_REALTIME_ALARM:
 	case CLOCK_TAI:
-		return (int64_t)(now + plat_time_epoch_ns());
+		return (int64_t)plat_time_epoch_ns();
 	case CLOCK_MONOTONIC:
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
@@ -51,10 +49,18 @@ static int64_t clock_read(unsigned long clock)
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
 	case CLOCK_BOOTTIME_ALARM:
-		return (int64_t)now;
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+/* Nanoseconds on clock since its epoch, or -EINVAL for a clock there is none of. */
+static int64_t clock_read(unsigned long clock)
+{
+	int64_t offset = clock_offset(clock);
+
+	return offset < 0 ? offset : (int64_t)(plat_time_ns() + (uint64_t)offset);
 }
 
 /* Writes ns as a struct timespec (div: 1) or struct timeval (div: 1000) at uva. */
@@ -121,7 +127,9 @@ uint64_t time_deadline(uint64_t ns)
 
 uint64_t time_monotonic_deadline(unsigned long clock, uint64_t deadline)
 {
-	uint64_t offset = (uint64_t)clock_read(clock) - plat_time_ns(); /* the clock's epoch */
+	/* the epoch itself: taken as the difference of two readings, it came out negative
+	 * whenever the clock ticked in between, and the deadline wrapped to 0 (no sleep) */
+	uint64_t offset = (uint64_t)clock_offset(clock);
 
 	return deadline > offset ? deadline - offset : 0;
 }

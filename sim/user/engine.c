@@ -431,6 +431,23 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	u->loaded_gen = vm->generation;
 }
 
+/* Each engine keeps its own FP/SIMD state; nothing is live outside it. */
+void plat_user_save_fp(void)
+{
+}
+
+/* The hosted machine's roots hold user space only: the kernel runs in the host process. */
+void plat_mmu_root_init(void *root)
+{
+	(void)root;
+}
+
+/* The windows hold no root: a space is wiped from them when another is loaded. */
+void plat_mmu_root_release(paddr_t root)
+{
+	(void)root;
+}
+
 /* At exit: hands the windows back to Valgrind's checking. */
 static void user_exit(void)
 {

@@ -119,6 +119,7 @@ NORETURN void cpu_secondary_start(struct cpu_boot *boot)
 	void *arg = boot->arg;
 
 	sysreg_write(tpidr_el1, boot->cpu);
+	a64_user_cpu_init();
 	atomic_store_release(&boot->started, 1);
 	entry(arg);
 	panic("cpu%u: the entry of plat_cpu_start returned", plat_cpu_id());
@@ -146,7 +147,8 @@ int plat_cpu_start(unsigned cpu, void *stack_top, void (*entry)(void *arg), void
 	*boot = (struct cpu_boot){
 	    .mair = sysreg_read(mair_el1),
 	    .tcr = sysreg_read(tcr_el1),
-	    .ttbr0 = sysreg_read(ttbr0_el1),
+	    .ttbr0 = mmu_identity_root(),
+	    .ttbr1 = sysreg_read(ttbr1_el1),
 	    .sctlr = sysreg_read(sctlr_el1),
 	    .stack_top = (uintptr_t)stack_top,
 	    .entry = entry,

@@ -7,13 +7,15 @@
 #define CPU_BOOT_TTBR0 16
 #define CPU_BOOT_SCTLR 24
 #define CPU_BOOT_STACK 32
+#define CPU_BOOT_TTBR1 72
 #define CPU_BOOT_SIZE 128 /* one struct per two cache lines: never shares a line */
 
 #ifndef __ASSEMBLER__
 #include <amphi/types.h>
 
-/* Everything a secondary needs to join: the boot CPU's EL1 MMU state, its stack, what to
- * run, its index; started is set by the secondary once it runs C with the MMU on. */
+/* Everything a secondary needs to join: the boot CPU's EL1 MMU state (TTBR0 the identity
+ * map), its stack, what to run, its index; started is set by the secondary once it runs C
+ * with the MMU on. */
 struct cpu_boot {
 	uint64_t mair, tcr, ttbr0, sctlr;
 	uint64_t stack_top;
@@ -21,10 +23,13 @@ struct cpu_boot {
 	void *arg;
 	uint64_t cpu;
 	uint64_t started;
+	uint64_t ttbr1;
 } __attribute__((aligned(CPU_BOOT_SIZE)));
 
 _Static_assert(sizeof(struct cpu_boot) == CPU_BOOT_SIZE, "head.S cpu_boot layout");
 _Static_assert(__builtin_offsetof(struct cpu_boot, stack_top) == CPU_BOOT_STACK,
+	       "head.S cpu_boot layout");
+_Static_assert(__builtin_offsetof(struct cpu_boot, ttbr1) == CPU_BOOT_TTBR1,
 	       "head.S cpu_boot layout");
 
 /* Called by head.S on a secondary, on its stack with the MMU on: records the CPU index in

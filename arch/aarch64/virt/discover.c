@@ -16,29 +16,32 @@
 #define DTB_HEADER_SIZE 40u
 #define DTB_TOTALSIZE_OFF 4
 
-/* True when p is a plausible DTB address whose first word is the FDT magic. */
-static bool dtb_has_magic(uintptr_t p)
+/* True when physical address pa is a plausible DTB address whose first word is the FDT
+ * magic. */
+static bool dtb_has_magic(paddr_t pa)
 {
-	return p && IS_ALIGNED(p, 8) && fdt_be32((const void *)p) == FDT_MAGIC;
+	return pa && pa < MMU_PA_LIMIT && IS_ALIGNED(pa, 8) &&
+	       fdt_be32(plat_phys_to_virt(pa)) == FDT_MAGIC;
 }
 
-void discover_fdt(void *bootinfo, struct fdt *f)
+void discover_fdt(paddr_t dtb, struct fdt *f)
 {
-	uintptr_t p = (uintptr_t)bootinfo;
+	paddr_t pa = dtb;
 
-	if (!dtb_has_magic(p)) {
+	if (!dtb_has_magic(pa)) {
 		if (!dtb_has_magic(VIRT_RAM_BASE))
 			panic("boot: no device tree (x0 = %#lx holds none, nor does %#lx)",
-			      (unsigned long)p, VIRT_RAM_BASE);
-		p = VIRT_RAM_BASE;
+			      (unsigned long)pa, VIRT_RAM_BASE);
+		pa = VIRT_RAM_BASE;
 	}
-	uint32_t size = fdt_be32((const uint8_t *)p + DTB_TOTALSIZE_OFF);
+	const uint8_t *p = plat_phys_to_virt(pa);
+	uint32_t size = fdt_be32(p + DTB_TOTALSIZE_OFF);
 	if (size < DTB_HEADER_SIZE || size > DTB_MAX_SIZE)
 		panic("boot: device tree at %#lx claims %u bytes (must be %u..%u)",
-		      (unsigned long)p, size, DTB_HEADER_SIZE, DTB_MAX_SIZE);
-	int err = fdt_open(f, (const void *)p, size);
+		      (unsigned long)pa, size, DTB_HEADER_SIZE, DTB_MAX_SIZE);
+	int err = fdt_open(f, p, size);
 	if (err)
-		panic("boot: bad device tree at %#lx: %s (%d)", (unsigned long)p,
+		panic("boot: bad device tree at %#lx: %s (%d)", (unsigned long)pa,
 		      err == -E2BIG ? "header larger than the blob" : "bad version or layout", err);
 }
 

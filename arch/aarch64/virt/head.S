@@ -3,9 +3,13 @@
  * enter at the first byte with the MMU off, x0 = physical address of the DTB (ELF loads
  * leave x0 = 0). The kernel is linked as a PIE and runs wherever it is loaded: it applies
  * its own R_AARCH64_RELATIVE relocations before any C code runs, and every address here is
- * formed PC-relative (adrp/add), never loaded from a literal.
+ * formed PC-relative (adrp/add), never loaded from a literal. mmu_boot (C, MMU off) then
+ * builds the kernel map and turns the MMU on; the relocations are applied again for
+ * KERNEL_OFFSET + physical, and the CPU jumps there, into the TTBR1 half, for good: the
+ * lower half (TTBR0) is left to user space.
  */
 #include "cpu_boot.h"
+#include "layout.h"
 #include "sysreg.h"
 
 /* Image header flags: little-endian (bit 0 = 0), 4 KiB pages (bits 1-2 = 1), may be
@@ -47,6 +51,7 @@ boot_entry:
 	msr	sctlr_el1, x0
 	isb
 	bl	boot_invalidate_image
+	mov	x8, xzr
 	bl	boot_relocate
 	bl	boot_zero_bss
 	adr_l	x0, boot_entry_el
@@ -56,12 +61,32 @@ boot_entry:
 	mov	sp, x0
 	bl	cpu_el1_setup
 	msr	tpidr_el1, xzr		/* the boot CPU is CPU 0 (plat_cpu_id) */
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x19
+	bl	mmu_boot		/* MMU on: identity in TTBR0, the kernel map in TTBR1 */
+
+	ldr	x8, =KERNEL_OFFSET
+	bl	boot_relocate		/* every pointer in the image now points high */
+	bl	boot_go_high
+	adr_l	x0, virt_offset
+	str	x8, [x0]
 
 	mov	x29, xzr		/* outermost frame: backtraces stop here */
 	mov	x30, xzr
 	mov	x0, x19
 	bl	kmain
 	b	boot_park
+
+/* Continues at KERNEL_OFFSET (x8) + the current address: returns there, with sp moved the
+ * same way and the vector table's high address installed. Clobbers x0. */
+boot_go_high:
+	add	x30, x30, x8
+	add	sp, sp, x8
+	adr_l	x0, 1f
+	add	x0, x0, x8
+	br	x0
+1:	b	cpu_el1_setup		/* now PC-relative addresses are high: returns to x30 */
 
 /* Secondary CPUs enter here from PSCI CPU_ON with the MMU off, at EL2 or EL1, x0 = the
  * physical address of their struct cpu_boot (cpu_boot.h). They drop to EL1, turn the MMU on
@@ -85,6 +110,8 @@ secondary_entry:
 	msr	tcr_el1, x1
 	ldp	x0, x1, [x19, #CPU_BOOT_TTBR0]	/* ttbr0, sctlr */
 	msr	ttbr0_el1, x0
+	ldr	x0, [x19, #CPU_BOOT_TTBR1]
+	msr	ttbr1_el1, x0
 	isb
 	tlbi	vmalle1
 	dsb	nsh
@@ -94,9 +121,11 @@ secondary_entry:
 	ic	iallu
 	dsb	nsh
 	isb
-	ldr	x0, [x19, #CPU_BOOT_STACK]
-	mov	sp, x0
-	bl	cpu_el1_setup
+	ldr	x8, =KERNEL_OFFSET
+	ldr	x0, [x19, #CPU_BOOT_STACK]	/* a high address already */
+	sub	sp, x0, x8		/* boot_go_high moves it back up */
+	bl	boot_go_high
+	add	x19, x19, x8
 	mov	x29, xzr
 	mov	x30, xzr
 	mov	x0, x19
@@ -141,13 +170,15 @@ boot_invalidate_image:
 	ret
 
 /* Applies every R_AARCH64_RELATIVE entry in .rela.dyn (__rela_size bytes at __rela_start)
- * for the distance
- * between the run-time and link-time addresses of _start. Other types cannot occur: the
- * build checks the link has none. Clobbers x0-x7. */
+ * for the distance between the run-time and link-time addresses of _start, plus x8 (the
+ * address the image will run at minus the one it runs at now). Each entry is rewritten
+ * from its addend, so applying them again moves every pointer. Other types cannot occur:
+ * the build checks the link has none. Clobbers x0-x7. */
 boot_relocate:
 	adr_l	x0, _start
 	ldr	x1, =__link_base	/* absolute symbol: not relocated itself */
 	sub	x1, x0, x1		/* load offset */
+	add	x1, x1, x8
 	adr_l	x2, __rela_start
 	ldr	x3, =__rela_size	/* absolute symbol, like __link_base */
 	add	x3, x2, x3

@@ -1,9 +1,15 @@
 /*
- * The boot identity map: 4 KiB granule, 39-bit VA starting at level 1 (1 GiB blocks), with
- * level-2 tables (2 MiB blocks) for each GiB that RAM covers only in part. RAM is normal
- * write-back cacheable; the other GiBs below 4 GiB, where boards put their devices, and the
- * GiBs of the devices plat_init names (console, interrupt controller) are device nGnRE and
- * never executable. Nothing else is mapped.
+ * The kernel's map: 4 KiB granule, a level-1 table of 1 GiB blocks, with level-2 tables
+ * (2 MiB blocks) for each GiB that RAM covers only in part. RAM is normal write-back
+ * cacheable; the other GiBs below 4 GiB, where boards put their devices, and the GiBs of
+ * the console and the interrupt controller are device nGnRE and never executable. Nothing
+ * else is mapped.
+ *
+ * The same level-1 table serves twice: as TTBR1's root (39-bit VA), where the kernel runs
+ * once head.S has jumped there, at KERNEL_OFFSET + physical; and under a level-0 table as
+ * TTBR0's boot identity map (48-bit VA), which the entry code of every CPU needs while it
+ * turns the MMU on. TTBR0 then belongs to user space (user.c): user roots are 4-level
+ * tables of kernel/mm/pgtable.c and hold nothing of the kernel's.
  */
 #include <amphi/panic.h>
 #include <amphi/string.h>
@@ -36,16 +42,29 @@
 #define PTE_NORMAL (PTE_BLOCK | PTE_ATTR(MAIR_NORMAL_WB) | PTE_SH_INNER | PTE_AF | PTE_UXN)
 #define PTE_DEVICE (PTE_BLOCK | PTE_ATTR(MAIR_DEVICE_NGNRE) | PTE_AF | PTE_PXN | PTE_UXN)
 
-/* TCR_EL1: T0SZ = 25 (39-bit), inner/outer write-back walks, inner shareable, 4 KiB
- * granule; TTBR1 walks disabled (EPD1); IPS is filled in from the CPU's PA range. */
-#define TCR_T0SZ (64 - 39)
+/* TCR_EL1: TTBR0 48-bit (T0SZ 16, 4 levels), TTBR1 39-bit (T1SZ 25, 3 levels), both with
+ * inner/outer write-back walks, inner shareable, 4 KiB granules; ASIDs from TTBR0, 8 bits;
+ * IPS is filled in from the CPU's PA range. */
+#define TCR_T0SZ (64 - 48)
 #define TCR_IRGN0_WB (1ULL << 8)
 #define TCR_ORGN0_WB (1ULL << 10)
 #define TCR_SH0_INNER (3ULL << 12)
-#define TCR_EPD1 (1ULL << 23)
+#define TCR_T1SZ ((64ULL - 39) << 16)
+#define TCR_IRGN1_WB (1ULL << 24)
+#define TCR_ORGN1_WB (1ULL << 26)
+#define TCR_SH1_INNER (3ULL << 28)
+#define TCR_TG1_4K (2ULL << 30)
 #define TCR_IPS_SHIFT 32
-#define TCR_BASE (TCR_T0SZ | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER | TCR_EPD1)
+#define TCR_BASE                                                                        \
+	(TCR_T0SZ | TCR_IRGN0_WB | TCR_ORGN0_WB | TCR_SH0_INNER | TCR_T1SZ | TCR_IRGN1_WB | \
+	 TCR_ORGN1_WB | TCR_SH1_INNER | TCR_TG1_4K)
 
+#define PLAT_MAX_DEVICE_RANGES 9 /* the console and up to 8 GIC reg entries */
+#define PL011_MMIO_SIZE 0x1000
+
+uintptr_t virt_offset; /* kernel virtual minus physical: 0 until head.S jumps high */
+
+static uint64_t mmu_l0_identity[MMU_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t mmu_l1[MMU_ENTRIES] __attribute__((aligned(4096)));
 static uint64_t mmu_l2[MMU_L2_TABLES][MMU_ENTRIES] __attribute__((aligned(4096)));
 static unsigned mmu_l2_used;
@@ -82,7 +101,7 @@ static uint64_t mmu_split_gib(const struct boot_info *info, unsigned gib)
 		uint64_t pa = gib * GIB + i * MIB2;
 		l2[i] = pa | (mmu_is_ram(info, pa, MIB2) ? PTE_NORMAL : PTE_DEVICE);
 	}
-	return (uint64_t)(uintptr_t)l2 | PTE_TABLE;
+	return plat_virt_to_phys(l2) | PTE_TABLE;
 }
 
 /* True when GiB number gib is device space: below 4 GiB, or met by one of the devices. */
@@ -115,7 +134,7 @@ static int mmu_attr_index(paddr_t pa)
 	uint64_t entry = mmu_l1[pa / GIB];
 
 	if ((entry & 3) == PTE_TABLE)
-		entry = ((const uint64_t *)(uintptr_t)(entry & 0xfffffffff000ULL))[pa % GIB / MIB2];
+		entry = ((const uint64_t *)plat_phys_to_virt(entry & 0xfffffffff000ULL))[pa % GIB / MIB2];
 	return entry & 1 ? (int)(entry >> 2 & 7) : -1;
 }
 
@@ -126,15 +145,59 @@ static uint64_t mmu_tcr_ips(void)
 	return MIN(parange, 5ULL) << TCR_IPS_SHIFT;
 }
 
-void mmu_enable(const struct boot_info *info, const struct mem_range *devices, size_t count)
+uint64_t mmu_trim_ram(struct boot_info *info)
 {
+	uint64_t dropped = 0;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < info->ram_count; i++) {
+		struct mem_range r = info->ram[i];
+		if (r.base >= MMU_PA_LIMIT) {
+			dropped += r.size;
+			continue;
+		}
+		if (r.size > MMU_PA_LIMIT - r.base) {
+			dropped += r.size - (MMU_PA_LIMIT - r.base);
+			r.size = MMU_PA_LIMIT - r.base;
+		}
+		info->ram[kept++] = r;
+	}
+	info->ram_count = kept;
+	return dropped;
+}
+
+/* Collects the MMIO ranges the map must give device attributes: the console and the
+ * interrupt controller. Returns how many. */
+static size_t mmu_device_ranges(const struct fdt *f, struct mem_range *ranges, size_t max)
+{
+	size_t n = 0;
+	paddr_t console = discover_console(f);
+
+	if (console)
+		ranges[n++] = (struct mem_range){console, PL011_MMIO_SIZE};
+	return n + virt_irq_mmio(f, ranges + n, max - n);
+}
+
+void mmu_boot(paddr_t dtb)
+{
+	static struct boot_info info; /* .bss: the boot stack is small */
+	struct mem_range devices[PLAT_MAX_DEVICE_RANGES];
+	struct fdt f;
+
 	if (sysreg_read(sctlr_el1) & SCTLR_M)
 		panic("mmu: MMU already on at boot (the booting protocol requires it off)");
-	mmu_build(info, devices, count);
+	discover_fdt(dtb, &f);
+	int err = fdt_fill_boot_info(&f, &info);
+	if (err)
+		panic("boot: cannot read memory and command line from the device tree (%d)", err);
+	mmu_trim_ram(&info);
+	mmu_build(&info, devices, mmu_device_ranges(&f, devices, ARRAY_SIZE(devices)));
+	mmu_l0_identity[0] = plat_virt_to_phys(mmu_l1) | PTE_TABLE;
 	dsb(sy);
 	sysreg_write(mair_el1, MAIR_VALUE);
 	sysreg_write(tcr_el1, TCR_BASE | mmu_tcr_ips());
-	sysreg_write(ttbr0_el1, (uint64_t)(uintptr_t)mmu_l1);
+	sysreg_write(ttbr0_el1, plat_virt_to_phys(mmu_l0_identity));
+	sysreg_write(ttbr1_el1, plat_virt_to_phys(mmu_l1));
 	isb();
 	__asm__ volatile("tlbi vmalle1" ::: "memory");
 	dsb(nsh);
@@ -146,8 +209,13 @@ void mmu_enable(const struct boot_info *info, const struct mem_range *devices, s
 	isb();
 }
 
-/* Device registers are reachable at their physical address when the identity map gives
- * the whole range device attributes (mmu_enable's device ranges and the low 4 GiB). */
+paddr_t mmu_identity_root(void)
+{
+	return plat_virt_to_phys(mmu_l0_identity);
+}
+
+/* Device registers are reachable at KERNEL_OFFSET + their physical address when the map
+ * gives the whole range device attributes (the console, the GIC and the low 4 GiB). */
 volatile void *plat_mmio_map(paddr_t pa, size_t size)
 {
 	paddr_t end = mem_range_end(pa, size);
@@ -157,5 +225,18 @@ volatile void *plat_mmio_map(paddr_t pa, size_t size)
 	for (paddr_t at = ALIGN_DOWN(pa, MIB2); at < end; at += MIB2)
 		if (mmu_attr_index(at) != MAIR_DEVICE_NGNRE)
 			return NULL;
-	return (volatile void *)(uintptr_t)pa;
+	return (volatile void *)plat_phys_to_virt(pa);
+}
+
+/* The kernel map: physical address pa is at virt_offset + pa (KERNEL_OFFSET once running
+ * high, 0 while the entry code runs on the identity map). */
+void *plat_phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + virt_offset);
+}
+
+/* The physical address of a kernel virtual address (see plat_phys_to_virt). */
+paddr_t plat_virt_to_phys(const void *va)
+{
+	return (paddr_t)((uintptr_t)va - virt_offset);
 }

@@ -1,6 +1,7 @@
 /* plat.h for aarch64 boards booted with a device tree (QEMU virt first). The kernel runs
- * at EL1 on an identity map, so physical and kernel virtual addresses are equal. */
+ * at EL1 in the TTBR1 half, at KERNEL_OFFSET + physical (mmu.c). */
 #include <amphi/arch.h>
+#include <amphi/cmdline.h>
 #include <amphi/irq.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
@@ -8,33 +9,9 @@
 
 #include "virt.h"
 
-#define PLAT_MAX_DEVICE_RANGES 9 /* the console and up to 8 GIC reg entries */
-#define PL011_MMIO_SIZE 0x1000
 
 static struct fdt plat_fdt;
 uint64_t boot_entry_el;
-
-/* Drops RAM the identity map cannot reach; returns the bytes dropped. */
-static uint64_t plat_trim_ram(struct boot_info *info)
-{
-	uint64_t dropped = 0;
-	size_t kept = 0;
-
-	for (size_t i = 0; i < info->ram_count; i++) {
-		struct mem_range r = info->ram[i];
-		if (r.base >= MMU_PA_LIMIT) {
-			dropped += r.size;
-			continue;
-		}
-		if (r.size > MMU_PA_LIMIT - r.base) {
-			dropped += r.size - (MMU_PA_LIMIT - r.base);
-			r.size = MMU_PA_LIMIT - r.base;
-		}
-		info->ram[kept++] = r;
-	}
-	info->ram_count = kept;
-	return dropped;
-}
 
 /* True when RAM holds all of [base, base + size). */
 static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t size)
@@ -46,34 +23,29 @@ static bool plat_in_ram(const struct boot_info *info, paddr_t base, uint64_t siz
 	return false;
 }
 
-/* Collects the MMIO ranges the identity map must give device attributes: the console and
- * the interrupt controller. Returns how many. */
-static size_t plat_device_ranges(const struct fdt *f, struct mem_range *ranges, size_t max)
-{
-	size_t n = 0;
-
-	if (pl011_base())
-		ranges[n++] = (struct mem_range){pl011_base(), PL011_MMIO_SIZE};
-	return n + virt_irq_mmio(f, ranges + n, max - n);
-}
-
 /* Reads the device tree (memory, console, PSCI, CPUs, timer), reserves the image and the
- * blob, turns on the MMU and brings up the interrupt controller. */
+ * blob and brings up the interrupt controller; the MMU is on already (mmu_boot). */
 void plat_init(void *bootinfo, struct boot_info *info)
 {
 	paddr_t image = plat_virt_to_phys(_start);
 	uint64_t image_size = (uint64_t)(_end - _start);
 
-	discover_fdt(bootinfo, &plat_fdt);
+	discover_fdt((paddr_t)(uintptr_t)bootinfo, &plat_fdt);
 	int err = fdt_fill_boot_info(&plat_fdt, info);
 	if (err)
 		panic("boot: cannot read memory and command line from the device tree (%d)", err);
+	if (!info->cmdline)
+		info->cmdline = "";
+	/* The platform's own boot messages obey "quiet" too: a quiet console carries a user
+	 * program's output and nothing else. */
+	kprintf_set_quiet(cmdline_has(info->cmdline, "quiet"));
 	pl011_init(discover_console(&plat_fdt));
 	psci_set_conduit(discover_psci(&plat_fdt));
 	cpu_discover(&plat_fdt);
 	timer_init(&plat_fdt);
+	rtc_init(&plat_fdt);
 
-	uint64_t dropped = plat_trim_ram(info);
+	uint64_t dropped = mmu_trim_ram(info);
 	if (!plat_in_ram(info, image, image_size))
 		panic("boot: kernel image at %#llx is outside the RAM the device tree describes",
 		      (unsigned long long)image);
@@ -81,34 +53,19 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, plat_virt_to_phys(plat_fdt.blob), plat_fdt.total_size);
 	info->fdt = plat_fdt.blob;
 	info->name = "aarch64-virt";
-	if (!info->cmdline)
-		info->cmdline = "";
 
-	struct mem_range devices[PLAT_MAX_DEVICE_RANGES];
-	mmu_enable(info, devices, plat_device_ranges(&plat_fdt, devices, ARRAY_SIZE(devices)));
 	kprintf("boot: entered at EL%llu, running at EL1\n", (unsigned long long)boot_entry_el);
+	a64_user_cpu_init();
 	virt_irq_init(&plat_fdt);
 	kprintf("boot: %u CPU%s, %s, timer INTID %u at %llu Hz\n", plat_cpu_count(),
 		plat_cpu_count() == 1 ? "" : "s", irq_chip() ? irq_chip()->name : "no GIC",
 		plat_timer_irq(), (unsigned long long)timer_frequency());
 	if (dropped)
-		kprintf("boot: ignoring %llu MiB of RAM above the %llu GiB identity map\n",
+		kprintf("boot: ignoring %llu MiB of RAM above the %llu GiB kernel map\n",
 			(unsigned long long)(dropped >> 20),
 			(unsigned long long)(MMU_PA_LIMIT >> 30));
 	if (!pl011_base())
 		kprintf("boot: no arm,pl011 UART in the device tree\n"); /* lost, unless early */
-}
-
-/* Identity map: physical and kernel virtual addresses are equal. */
-void *plat_phys_to_virt(paddr_t pa)
-{
-	return (void *)(uintptr_t)pa;
-}
-
-/* Identity map: physical and kernel virtual addresses are equal. */
-paddr_t plat_virt_to_phys(const void *va)
-{
-	return (paddr_t)(uintptr_t)va;
 }
 
 /* PSCI SYSTEM_OFF; when the firmware refuses, the CPU says so and halts. */

@@ -1,6 +1,8 @@
 /*
- * The EL1 vector table: 16 entries of 0x80 bytes. Each saves the full register state as a
- * struct exc_frame on the current stack and calls exc_handle(frame, vector index); if that
+ * The EL1 vector table: 16 entries of 0x80 bytes. Exceptions from AArch64 EL0 (vectors
+ * 8-11) end the user run: a64_user_trap (user_entry.S) stores the user registers and
+ * returns to plat_user_run. Every other entry saves the full register state as a struct
+ * exc_frame on the current stack and calls exc_handle(frame, vector index); if that
  * returns, the state is restored and the exception returns.
  */
 #include "exception.h"
@@ -13,11 +15,25 @@
 	b	exc_entry_common
 .endm
 
+/* An exception from AArch64 EL0, on the kernel stack a64_user_enter left in SP_EL1. */
+.macro vector_entry_el0 index
+	.balign	0x80
+	stp	x0, x1, [sp, #-16]!
+	mov	x1, #\index
+	b	a64_user_trap
+.endm
+
 	.text
 	.balign	0x800
 	.globl	el1_vectors
 el1_vectors:
-	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7
+	vector_entry \i
+	.endr
+	.irp	i, 8, 9, 10, 11
+	vector_entry_el0 \i
+	.endr
+	.irp	i, 12, 13, 14, 15
 	vector_entry \i
 	.endr
 

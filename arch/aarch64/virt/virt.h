@@ -40,10 +40,10 @@ int psci_system_off(void);
 
 /* --- discover.c --- */
 
-/* Finds the device tree: bootinfo (the loader's x0) when it holds one, else the start
- * of RAM on virt, where QEMU puts it for ELF kernels. Validates it into *f; panics with
- * the reason when there is none or it is malformed. */
-void discover_fdt(void *bootinfo, struct fdt *f);
+/* Finds the device tree: at physical address dtb (the loader's x0) when it holds one, else
+ * the start of RAM on virt, where QEMU puts it for ELF kernels. Validates it into *f;
+ * panics with the reason when there is none or it is malformed. */
+void discover_fdt(paddr_t dtb, struct fdt *f);
 
 /* Physical address of the console PL011: /chosen stdout-path when it names an enabled
  * "arm,pl011", else the first enabled one. 0 when there is none. */
@@ -97,11 +97,36 @@ void timer_init(const struct fdt *f);
 /* The system counter's frequency in Hz. */
 uint64_t timer_frequency(void);
 
+/* --- rtc.c --- */
+
+/* Reads the device tree's PL031 real-time clock once for plat_time_epoch_ns (after
+ * timer_init); without one, says so and the wall clock starts at 1970. */
+void rtc_init(const struct fdt *f);
+
 /* --- mmu.c --- */
 
-/* Highest physical address (exclusive) the identity map can reach. */
+/* Highest physical address (exclusive) the kernel map can reach. */
 #define MMU_PA_LIMIT (1ULL << 39)
 
-/* Builds the boot identity map (RAM normal write-back, every other GiB below 4 GiB plus
- * those the device ranges touch as device nGnRE) and turns on the MMU and caches. */
-void mmu_enable(const struct boot_info *info, const struct mem_range *devices, size_t count);
+/* Kernel virtual minus physical addresses: 0 while the entry code runs on the identity
+ * map, KERNEL_OFFSET (layout.h) from the jump to the high half on (head.S sets it). */
+extern uintptr_t virt_offset;
+
+/* Called by head.S with the MMU off: reads RAM and the devices from the device tree at
+ * physical address dtb, builds the kernel map (RAM normal write-back, every other GiB below
+ * 4 GiB plus those of the console and the GIC device nGnRE) and turns on the MMU and caches
+ * with it in TTBR1 and as the identity map in TTBR0. Panics when the tree is unusable. */
+void mmu_boot(paddr_t dtb);
+
+/* Drops the RAM of info that the kernel map cannot reach; returns the bytes dropped. */
+uint64_t mmu_trim_ram(struct boot_info *info);
+
+/* Physical address of the identity map's root, for a CPU turning its MMU on. */
+paddr_t mmu_identity_root(void);
+
+/* --- user.c --- */
+
+/* Sets up the executing CPU for EL0: what EL0 may do without trapping (counter, cache
+ * maintenance by VA, DC ZVA, WFI/WFE), PAN when the CPU has it, an empty TTBR0. Every CPU
+ * calls it once, before it runs user code. */
+void a64_user_cpu_init(void);

@@ -5,6 +5,7 @@
 #include <amphi/ktest.h>
 #include <amphi/plat.h>
 
+#include "layout.h"
 #include "sysreg.h"
 #include "virt.h"
 
@@ -39,10 +40,10 @@ static void virt_identity_map_attributes(struct ktest *t)
 	uint64_t par = virt_translate(&ram_word);
 
 	KTEST_ASSERT(t, !(par & PAR_F));
-	KTEST_EXPECT_EQ(t, par & 0xfffffffff000ULL, (uintptr_t)&ram_word & ~0xfffULL);
+	KTEST_EXPECT_EQ(t, par & 0xfffffffff000ULL, plat_virt_to_phys(&ram_word) & ~0xfffULL);
 	KTEST_EXPECT_EQ(t, PAR_ATTR(par), 0xff); /* normal, write-back */
-	KTEST_EXPECT_EQ(t, plat_phys_to_virt(0x40001234), (void *)0x40001234);
-	KTEST_EXPECT_EQ(t, plat_virt_to_phys((void *)0x40001234), 0x40001234);
+	KTEST_EXPECT_EQ(t, plat_phys_to_virt(0x40001234), (void *)(KERNEL_OFFSET + 0x40001234));
+	KTEST_EXPECT_EQ(t, plat_virt_to_phys((void *)(KERNEL_OFFSET + 0x40001234)), 0x40001234);
 
 	paddr_t uart = pl011_base();
 	if (!uart) {
@@ -57,7 +58,7 @@ static void virt_identity_map_attributes(struct ktest *t)
 static void virt_unmapped_is_unmapped(struct ktest *t)
 {
 	/* 511 GiB: above the low 4 GiB and not RAM on virt. */
-	KTEST_EXPECT(t, virt_translate((void *)(511ULL << 30)) & PAR_F);
+	KTEST_EXPECT(t, virt_translate((void *)(KERNEL_OFFSET + (511ULL << 30))) & PAR_F);
 }
 
 static void virt_counter_runs(struct ktest *t)
@@ -89,7 +90,7 @@ KTEST_SUITE(virt_suite, "aarch64_virt", virt_cases);
 
 static void fault_unmapped_read(struct ktest *t)
 {
-	KTEST_EXPECT_EQ(t, *(volatile int *)(511ULL << 30), 0);
+	KTEST_EXPECT_EQ(t, *(volatile int *)(KERNEL_OFFSET + (511ULL << 30)), 0);
 }
 
 static void fault_brk(struct ktest *t)
@@ -112,7 +113,7 @@ static void fault_dtb_too_big(struct ktest *t)
 	struct fdt f;
 
 	(void)t;
-	discover_fdt((void *)blob, &f);
+	discover_fdt(plat_virt_to_phys(blob), &f);
 }
 
 static void fault_dtb_corrupt(struct ktest *t)
@@ -124,7 +125,7 @@ static void fault_dtb_corrupt(struct ktest *t)
 	struct fdt f;
 
 	(void)t;
-	discover_fdt((void *)blob, &f);
+	discover_fdt(plat_virt_to_phys(blob), &f);
 }
 
 static const struct ktest_case fault_cases[] = {

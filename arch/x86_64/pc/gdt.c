@@ -88,6 +88,9 @@ void gdt_init(unsigned cpu)
 {
 	_Static_assert(GDT_SEL(GDT_KERNEL_CODE) == PC_SEL_KERNEL_CODE, "boot.S selector");
 	_Static_assert(GDT_SEL(GDT_KERNEL_DATA) == PC_SEL_KERNEL_DATA, "boot.S selector");
+	_Static_assert((GDT_SEL(GDT_USER_DATA) | 3) == PC_SEL_USER_DATA, "user selector");
+	_Static_assert((GDT_SEL(GDT_USER_CODE) | 3) == PC_SEL_USER_CODE, "user selector");
+	_Static_assert(GDT_SEL(GDT_USER_CODE32) == PC_SEL_SYSRET_BASE, "sysret base");
 	uint64_t *gdt = gdts[cpu];
 	struct tss64 *tss = &tsss[cpu];
 
@@ -102,4 +105,5 @@ void gdt_init(unsigned cpu)
 	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
 	gdt_set_tss(gdt, GDT_TSS, tss);
 	gdt_load(gdt);
+	pc_cpus[cpu].tss_rsp0 = (char *)tss + __builtin_offsetof(struct tss64, rsp); /* unaligned */
 }

@@ -17,13 +17,11 @@ static bool timer_fired_early(unsigned vector)
 	return true;
 }
 
-/* Called by traps.S, interrupts masked, for one vector the LAPIC delivered: the kernel's
- * handler, then EOI, then irq_exit (which may switch threads). The spurious vector is only
- * counted: the LAPIC wants no EOI for it. */
-void pc_interrupt(struct trap_frame *frame)
+/* Handles one interrupt vector with the kernel's handlers, EOI and irq_exit (which may
+ * switch threads), interrupts masked. The spurious vector is only counted: the LAPIC wants
+ * no EOI for it. */
+void pc_interrupt_vector(unsigned vector)
 {
-	unsigned vector = (unsigned)frame->vector;
-
 	if (vector == PC_VECTOR_SPURIOUS) {
 		irq_spurious();
 		return;
@@ -35,4 +33,10 @@ void pc_interrupt(struct trap_frame *frame)
 	irq_handle(vector);
 	lapic_eoi();
 	irq_exit();
+}
+
+/* Called by traps.S, interrupts masked, for one vector the LAPIC delivered in kernel code. */
+void pc_interrupt(struct trap_frame *frame)
+{
+	pc_interrupt_vector((unsigned)frame->vector);
 }

@@ -83,3 +83,19 @@ int memmap_bad(const char *fmt, ...)
 	kputs("\n");
 	return -EINVAL;
 }
+
+/* Reserves a boot module at [pa, pa + size); the first one becomes the initial RAM disk
+ * (Linux's convention for QEMU -initrd and GRUB's module2), if the boot map reaches it. */
+void memmap_add_module(struct boot_info *info, paddr_t pa, uint64_t size)
+{
+	boot_info_add_reserved(info, pa, size);
+	if (info->initrd.size || !size)
+		return;
+	if (!memmap_boot_ptr(pa, size)) {
+		kprintf("pc: boot module at %#llx (%llu bytes) lies beyond the boot map; not using "
+			"it as the initial RAM disk\n",
+			(unsigned long long)pa, (unsigned long long)size);
+		return;
+	}
+	info->initrd = (struct mem_range){pa, size};
+}

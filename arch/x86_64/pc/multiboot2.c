@@ -95,14 +95,14 @@ static int mb2_parse_basic_meminfo(const struct mb2_tag *tag, struct boot_info *
 	return 0;
 }
 
-/* Reserves a boot module (an initramfs, later). */
+/* Reserves a boot module; the first is the initial RAM disk. */
 static int mb2_parse_module(const struct mb2_tag *tag, struct boot_info *info)
 {
 	const struct mb2_tag_module *mod = (const void *)tag;
 
 	if (tag->size < sizeof(*mod) || mod->mod_end < mod->mod_start)
 		return memmap_bad("multiboot2: malformed module tag");
-	boot_info_add_reserved(info, mod->mod_start, mod->mod_end - mod->mod_start);
+	memmap_add_module(info, mod->mod_start, mod->mod_end - mod->mod_start);
 	return 0;
 }
 

@@ -5,6 +5,9 @@
 #include <amphi/types.h>
 
 #include "layout.h"
+#include "user_entry.h"
+
+struct user_regs;
 
 /* What boot.S recorded at entry; plat_init() receives its address. */
 struct pc_boot_handoff {
@@ -27,7 +30,8 @@ int uart16550_getc(void);
 
 /* --- gdt.c, idt.c: descriptor tables --- */
 
-/* Loads CPU cpu's GDT (kernel and user segments, its TSS with its IST stacks). */
+/* Loads CPU cpu's GDT (kernel and user segments, its TSS with its IST stacks) and points
+ * pc_cpus[cpu].tss_rsp0 at its TSS's RSP0. */
 void gdt_init(unsigned cpu);
 
 /* Fills the IDT (exceptions, then vectors 32-255 to the interrupt entry) and loads it. */
@@ -65,6 +69,10 @@ const void *memmap_boot_ptr(paddr_t pa, uint64_t size);
  * asked (not when it lies inside boot data reserved already). Returns 0 or -EINVAL. */
 int memmap_take_cmdline(struct pc_boot_parse *p, paddr_t pa, uint64_t max, bool reserve);
 
+/* Reserves a boot module at [pa, pa + size); the first one becomes the initial RAM disk
+ * (Linux's convention for QEMU -initrd and GRUB's module2), if the boot map reaches it. */
+void memmap_add_module(struct boot_info *info, paddr_t pa, uint64_t size);
+
 /* --- direct_map.c --- */
 
 /* Extends the direct map beyond the boot map to cover the RAM in info. */
@@ -82,11 +90,21 @@ int multiboot2_parse(paddr_t pa, struct pc_boot_parse *p);
 
 /* --- cpu.c: per-CPU data, reached through the GS base --- */
 
-/* One CPU's platform state. The GS base of each CPU points at its own. */
+/* One CPU's platform state. The GS base of each CPU points at its own (while user code
+ * runs, the KERNEL_GS_BASE MSR does, and swapgs trades them at the user boundary). */
 struct pc_cpu {
 	struct pc_cpu *self; /* %gs:0 */
 	unsigned index;	     /* %gs:8, plat_cpu_id() */
 	uint32_t apic_id;
+	/* user mode (user.c, user_entry.S): offsets fixed for the assembly */
+	uint64_t user_kernel_rsp;  /* %gs:16, the kernel stack pc_user_enter returns on */
+	struct user_regs *user_regs; /* %gs:24, where the user registers are saved */
+	uint64_t user_scratch;	   /* %gs:32, the user rsp while the syscall entry saves */
+	uint64_t user_error;	   /* %gs:40, the exception's error code */
+	void *tss_rsp0;		   /* %gs:48, this CPU's TSS.RSP0: the stack traps from ring 3 use */
+	uint64_t user_generation;  /* the generation of the space in CR3 this TLB follows */
+	struct user_regs *fp_owner; /* whose x87/SSE state is live here (the running thread's) */
+	uint64_t fp_tag;	    /* the tag written into fp_owner->fp_live when loaded */
 	bool online;		 /* set by the CPU itself once it runs the kernel's entry */
 	uint64_t timer_deadline; /* plat_timer_set's armed deadline, UINT64_MAX when disarmed */
 };
@@ -184,6 +202,31 @@ uint64_t tsc_at_ns(uint64_t ns);
 /* Measures the TSC frequency against the PIT over ms milliseconds; 0 when the PIT does not
  * count. */
 uint64_t pit_measure_tsc(unsigned ms);
+
+/* --- user.c: ring 3 --- */
+
+/* Sets up the executing CPU for user mode: syscall MSRs, no-execute pages, SSE state,
+ * SMEP/SMAP when the CPU has them. Every CPU calls it once, before it takes interrupts. */
+void pc_user_cpu_init(void);
+
+/* Runs a user program's registers (user_entry.S): enters ring 3 from *regs and returns when
+ * it traps, *regs updated, with the vector (0-255) or PC_USER_STOP_SYSCALL, interrupts
+ * masked. */
+unsigned pc_user_enter(struct user_regs *regs);
+
+/* Where the syscall instruction lands (MSR_LSTAR) and where traps.S sends a trap taken in
+ * ring 3 (user_entry.S). */
+void pc_syscall_entry(void);
+
+/* Handles one interrupt vector with the kernel's handlers, EOI and irq_exit (which may
+ * switch threads), interrupts masked: for the interrupt entry and for user mode. */
+void pc_interrupt_vector(unsigned vector);
+
+/* --- rtc.c --- */
+
+/* Reads the CMOS real-time clock once for plat_time_epoch_ns (after tsc_init); without a
+ * usable one, says so and the wall clock starts at 1970. */
+void rtc_init(void);
 
 /* --- smp.c --- */
 

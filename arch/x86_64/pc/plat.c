@@ -1,5 +1,6 @@
 /* The x86_64 PC platform: boot-data dispatch, bring-up order, console, power. */
 #include <amphi/arch.h>
+#include <amphi/cmdline.h>
 #include <amphi/kprintf.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
@@ -77,6 +78,7 @@ static void plat_init_cpus_irqs_time(const struct boot_info *info, paddr_t rsdp)
 	pc_cpus[0].online = true;
 	ioapic_init(&madt);
 	tsc_init();
+	rtc_init();
 	lapic_timer_init();
 }
 
@@ -90,8 +92,6 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	pc_cpu_set_current(0);
 	idt_init();
 	uart16550_init();
-	/* Firmware and GRUB may leave a partial line on COM1: start on a fresh one. */
-	plat_console_write("\n", 1);
 
 	*info = (struct boot_info){.cmdline = "", .fdt = NULL, .name = "pc"};
 	if (!bootinfo)
@@ -101,6 +101,14 @@ void plat_init(void *bootinfo, struct boot_info *info)
 	boot_info_add_reserved(info, (paddr_t)(uintptr_t)__kernel_phys_start,
 			       (uintptr_t)__kernel_phys_end - (uintptr_t)__kernel_phys_start);
 	plat_parse_boot_data(bootinfo, &parse);
+	/* The platform's own boot messages obey "quiet" too: a quiet console carries a user
+	 * program's output and nothing else. */
+	bool quiet = cmdline_has(info->cmdline, "quiet");
+	kprintf_set_quiet(quiet);
+	/* Firmware and GRUB may leave a partial line on COM1: start on a fresh one. */
+	if (!quiet)
+		plat_console_write("\n", 1);
+	pc_user_cpu_init();
 	if (info->ram_count == 0)
 		panic("pc: the firmware memory map reports no usable RAM");
 	direct_map_grow(info);

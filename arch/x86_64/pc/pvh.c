@@ -69,7 +69,7 @@ static int pvh_parse_memmap(const struct hvm_start_info *si, struct boot_info *i
 	return 0;
 }
 
-/* Reserves the module list and the modules (an initramfs, later). */
+/* Reserves the module list and the modules; the first is the initial RAM disk. */
 static int pvh_reserve_modules(const struct hvm_start_info *si, struct boot_info *info)
 {
 	const struct hvm_modlist_entry *mods;
@@ -85,7 +85,7 @@ static int pvh_reserve_modules(const struct hvm_start_info *si, struct boot_info
 
 	boot_info_add_reserved(info, si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(*mods));
 	for (uint32_t i = 0; i < si->nr_modules; i++)
-		boot_info_add_reserved(info, mods[i].paddr, mods[i].size);
+		memmap_add_module(info, mods[i].paddr, mods[i].size);
 	return 0;
 }
 

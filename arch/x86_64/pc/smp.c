@@ -107,6 +107,7 @@ NORETURN void pc_ap_main(void)
 	gdt_init(cpu);
 	idt_load();
 	pc_cpu_set_current(cpu);
+	pc_user_cpu_init();
 	atomic_store_release(&pc_cpus[cpu].online, true);
 	entry(arg);
 	panic("pc_ap_main: CPU %u's entry returned", cpu);

@@ -1,8 +1,9 @@
 /*
  * traps.S: entry stubs for all 256 vectors. Each stub makes the stack uniform (a zero error
- * code where the CPU pushes none, then the vector number), saves every general register
- * into a struct trap_frame (trap.h) and calls trap_handle(frame) for the 32 exceptions or
- * pc_interrupt(frame) for vectors 32-255.
+ * code where the CPU pushes none, then the vector number). A trap taken in ring 3 goes to
+ * pc_user_trap (user_entry.S), which ends the user run; one taken in the kernel saves every
+ * general register into a struct trap_frame (trap.h) and calls trap_handle(frame) for the
+ * 32 exceptions or pc_interrupt(frame) for vectors 32-255.
  */
 
 /* Vectors for which the CPU pushes an error code. */
@@ -12,6 +13,7 @@
 
 #define FRAME_RBP 64 /* offsetof(struct trap_frame, rbp) */
 #define FRAME_RIP 136 /* offsetof(struct trap_frame, rip) */
+#define STUB_CS 24 /* the interrupted CS above the vector, error code and rip */
 
 .macro trap_stub vector
 	.balign 16
@@ -77,11 +79,15 @@ trap_stub_\vector:
 .endm
 
 trap_common:
+	testb $3, STUB_CS(%rsp)
+	jnz pc_user_trap
 	save_frame
 	call trap_handle
 	restore_frame_iret
 
 irq_common:
+	testb $3, STUB_CS(%rsp)
+	jnz pc_user_trap
 	save_frame
 	call pc_interrupt
 	restore_frame_iret

@@ -17,6 +17,7 @@ struct boot_info {
 	const void *fdt;     /* flattened device tree, or NULL when the platform has none */
 	const char *name;    /* platform name for the boot banner, e.g. "x86_64-pc" */
 	struct mem_range initrd; /* the initial RAM disk (physical), size 0 when none */
+	const char *init_args;	 /* the command line's words after "--" (init_args.h), or "" */
 };
 
 /* Brings up the early console and parses the boot data the entry code was handed

@@ -28,6 +28,12 @@ struct plat_user_fault {
  * vm_resolve on the way. Called from thread context with interrupts unmasked. */
 int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_fault *fault);
 
+/* Metal: writes the FP/SIMD registers the executing CPU still holds for a user program
+ * back into its struct user_regs (which is current after this). plat_ctx_switch calls it
+ * before the CPU leaves a thread; kernel code that reads or writes those fields, or frees
+ * a struct user_regs the calling thread ran, calls it first. */
+void plat_user_save_fp(void);
+
 /* True when user mappings may lie in [start, end) on this platform. */
 bool plat_user_range_ok(uintptr_t start, uintptr_t end);
 

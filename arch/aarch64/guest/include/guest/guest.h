@@ -76,14 +76,19 @@ static inline unsigned arch_pte_prot(pte_t e)
 	return prot;
 }
 
-/* The user register frame: what a user thread's registers are while the kernel runs. */
+/* The user register frame: what a user thread's registers are while the kernel runs.
+ * vregs holds the 32 FP/SIMD registers (128 bits each, low half first) with fpsr and
+ * fpcr, as the signal frame's fpsimd_context does. A metal CPU keeps them in its registers
+ * across syscalls and saves them here when it switches threads; fp_live is the platform's
+ * tag while a CPU holds them, 0 when vregs is current. Kernel code that reads or writes
+ * them calls plat_user_save_fp first. */
 struct user_regs {
 	uint64_t x[31];
 	uint64_t sp, pc, pstate;
 	uint64_t tpidr_el0;
-	/* FP/SIMD state, as the signal frame's fpsimd_context holds it */
-	uint64_t vregs[64]; /* v0-v31, 128 bits each, low half first */
-	uint32_t fpsr, fpcr;
+	uint64_t fp_live;
+	_Alignas(16) uint64_t vregs[64];
+	uint64_t fpsr, fpcr;
 };
 
 /* The syscall ABI: number in x8, arguments in x0-x5, result in x0. */

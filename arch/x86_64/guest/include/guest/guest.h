@@ -70,15 +70,19 @@ static inline unsigned arch_pte_prot(pte_t e)
 	return prot;
 }
 
-/* The user register frame: what a user thread's registers are while the kernel runs. */
+/* The user register frame: what a user thread's registers are while the kernel runs.
+ * fxsave is the x87/SSE state in the FXSAVE layout (Intel SDM vol. 1, 10.5.1), as the signal
+ * frame's fpstate holds it. A metal CPU keeps it in its registers across syscalls and saves
+ * it here when it switches threads; fp_live is the platform's tag while a CPU holds it, 0
+ * when fxsave is current. Kernel code that reads or writes it calls plat_user_save_fp
+ * first. */
 struct user_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rip, rflags;
 	uint64_t fs_base, gs_base;
-	/* x87 and SSE state in the FXSAVE layout (Intel SDM vol. 1, 10.5.1), as the signal
-	 * frame's fpstate holds it */
-	uint8_t fxsave[512];
+	uint64_t fp_live;
+	_Alignas(16) uint8_t fxsave[512];
 };
 
 #define X86_FXSAVE_FCW 0

@@ -1,0 +1,54 @@
+# The user programs of user/tests.cmake booted under QEMU through harness/qemu-exec: the
+# kernel runs them in ring 3 (x86_64) or EL0 (aarch64) from an initial RAM disk named on its
+# command line, on QEMU's "max" CPU model (SMEP and SMAP, PAN on), and they must give what
+# Linux gives: conform's checks, SIGSEGV for the planted faults, busybox.cmds' output and
+# status as the host's busybox prints them.
+
+set(QEMU_EXEC ${CMAKE_SOURCE_DIR}/harness/qemu-exec)
+
+# amphi_qemu_user_tests(target conform fault [busybox folder [runner]]): conformance,
+# planted faults and, given the folder of the target's busybox, busybox.cmds under QEMU
+# target `target`; with a runner (qemu-aarch64), Linux's side runs that busybox through it.
+function(amphi_qemu_user_tests target conform fault)
+  set(env "${AMPHI_BOOT_ENV}")
+  set(tests qemu-${target}-user-conform)
+  add_test(NAME qemu-${target}-user-conform
+           COMMAND ${QEMU_EXEC} --target ${target} ${conform} --amphi)
+  foreach(mode null kernel nx rodata)
+    add_test(NAME qemu-${target}-user-fault-${mode}
+             COMMAND sh -c "\"$0\" --target $1 \"$2\" ${mode}; test $? -eq 139"
+                     ${QEMU_EXEC} ${target} ${fault})
+    list(APPEND tests qemu-${target}-user-fault-${mode})
+  endforeach()
+  if(ARGC GREATER 3)
+    # qemu-exec finds busybox in that folder first; the host runs its own (the same Debian
+    # version). The serial console never reaches end of input: the line reading it is
+    # skipped.
+    set(guest)
+    if(ARGC GREATER 4)
+      set(guest --guest ${ARGV3} ${ARGV4})
+    endif()
+    add_test(NAME qemu-${target}-user-busybox
+             COMMAND ${USER_COMPARE} ${guest} ${QEMU_EXEC} ${USER_DIR}/tests/busybox.cmds
+                     --target ${target})
+    list(APPEND tests qemu-${target}-user-busybox)
+    list(APPEND env "COMPARE_SKIP=read x"
+                    "COMPARE_SKIP_WHY=a serial console has no end of input")
+  endif()
+  set_tests_properties(${tests} PROPERTIES LABELS qemu TIMEOUT 180 ENVIRONMENT "${env}")
+endfunction()
+
+get_filename_component(host_busybox_dir ${AMPHI_BUSYBOX} DIRECTORY)
+amphi_qemu_user_tests(x86_64 ${USER_OUT}/conform ${USER_OUT}/fault ${host_busybox_dir})
+amphi_qemu_user_tests(x86_64-smp4 ${USER_OUT}/conform ${USER_OUT}/fault ${host_busybox_dir})
+
+# Debian's arm64 busybox-static, where scripts/setup-deps.sh puts it once it fetches one.
+set(arm64_busybox_dir ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin)
+if(NOT EXISTS ${arm64_busybox_dir}/busybox)
+  message(STATUS "no arm64 busybox in ${arm64_busybox_dir}: no aarch64 busybox test under QEMU")
+  set(arm64_busybox_dir)
+endif()
+foreach(target aarch64 aarch64-smp4)
+  amphi_qemu_user_tests(${target} ${USER_OUT_AARCH64}/conform ${USER_OUT_AARCH64}/fault
+                        ${arm64_busybox_dir} "${AMPHI_QEMU_AARCH64} -cpu cortex-a72")
+endforeach()
