@@ -188,23 +188,25 @@ static bool vfs_locked_io(struct file *f)
 	return inode && (S_ISREG(inode->mode) || S_ISDIR(inode->mode));
 }
 
-/* Moves len bytes through op at the file's position (pos_lock held) or at *off. */
+/* Moves len bytes through op at *off, or at the file's position under pos_lock. A stream
+ * (a pipe, the console) has no position, and takes no lock either: a read waiting on one
+ * must not hold up a write through the same open file. */
 static long vfs_rw(struct file *f, struct vfs_io *io, size_t len, const uint64_t *off,
 		   long (*op)(struct file *, struct vfs_io *, size_t, uint64_t *))
 {
-	bool locked = vfs_locked_io(f);
-	uint64_t at = off ? *off : f->pos;
+	bool locked = vfs_locked_io(f), positioned = !off && !f->ops->stream;
+	uint64_t at = off ? *off : 0;
 
-	if (!off)
+	if (positioned) {
 		mutex_lock(&f->pos_lock);
-	if (!off)
 		at = f->pos;
+	}
 	if (locked)
 		vfs_lock();
 	long n = op(f, io, len, &at);
 	if (locked)
 		vfs_unlock();
-	if (!off) {
+	if (positioned) {
 		f->pos = at;
 		mutex_unlock(&f->pos_lock);
 	}
