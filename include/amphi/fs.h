@@ -65,6 +65,8 @@ struct vm_object;
 #define O_PATH 010000000
 #define O_TMPFILE_BIT 020000000 /* O_TMPFILE without O_DIRECTORY */
 
+#define MS_RDONLY 1 /* mount flag: nothing in the mount may change (-EROFS) */
+
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
@@ -364,6 +366,9 @@ int vfs_walk_parent(struct fs_context *fs, const struct vfs_path *start, const c
 
 /* The child name of directory dir: a reference in *out, -ENOENT. vfs_lock held. */
 int vfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+
+/* -EROFS when p stands in a read-only mount, else 0: whether its file may change. */
+int vfs_path_writable(const struct vfs_path *p);
 
 /* Checks the current credentials' access (R_OK 4, W_OK 2, X_OK 1) to inode: 0, -EACCES. */
 int vfs_permission(struct inode *inode, int mask);

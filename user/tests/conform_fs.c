@@ -415,6 +415,16 @@ static void check_fs_mounts(void)
 	CHECK("umount", umount("mnt"), 0, 0);
 	CHECK("its file is gone", access("mnt/x", F_OK), -1, ENOENT);
 	CHECK("umount of no mount", umount("mnt"), -1, EINVAL);
+	CHECK("mount read-only", mount("none", "mnt", "tmpfs", MS_RDONLY, NULL), 0, 0);
+	CHECK("create in a read-only mount", open("mnt/x", O_CREAT | O_WRONLY, 0644), -1, EROFS);
+	CHECK("mkdir in a read-only mount", mkdir("mnt/d", 0755), -1, EROFS);
+	CHECK("chmod in a read-only mount", chmod("mnt", 0700), -1, EROFS);
+	CHECK("access W_OK in a read-only mount", access("mnt", W_OK), -1, EROFS);
+	CHECK("read-only mounts still read", close(open("mnt", O_RDONLY)), 0, 0);
+	struct statfs sfs;
+	CHECK("statfs of a read-only mount", statfs("mnt", &sfs), 0, 0);
+	check("ST_RDONLY", (sfs.f_flags & 1) ? 0 : -1, 0, 0, 0);
+	CHECK("umount the read-only mount", umount("mnt"), 0, 0);
 	CHECK("mount an unknown type", mount("none", "mnt", "nosuchfs", 0, NULL), -1, ENODEV);
 	CHECK("mount on a file", mount("none", "f", "tmpfs", 0, NULL), -1, ENOTDIR);
 	CHECK("mount on a missing path", mount("none", "missing", "tmpfs", 0, NULL), -1, ENOENT);

@@ -83,9 +83,10 @@ int vfs_open_path(const struct vfs_path *path, unsigned flags, struct file **out
 	return 0;
 }
 
-/* Checks what open's flags ask of the inode found: 0 or open(2)'s errno. */
-static int vfs_open_check(struct inode *inode, unsigned flags)
+/* Checks what open's flags ask of the file found: 0 or open(2)'s errno. */
+static int vfs_open_check(const struct vfs_path *found, unsigned flags)
 {
+	struct inode *inode = found->inode;
 	unsigned acc = flags & O_ACCMODE;
 
 	if (S_ISLNK(inode->mode) && !(flags & O_PATH))
@@ -96,6 +97,9 @@ static int vfs_open_check(struct inode *inode, unsigned flags)
 		return 0;
 	if (S_ISDIR(inode->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
 		return -EISDIR;
+	bool changes = acc != O_RDONLY || (flags & O_TRUNC);
+	if (changes && (S_ISREG(inode->mode) || S_ISDIR(inode->mode)) && vfs_path_writable(found))
+		return -EROFS; /* devices and pipes stay writable on a read-only mount */
 	int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
 	return vfs_permission(inode, mask);
 }
@@ -106,7 +110,9 @@ static int vfs_open_create(struct fs_context *fs, struct vfs_last *last, uint32_
 {
 	if (last->slash)
 		return -EISDIR;
-	int err = vfs_permission(last->dir.inode, 3);
+	int err = vfs_path_writable(&last->dir);
+	if (!err)
+		err = vfs_permission(last->dir.inode, 3);
 	if (!err)
 		err = vfs_create(last->dir.inode, last->name, last->len,
 				 S_IFREG | (mode & ~fs->umask & S_IALLUGO), 0, out);
@@ -168,7 +174,7 @@ int vfs_open(struct fs_context *fs, const struct vfs_path *start, const char *pa
 	vfs_lock();
 	int err = vfs_open_find(fs, start, path, flags, mode, &found);
 	if (!err)
-		err = vfs_open_check(found.inode, flags);
+		err = vfs_open_check(&found, flags);
 	bool trunc = (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY;
 	if (!err && trunc && S_ISREG(found.inode->mode) && inode_size(found.inode))
 		err = vfs_truncate_inode(found.inode, 0);
