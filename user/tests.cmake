@@ -55,3 +55,9 @@ add_test(NAME hosted-user-busybox-4cpus
          COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox.cmds --cpus 4)
 set_tests_properties(hosted-user-busybox hosted-user-busybox-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
+
+# Pipelines and external commands inside sh: they need fork and exec from user code, so the
+# test is registered disabled until those land (ctest lists it as not run).
+add_test(NAME hosted-user-busybox-fork
+         COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox-fork.cmds)
+set_tests_properties(hosted-user-busybox-fork PROPERTIES LABELS hosted TIMEOUT 120 DISABLED TRUE)
