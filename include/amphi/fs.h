@@ -253,8 +253,8 @@ struct fs_context {
 	uint32_t umask;
 };
 
-/* Moves file data between the kernel and its caller: user memory of a space (vm set) or a
- * kernel buffer (vm NULL). copy moves n bytes at offset done of the buffer. */
+/* Where file data goes to or comes from: user memory of a space (vm set) or a kernel
+ * buffer (vm NULL), starting at addr; vfs_io_in and vfs_io_out move bytes through it. */
 struct vfs_io {
 	struct vm_space *vm;
 	uintptr_t addr;

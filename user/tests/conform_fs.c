@@ -105,6 +105,9 @@ static void check_fs_links(void)
 	CHECK("symlink loop", symlink("loop2", "loop1") | symlink("loop1", "loop2"), 0, 0);
 	CHECK("open a symlink loop", open("loop1", O_RDONLY), -1, ELOOP);
 	CHECK("open O_NOFOLLOW of a symlink", open("l", O_RDONLY | O_NOFOLLOW), -1, ELOOP);
+	CHECK("O_CREAT through a symlink opens its file", close(open("l", O_CREAT | O_RDWR, 0600)),
+	      0, 0);
+	CHECK("O_CREAT|O_EXCL of a symlink", open("l", O_CREAT | O_EXCL | O_RDWR, 0600), -1, EEXIST);
 	CHECK("symlink to a directory", symlink("d", "dl"), 0, 0);
 	CHECK("a symlink to a directory with a slash", access("dl/", F_OK), 0, 0);
 	CHECK("a symlink to a file with a slash", open("l/", O_RDONLY), -1, ENOTDIR);

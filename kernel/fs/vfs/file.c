@@ -139,10 +139,14 @@ static int vfs_open_find(struct fs_context *fs, const struct vfs_path *start, co
 		err = vfs_open_create(fs, &last, mode, &inode);
 		created = !err;
 	}
-	if (!err && !created && (flags & O_EXCL))
+	if (!err && !created && (flags & O_EXCL)) {
 		err = -EEXIST;
-	else if (!err && !created && S_ISLNK(inode->mode) && (walk & WALK_FOLLOW))
-		err = vfs_walk(fs, &last.dir, last.name, walk, found) ?: 1;
+	} else if (!err && !created && S_ISLNK(inode->mode) && (walk & WALK_FOLLOW)) {
+		inode_put(inode); /* an existing symlink: what it leads to is opened */
+		err = vfs_walk(fs, &last.dir, last.name, walk, found);
+		vfs_path_put(&last.dir);
+		return err;
+	}
 	if (!err) {
 		*found = (struct vfs_path){last.dir.mnt, inode};
 		vfs_mount_get(found->mnt);
@@ -150,7 +154,7 @@ static int vfs_open_find(struct fs_context *fs, const struct vfs_path *start, co
 		inode_put(inode);
 	}
 	vfs_path_put(&last.dir);
-	return err == 1 ? 0 : err;
+	return err;
 }
 
 int vfs_truncate_inode(struct inode *inode, uint64_t size)
