@@ -108,6 +108,12 @@ static void check_fs_links(void)
 	CHECK("O_CREAT through a symlink opens its file", close(open("l", O_CREAT | O_RDWR, 0600)),
 	      0, 0);
 	CHECK("O_CREAT|O_EXCL of a symlink", open("l", O_CREAT | O_EXCL | O_RDWR, 0600), -1, EEXIST);
+	CHECK("a dangling symlink", symlink("d/made", "dangling"), 0, 0);
+	CHECK("O_CREAT through it makes its target", close(open("dangling", O_CREAT | O_WRONLY,
+								0600)), 0, 0);
+	CHECK("the target exists", access("d/made", F_OK), 0, 0);
+	CHECK("O_CREAT through a symlink loop", open("loop1", O_CREAT | O_RDWR, 0600), -1, ELOOP);
+	CHECK("unlink the target", unlink("d/made"), 0, 0);
 	CHECK("symlink to a directory", symlink("d", "dl"), 0, 0);
 	CHECK("a symlink to a directory with a slash", access("dl/", F_OK), 0, 0);
 	CHECK("a symlink to a file with a slash", open("l/", O_RDONLY), -1, ENOTDIR);

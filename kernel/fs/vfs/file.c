@@ -119,41 +119,68 @@ static int vfs_open_create(struct fs_context *fs, struct vfs_last *last, uint32_
 	return err;
 }
 
-/* Finds (or with O_CREAT makes) what open names: 0 with its path in *found. */
+/* The last component of an O_CREAT open, found in last->dir or made there: 0 with it in
+ * *inode (referenced) and *created set; 1 with the symlink found there instead (when it
+ * is to be followed: its target is then in target, VFS_PATH_MAX bytes); or an errno. */
+static int vfs_open_last(struct fs_context *fs, struct vfs_last *last, unsigned flags,
+			 uint32_t mode, struct inode **inode, char *target)
+{
+	if (last->dots)
+		return -EISDIR;
+	int err = vfs_lookup(last->dir.inode, last->name, last->len, inode);
+	if (err == -ENOENT)
+		return vfs_open_create(fs, last, mode, inode);
+	if (!err && (flags & O_EXCL))
+		err = -EEXIST;
+	else if (!err && S_ISLNK((*inode)->mode) && !(flags & O_NOFOLLOW)) {
+		long n = (*inode)->ops && (*inode)->ops->readlink
+			     ? (*inode)->ops->readlink(*inode, target, VFS_PATH_MAX - 1)
+			     : -EINVAL;
+		err = n < 0 ? (int)n : 1;
+		if (n >= 0)
+			target[n] = '\0';
+	}
+	if (err)
+		inode_put(*inode);
+	return err;
+}
+
+/* Finds (or with O_CREAT makes) what open names: 0 with its path in *found. An O_CREAT
+ * open through a symlink creates what the link names, as Linux does, following at most
+ * VFS_SYMLINK_MAX links. */
 static int vfs_open_find(struct fs_context *fs, const struct vfs_path *start, const char *path,
 			 unsigned flags, uint32_t mode, struct vfs_path *found)
 {
 	unsigned walk = ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) |
 			((flags & O_DIRECTORY) ? WALK_DIRECTORY : 0);
-	struct vfs_last last;
-	struct inode *inode = NULL;
-	bool created = false;
+	struct vfs_path dir = *start;
+	struct inode *inode;
 
 	if (!(flags & O_CREAT))
 		return vfs_walk(fs, start, path, walk, found);
-	int err = vfs_walk_parent(fs, start, path, &last);
-	if (err)
-		return err;
-	err = last.dots ? -EISDIR : vfs_lookup(last.dir.inode, last.name, last.len, &inode);
-	if (err == -ENOENT) {
-		err = vfs_open_create(fs, &last, mode, &inode);
-		created = !err;
-	}
-	if (!err && !created && (flags & O_EXCL)) {
-		err = -EEXIST;
-	} else if (!err && !created && S_ISLNK(inode->mode) && (walk & WALK_FOLLOW)) {
-		inode_put(inode); /* an existing symlink: what it leads to is opened */
-		err = vfs_walk(fs, &last.dir, last.name, walk, found);
-		vfs_path_put(&last.dir);
-		return err;
+	char *target = kmalloc(VFS_PATH_MAX);
+	if (!target)
+		return -ENOMEM;
+	vfs_path_get(&dir);
+	int err;
+	for (unsigned links = 0;; links++) {
+		struct vfs_last last;
+		err = links > VFS_SYMLINK_MAX ? -ELOOP
+					      : vfs_walk_parent(fs, &dir, links ? target : path, &last);
+		if (err)
+			break;
+		vfs_path_put(&dir);
+		dir = last.dir; /* a symlink's target is walked from where the link is */
+		err = vfs_open_last(fs, &last, flags, mode, &inode, target);
+		if (err != 1)
+			break;
 	}
 	if (!err) {
-		*found = (struct vfs_path){last.dir.mnt, inode};
+		*found = (struct vfs_path){dir.mnt, inode};
 		vfs_mount_get(found->mnt);
-	} else if (inode) {
-		inode_put(inode);
 	}
-	vfs_path_put(&last.dir);
+	vfs_path_put(&dir);
+	kfree(target);
 	return err;
 }
 
