@@ -308,6 +308,9 @@ unsigned vfs_dtype(uint32_t mode);
 /* Registers a file system type for mount(2). */
 void vfs_register_fs(const struct fs_type *type);
 
+/* Calls fn for each registered file system type, in registration order. */
+void vfs_fs_types_for_each(void (*fn)(const struct fs_type *type, void *ctx), void *ctx);
+
 /* A new super block of type with root directory inode root_mode; NULL when out of memory. */
 struct super_block *vfs_super_create(const struct fs_type *type, uint64_t magic,
 				     const struct inode_ops *dir_ops, uint32_t root_mode);

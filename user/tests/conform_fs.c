@@ -262,6 +262,10 @@ static void check_fs_dirs(void)
 	CHECK("fchdir", fchdir(fd), 0, 0);
 	check("getcwd", getcwd(cwd, sizeof(cwd)) && strcmp(strrchr(cwd, '/'), "/d") == 0 ? 0 : -1,
 	      0, 0, 0);
+	char link[512] = "";
+	long ln = readlink("/proc/self/cwd", link, sizeof(link) - 1);
+	check("/proc/self/cwd is the working directory", ln > 0 && strcmp(link, cwd) == 0 ? 0 : -1,
+	      errno, 0, 0);
 	CHECK("chdir ..", chdir(".."), 0, 0);
 	close(fd);
 	CHECK("umask", umask(077), 022, 0);
