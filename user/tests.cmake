@@ -159,3 +159,10 @@ add_test(NAME user-syscall-tables
                  ${AMPHI_AARCH64_GCC})
 set_tests_properties(user-syscall-tables PROPERTIES LABELS unit TIMEOUT 30)
 include(${CMAKE_CURRENT_LIST_DIR}/tests-qemu.cmake)
+# Pipelines and external commands inside sh (fork and exec from user code, pipes).
+add_test(NAME hosted-user-busybox-fork
+         COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox-fork.cmds)
+add_test(NAME hosted-user-busybox-fork-4cpus
+         COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox-fork.cmds --cpus 4)
+set_tests_properties(hosted-user-busybox-fork hosted-user-busybox-fork-4cpus
+                     PROPERTIES LABELS hosted TIMEOUT 120)

@@ -65,6 +65,8 @@ struct vm_object;
 #define O_PATH 010000000
 #define O_TMPFILE_BIT 020000000 /* O_TMPFILE without O_DIRECTORY */
 
+#define MS_RDONLY 1 /* mount flag: nothing in the mount may change (-EROFS) */
+
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
@@ -251,8 +253,8 @@ struct fs_context {
 	uint32_t umask;
 };
 
-/* Moves file data between the kernel and its caller: user memory of a space (vm set) or a
- * kernel buffer (vm NULL). copy moves n bytes at offset done of the buffer. */
+/* Where file data goes to or comes from: user memory of a space (vm set) or a kernel
+ * buffer (vm NULL), starting at addr; vfs_io_in and vfs_io_out move bytes through it. */
 struct vfs_io {
 	struct vm_space *vm;
 	uintptr_t addr;
@@ -305,6 +307,9 @@ unsigned vfs_dtype(uint32_t mode);
 
 /* Registers a file system type for mount(2). */
 void vfs_register_fs(const struct fs_type *type);
+
+/* Calls fn for each registered file system type, in registration order. */
+void vfs_fs_types_for_each(void (*fn)(const struct fs_type *type, void *ctx), void *ctx);
 
 /* A new super block of type with root directory inode root_mode; NULL when out of memory. */
 struct super_block *vfs_super_create(const struct fs_type *type, uint64_t magic,
@@ -364,6 +369,9 @@ int vfs_walk_parent(struct fs_context *fs, const struct vfs_path *start, const c
 
 /* The child name of directory dir: a reference in *out, -ENOENT. vfs_lock held. */
 int vfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+
+/* -EROFS when p stands in a read-only mount, else 0: whether its file may change. */
+int vfs_path_writable(const struct vfs_path *p);
 
 /* Checks the current credentials' access (R_OK 4, W_OK 2, X_OK 1) to inode: 0, -EACCES. */
 int vfs_permission(struct inode *inode, int mask);

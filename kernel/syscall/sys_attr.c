@@ -14,7 +14,9 @@
 #define UTIME_NOW ((1l << 30) - 1l)
 #define UTIME_OMIT ((1l << 30) - 2l)
 #define GETDENTS_BUF 65536
-#define MS_RDONLY 1
+#define ST_RDONLY 0x0001
+#define ST_VALID 0x0020
+#define ST_RELATIME 0x0400
 #define MS_REMOUNT 32
 #define MS_BIND 4096
 #define MS_MOVE 8192
@@ -221,6 +223,8 @@ static int fs_chmod_op(struct vfs_path *found, void *ctx)
 {
 	struct inode *i = found->inode;
 
+	if (vfs_path_writable(found))
+		return -EROFS;
 	i->mode = (i->mode & S_IFMT) | (*(uint32_t *)ctx & S_IALLUGO);
 	i->ctime = vfs_now();
 	return 0;
@@ -266,6 +270,8 @@ static int fs_chown_op(struct vfs_path *found, void *ctx)
 	const uint32_t *ids = ctx;
 	struct inode *i = found->inode;
 
+	if (vfs_path_writable(found))
+		return -EROFS;
 	if (ids[0] != (uint32_t)-1)
 		i->uid = ids[0];
 	if (ids[1] != (uint32_t)-1)
@@ -315,6 +321,8 @@ static int fs_utimens_op(struct vfs_path *found, void *ctx)
 	struct inode *i = found->inode;
 	struct vfs_time now = vfs_now();
 
+	if (vfs_path_writable(found))
+		return -EROFS;
 	if (ts[1] != UTIME_OMIT)
 		i->atime = ts[1] == UTIME_NOW ? now : (struct vfs_time){ts[0], (uint32_t)ts[1]};
 	if (ts[3] != UTIME_OMIT)
@@ -342,6 +350,8 @@ long sys_utimensat(struct process *p, const unsigned long *a)
 
 static int fs_truncate_op(struct vfs_path *found, void *ctx)
 {
+	if (S_ISREG(found->inode->mode) && vfs_path_writable(found))
+		return -EROFS;
 	return vfs_truncate_inode(found->inode, *(uint64_t *)ctx);
 }
 
@@ -378,8 +388,11 @@ long sys_ftruncate(struct process *p, const unsigned long *a)
 static int fs_access_op(struct vfs_path *found, void *ctx)
 {
 	int mode = *(int *)ctx;
+	struct inode *i = found->inode;
 
-	return mode ? vfs_permission(found->inode, mode) : 0;
+	if ((mode & 2) && (S_ISREG(i->mode) || S_ISDIR(i->mode)) && vfs_path_writable(found))
+		return -EROFS;
+	return mode ? vfs_permission(i, mode) : 0;
 }
 
 long sys_faccessat2(struct process *p, const unsigned long *a)
@@ -494,7 +507,7 @@ static int fs_statfs_op(struct vfs_path *found, void *ctx)
 	s->f_bsize = s->f_frsize = PAGE_SIZE;
 	s->f_namelen = VFS_NAME_MAX;
 	s->f_fsid[0] = sb ? (int32_t)VFS_MINOR(sb->dev) : 0;
-	s->f_flags = found->mnt && (found->mnt->flags & MS_RDONLY) ? 1 : 0;
+	s->f_flags = ST_VALID | ST_RELATIME | (vfs_path_writable(found) ? ST_RDONLY : 0);
 	return 0;
 }
 

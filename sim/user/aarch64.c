@@ -30,7 +30,7 @@ static const int a64_reg_ids[] = {
 #define A64_NGPRS (sizeof(a64_reg_ids) / sizeof(a64_reg_ids[0]))
 #define A64_NREGS (A64_NGPRS + 32 + 2) /* and v0-v31 (Unicorn's q0-q31), FPSR, FPCR */
 
-_Static_assert(offsetof(struct user_regs, vregs) == A64_NGPRS * sizeof(uint64_t),
+_Static_assert(offsetof(struct user_regs, fp_live) == A64_NGPRS * sizeof(uint64_t),
 	       "user_regs and a64_reg_ids have the same fields in the same order");
 
 /* An exception of user code: svc is a syscall (the engine has already moved past it);

@@ -105,6 +105,15 @@ static void check_fs_links(void)
 	CHECK("symlink loop", symlink("loop2", "loop1") | symlink("loop1", "loop2"), 0, 0);
 	CHECK("open a symlink loop", open("loop1", O_RDONLY), -1, ELOOP);
 	CHECK("open O_NOFOLLOW of a symlink", open("l", O_RDONLY | O_NOFOLLOW), -1, ELOOP);
+	CHECK("O_CREAT through a symlink opens its file", close(open("l", O_CREAT | O_RDWR, 0600)),
+	      0, 0);
+	CHECK("O_CREAT|O_EXCL of a symlink", open("l", O_CREAT | O_EXCL | O_RDWR, 0600), -1, EEXIST);
+	CHECK("a dangling symlink", symlink("d/made", "dangling"), 0, 0);
+	CHECK("O_CREAT through it makes its target", close(open("dangling", O_CREAT | O_WRONLY,
+								0600)), 0, 0);
+	CHECK("the target exists", access("d/made", F_OK), 0, 0);
+	CHECK("O_CREAT through a symlink loop", open("loop1", O_CREAT | O_RDWR, 0600), -1, ELOOP);
+	CHECK("unlink the target", unlink("d/made"), 0, 0);
 	CHECK("symlink to a directory", symlink("d", "dl"), 0, 0);
 	CHECK("a symlink to a directory with a slash", access("dl/", F_OK), 0, 0);
 	CHECK("a symlink to a file with a slash", open("l/", O_RDONLY), -1, ENOTDIR);
@@ -253,6 +262,10 @@ static void check_fs_dirs(void)
 	CHECK("fchdir", fchdir(fd), 0, 0);
 	check("getcwd", getcwd(cwd, sizeof(cwd)) && strcmp(strrchr(cwd, '/'), "/d") == 0 ? 0 : -1,
 	      0, 0, 0);
+	char link[512] = "";
+	long ln = readlink("/proc/self/cwd", link, sizeof(link) - 1);
+	check("/proc/self/cwd is the working directory", ln > 0 && strcmp(link, cwd) == 0 ? 0 : -1,
+	      errno, 0, 0);
 	CHECK("chdir ..", chdir(".."), 0, 0);
 	close(fd);
 	CHECK("umask", umask(077), 022, 0);
@@ -415,6 +428,16 @@ static void check_fs_mounts(void)
 	CHECK("umount", umount("mnt"), 0, 0);
 	CHECK("its file is gone", access("mnt/x", F_OK), -1, ENOENT);
 	CHECK("umount of no mount", umount("mnt"), -1, EINVAL);
+	CHECK("mount read-only", mount("none", "mnt", "tmpfs", MS_RDONLY, NULL), 0, 0);
+	CHECK("create in a read-only mount", open("mnt/x", O_CREAT | O_WRONLY, 0644), -1, EROFS);
+	CHECK("mkdir in a read-only mount", mkdir("mnt/d", 0755), -1, EROFS);
+	CHECK("chmod in a read-only mount", chmod("mnt", 0700), -1, EROFS);
+	CHECK("access W_OK in a read-only mount", access("mnt", W_OK), -1, EROFS);
+	CHECK("read-only mounts still read", close(open("mnt", O_RDONLY)), 0, 0);
+	struct statfs sfs;
+	CHECK("statfs of a read-only mount", statfs("mnt", &sfs), 0, 0);
+	check("ST_RDONLY", (sfs.f_flags & 1) ? 0 : -1, 0, 0, 0);
+	CHECK("umount the read-only mount", umount("mnt"), 0, 0);
 	CHECK("mount an unknown type", mount("none", "mnt", "nosuchfs", 0, NULL), -1, ENODEV);
 	CHECK("mount on a file", mount("none", "f", "tmpfs", 0, NULL), -1, ENOTDIR);
 	CHECK("mount on a missing path", mount("none", "missing", "tmpfs", 0, NULL), -1, ENOENT);

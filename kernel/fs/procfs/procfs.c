@@ -22,6 +22,7 @@ static const struct procfs_entry procfs_root_entries[] = {
     {"self", PROCFS_SELF, S_IFLNK | 0777},
     {"meminfo", PROCFS_MEMINFO, S_IFREG | 0444},
     {"cpuinfo", PROCFS_CPUINFO, S_IFREG | 0444},
+    {"filesystems", PROCFS_FILESYSTEMS, S_IFREG | 0444},
     {"uptime", PROCFS_UPTIME, S_IFREG | 0444},
     {"mounts", PROCFS_MOUNTS, S_IFLNK | 0777},
     {NULL, 0, 0},
@@ -29,9 +30,11 @@ static const struct procfs_entry procfs_root_entries[] = {
 
 static const struct procfs_entry procfs_pid_entries[] = {
     {"cmdline", PROCFS_CMDLINE, S_IFREG | 0444},
+    {"cwd", PROCFS_CWD, S_IFLNK | 0777},
     {"exe", PROCFS_EXE, S_IFLNK | 0777},
     {"fd", PROCFS_FD_DIR, S_IFDIR | 0500},
     {"mounts", PROCFS_PID_MOUNTS, S_IFREG | 0444},
+    {"root", PROCFS_ROOT_LINK, S_IFLNK | 0777},
     {"stat", PROCFS_STAT, S_IFREG | 0444},
     {"status", PROCFS_STATUS, S_IFREG | 0444},
     {NULL, 0, 0},

@@ -19,6 +19,9 @@ enum procfs_kind {
 	PROCFS_PID_MOUNTS,
 	PROCFS_STAT,
 	PROCFS_STATUS,
+	PROCFS_CWD,
+	PROCFS_ROOT_LINK,
+	PROCFS_FILESYSTEMS,
 };
 
 #define PROCFS_KIND(w) ((unsigned)((w)&0xff))

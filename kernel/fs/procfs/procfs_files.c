@@ -110,6 +110,12 @@ static int procfs_mount_line(struct mount *m, const char *path, void *ctx)
 	return 0;
 }
 
+/* A line of /proc/filesystems: every type here needs no device. */
+static void procfs_fs_line(const struct fs_type *type, void *ctx)
+{
+	text_add(ctx, "nodev\t%s\n", type->name);
+}
+
 static void procfs_meminfo(struct procfs_text *t)
 {
 	size_t kb = PAGE_SIZE / 1024;
@@ -150,6 +156,9 @@ static int procfs_make_text(struct inode *inode, struct procfs_text *t)
 		return 0;
 	case PROCFS_PID_MOUNTS:
 		vfs_mounts_for_each(procfs_mount_line, t);
+		return 0;
+	case PROCFS_FILESYSTEMS:
+		vfs_fs_types_for_each(procfs_fs_line, t);
 		return 0;
 	default:
 		return procfs_with_process(PROCFS_PID(inode->priv_word), procfs_fill_fn, &f);
@@ -212,6 +221,8 @@ struct procfs_grab {
 	struct file *file;
 	char *exe;
 	size_t size;
+	bool paths;		    /* take the root and working directory instead */
+	struct vfs_path root, cwd; /* referenced when taken */
 };
 
 /* pid_for_each callback: takes descriptor fd's file, or copies the program's path. */
@@ -219,7 +230,9 @@ static int procfs_grab_fn(struct process *p, void *ctx)
 {
 	struct procfs_grab *g = ctx;
 
-	if (g->exe)
+	if (g->paths)
+		fs_context_paths(p->fs, &g->root, &g->cwd);
+	else if (g->exe)
 		kstrlcpy(g->exe, p->exe, g->size);
 	else
 		g->file = fd_get(p->fds, (int)g->fd);
@@ -243,11 +256,31 @@ static long procfs_file_name(struct file *f, char *buf, size_t size)
 	return n;
 }
 
+/* The path of process pid's working directory (cwd set) or root, as the caller's root sees
+ * it (vfs_lock held). */
+static long procfs_fs_link(unsigned pid, bool cwd, char *buf, size_t size)
+{
+	struct procfs_grab g = {0, NULL, NULL, 0, true, {0}, {0}};
+	struct vfs_path root;
+
+	int err = procfs_with_process(pid, procfs_grab_fn, &g);
+	if (err)
+		return err;
+	long n = vfs_root(&root);
+	if (!n) {
+		n = vfs_path_name(&root, cwd ? &g.cwd : &g.root, buf, size);
+		vfs_path_put(&root);
+	}
+	vfs_path_put(&g.root);
+	vfs_path_put(&g.cwd);
+	return n;
+}
+
 long procfs_link_text(struct inode *inode, char *buf, size_t size)
 {
 	unsigned kind = PROCFS_KIND(inode->priv_word), pid = PROCFS_PID(inode->priv_word);
 	struct process *me = process_current();
-	struct procfs_grab g = {PROCFS_FDNUM(inode->priv_word), NULL, NULL, size};
+	struct procfs_grab g = {PROCFS_FDNUM(inode->priv_word), NULL, NULL, size, false, {0}, {0}};
 
 	switch (kind) {
 	case PROCFS_SELF:
@@ -267,6 +300,9 @@ long procfs_link_text(struct inode *inode, char *buf, size_t size)
 		file_put(g.file);
 		return n;
 	}
+	case PROCFS_CWD:
+	case PROCFS_ROOT_LINK:
+		return procfs_fs_link(pid, kind == PROCFS_CWD, buf, size);
 	default:
 		return -EINVAL;
 	}
@@ -286,7 +322,7 @@ static int procfs_fds_fn(struct process *p, void *ctx)
 
 struct file *procfs_fd_file(unsigned pid, unsigned fd)
 {
-	struct procfs_grab g = {fd, NULL, NULL, 0};
+	struct procfs_grab g = {fd, NULL, NULL, 0, false, {0}, {0}};
 
 	if (procfs_with_process(pid, procfs_grab_fn, &g) < 0)
 		return NULL;

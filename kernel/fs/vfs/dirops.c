@@ -11,12 +11,16 @@
 #define RENAME_EXCHANGE 2
 #define RENAME_WHITEOUT 4
 
-/* Checks that the caller may add or remove entries of dir (write and search). */
-static int vfs_dir_writable(struct inode *dir)
+/* Checks that the caller may add or remove entries of directory path dir (write and
+ * search, in a writable mount). */
+static int vfs_dir_writable(const struct vfs_path *path)
 {
+	struct inode *dir = path->inode;
+
 	if (!dir->ops || !dir->ops->mknod)
 		return -ENOENT; /* a file system whose names the kernel makes (proc), as Linux */
-	return vfs_permission(dir, 3);
+	int err = vfs_path_writable(path);
+	return err ? err : vfs_permission(dir, 3);
 }
 
 int vfs_make(struct vfs_last *last, uint32_t mode, uint64_t rdev, const char *target)
@@ -30,7 +34,7 @@ int vfs_make(struct vfs_last *last, uint32_t mode, uint64_t rdev, const char *ta
 		return -EEXIST;
 	if (last->slash && !S_ISDIR(mode))
 		return -ENOENT; /* only a directory's name may end in a slash */
-	int err = vfs_dir_writable(dir);
+	int err = vfs_dir_writable(&last->dir);
 	if (!err)
 		err = vfs_create(dir, last->name, last->len, mode, rdev, &inode);
 	if (err)
@@ -56,7 +60,7 @@ int vfs_link(const struct vfs_path *old, struct vfs_last *last)
 		return -EXDEV;
 	if (last->slash)
 		return -ENOENT;
-	int err = vfs_dir_writable(last->dir.inode);
+	int err = vfs_dir_writable(&last->dir);
 	if (!err)
 		err = vfs_dir_add(last->dir.inode, last->name, last->len, old->inode);
 	if (!err) {
@@ -69,7 +73,7 @@ int vfs_link(const struct vfs_path *old, struct vfs_last *last)
 /* The entry last names, checked for removal: 0 with it in *d. */
 static int vfs_remove_target(struct vfs_last *last, struct vfs_dirent **d)
 {
-	int err = vfs_dir_writable(last->dir.inode);
+	int err = vfs_dir_writable(&last->dir);
 
 	if (err)
 		return err;
@@ -195,9 +199,9 @@ int vfs_rename(struct vfs_last *old, struct vfs_last *new, unsigned flags)
 		return -EINVAL; /* no overlay file systems */
 	if (old->dots || new->dots)
 		return -EBUSY;
-	int err = vfs_dir_writable(old->dir.inode);
+	int err = vfs_dir_writable(&old->dir);
 	if (!err)
-		err = vfs_dir_writable(new->dir.inode);
+		err = vfs_dir_writable(&new->dir);
 	if (err)
 		return err;
 	struct vfs_dirent *od = vfs_dir_find(old->dir.inode, old->name, old->len);

@@ -83,9 +83,10 @@ int vfs_open_path(const struct vfs_path *path, unsigned flags, struct file **out
 	return 0;
 }
 
-/* Checks what open's flags ask of the inode found: 0 or open(2)'s errno. */
-static int vfs_open_check(struct inode *inode, unsigned flags)
+/* Checks what open's flags ask of the file found: 0 or open(2)'s errno. */
+static int vfs_open_check(const struct vfs_path *found, unsigned flags)
 {
+	struct inode *inode = found->inode;
 	unsigned acc = flags & O_ACCMODE;
 
 	if (S_ISLNK(inode->mode) && !(flags & O_PATH))
@@ -96,6 +97,9 @@ static int vfs_open_check(struct inode *inode, unsigned flags)
 		return 0;
 	if (S_ISDIR(inode->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
 		return -EISDIR;
+	bool changes = acc != O_RDONLY || (flags & O_TRUNC);
+	if (changes && (S_ISREG(inode->mode) || S_ISDIR(inode->mode)) && vfs_path_writable(found))
+		return -EROFS; /* devices and pipes stay writable on a read-only mount */
 	int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
 	return vfs_permission(inode, mask);
 }
@@ -106,45 +110,78 @@ static int vfs_open_create(struct fs_context *fs, struct vfs_last *last, uint32_
 {
 	if (last->slash)
 		return -EISDIR;
-	int err = vfs_permission(last->dir.inode, 3);
+	int err = vfs_path_writable(&last->dir);
+	if (!err)
+		err = vfs_permission(last->dir.inode, 3);
 	if (!err)
 		err = vfs_create(last->dir.inode, last->name, last->len,
 				 S_IFREG | (mode & ~fs->umask & S_IALLUGO), 0, out);
 	return err;
 }
 
-/* Finds (or with O_CREAT makes) what open names: 0 with its path in *found. */
+/* The last component of an O_CREAT open, found in last->dir or made there: 0 with it in
+ * *inode (referenced) and *created set; 1 with the symlink found there instead (when it
+ * is to be followed: its target is then in target, VFS_PATH_MAX bytes); or an errno. */
+static int vfs_open_last(struct fs_context *fs, struct vfs_last *last, unsigned flags,
+			 uint32_t mode, struct inode **inode, char *target)
+{
+	if (last->dots)
+		return -EISDIR;
+	int err = vfs_lookup(last->dir.inode, last->name, last->len, inode);
+	if (err == -ENOENT)
+		return vfs_open_create(fs, last, mode, inode);
+	if (!err && (flags & O_EXCL))
+		err = -EEXIST;
+	else if (!err && S_ISLNK((*inode)->mode) && !(flags & O_NOFOLLOW)) {
+		long n = (*inode)->ops && (*inode)->ops->readlink
+			     ? (*inode)->ops->readlink(*inode, target, VFS_PATH_MAX - 1)
+			     : -EINVAL;
+		err = n < 0 ? (int)n : 1;
+		if (n >= 0)
+			target[n] = '\0';
+	}
+	if (err)
+		inode_put(*inode);
+	return err;
+}
+
+/* Finds (or with O_CREAT makes) what open names: 0 with its path in *found. An O_CREAT
+ * open through a symlink creates what the link names, as Linux does, following at most
+ * VFS_SYMLINK_MAX links. */
 static int vfs_open_find(struct fs_context *fs, const struct vfs_path *start, const char *path,
 			 unsigned flags, uint32_t mode, struct vfs_path *found)
 {
 	unsigned walk = ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) |
 			((flags & O_DIRECTORY) ? WALK_DIRECTORY : 0);
-	struct vfs_last last;
-	struct inode *inode = NULL;
-	bool created = false;
+	struct vfs_path dir = *start;
+	struct inode *inode;
 
 	if (!(flags & O_CREAT))
 		return vfs_walk(fs, start, path, walk, found);
-	int err = vfs_walk_parent(fs, start, path, &last);
-	if (err)
-		return err;
-	err = last.dots ? -EISDIR : vfs_lookup(last.dir.inode, last.name, last.len, &inode);
-	if (err == -ENOENT) {
-		err = vfs_open_create(fs, &last, mode, &inode);
-		created = !err;
+	char *target = kmalloc(VFS_PATH_MAX);
+	if (!target)
+		return -ENOMEM;
+	vfs_path_get(&dir);
+	int err;
+	for (unsigned links = 0;; links++) {
+		struct vfs_last last;
+		err = links > VFS_SYMLINK_MAX ? -ELOOP
+					      : vfs_walk_parent(fs, &dir, links ? target : path, &last);
+		if (err)
+			break;
+		vfs_path_put(&dir);
+		dir = last.dir; /* a symlink's target is walked from where the link is */
+		err = vfs_open_last(fs, &last, flags, mode, &inode, target);
+		if (err != 1)
+			break;
 	}
-	if (!err && !created && (flags & O_EXCL))
-		err = -EEXIST;
-	else if (!err && !created && S_ISLNK(inode->mode) && (walk & WALK_FOLLOW))
-		err = vfs_walk(fs, &last.dir, last.name, walk, found) ?: 1;
 	if (!err) {
-		*found = (struct vfs_path){last.dir.mnt, inode};
+		*found = (struct vfs_path){dir.mnt, inode};
 		vfs_mount_get(found->mnt);
-	} else if (inode) {
-		inode_put(inode);
 	}
-	vfs_path_put(&last.dir);
-	return err == 1 ? 0 : err;
+	vfs_path_put(&dir);
+	kfree(target);
+	return err;
 }
 
 int vfs_truncate_inode(struct inode *inode, uint64_t size)
@@ -168,7 +205,7 @@ int vfs_open(struct fs_context *fs, const struct vfs_path *start, const char *pa
 	vfs_lock();
 	int err = vfs_open_find(fs, start, path, flags, mode, &found);
 	if (!err)
-		err = vfs_open_check(found.inode, flags);
+		err = vfs_open_check(&found, flags);
 	bool trunc = (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY;
 	if (!err && trunc && S_ISREG(found.inode->mode) && inode_size(found.inode))
 		err = vfs_truncate_inode(found.inode, 0);
@@ -188,23 +225,25 @@ static bool vfs_locked_io(struct file *f)
 	return inode && (S_ISREG(inode->mode) || S_ISDIR(inode->mode));
 }
 
-/* Moves len bytes through op at the file's position (pos_lock held) or at *off. */
+/* Moves len bytes through op at *off, or at the file's position under pos_lock. A stream
+ * (a pipe, the console) has no position, and takes no lock either: a read waiting on one
+ * must not hold up a write through the same open file. */
 static long vfs_rw(struct file *f, struct vfs_io *io, size_t len, const uint64_t *off,
 		   long (*op)(struct file *, struct vfs_io *, size_t, uint64_t *))
 {
-	bool locked = vfs_locked_io(f);
-	uint64_t at = off ? *off : f->pos;
+	bool locked = vfs_locked_io(f), positioned = !off && !f->ops->stream;
+	uint64_t at = off ? *off : 0;
 
-	if (!off)
+	if (positioned) {
 		mutex_lock(&f->pos_lock);
-	if (!off)
 		at = f->pos;
+	}
 	if (locked)
 		vfs_lock();
 	long n = op(f, io, len, &at);
 	if (locked)
 		vfs_unlock();
-	if (!off) {
+	if (positioned) {
 		f->pos = at;
 		mutex_unlock(&f->pos_lock);
 	}

@@ -36,6 +36,12 @@ void vfs_register_fs(const struct fs_type *type)
 	panic("vfs_register_fs: more than %d file system types", VFS_FS_TYPES);
 }
 
+void vfs_fs_types_for_each(void (*fn)(const struct fs_type *type, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < VFS_FS_TYPES && vfs_fs_types[i]; i++)
+		fn(vfs_fs_types[i], ctx);
+}
+
 /* The registered type called name, or NULL. */
 static const struct fs_type *vfs_fs_type(const char *name)
 {

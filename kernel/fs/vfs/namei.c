@@ -33,6 +33,11 @@ int vfs_permission(struct inode *inode, int mask)
 	return 0;
 }
 
+int vfs_path_writable(const struct vfs_path *p)
+{
+	return p->mnt && (p->mnt->flags & MS_RDONLY) ? -EROFS : 0;
+}
+
 int vfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	if (!dir->ops || !dir->ops->lookup)

@@ -344,6 +344,73 @@ static void fifo_open_waits_for_writer(struct ktest *t)
 	kt_teardown(t, fs);
 }
 
+/* fork's copy of a table shares the open files (and so their offsets) but not the slots;
+ * close-on-exec closes only marked slots; the last put closes every file. */
+static void fd_table_clone_and_exec(struct ktest *t)
+{
+	struct fd_table *a = fd_table_create(), *b;
+	struct file *rd, *wr;
+
+	KTEST_ASSERT(t, a != NULL);
+	KTEST_ASSERT(t, pipe_create(0, &rd, &wr) == 0);
+	KTEST_EXPECT_EQ(t, fd_install(a, rd, 0, false), 0);
+	KTEST_EXPECT_EQ(t, fd_install(a, wr, 0, true), 1);
+	KTEST_EXPECT_EQ(t, fd_install_at(a, 200, wr, false), 200); /* the table grows */
+	b = fd_table_clone(a);
+	KTEST_ASSERT(t, b != NULL);
+	struct file *f = fd_get(b, 200);
+	KTEST_EXPECT(t, f == wr);
+	if (f)
+		file_put(f);
+	KTEST_EXPECT_EQ(t, fd_cloexec(b, 1, -1), 1);
+	KTEST_EXPECT_EQ(t, fd_close(b, 0), 0);
+	KTEST_EXPECT_EQ(t, fd_close(b, 0), -EBADF);
+	f = fd_get(a, 0);
+	KTEST_EXPECT(t, f == rd); /* the original keeps its slot */
+	if (f)
+		file_put(f);
+	fd_table_close_on_exec(b);
+	KTEST_EXPECT(t, fd_get(b, 1) == NULL);
+	KTEST_EXPECT_EQ(t, fd_install(b, rd, 0, false), 0); /* the lowest free slot again */
+	fd_table_get(b); /* CLONE_FILES: a second holder */
+	fd_table_put(b);
+	KTEST_EXPECT_EQ(t, fd_cloexec(b, 200, -1), 0);
+	fd_table_put(b);
+	fd_table_put(a);
+	/* only the test's references are left: the pipe still works end to end */
+	struct vfs_io io = {NULL, (uintptr_t) "x"};
+	KTEST_EXPECT_EQ(t, vfs_write(wr, &io, 1, NULL), 1);
+	file_put(rd);
+	KTEST_EXPECT_EQ(t, vfs_write(wr, &io, 1, NULL), -EPIPE);
+	file_put(wr);
+}
+
+/* fork's copy of a context has the same root, cwd and umask, changed independently. */
+static void fs_context_clone_is_separate(struct ktest *t)
+{
+	struct fs_context *fs = kt_setup(t), *c;
+	struct vfs_path root, cwd, d;
+
+	if (!fs)
+		return;
+	fs->umask = 027;
+	c = fs_context_clone(fs);
+	KTEST_ASSERT(t, c != NULL);
+	KTEST_EXPECT_EQ(t, c->umask, 027);
+	vfs_lock();
+	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR, 0, &d), 0);
+	vfs_unlock();
+	fs_context_set_cwd(c, &d);
+	vfs_path_put(&d);
+	fs_context_paths(fs, &root, &cwd);
+	KTEST_EXPECT(t, cwd.inode == root.inode); /* the original did not move */
+	vfs_path_put(&root);
+	vfs_path_put(&cwd);
+	KTEST_EXPECT_EQ(t, vfs_umount(fs, KT_DIR, 0), -EBUSY); /* the copy's cwd is in it */
+	fs_context_put(c);
+	kt_teardown(t, fs);
+}
+
 /* Appends a newc entry to buf at *at. */
 static void kt_cpio(char *buf, size_t *at, const char *name, uint32_t ino, uint32_t mode,
 		    uint32_t nlink, const char *data)
@@ -400,6 +467,8 @@ static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(pipe_ends),
     KTEST_CASE(pipe_blocking_writers),
     KTEST_CASE(fifo_open_waits_for_writer),
+    KTEST_CASE(fd_table_clone_and_exec),
+    KTEST_CASE(fs_context_clone_is_separate),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
     {0},
 };
