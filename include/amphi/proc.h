@@ -247,6 +247,15 @@ struct process *process_current(void);
  * interrupts its user code when it runs (proc_lock held). */
 void task_kick(struct task *t);
 
+/* True when the calling task has a signal to handle (false in a kernel thread): a
+ * blocking wait on something else (a pipe, poll) ends with -ERESTARTSYS or -ERESTARTNOHAND.
+ * No lock needed. */
+bool task_interrupted(void);
+
+/* How long a wait that cannot be woken by signals (a wait queue) sleeps between checks of
+ * task_interrupted: the bound on how late a signal can end it. */
+#define TASK_SIGNAL_CHECK_NS 10000000ULL
+
 /* Sleeps the current task until done(ctx) holds (checked with proc_lock held), a signal
  * is pending, or the monotonic deadline passes. Returns 0, -EINTR or -ETIMEDOUT. Called
  * and returns with proc_lock not held. May block. */

@@ -16,12 +16,13 @@
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/mm.h>
+#include <amphi/plat.h>
+#include <amphi/proc.h>
 #include <amphi/string.h>
 
 #define PIPE_SIZE 65536
 #define PIPE_BUF 4096
 #define PIPE_CHUNK 4096
-#define PIPE_FOREVER (~0ULL)
 
 struct pipe {
 	struct waitq wq; /* readers and writers waiting; its lock guards all below */
@@ -70,12 +71,16 @@ static void pipe_wake(struct pipe *p)
 	vfs_poll_notify();
 }
 
-/* Waits (the lock held) for the pipe to change; -EAGAIN when f is non-blocking. */
+/* Waits (the lock held) for the pipe to change; -EAGAIN when f is non-blocking,
+ * -ERESTARTSYS when a signal is to be handled. A signal's wake-up ends the sleep; a sleep
+ * begun just after it ends within TASK_SIGNAL_CHECK_NS. */
 static int pipe_wait(struct pipe *p, struct file *f)
 {
 	if (f->flags & O_NONBLOCK)
 		return -EAGAIN;
-	waitq_sleep_locked(&p->wq, PIPE_FOREVER);
+	if (task_interrupted())
+		return -ERESTARTSYS;
+	waitq_sleep_locked(&p->wq, plat_time_ns() + TASK_SIGNAL_CHECK_NS);
 	return 0;
 }
 
@@ -343,10 +348,11 @@ static int fifo_open(struct inode *inode, struct file *f)
 	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
 	unsigned *opens = acc == O_RDONLY ? &p->writer_opens : &p->reader_opens;
 	unsigned seen = *opens, *now = acc == O_RDONLY ? &p->writers : &p->readers;
-	while (!*now && *opens == seen)
-		waitq_sleep_locked(&p->wq, PIPE_FOREVER);
+	int err = 0;
+	while (!*now && *opens == seen && !(err = task_interrupted() ? -ERESTARTSYS : 0))
+		waitq_sleep_locked(&p->wq, plat_time_ns() + TASK_SIGNAL_CHECK_NS);
 	spin_unlock_irqrestore(&p->wq.lock, irq);
-	return 0;
+	return err;
 }
 
 const struct file_ops fifo_file_ops = {

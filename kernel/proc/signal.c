@@ -46,6 +46,13 @@ bool signal_pending(const struct task *t)
 	       atomic_load_relaxed(&p->group_exit);
 }
 
+bool task_interrupted(void)
+{
+	struct task *t = task_current();
+
+	return t && signal_pending(t);
+}
+
 /* True when some task of p blocks sig: an ignored signal then stays pending, as Linux
  * keeps it for a sigwait or a later change of action (proc_lock held). */
 static bool signal_blocked_by_any(const struct process *p, int sig)

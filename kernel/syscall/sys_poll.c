@@ -84,6 +84,10 @@ static long poll_run(struct process *p, uintptr_t ufds, unsigned long n, uint64_
 		r = poll_scan(p, fds, n);
 		if (r || plat_time_ns() >= deadline)
 			break;
+		if (task_interrupted()) {
+			r = -ERESTARTNOHAND; /* EINTR once a handler ran, as Linux's poll */
+			break;
+		}
 		vfs_poll_wait(seq, deadline);
 	}
 	if (r >= 0 && vm_copy_to_user(p->vm, ufds, fds, n * sizeof(*fds)) < 0)
@@ -179,6 +183,10 @@ static long select_run(struct process *p, const unsigned long *a, uint64_t deadl
 		r = select_scan(p, &s[0], &s[1], n);
 		if (r || plat_time_ns() >= deadline)
 			break;
+		if (task_interrupted()) {
+			r = -ERESTARTNOHAND;
+			break;
+		}
 		vfs_poll_wait(seq, deadline);
 	}
 	if (r >= 0) {

@@ -112,10 +112,20 @@ static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t 
 /* Forgets the translated code in [lo, hi). */
 static void user_drop_code(struct sim_user_cpu *u, uintptr_t lo, uintptr_t hi)
 {
-	lo = MAX(lo, u->code_lo);
-	hi = MIN(hi, u->code_hi);
-	if (lo < hi)
-		uc_ctl_remove_cache(u->uc, lo, hi);
+	for (int w = 0; w < 2; w++) {
+		uintptr_t from = MAX(lo, u->code_lo[w]), to = MIN(hi, u->code_hi[w]);
+		if (from < to)
+			uc_ctl_remove_cache(u->uc, from, to);
+	}
+}
+
+/* Forgets every span of translated code (after dropping it all). */
+static void user_forget_code(struct sim_user_cpu *u)
+{
+	for (int w = 0; w < 2; w++) {
+		u->code_lo[w] = UINTPTR_MAX;
+		u->code_hi[w] = 0;
+	}
 }
 
 /* Reserves a window of size bytes and maps it into the engine as one region. */
@@ -169,7 +179,7 @@ static void user_engine_init(struct sim_user_cpu *u)
 		u->win[w] = user_window_create(u->uc, win_start[w], win_end[w] - win_start[w]);
 		u->touched_lo[w] = UINTPTR_MAX;
 	}
-	u->code_lo = UINTPTR_MAX;
+	user_forget_code(u);
 	if (sim_user_isa.add_hooks(u) != UC_ERR_OK ||
 	    uc_hook_add(u->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(u->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
@@ -191,8 +201,7 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 	user_wipe_window(u, 1);
 	if (!vm->code_key || vm->code_key != u->loaded_code) {
 		user_drop_code(u, 0, UINTPTR_MAX);
-		u->code_lo = UINTPTR_MAX;
-		u->code_hi = 0;
+		user_forget_code(u);
 	}
 	u->loaded = vm;
 	u->loaded_id = vm->id;
@@ -301,7 +310,9 @@ static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
 		return;
 	}
 	int saved = errno;
+	u->in_fault = true;
 	user_resolve(u, va, sim_fault_is_write(ucontext));
+	u->in_fault = false;
 	errno = saved;
 }
 
@@ -319,8 +330,12 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 			user_fault(u, addr, VM_EXEC, err);
 			return;
 		}
-		u->code_lo = MIN(u->code_lo, u->exec_lo);
-		u->code_hi = MAX(u->code_hi, u->exec_hi);
+		int w;
+		uintptr_t off;
+		if (user_window_of(addr, &w, &off)) {
+			u->code_lo[w] = MIN(u->code_lo[w], u->exec_lo);
+			u->code_hi[w] = MAX(u->code_hi[w], u->exec_hi);
+		}
 	}
 	if (++u->blocks < USER_BUDGET_BLOCKS)
 		return;
@@ -424,9 +439,13 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 
 	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
 		return;
-	/* this CPU follows the change at once; the others see the generation move on */
+	/* this CPU follows the change at once; the others see the generation move on. A
+	 * change made in the fault handler is a copy on write of a data page (W^X: never
+	 * code), and the engine's code cache must not be entered from there: it may be
+	 * inside it already (a deadlock in Unicorn's page locks) */
 	user_unmap_range(u, start, end);
-	user_drop_code(u, start, end);
+	if (!u->in_fault)
+		user_drop_code(u, start, end);
 	u->exec_lo = u->exec_hi = 0;
 	u->loaded_gen = vm->generation;
 }

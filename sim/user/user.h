@@ -30,8 +30,12 @@ struct sim_user_cpu {
 	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
 	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
+	bool in_fault;		     /* the fault handler runs (inside the engine) */
 	uintptr_t loaded_code;	     /* its code key */
-	uintptr_t code_lo, code_hi;  /* span of guest code translated since the last drop */
+	/* per window: the span of guest code translated since the last drop (one span over
+	 * both windows would be ~128 TiB, which removing from the code cache walks page by
+	 * page) */
+	uintptr_t code_lo[2], code_hi[2];
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
 	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */

@@ -75,6 +75,7 @@ void a64_fp_load(const struct user_regs *regs);
 void a64_fp_save(struct user_regs *regs);
 
 static uint64_t user_root[PLAT_MAX_CPUS]; /* the root in each CPU's TTBR0, 0: the empty one */
+static uint64_t user_generation[PLAT_MAX_CPUS]; /* of that root's space when loaded */
 /* Whose FP/SIMD registers each CPU holds live (the running thread's, or NULL), with the tag
  * it wrote into their fp_live; tags are never reused and never 0. */
 static struct user_regs *fp_owner[PLAT_MAX_CPUS];
@@ -110,15 +111,19 @@ static void a64_load_root(paddr_t root)
 	__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
 }
 
-/* Makes vm the space in TTBR0. IRQs masked. */
+/* Makes vm the space in TTBR0, flushing when this CPU's TLB may hold stale translations of
+ * it: another root, or the same one whose generation moved on since (fork write-protects
+ * every private page without a per-page invalidation). IRQs masked. */
 static void a64_user_load_space(struct vm_space *vm)
 {
 	unsigned cpu = plat_cpu_id();
+	uint64_t gen = atomic_load_relaxed(&vm->generation);
 
-	if (user_root[cpu] == vm->root)
+	if (user_root[cpu] == vm->root && user_generation[cpu] == gen)
 		return;
 	a64_load_root(vm->root);
 	atomic_store(&user_root[cpu], vm->root);
+	user_generation[cpu] = gen;
 }
 
 /* Makes the instruction stream see the page at pa as the data side wrote it (the kernel
