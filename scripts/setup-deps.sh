@@ -16,6 +16,8 @@ packages=(
 	libfdt-dev valgrind
 	# hosted user mode: Unicorn runs user programs; busybox-static and musl are test programs
 	libunicorn-dev busybox-static musl-tools
+	# the shell-at-a-terminal test drives a pseudo-terminal with python3
+	python3
 	# qemu-aarch64: the reference run of aarch64 programs on the host
 	qemu-user
 	# tests: CUnit, dtc for reference device trees, readelf for the ELF parser's tests, GNU

@@ -60,6 +60,7 @@ struct sim_options {
 	const char *initrd[SIM_INITRD_MAX]; /* --initrd archives, in order */
 	int initrd_count;
 	const char *trace_hash_file; /* --trace-hash: where the hash goes at power-off, or NULL */
+	const char *init_path; /* the RAM disk's program to run first (not under exec), or NULL */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one

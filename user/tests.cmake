@@ -169,3 +169,13 @@ add_test(NAME hosted-user-busybox-fork-4cpus
          COMMAND ${USER_COMPARE} ${AMPHI_HOSTED_BIN} ${USER_DIR}/tests/busybox-fork.cmds --cpus 4)
 set_tests_properties(hosted-user-busybox-fork hosted-user-busybox-fork-4cpus
                      PROPERTIES LABELS hosted TIMEOUT 120)
+
+# `amphi` with no arguments: the busybox shell as the first process. Commands from a pipe
+# (no terminal: no prompt, no echo), amphi's status the shell's; and at a terminal (a
+# pseudo-terminal), job control, ^C and the window size through the kernel's tty.
+add_test(NAME hosted-shell-stdin
+         COMMAND sh -c "out=$(printf 'echo hi from sh; exit 7\\n' | \"$0\"); test $? -eq 7 && printf '%s\\n' \"$out\" | grep -qx 'hi from sh'"
+                 ${AMPHI_HOSTED_BIN})
+find_program(AMPHI_PYTHON3 python3 REQUIRED)
+add_test(NAME hosted-shell-tty COMMAND ${AMPHI_PYTHON3} ${USER_DIR}/tests/shell_pty.py ${AMPHI_HOSTED_BIN})
+set_tests_properties(hosted-shell-stdin hosted-shell-tty PROPERTIES LABELS hosted TIMEOUT 120)

@@ -34,6 +34,12 @@ static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc
 
 	desc->initrd_start = start;
 	desc->initrd_end = start + size;
+	if (!opts->exec_argv && opts->init_path) { /* a program of the RAM disk, its path argv[0] */
+		char *path = (char *)opts->init_path;
+		desc->exec_path = path;
+		desc->exec_argv = sim_string_list(&path, 1, &desc->exec_argv_len);
+		return;
+	}
 	if (!opts->exec_argv)
 		return;
 	int envc = 0;

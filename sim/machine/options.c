@@ -19,6 +19,8 @@
 #define SIM_VERSION "0.1"
 #define OPT_NO_INITRAMFS 0x100 /* getopt codes of long options without a letter */
 #define OPT_TRACE_HASH 0x101
+#define OPT_INIT 0x102
+#define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
     "usage: amphi [options] [-- kernel command line words...]\n"
@@ -41,6 +43,9 @@ static const char sim_usage[] =
     "  --initrd FILE    a cpio newc archive (as `cpio -o -H newc` writes) unpacked into\n"
     "                   the root file system over the built-in initramfs; up to 8\n"
     "  --no-initramfs   leave the built-in initramfs (busybox) out\n"
+    "  --init PATH|none the program of the initramfs to run as the first process; by\n"
+    "                   default /bin/sh (the busybox shell) when no kernel command line\n"
+    "                   is given, none otherwise (then the kernel's monitor runs)\n"
     "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
     "                   (it is printed on the console too, except under exec)\n"
     "  -h, --help       show this help and exit\n"
@@ -170,11 +175,13 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"initrd", required_argument, NULL, 'i'},
 	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
 	    {"trace-hash", required_argument, NULL, OPT_TRACE_HASH},
+	    {"init", required_argument, NULL, OPT_INIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
+	const char *init = NULL;
 
 	*opts = (struct sim_options){
 	    .mem_size = SIM_MEM_DEFAULT,
@@ -222,6 +229,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 				opt_fail("at most %d --initrd archives", SIM_INITRD_MAX);
 			opts->initrd[opts->initrd_count++] = optarg;
 			break;
+		case OPT_INIT:
+			init = optarg;
+			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
 			break;
@@ -252,4 +262,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		opt_fail("unexpected argument '%s' (kernel command line words go after --)",
 			 argv[optind]);
 	opts->cmdline = opt_join_cmdline(argc - optind, argv + optind);
+	if (!init)
+		init = opts->cmdline[0] || !opts->builtin_initramfs ? "none" : INIT_DEFAULT;
+	opts->init_path = strcmp(init, "none") == 0 ? NULL : init;
 }
