@@ -2,8 +2,8 @@
  * Pipes: a 64 KiB ring between a read end and a write end. A read blocks while the ring
  * is empty and a writer remains (end of file after the last writer); a write blocks while
  * the ring lacks room, and a write of at most PIPE_BUF bytes goes in whole, never
- * interleaved with another. Writing with no reader left is -EPIPE (the signal SIGPIPE
- * joins it once signals are delivered). O_NONBLOCK turns each wait into -EAGAIN.
+ * interleaved with another. Writing with no reader left is -EPIPE, with SIGPIPE to the
+ * writing thread, as Linux does. O_NONBLOCK turns each wait into -EAGAIN.
  *
  * The ring and the counts are under the wait queue's lock; data is staged in a kernel
  * chunk so user memory is never touched with the lock held.
@@ -113,6 +113,19 @@ static long pipe_read(struct file *f, struct vfs_io *io, size_t len, uint64_t *o
 	return r;
 }
 
+/* SIGPIPE to the calling thread, which wrote to a pipe with no reader. */
+static void pipe_signal_writer(void)
+{
+	struct task *t = task_current();
+	struct ksiginfo info = {.signo = SIGPIPE, .code = SI_KERNEL};
+
+	if (!t)
+		return;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	signal_send_task(t, &info);
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 /* Writes n bytes from chunk, waiting for room: all at once when atomic. Returns the bytes
  * written (all of them unless an error comes) or an errno. */
 static long pipe_write_chunk(struct pipe *p, struct file *f, const uint8_t *chunk, size_t n,
@@ -138,6 +151,8 @@ static long pipe_write_chunk(struct pipe *p, struct file *f, const uint8_t *chun
 		}
 	}
 	spin_unlock_irqrestore(&p->wq.lock, irq);
+	if (err == -EPIPE)
+		pipe_signal_writer();
 	return done ? (long)done : err;
 }
 
