@@ -58,7 +58,9 @@ expect_bad --watchdog x
 expect_bad --watchdog 86401
 expect_status 0 --help
 expect_status 0 --version
-expect_status 0 --mem 4M
+expect_status 0 --mem 4M --init none # too little RAM for the busybox initramfs
+expect_status 1 --init /bin/false
+expect_status 127 --init /no/such/program
 expect_status 0 --mem=16m --
 expect_status 0 -m 1G -- cmdline words "with spaces"
 expect_status 0 --cpus 64 --seed 18446744073709551615 --watchdog 0
