@@ -1,12 +1,13 @@
 # Everyday verbs over the CMake presets. The real build lives in CMakeLists.txt.
 #   make                  build hosted, x86_64 and aarch64 into build/<target>/
-#   make run              boot the hosted kernel, console on stdio (CMDLINE="..." for the kernel,
-#                         SIM="--cpus 4 ..." for the hosted machine)
+#   make run              boot the hosted kernel to the busybox shell, console on stdio
+#                         (CMDLINE="..." for the kernel: then its monitor instead of the
+#                         shell; SIM="--cpus 4 ..." for the hosted machine)
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
-#   make bench            boot-time and scheduler benchmarks
+#   make bench            boot-time, scheduler and user-mode benchmarks
 #   make clean
 
 ARCH ?= x86_64
