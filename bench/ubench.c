@@ -14,6 +14,7 @@
  *                           its median wall time, output discarded
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,22 +81,33 @@ static void op_fault(long pages)
 	munmap((void *)p, (size_t)size);
 }
 
-static const char *spawn_prog;
+/* Runs argv (through PATH) as a child and waits for it; exits when it fails. quiet sends
+ * its standard output to /dev/null. */
+static void run_child(char *const *argv, bool quiet)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (quiet && !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || status != 0) {
+		fprintf(stderr, "ubench: %s failed (status %#x)\n", argv[0], status);
+		exit(1);
+	}
+}
+
+static char *spawn_argv[3] = {NULL, "true", NULL};
 
 static void op_spawn(long n)
 {
-	for (long i = 0; i < n; i++) {
-		int status;
-		pid_t pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			execl(spawn_prog, spawn_prog, "true", (char *)NULL);
-			_exit(127);
-		}
-		if (waitpid(pid, &status, 0) != pid || status != 0)
-			die("spawned program");
-	}
+	for (long i = 0; i < n; i++)
+		run_child(spawn_argv, false);
 }
 
 static void op_pipe(long n)
@@ -129,22 +141,8 @@ static char **run_argv;
 
 static void op_run(long n)
 {
-	for (long i = 0; i < n; i++) {
-		int status;
-		pid_t pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			if (!freopen("/dev/null", "w", stdout))
-				_exit(126);
-			execvp(run_argv[0], run_argv);
-			_exit(127);
-		}
-		if (waitpid(pid, &status, 0) != pid || status != 0) {
-			fprintf(stderr, "ubench run: %s failed (status %#x)\n", run_argv[0], status);
-			exit(1);
-		}
-	}
+	for (long i = 0; i < n; i++)
+		run_child(run_argv, true);
 }
 
 /* The count argument at argv[i], or dflt. */
@@ -179,7 +177,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "fault") == 0) {
 		measure("fault", op_fault, count_arg(argc, argv, 2, 256));
 	} else if (strcmp(mode, "spawn") == 0 && argc > 2) {
-		spawn_prog = argv[2];
+		spawn_argv[0] = argv[2];
 		measure("spawn", op_spawn, count_arg(argc, argv, 3, 20));
 	} else if (strcmp(mode, "pipe") == 0) {
 		measure("pipe", op_pipe, count_arg(argc, argv, 2, 2000));

@@ -137,3 +137,16 @@ void plat_poweroff_report(void)
 {
 	kprintf_set_quiet(false);
 }
+
+/* User space on metal: the lower half, its top page left unmapped (Linux's TASK_SIZE). */
+#define METAL_USER_TOP (USER_VA_END - PAGE_SIZE)
+
+bool plat_user_range_ok(uintptr_t start, uintptr_t end)
+{
+	return start < end && end <= METAL_USER_TOP;
+}
+
+uintptr_t plat_user_stack_top(void)
+{
+	return METAL_USER_TOP;
+}

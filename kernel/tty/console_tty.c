@@ -4,6 +4,7 @@
  * input fed from the platform console by a kernel thread; otherwise (the hosted machine's
  * stdin or stdout is a pipe or a file) there is none and bytes pass through untouched.
  */
+#include <amphi/atomic.h>
 #include <amphi/console.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
@@ -55,12 +56,14 @@ struct tty *tty_console(void)
 
 	if (!plat_console_is_terminal())
 		return NULL;
+	if (atomic_load(&console_tty.started)) /* every console read and write asks */
+		return &console_tty.tty;
 	irqflags_t irq = spin_lock_irqsave(&once);
 	bool start = !console_tty.started;
 	if (start) {
 		tty_init(&console_tty.tty, "console_tty", &console_tty_ops);
 		console_tty.tty.jobs = &proc_tty_jobs;
-		console_tty.started = true;
+		atomic_store(&console_tty.started, true); /* after the tty is set up */
 	}
 	spin_unlock_irqrestore(&once, irq);
 	if (start) {

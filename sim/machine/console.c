@@ -30,6 +30,7 @@ static struct {
 	size_t in_pos, in_len;
 	bool in_closed;
 	unsigned empty_polls;
+	bool terminal;	 /* stdin and stdout are terminals (asked once, at init) */
 	bool escapes;	 /* Ctrl-A is the escape key: the signal keys are input */
 	bool escape_seen; /* the last byte was the escape key */
 } sim_console;
@@ -79,6 +80,7 @@ void sim_console_init(void)
 {
 	struct termios raw;
 
+	sim_console.terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &sim_console.saved) < 0)
 		return;
 	raw = sim_console.saved;
@@ -171,7 +173,7 @@ int plat_console_getc(void)
 
 bool plat_console_is_terminal(void)
 {
-	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	return sim_console.terminal;
 }
 
 void plat_console_pass_signals(void)

@@ -54,7 +54,6 @@
 #define FSC_ACCESS_FLAG 0x08
 #define FSC_PERMISSION 0x0c
 
-#define USER_TOP (USER_VA_END - PAGE_SIZE) /* as on x86_64: the top page stays unmapped */
 #define TLBI_RANGE_MAX_PAGES 32		    /* a wider change drops all of ASID 0 instead */
 #define RESUME (-1)			    /* a64_user_stop: the fault was filled, run on */
 
@@ -243,7 +242,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	struct plat_user_fault last = {1, 0, 0}; /* no page: page addresses are aligned */
 
 	for (;;) {
-		if (regs->pc >= USER_TOP) {
+		if (regs->pc >= plat_user_stack_top()) {
 			*fault = (struct plat_user_fault){regs->pc, VM_EXEC, -EFAULT};
 			return PLAT_USER_FAULT;
 		}
@@ -268,16 +267,6 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 			      (unsigned long)fault->addr, fault->access);
 		last = *fault;
 	}
-}
-
-bool plat_user_range_ok(uintptr_t start, uintptr_t end)
-{
-	return start < end && end <= USER_TOP;
-}
-
-uintptr_t plat_user_stack_top(void)
-{
-	return USER_TOP;
 }
 
 /* One AT_HWCAP bit and the ID register field that grants it. */

@@ -75,7 +75,6 @@
 #define VECTOR_MC 18
 #define VECTOR_FIRST_IRQ 32
 
-#define USER_TOP (USER_VA_END - PAGE_SIZE) /* Linux's TASK_SIZE: the top page stays unmapped */
 #define KERNEL_HALF_FIRST (PT_ENTRIES / 2)  /* PML4 entries 256-511 map the kernel */
 #define INVLPG_MAX_PAGES 32		    /* a wider change reloads CR3 instead */
 #define RESUME (-1)			    /* pc_user_stop: the fault was filled, run on */
@@ -160,7 +159,7 @@ static bool canonical(uint64_t va)
  * syscall that let them through; the program gets the fault it would get running them. */
 static bool pc_user_regs_ok(const struct user_regs *r, struct plat_user_fault *fault)
 {
-	if (r->rip >= USER_TOP)
+	if (r->rip >= plat_user_stack_top())
 		*fault = (struct plat_user_fault){r->rip, VM_EXEC, -EFAULT};
 	else if (!canonical(r->rsp))
 		*fault = (struct plat_user_fault){r->rsp, VM_READ, -EFAULT};
@@ -286,16 +285,6 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 			      (unsigned long)fault->addr, fault->access);
 		last = *fault;
 	}
-}
-
-bool plat_user_range_ok(uintptr_t start, uintptr_t end)
-{
-	return start < end && end <= USER_TOP;
-}
-
-uintptr_t plat_user_stack_top(void)
-{
-	return USER_TOP;
 }
 
 /* CPUID leaf 1 EDX, as Linux gives x86_64 programs in AT_HWCAP. */
