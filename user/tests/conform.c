@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -203,6 +205,66 @@ static void check_madvise(void)
 		munmap(f, 4096);
 	}
 	close(fd);
+}
+
+/* Spends some CPU time. */
+static void burn_cpu(void)
+{
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < 3000000; i++)
+		x += i;
+}
+
+/* The CPU time a struct rusage reports, in microseconds. */
+static long rusage_us(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000L + ru->ru_utime.tv_usec +
+	       ru->ru_stime.tv_usec;
+}
+
+/* getrusage, wait4's rusage and times account CPU time; sched_yield, sched_getaffinity and
+ * getgroups answer. */
+static void check_accounting(void)
+{
+	struct rusage ru;
+	struct tms tms;
+
+	burn_cpu();
+	CHECK("getrusage self", getrusage(RUSAGE_SELF, &ru), 0, 0);
+	check("getrusage: the CPU time spent shows", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage thread", getrusage(RUSAGE_THREAD, &ru), 0, 0);
+	check("getrusage thread: CPU time", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage unknown who", getrusage(7, &ru), -1, EINVAL);
+	CHECK("getrusage into an unmapped pointer", getrusage(RUSAGE_SELF, addr(16)), -1, EFAULT);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		burn_cpu();
+		_exit(0);
+	}
+	int status;
+	CHECK("wait4 with rusage", wait4(pid, &status, 0, &ru), pid, 0);
+	check("wait4: the child's CPU time", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage children", getrusage(RUSAGE_CHILDREN, &ru), 0, 0);
+	check("getrusage children: the reaped child's time", rusage_us(&ru) > 0, 0, 1, 0);
+	check("times", times(&tms) == (clock_t)-1 ? -1 : 0, errno, 0, 0);
+	check("times: own and children's CPU time add up", tms.tms_utime + tms.tms_stime > 0 &&
+	      tms.tms_cutime + tms.tms_cstime >= 0, 0, 1, 0);
+	CHECK("times into an unmapped pointer", syscall(SYS_times, addr(16)), -1, EFAULT);
+	CHECK("sched_yield", sched_yield(), 0, 0);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	long n = syscall(SYS_sched_getaffinity, 0, sizeof(set), &set);
+	check("sched_getaffinity", n > 0 && n % sizeof(long) == 0 ? 0 : -1, errno, 0, 0);
+	check("sched_getaffinity: a CPU at least", CPU_COUNT(&set) >= 1, 0, 1, 0);
+	CHECK("sched_getaffinity, size not a multiple of a long",
+	      syscall(SYS_sched_getaffinity, 0, 3, &set), -1, EINVAL);
+	CHECK("sched_getaffinity of no process", syscall(SYS_sched_getaffinity, 999999, sizeof(set),
+							  &set),
+	      -1, ESRCH);
+	check("getgroups", getgroups(0, NULL) >= 0, errno, 1, 0);
+	CHECK("getgroups negative size", getgroups(-1, NULL), -1, EINVAL);
 }
 
 static void check_misc(void)
@@ -896,6 +958,7 @@ int main(int argc, char **argv)
 	check_memory();
 	check_remap();
 	check_madvise();
+	check_accounting();
 	check_misc();
 	check_time();
 	check_fs();
