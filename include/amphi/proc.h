@@ -75,6 +75,10 @@
 /* si_code values. */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define FPE_INTDIV 1
+#define FPE_FLTINV 7
+#define TRAP_BRKPT 1
+#define BUS_ADRALN 1
 #define SI_TKILL (-6)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2

@@ -231,6 +231,27 @@ static void task_fault(struct task *t, const struct plat_user_fault *f)
 		     f->access);
 }
 
+/* The signal Linux sends for trap f: SIGFPE, SIGTRAP or SIGBUS, with its si_code. */
+static void task_trap(struct task *t, const struct plat_user_fault *f)
+{
+	switch (f->error) {
+	case PLAT_TRAP_DIVIDE:
+		signal_fault(t, SIGFPE, FPE_INTDIV, f->addr, 0);
+		break;
+	case PLAT_TRAP_FP:
+		signal_fault(t, SIGFPE, FPE_FLTINV, f->addr, 0);
+		break;
+	case PLAT_TRAP_BREAKPOINT:
+		signal_fault(t, SIGTRAP, GUEST_BREAKPOINT_SI_CODE, f->addr, 0);
+		break;
+	case PLAT_TRAP_ALIGN:
+		signal_fault(t, SIGBUS, BUS_ADRALN, f->addr, 0);
+		break;
+	default:
+		panic("task_trap: trap %d is none of plat_user_trap's", f->error);
+	}
+}
+
 /* True when t is to leave: it exited, or its group is ending. */
 static bool task_leaving(const struct task *t)
 {
@@ -273,6 +294,9 @@ static void task_main(void *arg)
 			break;
 		case PLAT_USER_ILLEGAL:
 			signal_fault(t, SIGILL, ILL_ILLOPC, arch_user_pc(&t->regs), 0);
+			break;
+		case PLAT_USER_TRAP:
+			task_trap(t, &fault);
 			break;
 		default: /* an interrupt: taken already; preemption happened if due */
 			break;

@@ -256,6 +256,16 @@ static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsi
 		u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid one */
 }
 
+void sim_user_trap(struct sim_user_cpu *u, int trap, uintptr_t addr)
+{
+	if (u->stop != SIM_USER_RUNNING)
+		return;
+	u->fault_addr = addr;
+	u->fault_access = 0;
+	u->fault_error = trap;
+	sim_user_stop(u, PLAT_USER_TRAP);
+}
+
 /* Records a refused access and stops the engine. */
 static void user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, int error)
 {
@@ -421,7 +431,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		stop = PLAT_USER_INTERRUPT; /* the engine ended on its own (x86 hlt) */
 	if (stop == PLAT_USER_SYSCALL)
 		sim_user_isa.after_syscall(regs);
-	if (stop == PLAT_USER_FAULT)
+	if (stop == PLAT_USER_FAULT || stop == PLAT_USER_TRAP)
 		*fault = (struct plat_user_fault){u->fault_addr, u->fault_access, u->fault_error};
 	plat_irq_enable();
 	return stop;

@@ -39,9 +39,9 @@ struct sim_user_cpu {
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
 	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */
-	uintptr_t fault_addr;
+	uintptr_t fault_addr;	     /* a refused access, or a trap's si_addr */
 	unsigned fault_access;
-	int fault_error;
+	int fault_error;	     /* -errno of a refused access, or a plat_user_trap */
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
 	bool running;		     /* inside uc_emu_start */
@@ -74,6 +74,10 @@ extern const struct sim_user_isa sim_user_isa;
 
 /* Records a stop of kind stop and asks the engine to stop at the next boundary. */
 void sim_user_stop(struct sim_user_cpu *u, int stop);
+
+/* Records trap (a plat_user_trap) of user code at address addr (si_addr) and stops the
+ * engine with PLAT_USER_TRAP. */
+void sim_user_trap(struct sim_user_cpu *u, int trap, uintptr_t addr);
 
 /* The syscall hook: completes the syscall inside the engine when the kernel can
  * (syscall_fast), stopping afterwards only when a signal or an interrupt is due; else

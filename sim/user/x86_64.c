@@ -53,12 +53,48 @@ static void x86_syscall_return(uc_engine *uc, long result)
 	uc_reg_write(uc, UC_X86_REG_R11, &rflags);
 }
 
+/* x86 exception vectors, as UC_HOOK_INTR reports them. */
+#define X86_VECTOR_DE 0
+#define X86_VECTOR_BP 3
+#define X86_VECTOR_MF 16
+#define X86_VECTOR_AC 17
+#define X86_VECTOR_XM 19
+
+/* An exception of user code: the traps Linux gives SIGFPE, SIGTRAP or SIGBUS; anything
+ * else (#UD...) is an instruction the program cannot run. */
+static void x86_on_exception(uc_engine *uc, uint32_t intno, void *data)
+{
+	uint64_t rip;
+
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	switch (intno) {
+	case X86_VECTOR_DE:
+		sim_user_trap(data, PLAT_TRAP_DIVIDE, rip);
+		break;
+	case X86_VECTOR_BP: /* a trap: rip is past the int3 already; Linux gives no address */
+		sim_user_trap(data, PLAT_TRAP_BREAKPOINT, 0);
+		break;
+	case X86_VECTOR_MF:
+	case X86_VECTOR_XM:
+		sim_user_trap(data, PLAT_TRAP_FP, rip);
+		break;
+	case X86_VECTOR_AC:
+		sim_user_trap(data, PLAT_TRAP_ALIGN, rip);
+		break;
+	default:
+		sim_user_stop(data, PLAT_USER_ILLEGAL);
+	}
+}
+
 static int x86_add_hooks(struct sim_user_cpu *u)
 {
 	uc_hook h;
+	uc_err err = uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_syscall, u, 1, 0,
+				 UC_X86_INS_SYSCALL);
 
-	return uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_syscall, u, 1, 0,
-			   UC_X86_INS_SYSCALL);
+	if (err == UC_ERR_OK)
+		err = uc_hook_add(u->uc, &h, UC_HOOK_INTR, (void *)x86_on_exception, u, 1, 0);
+	return (int)err;
 }
 
 /* The FP/SSE registers: FXSAVE offsets of the x87 stack (10 of 16 bytes each) and the

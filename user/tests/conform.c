@@ -494,6 +494,19 @@ static void on_segv(int sig, siginfo_t *si, void *ucp)
 	siglongjmp(fault_jmp, 1);
 }
 
+/* A breakpoint's handler: records it and lets the program go on after the instruction
+ * (aarch64's pc stays at the brk, x86_64's rip is past the int3 already). */
+static void on_trap(int sig, siginfo_t *si, void *ucp)
+{
+	got_sig = sig;
+	got_code = si->si_code;
+#if defined(__aarch64__)
+	((ucontext_t *)ucp)->uc_mcontext.pc += 4;
+#else
+	(void)ucp;
+#endif
+}
+
 static void on_alarm_usr2(int sig)
 {
 	char probe;
@@ -553,6 +566,30 @@ static void check_signals(void)
 	if (FRAME_HAS_TRAPNO)
 		check("sigcontext: a user write to a present page (err 7)", got_err & 7, 0, 7, 0);
 	signal(SIGSEGV, SIG_DFL);
+
+#if defined(__x86_64__) /* aarch64 divides by zero without a trap */
+	sigaction(SIGFPE, &sa, NULL);
+	got_sig = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		volatile int zero = 0;
+		got_code = 7 / zero;
+	}
+	check("division by zero: SIGFPE", got_sig, 0, SIGFPE, 0);
+	check("SIGFPE: si_code FPE_INTDIV", got_code, 0, FPE_INTDIV, 0);
+	signal(SIGFPE, SIG_DFL);
+#define BREAKPOINT_INSN "int3"
+#define BREAKPOINT_CODE SI_KERNEL
+#else
+#define BREAKPOINT_INSN "brk #0"
+#define BREAKPOINT_CODE TRAP_BRKPT
+#endif
+	sa.sa_sigaction = on_trap;
+	sigaction(SIGTRAP, &sa, NULL);
+	got_sig = 0;
+	__asm__ volatile(BREAKPOINT_INSN);
+	check("breakpoint: SIGTRAP, and the program goes on", got_sig, 0, SIGTRAP, 0);
+	check("SIGTRAP: si_code", got_code, 0, BREAKPOINT_CODE, 0);
+	signal(SIGTRAP, SIG_DFL);
 
 	static char alt[65536];
 	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)};

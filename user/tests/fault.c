@@ -6,6 +6,8 @@
  *   fault nx        calls into a writable (so not executable) page
  *   fault rodata    writes to a string literal
  *   fault ill       executes an undefined instruction
+ *   fault div       divides by zero (SIGFPE on x86_64; aarch64 gives 0 and exits 0)
+ *   fault brk       executes a breakpoint instruction (SIGTRAP)
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,9 +16,11 @@
 #if defined(__aarch64__)
 #define RET_INSN 0xd65f03c0u /* ret */
 #define UNDEFINED_INSN ".inst 0x00000000" /* udf #0 */
+#define BREAKPOINT_INSN "brk #0"
 #else
 #define RET_INSN 0xc3u /* ret (the first byte; the rest are never reached) */
 #define UNDEFINED_INSN "ud2"
+#define BREAKPOINT_INSN "int3"
 #endif
 
 int main(int argc, char **argv)
@@ -37,5 +41,11 @@ int main(int argc, char **argv)
 		*(volatile char *)"literal" = 'L';
 	if (strcmp(mode, "ill") == 0)
 		__asm__ volatile(UNDEFINED_INSN);
+	if (strcmp(mode, "div") == 0) {
+		volatile int zero = 0;
+		return 7 / zero;
+	}
+	if (strcmp(mode, "brk") == 0)
+		__asm__ volatile(BREAKPOINT_INSN);
 	return 0; /* not reached when the mode faults */
 }
