@@ -95,8 +95,9 @@ static void a64_fields(struct user_regs *regs, int *ids, void **ptrs)
 	ptrs[n] = &regs->fpcr;
 }
 
-static void a64_load(uc_engine *uc, const struct user_regs *regs)
+static void a64_load(struct sim_user_cpu *u, const struct user_regs *regs)
 {
+	uc_engine *uc = u->uc;
 	int ids[A64_NREGS];
 	void *ptrs[A64_NREGS];
 

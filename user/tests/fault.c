@@ -8,6 +8,8 @@
  *   fault ill       executes an undefined instruction
  *   fault div       divides by zero (SIGFPE on x86_64; aarch64 gives 0 and exits 0)
  *   fault brk       executes a breakpoint instruction (SIGTRAP)
+ *   fault priv      executes a privileged instruction (x86_64 hlt: SIGSEGV; aarch64 reads
+ *                   SCTLR_EL1: SIGILL)
  */
 #include <stdint.h>
 #include <string.h>
@@ -17,10 +19,12 @@
 #define RET_INSN 0xd65f03c0u /* ret */
 #define UNDEFINED_INSN ".inst 0x00000000" /* udf #0 */
 #define BREAKPOINT_INSN "brk #0"
+#define PRIVILEGED() __asm__ volatile("mrs x0, sctlr_el1" ::: "x0")
 #else
 #define RET_INSN 0xc3u /* ret (the first byte; the rest are never reached) */
 #define UNDEFINED_INSN "ud2"
 #define BREAKPOINT_INSN "int3"
+#define PRIVILEGED() __asm__ volatile("hlt")
 #endif
 
 int main(int argc, char **argv)
@@ -47,5 +51,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "brk") == 0)
 		__asm__ volatile(BREAKPOINT_INSN);
+	if (strcmp(mode, "priv") == 0)
+		PRIVILEGED();
 	return 0; /* not reached when the mode faults */
 }
