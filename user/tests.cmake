@@ -85,16 +85,14 @@ foreach(mode ${AMPHI_FAULT_MODES})
   add_test(NAME hosted-user-fault-${mode}
            COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status}"
                    ${AMPHI_HOSTED_BIN} ${USER_OUT}/fault)
-  if(NOT mode STREQUAL "priv") # hosted-aarch64 runs user code at EL1 (not yet EL0)
-    add_test(NAME hosted-aarch64-user-fault-${mode}
-             COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status_a64}"
-                     ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/fault)
-    set_tests_properties(hosted-aarch64-user-fault-${mode} PROPERTIES LABELS hosted TIMEOUT 60)
-  endif()
+  add_test(NAME hosted-aarch64-user-fault-${mode}
+           COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status_a64}"
+                   ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/fault)
   add_test(NAME user-fault-${mode}-qemu-aarch64
            COMMAND sh -c "ulimit -c 0; \"$0\" \"$1\" ${mode} 2>/dev/null; test $? -eq ${status_a64}"
                    ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/fault)
-  set_tests_properties(hosted-user-fault-${mode} PROPERTIES LABELS hosted TIMEOUT 60)
+  set_tests_properties(hosted-user-fault-${mode} hosted-aarch64-user-fault-${mode}
+                       PROPERTIES LABELS hosted TIMEOUT 60)
   set_tests_properties(user-fault-${mode}-qemu-aarch64 PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
 add_test(NAME asan-user-fault-nx

@@ -13,6 +13,7 @@
 
 /* QEMU's exception numbers, as UC_HOOK_INTR reports them. */
 #define A64_EXCP_SWI 2  /* svc */
+#define A64_EXCP_UDEF 1 /* an undefined instruction */
 #define A64_EXCP_BKPT 7 /* brk */
 
 /* Unicorn register ids in the order of struct user_regs' fields x0-x30, sp, pc, pstate
@@ -34,6 +35,8 @@ static const int a64_reg_ids[] = {
 _Static_assert(offsetof(struct user_regs, fp_live) == A64_NGPRS * sizeof(uint64_t),
 	       "user_regs and a64_reg_ids have the same fields in the same order");
 
+static bool a64_emulate_mrs(uc_engine *uc, uint64_t pc);
+
 /* An exception of user code: svc is a syscall (the engine has already moved past it), brk
  * a breakpoint (SIGTRAP); anything else (undefined instruction, hvc...) is an instruction
  * the program cannot run. */
@@ -46,6 +49,9 @@ static void a64_on_exception(uc_engine *uc, uint32_t intno, void *data)
 	} else if (intno == A64_EXCP_BKPT) { /* the pc stays at the brk, as Linux reports it */
 		uc_reg_read(uc, UC_ARM64_REG_PC, &pc);
 		sim_user_trap(data, PLAT_TRAP_BREAKPOINT, pc);
+	} else if (intno == A64_EXCP_UDEF && (uc_reg_read(uc, UC_ARM64_REG_PC, &pc), true) &&
+		   a64_emulate_mrs(uc, pc)) {
+		return;
 	} else {
 		sim_user_stop(data, PLAT_USER_ILLEGAL);
 	}
@@ -68,9 +74,80 @@ static void a64_syscall_return(uc_engine *uc, long result)
 	uc_reg_write(uc, UC_ARM64_REG_X0, &result);
 }
 
+/* Reads system register (3, op1, crn, crm, op2) of the engine's CPU model into *val. */
+static uc_err a64_sysreg(uc_engine *uc, unsigned op1, unsigned crn, unsigned crm, unsigned op2,
+			 uint64_t *val)
+{
+	uc_arm64_cp_reg reg = {.crn = crn, .crm = crm, .op0 = 3, .op1 = op1, .op2 = op2};
+	uc_err err = uc_reg_read(uc, UC_ARM64_REG_CP_REG, &reg);
+
+	*val = reg.val;
+	return err;
+}
+
+/* Writes system register (3, op1, crn, crm, op2) of the engine's CPU model. */
+static uc_err a64_sysreg_write(uc_engine *uc, unsigned op1, unsigned crn, unsigned crm,
+			       unsigned op2, uint64_t val)
+{
+	uc_arm64_cp_reg reg = {.crn = crn, .crm = crm, .op0 = 3, .op1 = op1, .op2 = op2, .val = val};
+
+	return uc_reg_write(uc, UC_ARM64_REG_CP_REG, &reg);
+}
+
+#define A64_SETUP_ADDR SIM_USER_LO_END /* a page outside both windows */
+#define SCTLR_EL0_ACCESS ((1u << 26) | (1u << 18) | (1u << 16) | (1u << 15) | (1u << 14))
+				       /* UCI, nTWE, nTWI, UCT, DZE: what Linux lets EL0 do */
+#define CNTKCTL_EL0_COUNTERS 3u	       /* EL0PCTEN, EL0VCTEN */
+#define CPACR_FPEN (3u << 20)	       /* FP/SIMD at EL0 and EL1 */
+
+/* Drops the engine's CPU to EL0 for good, where user code runs on Linux, so that a
+ * program's access to EL1 system registers is undefined (SIGILL) instead of changing the
+ * engine: what EL0 may do on Linux (cache maintenance, counters, DC ZVA, WFI) is allowed
+ * first, then an eret to EL0 runs on a page that goes away afterwards. */
+static void a64_enter_el0(uc_engine *uc)
+{
+	static const uint32_t eret = 0xd69f03e0;
+	uint64_t sctlr, cntkctl, cpacr;
+
+	if (a64_sysreg(uc, 0, 1, 0, 0, &sctlr) || a64_sysreg(uc, 0, 14, 1, 0, &cntkctl) ||
+	    a64_sysreg(uc, 0, 1, 0, 2, &cpacr) ||
+	    a64_sysreg_write(uc, 0, 1, 0, 0, sctlr | SCTLR_EL0_ACCESS) ||
+	    a64_sysreg_write(uc, 0, 14, 1, 0, cntkctl | CNTKCTL_EL0_COUNTERS) ||
+	    a64_sysreg_write(uc, 0, 1, 0, 2, cpacr | CPACR_FPEN) ||
+	    a64_sysreg_write(uc, 0, 4, 0, 1, A64_SETUP_ADDR + 4) || /* ELR_EL1 */
+	    a64_sysreg_write(uc, 0, 4, 0, 0, 0) ||		    /* SPSR_EL1: EL0t */
+	    uc_mem_map(uc, A64_SETUP_ADDR, SIM_PAGE_SIZE, UC_PROT_ALL) ||
+	    uc_mem_write(uc, A64_SETUP_ADDR, &eret, sizeof(eret)) ||
+	    uc_emu_start(uc, A64_SETUP_ADDR, A64_SETUP_ADDR + 4, 0, 0) ||
+	    uc_mem_unmap(uc, A64_SETUP_ADDR, SIM_PAGE_SIZE))
+		panic("aarch64 guest: the engine cannot be put at EL0");
+}
+
+/* An undefined instruction at pc: an MRS of an ID register (op0 3, op1 0, CRn 0) is
+ * emulated as Linux does for EL0 (HWCAP_CPUID), the model's value put in its register
+ * and the pc moved on; true then. */
+static bool a64_emulate_mrs(uc_engine *uc, uint64_t pc)
+{
+	uint32_t insn;
+	uint64_t val;
+
+	if (uc_mem_read(uc, pc, &insn, sizeof(insn)) != UC_ERR_OK || (insn & 0xfffff000) != 0xd5380000)
+		return false;
+	unsigned crm = (insn >> 8) & 0xf, op2 = (insn >> 5) & 7, rt = insn & 31;
+	if (a64_sysreg(uc, 0, 0, crm, op2, &val) != UC_ERR_OK)
+		return false;
+	if (rt != 31)
+		uc_reg_write(uc, a64_reg_ids[rt], &val); /* x0-x30 come first there */
+	pc += 4;
+	uc_reg_write(uc, UC_ARM64_REG_PC, &pc);
+	return true;
+}
+
 static int a64_add_hooks(struct sim_user_cpu *u)
 {
 	uc_hook h;
+
+	a64_enter_el0(u->uc);
 
 	return uc_hook_add(u->uc, &h, UC_HOOK_INTR, (void *)a64_on_exception, u, 1, 0);
 }
