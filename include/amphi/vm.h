@@ -161,6 +161,11 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
 	      uintptr_t fixed_to);
 
+/* The memory object a shared area (VMA_SHARED) maps at va, with va's byte offset in it in
+ * *off; NULL when va lies in no shared area. Only an identity: the caller holds no
+ * reference. */
+const struct vm_object *vm_shared_object(struct vm_space *vm, uintptr_t va, uint64_t *off);
+
 /* True when areas cover [start, end) without a hole. */
 bool vm_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end);
 

@@ -413,6 +413,18 @@ static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t ol
 	return err ? err : (long)to;
 }
 
+const struct vm_object *vm_shared_object(struct vm_space *vm, uintptr_t va, uint64_t *off)
+{
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	const struct vm_area *a = vm_area_find(vm, va);
+	const struct vm_object *obj = a && (a->flags & VMA_SHARED) ? a->obj : NULL;
+
+	if (obj)
+		*off = a->obj_offset + (va - a->start);
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return obj;
+}
+
 bool vm_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);

@@ -839,6 +839,34 @@ static void check_signal_flags(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* A futex in MAP_SHARED memory is one word for every process mapping it: a child waits on
+ * it, the parent wakes it (non-private operations, as process-shared mutexes use). */
+static void check_shared_futex(void)
+{
+	uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec limit = {10, 0}, pause = {0, 10000000};
+
+	check("mmap a shared futex page", word == MAP_FAILED ? -1 : 0, errno, 0, 0);
+	if (word == MAP_FAILED)
+		return;
+	*word = 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(syscall(SYS_futex, word, FUTEX_WAIT, 0, &limit) == 0 ? 0 : 1);
+	long woken = 0;
+	for (int i = 0; i < 500 && woken == 0; i++) {
+		nanosleep(&pause, NULL);
+		woken = syscall(SYS_futex, word, FUTEX_WAKE, 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check("shared futex: the parent's wake finds the child", woken, 0, 1, 0);
+	check("shared futex: the child was woken", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+	      0, 0);
+	munmap(word, 4096);
+}
+
 static void check_futex(void)
 {
 	int word = 1;
@@ -988,6 +1016,7 @@ int main(int argc, char **argv)
 	check_signals_more();
 	check_signal_flags();
 	check_futex();
+	check_shared_futex();
 	check_threads();
 	check_condvar();
 	check_bomb();
