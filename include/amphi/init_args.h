@@ -14,14 +14,14 @@
 
 struct boot_info;
 
-#define INIT_ARGV_MAX 256
-#define INIT_ENVP_MAX 1024
+#define INIT_ARGV_MAX 256 /* words after "--" on the command line, argv[0] included */
 
 /* What the boot data says to run first. */
 struct init_program {
 	const char *path;
-	const char *argv[INIT_ARGV_MAX]; /* NULL-terminated */
-	const char *envp[INIT_ENVP_MAX]; /* NULL-terminated */
+	const char **argv; /* NULL-terminated */
+	const char **envp; /* NULL-terminated */
+	bool lists_allocated; /* argv and envp are init_args_get's kmalloc'd arrays */
 };
 
 /* Splits info->cmdline at its first lone "--" word: the kernel's own words stay in
@@ -33,6 +33,9 @@ void init_args_split(struct boot_info *info);
  * NULL-terminates argv (max entries at most). Returns the new count, -E2BIG when they do
  * not fit, -EINVAL for an open quote. */
 int init_args_words(char *s, const char **argv, int n, int max);
+
+/* Frees what init_args_get allocated for prog (not the strings, which are the boot data's). */
+void init_args_put(struct init_program *prog);
 
 /* Fills prog with the first program the boot data names. Returns 0; -ENOENT when it names
  * none; -EINVAL for malformed arguments, an empty path or no argv[0]; -E2BIG when they do

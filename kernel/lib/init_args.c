@@ -7,6 +7,7 @@
 #include <amphi/fdt.h>
 #include <amphi/init_args.h>
 #include <amphi/kprintf.h>
+#include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/string.h>
 
@@ -81,14 +82,12 @@ int init_args_words(char *s, const char **argv, int n, int max)
 }
 
 /* The kernel's environment for a first program the boot data gives none. */
+static const char *init_default_env[] = {"HOME=/", "TERM=linux",
+					 "PATH=/bin:/sbin:/usr/bin:/usr/sbin", NULL};
+
 static void init_default_envp(struct init_program *prog)
 {
-	static const char *const envp[] = {"HOME=/", "TERM=linux",
-					   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(envp); i++)
-		prog->envp[i] = envp[i];
-	prog->envp[ARRAY_SIZE(envp)] = NULL;
+	prog->envp = init_default_env;
 }
 
 /* The program and argv named on the command line; -ENOENT when none is. */
@@ -104,8 +103,12 @@ static int init_args_cmdline(const struct boot_info *info, struct init_program *
 		return -EINVAL;
 	if (strlen(info->init_args) >= sizeof(init_tail))
 		return -E2BIG;
+	static const char *argv[INIT_ARGV_MAX];
+
 	kstrlcpy(init_tail, info->init_args, sizeof(init_tail));
 	prog->path = init_path;
+	prog->argv = argv;
+	prog->lists_allocated = false;
 	prog->argv[0] = init_path;
 	int n = init_args_words(init_tail, prog->argv, 1, INIT_ARGV_MAX);
 	if (n < 0)
@@ -114,17 +117,23 @@ static int init_args_cmdline(const struct boot_info *info, struct init_program *
 	return 0;
 }
 
-/* Splits the string list [list, list + len) into v (NULL-terminated, at most max - 1
- * entries). Returns the count, or -EINVAL when the list does not end in a NUL. */
-static int init_split_list(const char *list, uint32_t len, const char **v, int max)
+/* The string list [list, list + len) as a NULL-terminated array in *v (kmalloc'd).
+ * Returns the count, -EINVAL when the list does not end in a NUL, -ENOMEM. */
+static int init_split_list(const char *list, uint32_t len, const char ***v)
 {
 	int n = 0;
 
 	if (len > 0 && list[len - 1] != '\0')
 		return -EINVAL;
-	for (uint32_t at = 0; at < len && n < max - 1; at += (uint32_t)strlen(list + at) + 1)
-		v[n++] = list + at;
-	v[n] = NULL;
+	for (uint32_t at = 0; at < len; at++)
+		n += list[at] == '\0';
+	*v = kmalloc(((size_t)n + 1) * sizeof(**v));
+	if (!*v)
+		return -ENOMEM;
+	n = 0;
+	for (uint32_t at = 0; at < len; at += (uint32_t)strlen(list + at) + 1)
+		(*v)[n++] = list + at;
+	(*v)[n] = NULL;
 	return n;
 }
 
@@ -141,14 +150,30 @@ static int init_args_fdt(const struct boot_info *info, struct init_program *prog
 	int err = chosen < 0 ? -ENOENT : fdt_get_string(&f, chosen, "amphi,exec-path", &prog->path);
 	if (!err)
 		err = fdt_get_prop(&f, chosen, "amphi,exec-argv", &val, &len);
-	if (err || (err = init_split_list(val, len, prog->argv, INIT_ARGV_MAX)) < 0)
+	if (err || (err = init_split_list(val, len, &prog->argv)) < 0)
 		return err;
-	if (err == 0)
-		return -EINVAL; /* no argv[0] */
-	if (fdt_get_prop(&f, chosen, "amphi,exec-envp", &val, &len) == 0)
-		return init_split_list(val, len, prog->envp, INIT_ENVP_MAX) < 0 ? -EINVAL : 0;
+	prog->lists_allocated = true;
 	init_default_envp(prog);
+	if (err == 0)
+		err = -EINVAL; /* no argv[0] */
+	else if (fdt_get_prop(&f, chosen, "amphi,exec-envp", &val, &len) == 0)
+		err = init_split_list(val, len, &prog->envp);
+	if (err < 0) {
+		kfree(prog->argv);
+		prog->lists_allocated = false;
+		return err;
+	}
 	return 0;
+}
+
+void init_args_put(struct init_program *prog)
+{
+	if (!prog->lists_allocated)
+		return;
+	kfree(prog->argv);
+	if (prog->envp != init_default_env)
+		kfree(prog->envp);
+	prog->lists_allocated = false;
 }
 
 int init_args_get(const struct boot_info *info, struct init_program *prog)

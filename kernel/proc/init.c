@@ -54,6 +54,7 @@ static int init_open(const char *path, struct vm_object **file, struct fd_table 
 int init_run_program(const struct boot_info *info)
 {
 	static struct init_program prog = {.path = ""};
+
 	struct vm_object *file = NULL;
 	struct fd_table *fds;
 	struct fs_context *fs;
@@ -68,6 +69,7 @@ int init_run_program(const struct boot_info *info)
 						       fs, &err, &why);
 	if (file)
 		vm_object_put(file); /* the process's areas hold their own references */
+	init_args_put(&prog); /* exec copied the strings it needs */
 	if (!p) {
 		kprintf_set_quiet(false); /* the machine stops here: say why, even when quiet */
 		kprintf("amphi: cannot start %s: error %d%s%s\n", prog.path, err, *why ? ": " : "",

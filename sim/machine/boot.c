@@ -27,13 +27,10 @@ static struct {
 
 /* Places the initial RAM disk of opts below top and records it, with the program of
  * `amphi exec` if there is one, in desc. */
-static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
-			      uint64_t top)
+/* Fills desc with the program amphi exec or --init runs: its path, argv and envp (the
+ * host's environment, as qemu-user passes it). */
+static void boot_exec_args(const struct sim_options *opts, struct sim_dt_desc *desc)
 {
-	uint64_t start, size = sim_initrd_place(opts, top, &start);
-
-	desc->initrd_start = start;
-	desc->initrd_end = start + size;
 	if (!opts->exec_argv && opts->init_path) { /* a program of the RAM disk, its path argv[0] */
 		char *path = (char *)opts->init_path;
 		desc->exec_path = path;
@@ -52,6 +49,19 @@ static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc
 	desc->exec_path = path;
 }
 
+/* Places the initial RAM disk below top and notes where in desc. */
+static void boot_place_initrd(const struct sim_options *opts, struct sim_dt_desc *desc,
+			      uint64_t top)
+{
+	uint64_t start, size = sim_initrd_place(opts, top, &start);
+
+	desc->initrd_start = start;
+	desc->initrd_end = start + size;
+}
+
+/* argv and envp of the first program: what the kernel's exec takes (kernel/proc/exec.c) */
+#define SIM_EXEC_ARGS_MAX (256u << 10)
+
 void *sim_boot_place_dtb(const struct sim_options *opts)
 {
 	struct sim_dt_desc desc = {
@@ -65,11 +75,20 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	    .gicc_size = SIM_GIC_REGION_SIZE,
 	    .timer_irq = SIM_TIMER_INTID,
 	};
-	/* the DTB takes the top 64 KiB at most; the initial RAM disk goes below */
-	boot_place_initrd(opts, &desc, SIM_RAM_BASE + sim_ram_size() - (64 << 10));
+	boot_exec_args(opts, &desc);
 	size_t cap = 4096 + 64 * opts->cpus + strlen(opts->cmdline) + desc.exec_argv_len +
 		     desc.exec_envp_len +
 		     (desc.exec_path ? strlen(desc.exec_path) : 0);
+	if (desc.exec_argv_len + desc.exec_envp_len > SIM_EXEC_ARGS_MAX) {
+		fprintf(stderr,
+			"amphi: the program's arguments and environment (%zu bytes) are too long "
+			"(at most %u)\n",
+			desc.exec_argv_len + desc.exec_envp_len, SIM_EXEC_ARGS_MAX);
+		exit(SIM_EXIT_USAGE);
+	}
+	/* the DTB takes the top of RAM, its size bounded by cap; the RAM disk goes below */
+	uint64_t reserve = ((uint64_t)cap + SIM_PAGE_SIZE - 1) & ~(SIM_PAGE_SIZE - 1);
+	boot_place_initrd(opts, &desc, SIM_RAM_BASE + sim_ram_size() - reserve);
 	void *buf = malloc(cap);
 	int size;
 
@@ -86,10 +105,6 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 		exit(SIM_EXIT_HOST);
 	}
 	sim_dtb.reserved = ((uint64_t)size + SIM_PAGE_SIZE - 1) & ~(SIM_PAGE_SIZE - 1);
-	if (sim_dtb.reserved > (64 << 10)) {
-		fprintf(stderr, "amphi: the device tree (%d bytes) is too large\n", size);
-		exit(SIM_EXIT_USAGE);
-	}
 	sim_dtb.pa = SIM_RAM_BASE + sim_ram_size() - sim_dtb.reserved;
 	void *dst = sim_ram_ptr(sim_dtb.pa, sim_dtb.reserved);
 	memcpy(dst, buf, (size_t)size);

@@ -65,4 +65,22 @@ expect_status 0 --mem=16m --
 expect_status 0 -m 1G -- cmdline words "with spaces"
 expect_status 0 --cpus 64 --seed 18446744073709551615 --watchdog 0
 expect_status 0 --cpus 3 --sched parallel --time real
+
+# amphi exec: arguments and environment up to what the kernel's exec takes pass whole (20000
+# arguments, 100 KB of environment); past that, one clear line and status 2
+big=$(head -c 100000 /dev/zero | tr '\0' x)
+# shellcheck disable=SC2046,SC2016 # the words of seq are the arguments; $# is the guest's
+out=$(A=$big "$amphi" exec busybox sh -c 'echo ${#A} $#' $(seq 1 20000) 2>&1 </dev/null)
+if [ "$out" = "100000 19999" ]; then
+	echo "ok - amphi exec with 20000 arguments and 100 KB of environment"
+else
+	echo "not ok - amphi exec with 20000 arguments and 100 KB of environment: $(echo "$out" | head -c 200)"
+	failed=1
+fi
+err=$(A=$big B=$big C=$big "$amphi" exec busybox true 2>&1 >/dev/null </dev/null)
+status=$?
+case $status:$err in
+2:"amphi: the program's arguments and environment"*"too long"*) echo "ok - amphi exec past the limit: $err" ;;
+*) echo "not ok - amphi exec past the limit: status $status, stderr: $err"; failed=1 ;;
+esac
 exit $failed
