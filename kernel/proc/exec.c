@@ -17,10 +17,12 @@
 #define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, like 1/32 of it */
 #define EXEC_PIE_BASE 0x200000000ULL /* where static-PIE programs are placed */
 #define EXEC_AUXV_MAX 24
+/* the strings, a pointer to each (at most EXEC_ARGS_MAX / 8 of them) and room for auxv */
+#define EXEC_STACK_BUF (2 * EXEC_ARGS_MAX + 64 * 1024)
 
 /* The stack being built: a kernel buffer that becomes the top of the user stack. */
 struct exec_stack {
-	uint8_t *buf;	 /* EXEC_ARGS_MAX + room for pointers and auxv */
+	uint8_t *buf;	 /* EXEC_STACK_BUF bytes */
 	size_t size;	 /* of buf */
 	size_t used;	 /* bytes at the top of buf in use */
 	uintptr_t top;	 /* user address of buf[size] */
@@ -206,7 +208,7 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 			    const char *const *argv, const char *const *envp, uintptr_t *sp)
 {
 	uintptr_t top = plat_user_stack_top();
-	struct exec_stack s = {.size = EXEC_ARGS_MAX + 64 * 1024, .top = top};
+	struct exec_stack s = {.size = EXEC_STACK_BUF, .top = top};
 	int err = exec_map_segments(vm, file, info, bias);
 
 	if (err)
