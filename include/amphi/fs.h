@@ -155,6 +155,9 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Lists entries (a directory): as inode_ops.readdir. */
 	int (*readdir)(struct file *f, uint64_t *pos, vfs_filldir_fn fn, void *ctx);
+	/* Writes the file's data (and, unless datasync, its metadata) to its device and
+	 * flushes it (fsync, fdatasync); NULL: nothing to write (0). */
+	int (*fsync)(struct file *f, bool datasync);
 	/* The size SEEK_END counts from (a block device's capacity); NULL: the inode's. */
 	uint64_t (*size)(struct file *f);
 	/* No position: lseek, pread and pwrite give -ESPIPE (pipes, terminals). */
@@ -200,6 +203,8 @@ struct fs_type {
 	/* A new file system instance (its root, one reference) for mount(2) with data. */
 	int (*mount)(const char *source, unsigned long flags, const char *data,
 		     struct super_block **out);
+	/* Writes the instance's changes to its device (sync, syncfs); NULL: nothing to do. */
+	int (*sync)(struct super_block *sb);
 };
 
 struct super_block {
@@ -334,6 +339,13 @@ void vfs_mount_put(struct mount *mnt);
 
 /* The root of the tree: 0 with it in *root (referenced), -ENOENT before it is mounted. */
 int vfs_root(struct vfs_path *root);
+
+/* Writes every mounted file system's changes and every block device's buffers to their
+ * devices (sync(2)): 0 or the first error. */
+int vfs_sync_all(void);
+
+/* Writes the changes of sb's file system (syncfs(2)) and its device's buffers. */
+int vfs_sync_super(struct super_block *sb);
 
 /* Calls fn for each mount, in mount order, with its mount point's path written into path
  * (size bytes), under vfs_lock. Stops when fn returns nonzero. */

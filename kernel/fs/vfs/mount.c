@@ -5,6 +5,7 @@
  * stand in it, so umount refuses (-EBUSY) while a working directory or open file is inside.
  */
 #include <amphi/atomic.h>
+#include <amphi/block.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/kprintf.h>
@@ -269,4 +270,34 @@ void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ct
 	}
 	vfs_unlock();
 	kfree(buf);
+}
+
+int vfs_sync_super(struct super_block *sb)
+{
+	int err = 0;
+
+	if (sb->type->sync) {
+		vfs_lock();
+		err = sb->type->sync(sb);
+		vfs_unlock();
+	}
+	return err;
+}
+
+int vfs_sync_all(void)
+{
+	struct list_node *pos;
+	int first = 0;
+
+	vfs_lock();
+	list_for_each(pos, &vfs_mounts)
+	{
+		struct super_block *sb = list_entry(pos, struct mount, node)->sb;
+		int err = sb->type->sync ? sb->type->sync(sb) : 0;
+		if (err && !first)
+			first = err;
+	}
+	vfs_unlock();
+	int err = bcache_sync_all();
+	return first ? first : err;
 }
