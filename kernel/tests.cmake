@@ -101,3 +101,14 @@ amphi_test(NAME hosted-race-seed-search TIMEOUT 300 LABELS hosted
            RUN_ARGS --no-ktap --expect-output "replays identically"
            COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/smp/race_search_test.sh ${AMPHI_HOSTED_BIN} 100
                    --cpus 2)
+
+# Block devices: partition tables made by the host's sfdisk and sgdisk, read through a
+# loop device by busybox inside the kernel, compared with the host's view of them.
+find_program(AMPHI_SFDISK sfdisk PATHS /sbin /usr/sbin)
+find_program(AMPHI_SGDISK sgdisk PATHS /sbin /usr/sbin)
+if(AMPHI_SFDISK AND AMPHI_SGDISK)
+  amphi_test(NAME hosted-block-partitions TIMEOUT 120 LABELS hosted
+             RUN_ARGS --no-ktap --expect-output "ok - mbr" --expect-output "ok - gpt"
+             COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/block/tests/partitions.sh
+                     ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/block-partitions)
+endif()

@@ -73,6 +73,11 @@ struct block_device_ops {
 	 * exactly once, before or after returning, from any context. Called from thread
 	 * context; may sleep (waiting for queue room), never for the request itself. */
 	void (*submit)(struct block_device *bdev, struct block_request *req);
+	/* Optional: an ioctl on the device's node the block layer does not know (cmd, user
+	 * argument arg): a result, or -ENOTTY. Thread context. */
+	long (*ioctl)(struct block_device *bdev, unsigned cmd, uintptr_t arg);
+	/* Optional: the last opener (open file or mount) went. Thread context. */
+	void (*last_close)(struct block_device *bdev);
 };
 
 /* A disk or a partition. A driver fills the fields above the line and registers it; the
@@ -137,6 +142,10 @@ struct block_device *block_get_by_rdev(uint64_t rdev);
 /* Counts an opener of bdev (it may not be unregistered meanwhile) and releases one. */
 void block_get(struct block_device *bdev);
 void block_put(struct block_device *bdev);
+
+/* Registers the block drivers that live in the kernel itself: the loop devices'
+ * /dev/loop-control (before devtmpfs is mounted). */
+void block_init(void);
 
 /* Capacity in bytes. */
 static inline uint64_t block_size_bytes(const struct block_device *bdev)

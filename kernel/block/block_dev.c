@@ -209,7 +209,7 @@ static long block_file_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 	case BLKRRPART:
 		return block_rescan(bdev);
 	default:
-		return -ENOTTY;
+		return bdev->disk->ops->ioctl ? bdev->disk->ops->ioctl(bdev, cmd, arg) : -ENOTTY;
 	}
 }
 

@@ -45,3 +45,7 @@ int block_rescan(struct block_device *bdev);
 
 /* CRC-32 as GPT uses it (IEEE 802.3, reflected, initial and final inversion). */
 uint32_t block_crc32(const uint8_t *p, size_t n);
+
+/* True when disk has more than own openers, is mounted, or a partition of it is open or
+ * mounted. Takes block_lock. */
+bool block_in_use(struct block_device *disk, unsigned own);
