@@ -139,6 +139,10 @@ int block_rw(struct block_device *bdev, enum block_op op, uint64_t sector, uint3
 struct block_device *block_get_by_name(const char *name);
 struct block_device *block_get_by_rdev(uint64_t rdev);
 
+/* Claims bdev for a mount (with claim) or releases the claim: 0, or -EBUSY when it is
+ * claimed already (a second mount of one device). */
+int block_claim(struct block_device *bdev, bool claim);
+
 /* Counts an opener of bdev (it may not be unregistered meanwhile) and releases one. */
 void block_get(struct block_device *bdev);
 void block_put(struct block_device *bdev);

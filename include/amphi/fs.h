@@ -137,6 +137,13 @@ struct inode_ops {
 	long (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* Sets a regular file's size. */
 	int (*truncate)(struct inode *inode, uint64_t size);
+	/* Brings a regular file's contents into inode->data before it is used without being
+	 * opened (exec); 0 or an errno (-EIO). */
+	int (*fill)(struct inode *inode);
+	/* The last reference went and the inode is about to be freed: release the file
+	 * system's part (a disk file system frees an unlinked file's blocks). Thread context,
+	 * vfs_lock held or not. */
+	void (*evict)(struct inode *inode);
 };
 
 /* The operations of an open file; NULL where the file does not offer one. */
@@ -198,13 +205,28 @@ struct vfs_dirent {
 
 /* --- file systems and mounts --- */
 
+/* What statfs(2) reports of a file system that has sizes (fs_type.statfs). */
+struct vfs_statfs {
+	uint64_t bsize, blocks, bfree, bavail, files, ffree;
+};
+
 struct fs_type {
 	const char *name;
 	/* A new file system instance (its root, one reference) for mount(2) with data. */
 	int (*mount)(const char *source, unsigned long flags, const char *data,
 		     struct super_block **out);
-	/* Writes the instance's changes to its device (sync, syncfs); NULL: nothing to do. */
+	/* Instead of mount, for a file system on a block device (Linux's FS_REQUIRES_DEV):
+	 * the VFS walks the source to a block device node (-ENOTBLK otherwise) and passes its
+	 * number. vfs_lock held. */
+	int (*mount_dev)(uint64_t rdev, const char *source, unsigned long flags,
+			 const char *data, struct super_block **out);
+	/* Writes the instance's changes to its device (sync, syncfs, and before the last
+	 * unmount); NULL: nothing to do. vfs_lock held. */
 	int (*sync)(struct super_block *sb);
+	/* The last unmount: after the tree is freed, releases the instance's own state. */
+	void (*kill)(struct super_block *sb);
+	/* Sizes for statfs(2); NULL: the in-memory file systems' zeros. */
+	void (*statfs)(struct super_block *sb, struct vfs_statfs *st);
 };
 
 struct super_block {

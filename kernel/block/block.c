@@ -266,6 +266,16 @@ struct block_device *block_get_by_rdev(uint64_t rdev)
 	return b;
 }
 
+int block_claim(struct block_device *bdev, bool claim)
+{
+	block_lock();
+	int err = claim && bdev->claimed ? -EBUSY : 0;
+	if (!err)
+		bdev->claimed = claim;
+	block_unlock();
+	return err;
+}
+
 void block_get(struct block_device *bdev)
 {
 	block_lock();

@@ -44,6 +44,7 @@ int vfs_init(const void *archive, size_t size)
 	vfs_lock_init();
 	ramfs_register();
 	procfs_register();
+	ext2_register();
 	chrdev_register_mem();
 	console_dev_register();
 	block_init();
