@@ -112,3 +112,24 @@ if(AMPHI_SFDISK AND AMPHI_SGDISK)
              COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/block/tests/partitions.sh
                      ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/block-partitions)
 endif()
+
+# ext2 against e2fsprogs: a tree built by busybox on a loop-mounted image made by mke2fs
+# must pass e2fsck -fn and read back through debugfs as the same script's tree on the
+# host (1 KiB and 4 KiB blocks); damaged images must fail to mount (or to open the damaged
+# file) cleanly.
+find_program(AMPHI_MKE2FS mke2fs PATHS /sbin /usr/sbin)
+find_program(AMPHI_DEBUGFS debugfs PATHS /sbin /usr/sbin)
+if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
+  foreach(bs 1024 4096)
+    amphi_test(NAME hosted-ext2-tree-${bs} TIMEOUT 400 LABELS hosted
+               RUN_ARGS --no-ktap --expect-output "ok - e2fsck -fn finds the image clean"
+                        --expect-output "ok - the tree read back is the host's"
+                        --expect-output "ok - hard links and ownership as made"
+               COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_tree.sh
+                       ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/ext2-tree-${bs} ${bs})
+  endforeach()
+  amphi_test(NAME hosted-ext2-corrupt TIMEOUT 200 LABELS hosted
+             RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"
+             COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_corrupt.sh
+                     ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/ext2-corrupt)
+endif()

@@ -15,8 +15,8 @@ static uint8_t *ext2_gd(struct ext2_fs *fs, uint32_t g)
 	return fs->gd + (size_t)g * GD_SIZE;
 }
 
-/* Adds delta to the 16-bit descriptor field at off of group g and the super block's 32-bit
- * counter at sb_off (when not 0... the used-directories count has none). */
+/* Adds delta to the 16-bit descriptor field at off of group g and to the super block's
+ * 32-bit counter at sb_off (sb_off < 0: none, as for the used-directories count). */
 static void ext2_count(struct ext2_fs *fs, uint32_t g, unsigned off, int sb_off, int delta)
 {
 	uint8_t *gd = ext2_gd(fs, g);

@@ -265,6 +265,19 @@ static int ext2_new_block(struct ext2_fs *fs, struct ext2_inode_info *info, uint
 	return 0;
 }
 
+/* The pointer at offset off of indirect block blk: 0 with the block's buffer (referenced)
+ * in *b and the pointer's place in *slot, -EUCLEAN (blk out of range), -EIO. */
+static int ext2_indirect(struct ext2_fs *fs, uint32_t blk, uint32_t off, struct buffer **b,
+			 uint8_t **slot)
+{
+	if (!ext2_block_valid(fs, blk))
+		return ext2_corrupt(fs, "indirect block out of range", blk);
+	int err = bcache_read(fs->bdev, blk, b);
+	if (!err)
+		*slot = (*b)->data + 4 * off;
+	return err;
+}
+
 int ext2_bmap(struct ext2_fs *fs, struct ext2_inode_info *info, uint64_t idx, bool alloc,
 	      uint32_t goal, uint32_t *out)
 {
@@ -282,12 +295,10 @@ int ext2_bmap(struct ext2_fs *fs, struct ext2_inode_info *info, uint64_t idx, bo
 		info->block[offs[0]] = blk;
 	}
 	for (int level = 1; level < depth && blk; level++) {
-		if (!ext2_block_valid(fs, blk))
-			return ext2_corrupt(fs, "indirect block out of range", blk);
-		int err = bcache_read(fs->bdev, blk, &b);
+		uint8_t *slot;
+		int err = ext2_indirect(fs, blk, offs[level], &b, &slot);
 		if (err)
 			return err;
-		uint8_t *slot = b->data + 4 * offs[level];
 		blk = ext2_le32(slot);
 		if (!blk && alloc) {
 			err = ext2_new_block(fs, info, goal, level + 1 < depth, &blk);
@@ -369,12 +380,10 @@ static int ext2_unmap(struct ext2_fs *fs, struct ext2_inode_info *info, uint64_t
 	if (depth == 1)
 		info->block[offs[0]] = 0;
 	for (int level = 1; level < depth && blk; level++) {
-		if (!ext2_block_valid(fs, blk))
-			return ext2_corrupt(fs, "indirect block out of range", blk);
-		int err = bcache_read(fs->bdev, blk, &b);
+		uint8_t *slot;
+		int err = ext2_indirect(fs, blk, offs[level], &b, &slot);
 		if (err)
 			return err;
-		uint8_t *slot = b->data + 4 * offs[level];
 		blk = ext2_le32(slot);
 		if (level == depth - 1 && blk) {
 			ext2_put32(slot, 0);
