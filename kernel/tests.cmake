@@ -132,4 +132,9 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"
              COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_corrupt.sh
                      ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/ext2-corrupt)
+  # The damaged images again in the ASan+UBSan build: no report either.
+  amphi_test(NAME asan-ext2-corrupt TIMEOUT 300 LABELS asan
+             RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"
+             COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_corrupt.sh
+                     ${AMPHI_HOSTED_ASAN_BIN} ${CMAKE_BINARY_DIR}/ext2-corrupt-asan)
 endif()

@@ -204,12 +204,16 @@ static long loop_clear(struct loop *lo)
 	return 0;
 }
 
-/* block_device_ops.last_close: an autoclear device unbinds. */
+/* block_device_ops.last_close: an autoclear device unbinds. One with partitions waits
+ * for LOOP_CLR_FD: removing their nodes takes vfs_lock, which the last close may hold (an
+ * unmount releasing its device). */
 static void loop_last_close(struct block_device *bdev)
 {
 	struct loop *lo = bdev->priv;
+	struct block_device *part;
 
-	if (lo->backing && (lo->info.lo_flags & LO_FLAGS_AUTOCLEAR))
+	if (lo->backing && (lo->info.lo_flags & LO_FLAGS_AUTOCLEAR) &&
+	    block_partitions_of(bdev, &part, 1) == 0)
 		loop_unbind(lo);
 }
 

@@ -4,7 +4,7 @@
 # group descriptor, EUCLEAN for a damaged directory) or, for a damaged file, give EUCLEAN
 # when the file is opened (its contents are read then); never crash the kernel, and a failed mount writes nothing (the
 # image's digest is the same before and after).
-#   ext2_corrupt.sh AMPHI WORKDIR
+#   ext2_corrupt.sh AMPHI WORKDIR    (AMPHI: the hosted binary, or a command running it)
 set -eu
 amphi=$1
 work=$2
@@ -47,7 +47,7 @@ cat /mnt/sub/other
 umount /mnt && echo "badptr: unmounted"
 echo survived
 SCRIPT
-"$amphi" --initrd extra.cpio <script >console 2>&1 || { cat console; echo "not ok - the kernel did not survive"; exit 1; }
+$amphi --initrd extra.cpio <script >console 2>&1 || { cat console; echo "not ok - the kernel did not survive"; exit 1; }
 cat console
 fail=0
 expect() { grep -qF "$1" console || { echo "not ok - no line: $1"; fail=1; }; }

@@ -5,7 +5,7 @@
 # tree debugfs reads from it (contents, types, modes, symlink targets, which names are
 # hard links of one inode, an ownership change) must be the tree the same tree.sh made
 # in a host directory.
-#   ext2_tree.sh AMPHI WORKDIR [BLOCK_SIZE]
+#   ext2_tree.sh AMPHI WORKDIR [BLOCK_SIZE]    (AMPHI: the hosted binary, or a command running it)
 set -eu
 amphi=$1
 work=$2
@@ -30,7 +30,7 @@ echo BEGIN-IMAGE
 gzip -c /img/disk.img | base64
 echo END-IMAGE
 SCRIPT
-"$amphi" --mem 512M --initrd extra.cpio <script >console 2>&1 || { cat console; exit 1; }
+$amphi --mem 512M --initrd extra.cpio <script >console 2>&1 || { cat console; exit 1; }
 grep -v '^[A-Za-z0-9+/=]*$' console | grep -v '^amphi: \(ram\|reserved\)' || true
 if grep -q 'failed' console; then
 	echo "not ok - the script failed inside the kernel"
