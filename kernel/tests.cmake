@@ -132,6 +132,21 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"
              COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_corrupt.sh
                      ${AMPHI_HOSTED_BIN} ${CMAKE_BINARY_DIR}/ext2-corrupt)
+  # The same tree under QEMU: busybox booted by harness/qemu-exec with the image beside it.
+  amphi_test(NAME qemu-x86_64-ext2-tree TIMEOUT 900 LABELS qemu ENVIRONMENT "${AMPHI_BOOT_ENV}"
+             RUN_ARGS --no-ktap --expect-output "ok - hard links and ownership as made"
+             COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_tree.sh
+                     ${CMAKE_SOURCE_DIR}/harness/qemu-exec ${CMAKE_BINARY_DIR}/ext2-tree-x86_64
+                     1024 x86_64)
+  set(arm64_busybox ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin)
+  if(EXISTS ${arm64_busybox}/busybox)
+    amphi_test(NAME qemu-aarch64-ext2-tree TIMEOUT 900 LABELS qemu
+               ENVIRONMENT "${AMPHI_BOOT_ENV};PATH=${arm64_busybox}:$ENV{PATH}"
+               RUN_ARGS --no-ktap --expect-output "ok - hard links and ownership as made"
+               COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_tree.sh
+                       ${CMAKE_SOURCE_DIR}/harness/qemu-exec ${CMAKE_BINARY_DIR}/ext2-tree-aarch64
+                       4096 aarch64)
+  endif()
   # The damaged images again in the ASan+UBSan build: no report either.
   amphi_test(NAME asan-ext2-corrupt TIMEOUT 300 LABELS asan
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"

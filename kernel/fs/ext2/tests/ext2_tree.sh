@@ -5,11 +5,15 @@
 # tree debugfs reads from it (contents, types, modes, symlink targets, which names are
 # hard links of one inode, an ownership change) must be the tree the same tree.sh made
 # in a host directory.
-#   ext2_tree.sh AMPHI WORKDIR [BLOCK_SIZE]    (AMPHI: the hosted binary, or a command running it)
+#   ext2_tree.sh AMPHI WORKDIR [BLOCK_SIZE [TARGET]]
+# AMPHI: the hosted binary (or a command running it), or with a QEMU TARGET (x86_64,
+# aarch64) harness/qemu-exec, which boots busybox (found through PATH) with the image and
+# scripts beside it in /bin.
 set -eu
 amphi=$1
 work=$2
 bs=${3:-1024}
+target=${4:-hosted}
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work"
 mkdir -p "$work/root/img" "$work/root/test" "$work/ref" "$work/seedroot"
@@ -18,19 +22,27 @@ cd "$work"
 sh "$here/seed.sh" seedroot
 cp -a seedroot/. ref/
 sh "$here/tree.sh" "$work/ref"
-mke2fs -q -F -t ext2 -b "$bs" -N 1024 -d seedroot root/img/disk.img 16M
+mke2fs -q -F -t ext2 -b "$bs" -N 1024 -d seedroot root/img/disk.img 8M
 cp "$here/tree.sh" root/test/
 (cd root && find . | cpio -o -H newc 2>/dev/null) >extra.cpio
 cat >script <<'SCRIPT'
-mount -o loop /img/disk.img /mnt || exit 1
-sh /test/tree.sh /mnt || echo "tree.sh failed"
-chown 1234:567 /mnt/sizes/f1
-umount /mnt || echo "umount failed"
+mkdir -p /m
+mount -o loop /img/disk.img /m || exit 1
+sh /test/tree.sh /m || echo "tree.sh failed"
+chown 1234:567 /m/sizes/f1
+umount /m || echo "umount failed"
 echo BEGIN-IMAGE
 gzip -c /img/disk.img | base64
 echo END-IMAGE
 SCRIPT
-$amphi --mem 512M --initrd extra.cpio <script >console 2>&1 || { cat console; exit 1; }
+if [ "$target" = hosted ]; then
+	$amphi --mem 512M --initrd extra.cpio <script >console 2>&1 || { cat console; exit 1; }
+else
+	sed 's|/img/|/bin/|g; s|/test/|/bin/|g' script >script.sh
+	AMPHI_EXEC_TIMEOUT=900 AMPHI_EXEC_INITRD_ADD="root/img/disk.img root/test/tree.sh script.sh" \
+		"$amphi" --target "$target" busybox sh /bin/script.sh >console 2>&1 ||
+		{ cat console; exit 1; }
+fi
 grep -v '^[A-Za-z0-9+/=]*$' console | grep -v '^amphi: \(ram\|reserved\)' || true
 if grep -q 'failed' console; then
 	echo "not ok - the script failed inside the kernel"
