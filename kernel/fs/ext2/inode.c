@@ -602,7 +602,10 @@ static int ext2_write_one(struct ext2_fs *fs, struct inode *inode)
 		err = ext2_write_target(fs, inode);
 	else if ((S_ISCHR(inode->mode) || S_ISBLK(inode->mode)) && !info->blocks)
 		ext2_encode_dev(info, inode->rdev);
-	return err ? err : ext2_write_inode(fs, inode, 0);
+	/* the record follows the block map even after a failure (what was not written
+	 * stays a hole), so the bitmaps and the inodes agree */
+	int werr = ext2_write_inode(fs, inode, 0);
+	return err ? err : werr;
 }
 
 int ext2_write_all(struct ext2_fs *fs)
@@ -739,9 +742,26 @@ static long ext2_file_read(struct file *f, struct vfs_io *io, size_t len, uint64
 	return ramfs_file_ops.read(f, io, len, off);
 }
 
+/* -ENOSPC when growing inode's data to end bytes needs more blocks than it has and the
+ * file system has free (other files' unwritten growth is not counted). */
+static int ext2_space_check(struct inode *inode, uint64_t end)
+{
+	struct ext2_fs *fs = ext2_fs_of(inode);
+	uint64_t need = (end + fs->bs - 1) / fs->bs;
+	uint64_t have = ext2_info(inode)->blocks / (fs->bs / 512);
+	uint64_t free = ext2_le32(fs->super + SB_FREE_BLOCKS);
+
+	return need > have + free ? -ENOSPC : 0;
+}
+
 static long ext2_file_write(struct file *f, struct vfs_io *io, size_t len, uint64_t *off)
 {
-	ext2_info(f->path.inode)->dirty = true;
+	struct inode *inode = f->path.inode;
+	uint64_t at = (f->flags & O_APPEND) ? vm_object_size(inode->data) : *off;
+
+	if (len && at + len > vm_object_size(inode->data) && ext2_space_check(inode, at + len))
+		return -ENOSPC;
+	ext2_info(inode)->dirty = true;
 	return ramfs_file_ops.write(f, io, len, off);
 }
 

@@ -31,6 +31,7 @@ debugfs -w -R "ln <2> /sub/up" "$(img loop)" 2>/dev/null
 debugfs -w -R "sif /file block[0] 0x7ffffff0" "$(img badptr)" 2>/dev/null
 poke "$(img rocompat)" 1124 '\013\000\000\000'     # sparse_super, large_file, huge_file
 cp base.img root/img/short.img && truncate -s 100K root/img/short.img
+cp base.img root/img/full.img
 (cd root && find . | cpio -o -H newc 2>/dev/null) >extra.cpio
 
 cat >script <<'SCRIPT'
@@ -45,6 +46,8 @@ mount -o loop /img/badptr.img /mnt && echo "badptr: mounted"
 cat /mnt/file 2>&1 | sed "s/^/badptr: /"
 cat /mnt/sub/other
 umount /mnt && echo "badptr: unmounted"
+mount -o loop /img/full.img /mnt && dd if=/dev/zero of=/mnt/big bs=1k count=3000 2>&1 | sed "s/^/full: /"
+umount /mnt && echo "full: unmounted"
 echo survived
 SCRIPT
 $amphi --initrd extra.cpio <script >console 2>&1 || { cat console; echo "not ok - the kernel did not survive"; exit 1; }
@@ -64,6 +67,8 @@ expect "rocompat: read-only mount"
 expect "badptr: mounted"
 expect "badptr: cat: can't open '/mnt/file': Structure needs cleaning"
 expect "badptr: unmounted"
+expect "full: dd: error writing '/mnt/big': No space left on device"
+expect "full: unmounted"
 expect "amphi: ext2: loop0: cannot mount: no ext2 magic"
 expect "amphi: ext2: loop0: bad directory record length in directory 2"
 expect "amphi: ext2: loop0: directory linked twice (a loop?) 2"
