@@ -123,6 +123,7 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
   foreach(bs 1024 4096)
     amphi_test(NAME hosted-ext2-tree-${bs} TIMEOUT 400 LABELS hosted
                RUN_ARGS --no-ktap --expect-output "ok - e2fsck -fn finds the image clean"
+                        --expect-output "ok - e2fsck -fn catches a planted"
                         --expect-output "ok - the tree read back is the host's"
                         --expect-output "ok - hard links and ownership as made"
                COMMAND sh ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_tree.sh

@@ -56,6 +56,16 @@ if ! e2fsck -fn back.img >fsck.out 2>&1; then
 	exit 1
 fi
 echo "ok - e2fsck -fn finds the image clean: $(tail -1 fsck.out)"
+# The check is proven on a planted fault: group 0's free block count set to 1 (its
+# descriptor is in the block after the super block's).
+cp back.img planted.img
+gd=$(( (bs == 1024 ? 2 : 1) * bs ))
+printf '\001\000' | dd of=planted.img bs=1 seek=$((gd + 12)) conv=notrunc 2>/dev/null
+if e2fsck -fn planted.img >/dev/null 2>&1; then
+	echo "not ok - e2fsck -fn misses a planted wrong free block count"
+	exit 1
+fi
+echo "ok - e2fsck -fn catches a planted wrong free block count"
 
 # listing DIR: path, type, size, contents' digest or symlink target (modes come from
 # debugfs below: rdump keeps only the permission bits)
