@@ -116,7 +116,8 @@ struct vm_space {
 	 * translations (the hosted machine's windows) knows to drop what it holds */
 	uint64_t generation;
 	/* identifies the code mapped: spaces with the same nonzero key map the same bytes at
-	 * the same addresses (a program and its forks), so translations of one serve another */
+	 * the same addresses (a program and its forks), so translations of one serve another;
+	 * exec sets it last, and any later change to executable areas clears it */
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
 	unsigned refs;

@@ -88,6 +88,13 @@ static void vm_generation_bump(struct vm_space *vm)
 	__atomic_fetch_add(&vm->generation, 1, __ATOMIC_RELEASE);
 }
 
+/* Notes that vm's code changed after exec mapped it (lock held): its code key goes, so no
+ * translation of the program's code serves it, nor one of its code another space. */
+static void vm_code_changed(struct vm_space *vm)
+{
+	__atomic_store_n(&vm->code_key, 0, __ATOMIC_RELEASE);
+}
+
 /* True when [start, end) is a page-aligned, non-empty user range. */
 static bool vm_range_ok(uintptr_t start, uintptr_t end)
 {
@@ -147,6 +154,8 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 		vm_object_get(obj);
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_area_insert(vm, a);
+	if (!err && (prot & VM_EXEC))
+		vm_code_changed(vm);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (err) {
 		if (obj)
@@ -197,8 +206,11 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	while (!err && pos != &vm->areas) {
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
 		pos = pos->next;
-		if (a->start >= start && a->end <= end)
+		if (a->start >= start && a->end <= end) {
+			if (a->prot & VM_EXEC)
+				vm_code_changed(vm);
 			vm_area_free(a);
+		}
 	}
 	if (!err) {
 		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
@@ -253,6 +265,8 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
+		if ((a->prot | prot) & VM_EXEC)
+			vm_code_changed(vm);
 		a->prot = prot;
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;

@@ -109,31 +109,31 @@ static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t 
 	}
 }
 
-/* Forgets the translated code in [lo, hi). */
-static void user_drop_code(struct sim_user_cpu *u, uintptr_t lo, uintptr_t hi)
+/* Forgets engine e's translated code in [lo, hi). */
+static void user_drop_code(struct sim_user_engine *e, uintptr_t lo, uintptr_t hi)
 {
 	for (int w = 0; w < 2; w++) {
-		uintptr_t from = MAX(lo, u->code_lo[w]), to = MIN(hi, u->code_hi[w]);
+		uintptr_t from = MAX(lo, e->code_lo[w]), to = MIN(hi, e->code_hi[w]);
 		if (from < to)
-			uc_ctl_remove_cache(u->uc, from, to);
+			uc_ctl_remove_cache(e->uc, from, to);
 	}
 }
 
-/* Forgets every span of translated code (after dropping it all). */
-static void user_forget_code(struct sim_user_cpu *u)
+/* Forgets every span of e's translated code (after dropping it all). */
+static void user_forget_code(struct sim_user_engine *e)
 {
 	for (int w = 0; w < 2; w++) {
-		u->code_lo[w] = UINTPTR_MAX;
-		u->code_hi[w] = 0;
+		e->code_lo[w] = UINTPTR_MAX;
+		e->code_hi[w] = 0;
 	}
 }
 
-/* Reserves a window of size bytes and maps it into the engine as one region. */
-static uint8_t *user_window_create(uc_engine *uc, uintptr_t start, uintptr_t size)
+/* Reserves a window of size bytes for guest addresses from start. */
+static uint8_t *user_window_create(uintptr_t size)
 {
 	uint8_t *win = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (win == MAP_FAILED || uc_mem_map_ptr(uc, start, size, UC_PROT_ALL, win) != UC_ERR_OK) {
+	if (win == MAP_FAILED) {
 		fprintf(stderr, "amphi: cannot reserve a user window of %lu bytes\n",
 			(unsigned long)size);
 		exit(SIM_EXIT_HOST);
@@ -162,51 +162,92 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
 
-/* Creates the engine of u on first use. */
-static void user_engine_init(struct sim_user_cpu *u)
+/* Opens engine e of u (probing the CPU model on the first engine opened), maps u's
+ * windows into it and hooks it; e runs next. */
+static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 {
 	uc_hook h;
 
-	if (u->uc)
-		return;
-	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &u->uc) != UC_ERR_OK ||
-	    uc_ctl_set_cpu_model(u->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
+	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &e->uc) != UC_ERR_OK ||
+	    uc_ctl_set_cpu_model(e->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot open a CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
-	user_probe_once(u->uc);
+	user_probe_once(e->uc);
 	for (int w = 0; w < 2; w++) {
-		u->win[w] = user_window_create(u->uc, win_start[w], win_end[w] - win_start[w]);
-		u->touched_lo[w] = UINTPTR_MAX;
+		if (uc_mem_map_ptr(e->uc, win_start[w], win_end[w] - win_start[w], UC_PROT_ALL,
+				   u->win[w]) != UC_ERR_OK) {
+			fprintf(stderr, "amphi: cannot map a user window into a CPU engine\n");
+			exit(SIM_EXIT_HOST);
+		}
 	}
-	user_forget_code(u);
+	user_forget_code(e);
+	u->eng = e;
+	u->uc = e->uc;
 	if (sim_user_isa.add_hooks(u) != UC_ERR_OK ||
-	    uc_hook_add(u->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
-	    uc_hook_add(u->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
+	    uc_hook_add(e->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
 		UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot hook the CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
 }
 
-/* Makes the windows of u hold vm: wipes them (and the code, when it differs) unless they
- * already hold vm at its current generation. */
+/* Reserves the windows of u and opens its first engine, on first use. */
+static void user_engine_init(struct sim_user_cpu *u)
+{
+	if (u->uc)
+		return;
+	for (int w = 0; w < 2; w++) {
+		u->win[w] = user_window_create(win_end[w] - win_start[w]);
+		u->touched_lo[w] = UINTPTR_MAX;
+	}
+	user_engine_open(u, &u->engines[0]);
+}
+
+/* The engine of u to run code of key: the one that holds it (also for key 0, whose
+ * code nothing may reuse), else the least recently used one, opened if need be. */
+static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, uintptr_t key)
+{
+	struct sim_user_engine *oldest = &u->engines[0];
+
+	for (int i = 0; i < SIM_USER_ENGINES; i++) {
+		struct sim_user_engine *e = &u->engines[i];
+		if (e->uc && e->code_key == key)
+			return e;
+		if (e->last_used < oldest->last_used)
+			oldest = e;
+	}
+	if (!oldest->uc)
+		user_engine_open(u, oldest);
+	return oldest;
+}
+
+/* Makes u run vm with the engine of its code (dropping that engine's code when it may
+ * differ) and makes the windows hold vm: wipes them unless they already hold vm at its
+ * current generation. */
 static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
 	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
+	uintptr_t key = __atomic_load_n(&vm->code_key, __ATOMIC_ACQUIRE);
 
-	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen)
+	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen &&
+	    u->eng->code_key == key)
 		return;
 	user_wipe_window(u, 0);
 	user_wipe_window(u, 1);
-	if (!vm->code_key || vm->code_key != u->loaded_code) {
-		user_drop_code(u, 0, UINTPTR_MAX);
-		user_forget_code(u);
+	struct sim_user_engine *e = user_engine_for(u, key);
+	if (!key || e->code_key != key) {
+		user_drop_code(e, 0, UINTPTR_MAX);
+		user_forget_code(e);
+		e->code_key = key;
 	}
+	e->last_used = ++u->loads;
+	u->eng = e;
+	u->uc = e->uc;
 	u->loaded = vm;
 	u->loaded_id = vm->id;
 	u->loaded_gen = gen;
-	u->loaded_code = vm->code_key;
 	u->exec_lo = u->exec_hi = 0;
 }
 
@@ -333,8 +374,8 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 		int w;
 		uintptr_t off;
 		if (user_window_of(addr, &w, &off)) {
-			u->code_lo[w] = MIN(u->code_lo[w], u->exec_lo);
-			u->code_hi[w] = MAX(u->code_hi[w], u->exec_hi);
+			u->eng->code_lo[w] = MIN(u->eng->code_lo[w], u->exec_lo);
+			u->eng->code_hi[w] = MAX(u->eng->code_hi[w], u->exec_hi);
 		}
 	}
 	if (++u->blocks < USER_BUDGET_BLOCKS)
@@ -445,7 +486,7 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	 * inside it already (a deadlock in Unicorn's page locks) */
 	user_unmap_range(u, start, end);
 	if (!u->in_fault)
-		user_drop_code(u, start, end);
+		user_drop_code(u->eng, start, end);
 	u->exec_lo = u->exec_hi = 0;
 	u->loaded_gen = vm->generation;
 }

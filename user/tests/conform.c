@@ -211,6 +211,46 @@ static void child_cow(void)
 	_exit(cow_value == 2 ? 0 : 1);
 }
 
+/* patch_fn returns 1; it has a page of the program's code to itself, so that a child
+ * can make that page writable, patch it to return 2 and run it again. */
+#if defined(__x86_64__)
+__asm__(".pushsection .text.patch_fn, \"ax\", @progbits\n.balign 4096\n"
+	"patch_fn: mov $1, %eax\n ret\n.balign 4096\n.popsection");
+static const uint8_t patch_bytes[] = {2}; /* the immediate of mov $1, %eax */
+#define PATCH_OFFSET 1
+#elif defined(__aarch64__)
+__asm__(".pushsection .text.patch_fn, \"ax\", %progbits\n.balign 4096\n"
+	"patch_fn: mov w0, #1\n ret\n.balign 4096\n.popsection");
+static const uint8_t patch_bytes[] = {0x40, 0x00, 0x80, 0x52}; /* mov w0, #2 */
+#define PATCH_OFFSET 0
+#endif
+int patch_fn(void);
+
+/* In a child: patches its own copy of patch_fn's page to return 2, and exits with what
+ * it returns then. */
+static void child_patch_code(void)
+{
+	uint8_t *page = (uint8_t *)(uintptr_t)patch_fn;
+
+	if (mprotect(page, 4096, PROT_READ | PROT_WRITE))
+		_exit(90);
+	memcpy(page + PATCH_OFFSET, patch_bytes, sizeof(patch_bytes));
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC))
+		_exit(91);
+	__builtin___clear_cache((char *)page, (char *)page + 8);
+	_exit(patch_fn());
+}
+
+/* Code a child patches is its own: the child runs its new code, the parent its old. */
+static void check_patched_code(void)
+{
+	check("program code runs", patch_fn(), 0, 1, 0);
+	int status = in_child(child_patch_code);
+	check("a child runs the code it patched", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	      0, 2, 0);
+	check("the parent runs its own code", patch_fn(), 0, 1, 0);
+}
+
 static void check_fork(void)
 {
 	int status;
@@ -792,6 +832,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--exit-42") == 0)
 		return 42;
 	check_fork();
+	check_patched_code();
 	check_signals();
 	check_signals_more();
 	check_signal_flags();
