@@ -179,6 +179,11 @@ struct vm_page_ref {
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 		      struct vm_page_ref out[VM_AROUND_PAGES]);
 
+/* Calls fn(page, ctx) for every page mapped in [start, end) of vm, in address order, with
+ * vm's lock held (fn must not call into vm). Does not sleep. */
+void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
+			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx);
+
 /* The bounds [*lo, *hi) of the executable area holding va. Returns 0, -EFAULT when no area
  * holds va, -EACCES when it is not executable. */
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi);

@@ -431,6 +431,31 @@ int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 	return err ? err : n;
 }
 
+/* What a vm_for_each_mapped walk carries. */
+struct vm_mapped_walk {
+	void (*fn)(const struct vm_page_ref *page, void *ctx);
+	void *ctx;
+};
+
+/* Hands one mapped page to the walk's function (a pt_for_each callback). */
+static void vm_mapped_page(uintptr_t va, pte_t e, void *ctx)
+{
+	struct vm_mapped_walk *w = ctx;
+	struct vm_page_ref page = {va, arch_pte_addr(e), arch_pte_prot(e)};
+
+	w->fn(&page, w->ctx);
+}
+
+void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
+			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx)
+{
+	struct vm_mapped_walk w = {fn, ctx};
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+
+	pt_for_each(vm->root, start, end, false, vm_mapped_page, &w);
+	spin_unlock_irqrestore(&vm->lock, irq);
+}
+
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi)
 {
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);

@@ -32,6 +32,9 @@
 #include "user.h"
 
 #define USER_BUDGET_BLOCKS 512 /* translated blocks between scheduling points */
+/* a space with at most this many pages has them all mapped into the windows when it is
+ * loaded; a larger one gets its pages mapped as they are touched */
+#define USER_PRELOAD_PAGES 2048
 
 static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
 static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
@@ -162,6 +165,93 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
 
+/* Maps the len bytes of guest pages from va in u's window, noting them as touched: onto
+ * RAM from physical page pa with prot (VM_* bits), or, for a scratch page (scratch set),
+ * onto a private zero page so that a refused access completes harmlessly while the engine
+ * stops. */
+static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, size_t len,
+			   unsigned prot, bool scratch)
+{
+	int w;
+	uintptr_t off;
+
+	va &= ~(SIM_PAGE_SIZE - 1);
+	if (!user_window_of(va, &w, &off) || len > win_end[w] - va)
+		return;
+	if (scratch)
+		user_host_map(u->win[w] + off, len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		user_host_map(u->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
+			      MAP_SHARED, sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
+	u->touched_lo[w] = MIN(u->touched_lo[w], off);
+	u->touched_hi[w] = MAX(u->touched_hi[w], off + len);
+	if (scratch)
+		u->scratch = va + 1; /* +1: page 0 is a valid one */
+}
+
+/* Pages gathered into a run that one host mapping maps: contiguous in guest and physical
+ * addresses, with the same write right. */
+struct user_run {
+	struct sim_user_cpu *u;
+	uintptr_t va;
+	paddr_t pa;
+	size_t len; /* 0: no run yet */
+	unsigned write;
+};
+
+/* Maps the run gathered so far, if any, and starts an empty one. */
+static void user_run_flush(struct user_run *r)
+{
+	if (r->len)
+		user_map_pages(r->u, r->va, r->pa, r->len, r->write, false);
+	r->len = 0;
+}
+
+/* Adds page to the run r (ctx), mapping the run first when page does not continue it. */
+static void user_run_add(const struct vm_page_ref *page, void *ctx)
+{
+	struct user_run *r = ctx;
+	unsigned write = page->prot & VM_WRITE;
+
+	if (r->len &&
+	    (page->va != r->va + r->len || page->pa != r->pa + r->len || write != r->write))
+		user_run_flush(r);
+	if (!r->len)
+		*r = (struct user_run){r->u, page->va, page->pa, 0, write};
+	r->len += SIM_PAGE_SIZE;
+}
+
+/* Maps the n pages vm_resolve_around gave (pages[0] the missed one, the others in address
+ * order), in address order so that neighbours share host mappings. */
+static void user_map_around(struct sim_user_cpu *u, const struct vm_page_ref *pages, int n)
+{
+	struct user_run run = {.u = u};
+	bool missed_done = false;
+
+	for (int i = 1; i < n; i++) {
+		if (!missed_done && pages[0].va < pages[i].va) {
+			user_run_add(&pages[0], &run);
+			missed_done = true;
+		}
+		user_run_add(&pages[i], &run);
+	}
+	if (!missed_done)
+		user_run_add(&pages[0], &run);
+	user_run_flush(&run);
+}
+
+/* Maps every page vm has mapped into u's windows, as runs: cheaper than a host fault for
+ * each page the program touches again after a switch. */
+static void user_preload(struct sim_user_cpu *u, struct vm_space *vm)
+{
+	struct user_run run = {.u = u};
+
+	for (int w = 0; w < 2; w++)
+		vm_for_each_mapped(vm, win_start[w], win_end[w], user_run_add, &run);
+	user_run_flush(&run);
+}
+
 /* Opens engine e of u (probing the CPU model on the first engine opened), maps u's
  * windows into it and hooks it; e runs next. */
 static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
@@ -249,31 +339,8 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 	u->loaded_id = vm->id;
 	u->loaded_gen = gen;
 	u->exec_lo = u->exec_hi = 0;
-}
-
-/* Maps guest page va of u's window, noting it as touched: onto physical page pa with prot
- * (VM_* bits), or, for a scratch page (scratch set), onto a private zero page so that a
- * refused access completes harmlessly while the engine stops. */
-static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsigned prot,
-			  bool scratch)
-{
-	int w;
-	uintptr_t off;
-
-	if (!user_window_of(va, &w, &off))
-		return;
-	off &= ~(SIM_PAGE_SIZE - 1);
-	if (scratch)
-		user_host_map(u->win[w] + off, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	else
-		user_host_map(u->win[w] + off, SIM_PAGE_SIZE,
-			      PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0), MAP_SHARED,
-			      sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
-	u->touched_lo[w] = MIN(u->touched_lo[w], off);
-	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
-	if (scratch)
-		u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid one */
+	if (__atomic_load_n(&vm->resident, __ATOMIC_RELAXED) <= USER_PRELOAD_PAGES)
+		user_preload(u, vm);
 }
 
 /* Records a refused access and stops the engine. */
@@ -297,11 +364,10 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 	int n = vm_resolve_around(u->loaded, va, access, pages);
 
 	if (n > 0 && (pages[0].prot & access)) {
-		for (int i = 0; i < n; i++)
-			user_map_page(u, pages[i].va, pages[i].pa, pages[i].prot, false);
+		user_map_around(u, pages, n);
 		return;
 	}
-	user_map_page(u, va, 0, 0, true);
+	user_map_pages(u, va, 0, SIM_PAGE_SIZE, 0, true);
 	user_fault(u, va, access, n < 0 ? n : -EACCES);
 }
 
