@@ -65,6 +65,11 @@ void vm_object_put(struct vm_object *o);
  * reference taken for the caller (page_put it). Returns 0, -ENOMEM, -EFBIG. */
 int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa);
 
+/* Puts page pa, whose reference the caller hands over, at index, where the object has no
+ * page yet, and grows the size to at least size bytes. Returns 0, -EFBIG, -ENOMEM, or
+ * -EEXIST when the object has a page there (the reference stays the caller's on error). */
+int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t size);
+
 /* The object's size in bytes. */
 uint64_t vm_object_size(struct vm_object *o);
 

@@ -108,6 +108,22 @@ int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa)
 	return err;
 }
 
+int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t size)
+{
+	if (index >= VM_OBJECT_MAX_PAGES || size > VM_OBJECT_MAX_SIZE)
+		return -EFBIG;
+	irqflags_t irq = spin_lock_irqsave(&o->lock);
+	int err = vm_object_grow(o, (size_t)index + 1);
+	if (!err && o->pages[index])
+		err = -EEXIST;
+	if (!err) {
+		o->pages[index] = pa;
+		o->size = MAX(o->size, size);
+	}
+	spin_unlock_irqrestore(&o->lock, irq);
+	return err;
+}
+
 uint64_t vm_object_size(struct vm_object *o)
 {
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
