@@ -283,16 +283,67 @@ static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 	}
 }
 
-/* Reserves the windows of u and opens its first engine, on first use. */
-static void user_engine_init(struct sim_user_cpu *u)
+/* Reserves the windows of u and opens its first engine. */
+static void user_engine_open_first(struct sim_user_cpu *u)
 {
-	if (u->uc)
-		return;
 	for (int w = 0; w < 2; w++) {
 		u->win[w] = user_window_create(win_end[w] - win_start[w]);
 		u->touched_lo[w] = UINTPTR_MAX;
 	}
 	user_engine_open(u, &u->engines[0]);
+}
+
+/* CPU 0's first engine, opened on a helper thread while the machine boots (opening one
+ * fills megabytes of fresh tables); CPU 0 waits for it at its first use. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool pending; /* the helper has not finished; read unlocked with acquire */
+} user_early = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+/* The helper thread: opens CPU 0's first engine and says so. */
+static void *user_early_open(void *unused)
+{
+	(void)unused;
+	user_engine_open_first(&user_cpus[0]);
+	pthread_mutex_lock(&user_early.lock);
+	__atomic_store_n(&user_early.pending, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&user_early.done);
+	pthread_mutex_unlock(&user_early.lock);
+	return NULL;
+}
+
+/* Returns once CPU 0's early engine, if one is being opened, is ready. */
+static void user_early_wait(void)
+{
+	if (!__atomic_load_n(&user_early.pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&user_early.lock);
+	while (user_early.pending)
+		pthread_cond_wait(&user_early.done, &user_early.lock);
+	pthread_mutex_unlock(&user_early.lock);
+}
+
+void sim_user_open_early(void)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	__atomic_store_n(&user_early.pending, true, __ATOMIC_RELAXED);
+	if (pthread_attr_init(&attr) ||
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) ||
+	    pthread_create(&thread, &attr, user_early_open, NULL))
+		__atomic_store_n(&user_early.pending, false, __ATOMIC_RELAXED); /* at first use */
+	pthread_attr_destroy(&attr);
+}
+
+/* Reserves the windows of u and opens its first engine, on first use. */
+static void user_engine_init(struct sim_user_cpu *u)
+{
+	if (u == &user_cpus[0])
+		user_early_wait();
+	if (!u->uc)
+		user_engine_open_first(u);
 }
 
 /* The engine of u to run code of key: the one that holds it (also for key 0, whose
@@ -544,6 +595,8 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	struct sim_cpu *self = sim_cpu_self();
 	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
 
+	if (u == &user_cpus[0])
+		user_early_wait();
 	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
 		return;
 	/* this CPU follows the change at once; the others see the generation move on. A
@@ -577,6 +630,7 @@ void plat_mmu_root_release(paddr_t root)
 /* At exit: hands the windows back to Valgrind's checking. */
 static void user_exit(void)
 {
+	user_early_wait();
 	for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
 		for (int w = 0; w < 2 && user_cpus[i].uc; w++)
 			tool_unignore_range(user_cpus[i].win[w], win_end[w] - win_start[w]);
