@@ -176,11 +176,14 @@ struct vm_page_ref {
 };
 
 #define VM_AROUND_PAGES 16 /* the aligned block of pages vm_resolve_around looks at */
+#define VM_AROUND_FREE_FRACTION 8 /* zeros come around only while 1/8 of RAM is free */
 
 /* vm_resolve of va for access, plus fault-around: the other pages of va's aligned block of
- * VM_AROUND_PAGES in the same area that are object pages not mapped yet (mapped for reading
- * without allocating), so that one miss maps several. Fills out[0] with va's page
- * and the rest after it; returns how many (at least 1), or vm_resolve's error. */
+ * VM_AROUND_PAGES in the same area, not mapped yet, that are object pages (mapped for
+ * reading without allocating) or, when va is zero-fill memory (private anonymous, or past
+ * a file's bytes) and more than 1/VM_AROUND_FREE_FRACTION of RAM is free, zero-fill pages
+ * too (allocated), so that one miss maps several. Fills out[0] with va's page and the rest
+ * after it; returns how many (at least 1), or vm_resolve's error. */
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 		      struct vm_page_ref out[VM_AROUND_PAGES]);
 

@@ -402,11 +402,29 @@ int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, 
 	return err;
 }
 
-/* True when the page at va (page aligned) of area a is an object's page that a private
- * read would share, not mapped yet: mapping it needs no new memory. */
-static bool vm_cheap_to_map(struct vm_space *vm, const struct vm_area *a, uintptr_t va)
+/* True when the page at va (page aligned) of area a is zero-fill memory: private, and past
+ * the object's bytes (or with no object). */
+static bool vm_zero_fill(const struct vm_area *a, uintptr_t va)
 {
-	return a->obj && va + PAGE_SIZE <= a->file_end && !arch_pte_valid(pt_lookup(vm->root, va));
+	return !(a->flags & VMA_SHARED) && va >= a->file_end;
+}
+
+/* True while free memory is plentiful enough that a miss may allocate pages around it. */
+static bool vm_memory_plentiful(void)
+{
+	return page_alloc_free_pages() > page_alloc_total_pages() / VM_AROUND_FREE_FRACTION;
+}
+
+/* True when the page at va (page aligned) of area a, not mapped yet, is worth mapping
+ * along with a neighbour's miss: an object's page that a private read would share (no new
+ * memory), or, when zeros is set (the miss was on zero-fill memory and memory is
+ * plentiful), a page of zeros, as the program is likely to touch it next. */
+static bool vm_worth_mapping(struct vm_space *vm, const struct vm_area *a, uintptr_t va,
+			     bool zeros)
+{
+	if (arch_pte_valid(pt_lookup(vm->root, va)))
+		return false;
+	return (a->obj && va + PAGE_SIZE <= a->file_end) || (zeros && vm_zero_fill(a, va));
 }
 
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
@@ -419,9 +437,10 @@ int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 	struct vm_area *a = err ? NULL : vm_area_find(vm, va);
 	uintptr_t block = ALIGN_DOWN(va, PAGE_SIZE * VM_AROUND_PAGES);
 	uintptr_t lo = a ? MAX(block, a->start) : 0, hi = a ? MIN(block + PAGE_SIZE * VM_AROUND_PAGES, a->end) : 0;
+	bool zeros = a && vm_zero_fill(a, out[0].va) && vm_memory_plentiful();
 	for (uintptr_t at = lo; at < hi && (a->prot & VM_READ); at += PAGE_SIZE) {
 		struct vm_page_ref *r = &out[n];
-		if (at == out[0].va || !vm_cheap_to_map(vm, a, at) ||
+		if (at == out[0].va || !vm_worth_mapping(vm, a, at, zeros) ||
 		    vm_resolve_locked(vm, at, VM_READ, &r->pa, &r->prot) < 0)
 			continue;
 		r->va = at;
