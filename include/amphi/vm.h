@@ -51,11 +51,20 @@ struct vm_object {
 	uint64_t size;	/* bytes */
 	paddr_t *pages; /* pages[i] holds bytes [i * PAGE_SIZE, ...): a user page, or 0 */
 	size_t slots;	/* entries in pages[] */
-	uint64_t id;	/* unique for the kernel's lifetime (code keys name objects by it) */
+	/* names the object's bytes for code keys: unique for the kernel's lifetime, and renewed
+	 * whenever they change (a write, a truncation, a page mapped shared and writable; not
+	 * a store through a page mapped so before) */
+	uint64_t id;
 };
 
 /* An empty object with one reference. Returns NULL when out of memory. */
 struct vm_object *vm_object_create(void);
+
+/* Notes that o's bytes change (renews its id), for a write the object does not see. */
+void vm_object_changed(struct vm_object *o);
+
+/* The id naming o's bytes as they are now (read without the lock). */
+uint64_t vm_object_id(struct vm_object *o);
 
 /* Takes and drops references; the last drop frees the object and its pages' references. */
 void vm_object_get(struct vm_object *o);

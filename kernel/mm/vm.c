@@ -267,6 +267,8 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
 		if ((a->prot | prot) & VM_EXEC)
 			vm_code_changed(vm);
+		if (a->obj && (a->flags & VMA_SHARED) && (prot & VM_WRITE))
+			vm_object_changed(a->obj);
 		a->prot = prot;
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
@@ -339,6 +341,8 @@ static int vm_fill(struct vm_space *vm, const struct vm_area *a, uintptr_t va, p
 	unsigned prot = a->prot | VM_USER;
 	if (from_obj && !(a->flags & VMA_SHARED))
 		prot &= ~VM_WRITE;
+	if (from_obj && (prot & VM_WRITE))
+		vm_object_changed(a->obj); /* stores may change it behind its back from now on */
 	if (pt_map(vm->root, va, pa, prot) < 0) {
 		page_put(pa);
 		return -ENOMEM;

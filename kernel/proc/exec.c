@@ -220,7 +220,8 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 	err = exec_map_sigreturn(vm);
 	if (err)
 		return err;
-	vm->code_key = (uintptr_t)(file->id << 1) ^ bias; /* after the last executable area */
+	/* after the last executable area */
+	vm->code_key = (uintptr_t)(vm_object_id(file) << 1) ^ bias;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;

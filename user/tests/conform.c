@@ -251,6 +251,58 @@ static void check_patched_code(void)
 	check("the parent runs its own code", patch_fn(), 0, 1, 0);
 }
 
+/* Runs path with argument "--patch-fn" in a child; returns its exit status, or -1. */
+static int run_patch_fn(const char *path)
+{
+	int status = -1;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(path, path, "--patch-fn", (char *)NULL);
+		_exit(99);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Writes the len bytes at buf to path, created or truncated in place; 0 or -1. */
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	long n = fd < 0 ? -1 : write(fd, buf, len);
+
+	if (fd >= 0)
+		close(fd);
+	return n == (long)len ? 0 : -1;
+}
+
+/* A program rewritten in place (the same file) runs its new code: a copy of this program
+ * runs, then is overwritten with one whose patch_fn returns 2, which then runs. */
+static void check_rewritten_program(void)
+{
+	static const char path[] = "/tmp/conform-rewritten";
+	struct stat st;
+	int fd = open("/proc/self/exe", O_RDONLY);
+	char *buf = fd >= 0 && fstat(fd, &st) == 0 ? malloc((size_t)st.st_size) : NULL;
+	long got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	char *page = got > 0 ? memmem(buf, (size_t)got, (void *)(uintptr_t)patch_fn, 4096) : NULL;
+
+	if (fd >= 0)
+		close(fd);
+	check("a copy of the program is made", page && write_file(path, buf, (size_t)got) == 0, 0,
+	      1, 0);
+	check("the copy runs its code", run_patch_fn(path), 0, 1, 0);
+	if (page)
+		memcpy(page + PATCH_OFFSET, patch_bytes, sizeof(patch_bytes));
+	check("the copy is rewritten in place", page && write_file(path, buf, (size_t)got) == 0,
+	      0, 1, 0);
+	check("the rewritten copy runs its new code", run_patch_fn(path), 0, 2, 0);
+	unlink(path);
+	free(buf);
+}
+
 static void check_fork(void)
 {
 	int status;
@@ -831,8 +883,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--exit-42") == 0)
 		return 42;
+	if (argc > 1 && strcmp(argv[1], "--patch-fn") == 0)
+		return patch_fn();
 	check_fork();
 	check_patched_code();
+	check_rewritten_program();
 	check_signals();
 	check_signals_more();
 	check_signal_flags();
