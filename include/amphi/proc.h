@@ -131,6 +131,10 @@ struct process {
 	unsigned pgid, sid;
 	struct list_node tasks; /* struct task, by node */
 	unsigned live_tasks;	/* tasks not yet exited */
+	/* CPU time in ns (user and kernel together: the hosted machine runs user code inside
+	 * the task's kernel thread) of its exited tasks, and of its reaped children with
+	 * theirs (proc_lock) */
+	uint64_t cpu_ns_exited, cpu_ns_children;
 	struct proc_sigaction actions[PROC_NSIG];
 	uint64_t shared_pending; /* signals sent to the group (kill) */
 	struct ksiginfo shared_info[PROC_NSIG];
@@ -342,7 +346,11 @@ struct wait_result {
 	int status; /* wait4's status word */
 	int code;   /* CLD_* for waitid */
 	int value;  /* exit code or signal for waitid */
+	uint64_t cpu_ns; /* an exited child's CPU time, with its reaped children's */
 };
+
+/* The CPU time in ns of p's tasks, live and exited (proc_lock held). */
+uint64_t process_cpu_ns(const struct process *p);
 
 /* Waits for a child of t's process matching idtype/id and options; returns its pid with
  * *res filled, 0 for WNOHANG with nothing, -ECHILD, -EINTR (as -ERESTARTSYS). May block. */

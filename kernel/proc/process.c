@@ -203,6 +203,7 @@ static void task_leave(struct task *t)
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	pid_detach(t);
 	list_del(&t->node);
+	p->cpu_ns_exited += thread_cpu_ns(t->kthread);
 	bool last = --p->live_tasks == 0;
 	if (last && !p->group_exit)
 		p->exit_status = (t->exit_code & 0xff) << 8;
@@ -234,6 +235,20 @@ static void task_fault(struct task *t, const struct plat_user_fault *f)
 static bool task_leaving(const struct task *t)
 {
 	return atomic_load_relaxed(&t->exiting) || atomic_load_relaxed(&t->proc->group_exit);
+}
+
+uint64_t process_cpu_ns(const struct process *p)
+{
+	uint64_t ns = p->cpu_ns_exited;
+	const struct list_node *pos;
+
+	list_for_each(pos, &p->tasks)
+	{
+		const struct task *t = list_entry(pos, struct task, node);
+		if (t->kthread)
+			ns += thread_cpu_ns(t->kthread);
+	}
+	return ns;
 }
 
 /* A task's kernel thread: runs its user code, handling what stops it, and delivers

@@ -76,6 +76,17 @@ static void sched_account(struct thread *t, uint64_t now)
 	t->vruntime += t->weight == NICE_0_WEIGHT ? delta : delta * NICE_0_WEIGHT / t->weight;
 }
 
+uint64_t thread_cpu_ns(const struct thread *t)
+{
+	uint64_t ran = atomic_load_relaxed(&t->runtime_ns), since = t->last_start;
+	uint64_t now = plat_time_ns();
+
+	/* a thread on a CPU is charged at its next switch: add the slice running now */
+	if (atomic_load_relaxed(&t->on_cpu) && !t->is_idle && now > since)
+		ran += now - since;
+	return ran;
+}
+
 /* Queues t on c in vruntime order, after threads of equal vruntime (c's lock held). */
 void rq_enqueue(struct cpu_state *c, struct thread *t)
 {
@@ -167,12 +178,21 @@ static void sched_switch(struct cpu_state *c)
 	sched_finish_switch();
 }
 
+/* Panics when c's current thread is inside a no-sleep section. */
+static void sched_assert_may_switch(const struct cpu_state *c)
+{
+	if (c->current && c->current->no_sleep)
+		panic("schedule: thread \"%s\" would switch away inside a no-sleep section",
+		      c->current->name);
+}
+
 void schedule(void)
 {
 	struct cpu_state *c = cpu_this();
 
 	if (plat_irq_enabled())
 		panic("schedule: called with interrupts enabled");
+	sched_assert_may_switch(c);
 	raw_spin_lock(&c->rq_lock);
 	sched_switch(c);
 }
@@ -211,6 +231,20 @@ void preempt_enable(void)
 	}
 }
 
+void sched_no_sleep_enter(void)
+{
+	thread_current()->no_sleep++;
+}
+
+void sched_no_sleep_exit(void)
+{
+	struct thread *t = thread_current();
+
+	if (t->no_sleep <= 0)
+		panic("sched_no_sleep_exit: unbalanced (count %d in \"%s\")", t->no_sleep, t->name);
+	t->no_sleep--;
+}
+
 void sched_set_need_resched(void)
 {
 	cpu_this()->need_resched = true;
@@ -239,6 +273,7 @@ void thread_yield(void)
 	struct cpu_state *c = cpu_this();
 	struct thread *me = c->current;
 
+	sched_assert_may_switch(c);
 	raw_spin_lock(&c->rq_lock);
 	struct list_node *last = list_empty(&c->rq) ? NULL : c->rq.prev;
 	if (last) /* behind every queued thread, so each of them runs first */
