@@ -23,6 +23,8 @@ int main(int argc, char **argv)
 	sim_console_init();
 	sim_fault_init();
 	sim_user_init();
+	if (opts.exec_argv || opts.init_path)
+		sim_user_open_early();
 	sim_watchdog_init(opts.watchdog_s);
 	sim_boot_start(dtb);
 }

@@ -229,6 +229,10 @@ bool sim_fault_is_write(const void *ucontext);
  * which it passes other faults on to). */
 void sim_user_init(void);
 
+/* Starts opening CPU 0's first engine on a helper thread, for a machine that will run a
+ * user program: it is ready, or waited for, when CPU 0 first needs it. */
+void sim_user_open_early(void);
+
 /* --- cpu/cpu.c: the simulated CPUs, one host thread each --- */
 
 enum sim_cpu_state {

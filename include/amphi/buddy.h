@@ -43,6 +43,11 @@ void buddy_init(struct buddy_zone *z, paddr_t base, size_t npages, struct buddy_
  * the range leaves the zone or any page in it is not reserved. */
 void buddy_add_free(struct buddy_zone *z, paddr_t pa, size_t npages);
 
+/* Takes the reserved page pa into use as an allocated block of order 0, which buddy_free
+ * then frees like any other. Returns 0, or -EBUSY when pa is not a reserved page. Panics
+ * when pa lies outside the zone. */
+int buddy_claim(struct buddy_zone *z, paddr_t pa);
+
 /* Allocates 2^order contiguous pages aligned to their size. Returns 0 and sets *pa,
  * -EINVAL for order >= BUDDY_ORDERS, or -ENOMEM. */
 int buddy_alloc(struct buddy_zone *z, unsigned order, paddr_t *pa);

@@ -542,9 +542,11 @@ void fs_context_paths(struct fs_context *fs, struct vfs_path *root, struct vfs_p
  * and what was read before stays. */
 int vfs_init(const void *archive, size_t size);
 
-/* Unpacks the cpio newc archive into the tree at root. Returns 0, or -EINVAL after a
- * corrupt entry (what came before stays), -ENOMEM. */
-int initramfs_unpack(const struct vfs_path *root, const void *archive, size_t size);
+/* Unpacks the cpio newc archive into the tree at root. With adopt set, the archive is the
+ * boot RAM disk (reserved RAM, never read again): the whole pages of file data that start
+ * page aligned in it become the files' pages instead of being copied. Returns 0, or
+ * -EINVAL after a corrupt entry (what came before stays), -ENOMEM. */
+int initramfs_unpack(const struct vfs_path *root, const void *archive, size_t size, bool adopt);
 
 /* A character device: opening a node with this number gives these file ops. */
 int chrdev_register(unsigned major, unsigned minor, const char *name,

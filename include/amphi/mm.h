@@ -30,6 +30,11 @@ struct buddy_page *page_alloc_meta(const void *va);
  * when out of memory. */
 paddr_t page_user_alloc(void);
 
+/* Makes the reserved page pa (boot data the kernel is done with, e.g. the initial RAM disk)
+ * a user page with a single reference, contents kept; the last page_put frees it into the
+ * allocator. Returns 0, or -EINVAL when pa is not a reserved page of managed RAM. */
+int page_user_adopt(paddr_t pa);
+
 /* Takes one more reference to the user page pa. */
 void page_get(paddr_t pa);
 

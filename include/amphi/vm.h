@@ -51,11 +51,20 @@ struct vm_object {
 	uint64_t size;	/* bytes */
 	paddr_t *pages; /* pages[i] holds bytes [i * PAGE_SIZE, ...): a user page, or 0 */
 	size_t slots;	/* entries in pages[] */
-	uint64_t id;	/* unique for the kernel's lifetime (code keys name objects by it) */
+	/* names the object's bytes for code keys: unique for the kernel's lifetime, and renewed
+	 * whenever they change (a write, a truncation, a page mapped shared and writable; not
+	 * a store through a page mapped so before) */
+	uint64_t id;
 };
 
 /* An empty object with one reference. Returns NULL when out of memory. */
 struct vm_object *vm_object_create(void);
+
+/* Notes that o's bytes change (renews its id), for a write the object does not see. */
+void vm_object_changed(struct vm_object *o);
+
+/* The id naming o's bytes as they are now (read without the lock). */
+uint64_t vm_object_id(struct vm_object *o);
 
 /* Takes and drops references; the last drop frees the object and its pages' references. */
 void vm_object_get(struct vm_object *o);
@@ -68,6 +77,10 @@ int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa);
 /* The page holding bytes [index * PAGE_SIZE, ...) when the object has one (never written
  * bytes have none): 0 with a reference taken (page_put it), or -ENOENT. */
 int vm_object_peek(struct vm_object *o, uint64_t index, paddr_t *pa);
+/* Puts page pa, whose reference the caller hands over, at index, where the object has no
+ * page yet, and grows the size to at least size bytes. Returns 0, -EFBIG, -ENOMEM, or
+ * -EEXIST when the object has a page there (the reference stays the caller's on error). */
+int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t size);
 
 /* The object's size in bytes. */
 uint64_t vm_object_size(struct vm_object *o);
@@ -120,7 +133,8 @@ struct vm_space {
 	 * translations (the hosted machine's windows) knows to drop what it holds */
 	uint64_t generation;
 	/* identifies the code mapped: spaces with the same nonzero key map the same bytes at
-	 * the same addresses (a program and its forks), so translations of one serve another */
+	 * the same addresses (a program and its forks), so translations of one serve another;
+	 * exec sets it last, and any later change to executable areas clears it */
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
 	unsigned refs;
@@ -195,13 +209,21 @@ struct vm_page_ref {
 };
 
 #define VM_AROUND_PAGES 16 /* the aligned block of pages vm_resolve_around looks at */
+#define VM_AROUND_FREE_FRACTION 8 /* zeros come around only while 1/8 of RAM is free */
 
 /* vm_resolve of va for access, plus fault-around: the other pages of va's aligned block of
- * VM_AROUND_PAGES in the same area that are object pages not mapped yet (mapped for reading
- * without allocating), so that one miss maps several. Fills out[0] with va's page
- * and the rest after it; returns how many (at least 1), or vm_resolve's error. */
+ * VM_AROUND_PAGES in the same area, not mapped yet, that are object pages (mapped for
+ * reading without allocating) or, when va is zero-fill memory (private anonymous, or past
+ * a file's bytes) and more than 1/VM_AROUND_FREE_FRACTION of RAM is free, zero-fill pages
+ * too (allocated), so that one miss maps several. Fills out[0] with va's page and the rest
+ * after it; returns how many (at least 1), or vm_resolve's error. */
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 		      struct vm_page_ref out[VM_AROUND_PAGES]);
+
+/* Calls fn(page, ctx) for every page mapped in [start, end) of vm, in address order, with
+ * vm's lock held (fn must not call into vm). Does not sleep. */
+void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
+			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx);
 
 /* The bounds [*lo, *hi) of the executable area holding va. Returns 0, -EFAULT when no area
  * holds va, -EACCES when it is not executable. */

@@ -53,7 +53,7 @@ int vfs_init(const void *archive, size_t size)
 		return err;
 	vfs_root(&root);
 	if (size)
-		initramfs_unpack(&root, archive, size);
+		initramfs_unpack(&root, archive, size, true);
 	vfs_path_put(&root);
 	struct fs_context *fs = fs_context_create();
 	if (!fs)

@@ -4,13 +4,15 @@
  * owner and modification time; entries with the same inode number are hard links to one
  * inode (GNU cpio gives the data with the last of them); a name that exists is replaced,
  * unless both are directories; missing parent directories are created. A corrupt entry
- * stops the unpacking with a message, and what came before it stays.
+ * stops the unpacking with a message, and what came before it stays. The boot RAM disk's
+ * page-aligned file data is taken over page by page rather than copied.
  */
 #include <amphi/cpio.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
+#include <amphi/plat.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -26,6 +28,7 @@ struct initramfs {
 	const struct vfs_path *root;
 	struct initramfs_link *links;
 	unsigned nlinks;
+	bool adopt; /* the archive's pages may become the files' pages */
 };
 
 /* The name with "./" and "/" prefixes taken off ("" for the root itself). */
@@ -138,8 +141,30 @@ static int initramfs_make(struct initramfs *ir, const struct cpio_entry *e,
 	return err;
 }
 
-/* Gives inode the entry's data (file bytes, or a symlink's target). */
-static int initramfs_data(struct inode *inode, const struct cpio_entry *e)
+/* Hands the whole pages of e's data over to the file o while they start page aligned in
+ * the archive and are reserved RAM; returns the bytes handed over (the rest is copied:
+ * a last partial page shares its page with what follows in the archive). */
+static size_t initramfs_adopt(struct vm_object *o, const struct cpio_entry *e)
+{
+	size_t done = 0;
+
+	if (!IS_ALIGNED((uintptr_t)e->data, PAGE_SIZE))
+		return 0;
+	for (; e->size - done >= PAGE_SIZE; done += PAGE_SIZE) {
+		paddr_t pa = plat_virt_to_phys((const uint8_t *)e->data + done);
+		if (page_user_adopt(pa) < 0)
+			break;
+		if (vm_object_adopt(o, done / PAGE_SIZE, pa, done + PAGE_SIZE) < 0) {
+			page_put(pa);
+			break;
+		}
+	}
+	return done;
+}
+
+/* Gives inode the entry's data (file bytes, or a symlink's target); adopt as in struct
+ * initramfs. */
+static int initramfs_data(struct inode *inode, const struct cpio_entry *e, bool adopt)
 {
 	if (S_ISLNK(inode->mode)) {
 		char *target = kmalloc(e->size + 1);
@@ -153,8 +178,12 @@ static int initramfs_data(struct inode *inode, const struct cpio_entry *e)
 	}
 	if (!S_ISREG(inode->mode) || !e->size)
 		return 0;
-	long n = vm_object_write(inode->data, 0, e->data, e->size);
-	return n < 0 ? (int)n : (size_t)n == e->size ? 0 : -ENOMEM;
+	size_t adopted = adopt ? initramfs_adopt(inode->data, e) : 0;
+	if (adopted == e->size)
+		return 0;
+	long n = vm_object_write(inode->data, adopted, (const uint8_t *)e->data + adopted,
+				 e->size - adopted);
+	return n < 0 ? (int)n : (size_t)n == e->size - adopted ? 0 : -ENOMEM;
 }
 
 /* Unpacks one entry; an error is reported and the entry skipped. */
@@ -172,7 +201,7 @@ static void initramfs_entry(struct initramfs *ir, const struct cpio_entry *e)
 		vfs_path_put(&last.dir);
 	}
 	if (!err)
-		err = initramfs_data(inode, e);
+		err = initramfs_data(inode, e, ir->adopt);
 	if (inode) {
 		inode->mode = (inode->mode & S_IFMT) | (e->mode & S_IALLUGO);
 		inode->uid = e->uid;
@@ -184,9 +213,9 @@ static void initramfs_entry(struct initramfs *ir, const struct cpio_entry *e)
 		kprintf("amphi: initramfs: cannot unpack %s: error %d\n", e->name, err);
 }
 
-int initramfs_unpack(const struct vfs_path *root, const void *archive, size_t size)
+int initramfs_unpack(const struct vfs_path *root, const void *archive, size_t size, bool adopt)
 {
-	struct initramfs ir = {root, NULL, 0};
+	struct initramfs ir = {root, NULL, 0, adopt};
 	struct cpio_reader r;
 	struct cpio_entry e;
 	int got = 0;

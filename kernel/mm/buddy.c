@@ -123,6 +123,16 @@ void buddy_add_free(struct buddy_zone *z, paddr_t pa, size_t npages)
 	}
 }
 
+int buddy_claim(struct buddy_zone *z, paddr_t pa)
+{
+	struct buddy_page *pg = &z->pages[buddy_index(z, pa, "buddy_claim")];
+
+	if (pg->state != BUDDY_RESERVED)
+		return -EBUSY;
+	*pg = (struct buddy_page){BUDDY_NONE, BUDDY_NONE, 0, BUDDY_USED, 0, 0};
+	return 0;
+}
+
 int buddy_alloc(struct buddy_zone *z, unsigned order, paddr_t *pa)
 {
 	unsigned o = order;

@@ -259,6 +259,24 @@ paddr_t page_user_alloc(void)
 	return plat_virt_to_phys(va);
 }
 
+int page_user_adopt(paddr_t pa)
+{
+	struct buddy_zone *z = IS_ALIGNED(pa, PAGE_SIZE) ? page_zone_of(pa) : NULL;
+
+	if (!z)
+		return -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&page_lock);
+	int err = buddy_claim(z, pa);
+	if (!err) {
+		struct buddy_page *m = buddy_page_of(z, pa);
+		m->owner = PAGE_OWNER_USER;
+		m->refs = 1;
+		page_total++; /* it comes back free one day */
+	}
+	spin_unlock_irqrestore(&page_lock, flags);
+	return err ? -EINVAL : 0;
+}
+
 void page_get(paddr_t pa)
 {
 	atomic_fetch_add(&page_user_meta(pa, "page_get")->refs, 1);

@@ -88,6 +88,13 @@ static void vm_generation_bump(struct vm_space *vm)
 	__atomic_fetch_add(&vm->generation, 1, __ATOMIC_RELEASE);
 }
 
+/* Notes that vm's code changed after exec mapped it (lock held): its code key goes, so no
+ * translation of the program's code serves it, nor one of its code another space. */
+static void vm_code_changed(struct vm_space *vm)
+{
+	__atomic_store_n(&vm->code_key, 0, __ATOMIC_RELEASE);
+}
+
 /* True when [start, end) is a page-aligned, non-empty user range. */
 static bool vm_range_ok(uintptr_t start, uintptr_t end)
 {
@@ -147,6 +154,8 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 		vm_object_get(obj);
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_area_insert(vm, a);
+	if (!err && (prot & VM_EXEC))
+		vm_code_changed(vm);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (err) {
 		if (obj)
@@ -204,8 +213,11 @@ static int vm_unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	while (!err && pos != &vm->areas) {
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
 		pos = pos->next;
-		if (a->start >= start && a->end <= end)
+		if (a->start >= start && a->end <= end) {
+			if (a->prot & VM_EXEC)
+				vm_code_changed(vm);
 			vm_area_free(a);
+		}
 	}
 	if (!err)
 		vm_drop_pages(vm, start, end);
@@ -266,6 +278,10 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
+		if ((a->prot | prot) & VM_EXEC)
+			vm_code_changed(vm);
+		if (a->obj && (a->flags & VMA_SHARED) && (prot & VM_WRITE))
+			vm_object_changed(a->obj);
 		a->prot = prot;
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
@@ -393,6 +409,8 @@ static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t ol
 		return err ? err : (long)old;
 	}
 	if (!fixed_to && old_end == a->end && vm_range_takes(vm, old_end, old + new_len)) {
+		if (a->prot & VM_EXEC)
+			vm_code_changed(vm);
 		vm_area_grow(a, old + new_len);
 		return (long)old;
 	}
@@ -501,6 +519,8 @@ static int vm_fill(struct vm_space *vm, const struct vm_area *a, uintptr_t va, p
 	unsigned prot = a->prot | VM_USER;
 	if (from_obj && !(a->flags & VMA_SHARED))
 		prot &= ~VM_WRITE;
+	if (from_obj && (prot & VM_WRITE))
+		vm_object_changed(a->obj); /* stores may change it behind its back from now on */
 	if (pt_map(vm->root, va, pa, prot) < 0) {
 		page_put(pa);
 		return -ENOMEM;
@@ -564,11 +584,29 @@ int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, 
 	return err;
 }
 
-/* True when the page at va (page aligned) of area a is an object's page that a private
- * read would share, not mapped yet: mapping it needs no new memory. */
-static bool vm_cheap_to_map(struct vm_space *vm, const struct vm_area *a, uintptr_t va)
+/* True when the page at va (page aligned) of area a is zero-fill memory: private, and past
+ * the object's bytes (or with no object). */
+static bool vm_zero_fill(const struct vm_area *a, uintptr_t va)
 {
-	return a->obj && va + PAGE_SIZE <= a->file_end && !arch_pte_valid(pt_lookup(vm->root, va));
+	return !(a->flags & VMA_SHARED) && va >= a->file_end;
+}
+
+/* True while free memory is plentiful enough that a miss may allocate pages around it. */
+static bool vm_memory_plentiful(void)
+{
+	return page_alloc_free_pages() > page_alloc_total_pages() / VM_AROUND_FREE_FRACTION;
+}
+
+/* True when the page at va (page aligned) of area a, not mapped yet, is worth mapping
+ * along with a neighbour's miss: an object's page that a private read would share (no new
+ * memory), or, when zeros is set (the miss was on zero-fill memory and memory is
+ * plentiful), a page of zeros, as the program is likely to touch it next. */
+static bool vm_worth_mapping(struct vm_space *vm, const struct vm_area *a, uintptr_t va,
+			     bool zeros)
+{
+	if (arch_pte_valid(pt_lookup(vm->root, va)))
+		return false;
+	return (a->obj && va + PAGE_SIZE <= a->file_end) || (zeros && vm_zero_fill(a, va));
 }
 
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
@@ -581,9 +619,10 @@ int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 	struct vm_area *a = err ? NULL : vm_area_find(vm, va);
 	uintptr_t block = ALIGN_DOWN(va, PAGE_SIZE * VM_AROUND_PAGES);
 	uintptr_t lo = a ? MAX(block, a->start) : 0, hi = a ? MIN(block + PAGE_SIZE * VM_AROUND_PAGES, a->end) : 0;
+	bool zeros = a && vm_zero_fill(a, out[0].va) && vm_memory_plentiful();
 	for (uintptr_t at = lo; at < hi && (a->prot & VM_READ); at += PAGE_SIZE) {
 		struct vm_page_ref *r = &out[n];
-		if (at == out[0].va || !vm_cheap_to_map(vm, a, at) ||
+		if (at == out[0].va || !vm_worth_mapping(vm, a, at, zeros) ||
 		    vm_resolve_locked(vm, at, VM_READ, &r->pa, &r->prot) < 0)
 			continue;
 		r->va = at;
@@ -591,6 +630,31 @@ int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return err ? err : n;
+}
+
+/* What a vm_for_each_mapped walk carries. */
+struct vm_mapped_walk {
+	void (*fn)(const struct vm_page_ref *page, void *ctx);
+	void *ctx;
+};
+
+/* Hands one mapped page to the walk's function (a pt_for_each callback). */
+static void vm_mapped_page(uintptr_t va, pte_t e, void *ctx)
+{
+	struct vm_mapped_walk *w = ctx;
+	struct vm_page_ref page = {va, arch_pte_addr(e), arch_pte_prot(e)};
+
+	w->fn(&page, w->ctx);
+}
+
+void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
+			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx)
+{
+	struct vm_mapped_walk w = {fn, ctx};
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+
+	pt_for_each(vm->root, start, end, false, vm_mapped_page, &w);
+	spin_unlock_irqrestore(&vm->lock, irq);
 }
 
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi)

@@ -283,7 +283,7 @@ static void vm_clone_shares_pages_copy_on_write(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
 }
 
-static void vm_fault_around_maps_object_pages(struct ktest *t)
+static void vm_fault_around_maps_nearby_pages(struct ktest *t)
 {
 	size_t used_before = vm_ktest_pages_used();
 	struct vm_space *vm = vm_space_create();
@@ -307,9 +307,13 @@ static void vm_fault_around_maps_object_pages(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm->resident, VM_AROUND_PAGES);
 	/* nothing left to bring along: only the page asked for */
 	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + 5 * PAGE_SIZE, VM_READ, pages), 1);
-	/* past the file's end (zeros) and anonymous memory are never allocated around */
-	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len - PAGE_SIZE, VM_READ, pages), 1);
-	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len, VM_READ, pages), 1);
+	/* a miss past the file's end (zeros) brings the other zero page of its block (a
+	 * file page is never allocated around it); in anonymous memory, the area's others */
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len - PAGE_SIZE, VM_READ, pages), 2);
+	KTEST_EXPECT_EQ(t, pages[1].va, base + len - 2 * PAGE_SIZE);
+	KTEST_EXPECT(t, pages[1].prot & VM_WRITE);
+	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len, VM_READ, pages), 4);
+	KTEST_EXPECT_EQ(t, vm->resident, VM_AROUND_PAGES + 2 + 4);
 	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, base + len, VM_WRITE, pages), -EACCES);
 	KTEST_EXPECT_EQ(t, vm_resolve_around(vm, 0x1000, VM_READ, pages), -EFAULT);
 	vm_object_put(o);
@@ -325,7 +329,7 @@ static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(vm_object_read_write_truncate),
 	KTEST_CASE(vm_private_object_pages_copy_on_write),
 	KTEST_CASE(vm_clone_shares_pages_copy_on_write),
-	KTEST_CASE(vm_fault_around_maps_object_pages),
+	KTEST_CASE(vm_fault_around_maps_nearby_pages),
 	{0},
 };
 KTEST_SUITE(vm, "vm", vm_cases);

@@ -24,8 +24,19 @@ struct vm_object *vm_object_create(void)
 		return NULL;
 	spin_lock_init(&o->lock, "vm_object");
 	o->refs = 1;
-	o->id = __atomic_fetch_add(&vm_object_next_id, 1, __ATOMIC_RELAXED);
+	vm_object_changed(o);
 	return o;
+}
+
+void vm_object_changed(struct vm_object *o)
+{
+	__atomic_store_n(&o->id, __atomic_fetch_add(&vm_object_next_id, 1, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+}
+
+uint64_t vm_object_id(struct vm_object *o)
+{
+	return __atomic_load_n(&o->id, __ATOMIC_ACQUIRE);
 }
 
 void vm_object_get(struct vm_object *o)
@@ -121,6 +132,23 @@ int vm_object_peek(struct vm_object *o, uint64_t index, paddr_t *pa)
 	return err;
 }
 
+int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t size)
+{
+	if (index >= VM_OBJECT_MAX_PAGES || size > VM_OBJECT_MAX_SIZE)
+		return -EFBIG;
+	irqflags_t irq = spin_lock_irqsave(&o->lock);
+	int err = vm_object_grow(o, (size_t)index + 1);
+	if (!err && o->pages[index])
+		err = -EEXIST;
+	if (!err) {
+		o->pages[index] = pa;
+		o->size = MAX(o->size, size);
+		vm_object_changed(o);
+	}
+	spin_unlock_irqrestore(&o->lock, irq);
+	return err;
+}
+
 uint64_t vm_object_size(struct vm_object *o)
 {
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
@@ -130,12 +158,14 @@ uint64_t vm_object_size(struct vm_object *o)
 	return size;
 }
 
-/* Extends the size to at least end (lock taken). */
+/* After a write up to end: extends the size to at least end and renews the id (lock
+ * taken). */
 static void vm_object_extend(struct vm_object *o, uint64_t end)
 {
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
 
 	o->size = MAX(o->size, end);
+	vm_object_changed(o);
 	spin_unlock_irqrestore(&o->lock, irq);
 }
 
@@ -203,6 +233,7 @@ int vm_object_truncate(struct vm_object *o, uint64_t size)
 		memset(last + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
 	}
 	o->size = size;
+	vm_object_changed(o);
 	spin_unlock_irqrestore(&o->lock, irq);
 	return 0;
 }

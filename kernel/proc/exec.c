@@ -219,10 +219,11 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
 	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
-	vm->code_key = (uintptr_t)(file->id << 1) ^ bias;
 	err = exec_map_sigreturn(vm);
 	if (err)
 		return err;
+	/* after the last executable area */
+	vm->code_key = (uintptr_t)(vm_object_id(file) << 1) ^ bias;
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;

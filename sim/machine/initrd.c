@@ -3,13 +3,17 @@
  * takes them (each later one is unpacked over the earlier). In order: the built-in
  * initramfs (busybox and its applet links, packed at build time), the archives given with
  * --initrd, and for `amphi exec` one more archive holding the program under its base name.
- * Files are read straight into RAM, so each byte is copied once.
+ * Files are copied straight into RAM by the host kernel (sendfile into the RAM memfd), so
+ * each byte is copied once and no page of it is touched here. Each piece starts on a page
+ * (the zeros between pieces are skipped, as between any archives), and the program's data
+ * starts on a page too, so the kernel can take its pages over instead of copying them.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,12 +66,24 @@ static uint64_t cpio_entry_size(const char *name, uint64_t size)
 	return ALIGN_UP(CPIO_NEWC_HEADER + strlen(name) + 1, 4) + ALIGN_UP(size, 4);
 }
 
-/* Bytes p takes in the RAM disk: the archive padded to 4, or an entry and a trailer. */
+/* Zeros before an entry named name so that its data starts on a page. */
+static uint64_t cpio_entry_pad(const char *name)
+{
+	uint64_t header = ALIGN_UP(CPIO_NEWC_HEADER + strlen(name) + 1, 4);
+
+	return (SIM_PAGE_SIZE - header % SIM_PAGE_SIZE) % SIM_PAGE_SIZE;
+}
+
+/* Bytes p takes in the RAM disk, a whole number of pages: the archive, or zeros, an entry
+ * and a trailer. */
 static uint64_t initrd_piece_size(const struct initrd_piece *p)
 {
-	if (!p->entry)
-		return ALIGN_UP(p->size, 4);
-	return cpio_entry_size(p->entry, p->size) + cpio_entry_size(CPIO_TRAILER, 0);
+	uint64_t size = p->size;
+
+	if (p->entry)
+		size = cpio_entry_pad(p->entry) + cpio_entry_size(p->entry, p->size) +
+		       cpio_entry_size(CPIO_TRAILER, 0);
+	return ALIGN_UP(size, SIM_PAGE_SIZE);
 }
 
 /* Writes the header and name of a newc entry at out (zeros); returns the data's offset. */
@@ -83,10 +99,20 @@ static uint64_t cpio_put_header(uint8_t *out, const char *name, unsigned mode, u
 	return ALIGN_UP(CPIO_NEWC_HEADER + namesize, 4);
 }
 
-/* Reads all of p's file into dst. */
+/* Copies all of p's file into RAM at dst: by the host kernel from file to RAM file where
+ * it can, else through the direct map. */
 static void initrd_read(const struct initrd_piece *p, uint8_t *dst)
 {
-	for (uint64_t done = 0; done < p->size;) {
+	uint64_t done = 0;
+	off_t in = 0;
+
+	if (lseek(sim_ram_fd(), (off_t)((uintptr_t)dst - (uintptr_t)sim_ram_ptr(SIM_RAM_BASE, 0)),
+		  SEEK_SET) >= 0) {
+		ssize_t n;
+		while (done < p->size && (n = sendfile(sim_ram_fd(), p->fd, &in, p->size - done)) > 0)
+			done += (uint64_t)n;
+	}
+	while (done < p->size) {
 		ssize_t n = pread(p->fd, dst + done, p->size - done, (off_t)done);
 		if (n <= 0)
 			initrd_fail(p, n < 0 ? strerror(errno) : "file shrank while read");
@@ -101,6 +127,7 @@ static void initrd_write(const struct initrd_piece *p, uint8_t *out)
 		initrd_read(p, out);
 		return;
 	}
+	out += cpio_entry_pad(p->entry);
 	uint64_t data = cpio_put_header(out, p->entry, 0100755, p->size);
 	initrd_read(p, out + data);
 	cpio_put_header(out + data + ALIGN_UP(p->size, 4), CPIO_TRAILER, 0, 0);
@@ -142,9 +169,7 @@ uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t
 				"try a larger --mem\n", (unsigned long long)total);
 		exit(SIM_EXIT_USAGE);
 	}
-	/* RAM is a fresh memfd, all zeros: the padding needs no writes. Its pages are
-	 * allocated in one call rather than by a host page fault each. */
-	sim_ram_populate(dst, total);
+	/* RAM is a fresh memfd, all zeros: the padding needs no writes */
 	for (int i = 0; i < n; i++) {
 		initrd_write(&pieces[i], dst);
 		dst += initrd_piece_size(&pieces[i]);

@@ -34,6 +34,9 @@
 #include "user.h"
 
 #define USER_BUDGET_BLOCKS 512 /* translated blocks between scheduling points */
+/* a space with at most this many pages has them all mapped into the windows when it is
+ * loaded; a larger one gets its pages mapped as they are touched */
+#define USER_PRELOAD_PAGES 2048
 
 static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
 static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
@@ -130,31 +133,31 @@ static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t 
 	}
 }
 
-/* Forgets the translated code in [lo, hi). */
-static void user_drop_code(struct sim_user_cpu *u, uintptr_t lo, uintptr_t hi)
+/* Forgets engine e's translated code in [lo, hi). */
+static void user_drop_code(struct sim_user_engine *e, uintptr_t lo, uintptr_t hi)
 {
 	for (int w = 0; w < 2; w++) {
-		uintptr_t from = MAX(lo, u->code_lo[w]), to = MIN(hi, u->code_hi[w]);
+		uintptr_t from = MAX(lo, e->code_lo[w]), to = MIN(hi, e->code_hi[w]);
 		if (from < to)
-			uc_ctl_remove_cache(u->uc, from, to);
+			uc_ctl_remove_cache(e->uc, from, to);
 	}
 }
 
-/* Forgets every span of translated code (after dropping it all). */
-static void user_forget_code(struct sim_user_cpu *u)
+/* Forgets every span of e's translated code (after dropping it all). */
+static void user_forget_code(struct sim_user_engine *e)
 {
 	for (int w = 0; w < 2; w++) {
-		u->code_lo[w] = UINTPTR_MAX;
-		u->code_hi[w] = 0;
+		e->code_lo[w] = UINTPTR_MAX;
+		e->code_hi[w] = 0;
 	}
 }
 
-/* Reserves a window of size bytes and maps it into the engine as one region. */
-static uint8_t *user_window_create(uc_engine *uc, uintptr_t start, uintptr_t size)
+/* Reserves a window of size bytes for guest addresses from start. */
+static uint8_t *user_window_create(uintptr_t size)
 {
 	uint8_t *win = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (win == MAP_FAILED || uc_mem_map_ptr(uc, start, size, UC_PROT_ALL, win) != UC_ERR_OK) {
+	if (win == MAP_FAILED) {
 		fprintf(stderr, "amphi: cannot reserve a user window of %lu bytes\n",
 			(unsigned long)size);
 		exit(SIM_EXIT_HOST);
@@ -183,77 +186,233 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
 
-/* Creates the engine of u on first use. */
-static void user_engine_init(struct sim_user_cpu *u)
+/* Maps the len bytes of guest pages from va in u's window, noting them as touched: onto
+ * RAM from physical page pa with prot (VM_* bits), or, for a scratch page (scratch set),
+ * onto a private zero page so that a refused access completes harmlessly while the engine
+ * stops. */
+static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, size_t len,
+			   unsigned prot, bool scratch)
+{
+	int w;
+	uintptr_t off;
+
+	va &= ~(SIM_PAGE_SIZE - 1);
+	if (!user_window_of(va, &w, &off) || len > win_end[w] - va)
+		return;
+	if (scratch)
+		user_host_map(u->win[w] + off, len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		user_host_map(u->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
+			      MAP_SHARED, sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
+	u->touched_lo[w] = MIN(u->touched_lo[w], off);
+	u->touched_hi[w] = MAX(u->touched_hi[w], off + len);
+	if (scratch)
+		u->scratch = va + 1; /* +1: page 0 is a valid one */
+}
+
+/* Pages gathered into a run that one host mapping maps: contiguous in guest and physical
+ * addresses, with the same write right. */
+struct user_run {
+	struct sim_user_cpu *u;
+	uintptr_t va;
+	paddr_t pa;
+	size_t len; /* 0: no run yet */
+	unsigned write;
+};
+
+/* Maps the run gathered so far, if any, and starts an empty one. */
+static void user_run_flush(struct user_run *r)
+{
+	if (r->len)
+		user_map_pages(r->u, r->va, r->pa, r->len, r->write, false);
+	r->len = 0;
+}
+
+/* Adds page to the run r (ctx), mapping the run first when page does not continue it. */
+static void user_run_add(const struct vm_page_ref *page, void *ctx)
+{
+	struct user_run *r = ctx;
+	unsigned write = page->prot & VM_WRITE;
+
+	if (r->len &&
+	    (page->va != r->va + r->len || page->pa != r->pa + r->len || write != r->write))
+		user_run_flush(r);
+	if (!r->len)
+		*r = (struct user_run){r->u, page->va, page->pa, 0, write};
+	r->len += SIM_PAGE_SIZE;
+}
+
+/* Maps the n pages vm_resolve_around gave (pages[0] the missed one, the others in address
+ * order), in address order so that neighbours share host mappings. */
+static void user_map_around(struct sim_user_cpu *u, const struct vm_page_ref *pages, int n)
+{
+	struct user_run run = {.u = u};
+	bool missed_done = false;
+
+	for (int i = 1; i < n; i++) {
+		if (!missed_done && pages[0].va < pages[i].va) {
+			user_run_add(&pages[0], &run);
+			missed_done = true;
+		}
+		user_run_add(&pages[i], &run);
+	}
+	if (!missed_done)
+		user_run_add(&pages[0], &run);
+	user_run_flush(&run);
+}
+
+/* Maps every page vm has mapped into u's windows, as runs: cheaper than a host fault for
+ * each page the program touches again after a switch. */
+static void user_preload(struct sim_user_cpu *u, struct vm_space *vm)
+{
+	struct user_run run = {.u = u};
+
+	for (int w = 0; w < 2; w++)
+		vm_for_each_mapped(vm, win_start[w], win_end[w], user_run_add, &run);
+	user_run_flush(&run);
+}
+
+/* Opens engine e of u (probing the CPU model on the first engine opened), maps u's
+ * windows into it and hooks it; e runs next. */
+static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 {
 	uc_hook h;
 
-	if (u->uc)
-		return;
-	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &u->uc) != UC_ERR_OK ||
-	    uc_ctl_set_cpu_model(u->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
+	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &e->uc) != UC_ERR_OK ||
+	    uc_ctl_set_cpu_model(e->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot open a CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
-	user_probe_once(u->uc);
+	user_probe_once(e->uc);
 	for (int w = 0; w < 2; w++) {
-		u->win[w] = user_window_create(u->uc, win_start[w], win_end[w] - win_start[w]);
-		u->touched_lo[w] = UINTPTR_MAX;
+		if (uc_mem_map_ptr(e->uc, win_start[w], win_end[w] - win_start[w], UC_PROT_ALL,
+				   u->win[w]) != UC_ERR_OK) {
+			fprintf(stderr, "amphi: cannot map a user window into a CPU engine\n");
+			exit(SIM_EXIT_HOST);
+		}
 	}
-	user_forget_code(u);
+	user_forget_code(e);
+	u->eng = e;
+	u->uc = e->uc;
 	if (sim_user_isa.add_hooks(u) != UC_ERR_OK ||
-	    uc_hook_add(u->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
-	    uc_hook_add(u->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
+	    uc_hook_add(e->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
 		UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot hook the CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
 }
 
-/* Makes the windows of u hold vm: wipes them (and the code, when it differs) unless they
- * already hold vm at its current generation. */
+/* Reserves the windows of u and opens its first engine. */
+static void user_engine_open_first(struct sim_user_cpu *u)
+{
+	for (int w = 0; w < 2; w++) {
+		u->win[w] = user_window_create(win_end[w] - win_start[w]);
+		u->touched_lo[w] = UINTPTR_MAX;
+	}
+	user_engine_open(u, &u->engines[0]);
+}
+
+/* CPU 0's first engine, opened on a helper thread while the machine boots (opening one
+ * fills megabytes of fresh tables); CPU 0 waits for it at its first use. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool pending; /* the helper has not finished; read unlocked with acquire */
+} user_early = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+/* The helper thread: opens CPU 0's first engine and says so. */
+static void *user_early_open(void *unused)
+{
+	(void)unused;
+	user_engine_open_first(&user_cpus[0]);
+	pthread_mutex_lock(&user_early.lock);
+	__atomic_store_n(&user_early.pending, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&user_early.done);
+	pthread_mutex_unlock(&user_early.lock);
+	return NULL;
+}
+
+/* Returns once CPU 0's early engine, if one is being opened, is ready. */
+static void user_early_wait(void)
+{
+	if (!__atomic_load_n(&user_early.pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&user_early.lock);
+	while (user_early.pending)
+		pthread_cond_wait(&user_early.done, &user_early.lock);
+	pthread_mutex_unlock(&user_early.lock);
+}
+
+void sim_user_open_early(void)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	__atomic_store_n(&user_early.pending, true, __ATOMIC_RELAXED);
+	if (pthread_attr_init(&attr) ||
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) ||
+	    pthread_create(&thread, &attr, user_early_open, NULL))
+		__atomic_store_n(&user_early.pending, false, __ATOMIC_RELAXED); /* at first use */
+	pthread_attr_destroy(&attr);
+}
+
+/* Reserves the windows of u and opens its first engine, on first use. */
+static void user_engine_init(struct sim_user_cpu *u)
+{
+	if (u == &user_cpus[0])
+		user_early_wait();
+	if (!u->uc)
+		user_engine_open_first(u);
+}
+
+/* The engine of u to run code of key: the one that holds it (also for key 0, whose
+ * code nothing may reuse), else the least recently used one, opened if need be. */
+static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, uintptr_t key)
+{
+	struct sim_user_engine *oldest = &u->engines[0];
+
+	for (int i = 0; i < SIM_USER_ENGINES; i++) {
+		struct sim_user_engine *e = &u->engines[i];
+		if (e->uc && e->code_key == key)
+			return e;
+		if (e->last_used < oldest->last_used)
+			oldest = e;
+	}
+	if (!oldest->uc)
+		user_engine_open(u, oldest);
+	return oldest;
+}
+
+/* Makes u run vm with the engine of its code (dropping that engine's code when it may
+ * differ) and makes the windows hold vm: wipes them unless they already hold vm at its
+ * current generation. */
 static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
 	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
+	uintptr_t key = __atomic_load_n(&vm->code_key, __ATOMIC_ACQUIRE);
 
-	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen)
+	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen &&
+	    u->eng->code_key == key)
 		return;
 	user_wipe_window(u, 0);
 	user_wipe_window(u, 1);
-	if (!vm->code_key || vm->code_key != u->loaded_code) {
-		user_drop_code(u, 0, UINTPTR_MAX);
-		user_forget_code(u);
+	struct sim_user_engine *e = user_engine_for(u, key);
+	if (!key || e->code_key != key) {
+		user_drop_code(e, 0, UINTPTR_MAX);
+		user_forget_code(e);
+		e->code_key = key;
 	}
+	e->last_used = ++u->loads;
+	u->eng = e;
+	u->uc = e->uc;
 	u->loaded = vm;
 	u->loaded_id = vm->id;
 	u->loaded_gen = gen;
-	u->loaded_code = vm->code_key;
 	u->exec_lo = u->exec_hi = 0;
-}
-
-/* Maps guest page va of u's window, noting it as touched: onto physical page pa with prot
- * (VM_* bits), or, for a scratch page (scratch set), onto a private zero page so that a
- * refused access completes harmlessly while the engine stops. */
-static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsigned prot,
-			  bool scratch)
-{
-	int w;
-	uintptr_t off;
-
-	if (!user_window_of(va, &w, &off))
-		return;
-	off &= ~(SIM_PAGE_SIZE - 1);
-	if (scratch)
-		user_host_map(u->win[w] + off, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	else
-		user_host_map(u->win[w] + off, SIM_PAGE_SIZE,
-			      PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0), MAP_SHARED,
-			      sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
-	u->touched_lo[w] = MIN(u->touched_lo[w], off);
-	u->touched_hi[w] = MAX(u->touched_hi[w], off + SIM_PAGE_SIZE);
-	if (scratch)
-		u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid one */
+	if (__atomic_load_n(&vm->resident, __ATOMIC_RELAXED) <= USER_PRELOAD_PAGES)
+		user_preload(u, vm);
 }
 
 void sim_user_trap(struct sim_user_cpu *u, int trap, uintptr_t addr)
@@ -286,11 +445,10 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 	int n = vm_resolve_around(u->loaded, va, access, pages);
 
 	if (n > 0 && (pages[0].prot & access)) {
-		for (int i = 0; i < n; i++)
-			user_map_page(u, pages[i].va, pages[i].pa, pages[i].prot, false);
+		user_map_around(u, pages, n);
 		return;
 	}
-	user_map_page(u, va, 0, 0, true);
+	user_map_pages(u, va, 0, SIM_PAGE_SIZE, 0, true);
 	sim_user_fault(u, va, access, n < 0 ? n : -EACCES);
 }
 
@@ -363,8 +521,8 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 		int w;
 		uintptr_t off;
 		if (user_window_of(addr, &w, &off)) {
-			u->code_lo[w] = MIN(u->code_lo[w], u->exec_lo);
-			u->code_hi[w] = MAX(u->code_hi[w], u->exec_hi);
+			u->eng->code_lo[w] = MIN(u->eng->code_lo[w], u->exec_lo);
+			u->eng->code_hi[w] = MAX(u->eng->code_hi[w], u->exec_hi);
 		}
 	}
 	if (++u->blocks < USER_BUDGET_BLOCKS)
@@ -467,6 +625,8 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	struct sim_cpu *self = sim_cpu_self();
 	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
 
+	if (u == &user_cpus[0])
+		user_early_wait();
 	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
 		return;
 	/* this CPU follows the change at once; the others see the generation move on. A
@@ -476,7 +636,7 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	 * page locks) */
 	user_unmap_range(u, start, end);
 	if (!u->in_engine_call)
-		user_drop_code(u, start, end);
+		user_drop_code(u->eng, start, end);
 	u->exec_lo = u->exec_hi = 0;
 	u->loaded_gen = vm->generation;
 }
@@ -501,6 +661,7 @@ void plat_mmu_root_release(paddr_t root)
 /* At exit: hands the windows back to Valgrind's checking. */
 static void user_exit(void)
 {
+	user_early_wait();
 	for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
 		for (int w = 0; w < 2 && user_cpus[i].uc; w++)
 			tool_unignore_range(user_cpus[i].win[w], win_end[w] - win_start[w]);

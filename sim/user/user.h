@@ -23,19 +23,34 @@ struct vm_space;
 /* Why the engine stopped, as plat_user_stop plus "nothing yet". */
 #define SIM_USER_RUNNING (-1)
 
-/* One CPU's engine and windows. */
-struct sim_user_cpu {
-	uc_engine *uc;
-	uint8_t *win[2];	     /* host bases of the low and high windows */
-	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
-	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
-	uint64_t loaded_gen;	     /* its generation when they were loaded */
-	bool in_engine_call;	     /* kernel code runs inside the engine (fault, syscall) */
-	uintptr_t loaded_code;	     /* its code key */
+/* Engines each CPU keeps, one per code key (a program and its forks), so that switching
+ * between a few programs keeps each one's translated code. */
+#define SIM_USER_ENGINES 4
+
+/* One engine of a CPU and the code it holds translations of. */
+struct sim_user_engine {
+	uc_engine *uc;		 /* NULL until first used */
+	uintptr_t code_key;	 /* the vm code key its translations are of (0: none) */
+	uint64_t last_used;	 /* the CPU's load count when it last ran: the oldest is reused */
 	/* per window: the span of guest code translated since the last drop (one span over
 	 * both windows would be ~128 TiB, which removing from the code cache walks page by
 	 * page) */
 	uintptr_t code_lo[2], code_hi[2];
+	uc_context *clean;	 /* its state once prepared, or NULL (the ISA part's) */
+	bool exception_taken;	 /* an exception stopped it: the next load restores clean */
+};
+
+/* One CPU's engines and windows. */
+struct sim_user_cpu {
+	uc_engine *uc;		     /* the engine that runs: eng->uc */
+	struct sim_user_engine *eng; /* the engine of the loaded space's code */
+	struct sim_user_engine engines[SIM_USER_ENGINES];
+	uint64_t loads;		     /* spaces loaded so far */
+	uint8_t *win[2];	     /* host bases of the low and high windows (in every engine) */
+	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
+	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
+	uint64_t loaded_gen;	     /* its generation when they were loaded */
+	bool in_engine_call;	     /* kernel code runs inside the engine (fault, syscall) */
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
 	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */
@@ -44,8 +59,6 @@ struct sim_user_cpu {
 	int fault_error;	     /* -errno of a refused access, or a plat_user_trap */
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
-	uc_context *clean;	     /* the engine's state once prepared, or NULL (the ISA's) */
-	bool exception_taken;	     /* an exception stopped it: the next load restores clean */
 	bool running;		     /* inside uc_emu_start */
 };
 

@@ -72,7 +72,7 @@ static void x86_on_exception(uc_engine *uc, uint32_t intno, void *data)
 	struct sim_user_cpu *u = data;
 	uint64_t rip;
 
-	u->exception_taken = true;
+	u->eng->exception_taken = true;
 	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
 	switch (intno) {
 	case X86_VECTOR_TS:
@@ -131,8 +131,8 @@ static void x86_enter_ring3(struct sim_user_cpu *u)
 	    uc_emu_start(uc, X86_SETUP_ADDR, X86_SETUP_ADDR + X86_SETUP_TARGET, 0, 0) ||
 	    uc_reg_read(uc, UC_X86_REG_CS, &cs) || cs != X86_USER_CS ||
 	    uc_reg_write(uc, UC_X86_REG_GDTR, &no_gdt) ||
-	    uc_mem_unmap(uc, X86_SETUP_ADDR, SIM_PAGE_SIZE) || uc_context_alloc(uc, &u->clean) ||
-	    uc_context_save(uc, u->clean))
+	    uc_mem_unmap(uc, X86_SETUP_ADDR, SIM_PAGE_SIZE) || uc_context_alloc(uc, &u->eng->clean) ||
+	    uc_context_save(uc, u->eng->clean))
 		panic("x86_64 guest: the engine cannot be put in ring 3 (cs %#lx)", (unsigned long)cs);
 }
 
@@ -223,9 +223,9 @@ static void x86_load(struct sim_user_cpu *u, const struct user_regs *regs)
 
 	/* an exception the hook took was never delivered, so the CPU model still counts it
 	 * as in progress: a second one would become a double fault */
-	if (u->exception_taken && uc_context_restore(uc, u->clean) != UC_ERR_OK)
+	if (u->eng->exception_taken && uc_context_restore(uc, u->eng->clean) != UC_ERR_OK)
 		panic("x86_64 guest: the engine's clean state cannot be restored");
-	u->exception_taken = false;
+	u->eng->exception_taken = false;
 	void *ptrs[X86_NREGS];
 	uc_x86_msr gs = {.rid = X86_MSR_GS_BASE, .value = regs->gs_base};
 

@@ -161,6 +161,31 @@ static void test_holes_are_never_handed_out(void)
 	CU_ASSERT_EQUAL(pages, 67);
 }
 
+static void test_claimed_reserved_pages_free_into_the_zone(void)
+{
+	paddr_t pa;
+	buddy_init(&zone, ZONE_BASE, 64, meta);
+	buddy_add_free(&zone, ZONE_BASE, 32); /* pages 32..63 stay reserved */
+	CU_ASSERT_EQUAL(buddy_claim(&zone, ZONE_BASE + 40 * PAGE_SIZE), 0);
+	CU_ASSERT_EQUAL(buddy_claim(&zone, ZONE_BASE + 40 * PAGE_SIZE), -EBUSY);
+	CU_ASSERT_EQUAL(buddy_claim(&zone, ZONE_BASE + 3 * PAGE_SIZE), -EBUSY); /* free */
+	UNIT_EXPECT_PANIC(buddy_claim(&zone, ZONE_BASE + 64 * PAGE_SIZE), "buddy_claim");
+	CU_ASSERT_EQUAL(buddy_free_pages(&zone), 32);
+	UNIT_EXPECT_PANIC(buddy_free(&zone, ZONE_BASE + 40 * PAGE_SIZE, 1), "order");
+	buddy_free(&zone, ZONE_BASE + 40 * PAGE_SIZE, 0);
+	UNIT_EXPECT_PANIC(buddy_free(&zone, ZONE_BASE + 40 * PAGE_SIZE, 0), "double free");
+	buddy_check(&zone);
+	CU_ASSERT_EQUAL(buddy_free_pages(&zone), 33);
+	size_t pages = 0;
+	bool got_claimed = false;
+	while (buddy_alloc(&zone, 0, &pa) == 0) {
+		got_claimed |= pa == ZONE_BASE + 40 * PAGE_SIZE;
+		pages++;
+	}
+	CU_ASSERT_EQUAL(pages, 33);
+	CU_ASSERT(got_claimed);
+}
+
 /* Reference model: which zone pages are handed out, and the live blocks. */
 struct model_block {
 	paddr_t pa;
@@ -238,6 +263,8 @@ int unit_register(void)
 	    {"bad_frees_panic", test_bad_frees_panic},
 	    {"add_free_checks_ranges", test_add_free_checks_ranges},
 	    {"holes_are_never_handed_out", test_holes_are_never_handed_out},
+	    {"claimed_reserved_pages_free_into_the_zone",
+	     test_claimed_reserved_pages_free_into_the_zone},
 	    {"random_against_model", test_random_against_model},
 	    CU_TEST_INFO_NULL,
 	};

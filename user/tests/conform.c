@@ -366,6 +366,98 @@ static void child_cow(void)
 	_exit(cow_value == 2 ? 0 : 1);
 }
 
+/* patch_fn returns 1; it has a page of the program's code to itself, so that a child
+ * can make that page writable, patch it to return 2 and run it again. */
+#if defined(__x86_64__)
+__asm__(".pushsection .text.patch_fn, \"ax\", @progbits\n.balign 4096\n"
+	"patch_fn: mov $1, %eax\n ret\n.balign 4096\n.popsection");
+static const uint8_t patch_bytes[] = {2}; /* the immediate of mov $1, %eax */
+#define PATCH_OFFSET 1
+#elif defined(__aarch64__)
+__asm__(".pushsection .text.patch_fn, \"ax\", %progbits\n.balign 4096\n"
+	"patch_fn: mov w0, #1\n ret\n.balign 4096\n.popsection");
+static const uint8_t patch_bytes[] = {0x40, 0x00, 0x80, 0x52}; /* mov w0, #2 */
+#define PATCH_OFFSET 0
+#endif
+int patch_fn(void);
+
+/* In a child: patches its own copy of patch_fn's page to return 2, and exits with what
+ * it returns then. */
+static void child_patch_code(void)
+{
+	uint8_t *page = (uint8_t *)(uintptr_t)patch_fn;
+
+	if (mprotect(page, 4096, PROT_READ | PROT_WRITE))
+		_exit(90);
+	memcpy(page + PATCH_OFFSET, patch_bytes, sizeof(patch_bytes));
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC))
+		_exit(91);
+	__builtin___clear_cache((char *)page, (char *)page + 8);
+	_exit(patch_fn());
+}
+
+/* Code a child patches is its own: the child runs its new code, the parent its old. */
+static void check_patched_code(void)
+{
+	check("program code runs", patch_fn(), 0, 1, 0);
+	int status = in_child(child_patch_code);
+	check("a child runs the code it patched", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	      0, 2, 0);
+	check("the parent runs its own code", patch_fn(), 0, 1, 0);
+}
+
+/* Runs path with argument "--patch-fn" in a child; returns its exit status, or -1. */
+static int run_patch_fn(const char *path)
+{
+	int status = -1;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(path, path, "--patch-fn", (char *)NULL);
+		_exit(99);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Writes the len bytes at buf to path, created or truncated in place; 0 or -1. */
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	long n = fd < 0 ? -1 : write(fd, buf, len);
+
+	if (fd >= 0)
+		close(fd);
+	return n == (long)len ? 0 : -1;
+}
+
+/* A program rewritten in place (the same file) runs its new code: a copy of this program
+ * runs, then is overwritten with one whose patch_fn returns 2, which then runs. */
+static void check_rewritten_program(void)
+{
+	static const char path[] = "/tmp/conform-rewritten";
+	struct stat st;
+	int fd = open("/proc/self/exe", O_RDONLY);
+	char *buf = fd >= 0 && fstat(fd, &st) == 0 ? malloc((size_t)st.st_size) : NULL;
+	long got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	char *page = got > 0 ? memmem(buf, (size_t)got, (void *)(uintptr_t)patch_fn, 4096) : NULL;
+
+	if (fd >= 0)
+		close(fd);
+	check("a copy of the program is made", page && write_file(path, buf, (size_t)got) == 0, 0,
+	      1, 0);
+	check("the copy runs its code", run_patch_fn(path), 0, 1, 0);
+	if (page)
+		memcpy(page + PATCH_OFFSET, patch_bytes, sizeof(patch_bytes));
+	check("the copy is rewritten in place", page && write_file(path, buf, (size_t)got) == 0,
+	      0, 1, 0);
+	check("the rewritten copy runs its new code", run_patch_fn(path), 0, 2, 0);
+	unlink(path);
+	free(buf);
+}
+
 static void check_fork(void)
 {
 	int status;
@@ -1011,7 +1103,11 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--exit-42") == 0)
 		return 42;
+	if (argc > 1 && strcmp(argv[1], "--patch-fn") == 0)
+		return patch_fn();
 	check_fork();
+	check_patched_code();
+	check_rewritten_program();
 	check_signals();
 	check_signals_more();
 	check_signal_flags();

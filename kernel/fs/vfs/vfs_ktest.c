@@ -5,6 +5,7 @@
 #include <amphi/kprintf.h>
 #include <amphi/ktest.h>
 #include <amphi/mm.h>
+#include <amphi/plat.h>
 #include <amphi/sched.h>
 #include <amphi/string.h>
 
@@ -443,7 +444,7 @@ static void initramfs_unpacks_and_stops_at_corruption(struct ktest *t)
 	vfs_lock();
 	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR, 0, &p), 0);
 	vfs_unlock();
-	KTEST_EXPECT_EQ(t, initramfs_unpack(&p, buf, at + 13), -EINVAL);
+	KTEST_EXPECT_EQ(t, initramfs_unpack(&p, buf, at + 13, false), -EINVAL);
 	vfs_path_put(&p);
 	KTEST_EXPECT_EQ(t, kt_get(fs, KT_DIR "/link", got, sizeof(got)), 5);
 	KTEST_EXPECT_EQ(t, kt_get(fs, KT_DIR "/h1", got, sizeof(got)), 6);
@@ -460,6 +461,41 @@ static void initramfs_unpacks_and_stops_at_corruption(struct ktest *t)
 	kt_teardown(t, fs);
 }
 
+/* Unpacking with adopt set takes over only reserved pages: a file whose data starts on an
+ * allocated page is copied whole, and reads back the same. */
+static void initramfs_adopts_only_reserved_pages(struct ktest *t)
+{
+	struct fs_context *fs = kt_setup(t);
+	char *buf = page_alloc(2), *data = kmalloc(PAGE_SIZE + 101), *got = kmalloc(PAGE_SIZE + 200);
+	size_t at = PAGE_SIZE - ALIGN_UP(110 + sizeof("big"), 4);
+	struct vfs_path p;
+
+	if (!fs || !buf || !data || !got)
+		goto out;
+	memset(buf, 0, 4 * PAGE_SIZE);
+	for (size_t i = 0; i < PAGE_SIZE + 100; i++)
+		data[i] = (char)('a' + i % 26);
+	data[PAGE_SIZE + 100] = '\0';
+	kt_cpio(buf, &at, "big", 1, S_IFREG | 0644, 1, data);
+	KTEST_EXPECT(t, IS_ALIGNED((uintptr_t)buf + PAGE_SIZE, PAGE_SIZE)); /* the data's start */
+	vfs_lock();
+	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR, 0, &p), 0);
+	vfs_unlock();
+	KTEST_EXPECT_EQ(t, initramfs_unpack(&p, buf, at, true), 0);
+	vfs_path_put(&p);
+	KTEST_EXPECT_EQ(t, page_user_adopt(plat_virt_to_phys(buf + PAGE_SIZE)), -EINVAL);
+	memset(buf, 0, 4 * PAGE_SIZE); /* the file's bytes are its own */
+	KTEST_EXPECT_EQ(t, kt_get(fs, KT_DIR "/big", got, PAGE_SIZE + 200), PAGE_SIZE + 100);
+	KTEST_EXPECT(t, memcmp(got, data, PAGE_SIZE + 100) == 0);
+out:
+	if (buf)
+		page_free(buf, 2);
+	kfree(data);
+	kfree(got);
+	if (fs)
+		kt_teardown(t, fs);
+}
+
 static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(vfs_walk_rules),
     KTEST_CASE(ramfs_files_and_names),
@@ -470,6 +506,7 @@ static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(fd_table_clone_and_exec),
     KTEST_CASE(fs_context_clone_is_separate),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
+    KTEST_CASE(initramfs_adopts_only_reserved_pages),
     {0},
 };
 KTEST_SUITE(vfs, "vfs", vfs_cases);
