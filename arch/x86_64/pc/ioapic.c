@@ -174,3 +174,11 @@ unsigned ioapic_isa_vector(unsigned isa_irq)
 		return 0;
 	return PC_VECTOR_GSI_BASE + isa_gsi[isa_irq];
 }
+
+/* GSI g arrives as vector PC_VECTOR_GSI_BASE + g when an IOAPIC serves it. */
+int plat_irq_line(unsigned line)
+{
+	unsigned vector = PC_VECTOR_GSI_BASE + line;
+
+	return line < PC_VECTOR_LOCAL_BASE && ioapic_owns_vector(vector) ? (int)vector : -ENOENT;
+}
