@@ -84,3 +84,14 @@ foreach(mode deterministic parallel)
                       --expect-output "holds \"sim_hang.held\""
              COMMAND ${AMPHI_HOSTED_BIN} --cpus 2 --sched ${mode} --watchdog 2 -- ktest=sim_hang)
 endforeach()
+
+# The entropy device: /dev/urandom repeats for a seed and changes with it; the comparison
+# is proven by a planted pair of equal seeds, which it must call the same.
+set(SIM_RNG_SEED sh ${SIM_DIR}/dev/rng_seed_test.sh)
+amphi_test(NAME sim-rng-seed TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - seeds 5 and 6 gave different bytes"
+           COMMAND ${SIM_RNG_SEED} ${AMPHI_HOSTED_BIN} 5 6)
+amphi_test(NAME sim-rng-seed-planted-same TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-exit 1
+                    --expect-output "not ok - seeds 5 and 5 gave the same bytes"
+           COMMAND ${SIM_RNG_SEED} ${AMPHI_HOSTED_BIN} 5 5)
