@@ -155,6 +155,8 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Lists entries (a directory): as inode_ops.readdir. */
 	int (*readdir)(struct file *f, uint64_t *pos, vfs_filldir_fn fn, void *ctx);
+	/* The size SEEK_END counts from (a block device's capacity); NULL: the inode's. */
+	uint64_t (*size)(struct file *f);
 	/* No position: lseek, pread and pwrite give -ESPIPE (pipes, terminals). */
 	bool stream;
 };
@@ -522,6 +524,14 @@ void chrdev_populate(struct inode *dir);
 
 /* Opens the console device as a file (the first process's fds 0-2). */
 int console_open_file(struct file **out);
+
+/* The ops of block device node rdev (kernel/block/block_dev.c), or NULL when no such
+ * device is registered. */
+const struct file_ops *blockdev_ops(uint64_t rdev);
+
+/* Creates a node in dir for each registered block device, and later ones as they come
+ * (devtmpfs; vfs_lock held). */
+void blockdev_populate(struct inode *dir);
 
 /* Creates a pipe: two files, read end and write end, with flags (O_NONBLOCK, O_CLOEXEC
  * ignored). Returns 0 or -ENOMEM. */

@@ -144,7 +144,10 @@ static int64_t fd_seek_to(struct file *f, int64_t off, unsigned whence)
 		base = (int64_t)f->pos;
 		break;
 	case SEEK_END:
-		base = f->path.inode ? (int64_t)inode_size(f->path.inode) : 0;
+		if (f->ops && f->ops->size)
+			base = (int64_t)f->ops->size(f);
+		else
+			base = f->path.inode ? (int64_t)inode_size(f->path.inode) : 0;
 		break;
 	default:
 		return -EINVAL;

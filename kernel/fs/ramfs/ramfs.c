@@ -2,7 +2,7 @@
  * ramfs: a file system that is nothing but its inodes. A regular file's bytes are a memory
  * object (so mapping the file maps its pages), a symlink holds its target, a directory its
  * entries. Mounted as "ramfs", "tmpfs" (the same thing, with no size limit yet) and
- * "devtmpfs" (with a node for each registered character device).
+ * "devtmpfs" (with a node for each registered character and block device).
  */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
@@ -153,8 +153,10 @@ static int devtmpfs_mount(const char *source, unsigned long flags, const char *d
 {
 	(void)source, (void)flags, (void)data;
 	int err = ramfs_mount_type(&devtmpfs_type, TMPFS_MAGIC, 0755, out);
-	if (!err)
+	if (!err) {
 		chrdev_populate((*out)->root);
+		blockdev_populate((*out)->root);
+	}
 	return err;
 }
 

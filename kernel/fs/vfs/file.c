@@ -53,12 +53,14 @@ static int vfs_inode_fops(struct inode *inode, const struct file_ops **ops)
 {
 	if (S_ISCHR(inode->mode))
 		*ops = chrdev_ops(inode->rdev);
+	else if (S_ISBLK(inode->mode))
+		*ops = blockdev_ops(inode->rdev);
 	else if (S_ISFIFO(inode->mode))
 		*ops = &fifo_file_ops;
 	else if (S_ISREG(inode->mode) || S_ISDIR(inode->mode) || S_ISLNK(inode->mode))
 		*ops = inode->fops;
 	else
-		*ops = NULL; /* block devices and sockets have no driver yet */
+		*ops = NULL; /* sockets have no driver yet */
 	return *ops || S_ISLNK(inode->mode) ? 0 : -ENXIO;
 }
 

@@ -1,0 +1,226 @@
+/*
+ * Block device nodes: /dev/<name> in devtmpfs (S_IFBLK with the device's number), made
+ * when a device registers and removed when it goes, and what opening one gives: reads and
+ * writes at any offset and length (whole blocks read, changed and written back), lseek
+ * from the end of the device, and Linux's BLK* ioctls.
+ */
+#include <amphi/block.h>
+#include <amphi/errno.h>
+#include <amphi/fs.h>
+#include <amphi/kprintf.h>
+#include <amphi/mm.h>
+#include <amphi/proc.h>
+#include <amphi/string.h>
+#include <amphi/vm.h>
+
+#include "block_internal.h"
+
+#define BLOCK_IO_CHUNK 4096u
+
+/* Linux's ioctl numbers (include/uapi/linux/fs.h), the same on x86_64 and aarch64. */
+#define BLKROGET 0x125e
+#define BLKRRPART 0x125f
+#define BLKGETSIZE 0x1260
+#define BLKFLSBUF 0x1261
+#define BLKSSZGET 0x1268
+#define BLKBSZGET 0x80081270
+#define BLKGETSIZE64 0x80081272
+#define BLKPBSZGET 0x127b
+
+static struct inode *block_dev_dir; /* devtmpfs's root once mounted (a reference) */
+
+/* Makes bdev's node in dir. vfs_lock held. */
+static void block_node_make(struct inode *dir, struct block_device *bdev, void *ctx)
+{
+	struct inode *node;
+
+	(void)ctx;
+	int err = vfs_create(dir, bdev->name, strlen(bdev->name), S_IFBLK | 0660, bdev->rdev,
+			     &node);
+	if (!err)
+		inode_put(node);
+	else if (err != -EEXIST)
+		kprintf("amphi: devtmpfs: cannot create /dev/%s: error %d\n", bdev->name, err);
+}
+
+/* block_for_each callback of blockdev_populate. */
+static void block_node_populate(struct block_device *bdev, void *ctx)
+{
+	block_node_make(ctx, bdev, NULL);
+}
+
+void blockdev_populate(struct inode *dir)
+{
+	if (!block_dev_dir) {
+		inode_get(dir);
+		block_dev_dir = dir;
+	}
+	block_for_each(block_node_populate, dir);
+}
+
+void block_node_create(struct block_device *bdev)
+{
+	if (!block_dev_dir)
+		return;
+	vfs_lock();
+	block_node_make(block_dev_dir, bdev, NULL);
+	vfs_unlock();
+}
+
+void block_node_remove(struct block_device *bdev)
+{
+	if (!block_dev_dir)
+		return;
+	vfs_lock();
+	struct vfs_dirent *d = vfs_dir_find(block_dev_dir, bdev->name, strlen(bdev->name));
+	if (d && S_ISBLK(d->inode->mode) && d->inode->rdev == bdev->rdev)
+		vfs_dir_remove(block_dev_dir, d);
+	vfs_unlock();
+}
+
+/* --- the node as a file --- */
+
+/* file_ops.open: counts the opener; a read-only device refuses writing (-EACCES, as
+ * Linux's bdev_open). */
+static int block_file_open(struct inode *inode, struct file *f)
+{
+	struct block_device *bdev = block_get_by_rdev(inode->rdev);
+
+	if (!bdev)
+		return -ENXIO;
+	if ((f->flags & O_ACCMODE) != O_RDONLY && (bdev->read_only || bdev->disk->read_only)) {
+		block_put(bdev);
+		return -EACCES;
+	}
+	f->priv = bdev;
+	return 0;
+}
+
+static void block_file_release(struct file *f)
+{
+	block_put(f->priv);
+}
+
+static uint64_t block_file_size(struct file *f)
+{
+	return block_size_bytes(f->priv);
+}
+
+/* Moves n bytes at device offset pos between io (at done) and the device, through buf,
+ * one chunk that [pos, pos + n) lies in: 0 or an errno. */
+static int block_file_chunk(struct block_device *bdev, struct vfs_io *io, size_t done,
+			    uint64_t pos, size_t n, bool write, uint8_t *buf)
+{
+	uint64_t start = pos & ~(uint64_t)(BLOCK_IO_CHUNK - 1);
+	uint64_t end = MIN(start + BLOCK_IO_CHUNK, block_size_bytes(bdev));
+	uint32_t count = (uint32_t)((end - start) >> BLOCK_SECTOR_SHIFT);
+	uint64_t sector = start >> BLOCK_SECTOR_SHIFT;
+	bool whole = pos == start && pos + n == end;
+	int err = 0;
+
+	if (!write || !whole)
+		err = block_read_cached(bdev, sector, count, buf);
+	if (!err && !write)
+		err = vfs_io_out(io, done, buf + (pos - start), n);
+	if (!err && write)
+		err = vfs_io_in(io, done, buf + (pos - start), n);
+	if (!err && write)
+		err = block_write_cached(bdev, sector, count, buf);
+	return err;
+}
+
+/* read and write of a block device node at *off. */
+static long block_file_rw(struct file *f, struct vfs_io *io, size_t len, uint64_t *off,
+			  bool write)
+{
+	struct block_device *bdev = f->priv;
+	uint64_t size = block_size_bytes(bdev);
+	size_t done = 0;
+	int err = 0;
+
+	if (*off >= size)
+		return write && len ? -ENOSPC : 0;
+	len = (size_t)MIN((uint64_t)len, size - *off);
+	uint8_t *buf = kmalloc(BLOCK_IO_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	while (done < len && !err) {
+		uint64_t pos = *off + done;
+		size_t n = (size_t)MIN((uint64_t)(len - done),
+				       BLOCK_IO_CHUNK - (pos & (BLOCK_IO_CHUNK - 1)));
+		err = block_file_chunk(bdev, io, done, pos, n, write, buf);
+		if (!err)
+			done += n;
+	}
+	kfree(buf);
+	*off += done;
+	return done ? (long)done : err;
+}
+
+static long block_file_read(struct file *f, struct vfs_io *io, size_t len, uint64_t *off)
+{
+	return block_file_rw(f, io, len, off, false);
+}
+
+static long block_file_write(struct file *f, struct vfs_io *io, size_t len, uint64_t *off)
+{
+	return block_file_rw(f, io, len, off, true);
+}
+
+/* Copies an ioctl result of n bytes to the caller's memory at arg. */
+static long block_ioctl_out(uintptr_t arg, const void *val, size_t n)
+{
+	struct process *p = process_current();
+
+	if (!p || vm_copy_to_user(p->vm, arg, val, n) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+static long block_file_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
+{
+	struct block_device *bdev = f->priv;
+	uint64_t bytes = block_size_bytes(bdev), sectors = bdev->sectors;
+	int ro = bdev->read_only || bdev->disk->read_only;
+	int lbs = (int)bdev->logical_block_size;
+	uint64_t bsz = BLOCK_IO_CHUNK;
+
+	switch (cmd) {
+	case BLKGETSIZE64:
+		return block_ioctl_out(arg, &bytes, sizeof(bytes));
+	case BLKGETSIZE:
+		return block_ioctl_out(arg, &sectors, sizeof(sectors));
+	case BLKSSZGET:
+	case BLKPBSZGET:
+		return block_ioctl_out(arg, &lbs, sizeof(lbs));
+	case BLKBSZGET:
+		return block_ioctl_out(arg, &bsz, sizeof(bsz));
+	case BLKROGET:
+		return block_ioctl_out(arg, &ro, sizeof(ro));
+	case BLKFLSBUF:
+		return block_flush_cache(bdev);
+	case BLKRRPART:
+		return block_rescan(bdev);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_ops block_file_ops = {
+    .open = block_file_open,
+    .release = block_file_release,
+    .read = block_file_read,
+    .write = block_file_write,
+    .ioctl = block_file_ioctl,
+    .size = block_file_size,
+};
+
+const struct file_ops *blockdev_ops(uint64_t rdev)
+{
+	struct block_device *bdev = block_get_by_rdev(rdev);
+
+	if (!bdev)
+		return NULL;
+	block_put(bdev);
+	return &block_file_ops;
+}

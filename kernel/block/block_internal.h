@@ -1,0 +1,50 @@
+/* What the parts of kernel/block tell each other. */
+#pragma once
+
+#include <amphi/block.h>
+
+/* Takes and releases the block layer's mutex (the device list, opener counts). */
+void block_lock(void);
+void block_unlock(void);
+
+/* Adds bdev (disk or partition, fields filled) to the list and makes its /dev node:
+ * 0, -EEXIST, -EINVAL. */
+int block_add(struct block_device *bdev);
+
+/* Takes bdev off the list, removes its node and drops its cache. */
+void block_remove(struct block_device *bdev);
+
+/* Calls fn for each registered device, block_lock held. */
+void block_for_each(void (*fn)(struct block_device *bdev, void *ctx), void *ctx);
+
+/* The partitions of disk, at most max of them into parts: how many. Takes block_lock. */
+unsigned block_partitions_of(struct block_device *disk, struct block_device **parts,
+			     unsigned max);
+
+/* Reads disk's partition table and registers a device per partition (kernel/block/
+ * partition.c); a disk without a table, or a damaged one, gets none. */
+void block_partitions_scan(struct block_device *disk);
+
+/* Unregisters and frees the partitions of disk. */
+void block_partitions_remove(struct block_device *disk);
+
+/* Makes and removes bdev's node in devtmpfs (when it is mounted). Take vfs_lock. */
+void block_node_create(struct block_device *bdev);
+void block_node_remove(struct block_device *bdev);
+
+/* Writes back and frees bdev's buffer cache, if it has one. */
+void block_cache_destroy(struct block_device *bdev);
+
+/* Reads or writes count sectors at sector of bdev with buf through its buffer cache:
+ * the node's reads and writes. 0 or an errno. */
+int block_read_cached(struct block_device *bdev, uint64_t sector, uint32_t count, void *buf);
+int block_write_cached(struct block_device *bdev, uint64_t sector, uint32_t count,
+		       const void *buf);
+
+/* Writes back bdev's dirty buffers, flushes the device and drops clean buffers
+ * (BLKFLSBUF): 0 or an errno. */
+int block_flush_cache(struct block_device *bdev);
+
+/* Scans a disk's partition table again (BLKRRPART): 0, -EINVAL (a partition or a disk
+ * without partitions), -EBUSY (a partition is in use). */
+int block_rescan(struct block_device *bdev);
