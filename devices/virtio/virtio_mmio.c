@@ -224,9 +224,9 @@ static void virtio_handle_status(struct virtio_dev *dev, uint32_t status)
 		return;
 	if (virtio_broken(dev))
 		virtio_report_broken(dev);
-	else if (dev->config_changed)
-		dev->config_changed(dev);
-	else
+	if (dev->config_changed)
+		dev->config_changed(dev); /* it checks virtio_broken too */
+	else if (!virtio_broken(dev))
 		kprintf("%s: config change ignored\n", dev->name);
 }
 
@@ -345,6 +345,7 @@ int virtio_mmio_probe(paddr_t base, uint64_t size, unsigned irq)
 /* The drivers, by device type. */
 static const struct virtio_driver virtio_drivers[] = {
     {"virtio-rng", VIRTIO_ID_RNG, 0, virtio_rng_probe},
+    {"virtio-blk", VIRTIO_ID_BLOCK, 1ULL << 5 | 1ULL << 9, virtio_blk_probe}, /* RO, FLUSH */
 };
 
 const struct virtio_driver *virtio_driver_for(uint32_t id)

@@ -66,7 +66,8 @@ uint64_t virtio_config_read64(struct virtio_dev *dev, size_t off);
 struct virtq *virtio_queue_setup(struct virtio_dev *dev, unsigned index, unsigned max,
 				 virtq_done_t done, void *arg);
 
-/* Registers config_changed (interrupt context; NULL: the change is only reported) and
+/* Registers config_changed (interrupt context, also when the device set NEEDS_RESET;
+ * NULL: the change is only reported) and
  * sets DRIVER_OK: the device goes live. Returns 0 or the irq core's error. */
 int virtio_ready(struct virtio_dev *dev, void (*config_changed)(struct virtio_dev *dev));
 
