@@ -96,35 +96,15 @@ amphi_test(NAME sim-rng-seed-planted-same TIMEOUT 120 LABELS hosted
                     --expect-output "not ok - seeds 5 and 5 gave the same bytes"
            COMMAND ${SIM_RNG_SEED} ${AMPHI_HOSTED_BIN} 5 5)
 
-# virtio-blk on --disk host files: busybox's dd through /dev/vda against the host's dd and
-# sha256sum on the same files; a read-only disk; the driver's ktests (requests in flight,
-# more than a queue, flush, EROFS); bad rings and requests planted by a ktest break the
-# models' devices, not the process. The same under memcheck and ASan.
-set(SIM_DISK sh ${SIM_DIR}/dev/disk_test.sh)
-amphi_test(NAME sim-disk-rw TIMEOUT 120 LABELS hosted
-           RUN_ARGS --no-ktap --expect-output "ok - the writes through /dev/vda equal the host's dd"
-           COMMAND ${SIM_DISK} rw ${AMPHI_HOSTED_BIN})
-amphi_test(NAME sim-disk-ro TIMEOUT 120 LABELS hosted
-           RUN_ARGS --no-ktap --expect-output "ok - writes to the read-only disk are refused"
-           COMMAND ${SIM_DISK} ro ${AMPHI_HOSTED_BIN})
-amphi_test(NAME sim-virtio-blk-ktest TIMEOUT 120 LABELS hosted
-           COMMAND ${SIM_DISK} ktest virtio_blk ${AMPHI_HOSTED_BIN} --cpus 2)
+# Bad rings and requests planted by a ktest break the models' devices, not the process;
+# the same under memcheck and ASan (the device side of devices/tests.cmake's disk tests).
+set(SIM_DISK bash ${CMAKE_SOURCE_DIR}/devices/virtio/disk_test.sh)
 amphi_test(NAME sim-virtio-models-ktest TIMEOUT 120 LABELS hosted
            RUN_ARGS --expect-output "virtio-rng@a000000: a descriptor chain loops"
-           COMMAND ${SIM_DISK} ktest sim_virtio_models ${AMPHI_HOSTED_BIN})
+           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_BIN})
 if(AMPHI_VALGRIND)
-  amphi_test(NAME sim-memcheck-disk-rw TIMEOUT 300 LABELS valgrind
-             RUN_ARGS --no-ktap --expect-output "ok - the writes through /dev/vda equal the host's dd"
-             COMMAND ${SIM_DISK} rw ${MEMCHECK} ${AMPHI_HOSTED_BIN})
-  amphi_test(NAME sim-memcheck-virtio-blk-ktest TIMEOUT 300 LABELS valgrind
-             COMMAND ${SIM_DISK} ktest virtio_blk ${MEMCHECK} ${AMPHI_HOSTED_BIN})
   amphi_test(NAME sim-memcheck-virtio-models-ktest TIMEOUT 300 LABELS valgrind
-             COMMAND ${SIM_DISK} ktest sim_virtio_models ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+             COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${MEMCHECK} ${AMPHI_HOSTED_BIN})
 endif()
-amphi_test(NAME sim-asan-disk-rw TIMEOUT 120 LABELS asan
-           RUN_ARGS --no-ktap --expect-output "ok - the writes through /dev/vda equal the host's dd"
-           COMMAND ${SIM_DISK} rw ${AMPHI_HOSTED_ASAN_BIN})
-amphi_test(NAME sim-asan-virtio-ktest TIMEOUT 120 LABELS asan
-           COMMAND ${SIM_DISK} ktest virtio_blk ${AMPHI_HOSTED_ASAN_BIN})
 amphi_test(NAME sim-asan-virtio-models-ktest TIMEOUT 120 LABELS asan
-           COMMAND ${SIM_DISK} ktest sim_virtio_models ${AMPHI_HOSTED_ASAN_BIN})
+           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_ASAN_BIN})

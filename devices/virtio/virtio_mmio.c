@@ -273,8 +273,9 @@ static void virtio_abandon(struct virtio_dev *dev)
 	kfree(dev);
 }
 
-/* Checks the window's magic and version; 0 for a version 2 device, -ENODEV otherwise
- * (after a console line unless it is plainly no virtio-mmio window). */
+/* Checks the window's magic, device and version: 0 for a version 2 device, -ENOENT for an
+ * empty slot (device ID 0: QEMU lays out 32 windows, most of them empty), -ENODEV with a
+ * console line otherwise. */
 static int virtio_check_window(volatile void *regs, paddr_t base)
 {
 	uint32_t magic = mmio_read32(mmio_reg(regs, VIRTIO_MMIO_MAGIC_VALUE));
@@ -284,6 +285,8 @@ static int virtio_check_window(volatile void *regs, paddr_t base)
 		kprintf("virtio-mmio@%llx: bad magic %#x\n", (unsigned long long)base, magic);
 		return -ENODEV;
 	}
+	if (!mmio_read32(mmio_reg(regs, VIRTIO_MMIO_DEVICE_ID)))
+		return -ENOENT;
 	if (version != 2) {
 		kprintf("virtio-mmio@%llx: %s version %u: not supported (version 2 only)\n",
 			(unsigned long long)base, version == 1 ? "legacy device," : "device",
@@ -317,10 +320,9 @@ int virtio_mmio_probe(paddr_t base, uint64_t size, unsigned irq)
 			(unsigned long long)base, (unsigned long long)size);
 		return -EINVAL;
 	}
-	if (virtio_check_window(regs, base))
-		return -ENODEV;
-	if (!mmio_read32(mmio_reg(regs, VIRTIO_MMIO_DEVICE_ID)))
-		return 0; /* an empty slot: QEMU lays out 32 of them */
+	int err = virtio_check_window(regs, base);
+	if (err)
+		return err == -ENOENT ? 0 : err;
 	struct virtio_dev *dev = virtio_dev_new(regs, base, irq);
 	if (!dev)
 		return -ENOMEM;
@@ -332,7 +334,7 @@ int virtio_mmio_probe(paddr_t base, uint64_t size, unsigned irq)
 	}
 	virtio_reset(dev);
 	virtio_add_status(dev, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	int err = virtio_negotiate(dev, drv->features);
+	err = virtio_negotiate(dev, drv->features);
 	if (!err)
 		err = drv->probe(dev);
 	if (err) {

@@ -7,6 +7,7 @@
  */
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
+#include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 
