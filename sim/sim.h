@@ -487,8 +487,8 @@ struct sim_virtio_type {
 };
 
 /* Lock free, at start-up: puts a device of type t with model state model in the next
- * slot. Returns the slot, or -1 when they are all taken. */
-int sim_virtio_add(const struct sim_virtio_type *t, void *model);
+ * slot. Returns it, or NULL when the slots are all taken. */
+struct sim_virtio *sim_virtio_add(const struct sim_virtio_type *t, void *model);
 
 /* The model state of v, and its negotiated features. */
 void *sim_virtio_model(const struct sim_virtio *v);
@@ -497,6 +497,10 @@ uint64_t sim_virtio_features(const struct sim_virtio *v);
 /* Lock held: marks v broken (DEVICE_NEEDS_RESET, a config interrupt) with a console line
  * naming why; it serves nothing more until the driver resets it. */
 void sim_virtio_break(struct sim_virtio *v, const char *why);
+
+/* Lock held: the device's config space changed: a new generation and a config
+ * interrupt. */
+void sim_virtio_config_changed(struct sim_virtio *v);
 
 /* Slots in use (the device tree lists them). */
 unsigned sim_virtio_count(void);
@@ -521,6 +525,10 @@ bool sim_vq_each(const struct sim_vq_chain *c, bool writable, uint64_t off, uint
 /* Opens the --disk files and adds a block device for each; exits with a clear line
  * (SIM_EXIT_USAGE) when one cannot be opened. */
 void sim_blk_init(const struct sim_options *opts);
+
+/* Lock held: disk n (0 for the first --disk) now reports sectors as its capacity, with a
+ * config interrupt, as a resized QEMU drive does; false when there is no disk n. */
+bool sim_blk_resize(int n, uint64_t sectors);
 
 /* Adds the entropy device: bytes from a generator seeded by seed in deterministic mode
  * (deterministic schedule and virtual time), from the host's getrandom otherwise. */

@@ -35,6 +35,7 @@
 #define BLK_HEADER_SIZE 16
 
 struct sim_blk {
+	struct sim_virtio *dev;
 	int fd;
 	bool read_only;
 	uint64_t sectors;
@@ -175,6 +176,16 @@ void sim_blk_init(const struct sim_options *opts)
 {
 	for (int i = 0; i < opts->disk_count; i++) {
 		blk_open(&opts->disk[i], &sim_blks[i], i);
-		sim_virtio_add(sim_blks[i].read_only ? &blk_ro_type : &blk_type, &sim_blks[i]);
+		sim_blks[i].dev =
+		    sim_virtio_add(sim_blks[i].read_only ? &blk_ro_type : &blk_type, &sim_blks[i]);
 	}
+}
+
+bool sim_blk_resize(int n, uint64_t sectors)
+{
+	if (n < 0 || n >= SIM_DISK_MAX || !sim_blks[n].dev)
+		return false;
+	sim_blks[n].sectors = sectors;
+	sim_virtio_config_changed(sim_blks[n].dev);
+	return true;
 }

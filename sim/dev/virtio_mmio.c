@@ -49,13 +49,13 @@ static struct {
 	struct sim_virtio dev[SIM_VIRTIO_SLOTS];
 } sim_virtio;
 
-int sim_virtio_add(const struct sim_virtio_type *t, void *model)
+struct sim_virtio *sim_virtio_add(const struct sim_virtio_type *t, void *model)
 {
 	if (sim_virtio.count == SIM_VIRTIO_SLOTS)
-		return -1;
+		return NULL;
 	unsigned slot = sim_virtio.count++;
 	sim_virtio.dev[slot] = (struct sim_virtio){.type = t, .model = model, .slot = slot};
-	return (int)slot;
+	return &sim_virtio.dev[slot];
 }
 
 unsigned sim_virtio_count(void)
@@ -86,6 +86,13 @@ void sim_virtio_break(struct sim_virtio *v, const char *why)
 	sim_console_printf("amphi: %s@%llx: %s; the device needs a reset\n", v->type->name,
 			   (unsigned long long)(SIM_VIRTIO_BASE + v->slot * SIM_VIRTIO_SIZE), why);
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
+	v->int_status |= VIRTIO_MMIO_INT_CONFIG;
+	virtio_update_line(v);
+}
+
+void sim_virtio_config_changed(struct sim_virtio *v)
+{
+	v->config_generation++;
 	v->int_status |= VIRTIO_MMIO_INT_CONFIG;
 	virtio_update_line(v);
 }

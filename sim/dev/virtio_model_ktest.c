@@ -5,8 +5,10 @@
  * (slot 1), plants broken rings and requests, and checks that each one marks the device
  * DEVICE_NEEDS_RESET and that a reset brings it back, while the host process lives on
  * (the memcheck and ASan runs of this suite check that nothing outside RAM is touched).
- * Interrupts stay masked throughout, so the drivers never see the devices change.
+ * Interrupts stay masked throughout, so the drivers never see the devices change. First,
+ * a resize of vda's backing disk, which the driver must refuse.
  */
+#include <amphi/block.h>
 #include <amphi/ktest.h>
 #include <amphi/mm.h>
 #include <amphi/mmio.h>
@@ -181,7 +183,38 @@ static void sim_virtio_bad_rings(struct ktest *t)
 	page_free(r.data, 0);
 }
 
+/* A disk grown by the host: the driver refuses the new capacity (a console line) and the
+ * disk keeps its size; the device itself reports the new one. */
+static void sim_virtio_blk_resize(struct ktest *t)
+{
+	struct block_device *bd = block_get_by_name("vda");
+
+	if (!bd) {
+		ktest_skip(t, "boot with --disk FILE");
+		return;
+	}
+	uint64_t sectors = bd->sectors;
+	sim_lock();
+	bool resized = sim_blk_resize(0, sectors + 8);
+	sim_unlock();
+	KTEST_EXPECT(t, resized);
+	irqflags_t flags = plat_irq_save();
+	plat_irq_restore(flags); /* the config interrupt is taken here */
+	KTEST_EXPECT_EQ(t, bd->sectors, sectors);
+	KTEST_EXPECT_EQ(t, mmio_read32(test_reg(1, VIRTIO_MMIO_CONFIG)), (uint32_t)(sectors + 8));
+	KTEST_EXPECT_EQ(t, test_read(1, VIRTIO_MMIO_INTERRUPT_STATUS), 0); /* acknowledged */
+	uint8_t *buf = kmalloc(BLOCK_SECTOR_SIZE);
+	if (buf) /* the disk still works at its old size */
+		KTEST_EXPECT_EQ(t, block_rw(bd, BLOCK_READ, sectors - 1, 1, buf), 0);
+	kfree(buf);
+	sim_lock();
+	sim_blk_resize(0, sectors);
+	sim_unlock();
+	block_put(bd);
+}
+
 static const struct ktest_case sim_virtio_cases[] = {
+    KTEST_CASE(sim_virtio_blk_resize),
     KTEST_CASE(sim_virtio_bad_rings),
     {0},
 };
