@@ -127,8 +127,8 @@ static int opt_parse_choice(const char *name, const char *arg, const char *first
 }
 
 /* Joins words with single spaces into a static string; exits when it is too long. */
-/* Records a --disk FILE[,ro] option. */
-static void opt_add_disk(struct sim_options *opts, const char *arg)
+/* Records a --disk FILE[,ro] option; the ",ro" is cut off arg (argv is writable). */
+static void opt_add_disk(struct sim_options *opts, char *arg)
 {
 	size_t len = strlen(arg);
 	bool ro = len > 3 && strcmp(arg + len - 3, ",ro") == 0;
@@ -137,10 +137,9 @@ static void opt_add_disk(struct sim_options *opts, const char *arg)
 		opt_fail("at most %d --disk files", SIM_DISK_MAX);
 	if (!len || (ro && len == 3) || (!ro && strchr(arg, ',')))
 		opt_fail("bad --disk '%s' (want FILE or FILE,ro)", arg);
-	char *path = strndup(arg, ro ? len - 3 : len);
-	if (!path)
-		opt_fail("out of memory");
-	opts->disk[opts->disk_count++] = (struct sim_disk_opt){path, ro};
+	if (ro)
+		arg[len - 3] = '\0';
+	opts->disk[opts->disk_count++] = (struct sim_disk_opt){arg, ro};
 }
 
 static const char *opt_join_cmdline(int count, char **words)
