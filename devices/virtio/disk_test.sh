@@ -23,7 +23,7 @@ runner="$1"
 shift
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-seq 1 300000 >"$dir/disk.img" && truncate -s 1M "$dir/disk.img" # a known pattern, 2048 sectors
+seq 1 30000 >"$dir/disk.img" && truncate -s 128K "$dir/disk.img" # a known pattern, 256 sectors
 head -c 2097152 /dev/zero >"$dir/scratch.img"
 
 # QEMU options for drives FILE[,ro]... and an entropy device: modern (version 2) virtio-mmio. QEMU virt gives
@@ -90,8 +90,8 @@ fi
 # bytes at an odd offset (read, changed and written back by the block layer), and a copy
 # from one part of the disk to another (reads and writes of many sectors).
 writes='dd if=/dev/zero of=$D bs=512 seek=5 count=7 conv=notrunc 2>/dev/null &&
-printf amphi | dd of=$D bs=1 seek=70001 conv=notrunc 2>/dev/null &&
-dd if=$D of=$D bs=4096 skip=3 seek=128 count=32 conv=notrunc 2>/dev/null'
+printf amphi | dd of=$D bs=1 seek=20001 conv=notrunc 2>/dev/null &&
+dd if=$D of=$D bs=2048 skip=3 seek=32 count=16 conv=notrunc 2>/dev/null'
 cp "$dir/disk.img" "$dir/host.img"
 D="$dir/host.img"
 eval "$writes"
