@@ -50,6 +50,7 @@ bench: all
 	@bench/boot
 	@bench/sched
 	@bench/user
+	@bench/ext2
 
 clean:
 	rm -rf build

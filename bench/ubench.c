@@ -6,6 +6,7 @@
  *   ubench fault [PAGES]    first write to fresh anonymous pages, per page
  *   ubench spawn PROG [N]   fork, execve PROG with argument "true", wait: per spawn
  *   ubench pipe [N]         a one-byte round trip between two processes over two pipes
+ *   ubench files DIR [N]    create a file of 100 bytes in DIR, close it, unlink it: per file
  *   ubench start            time from UBENCH_T0 (the launcher's CLOCK_REALTIME, in ns)
  *                           to this program's main
  *   ubench launch CMD...    sets UBENCH_T0 and executes CMD (e.g. an amphi exec of
@@ -14,6 +15,7 @@
  *                           its median wall time, output discarded
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,6 +139,26 @@ static void op_pipe(long n)
 	close(ping[0]), close(ping[1]), close(pong[0]), close(pong[1]);
 }
 
+static const char *files_dir;
+
+static void op_files(long n)
+{
+	char path[4096], data[100];
+
+	memset(data, 'f', sizeof(data));
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/ubench-%ld", files_dir, i);
+		int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data) || close(fd))
+			die(path);
+	}
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/ubench-%ld", files_dir, i);
+		if (unlink(path))
+			die(path);
+	}
+}
+
 static char **run_argv;
 
 static void op_run(long n)
@@ -181,8 +203,11 @@ int main(int argc, char **argv)
 		measure("spawn", op_spawn, count_arg(argc, argv, 3, 20));
 	} else if (strcmp(mode, "pipe") == 0) {
 		measure("pipe", op_pipe, count_arg(argc, argv, 2, 2000));
+	} else if (strcmp(mode, "files") == 0 && argc > 2) {
+		files_dir = argv[2];
+		measure("files", op_files, count_arg(argc, argv, 3, 200));
 	} else {
-		fprintf(stderr, "usage: ubench getpid|fault|spawn PROG|pipe|start|launch CMD...|run CMD...\n");
+		fprintf(stderr, "usage: ubench getpid|fault|spawn PROG|pipe|files DIR|start|launch CMD...|run CMD...\n");
 		return 2;
 	}
 	return 0;

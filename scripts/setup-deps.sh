@@ -27,6 +27,9 @@ packages=(
 	qemu-system-x86 qemu-system-arm seabios grub-pc-bin grub-common xorriso mtools
 	# U-Boot for QEMU arm64, to boot the Image through booti as a board would
 	u-boot-qemu
+	# block devices and ext2: images made and checked by mke2fs, e2fsck and debugfs,
+	# partition tables by sfdisk (MBR) and sgdisk (GPT)
+	e2fsprogs fdisk gdisk
 )
 
 # Prints the packages from the list that are not installed.

@@ -73,6 +73,11 @@ struct block_device_ops {
 	 * exactly once, before or after returning, from any context. Called from thread
 	 * context; may sleep (waiting for queue room), never for the request itself. */
 	void (*submit)(struct block_device *bdev, struct block_request *req);
+	/* Optional: an ioctl on the device's node the block layer does not know (cmd, user
+	 * argument arg): a result, or -ENOTTY. Thread context. */
+	long (*ioctl)(struct block_device *bdev, unsigned cmd, uintptr_t arg);
+	/* Optional: the last opener (open file or mount) went. Thread context. */
+	void (*last_close)(struct block_device *bdev);
 };
 
 /* A disk or a partition. A driver fills the fields above the line and registers it; the
@@ -134,12 +139,69 @@ int block_rw(struct block_device *bdev, enum block_op op, uint64_t sector, uint3
 struct block_device *block_get_by_name(const char *name);
 struct block_device *block_get_by_rdev(uint64_t rdev);
 
+/* Claims bdev for a mount (with claim) or releases the claim: 0, or -EBUSY when it is
+ * claimed already (a second mount of one device). */
+int block_claim(struct block_device *bdev, bool claim);
+
 /* Counts an opener of bdev (it may not be unregistered meanwhile) and releases one. */
 void block_get(struct block_device *bdev);
 void block_put(struct block_device *bdev);
+
+/* Registers the block drivers that live in the kernel itself: the loop devices'
+ * /dev/loop-control (before devtmpfs is mounted). */
+void block_init(void);
 
 /* Capacity in bytes. */
 static inline uint64_t block_size_bytes(const struct block_device *bdev)
 {
 	return bdev->sectors << BLOCK_SECTOR_SHIFT;
 }
+
+/* --- the buffer cache (kernel/block/cache.c) ---
+ *
+ * Each device has a cache of blocks of one size (its block size, set with
+ * bcache_set_block_size; the logical block size until then). A buffer is counted: get and
+ * read take a reference, release drops it. A dirty buffer is written back by bcache_sync,
+ * when the cache is over its limit, or when its device goes. Thread context only. */
+
+struct buffer {
+	struct block_device *bdev;
+	uint64_t block;	   /* in units of size */
+	uint32_t size;	   /* bytes */
+	uint8_t *data;	   /* size bytes of heap memory */
+	unsigned refs;	   /* users (block_cache lock) */
+	bool uptodate;	   /* data holds the device's (or newer) bytes */
+	bool dirty;	   /* data is newer than the device's */
+	struct list_node lru; /* in the cache, least recently used first */
+	struct buffer *hash_next;
+};
+
+/* Sets bdev's cache block size (a power of two from the logical block size to 4096):
+ * writes back and drops every buffer first. 0, -EINVAL, -EBUSY (a buffer is in use), or
+ * the write-back's error. */
+int bcache_set_block_size(struct block_device *bdev, uint32_t size);
+
+/* The cache block size of bdev. */
+uint32_t bcache_block_size(struct block_device *bdev);
+
+/* Block number block of bdev in the cache, read from the device when not up to date:
+ * 0 with a reference in *out, -EIO, -EINVAL (past the end), -ENOMEM. May block. */
+int bcache_read(struct block_device *bdev, uint64_t block, struct buffer **out);
+
+/* Like bcache_read without reading: for a caller about to overwrite the whole block
+ * (it sets uptodate). */
+int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out);
+
+/* Marks b's data newer than the device's (and up to date). */
+void bcache_mark_dirty(struct buffer *b);
+
+/* Drops the reference bcache_read or bcache_get gave. */
+void bcache_release(struct buffer *b);
+
+/* Writes back bdev's dirty buffers (a partition and its disk have separate caches, as on
+ * Linux) and flushes the disk's write cache: 0 or the first error (-EIO; the buffers that
+ * failed are no longer dirty, so each error is reported once, as Linux's fsync does). */
+int bcache_sync(struct block_device *bdev);
+
+/* bcache_sync of every registered device (sync(2)): the first error. */
+int bcache_sync_all(void);

@@ -45,3 +45,4 @@
 #define EOPNOTSUPP 95
 #define ENOTSUP EOPNOTSUPP
 #define ETIMEDOUT 110
+#define EUCLEAN 117 /* "structure needs cleaning": a file system found corrupt (EFSCORRUPTED) */

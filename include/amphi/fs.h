@@ -137,6 +137,13 @@ struct inode_ops {
 	long (*readlink)(struct inode *inode, char *buf, size_t size);
 	/* Sets a regular file's size. */
 	int (*truncate)(struct inode *inode, uint64_t size);
+	/* Brings a regular file's contents into inode->data before it is used without being
+	 * opened (exec); 0 or an errno (-EIO). */
+	int (*fill)(struct inode *inode);
+	/* The last reference went and the inode is about to be freed: release the file
+	 * system's part (a disk file system frees an unlinked file's blocks). Thread context,
+	 * vfs_lock held or not. */
+	void (*evict)(struct inode *inode);
 };
 
 /* The operations of an open file; NULL where the file does not offer one. */
@@ -155,6 +162,9 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Lists entries (a directory): as inode_ops.readdir. */
 	int (*readdir)(struct file *f, uint64_t *pos, vfs_filldir_fn fn, void *ctx);
+	/* Writes the file's data (and, unless datasync, its metadata) to its device and
+	 * flushes it (fsync, fdatasync); NULL: nothing to write (0). */
+	int (*fsync)(struct file *f, bool datasync);
 	/* The size SEEK_END counts from (a block device's capacity); NULL: the inode's. */
 	uint64_t (*size)(struct file *f);
 	/* No position: lseek, pread and pwrite give -ESPIPE (pipes, terminals). */
@@ -195,11 +205,28 @@ struct vfs_dirent {
 
 /* --- file systems and mounts --- */
 
+/* What statfs(2) reports of a file system that has sizes (fs_type.statfs). */
+struct vfs_statfs {
+	uint64_t bsize, blocks, bfree, bavail, files, ffree;
+};
+
 struct fs_type {
 	const char *name;
 	/* A new file system instance (its root, one reference) for mount(2) with data. */
 	int (*mount)(const char *source, unsigned long flags, const char *data,
 		     struct super_block **out);
+	/* Instead of mount, for a file system on a block device (Linux's FS_REQUIRES_DEV):
+	 * the VFS walks the source to a block device node (-ENOTBLK otherwise) and passes its
+	 * number. vfs_lock held. */
+	int (*mount_dev)(uint64_t rdev, const char *source, unsigned long flags,
+			 const char *data, struct super_block **out);
+	/* Writes the instance's changes to its device (sync, syncfs, and before the last
+	 * unmount); NULL: nothing to do. vfs_lock held. */
+	int (*sync)(struct super_block *sb);
+	/* The last unmount: after the tree is freed, releases the instance's own state. */
+	void (*kill)(struct super_block *sb);
+	/* Sizes for statfs(2); NULL: the in-memory file systems' zeros. */
+	void (*statfs)(struct super_block *sb, struct vfs_statfs *st);
 };
 
 struct super_block {
@@ -334,6 +361,13 @@ void vfs_mount_put(struct mount *mnt);
 
 /* The root of the tree: 0 with it in *root (referenced), -ENOENT before it is mounted. */
 int vfs_root(struct vfs_path *root);
+
+/* Writes every mounted file system's changes and every block device's buffers to their
+ * devices (sync(2)): 0 or the first error. */
+int vfs_sync_all(void);
+
+/* Writes the changes of sb's file system (syncfs(2)) and its device's buffers. */
+int vfs_sync_super(struct super_block *sb);
 
 /* Calls fn for each mount, in mount order, with its mount point's path written into path
  * (size bytes), under vfs_lock. Stops when fn returns nonzero. */

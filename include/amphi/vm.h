@@ -65,6 +65,10 @@ void vm_object_put(struct vm_object *o);
  * reference taken for the caller (page_put it). Returns 0, -ENOMEM, -EFBIG. */
 int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa);
 
+/* The page holding bytes [index * PAGE_SIZE, ...) when the object has one (never written
+ * bytes have none): 0 with a reference taken (page_put it), or -ENOENT. */
+int vm_object_peek(struct vm_object *o, uint64_t index, paddr_t *pa);
+
 /* The object's size in bytes. */
 uint64_t vm_object_size(struct vm_object *o);
 

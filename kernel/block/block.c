@@ -105,9 +105,11 @@ int block_device_register(struct block_device *bdev)
 	int err = block_add(bdev);
 	if (err)
 		return err;
-	kprintf("amphi: block: %s (%u:%u), %llu sectors of 512 bytes, block size %u%s\n",
-		bdev->name, bdev->major, bdev->first_minor, (unsigned long long)bdev->sectors,
-		bdev->logical_block_size, bdev->read_only ? ", read-only" : "");
+	if (bdev->sectors) /* not the empty loop devices of every boot */
+		kprintf("amphi: block: %s (%u:%u), %llu sectors of 512 bytes, block size %u%s\n",
+			bdev->name, bdev->major, bdev->first_minor,
+			(unsigned long long)bdev->sectors, bdev->logical_block_size,
+			bdev->read_only ? ", read-only" : "");
 	if (bdev->minors > 1)
 		block_partitions_scan(bdev);
 	return 0;
@@ -125,6 +127,22 @@ static bool block_busy_locked(struct block_device *bdev)
 			return true;
 	}
 	return false;
+}
+
+bool block_in_use(struct block_device *disk, unsigned own)
+{
+	struct list_node *n;
+	bool busy = disk->openers > own || disk->claimed;
+
+	block_lock();
+	list_for_each(n, &block_devices)
+	{
+		struct block_device *b = list_entry(n, struct block_device, node);
+		if (b->disk == disk && b != disk && (b->openers || b->claimed))
+			busy = true;
+	}
+	block_unlock();
+	return busy;
 }
 
 int block_device_unregister(struct block_device *bdev)
@@ -248,6 +266,16 @@ struct block_device *block_get_by_rdev(uint64_t rdev)
 	return b;
 }
 
+int block_claim(struct block_device *bdev, bool claim)
+{
+	block_lock();
+	int err = claim && bdev->claimed ? -EBUSY : 0;
+	if (!err)
+		bdev->claimed = claim;
+	block_unlock();
+	return err;
+}
+
 void block_get(struct block_device *bdev)
 {
 	block_lock();
@@ -260,8 +288,10 @@ void block_put(struct block_device *bdev)
 	block_lock();
 	if (bdev->openers == 0)
 		panic("block_put: %s has no openers", bdev->name);
-	bdev->openers--;
+	bool last = --bdev->openers == 0 && !bdev->claimed;
 	block_unlock();
+	if (last && bdev->disk == bdev && bdev->ops->last_close)
+		bdev->ops->last_close(bdev);
 }
 
 int block_disk_name(char *buf, size_t size, const char *prefix, unsigned index)

@@ -1,8 +1,9 @@
 /*
  * Block device nodes: /dev/<name> in devtmpfs (S_IFBLK with the device's number), made
  * when a device registers and removed when it goes, and what opening one gives: reads and
- * writes at any offset and length (whole blocks read, changed and written back), lseek
- * from the end of the device, and Linux's BLK* ioctls.
+ * writes at any offset and length through the device's buffer cache (written back by
+ * fsync and the last close of a writer), lseek from the end of the device, and Linux's
+ * BLK* ioctls.
  */
 #include <amphi/block.h>
 #include <amphi/errno.h>
@@ -14,8 +15,6 @@
 #include <amphi/vm.h>
 
 #include "block_internal.h"
-
-#define BLOCK_IO_CHUNK 4096u
 
 /* Linux's ioctl numbers (include/uapi/linux/fs.h), the same on x86_64 and aarch64. */
 #define BLKROGET 0x125e
@@ -96,9 +95,19 @@ static int block_file_open(struct inode *inode, struct file *f)
 	return 0;
 }
 
+/* file_ops.release: what was written reaches the device, as on Linux's last close. */
 static void block_file_release(struct file *f)
 {
+	if ((f->flags & O_ACCMODE) != O_RDONLY)
+		bcache_sync(f->priv);
 	block_put(f->priv);
+}
+
+/* file_ops.fsync: writes back the device's cache and flushes it. */
+static int block_file_fsync(struct file *f, bool datasync)
+{
+	(void)datasync;
+	return bcache_sync(f->priv);
 }
 
 static uint64_t block_file_size(struct file *f)
@@ -106,26 +115,28 @@ static uint64_t block_file_size(struct file *f)
 	return block_size_bytes(f->priv);
 }
 
-/* Moves n bytes at device offset pos between io (at done) and the device, through buf,
- * one chunk that [pos, pos + n) lies in: 0 or an errno. */
+/* Moves n bytes at device offset pos between io (at done) and the device through the
+ * buffer cache block that [pos, pos + n) lies in: 0 or an errno. */
 static int block_file_chunk(struct block_device *bdev, struct vfs_io *io, size_t done,
-			    uint64_t pos, size_t n, bool write, uint8_t *buf)
+			    uint64_t pos, size_t n, bool write)
 {
-	uint64_t start = pos & ~(uint64_t)(BLOCK_IO_CHUNK - 1);
-	uint64_t end = MIN(start + BLOCK_IO_CHUNK, block_size_bytes(bdev));
-	uint32_t count = (uint32_t)((end - start) >> BLOCK_SECTOR_SHIFT);
-	uint64_t sector = start >> BLOCK_SECTOR_SHIFT;
-	bool whole = pos == start && pos + n == end;
-	int err = 0;
+	uint32_t size = bcache_block_size(bdev);
+	uint64_t block = pos / size;
+	size_t at = (size_t)(pos % size);
+	struct buffer *b;
+	int err = write && at == 0 && n == size ? bcache_get(bdev, block, &b)
+						 : bcache_read(bdev, block, &b);
 
-	if (!write || !whole)
-		err = block_read_cached(bdev, sector, count, buf);
-	if (!err && !write)
-		err = vfs_io_out(io, done, buf + (pos - start), n);
-	if (!err && write)
-		err = vfs_io_in(io, done, buf + (pos - start), n);
-	if (!err && write)
-		err = block_write_cached(bdev, sector, count, buf);
+	if (err)
+		return err;
+	if (write) {
+		err = vfs_io_in(io, done, b->data + at, n);
+		if (!err)
+			bcache_mark_dirty(b);
+	} else {
+		err = vfs_io_out(io, done, b->data + at, n);
+	}
+	bcache_release(b);
 	return err;
 }
 
@@ -141,18 +152,14 @@ static long block_file_rw(struct file *f, struct vfs_io *io, size_t len, uint64_
 	if (*off >= size)
 		return write && len ? -ENOSPC : 0;
 	len = (size_t)MIN((uint64_t)len, size - *off);
-	uint8_t *buf = kmalloc(BLOCK_IO_CHUNK);
-	if (!buf)
-		return -ENOMEM;
+	uint32_t bsize = bcache_block_size(bdev);
 	while (done < len && !err) {
 		uint64_t pos = *off + done;
-		size_t n = (size_t)MIN((uint64_t)(len - done),
-				       BLOCK_IO_CHUNK - (pos & (BLOCK_IO_CHUNK - 1)));
-		err = block_file_chunk(bdev, io, done, pos, n, write, buf);
+		size_t n = (size_t)MIN((uint64_t)(len - done), bsize - pos % bsize);
+		err = block_file_chunk(bdev, io, done, pos, n, write);
 		if (!err)
 			done += n;
 	}
-	kfree(buf);
 	*off += done;
 	return done ? (long)done : err;
 }
@@ -183,7 +190,7 @@ static long block_file_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 	uint64_t bytes = block_size_bytes(bdev), sectors = bdev->sectors;
 	int ro = bdev->read_only || bdev->disk->read_only;
 	int lbs = (int)bdev->logical_block_size;
-	uint64_t bsz = BLOCK_IO_CHUNK;
+	uint64_t bsz = bcache_block_size(bdev);
 
 	switch (cmd) {
 	case BLKGETSIZE64:
@@ -202,7 +209,7 @@ static long block_file_ioctl(struct file *f, unsigned cmd, uintptr_t arg)
 	case BLKRRPART:
 		return block_rescan(bdev);
 	default:
-		return -ENOTTY;
+		return bdev->disk->ops->ioctl ? bdev->disk->ops->ioctl(bdev, cmd, arg) : -ENOTTY;
 	}
 }
 
@@ -213,6 +220,7 @@ static const struct file_ops block_file_ops = {
     .write = block_file_write,
     .ioctl = block_file_ioctl,
     .size = block_file_size,
+    .fsync = block_file_fsync,
 };
 
 const struct file_ops *blockdev_ops(uint64_t rdev)

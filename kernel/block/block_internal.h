@@ -35,12 +35,6 @@ void block_node_remove(struct block_device *bdev);
 /* Writes back and frees bdev's buffer cache, if it has one. */
 void block_cache_destroy(struct block_device *bdev);
 
-/* Reads or writes count sectors at sector of bdev with buf through its buffer cache:
- * the node's reads and writes. 0 or an errno. */
-int block_read_cached(struct block_device *bdev, uint64_t sector, uint32_t count, void *buf);
-int block_write_cached(struct block_device *bdev, uint64_t sector, uint32_t count,
-		       const void *buf);
-
 /* Writes back bdev's dirty buffers, flushes the device and drops clean buffers
  * (BLKFLSBUF): 0 or an errno. */
 int block_flush_cache(struct block_device *bdev);
@@ -48,3 +42,10 @@ int block_flush_cache(struct block_device *bdev);
 /* Scans a disk's partition table again (BLKRRPART): 0, -EINVAL (a partition or a disk
  * without partitions), -EBUSY (a partition is in use). */
 int block_rescan(struct block_device *bdev);
+
+/* CRC-32 as GPT uses it (IEEE 802.3, reflected, initial and final inversion). */
+uint32_t block_crc32(const uint8_t *p, size_t n);
+
+/* True when disk has more than own openers, is mounted, or a partition of it is open or
+ * mounted. Takes block_lock. */
+bool block_in_use(struct block_device *disk, unsigned own);

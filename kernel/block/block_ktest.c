@@ -11,6 +11,7 @@
 #include <amphi/sync.h>
 #include <amphi/timer.h>
 
+#include "block_internal.h"
 #include "block_ktest.h"
 
 #define KT_COMPLETE_DELAY_NS 100000ull
@@ -204,6 +205,10 @@ static void block_nodes_read_write(struct ktest *t)
 	uint8_t before = ram->data[4095];
 	off = 4096;
 	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 5000, &off), 5000);
+	KTEST_EXPECT_EQ(t, ram->data[4096], (uint8_t)(4096 * 7 + 4096 / 251)); /* cached */
+	unsigned flushes = ram->flushes;
+	KTEST_EXPECT_EQ(t, f->ops->fsync(f, false), 0);
+	KTEST_EXPECT_EQ(t, ram->flushes, flushes + 1);
 	KTEST_EXPECT_EQ(t, ram->data[4095], before);
 	KTEST_EXPECT(t, ram->data[4096] == 'w' && ram->data[9095] == 'w');
 	KTEST_EXPECT_EQ(t, ram->data[9096], (uint8_t)(9096 * 7 + 9096 / 251));
@@ -224,10 +229,218 @@ out:
 		kt_ram_free(ram);
 }
 
+
+static void bcache_reads_writes_back_and_shrinks(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktram3", 203, 8192, 512, 1);
+	struct buffer *b, *c;
+
+	KTEST_EXPECT(t, ram != NULL);
+	if (!ram)
+		return;
+	for (size_t i = 0; i < 8192 * 512; i++)
+		ram->data[i] = (uint8_t)(i / 1024);
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, bcache_set_block_size(&ram->bdev, 768), -EINVAL);
+	KTEST_EXPECT_EQ(t, bcache_set_block_size(&ram->bdev, 1024), 0);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 4096, &b), -EINVAL); /* past the end */
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 7, &b), 0);
+	KTEST_EXPECT(t, b->data[0] == 7 && b->data[1023] == 7);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 7, &c), 0);
+	KTEST_EXPECT(t, b == c);
+	bcache_release(c);
+	/* A change stays in the cache until a sync, which also flushes. */
+	memset(b->data, 0xee, 1024);
+	bcache_mark_dirty(b);
+	KTEST_EXPECT_EQ(t, bcache_set_block_size(&ram->bdev, 4096), -EBUSY);
+	bcache_release(b);
+	KTEST_EXPECT_EQ(t, ram->data[7 * 1024], 7);
+	unsigned writes = ram->writes, flushes = ram->flushes;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->data[7 * 1024], 0xee);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1);
+	KTEST_EXPECT_EQ(t, ram->flushes, flushes + 1);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* nothing dirty any more */
+	/* More dirty blocks than the cache keeps: the oldest are written back to make room. */
+	for (uint64_t blk = 0; blk < 4096; blk++) {
+		if (bcache_get(&ram->bdev, blk, &b))
+			break;
+		memset(b->data, (int)(blk & 0xff) ^ 0x5a, 1024);
+		bcache_mark_dirty(b);
+		bcache_release(b);
+	}
+	KTEST_EXPECT_EQ(t, ram->data[0], 0x5a);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->data[4095 * 1024], (4095 & 0xff) ^ 0x5a);
+	/* A write error is reported by the sync that meets it, once. */
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 9, &b), 0);
+	bcache_mark_dirty(b);
+	bcache_release(b);
+	ram->fail = true;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), -EIO);
+	ram->fail = false;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+	kt_ram_free(ram);
+}
+
+/* Little-endian stores for the hand-made tables. */
+static void kt_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void kt_le64(uint8_t *p, uint64_t v)
+{
+	kt_le32(p, (uint32_t)v);
+	kt_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Writes MBR entry slot at sector base of ram: type, first sector (relative), count. */
+static void kt_mbr_entry(struct kt_ram *ram, uint64_t base, int slot, uint8_t type,
+			 uint32_t start, uint32_t count)
+{
+	uint8_t *s = ram->data + base * 512;
+	uint8_t *e = s + 446 + 16 * slot;
+
+	e[4] = type;
+	kt_le32(e + 8, start);
+	kt_le32(e + 12, count);
+	s[510] = 0x55;
+	s[511] = 0xaa;
+}
+
+/* Whether partition name exists with that start and size; drops the reference. */
+static bool kt_part_is(const char *name, uint64_t start, uint64_t sectors)
+{
+	struct block_device *p = block_get_by_name(name);
+
+	if (!p)
+		return false;
+	bool ok = p->start == start && p->sectors == sectors;
+	block_put(p);
+	return ok;
+}
+
+/* The MBR layout of a disk partitioned by "sfdisk" with a primary, an extended partition
+ * holding two logicals, and one entry past the disk's end (cut there), per the layout the
+ * MBR format defines (EBR links relative to the extended partition's start). */
+static void part_mbr_with_logicals(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktvd", 16, 4096, 512, BLOCK_PART_MINORS);
+
+	KTEST_EXPECT(t, ram != NULL);
+	if (!ram)
+		return;
+	kt_mbr_entry(ram, 0, 0, 0x83, 64, 1000);
+	kt_mbr_entry(ram, 0, 1, 0x05, 2048, 1024);
+	kt_mbr_entry(ram, 0, 3, 0x83, 4000, 500);
+	kt_mbr_entry(ram, 2048, 0, 0x83, 16, 100);	  /* logical 5 at 2064 */
+	kt_mbr_entry(ram, 2048, 1, 0x05, 512, 300);	  /* next EBR at 2048 + 512 */
+	kt_mbr_entry(ram, 2560, 0, 0x83, 8, 200);	  /* logical 6 at 2568 */
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT(t, kt_part_is("ktvd1", 64, 1000));
+	KTEST_EXPECT(t, kt_part_is("ktvd2", 2048, 2));
+	KTEST_EXPECT(t, block_get_by_name("ktvd3") == NULL);
+	KTEST_EXPECT(t, kt_part_is("ktvd4", 4000, 96));
+	KTEST_EXPECT(t, kt_part_is("ktvd5", 2064, 100));
+	KTEST_EXPECT(t, kt_part_is("ktvd6", 2568, 200));
+	struct block_device *p1 = block_get_by_name("ktvd1");
+	if (p1) {
+		KTEST_EXPECT_EQ(t, p1->rdev, VFS_DEV(1, 17));
+		/* A partition's sector 0 is the disk's sector 64; its end is its own. */
+		uint8_t *buf = kmalloc(1024);
+		ram->data[64 * 512] = 0x42;
+		KTEST_EXPECT_EQ(t, block_rw(p1, BLOCK_READ, 0, 1, buf), 0);
+		KTEST_EXPECT_EQ(t, buf[0], 0x42);
+		KTEST_EXPECT_EQ(t, block_rw(p1, BLOCK_READ, 999, 2, buf), -EINVAL);
+		kfree(buf);
+		KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), -EBUSY);
+		block_put(p1);
+	}
+	/* A chain that loops back on itself ends. */
+	kt_mbr_entry(ram, 2560, 1, 0x05, 0, 300);
+	KTEST_EXPECT_EQ(t, block_rescan(&ram->bdev), 0);
+	KTEST_EXPECT(t, kt_part_is("ktvd6", 2568, 200));
+	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+	KTEST_EXPECT(t, block_get_by_name("ktvd1") == NULL);
+	kt_ram_free(ram);
+}
+
+/* Writes a GPT header at lba of ram (512-byte LBAs, disk of total LBAs) with entries at
+ * entries_lba, 128 entries of 128 bytes. */
+static void kt_gpt_header(struct kt_ram *ram, uint64_t lba, uint64_t alt, uint64_t entries_lba,
+			  uint64_t total)
+{
+	uint8_t *h = ram->data + lba * 512;
+
+	memset(h, 0, 512);
+	memcpy(h, "EFI PART", 8);
+	kt_le32(h + 8, 0x00010000);
+	kt_le32(h + 12, 92);
+	kt_le64(h + 24, lba);
+	kt_le64(h + 32, alt);
+	kt_le64(h + 40, 34);
+	kt_le64(h + 48, total - 34);
+	kt_le64(h + 72, entries_lba);
+	kt_le32(h + 80, 128);
+	kt_le32(h + 84, 128);
+	kt_le32(h + 88, block_crc32(ram->data + entries_lba * 512, 128 * 128));
+	kt_le32(h + 16, block_crc32(h, 92));
+}
+
+static void part_gpt_primary_and_backup(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktvdb", 32, 4096, 512, BLOCK_PART_MINORS);
+	static const uint8_t linux_fs[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
+					     0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
+
+	KTEST_EXPECT_EQ(t, block_crc32((const uint8_t *)"123456789", 9), 0xcbf43926);
+	KTEST_EXPECT(t, ram != NULL);
+	if (!ram)
+		return;
+	kt_mbr_entry(ram, 0, 0, 0xee, 1, 4095);
+	/* Entries 1 and 3 used (partitions 1 and 3), entry 4 outside the usable range. */
+	uint8_t *e = ram->data + 2 * 512;
+	memcpy(e, linux_fs, 16);
+	kt_le64(e + 32, 34);
+	kt_le64(e + 40, 1033);
+	memcpy(e + 2 * 128, linux_fs, 16);
+	kt_le64(e + 2 * 128 + 32, 2048);
+	kt_le64(e + 2 * 128 + 40, 3071);
+	memcpy(e + 3 * 128, linux_fs, 16);
+	kt_le64(e + 3 * 128 + 32, 4000);
+	kt_le64(e + 3 * 128 + 40, 4090);
+	memcpy(ram->data + 4063 * 512, e, 32 * 512); /* the backup array before the backup */
+	kt_gpt_header(ram, 1, 4095, 2, 4096);
+	kt_gpt_header(ram, 4095, 1, 4063, 4096);
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT(t, kt_part_is("ktvdb1", 34, 1000));
+	KTEST_EXPECT(t, block_get_by_name("ktvdb2") == NULL);
+	KTEST_EXPECT(t, kt_part_is("ktvdb3", 2048, 1024));
+	KTEST_EXPECT(t, block_get_by_name("ktvdb4") == NULL);
+	/* A damaged primary header: the backup serves. */
+	ram->data[512 + 40] ^= 1;
+	KTEST_EXPECT_EQ(t, block_rescan(&ram->bdev), 0);
+	KTEST_EXPECT(t, kt_part_is("ktvdb3", 2048, 1024));
+	/* Damaged entries under both: no partitions. */
+	ram->data[2 * 512 + 40] ^= 1;
+	ram->data[4063 * 512 + 40] ^= 1;
+	KTEST_EXPECT_EQ(t, block_rescan(&ram->bdev), 0);
+	KTEST_EXPECT(t, block_get_by_name("ktvdb1") == NULL);
+	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+	kt_ram_free(ram);
+}
+
 static const struct ktest_case block_cases[] = {
     KTEST_CASE(block_disk_names),
     KTEST_CASE(block_requests_checked_and_completed),
     KTEST_CASE(block_nodes_read_write),
+    KTEST_CASE(bcache_reads_writes_back_and_shrinks),
+    KTEST_CASE(part_mbr_with_logicals),
+    KTEST_CASE(part_gpt_primary_and_backup),
     {0},
 };
 KTEST_SUITE(block, "block", block_cases);

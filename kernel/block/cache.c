@@ -1,28 +1,301 @@
 /*
- * The block devices' buffer cache.
+ * The buffer cache: per device, blocks of one size in a hash table and an LRU list. One
+ * mutex per cache covers its lists and the buffers' states and is held across the device
+ * I/O a lookup or write-back does, so two users never read the same block twice. Past
+ * BCACHE_MAX_BUFFERS, unused buffers are freed from the LRU end, dirty ones written back
+ * first.
  */
 #include <amphi/block.h>
 #include <amphi/errno.h>
+#include <amphi/kprintf.h>
+#include <amphi/mm.h>
+#include <amphi/panic.h>
+#include <amphi/string.h>
 
 #include "block_internal.h"
 
-int block_read_cached(struct block_device *bdev, uint64_t sector, uint32_t count, void *buf)
+#define BCACHE_HASH 256
+#define BCACHE_MAX_BUFFERS 2048
+
+struct block_cache {
+	struct mutex lock;
+	uint32_t size;		/* block size in bytes */
+	unsigned count;		/* buffers */
+	struct list_node lru;	/* least recently used first */
+	struct buffer *hash[BCACHE_HASH];
+};
+
+/* bdev's cache, made at first use; NULL when out of memory. */
+static struct block_cache *bcache_of(struct block_device *bdev)
 {
-	return block_rw(bdev, BLOCK_READ, sector, count, buf);
+	block_lock();
+	if (!bdev->cache) {
+		struct block_cache *c = kzalloc(sizeof(*c));
+		if (c) {
+			mutex_init(&c->lock, "bcache");
+			c->size = bdev->logical_block_size;
+			list_init(&c->lru);
+			bdev->cache = c;
+		}
+	}
+	block_unlock();
+	return bdev->cache;
 }
 
-int block_write_cached(struct block_device *bdev, uint64_t sector, uint32_t count,
-		       const void *buf)
+static struct buffer **bcache_slot(struct block_cache *c, uint64_t block)
 {
-	return block_rw(bdev, BLOCK_WRITE, sector, count, (void *)buf);
+	return &c->hash[(block * 0x9e3779b97f4a7c15ull) >> 56];
+}
+
+/* Writes b to its device: 0 or -EIO; b is clean afterwards either way. Cache lock held. */
+static int bcache_write_buffer(struct buffer *b)
+{
+	uint32_t sectors = b->size >> BLOCK_SECTOR_SHIFT;
+	int err = block_rw(b->bdev, BLOCK_WRITE, b->block * sectors, sectors, b->data);
+
+	b->dirty = false;
+	if (err)
+		kprintf("amphi: block: %s: write error %d at block %llu (size %u)\n", b->bdev->name,
+			err, (unsigned long long)b->block, b->size);
+	return err;
+}
+
+/* Unhooks and frees unused buffer b. Cache lock held. */
+static void bcache_free_buffer(struct block_cache *c, struct buffer *b)
+{
+	struct buffer **pp = bcache_slot(c, b->block);
+
+	while (*pp != b)
+		pp = &(*pp)->hash_next;
+	*pp = b->hash_next;
+	list_del(&b->lru);
+	c->count--;
+	kfree(b->data);
+	kfree(b);
+}
+
+/* Frees unused buffers from the LRU end until the cache is under its limit, writing dirty
+ * ones back first. Cache lock held. */
+static void bcache_shrink(struct block_cache *c)
+{
+	struct list_node *n = c->lru.next;
+
+	while (c->count >= BCACHE_MAX_BUFFERS && n != &c->lru) {
+		struct buffer *b = list_entry(n, struct buffer, lru);
+		n = n->next;
+		if (b->refs)
+			continue;
+		if (b->dirty)
+			bcache_write_buffer(b);
+		bcache_free_buffer(c, b);
+	}
+}
+
+/* The buffer of block in c, found or made (not up to date), with a reference; moved to
+ * the LRU's recent end. NULL when out of memory. Cache lock held. */
+static struct buffer *bcache_lookup(struct block_device *bdev, struct block_cache *c,
+				    uint64_t block)
+{
+	struct buffer **slot = bcache_slot(c, block), *b;
+
+	for (b = *slot; b; b = b->hash_next) {
+		if (b->block == block)
+			break;
+	}
+	if (!b) {
+		bcache_shrink(c);
+		b = kzalloc(sizeof(*b));
+		uint8_t *data = b ? kmalloc(c->size) : NULL;
+		if (!data) {
+			kfree(b);
+			return NULL;
+		}
+		*b = (struct buffer){.bdev = bdev, .block = block, .size = c->size, .data = data};
+		b->hash_next = *slot;
+		*slot = b;
+		list_init(&b->lru);
+		c->count++;
+	}
+	list_del(&b->lru);
+	list_add_tail(&c->lru, &b->lru);
+	b->refs++;
+	return b;
+}
+
+/* bcache_read and bcache_get: read tells whether to read a block not up to date. */
+static int bcache_find(struct block_device *bdev, uint64_t block, bool read,
+		       struct buffer **out)
+{
+	struct block_cache *c = bcache_of(bdev);
+
+	if (!c)
+		return -ENOMEM;
+	uint64_t per = c->size >> BLOCK_SECTOR_SHIFT;
+	if (block >= bdev->sectors / per)
+		return -EINVAL;
+	mutex_lock(&c->lock);
+	struct buffer *b = bcache_lookup(bdev, c, block);
+	int err = b ? 0 : -ENOMEM;
+	if (b && read && !b->uptodate) {
+		err = block_rw(bdev, BLOCK_READ, block * per, (uint32_t)per, b->data);
+		b->uptodate = err == 0;
+		if (err)
+			b->refs--;
+	}
+	mutex_unlock(&c->lock);
+	if (!err)
+		*out = b;
+	return err;
+}
+
+int bcache_read(struct block_device *bdev, uint64_t block, struct buffer **out)
+{
+	return bcache_find(bdev, block, true, out);
+}
+
+int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out)
+{
+	return bcache_find(bdev, block, false, out);
+}
+
+void bcache_mark_dirty(struct buffer *b)
+{
+	struct block_cache *c = b->bdev->cache;
+
+	mutex_lock(&c->lock);
+	b->dirty = true;
+	b->uptodate = true;
+	mutex_unlock(&c->lock);
+}
+
+void bcache_release(struct buffer *b)
+{
+	struct block_cache *c = b->bdev->cache;
+
+	mutex_lock(&c->lock);
+	if (b->refs == 0)
+		panic("bcache_release: block %llu of %s has no references",
+		      (unsigned long long)b->block, b->bdev->name);
+	b->refs--;
+	mutex_unlock(&c->lock);
+}
+
+/* Writes back every dirty buffer of c: 0 or the first error. Cache lock held. */
+static int bcache_write_all(struct block_cache *c)
+{
+	struct list_node *n;
+	int first = 0;
+
+	list_for_each(n, &c->lru)
+	{
+		struct buffer *b = list_entry(n, struct buffer, lru);
+		if (b->dirty) {
+			int err = bcache_write_buffer(b);
+			if (err && !first)
+				first = err;
+		}
+	}
+	return first;
+}
+
+int bcache_sync(struct block_device *bdev)
+{
+	struct block_cache *c = bdev->cache;
+	int err = 0;
+
+	if (c) {
+		mutex_lock(&c->lock);
+		err = bcache_write_all(c);
+		mutex_unlock(&c->lock);
+	}
+	int flush = bdev->read_only || bdev->disk->read_only
+			? 0
+			: block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	return err ? err : flush;
+}
+
+/* block_for_each callback of bcache_sync_all: bcache_sync, the first error kept. */
+static void bcache_sync_one(struct block_device *bdev, void *ctx)
+{
+	int *first = ctx;
+	int err = bcache_sync(bdev);
+
+	if (err && !*first)
+		*first = err;
+}
+
+int bcache_sync_all(void)
+{
+	int first = 0;
+
+	block_for_each(bcache_sync_one, &first);
+	return first;
+}
+
+/* Writes back and frees every unused buffer of c: 0, the write-back's error, or -EBUSY
+ * when a buffer is in use. Cache lock held. */
+static int bcache_drop_all(struct block_cache *c)
+{
+	struct list_node *n;
+
+	list_for_each(n, &c->lru)
+	{
+		if (list_entry(n, struct buffer, lru)->refs)
+			return -EBUSY;
+	}
+	int err = bcache_write_all(c);
+	while (!list_empty(&c->lru))
+		bcache_free_buffer(c, list_entry(list_first(&c->lru), struct buffer, lru));
+	return err;
+}
+
+int bcache_set_block_size(struct block_device *bdev, uint32_t size)
+{
+	struct block_cache *c = bcache_of(bdev);
+
+	if (size < bdev->logical_block_size || size > 4096 || (size & (size - 1)))
+		return -EINVAL;
+	if (!c)
+		return -ENOMEM;
+	mutex_lock(&c->lock);
+	int err = bcache_drop_all(c);
+	if (!err)
+		c->size = size;
+	mutex_unlock(&c->lock);
+	return err;
+}
+
+uint32_t bcache_block_size(struct block_device *bdev)
+{
+	struct block_cache *c = bcache_of(bdev);
+
+	return c ? c->size : bdev->logical_block_size;
 }
 
 int block_flush_cache(struct block_device *bdev)
 {
-	return block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	struct block_cache *c = bcache_of(bdev);
+	int err = c ? 0 : -ENOMEM;
+
+	if (c) {
+		mutex_lock(&c->lock);
+		err = bcache_drop_all(c);
+		mutex_unlock(&c->lock);
+	}
+	int flush = err || bdev->read_only ? 0 : block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	return err ? err : flush;
 }
 
 void block_cache_destroy(struct block_device *bdev)
 {
-	(void)bdev;
+	struct block_cache *c = bdev->cache;
+
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	if (bcache_drop_all(c) == -EBUSY)
+		panic("block_cache_destroy: %s goes with a buffer in use", bdev->name);
+	mutex_unlock(&c->lock);
+	kfree(c);
+	bdev->cache = NULL;
 }

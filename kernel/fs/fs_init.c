@@ -4,6 +4,7 @@
  * them), and a /tmp (mode 1777) when the archive has none, since programs expect one and
  * the first process is a program, not an init that would make it.
  */
+#include <amphi/block.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/kprintf.h>
@@ -43,8 +44,10 @@ int vfs_init(const void *archive, size_t size)
 	vfs_lock_init();
 	ramfs_register();
 	procfs_register();
+	ext2_register();
 	chrdev_register_mem();
 	console_dev_register();
+	block_init();
 	int err = vfs_mount(NULL, "rootfs", "/", "ramfs", 0, NULL);
 	if (err)
 		return err;

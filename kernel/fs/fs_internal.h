@@ -6,6 +6,9 @@
 /* Registers ramfs, tmpfs, devtmpfs and sysfs (kernel/fs/ramfs/ramfs.c). */
 void ramfs_register(void);
 
+/* Registers ext2 (kernel/fs/ext2/). */
+void ext2_register(void);
+
 /* Registers proc (kernel/fs/procfs/). */
 void procfs_register(void);
 

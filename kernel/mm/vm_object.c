@@ -108,6 +108,19 @@ int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa)
 	return err;
 }
 
+int vm_object_peek(struct vm_object *o, uint64_t index, paddr_t *pa)
+{
+	irqflags_t irq = spin_lock_irqsave(&o->lock);
+	int err = index < o->slots && o->pages[index] ? 0 : -ENOENT;
+
+	if (!err) {
+		*pa = o->pages[index];
+		page_get(*pa);
+	}
+	spin_unlock_irqrestore(&o->lock, irq);
+	return err;
+}
+
 uint64_t vm_object_size(struct vm_object *o)
 {
 	irqflags_t irq = spin_lock_irqsave(&o->lock);

@@ -408,24 +408,45 @@ long sys_sendfile(struct process *p, const unsigned long *a)
 	return r;
 }
 
-/* fsync and fdatasync: file data lives in memory, so there is nothing to write back. */
+/* fsync and fdatasync of fd: through the file's own fsync when it has one (a file of a
+ * disk file system, a block device); files that live in memory have nothing to write. */
+static long fd_fsync(struct process *p, unsigned long fd, bool datasync)
+{
+	struct file *f = sys_file(p, fd);
+
+	if (!f)
+		return -EBADF;
+	long r = f->ops && f->ops->fsync ? f->ops->fsync(f, datasync) : 0;
+	file_put(f);
+	return r;
+}
+
 long sys_fsync(struct process *p, const unsigned long *a)
+{
+	return fd_fsync(p, a[0], false);
+}
+
+long sys_fdatasync(struct process *p, const unsigned long *a)
+{
+	return fd_fsync(p, a[0], true);
+}
+
+/* sync(2): every file system and device; it cannot fail, as on Linux. */
+long sys_sync(struct process *p, const unsigned long *a)
+{
+	(void)p, (void)a;
+	vfs_sync_all();
+	return 0;
+}
+
+/* syncfs(2): the file system fd is in, with its error (EIO) as Linux reports it. */
+long sys_syncfs(struct process *p, const unsigned long *a)
 {
 	struct file *f = sys_file(p, a[0]);
 
 	if (!f)
 		return -EBADF;
+	long r = f->path.mnt ? vfs_sync_super(f->path.mnt->sb) : 0;
 	file_put(f);
-	return 0;
-}
-
-long sys_fdatasync(struct process *p, const unsigned long *a)
-{
-	return sys_fsync(p, a);
-}
-
-long sys_sync(struct process *p, const unsigned long *a)
-{
-	(void)p, (void)a;
-	return 0;
+	return r;
 }

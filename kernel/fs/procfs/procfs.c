@@ -259,7 +259,7 @@ static int procfs_mount(const char *source, unsigned long flags, const char *dat
 	return 0;
 }
 
-static const struct fs_type procfs_type = {"proc", procfs_mount};
+static const struct fs_type procfs_type = {.name = "proc", .mount = procfs_mount};
 
 void procfs_register(void)
 {

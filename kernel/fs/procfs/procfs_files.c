@@ -110,10 +110,10 @@ static int procfs_mount_line(struct mount *m, const char *path, void *ctx)
 	return 0;
 }
 
-/* A line of /proc/filesystems: every type here needs no device. */
+/* A line of /proc/filesystems: "nodev" unless the type mounts a block device. */
 static void procfs_fs_line(const struct fs_type *type, void *ctx)
 {
-	text_add(ctx, "nodev\t%s\n", type->name);
+	text_add(ctx, "%s\t%s\n", type->mount_dev ? "" : "nodev", type->name);
 }
 
 static void procfs_meminfo(struct procfs_text *t)

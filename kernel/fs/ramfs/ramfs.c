@@ -170,10 +170,10 @@ static int sysfs_mount(const char *source, unsigned long flags, const char *data
 	return ramfs_mount_type(&sysfs_type, SYSFS_MAGIC, 0555, out);
 }
 
-static const struct fs_type sysfs_type = {"sysfs", sysfs_mount};
-static const struct fs_type ramfs_type = {"ramfs", ramfs_mount};
-static const struct fs_type tmpfs_type = {"tmpfs", tmpfs_mount};
-static const struct fs_type devtmpfs_type = {"devtmpfs", devtmpfs_mount};
+static const struct fs_type sysfs_type = {.name = "sysfs", .mount = sysfs_mount};
+static const struct fs_type ramfs_type = {.name = "ramfs", .mount = ramfs_mount};
+static const struct fs_type tmpfs_type = {.name = "tmpfs", .mount = tmpfs_mount};
+static const struct fs_type devtmpfs_type = {.name = "devtmpfs", .mount = devtmpfs_mount};
 
 void ramfs_register(void)
 {

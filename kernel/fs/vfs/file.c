@@ -348,6 +348,8 @@ int vfs_exec_lookup(struct fs_context *fs, const char *path, struct vm_object **
 			err = -EACCES;
 		else
 			err = vfs_permission(inode, 1);
+		if (!err && inode->ops && inode->ops->fill)
+			err = inode->ops->fill(inode);
 		if (!err) {
 			vm_object_get(inode->data);
 			*file = inode->data;

@@ -120,6 +120,8 @@ void inode_put(struct inode *inode)
 		struct inode *i = todo;
 		todo = i->free_next;
 		inode_drop_entries(i, &todo);
+		if (i->ops && i->ops->evict)
+			i->ops->evict(i);
 		if (i->data)
 			vm_object_put(i->data);
 		kfree(i->target);

@@ -5,6 +5,7 @@
  * stand in it, so umount refuses (-EBUSY) while a working directory or open file is inside.
  */
 #include <amphi/atomic.h>
+#include <amphi/block.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/kprintf.h>
@@ -77,7 +78,11 @@ struct super_block *vfs_super_create(const struct fs_type *type, uint64_t magic,
 /* Frees a super block no mount uses any more, with its whole tree. */
 static void vfs_super_free(struct super_block *sb)
 {
+	if (sb->type->sync)
+		sb->type->sync(sb);
 	inode_put(sb->root); /* and with it every entry below */
+	if (sb->type->kill)
+		sb->type->kill(sb);
 	kfree(sb);
 }
 
@@ -159,13 +164,40 @@ static int vfs_attach(struct super_block *sb, const struct vfs_path *at, const c
 	return 0;
 }
 
+/* The device number of the block device node source names (walked from fs's working
+ * directory): 0 with it in *rdev, -ENOTBLK, or the walk's errno. vfs_lock held. */
+static int vfs_source_dev(struct fs_context *fs, const char *source, uint64_t *rdev)
+{
+	struct vfs_path root, cwd, found;
+
+	if (!fs || !source)
+		return -ENOTBLK;
+	fs_context_paths(fs, &root, &cwd);
+	int err = vfs_walk(fs, &cwd, source, WALK_FOLLOW, &found);
+	vfs_path_put(&root);
+	vfs_path_put(&cwd);
+	if (err)
+		return err;
+	if (!S_ISBLK(found.inode->mode))
+		err = -ENOTBLK;
+	*rdev = found.inode->rdev;
+	vfs_path_put(&found);
+	return err;
+}
+
 /* A new instance of fstype: 0 with it in *out, -ENODEV for an unknown type. */
-static int vfs_instance(const char *fstype, const char *source, unsigned long flags,
-			const char *data, struct super_block **out)
+static int vfs_instance(struct fs_context *fs, const char *fstype, const char *source,
+			unsigned long flags, const char *data, struct super_block **out)
 {
 	const struct fs_type *type = vfs_fs_type(fstype);
+	uint64_t rdev = 0;
 
-	return type ? type->mount(source, flags, data, out) : -ENODEV;
+	if (!type)
+		return -ENODEV;
+	if (!type->mount_dev)
+		return type->mount(source, flags, data, out);
+	int err = vfs_source_dev(fs, source, &rdev);
+	return err ? err : type->mount_dev(rdev, source, flags, data, out);
 }
 
 int vfs_mount(struct fs_context *fs, const char *source, const char *path, const char *fstype,
@@ -185,7 +217,7 @@ int vfs_mount(struct fs_context *fs, const char *source, const char *path, const
 		err = -EBUSY;
 	}
 	if (!err)
-		err = vfs_instance(fstype, source, flags, data, &sb);
+		err = vfs_instance(fs, fstype, source, flags, data, &sb);
 	if (!err) {
 		err = vfs_attach(sb, fs ? &at : NULL, source, flags);
 		if (err)
@@ -269,4 +301,34 @@ void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ct
 	}
 	vfs_unlock();
 	kfree(buf);
+}
+
+int vfs_sync_super(struct super_block *sb)
+{
+	int err = 0;
+
+	if (sb->type->sync) {
+		vfs_lock();
+		err = sb->type->sync(sb);
+		vfs_unlock();
+	}
+	return err;
+}
+
+int vfs_sync_all(void)
+{
+	struct list_node *pos;
+	int first = 0;
+
+	vfs_lock();
+	list_for_each(pos, &vfs_mounts)
+	{
+		struct super_block *sb = list_entry(pos, struct mount, node)->sb;
+		int err = sb->type->sync ? sb->type->sync(sb) : 0;
+		if (err && !first)
+			first = err;
+	}
+	vfs_unlock();
+	int err = bcache_sync_all();
+	return first ? first : err;
 }
