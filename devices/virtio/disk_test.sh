@@ -7,6 +7,11 @@
 #                                           memcheck); the disks are --disk options
 #   disk_test.sh rw|ro qemu TARGET BUSYBOX  under QEMU (harness/qemu-exec, TARGET's busybox
 #                                           in the folder BUSYBOX), QEMU's virtio-blk-device
+#   disk_test.sh ext2 hosted COMMAND... | ext2 qemu TARGET BUSYBOX
+#                                           busybox mounts an ext2 image made by the host's
+#                                           mke2fs, writes to it and unmounts; the host's
+#                                           e2fsck -fn finds it clean and debugfs reads the
+#                                           files back
 #   disk_test.sh ktest SUITE hosted COMMAND... | ktest SUITE qemu TARGET
 #                                           runs ktest=SUITE with a scratch disk (vda) and a
 #                                           read-only one (vdb)
@@ -69,6 +74,27 @@ if [ "$mode" = ktest ]; then
 	AMPHI_QEMU_ARGS="$(qemu_drives "$dir/scratch.img" "$dir/disk.img,ro")" \
 		"$root/harness/boot" "$target" "ktest=$suite"
 	exit
+fi
+
+if [ "$mode" = ext2 ]; then
+	mke2fs -q -F -t ext2 -b 1024 "$dir/ext2.img" 4M
+	out="$(printf '%s\n' 'mkdir -p /mnt && mount -t ext2 /dev/vda /mnt &&
+		seq 1 5000 >/mnt/seq && mkdir /mnt/d && cp /mnt/seq /mnt/d/copy &&
+		ln -s seq /mnt/link && sync && umount /mnt; echo "ext2 status $?"' |
+		run_shell "$dir/ext2.img")"
+	echo "$out"
+	echo "$out" | grep -q "^ext2 status 0" || { echo "not ok - mount, writes or umount failed"; exit 1; }
+	e2fsck -fn "$dir/ext2.img" || { echo "not ok - e2fsck -fn finds the image damaged"; exit 1; }
+	echo "ok - e2fsck -fn finds the image clean"
+	seq 1 5000 >"$dir/seq"
+	for f in /seq /d/copy; do
+		debugfs -R "dump $f $dir/got" "$dir/ext2.img" 2>/dev/null
+		cmp "$dir/got" "$dir/seq" || { echo "not ok - $f read back by debugfs differs"; exit 1; }
+	done
+	debugfs -R "stat /link" "$dir/ext2.img" 2>/dev/null | grep -q 'Fast link dest: "seq"' ||
+		{ echo "not ok - /link is not the symlink to seq"; exit 1; }
+	echo "ok - debugfs reads back the files and the symlink written through /dev/vda"
+	exit 0
 fi
 
 before="$(sha256sum <"$dir/disk.img" | cut -d' ' -f1)"
