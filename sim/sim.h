@@ -45,6 +45,13 @@ enum sim_time_mode {
 };
 
 #define SIM_INITRD_MAX 8 /* --initrd options */
+#define SIM_DISK_MAX 8	 /* --disk options */
+
+/* A --disk FILE[,ro] option. */
+struct sim_disk_opt {
+	const char *path;
+	bool read_only;
+};
 
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
@@ -61,6 +68,8 @@ struct sim_options {
 	int initrd_count;
 	const char *trace_hash_file; /* --trace-hash: where the hash goes at power-off, or NULL */
 	const char *init_path; /* the RAM disk's program to run first (not under exec), or NULL */
+	struct sim_disk_opt disk[SIM_DISK_MAX]; /* --disk options, in order */
+	int disk_count;
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -103,6 +112,9 @@ struct sim_dt_desc {
 	size_t exec_argv_len;  /* bytes of it, NULs included */
 	const char *exec_envp; /* its environment (the host's) as a string list */
 	size_t exec_envp_len;
+	unsigned virtio_count; /* virtio-mmio windows, SIM_VIRTIO_SIZE bytes each from */
+	uint64_t virtio_base;  /* virtio_base, interrupting on SPI virtio_first_spi + n */
+	unsigned virtio_first_spi;
 };
 
 /* Writes the machine's DTB into buf (cap bytes). Returns its size, or a negative
@@ -411,6 +423,10 @@ void sim_gicc_write(unsigned cpu, uint64_t off, uint32_t v);
 /* Lock held: drives the level of private interrupt intid (16-31) of cpu. */
 void sim_gic_set_level(unsigned cpu, unsigned intid, bool high);
 
+/* Lock held: drives the level of shared interrupt intid (32 and up): level-sensitive, it
+ * is pending while high and pends again at EOI if still high. */
+void sim_gic_set_spi_level(unsigned intid, bool high);
+
 /* --- irq/irq.c: interrupt masking and delivery --- */
 
 /* Installs the interrupt entry (the controller driver's) that delivery calls. */
@@ -434,6 +450,93 @@ void sim_irq_init(void);
 
 /* Lock held: cpu has a deliverable interrupt now; in parallel mode interrupts its thread. */
 void sim_irq_raise(struct sim_cpu *cpu);
+
+/* --- dev/virtio_mmio.c: the virtio-mmio transport model (as on QEMU's virt board) --- */
+
+#define SIM_VIRTIO_BASE 0x0a000000ULL
+#define SIM_VIRTIO_SIZE 0x200ULL
+#define SIM_VIRTIO_SLOTS 16
+#define SIM_VIRTIO_FIRST_SPI 16 /* slot n interrupts on SPI 16 + n, INTID 48 + n */
+#define SIM_VQ_MAX_SEGS 64	/* buffers in one chain the models accept */
+
+/* One buffer of a chain, in guest RAM. */
+struct sim_vq_seg {
+	uint8_t *host;
+	uint32_t len;
+	bool writable;
+};
+
+/* A descriptor chain the driver made available, checked: every buffer lies in RAM,
+ * device-readable ones first. */
+struct sim_vq_chain {
+	unsigned n;
+	uint64_t readable, writable; /* bytes of each kind */
+	struct sim_vq_seg seg[SIM_VQ_MAX_SEGS];
+};
+
+struct sim_virtio;
+
+/* A device type: its ID, features and handlers (all called with the machine lock held). */
+struct sim_virtio_type {
+	const char *name;
+	uint32_t device_id;
+	uint64_t features; /* offered, VIRTIO_F_VERSION_1 included */
+	unsigned queues;
+	/* config space bytes [off, off + size) (size 1 or 4), little-endian */
+	uint32_t (*config_read)(struct sim_virtio *v, uint64_t off, unsigned size);
+	/* serves chain c of queue q; returns the bytes written into its writable buffers, or
+	 * a negative value for a request so malformed the device must be reset (after
+	 * sim_virtio_break) */
+	long (*serve)(struct sim_virtio *v, unsigned q, const struct sim_vq_chain *c);
+};
+
+/* Lock free, at start-up: puts a device of type t with model state model in the next
+ * slot. Returns it, or NULL when the slots are all taken. */
+struct sim_virtio *sim_virtio_add(const struct sim_virtio_type *t, void *model);
+
+/* The model state of v, and its negotiated features. */
+void *sim_virtio_model(const struct sim_virtio *v);
+uint64_t sim_virtio_features(const struct sim_virtio *v);
+
+/* Lock held: marks v broken (DEVICE_NEEDS_RESET, a config interrupt) with a console line
+ * naming why; it serves nothing more until the driver resets it. */
+void sim_virtio_break(struct sim_virtio *v, const char *why);
+
+/* Lock held: the device's config space changed: a new generation and a config
+ * interrupt. */
+void sim_virtio_config_changed(struct sim_virtio *v);
+
+/* Slots in use (the device tree lists them). */
+unsigned sim_virtio_count(void);
+
+/* Lock held: a register access to the virtio windows (size 1 or 4). */
+uint32_t sim_virtio_read(unsigned cpu, uint64_t off, unsigned size);
+void sim_virtio_write(unsigned cpu, uint64_t off, unsigned size, uint32_t v);
+
+/* Copies len bytes at offset off of the chain's readable (writable == false) or writable
+ * buffers from or into buf. Returns false when they hold fewer bytes. */
+bool sim_vq_copy(const struct sim_vq_chain *c, bool writable, uint64_t off, void *buf,
+		 uint64_t len, bool into_chain);
+
+/* Calls fn on each piece of the chain's buffers of one kind in [off, off + len), in
+ * order, stopping at the first that returns false; false then, or when they hold fewer
+ * bytes. */
+bool sim_vq_each(const struct sim_vq_chain *c, bool writable, uint64_t off, uint64_t len,
+		 bool (*fn)(uint8_t *host, uint32_t n, uint64_t at, void *arg), void *arg);
+
+/* --- dev/blk.c, dev/rng.c: the device models --- */
+
+/* Opens the --disk files and adds a block device for each; exits with a clear line
+ * (SIM_EXIT_USAGE) when one cannot be opened. */
+void sim_blk_init(const struct sim_options *opts);
+
+/* Lock held: disk n (0 for the first --disk) now reports sectors as its capacity, with a
+ * config interrupt, as a resized QEMU drive does; false when there is no disk n. */
+bool sim_blk_resize(int n, uint64_t sectors);
+
+/* Adds the entropy device: bytes from a generator seeded by seed in deterministic mode
+ * (deterministic schedule and virtual time), from the host's getrandom otherwise. */
+void sim_rng_init(const struct sim_options *opts);
 
 /* --- debug/watchdog.c --- */
 

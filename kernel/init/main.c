@@ -17,6 +17,7 @@
 #include <amphi/smp.h>
 #include <amphi/sync.h>
 #include <amphi/timer.h>
+#include <amphi/virtio.h>
 
 static struct boot_info boot_info;
 
@@ -79,6 +80,7 @@ NORETURN void kmain(void *bootinfo)
 		page_alloc_total_pages());
 	start_cpus(&boot_info);
 	start_vfs(&boot_info);
+	virtio_discover(&boot_info);
 
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)

@@ -4,7 +4,8 @@
  * IPRIORITYR, ITARGETSR, ICFGR (read only), SGIR; GICC_CTLR, PMR, IAR, EOIR, RPR, HPPIR.
  * Other registers read as zero and ignore writes. INTIDs 0-31 are banked per CPU; SGIs
  * are pending per source CPU, as in the architecture, and IAR names the source. PPIs are
- * level-sensitive (the timer's line stays high until it is re-armed); an interrupt is
+ * level-sensitive (the timer's line stays high until it is re-armed), and so are the SPIs
+ * devices drive (sim_gic_set_spi_level); an interrupt is
  * not signalled again while active, and a level one whose line is still high is pending
  * again at EOI. Priorities: an interrupt is signalled when its priority is numerically
  * below both the PMR and the running priority (the highest active one).
@@ -68,6 +69,7 @@ static struct {
 	uint8_t spi_priority[GIC_SPIS], spi_targets[GIC_SPIS];
 	int spi_active_cpu[GIC_SPIS];	    /* -1 when inactive */
 	uint32_t spi_active[GIC_SPIS / 32]; /* bit set when spi_active_cpu is not -1 */
+	uint32_t spi_level[GIC_SPIS / 32];  /* device lines held high (level-sensitive) */
 	uint64_t sgi_wide_targets;	    /* the extension's latched target list */
 } gic;
 
@@ -375,8 +377,10 @@ static void gic_end(unsigned cpu, uint32_t v)
 		if (intid >= GIC_SGIS)
 			c->pending |= c->level & 1u << intid; /* a line still high pends again */
 	} else if (intid < GIC_LINES && gic.spi_active_cpu[intid - GIC_PRIVATE] == (int)cpu) {
+		unsigned n = (intid - GIC_PRIVATE) / 32;
 		gic.spi_active_cpu[intid - GIC_PRIVATE] = -1;
-		gic.spi_active[(intid - GIC_PRIVATE) / 32] &= ~(1u << (intid % 32));
+		gic.spi_active[n] &= ~(1u << (intid % 32));
+		gic.spi_pending[n] |= gic.spi_level[n] & 1u << (intid % 32); /* still high */
 	}
 	gic_update_all();
 }
@@ -430,4 +434,24 @@ void sim_gic_set_level(unsigned cpu, unsigned intid, bool high)
 		c->pending &= ~bit;
 	}
 	gic_update(cpu);
+}
+
+void sim_gic_set_spi_level(unsigned intid, bool high)
+{
+	if (intid < GIC_PRIVATE || intid >= GIC_LINES)
+		return;
+	unsigned n = (intid - GIC_PRIVATE) / 32;
+	uint32_t bit = 1u << (intid % 32);
+
+	if (high == !!(gic.spi_level[n] & bit))
+		return;
+	if (high) {
+		gic.spi_level[n] |= bit;
+		if (!(gic.spi_active[n] & bit))
+			gic.spi_pending[n] |= bit;
+	} else {
+		gic.spi_level[n] &= ~bit;
+		gic.spi_pending[n] &= ~bit;
+	}
+	gic_update_all();
 }

@@ -35,6 +35,7 @@ static void gicc_write(unsigned cpu, uint64_t off, unsigned size, uint32_t v)
 static const struct mmio_region mmio_regions[] = {
     {SIM_GICD_BASE, SIM_GIC_REGION_SIZE, sim_gicd_read, sim_gicd_write},
     {SIM_GICC_BASE, SIM_GIC_REGION_SIZE, gicc_read, gicc_write},
+    {SIM_VIRTIO_BASE, SIM_VIRTIO_SLOTS * SIM_VIRTIO_SIZE, sim_virtio_read, sim_virtio_write},
 };
 
 /* The region holding [pa, pa + size), or NULL. */

@@ -74,9 +74,13 @@ void *sim_boot_place_dtb(const struct sim_options *opts)
 	    .gicc_base = SIM_GICC_BASE,
 	    .gicc_size = SIM_GIC_REGION_SIZE,
 	    .timer_irq = SIM_TIMER_INTID,
+	    .virtio_count = sim_virtio_count(),
+	    .virtio_base = SIM_VIRTIO_BASE,
+	    .virtio_first_spi = SIM_VIRTIO_FIRST_SPI,
 	};
 	boot_exec_args(opts, &desc);
-	size_t cap = 4096 + 64 * opts->cpus + strlen(opts->cmdline) + desc.exec_argv_len +
+	size_t cap = 4096 + 64 * opts->cpus + 160 * desc.virtio_count + strlen(opts->cmdline) +
+		     desc.exec_argv_len +
 		     desc.exec_envp_len +
 		     (desc.exec_path ? strlen(desc.exec_path) : 0);
 	if (desc.exec_argv_len + desc.exec_envp_len > SIM_EXEC_ARGS_MAX) {

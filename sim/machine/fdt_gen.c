@@ -12,7 +12,8 @@
 
 #define DT_GIC_PHANDLE 1
 #define DT_GICV2_MAX_CPUS 8
-#define DT_GIC_PPI 1	    /* first cell of a GIC interrupt specifier: a PPI */
+#define DT_GIC_SPI 0	    /* first cell of a GIC interrupt specifier: an SPI */
+#define DT_GIC_PPI 1	    /* or a PPI */
 #define DT_IRQ_LEVEL_HIGH 4 /* its type */
 
 /* Returns from the enclosing function when a libfdt call fails. */
@@ -83,6 +84,27 @@ static int dt_timer(void *fdt, const struct sim_dt_desc *desc)
 	return fdt_end_node(fdt);
 }
 
+/* Writes one node per virtio-mmio window, as QEMU's virt board does (level-triggered
+ * SPIs here: the model holds its line high until the driver acknowledges). */
+static int dt_virtio(void *fdt, const struct sim_dt_desc *desc)
+{
+	for (unsigned i = 0; i < desc->virtio_count; i++) {
+		char name[32];
+		uint64_t base = desc->virtio_base + i * SIM_VIRTIO_SIZE;
+		fdt32_t irq[3] = {cpu_to_fdt32(DT_GIC_SPI),
+				  cpu_to_fdt32(desc->virtio_first_spi + i),
+				  cpu_to_fdt32(DT_IRQ_LEVEL_HIGH)};
+		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+		FDT_TRY(fdt_begin_node(fdt, name));
+		FDT_TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		FDT_TRY(dt_reg64(fdt, base, SIM_VIRTIO_SIZE));
+		FDT_TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
+		FDT_TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+		FDT_TRY(fdt_end_node(fdt));
+	}
+	return 0;
+}
+
 /* Writes /memory@<base> for the one RAM range. */
 static int dt_memory(void *fdt, uint64_t base, uint64_t size)
 {
@@ -127,6 +149,7 @@ int sim_fdt_build(void *buf, size_t cap, const struct sim_dt_desc *desc)
 	FDT_TRY(dt_memory(fdt, desc->ram_base, desc->ram_size));
 	FDT_TRY(dt_gic(fdt, desc));
 	FDT_TRY(dt_timer(fdt, desc));
+	FDT_TRY(dt_virtio(fdt, desc));
 	FDT_TRY(fdt_end_node(fdt));
 	FDT_TRY(fdt_finish(fdt));
 	return (int)fdt_totalsize(fdt);

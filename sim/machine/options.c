@@ -20,6 +20,7 @@
 #define OPT_NO_INITRAMFS 0x100 /* getopt codes of long options without a letter */
 #define OPT_TRACE_HASH 0x101
 #define OPT_INIT 0x102
+#define OPT_DISK 0x103
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -43,6 +44,8 @@ static const char sim_usage[] =
     "  --initrd FILE    a cpio newc archive (as `cpio -o -H newc` writes) unpacked into\n"
     "                   the root file system over the built-in initramfs; up to 8\n"
     "  --no-initramfs   leave the built-in initramfs (busybox) out\n"
+    "  --disk FILE[,ro] a virtio block device backed by FILE (read-only with ,ro); up\n"
+    "                   to 8, /dev/vda first\n"
     "  --init PATH|none the program of the initramfs to run as the first process; by\n"
     "                   default /bin/sh (the busybox shell) when no kernel command line\n"
     "                   is given, none otherwise (then the kernel's monitor runs)\n"
@@ -124,6 +127,21 @@ static int opt_parse_choice(const char *name, const char *arg, const char *first
 }
 
 /* Joins words with single spaces into a static string; exits when it is too long. */
+/* Records a --disk FILE[,ro] option; the ",ro" is cut off arg (argv is writable). */
+static void opt_add_disk(struct sim_options *opts, char *arg)
+{
+	size_t len = strlen(arg);
+	bool ro = len > 3 && strcmp(arg + len - 3, ",ro") == 0;
+
+	if (opts->disk_count == SIM_DISK_MAX)
+		opt_fail("at most %d --disk files", SIM_DISK_MAX);
+	if (!len || (ro && len == 3) || (!ro && strchr(arg, ',')))
+		opt_fail("bad --disk '%s' (want FILE or FILE,ro)", arg);
+	if (ro)
+		arg[len - 3] = '\0';
+	opts->disk[opts->disk_count++] = (struct sim_disk_opt){arg, ro};
+}
+
 static const char *opt_join_cmdline(int count, char **words)
 {
 	static char line[SIM_CMDLINE_MAX];
@@ -173,6 +191,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"time", required_argument, NULL, 't'},
 	    {"watchdog", required_argument, NULL, 'w'},
 	    {"initrd", required_argument, NULL, 'i'},
+	    {"disk", required_argument, NULL, OPT_DISK},
 	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
 	    {"trace-hash", required_argument, NULL, OPT_TRACE_HASH},
 	    {"init", required_argument, NULL, OPT_INIT},
@@ -228,6 +247,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			if (opts->initrd_count == SIM_INITRD_MAX)
 				opt_fail("at most %d --initrd archives", SIM_INITRD_MAX);
 			opts->initrd[opts->initrd_count++] = optarg;
+			break;
+		case OPT_DISK:
+			opt_add_disk(opts, optarg);
 			break;
 		case OPT_INIT:
 			init = optarg;

@@ -56,6 +56,16 @@ expect_bad --seed 18446744073709551616
 expect_bad --watchdog -1
 expect_bad --watchdog x
 expect_bad --watchdog 86401
+expect_bad --disk ""
+expect_bad --disk ,ro
+expect_bad --disk disk.img,rw
+expect_bad --disk a --disk b --disk c --disk d --disk e --disk f --disk g --disk h --disk i
+expect_status 2 --disk /no/such/disk.img # the file is opened before boot
+expect_status 2 --disk /dev/null,ro	  # neither a regular file nor a block device
+disk=$(mktemp)
+head -c 4096 /dev/zero >"$disk"
+expect_status 0 --disk "$disk" --disk "$disk,ro" --init none
+rm -f "$disk"
 expect_status 0 --help
 expect_status 0 --version
 expect_status 0 --mem 4M --init none # too little RAM for the busybox initramfs

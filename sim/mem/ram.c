@@ -115,3 +115,15 @@ void sim_ram_populate(void *p, uint64_t len)
 
 	madvise((void *)start, (uintptr_t)p + len - start, MADV_POPULATE_WRITE);
 }
+
+/* The hosted machine's devices see guest physical addresses: only RAM is reachable. */
+int plat_dma_map(const void *va, size_t len, paddr_t *bus)
+{
+	uintptr_t off = (uintptr_t)va - (uintptr_t)sim_ram.va;
+
+	if ((uintptr_t)va < (uintptr_t)sim_ram.va || off > sim_ram.size ||
+	    len > sim_ram.size - off)
+		return -EFAULT;
+	*bus = SIM_RAM_BASE + off;
+	return 0;
+}

@@ -75,3 +75,12 @@ paddr_t plat_virt_to_phys(const void *va)
 		return image_phys(va);
 	panic("plat_virt_to_phys: %p is neither in the direct map nor in the image", va);
 }
+
+/* Device registers are reached through the direct map, whose boot part covers the low
+ * GiBs with the PCI hole (the firmware's MTRRs make that hole uncached; so does QEMU). */
+volatile void *plat_mmio_map(paddr_t pa, size_t size)
+{
+	if (!size || pa >= direct_map_end || size > direct_map_end - pa)
+		return NULL;
+	return (volatile void *)plat_phys_to_virt(pa);
+}

@@ -7,6 +7,7 @@
  */
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
+#include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
 
@@ -173,4 +174,12 @@ unsigned ioapic_isa_vector(unsigned isa_irq)
 	if (isa_irq >= ISA_IRQS || !ioapic_for_gsi(isa_gsi[isa_irq], &pin))
 		return 0;
 	return PC_VECTOR_GSI_BASE + isa_gsi[isa_irq];
+}
+
+/* GSI g arrives as vector PC_VECTOR_GSI_BASE + g when an IOAPIC serves it. */
+int plat_irq_line(unsigned line)
+{
+	unsigned vector = PC_VECTOR_GSI_BASE + line;
+
+	return line < PC_VECTOR_LOCAL_BASE && ioapic_owns_vector(vector) ? (int)vector : -ENOENT;
 }

@@ -22,3 +22,8 @@ void plat_irq_disable(void);
 
 /* True when interrupts are unmasked on this CPU. */
 bool plat_irq_enabled(void);
+
+/* The interrupt number (<amphi/irq.h>) of wired input line `line` of the machine's
+ * interrupt controller, as command lines name them (x86: an IOAPIC GSI; GIC: an SPI), or
+ * -ENOENT when there is no such line. */
+int plat_irq_line(unsigned line);
