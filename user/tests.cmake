@@ -36,10 +36,10 @@ function(amphi_user_program name source)
   add_custom_target(${target} ALL DEPENDS ${out}/${name})
 endfunction()
 
-amphi_user_program(conform conform.c INCLUDES conform_fs.c)
+amphi_user_program(conform conform.c INCLUDES conform_fs.c conform_limits.c)
 amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
-amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c
+amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)
 amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)

@@ -119,6 +119,7 @@ struct vm_space {
 	 * the same addresses (a program and its forks), so translations of one serve another */
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
+	size_t total_vm; /* bytes the areas cover, against RLIMIT_AS */
 	unsigned refs;
 	uint64_t id; /* unique for the kernel's lifetime: a freed space's address may come back */
 };
@@ -144,6 +145,10 @@ struct vm_space *vm_space_clone(struct vm_space *vm);
  * -EEXIST when it overlaps an area, -ENOMEM. */
 int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
 		unsigned flags, struct vm_object *obj, uint64_t obj_offset, size_t file_len);
+
+/* Whether vm may cover [start, end) (page aligned) with an area, whatever now maps part of
+ * it, and stay within limit bytes in all (RLIMIT_AS). Returns 0 or -ENOMEM. */
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, uint64_t limit);
 
 /* Removes [start, end) from every area it covers (splitting them) and frees its pages.
  * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */

@@ -58,8 +58,9 @@ static void vm_free_page(uintptr_t va, pte_t e, void *ctx)
 }
 
 /* Unlinks area a and frees it with its reference to its object. */
-static void vm_area_free(struct vm_area *a)
+static void vm_area_free(struct vm_space *vm, struct vm_area *a)
 {
+	vm->total_vm -= a->end - a->start;
 	list_del(&a->node);
 	if (a->obj)
 		vm_object_put(a->obj);
@@ -77,7 +78,7 @@ void vm_space_put(struct vm_space *vm)
 	pt_for_each(vm->root, 0, USER_VA_END, true, vm_free_page, vm);
 	pt_destroy(vm->root);
 	while (!list_empty(&vm->areas))
-		vm_area_free(list_entry(list_first(&vm->areas), struct vm_area, node));
+		vm_area_free(vm, list_entry(list_first(&vm->areas), struct vm_area, node));
 	kfree(vm);
 }
 
@@ -147,6 +148,8 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 		vm_object_get(obj);
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_area_insert(vm, a);
+	if (!err)
+		vm->total_vm += end - start;
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (err) {
 		if (obj)
@@ -154,6 +157,30 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 		kfree(a);
 	}
 	return err;
+}
+
+/* Bytes of [start, end) that areas cover (lock held). */
+static size_t vm_covered_bytes(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct list_node *pos;
+	size_t n = 0;
+
+	list_for_each(pos, &vm->areas)
+	{
+		struct vm_area *a = list_entry(pos, struct vm_area, node);
+		if (a->start < end && a->end > start)
+			n += MIN(a->end, end) - MAX(a->start, start);
+	}
+	return n;
+}
+
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, uint64_t limit)
+{
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	uint64_t after = vm->total_vm - vm_covered_bytes(vm, start, end) + (end - start);
+
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return after > limit ? -ENOMEM : 0;
 }
 
 /* Splits the area holding addr at addr (page aligned) so that an area starts there.
@@ -198,7 +225,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
 		pos = pos->next;
 		if (a->start >= start && a->end <= end)
-			vm_area_free(a);
+			vm_area_free(vm, a);
 	}
 	if (!err) {
 		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
@@ -519,6 +546,7 @@ static int vm_clone_area(struct vm_clone *c, const struct vm_area *a)
 	if (b->obj)
 		vm_object_get(b->obj);
 	list_add_tail(&c->to->areas, &b->node);
+	c->to->total_vm += b->end - b->start;
 	c->area = a;
 	pt_for_each(c->from->root, a->start, a->end, false, vm_clone_page, c);
 	return c->err;

@@ -13,8 +13,10 @@
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
-#define EXEC_STACK_SIZE (8UL << 20) /* the main thread's stack area (RLIMIT_STACK's default) */
-#define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, like 1/32 of it */
+#define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, 1/32 of 8 MiB */
+/* The main thread's stack area is RLIMIT_STACK's soft limit, within these bounds. */
+#define EXEC_STACK_MIN (2 * EXEC_ARGS_MAX)
+#define EXEC_STACK_MAX (64UL << 20)
 #define EXEC_PIE_BASE 0x200000000ULL /* where static-PIE programs are placed */
 #define EXEC_AUXV_MAX 24
 
@@ -202,8 +204,9 @@ static int exec_map_sigreturn(struct vm_space *vm)
 /* Builds the address space of the program: segments, heap start, stack. Returns 0 with
  * the initial stack pointer in *sp, or a negative errno. */
 static int exec_build_space(struct vm_space *vm, struct vm_object *file,
-			    const struct elf_info *info, uintptr_t bias, const char *path,
-			    const char *const *argv, const char *const *envp, uintptr_t *sp)
+			    const struct elf_info *info, uintptr_t bias, size_t stack_size,
+			    const char *path, const char *const *argv, const char *const *envp,
+			    uintptr_t *sp)
 {
 	uintptr_t top = plat_user_stack_top();
 	struct exec_stack s = {.size = EXEC_ARGS_MAX + 64 * 1024, .top = top};
@@ -211,12 +214,12 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 
 	if (err)
 		return err;
-	err = vm_area_add(vm, top - EXEC_STACK_SIZE, top, VM_READ | VM_WRITE, VMA_STACK, NULL,
+	err = vm_area_add(vm, top - stack_size, top, VM_READ | VM_WRITE, VMA_STACK, NULL,
 			  0, 0);
 	if (err)
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
-	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
+	vm->mmap_top = top - stack_size - PAGE_SIZE * 16;
 	vm->code_key = (uintptr_t)(file->id << 1) ^ bias;
 	err = exec_map_sigreturn(vm);
 	if (err)
@@ -231,6 +234,15 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 	vm->arg_end = s.arg_end;
 	kfree(s.buf);
 	return err;
+}
+
+/* The size of p's main stack area: its RLIMIT_STACK soft limit, in page-aligned bounds. */
+static size_t exec_stack_size(const struct process *p)
+{
+	uint64_t want = ALIGN_DOWN(MIN(rlimit_cur(p, RLIMIT_STACK), (uint64_t)EXEC_STACK_MAX),
+				   PAGE_SIZE);
+
+	return (size_t)MAX(want, (uint64_t)EXEC_STACK_MIN);
 }
 
 /* The last path component of path. */
@@ -278,7 +290,9 @@ int exec_image(struct task *t, struct vm_object *file, const char *path,
 	struct vm_space *vm = vm_space_create();
 	if (!vm)
 		return -ENOMEM;
-	err = exec_build_space(vm, file, &info, bias, path, argv, envp, &sp);
+	err = exec_build_space(vm, file, &info, bias, exec_stack_size(p), path, argv, envp, &sp);
+	if (!err && vm->total_vm > rlimit_cur(p, RLIMIT_AS))
+		err = -ENOMEM; /* the image and stack alone pass RLIMIT_AS */
 	if (err) {
 		vm_space_put(vm);
 		return err;

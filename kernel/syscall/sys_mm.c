@@ -1,5 +1,5 @@
 /* Memory syscalls: brk, mmap (anonymous, and of regular files, private or shared), munmap,
- * mprotect. */
+ * mprotect. RLIMIT_AS bounds the bytes all areas cover, RLIMIT_DATA the heap. */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/plat.h>
@@ -35,6 +35,21 @@ static long mm_prot(unsigned long prot)
 	return (long)prot; /* the same bits as VM_READ, VM_WRITE, VM_EXEC */
 }
 
+/* Whether the heap of p may grow to end at want: within RLIMIT_DATA (the heap alone
+ * counts: Linux adds the data segment) and, by the pages [old_end, new_end), RLIMIT_AS.
+ * Returns 0 or -ENOMEM. */
+static int brk_may_grow(struct process *p, uintptr_t want, uintptr_t old_end, uintptr_t new_end)
+{
+	struct vm_space *vm = p->vm;
+
+	if (want - vm->brk_start > rlimit_cur(p, RLIMIT_DATA) ||
+	    !plat_user_range_ok(old_end, new_end))
+		return -ENOMEM;
+	return vm_may_map(vm, old_end, new_end, rlimit_cur(p, RLIMIT_AS));
+}
+
+/* brk(want): the new break, or the old one when it cannot move there (below the heap's
+ * start, past a limit, over a mapping, out of memory). */
 long sys_brk(struct process *p, const unsigned long *a)
 {
 	struct vm_space *vm = p->vm;
@@ -45,9 +60,10 @@ long sys_brk(struct process *p, const unsigned long *a)
 	uintptr_t new_end = ALIGN_UP(want, PAGE_SIZE);
 	int err = 0;
 	if (new_end > old_end) {
-		err = plat_user_range_ok(old_end, new_end)
-			  ? vm_area_add(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, NULL, 0, 0)
-			  : -ENOMEM;
+		err = brk_may_grow(p, want, old_end, new_end);
+		if (!err)
+			err = vm_area_add(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, NULL,
+					  0, 0);
 	} else if (new_end < old_end) {
 		err = vm_unmap(vm, new_end, old_end);
 	}
@@ -104,6 +120,9 @@ static long mm_map(struct process *p, uintptr_t addr, size_t len, unsigned prot,
 		addr = vm_find_free(p->vm, len);
 	if (!addr || addr + len < addr || !plat_user_range_ok(addr, addr + len))
 		return -ENOMEM;
+	int limit_err = vm_may_map(p->vm, addr, addr + len, rlimit_cur(p, RLIMIT_AS));
+	if (limit_err)
+		return limit_err; /* before MAP_FIXED drops what was there, as Linux */
 	if (flags & MAP_FIXED) {
 		int err = vm_unmap(p->vm, addr, addr + len);
 		if (err)

@@ -68,6 +68,19 @@ static void check(const char *what, long r, int e, long want_r, int want_errno)
 		check(what, r_, errno, want_r, want_errno);                   \
 	} while (0)
 
+/* Runs child_main (which _exits) in a child; checks that it exited with status 0. */
+static void check_in_child(const char *what, void (*child_main)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0)
+		child_main();
+	waitpid(pid, &status, 0);
+	check(what, status, 0, 0, 0);
+}
+
 /* The address a as a pointer the compiler cannot see through (glibc's headers warn when
  * a constant bad pointer reaches write or getrandom). */
 static void *addr(uintptr_t a)
@@ -167,6 +180,7 @@ static void check_wx(void)
 }
 
 #include "conform_fs.c"
+#include "conform_limits.c"
 /* Runs fn in a forked child and returns its wait status (-1 when fork failed). */
 static int in_child(void (*fn)(void))
 {
@@ -777,14 +791,7 @@ static void bomb(void)
 
 static void check_bomb(void)
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	int status = -1;
-
-	if (pid == 0)
-		bomb();
-	waitpid(pid, &status, 0);
-	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", status, 0, 0, 0);
+	check_in_child("a fork bomb stops at RLIMIT_NPROC with EAGAIN", bomb);
 }
 
 int main(int argc, char **argv)
@@ -804,6 +811,7 @@ int main(int argc, char **argv)
 	check_misc();
 	check_time();
 	check_fs();
+	check_limits();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)
 		check_wx();
 	printf("1..%d\n", count);
