@@ -39,9 +39,11 @@ endfunction()
 amphi_user_program(conform conform.c INCLUDES conform_fs.c conform_limits.c)
 amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
+amphi_user_program(oom oom.c)
 amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)
+amphi_user_program(oom oom.c AARCH64)
 amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and
@@ -82,6 +84,18 @@ add_test(NAME asan-user-fault-nx
          COMMAND sh -c "\"$0\" exec \"$1\" nx; test $? -eq 139"
                  ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/fault)
 set_tests_properties(asan-user-fault-nx PROPERTIES LABELS asan TIMEOUT 120)
+
+# The OOM killer in a 32 MiB machine: the biggest process but init dies by SIGKILL, named
+# on the console, init's memory stays intact and the machine runs on; twice, the same bytes.
+add_test(NAME hosted-user-oom
+         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_BIN} ${USER_OUT}/oom)
+add_test(NAME hosted-aarch64-user-oom
+         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/oom)
+add_test(NAME asan-user-oom
+         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/oom)
+set_tests_properties(hosted-user-oom hosted-aarch64-user-oom PROPERTIES LABELS hosted
+                     TIMEOUT 60)
+set_tests_properties(asan-user-oom PROPERTIES LABELS asan TIMEOUT 120)
 
 # Debian's static busybox, one command a line, against the same busybox on the host.
 set(USER_COMPARE sh ${USER_DIR}/tests/compare.sh)

@@ -24,6 +24,7 @@
 #define PROC_COMM_MAX 16
 #define PROC_NSIG 64
 #define PROC_PID_MAX 32768 /* pids and tids wrap below this, as Linux's default pid_max */
+#define INIT_PID 1	   /* init: adopts orphans, and the OOM killer spares it */
 
 /* Linux's signal numbers (the same on x86_64 and aarch64). */
 #define SIGHUP 1
@@ -432,6 +433,15 @@ void process_files_exit(struct process *p);
 /* Finds the program at path for p to exec: a memory object holding its bytes (a reference
  * for the caller). Returns 0, -ENOENT, -ENAMETOOLONG, -ENOMEM. */
 int exec_open(struct process *p, const char *path, struct vm_object **file);
+
+/* --- out of memory (kernel/proc/oom.c) --- */
+
+/* The calling task t found no page for its user memory: kills the process using the most
+ * memory (init only when no other is left) with SIGKILL, naming it on the console, as
+ * Linux's OOM killer, unless a victim is still dying; then waits (bounded) until that
+ * victim's memory is back, so that t can try again. t's own process may be the victim.
+ * May block. */
+void oom_kill(struct task *t);
 
 /* --- signals (kernel/proc/signal.c) --- */
 

@@ -7,8 +7,6 @@
 #include <amphi/proc.h>
 #include <amphi/vm.h>
 
-#define INIT_PID 1
-
 void task_exit(struct task *t, int code)
 {
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);

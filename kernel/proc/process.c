@@ -215,13 +215,12 @@ static void task_leave(struct task *t)
 }
 
 /* What a refused access means for t: SIGSEGV with SEGV_MAPERR (nothing mapped there) or
- * SEGV_ACCERR (the mapping forbids it), at the faulting address. */
+ * SEGV_ACCERR (the mapping forbids it), at the faulting address; no page for it, the OOM
+ * killer, after which the access runs again. */
 static void task_fault(struct task *t, const struct plat_user_fault *f)
 {
 	if (f->error == -ENOMEM) {
-		kprintf("amphi: pid %u (%s): out of memory at %#lx: SIGKILL\n", t->proc->pid,
-			t->proc->comm, (unsigned long)f->addr);
-		process_exit_group(t->proc, SIGKILL);
+		oom_kill(t);
 		return;
 	}
 	signal_fault(t, SIGSEGV, f->error == -EFAULT ? SEGV_MAPERR : SEGV_ACCERR, f->addr,
