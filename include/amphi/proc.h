@@ -276,11 +276,11 @@ void rlimit_init(struct process *p);
 uint64_t rlimit_cur(const struct process *p, unsigned resource);
 
 /* Linux's do_prlimit on p for a caller with credentials of `by`: copies the limits of
- * resource to *old (when not NULL) and sets them to *new (when not NULL). Returns 0,
+ * resource to *old (when not NULL) and sets them to *want (when not NULL). Returns 0,
  * -EINVAL (unknown resource, soft above hard), -EPERM (a hard limit raised without
  * privilege, or RLIMIT_NOFILE's above what the descriptor tables hold). */
 int rlimit_set(struct process *p, const struct process *by, unsigned resource,
-	       const struct proc_rlimit *new, struct proc_rlimit *old);
+	       const struct proc_rlimit *want, struct proc_rlimit *old);
 
 /* True when p acts with root's privileges (effective uid 0: every capability). */
 bool proc_privileged(const struct process *p);

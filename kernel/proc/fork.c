@@ -21,16 +21,16 @@
 	 CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |    \
 	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
-#define FORK_THREADS_MAX 8192 /* Linux's threads-max: binds root too; RLIMIT_NPROC's
-				 * default is half of it */
-#define FORK_USERS 64	      /* users with tasks at once */
+/* Linux's threads-max: it binds root too; RLIMIT_NPROC's default is half of it. */
+#define FORK_THREADS_MAX 8192
+#define FORK_USERS 64 /* users with tasks at once */
 
 /* Tasks charged to one user (real uid), against RLIMIT_NPROC. */
 struct fork_user {
 	unsigned uid, tasks; /* tasks 0: a free slot */
 };
 
-static unsigned fork_tasks;			 /* tasks alive (proc_lock) */
+static unsigned fork_tasks;			/* tasks alive (proc_lock) */
 static struct fork_user fork_users[FORK_USERS]; /* (proc_lock) */
 
 /* Linux's rules on flag combinations: -EINVAL when broken. */

@@ -106,8 +106,9 @@ void oom_kill(struct task *t)
 	memcpy(comm, v->comm, sizeof(comm));
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!c.dying)
-		kprintf_err("Out of memory: Killed process %u (%s) total-vm:%zukB, rss:%zukB, UID:%u\n",
-			pid, comm, total_kb, c.pages * (PAGE_SIZE / 1024), uid);
+		kprintf_err(
+		    "Out of memory: Killed process %u (%s) total-vm:%zukB, rss:%zukB, UID:%u\n",
+		    pid, comm, total_kb, c.pages * (PAGE_SIZE / 1024), uid);
 	if (v != t->proc)
 		oom_wait(v);
 	flags = spin_lock_irqsave(&proc_lock);

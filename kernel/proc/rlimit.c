@@ -24,10 +24,10 @@ void rlimit_init(struct process *p)
 	p->rlim[RLIMIT_NPROC] = (struct proc_rlimit){RLIMIT_NPROC_DEFAULT, RLIMIT_NPROC_DEFAULT};
 	p->rlim[RLIMIT_SIGPENDING] = p->rlim[RLIMIT_NPROC];
 	p->rlim[RLIMIT_NOFILE] = (struct proc_rlimit){RLIMIT_NOFILE_DEFAULT, VFS_FD_MAX};
-	p->rlim[RLIMIT_MEMLOCK] = (struct proc_rlimit){RLIMIT_MEMLOCK_DEFAULT,
-						       RLIMIT_MEMLOCK_DEFAULT};
-	p->rlim[RLIMIT_MSGQUEUE] = (struct proc_rlimit){RLIMIT_MSGQUEUE_DEFAULT,
-							RLIMIT_MSGQUEUE_DEFAULT};
+	p->rlim[RLIMIT_MEMLOCK] =
+	    (struct proc_rlimit){RLIMIT_MEMLOCK_DEFAULT, RLIMIT_MEMLOCK_DEFAULT};
+	p->rlim[RLIMIT_MSGQUEUE] =
+	    (struct proc_rlimit){RLIMIT_MSGQUEUE_DEFAULT, RLIMIT_MSGQUEUE_DEFAULT};
 	p->rlim[RLIMIT_NICE] = p->rlim[RLIMIT_RTPRIO] = (struct proc_rlimit){0, 0};
 }
 
@@ -42,22 +42,22 @@ bool proc_privileged(const struct process *p)
 }
 
 int rlimit_set(struct process *p, const struct process *by, unsigned resource,
-	       const struct proc_rlimit *new, struct proc_rlimit *old)
+	       const struct proc_rlimit *want, struct proc_rlimit *old)
 {
 	if (resource >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (new && new->cur > new->max)
+	if (want && want->cur > want->max)
 		return -EINVAL;
-	if (new && resource == RLIMIT_NOFILE && new->max > VFS_FD_MAX)
+	if (want && resource == RLIMIT_NOFILE && want->max > VFS_FD_MAX)
 		return -EPERM;
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	struct proc_rlimit *lim = &p->rlim[resource];
-	int err = new && new->max > lim->max && !proc_privileged(by) ? -EPERM : 0;
+	int err = want && want->max > lim->max && !proc_privileged(by) ? -EPERM : 0;
 	if (!err && old)
 		*old = *lim;
-	if (!err && new) {
-		atomic_store_relaxed(&lim->cur, new->cur);
-		atomic_store_relaxed(&lim->max, new->max);
+	if (!err && want) {
+		atomic_store_relaxed(&lim->cur, want->cur);
+		atomic_store_relaxed(&lim->max, want->max);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return err;

@@ -219,8 +219,9 @@ long sys_dup3(struct process *p, const unsigned long *a)
 	struct file *f = sys_file(p, a[0]);
 	if (!f)
 		return -EBADF;
-	long r = a[1] >= sys_fd_limit(p) ? -EBADF
-					 : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
+	long r = a[1] >= sys_fd_limit(p)
+		     ? -EBADF
+		     : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
 	file_put(f);
 	return r;
 }

@@ -29,8 +29,7 @@ static void check_prlimit(void)
 	CHECK("prlimit64 with soft above hard", prlimit_raw(0, RLIMIT_NOFILE, &bad, NULL), -1,
 	      EINVAL);
 	CHECK("setrlimit with soft above hard", setrlimit(RLIMIT_NPROC, &bad), -1, EINVAL);
-	CHECK("prlimit64 of no such process", prlimit_raw(-1, RLIMIT_NOFILE, NULL, &r), -1,
-	      ESRCH);
+	CHECK("prlimit64 of no such process", prlimit_raw(-1, RLIMIT_NOFILE, NULL, &r), -1, ESRCH);
 	CHECK("prlimit64 by pid", prlimit_raw(getpid(), RLIMIT_NOFILE, NULL, &r), 0, 0);
 	check("prlimit64 by pid reads getrlimit's limits",
 	      r.rlim_cur == cur.rlim_cur && r.rlim_max == cur.rlim_max, 0, 1, 0);
@@ -155,8 +154,8 @@ static void check_address_space(void)
 	void *small = mmap(NULL, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	check("mmap within RLIMIT_AS", small == MAP_FAILED ? -1 : 0, errno, 0, 0);
 	if (small != MAP_FAILED) {
-		void *again = mmap(small, AS_BIG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-				   -1, 0);
+		void *again =
+		    mmap(small, AS_BIG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		check("MAP_FIXED past RLIMIT_AS", again == MAP_FAILED ? -1 : 0, errno, -1, ENOMEM);
 		CHECK("the old mapping stays", mprotect(small, 4096, PROT_READ), 0, 0);
 		munmap(small, 1 << 20);

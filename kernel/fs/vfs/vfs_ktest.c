@@ -372,7 +372,8 @@ static void fd_table_clone_and_exec(struct ktest *t)
 		file_put(f);
 	fd_table_close_on_exec(b);
 	KTEST_EXPECT(t, fd_get(b, 1) == NULL);
-	KTEST_EXPECT_EQ(t, fd_install(b, rd, 0, VFS_FD_MAX, false), 0); /* the lowest free slot again */
+	/* the lowest free slot again */
+	KTEST_EXPECT_EQ(t, fd_install(b, rd, 0, VFS_FD_MAX, false), 0);
 	fd_table_get(b); /* CLONE_FILES: a second holder */
 	fd_table_put(b);
 	KTEST_EXPECT_EQ(t, fd_cloexec(b, 200, -1), 0);
