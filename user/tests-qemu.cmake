@@ -11,9 +11,13 @@ set(QEMU_EXEC ${CMAKE_SOURCE_DIR}/harness/qemu-exec)
 # target `target`; with a runner (qemu-aarch64), Linux's side runs that busybox through it.
 function(amphi_qemu_user_tests target conform fault)
   set(env "${AMPHI_BOOT_ENV}")
-  set(tests qemu-${target}-user-conform)
+  set(tests qemu-${target}-user-conform qemu-${target}-user-oom)
   add_test(NAME qemu-${target}-user-conform
            COMMAND ${QEMU_EXEC} --target ${target} ${conform} --amphi)
+  # the OOM killer (user/tests/oom.sh), in the memory the machine boots with
+  get_filename_component(user_dir ${conform} DIRECTORY)
+  add_test(NAME qemu-${target}-user-oom
+           COMMAND sh ${USER_DIR}/tests/oom.sh ${user_dir}/oom ${QEMU_EXEC} --target ${target})
   foreach(mode null kernel nx rodata)
     add_test(NAME qemu-${target}-user-fault-${mode}
              COMMAND sh -c "\"$0\" --target $1 \"$2\" ${mode}; test $? -eq 139"

@@ -87,12 +87,13 @@ set_tests_properties(asan-user-fault-nx PROPERTIES LABELS asan TIMEOUT 120)
 
 # The OOM killer in a 32 MiB machine: the biggest process but init dies by SIGKILL, named
 # on the console, init's memory stays intact and the machine runs on; twice, the same bytes.
+set(USER_OOM sh ${USER_DIR}/tests/oom.sh)
 add_test(NAME hosted-user-oom
-         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_BIN} ${USER_OUT}/oom)
+         COMMAND ${USER_OOM} ${USER_OUT}/oom ${AMPHI_HOSTED_BIN} exec --mem 32M)
 add_test(NAME hosted-aarch64-user-oom
-         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/oom)
+         COMMAND ${USER_OOM} ${USER_OUT_AARCH64}/oom ${AMPHI_HOSTED_AARCH64_BIN} exec --mem 32M)
 add_test(NAME asan-user-oom
-         COMMAND sh ${USER_DIR}/tests/oom.sh ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/oom)
+         COMMAND ${USER_OOM} ${USER_OUT}/oom ${AMPHI_HOSTED_ASAN_BIN} exec --mem 32M)
 set_tests_properties(hosted-user-oom hosted-aarch64-user-oom PROPERTIES LABELS hosted
                      TIMEOUT 60)
 set_tests_properties(asan-user-oom PROPERTIES LABELS asan TIMEOUT 120)

@@ -5,6 +5,7 @@
  * to come back before it tries again. init (pid 1) is picked only when no other process
  * is left, and while a victim is still on its way out, nobody else is killed.
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/plat.h>
@@ -19,17 +20,23 @@
 /* What the search found: the process to kill (or one already dying), and its size. */
 struct oom_choice {
 	struct process *victim;
-	size_t pages;
-	bool dying; /* the victim was killed already and still holds its memory */
+	size_t pages, total; /* resident pages, address-space bytes */
+	bool dying;	     /* the victim is ending already: its memory is on its way back */
 };
 
-/* The resident pages of p's address space (proc_lock held: p->vm stays). */
-static size_t oom_pages(struct process *p)
+/* The resident pages of p's address space, and its size in *total (bytes), 0 for none
+ * (proc_lock held: p->vm stays). */
+static size_t oom_pages(struct process *p, size_t *total)
 {
-	irqflags_t irq = spin_lock_irqsave(&p->vm->lock);
-	size_t pages = p->vm->resident;
+	struct vm_space *vm = p->vm;
 
-	spin_unlock_irqrestore(&p->vm->lock, irq);
+	*total = 0;
+	if (!vm)
+		return 0;
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	size_t pages = vm->resident;
+	*total = vm->total_vm;
+	spin_unlock_irqrestore(&vm->lock, irq);
 	return pages;
 }
 
@@ -48,31 +55,28 @@ static bool oom_better(const struct oom_choice *c, const struct process *p, size
 }
 
 /* Looks at one live process for the search (a pid_for_each callback); stops at one that
- * is already dying with its memory. */
+ * is already being killed (it gives its memory back before it becomes a zombie). */
 static int oom_consider(struct process *p, void *ctx)
 {
 	struct oom_choice *c = ctx;
+	size_t total, pages = oom_pages(p, &total);
 
-	if (!p->vm)
-		return 0;
 	if (p->group_exit) {
-		*c = (struct oom_choice){p, oom_pages(p), true};
+		*c = (struct oom_choice){p, pages, total, true};
 		return 1;
 	}
-	size_t pages = oom_pages(p);
-	if (oom_better(c, p, pages)) {
-		c->victim = p;
-		c->pages = pages;
-	}
+	if (p->vm && oom_better(c, p, pages))
+		*c = (struct oom_choice){p, pages, total, false};
 	return 0;
 }
 
-/* True when the victim (ctx) gave its memory back (a task_wait_event condition). */
+/* True when the victim (ctx) gave its memory back: it is a zombie or gone (a
+ * task_wait_event condition). */
 static bool oom_victim_gone(void *ctx)
 {
 	const struct process *v = ctx;
 
-	return !v->vm || v->state != PROC_LIVE;
+	return v->state != PROC_LIVE;
 }
 
 /* Waits until victim v has released its memory, a signal comes for the caller, or
@@ -88,27 +92,37 @@ static void oom_wait(struct process *v)
 	}
 }
 
+/* Kills victim v (a reference held), unless it ended meanwhile. */
+static void oom_send_kill(struct process *v)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+
+	if (v->state == PROC_LIVE)
+		process_exit_group_locked(v, SIGKILL);
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 void oom_kill(struct task *t)
 {
 	struct oom_choice c = {0};
-	size_t total_kb = 0;
+	char comm[PROC_COMM_MAX];
 
+	if (atomic_load_relaxed(&t->proc->group_exit))
+		return; /* being killed: the task leaves, and its memory comes back */
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	pid_for_each(oom_consider, &c);
 	struct process *v = c.victim ? c.victim : t->proc;
-	if (!c.dying) {
-		total_kb = v->vm ? v->vm->total_vm / 1024 : 0;
-		process_exit_group_locked(v, SIGKILL);
-	}
 	v->refs++;
 	unsigned pid = v->pid, uid = v->uid;
-	char comm[PROC_COMM_MAX];
 	memcpy(comm, v->comm, sizeof(comm));
 	spin_unlock_irqrestore(&proc_lock, flags);
-	if (!c.dying)
+	if (!c.dying) {
+		/* the line comes first, so that it precedes whatever the kill makes happen */
 		kprintf_err(
 		    "Out of memory: Killed process %u (%s) total-vm:%zukB, rss:%zukB, UID:%u\n",
-		    pid, comm, total_kb, c.pages * (PAGE_SIZE / 1024), uid);
+		    pid, comm, c.total / 1024, c.pages * (PAGE_SIZE / 1024), uid);
+		oom_send_kill(v);
+	}
 	if (v != t->proc)
 		oom_wait(v);
 	flags = spin_lock_irqsave(&proc_lock);

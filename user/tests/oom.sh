@@ -1,15 +1,17 @@
 #!/bin/sh
-# Runs the OOM test program (oom.c) as init of a 32 MiB machine, twice: it must pass its
-# own checks, the console must name the hog and then the grower as the OOM killer's
-# victims (and no one else), and both runs must print the same bytes (determinism).
-# usage: oom.sh AMPHI PROGRAM
-amphi=${1:?usage: oom.sh AMPHI PROGRAM}
-prog=${2:?}
+# Runs the OOM test program (oom.c) as init of a small machine, twice: it must pass its own
+# checks, the console must name the hog and then the grower as the OOM killer's victims (and
+# no one else), and both runs must print the same bytes (determinism).
+# usage: oom.sh PROGRAM RUNNER [RUNNER-ARGS...]   (the runner runs PROGRAM --amphi as init:
+#        amphi exec --mem 32M, or harness/qemu-exec --target TARGET)
+prog=${1:?usage: oom.sh PROGRAM RUNNER [RUNNER-ARGS...]}
+shift
+[ $# -ge 1 ] || { echo "usage: oom.sh PROGRAM RUNNER [RUNNER-ARGS...]" >&2; exit 2; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 for run in 1 2; do
-	"$amphi" exec --mem 32M "$prog" --amphi >"$tmp/out$run" 2>&1
+	"$@" "$prog" --amphi >"$tmp/out$run" 2>&1
 	echo "$?" >"$tmp/status$run"
 done
 cat "$tmp/out1"
