@@ -69,6 +69,38 @@ static void check_hard_limit(void)
 		       unprivileged_limits);
 }
 
+/* True when /proc/self/status gives uid as all four of its user ids. */
+static bool status_uids_are(unsigned uid)
+{
+	char buf[4096], want[64];
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "\nUid:\t%u\t%u\t%u\t%u\n", uid, uid, uid, uid);
+	return strstr(buf, want) != NULL;
+}
+
+/* setuid as Linux: root becomes the other user in all its ids and cannot come back; any
+ * process may set the id it has; -1 is no id. */
+static void setuid_child(void)
+{
+	if (geteuid() == 0 && setuid(54321) != 0)
+		_exit(2);
+	uid_t me = getuid();
+	if (geteuid() != me || !status_uids_are(me))
+		_exit(3);
+	if (setuid(me) != 0)
+		_exit(4);
+	if (setuid(0) != -1 || errno != EPERM)
+		_exit(5);
+	_exit(syscall(SYS_setuid, -1) == -1 && errno == EINVAL ? 0 : 6);
+}
+
 /* Root (with CAP_SYS_RESOURCE) is not bound by RLIMIT_NPROC: it forks with a limit of 1. */
 static void root_past_nproc(void)
 {
@@ -180,6 +212,7 @@ static void check_limits(void)
 {
 	check_prlimit();
 	check_hard_limit();
+	check_in_child("setuid: every id, for good, as Linux", setuid_child);
 	if (geteuid() == 0) /* Amphi's processes, and the host's under a root CI */
 		check_in_child("root forks past RLIMIT_NPROC", root_past_nproc);
 	check_nofile();
