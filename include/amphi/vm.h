@@ -120,6 +120,7 @@ struct vm_space {
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
 	size_t total_vm; /* bytes the areas cover, against RLIMIT_AS */
+	size_t data_vm;	 /* bytes of data areas (vm_is_data), against RLIMIT_DATA */
 	unsigned refs;
 	uint64_t id; /* unique for the kernel's lifetime: a freed space's address may come back */
 };
@@ -146,9 +147,20 @@ struct vm_space *vm_space_clone(struct vm_space *vm);
 int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
 		unsigned flags, struct vm_object *obj, uint64_t obj_offset, size_t file_len);
 
-/* Whether vm may cover [start, end) (page aligned) with an area, whatever now maps part of
- * it, and stay within limit bytes in all (RLIMIT_AS). Returns 0 or -ENOMEM. */
-int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, uint64_t limit);
+/* True when an area of prot and flags (VMA_*) is data, which RLIMIT_DATA bounds: private,
+ * writable and not the stack, as Linux's is_data_mapping. */
+bool vm_is_data(unsigned prot, unsigned flags);
+
+/* The bounds a new area must keep: the bytes of all areas (RLIMIT_AS) and of data areas
+ * (RLIMIT_DATA). */
+struct vm_limits {
+	uint64_t as, data;
+};
+
+/* Whether vm may cover [start, end) (page aligned) with an area of prot and flags,
+ * whatever now maps part of it, and stay within lim. Returns 0 or -ENOMEM. */
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+	       const struct vm_limits *lim);
 
 /* Removes [start, end) from every area it covers (splitting them) and frees its pages.
  * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */

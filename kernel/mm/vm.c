@@ -57,10 +57,35 @@ static void vm_free_page(uintptr_t va, pte_t e, void *ctx)
 	vm->resident--;
 }
 
+bool vm_is_data(unsigned prot, unsigned flags)
+{
+	return (prot & VM_WRITE) && !(flags & (VMA_SHARED | VMA_STACK));
+}
+
+/* The bytes area a adds to vm's data (RLIMIT_DATA). */
+static size_t vm_area_data(const struct vm_area *a)
+{
+	return vm_is_data(a->prot, a->flags) ? a->end - a->start : 0;
+}
+
+/* Counts area a in vm's sizes (lock held, or vm nobody else's). */
+static void vm_count_area(struct vm_space *vm, const struct vm_area *a)
+{
+	vm->total_vm += a->end - a->start;
+	vm->data_vm += vm_area_data(a);
+}
+
+/* Takes area a out of vm's sizes (lock held). */
+static void vm_uncount_area(struct vm_space *vm, const struct vm_area *a)
+{
+	vm->total_vm -= a->end - a->start;
+	vm->data_vm -= vm_area_data(a);
+}
+
 /* Unlinks area a and frees it with its reference to its object. */
 static void vm_area_free(struct vm_space *vm, struct vm_area *a)
 {
-	vm->total_vm -= a->end - a->start;
+	vm_uncount_area(vm, a);
 	list_del(&a->node);
 	if (a->obj)
 		vm_object_put(a->obj);
@@ -149,7 +174,7 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_area_insert(vm, a);
 	if (!err)
-		vm->total_vm += end - start;
+		vm_count_area(vm, a);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (err) {
 		if (obj)
@@ -159,28 +184,35 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 	return err;
 }
 
-/* Bytes of [start, end) that areas cover (lock held). */
-static size_t vm_covered_bytes(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* Bytes of [start, end) that areas cover, and of those, data areas' in *data (lock
+ * held). */
+static size_t vm_covered_bytes(struct vm_space *vm, uintptr_t start, uintptr_t end, size_t *data)
 {
 	struct list_node *pos;
 	size_t n = 0;
 
+	*data = 0;
 	list_for_each(pos, &vm->areas)
 	{
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
-		if (a->start < end && a->end > start)
-			n += MIN(a->end, end) - MAX(a->start, start);
+		size_t in =
+		    a->start < end && a->end > start ? MIN(a->end, end) - MAX(a->start, start) : 0;
+		n += in;
+		*data += vm_is_data(a->prot, a->flags) ? in : 0;
 	}
 	return n;
 }
 
-int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, uint64_t limit)
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+	       const struct vm_limits *lim)
 {
+	size_t data;
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
-	uint64_t after = vm->total_vm - vm_covered_bytes(vm, start, end) + (end - start);
+	uint64_t total = vm->total_vm - vm_covered_bytes(vm, start, end, &data) + (end - start);
+	uint64_t data_after = vm->data_vm - data + (vm_is_data(prot, flags) ? end - start : 0);
 
 	spin_unlock_irqrestore(&vm->lock, irq);
-	return after > limit ? -ENOMEM : 0;
+	return total > lim->as || (vm_is_data(prot, flags) && data_after > lim->data) ? -ENOMEM : 0;
 }
 
 /* Splits the area holding addr at addr (page aligned) so that an area starts there.
@@ -280,7 +312,9 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
+		vm_uncount_area(vm, a);
 		a->prot = prot;
+		vm_count_area(vm, a);
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
 	}
@@ -546,7 +580,7 @@ static int vm_clone_area(struct vm_clone *c, const struct vm_area *a)
 	if (b->obj)
 		vm_object_get(b->obj);
 	list_add_tail(&c->to->areas, &b->node);
-	c->to->total_vm += b->end - b->start;
+	vm_count_area(c->to, b);
 	c->area = a;
 	pt_for_each(c->from->root, a->start, a->end, false, vm_clone_page, c);
 	return c->err;

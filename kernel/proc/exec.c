@@ -290,8 +290,9 @@ int exec_image(struct task *t, struct vm_object *file, const char *path,
 	if (!vm)
 		return -ENOMEM;
 	err = exec_build_space(vm, p, file, &info, bias, path, argv, envp, &sp);
-	if (!err && vm->total_vm > rlimit_cur(p, RLIMIT_AS))
-		err = -ENOMEM; /* the image and stack alone pass RLIMIT_AS */
+	if (!err &&
+	    (vm->total_vm > rlimit_cur(p, RLIMIT_AS) || vm->data_vm > rlimit_cur(p, RLIMIT_DATA)))
+		err = -ENOMEM; /* the image and stack alone pass RLIMIT_AS or RLIMIT_DATA */
 	if (err) {
 		vm_space_put(vm);
 		return err;

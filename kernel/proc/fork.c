@@ -273,9 +273,8 @@ static void clone_unlink(struct process *c)
 
 long task_clone(struct task *t, const struct clone_args_k *a)
 {
+	unsigned uid = 0; /* the user the new task is charged to */
 	int err = clone_check_flags(a->flags);
-
-	unsigned uid = 0;
 
 	if (!err)
 		err = fork_count_task(t->proc, &uid);

@@ -1,5 +1,6 @@
 /* Memory syscalls: brk, mmap (anonymous, and of regular files, private or shared), munmap,
- * mprotect. RLIMIT_AS bounds the bytes all areas cover, RLIMIT_DATA the heap. */
+ * mprotect. RLIMIT_AS bounds the bytes all areas cover, RLIMIT_DATA those of private
+ * writable ones (the heap among them), as Linux since 4.7. */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/plat.h>
@@ -35,17 +36,10 @@ static long mm_prot(unsigned long prot)
 	return (long)prot; /* the same bits as VM_READ, VM_WRITE, VM_EXEC */
 }
 
-/* Whether the heap of p may grow to end at want: within RLIMIT_DATA (the heap alone
- * counts: Linux adds the data segment) and, by the pages [old_end, new_end), RLIMIT_AS.
- * Returns 0 or -ENOMEM. */
-static int brk_may_grow(struct process *p, uintptr_t want, uintptr_t old_end, uintptr_t new_end)
+/* The limits p's new areas must keep (RLIMIT_AS and RLIMIT_DATA). */
+static struct vm_limits mm_limits(const struct process *p)
 {
-	struct vm_space *vm = p->vm;
-
-	if (want - vm->brk_start > rlimit_cur(p, RLIMIT_DATA) ||
-	    !plat_user_range_ok(old_end, new_end))
-		return -ENOMEM;
-	return vm_may_map(vm, old_end, new_end, rlimit_cur(p, RLIMIT_AS));
+	return (struct vm_limits){rlimit_cur(p, RLIMIT_AS), rlimit_cur(p, RLIMIT_DATA)};
 }
 
 /* brk(want): the new break, or the old one when it cannot move there (below the heap's
@@ -60,7 +54,10 @@ long sys_brk(struct process *p, const unsigned long *a)
 	uintptr_t new_end = ALIGN_UP(want, PAGE_SIZE);
 	int err = 0;
 	if (new_end > old_end) {
-		err = brk_may_grow(p, want, old_end, new_end);
+		struct vm_limits lim = mm_limits(p);
+		err = plat_user_range_ok(old_end, new_end)
+			  ? vm_may_map(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, &lim)
+			  : -ENOMEM;
 		if (!err)
 			err = vm_area_add(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, NULL,
 					  0, 0);
@@ -120,7 +117,9 @@ static long mm_map(struct process *p, uintptr_t addr, size_t len, unsigned prot,
 		addr = vm_find_free(p->vm, len);
 	if (!addr || addr + len < addr || !plat_user_range_ok(addr, addr + len))
 		return -ENOMEM;
-	int limit_err = vm_may_map(p->vm, addr, addr + len, rlimit_cur(p, RLIMIT_AS));
+	unsigned vma = (flags & MAP_SHARED) ? VMA_SHARED : 0;
+	struct vm_limits lim = mm_limits(p);
+	int limit_err = vm_may_map(p->vm, addr, addr + len, prot, vma, &lim);
 	if (limit_err)
 		return limit_err; /* before MAP_FIXED drops what was there, as Linux */
 	if (flags & MAP_FIXED) {
@@ -128,7 +127,6 @@ static long mm_map(struct process *p, uintptr_t addr, size_t len, unsigned prot,
 		if (err)
 			return err;
 	}
-	unsigned vma = (flags & MAP_SHARED) ? VMA_SHARED : 0;
 	size_t file_len = obj ? (size_t)MIN((uint64_t)len, VM_OBJECT_MAX_SIZE - off) : 0;
 	int err = vm_area_add(p->vm, addr, addr + len, prot, vma, obj, obj ? off : 0, file_len);
 	return err ? err : (long)addr;

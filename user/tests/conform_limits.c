@@ -1,7 +1,8 @@
 /*
  * Resource-limit conformance (included by conform.c): prlimit64's argument checks,
  * RLIMIT_NOFILE in every call that makes a descriptor, RLIMIT_AS in mmap and brk,
- * RLIMIT_DATA in brk, and who may raise a hard limit. Every limit changed is put back.
+ * RLIMIT_DATA in brk and mmap, setuid, and who may raise a hard limit. Every limit changed is put
+ * back.
  */
 
 #define LIMIT_FDS 16	       /* the RLIMIT_NOFILE the descriptor checks run under */
@@ -173,7 +174,7 @@ static void check_nofile(void)
 	CHECK("setrlimit back", setrlimit(RLIMIT_NOFILE, &old), 0, 0);
 }
 
-/* mmap and brk against RLIMIT_AS, brk against RLIMIT_DATA. */
+/* mmap and brk against RLIMIT_AS. */
 static void check_address_space(void)
 {
 	struct rlimit old, r;
@@ -200,12 +201,39 @@ static void check_address_space(void)
 	check("mmap works again once the limit is raised", big == MAP_FAILED ? -1 : 0, errno, 0, 0);
 	if (big != MAP_FAILED)
 		munmap(big, AS_BIG);
+}
+
+/* brk and private writable mappings against RLIMIT_DATA (Linux counts both since 4.7);
+ * read-only and shared mappings are not data. The limit is put back before anything is
+ * printed (printing may allocate). */
+static void check_data_limit(void)
+{
+	struct rlimit old, r;
+	const size_t len = 4 << 20;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
 	getrlimit(RLIMIT_DATA, &old);
-	r = (struct rlimit){64 << 10, old.rlim_max};
-	setrlimit(RLIMIT_DATA, &r);
-	long moved = syscall(SYS_brk, brk0 + (1L << 20));
+	r = (struct rlimit){1 << 20, old.rlim_max};
+	long brk0 = syscall(SYS_brk, 0);
+	int set = setrlimit(RLIMIT_DATA, &r);
+	long moved = syscall(SYS_brk, brk0 + (long)len);
+	void *data = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	int data_errno = errno;
+	void *ro = mmap(NULL, len, PROT_READ, flags, -1, 0);
+	void *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	setrlimit(RLIMIT_DATA, &old);
+	check("setrlimit RLIMIT_DATA", set, 0, 0, 0);
 	check("brk past RLIMIT_DATA leaves the break", moved, 0, brk0, 0);
+	check("private writable mmap past RLIMIT_DATA", data == MAP_FAILED ? -1 : 0, data_errno, -1,
+	      ENOMEM);
+	check("read-only mmap is no data", ro == MAP_FAILED ? -1 : 0, 0, 0, 0);
+	check("shared mmap is no data", shared == MAP_FAILED ? -1 : 0, 0, 0, 0);
+	if (data != MAP_FAILED)
+		munmap(data, len);
+	if (ro != MAP_FAILED)
+		munmap(ro, len);
+	if (shared != MAP_FAILED)
+		munmap(shared, len);
 }
 
 static void check_limits(void)
@@ -217,4 +245,5 @@ static void check_limits(void)
 		check_in_child("root forks past RLIMIT_NPROC", root_past_nproc);
 	check_nofile();
 	check_address_space();
+	check_data_limit();
 }
