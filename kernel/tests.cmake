@@ -56,6 +56,12 @@ amphi_test(NAME hosted-lockdep-recursion TIMEOUT 60 LABELS hosted ENVIRONMENT "$
            RUN_ARGS --no-ktap --expect-exit 3
                     --expect-output "panic: recursive locking: \"bug_lock_b\" taken again by its holder"
            COMMAND ${AMPHI_BOOT} hosted ktest=lockdep_bugs.recursive_spinlock)
+# A thread that would switch away inside a no-sleep section (a syscall run inside the CPU
+# model's trap) ends in the scheduler's panic.
+amphi_test(NAME hosted-sched-no-sleep TIMEOUT 60 LABELS hosted ENVIRONMENT "${AMPHI_BOOT_ENV}"
+           RUN_ARGS --no-ktap --expect-exit 3
+                    --expect-output "would switch away inside a no-sleep section"
+           COMMAND ${AMPHI_BOOT} hosted ktest=sched_bugs.sleep_in_no_sleep)
 # With lockdep=off the same inversion goes unreported: proof the report comes from the checker.
 amphi_test(NAME hosted-lockdep-off TIMEOUT 60 LABELS hosted ENVIRONMENT "${AMPHI_BOOT_ENV}"
            RUN_ARGS --no-ktap --expect-exit 1 --expect-output "the lock order inversion was not caught"

@@ -73,7 +73,6 @@ static inline bool tool_signal_may_switch(void)
 
 /* ------------------------------------------------------------------ Valgrind */
 
-/* Tells Valgrind that [lo, hi) is a stack; returns its id for tool_stack_deregister. */
 /* Valgrind: accesses to [p, p + n) are not errors (user windows that fault on first touch
  * by design). */
 static inline void tool_ignore_range(const void *p, size_t n)
@@ -87,6 +86,14 @@ static inline void tool_unignore_range(const void *p, size_t n)
 	VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(p, n);
 }
 
+/* Valgrind: [p, p + n) holds defined bytes (a value computed from partly undefined inputs
+ * whose undefined parts the computation provably drops). */
+static inline void tool_make_defined(const void *p, size_t n)
+{
+	VALGRIND_MAKE_MEM_DEFINED(p, n);
+}
+
+/* Tells Valgrind that [lo, hi) is a stack; returns its id for tool_stack_deregister. */
 static inline unsigned tool_stack_register(void *lo, void *hi)
 {
 	return VALGRIND_STACK_REGISTER(lo, (uint8_t *)hi - 1); /* inclusive end */

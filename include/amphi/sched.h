@@ -63,6 +63,7 @@ struct thread {
 	struct completion exited;
 	bool wake_timed_out;
 	int preempt_count; /* > 0: not to be preempted (spinlocks held, preempt_disable) */
+	int no_sleep;	   /* > 0: must not switch away at all (sched_no_sleep_enter) */
 	unsigned held_count;
 	struct held_lock held[LOCKDEP_HELD_MAX];
 	struct task *task; /* the user thread it runs, or NULL for a kernel thread */
@@ -111,8 +112,15 @@ bool thread_wake(struct thread *t);
 void thread_prepare_sleep(void);
 
 /* Switches to the best runnable thread of this CPU (maybe the caller again). Called with
- * interrupts masked and no spinlock held; returns with interrupts masked. */
+ * interrupts masked and no spinlock held; returns with interrupts masked. Panics inside
+ * a no-sleep section. */
 void schedule(void);
+
+/* Opens / closes a section where the calling thread must not switch away (kernel code
+ * run inside a platform trap, syscall_fast): schedule() there panics, naming the thread.
+ * Sections nest. */
+void sched_no_sleep_enter(void);
+void sched_no_sleep_exit(void);
 
 /* Preemption control: while disabled, this CPU switches threads only when the running one
  * blocks. Nests. */

@@ -170,6 +170,23 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end);
  * Returns 0, -EINVAL, -ENOMEM (no area there, or a split failed), -EACCES for W+X. */
 int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot);
 
+/* mremap: resizes the mapping [old, old + old_len) (page-aligned lengths), which one area
+ * must hold: shrinks it, grows it in place when the pages after it are free, or else, when
+ * may_move, moves it with its pages to a free range (to fixed_to when nonzero, unmapping
+ * what was there). Growth must keep lim. Returns the new address, -EINVAL (bad arguments, or
+ * fixed_to overlapping the old range), -EFAULT (no single area holds the old range),
+ * -ENOMEM (no room, or past lim). */
+long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      uintptr_t fixed_to, const struct vm_limits *lim);
+
+/* True when areas cover [start, end) without a hole. */
+bool vm_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end);
+
+/* madvise(MADV_DONTNEED): drops the pages of [start, end), so the next touch reads zeros
+ * (anonymous) or the object's bytes again. Returns 0, -EINVAL, or -ENOMEM when part of
+ * the range has no area (the rest is still dropped). */
+int vm_discard(struct vm_space *vm, uintptr_t start, uintptr_t end);
+
 /* A free page-aligned range of len bytes below the mmap top, or 0 when none. */
 uintptr_t vm_find_free(struct vm_space *vm, size_t len);
 

@@ -104,6 +104,9 @@ void vm_space_put(struct vm_space *vm)
 	pt_destroy(vm->root);
 	while (!list_empty(&vm->areas))
 		vm_area_free(vm, list_entry(list_first(&vm->areas), struct vm_area, node));
+	if (vm->total_vm || vm->data_vm)
+		panic("vm_space_put: %zu bytes (%zu of data) counted with no area left",
+		      vm->total_vm, vm->data_vm);
 	kfree(vm);
 }
 
@@ -246,24 +249,37 @@ static int vm_split_range(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	return err ? err : vm_split_at(vm, end);
 }
 
-int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* Frees the pages mapped in [start, end) and has every CPU forget them (lock held). */
+static void vm_drop_pages(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
-	if (!vm_range_ok(start, end))
-		return -EINVAL;
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	pt_for_each(vm->root, start, end, true, vm_free_page, vm);
+	vm_generation_bump(vm);
+	plat_mmu_invalidate(vm, start, end);
+}
+
+/* vm_unmap of a valid range with the lock held. */
+static int vm_unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
 	int err = vm_split_range(vm, start, end);
 	struct list_node *pos = vm->areas.next;
+
 	while (!err && pos != &vm->areas) {
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
 		pos = pos->next;
 		if (a->start >= start && a->end <= end)
 			vm_area_free(vm, a);
 	}
-	if (!err) {
-		pt_for_each(vm->root, start, end, true, vm_free_page, vm);
-		vm_generation_bump(vm);
-		plat_mmu_invalidate(vm, start, end);
-	}
+	if (!err)
+		vm_drop_pages(vm, start, end);
+	return err;
+}
+
+int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	if (!vm_range_ok(start, end))
+		return -EINVAL;
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	int err = vm_unmap_locked(vm, start, end);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return err;
 }
@@ -326,11 +342,12 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	return err;
 }
 
-uintptr_t vm_find_free(struct vm_space *vm, size_t len)
+/* vm_find_free with the lock held. */
+static uintptr_t vm_find_free_locked(struct vm_space *vm, size_t len)
 {
+	uintptr_t top = vm->mmap_top;
+
 	len = ALIGN_UP(len, PAGE_SIZE);
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
-	uintptr_t top = vm->mmap_top, found = 0;
 	/* walk the areas from the highest down, looking for a gap below top */
 	for (struct list_node *pos = vm->areas.prev; pos != &vm->areas; pos = pos->prev) {
 		struct vm_area *a = list_entry(pos, struct vm_area, node);
@@ -340,10 +357,177 @@ uintptr_t vm_find_free(struct vm_space *vm, size_t len)
 			break;
 		top = MIN(top, a->start);
 	}
-	if (top >= len + PAGE_SIZE * 16)
-		found = top - len; /* the lowest 64 KiB stay unmapped */
+	return top >= len + PAGE_SIZE * 16 ? top - len : 0; /* the lowest 64 KiB stay unmapped */
+}
+
+uintptr_t vm_find_free(struct vm_space *vm, size_t len)
+{
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	uintptr_t found = vm_find_free_locked(vm, len);
+
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return found;
+}
+
+/* True when no area overlaps [start, end) (lock held). */
+static bool vm_range_free(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct list_node *pos;
+
+	list_for_each(pos, &vm->areas)
+	{
+		const struct vm_area *a = list_entry(pos, struct vm_area, node);
+		if (a->start < end && start < a->end)
+			return false;
+	}
+	return true;
+}
+
+/* Where a page entry moves: the space and the distance (a pt_for_each callback's
+ * context). */
+struct vm_move {
+	struct vm_space *vm;
+	uintptr_t delta;
+};
+
+/* Maps the page of entry e, taken from va, at va + delta with the same rights; the page
+ * is dropped (its bytes lost) only when no table can be had for it. */
+static void vm_move_page(uintptr_t va, pte_t e, void *ctx)
+{
+	struct vm_move *m = ctx;
+
+	if (pt_map(m->vm->root, va + m->delta, arch_pte_addr(e), arch_pte_prot(e)) < 0)
+		vm_free_page(va, e, m->vm);
+}
+
+/* Grows area a of vm to end at new_end; an object mapped up to its end maps further (lock
+ * held). */
+static void vm_area_grow(struct vm_space *vm, struct vm_area *a, uintptr_t new_end)
+{
+	vm_uncount_area(vm, a);
+	if (a->obj && a->file_end == a->end)
+		a->file_end = new_end;
+	a->end = new_end;
+	vm_count_area(vm, a);
+}
+
+/* -ENOMEM when area a of vm growing by grow bytes would pass lim, else 0 (lock held). */
+static int vm_check_growth(const struct vm_space *vm, const struct vm_area *a, size_t grow,
+			   const struct vm_limits *lim)
+{
+	bool data = vm_is_data(a->prot, a->flags);
+
+	return vm->total_vm + grow > lim->as || (data && vm->data_vm + grow > lim->data) ? -ENOMEM
+											 : 0;
+}
+
+/* True when [start, end) can take a mapping: a valid user range no area overlaps (lock
+ * held). */
+static bool vm_range_takes(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	return vm_range_ok(start, end) && plat_user_range_ok(start, end) &&
+	       vm_range_free(vm, start, end);
+}
+
+/* Moves [old, old + old_len) of area a to a new area [to, to + new_len), a free range:
+ * the same mapping (without the heap and stack roles) with its pages; the old range is
+ * unmapped. Returns 0 or -ENOMEM (lock held). */
+static int vm_move_area(struct vm_space *vm, const struct vm_area *a, uintptr_t old, size_t old_len,
+			uintptr_t to, size_t new_len)
+{
+	size_t keep = MIN(old_len, new_len);
+	struct vm_area *b = kmalloc(sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	*b = *a;
+	b->start = to;
+	b->end = to + keep;
+	b->obj_offset = a->obj_offset + (old - a->start);
+	b->file_end = to + (MIN(MAX(a->file_end, old), old + keep) - old);
+	b->flags &= ~(VMA_HEAP | VMA_STACK);
+	if (b->obj)
+		vm_object_get(b->obj);
+	if (vm_area_insert(vm, b))
+		panic("vm_move_area: the free range at %#lx overlaps an area", (unsigned long)to);
+	vm_count_area(vm, b);
+	struct vm_move m = {vm, to - old};
+	pt_for_each(vm->root, old, old + keep, true, vm_move_page, &m);
+	if (new_len > keep)
+		vm_area_grow(vm, b, to + new_len);
+	return vm_unmap_locked(vm, old, old + old_len);
+}
+
+/* vm_remap once the arguments are checked and a is the area holding the old range (lock
+ * held). Growth is checked against lim after a fixed target is unmapped, as Linux's
+ * mremap_to does. */
+static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t old, size_t old_len,
+			    size_t new_len, bool may_move, uintptr_t fixed_to,
+			    const struct vm_limits *lim)
+{
+	uintptr_t old_end = old + old_len, to = fixed_to;
+
+	if (!fixed_to && new_len <= old_len) {
+		int err = new_len < old_len ? vm_unmap_locked(vm, old + new_len, old_end) : 0;
+		return err ? err : (long)old;
+	}
+	if (to) {
+		if (!vm_range_ok(to, to + new_len) || !plat_user_range_ok(to, to + new_len))
+			return -EINVAL;
+		int err = vm_unmap_locked(vm, to, to + new_len);
+		if (err)
+			return err;
+		a = vm_area_find(vm, old); /* the unmap may have split it */
+	}
+	if (new_len > old_len && vm_check_growth(vm, a, new_len - old_len, lim))
+		return -ENOMEM;
+	if (!fixed_to && old_end == a->end && vm_range_takes(vm, old_end, old + new_len)) {
+		vm_area_grow(vm, a, old + new_len);
+		return (long)old;
+	}
+	if (!may_move)
+		return -ENOMEM;
+	if (!to &&
+	    (!(to = vm_find_free_locked(vm, new_len)) || !plat_user_range_ok(to, to + new_len)))
+		return -ENOMEM;
+	int err = vm_move_area(vm, a, old, old_len, to, new_len);
+	return err ? err : (long)to;
+}
+
+bool vm_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	bool covered = vm_covered(vm, start, end);
+
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return covered;
+}
+
+int vm_discard(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	if (!vm_range_ok(start, end))
+		return -EINVAL;
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	bool covered = vm_covered(vm, start, end);
+	vm_drop_pages(vm, start, end);
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return covered ? 0 : -ENOMEM;
+}
+
+long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
+	      uintptr_t fixed_to, const struct vm_limits *lim)
+{
+	if (!IS_ALIGNED(old, PAGE_SIZE) || !old_len || !new_len || old + old_len < old ||
+	    (fixed_to && (!IS_ALIGNED(fixed_to, PAGE_SIZE) ||
+			  (fixed_to < old + old_len && old < fixed_to + new_len))))
+		return -EINVAL;
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	struct vm_area *a = vm_area_find(vm, old);
+	long result = a && old + old_len <= a->end
+			  ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to, lim)
+			  : -EFAULT;
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return result;
 }
 
 /* The page area a shows at va (page aligned) before anything is mapped there, with one

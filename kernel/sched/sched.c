@@ -167,12 +167,21 @@ static void sched_switch(struct cpu_state *c)
 	sched_finish_switch();
 }
 
+/* Panics when c's current thread is inside a no-sleep section. */
+static void sched_assert_may_switch(const struct cpu_state *c)
+{
+	if (c->current && c->current->no_sleep)
+		panic("schedule: thread \"%s\" would switch away inside a no-sleep section",
+		      c->current->name);
+}
+
 void schedule(void)
 {
 	struct cpu_state *c = cpu_this();
 
 	if (plat_irq_enabled())
 		panic("schedule: called with interrupts enabled");
+	sched_assert_may_switch(c);
 	raw_spin_lock(&c->rq_lock);
 	sched_switch(c);
 }
@@ -211,6 +220,20 @@ void preempt_enable(void)
 	}
 }
 
+void sched_no_sleep_enter(void)
+{
+	thread_current()->no_sleep++;
+}
+
+void sched_no_sleep_exit(void)
+{
+	struct thread *t = thread_current();
+
+	if (t->no_sleep <= 0)
+		panic("sched_no_sleep_exit: unbalanced (count %d in \"%s\")", t->no_sleep, t->name);
+	t->no_sleep--;
+}
+
 void sched_set_need_resched(void)
 {
 	cpu_this()->need_resched = true;
@@ -239,6 +262,7 @@ void thread_yield(void)
 	struct cpu_state *c = cpu_this();
 	struct thread *me = c->current;
 
+	sched_assert_may_switch(c);
 	raw_spin_lock(&c->rq_lock);
 	struct list_node *last = list_empty(&c->rq) ? NULL : c->rq.prev;
 	if (last) /* behind every queued thread, so each of them runs first */

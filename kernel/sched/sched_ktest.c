@@ -169,3 +169,19 @@ static const struct ktest_case sched_fair_cases[] = {
     {0},
 };
 KTEST_SUITE_MANUAL(sched_fair_suite, "sched_fair", sched_fair_cases);
+
+/* A planted bug: a thread that yields inside a no-sleep section, as a handler wrongly
+ * listed for syscall_fast would when it blocks. The scheduler must panic, naming it. */
+static void sleep_in_no_sleep(struct ktest *t)
+{
+	sched_no_sleep_enter();
+	thread_yield();
+	sched_no_sleep_exit();
+	ktest_fail(t, __FILE__, __LINE__, "a switch inside a no-sleep section was not caught");
+}
+
+static const struct ktest_case sched_bug_cases[] = {
+    KTEST_CASE(sleep_in_no_sleep),
+    {0},
+};
+KTEST_SUITE_MANUAL(sched_bugs_suite, "sched_bugs", sched_bug_cases);

@@ -1,6 +1,8 @@
 /* Memory syscalls: brk, mmap (anonymous, and of regular files, private or shared), munmap,
- * mprotect. RLIMIT_AS bounds the bytes all areas cover, RLIMIT_DATA those of private
- * writable ones (the heap among them), as Linux since 4.7. */
+ * mprotect, mremap, madvise, and msync/mlock/munlock (all memory is resident and a file's
+ * pages are its page cache, so they only check their arguments). RLIMIT_AS bounds the bytes
+ * all areas cover, RLIMIT_DATA those of private writable ones (the heap among them), as
+ * Linux since 4.7. */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/plat.h>
@@ -176,4 +178,85 @@ long sys_mprotect(struct process *p, const unsigned long *a)
 	if (!IS_ALIGNED(a[0], PAGE_SIZE) || len < a[1] || a[0] + len < a[0])
 		return -EINVAL;
 	return len ? vm_protect(p->vm, a[0], a[0] + len, (unsigned)prot) : 0;
+}
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+long sys_mremap(struct process *p, const unsigned long *a)
+{
+	size_t old_len = ALIGN_UP(a[1], PAGE_SIZE), new_len = ALIGN_UP(a[2], PAGE_SIZE);
+	unsigned long flags = a[3];
+
+	if ((flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || old_len < a[1] ||
+	    new_len < a[2] || ((flags & MREMAP_FIXED) && !a[4]))
+		return -EINVAL;
+	struct vm_limits lim = mm_limits(p);
+	return vm_remap(p->vm, a[0], old_len, new_len, flags & MREMAP_MAYMOVE,
+			(flags & MREMAP_FIXED) ? a[4] : 0, &lim);
+}
+
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+/* Advice taken as a hint: NORMAL, RANDOM, SEQUENTIAL, WILLNEED, MERGEABLE, UNMERGEABLE,
+ * HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP. */
+#define MADV_HINTS                                                                              \
+	((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 14) | \
+	 (1u << 15) | (1u << 16) | (1u << 17))
+
+/* The page-aligned range [a[0], a[0] + a[1]) of a madvise/msync/mlock call; -EINVAL for a
+ * misaligned start or a wrapping length. */
+static long mm_range(const unsigned long *a, uintptr_t *end)
+{
+	size_t len = ALIGN_UP(a[1], PAGE_SIZE);
+
+	if (!IS_ALIGNED(a[0], PAGE_SIZE) || len < a[1] || a[0] + len < a[0])
+		return -EINVAL;
+	*end = a[0] + len;
+	return 0;
+}
+
+long sys_madvise(struct process *p, const unsigned long *a)
+{
+	uintptr_t end;
+	long err = mm_range(a, &end);
+
+	if (err)
+		return err;
+	if (a[2] == MADV_DONTNEED || a[2] == MADV_FREE) /* FREE may drop at once */
+		return end > a[0] ? vm_discard(p->vm, a[0], end) : 0;
+	return a[2] < 32 && (MADV_HINTS & (1u << a[2])) ? 0 : -EINVAL;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+long sys_msync(struct process *p, const unsigned long *a)
+{
+	uintptr_t end;
+	long err = mm_range(a, &end);
+
+	if (err || (a[2] & ~(unsigned long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    ((a[2] & MS_ASYNC) && (a[2] & MS_SYNC)))
+		return -EINVAL;
+	return end == a[0] || vm_mapped(p->vm, a[0], end) ? 0 : -ENOMEM;
+}
+
+/* mlock and munlock: every page stays resident already. */
+long sys_mlock(struct process *p, const unsigned long *a)
+{
+	uintptr_t end;
+	unsigned long aligned[2] = {ALIGN_DOWN(a[0], PAGE_SIZE), a[1] + (a[0] & (PAGE_SIZE - 1))};
+	long err = mm_range(aligned, &end);
+
+	if (err)
+		return err;
+	return end == aligned[0] || vm_mapped(p->vm, aligned[0], end) ? 0 : -ENOMEM;
+}
+
+long sys_munlock(struct process *p, const unsigned long *a)
+{
+	return sys_mlock(p, a);
 }

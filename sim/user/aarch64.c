@@ -39,7 +39,27 @@ _Static_assert(offsetof(struct user_regs, fp_live) == A64_NGPRS * sizeof(uint64_
 static void a64_on_exception(uc_engine *uc, uint32_t intno, void *data)
 {
 	(void)uc;
-	sim_user_stop(data, intno == A64_EXCP_SWI ? PLAT_USER_SYSCALL : PLAT_USER_ILLEGAL);
+	if (intno == A64_EXCP_SWI)
+		sim_user_syscall(data);
+	else
+		sim_user_stop(data, PLAT_USER_ILLEGAL);
+}
+
+/* The number in x8, the arguments in x0-x5. */
+static void a64_syscall_args(uc_engine *uc, unsigned long *nr, unsigned long *args)
+{
+	static const int ids[7] = {UC_ARM64_REG_X8, UC_ARM64_REG_X0, UC_ARM64_REG_X1,
+				   UC_ARM64_REG_X2, UC_ARM64_REG_X3, UC_ARM64_REG_X4,
+				   UC_ARM64_REG_X5};
+	void *ptrs[7] = {nr, &args[0], &args[1], &args[2], &args[3], &args[4], &args[5]};
+
+	uc_reg_read_batch(uc, (int *)ids, ptrs, 7);
+}
+
+/* The result in x0; the pc is past the svc already. */
+static void a64_syscall_return(uc_engine *uc, long result)
+{
+	uc_reg_write(uc, UC_ARM64_REG_X0, &result);
 }
 
 static int a64_add_hooks(struct sim_user_cpu *u)
@@ -150,13 +170,15 @@ static unsigned long a64_probe(uc_engine *uc, unsigned long *hwcap2)
 }
 
 const struct sim_user_isa sim_user_isa = {
-	.arch = UC_ARCH_ARM64,
-	.mode = UC_MODE_ARM,
-	.cpu_model = UC_CPU_ARM64_A72, /* ARMv8.0 with crypto and CRC32; no LSE, no SVE */
-	.platform = "aarch64",
-	.probe = a64_probe,
-	.add_hooks = a64_add_hooks,
-	.load = a64_load,
-	.save = a64_save,
-	.after_syscall = a64_after_syscall,
+    .arch = UC_ARCH_ARM64,
+    .mode = UC_MODE_ARM,
+    .cpu_model = UC_CPU_ARM64_A72, /* ARMv8.0 with crypto and CRC32; no LSE, no SVE */
+    .platform = "aarch64",
+    .probe = a64_probe,
+    .add_hooks = a64_add_hooks,
+    .load = a64_load,
+    .save = a64_save,
+    .after_syscall = a64_after_syscall,
+    .syscall_args = a64_syscall_args,
+    .syscall_return = a64_syscall_return,
 };

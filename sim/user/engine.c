@@ -11,9 +11,10 @@
  *
  * The windows hold one address space at a time; running another one (or the same one after
  * its generation moved: a translation was removed or narrowed elsewhere) wipes them, and
- * drops the translated code when the code differs. Syscalls, faults, interrupts and the
- * time budget stop the engine; the kernel thread then handles them outside it, so nothing
- * the kernel does can re-enter the engine.
+ * drops the translated code when the code differs. A syscall that can neither sleep nor
+ * change mappings (syscall_fast) completes inside the hook, without stopping; other
+ * syscalls, refused faults, interrupts and the time budget stop the engine, and the
+ * kernel thread handles them outside it, so nothing the kernel does can re-enter it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 
 #include <amphi/arch.h>
 #include <amphi/plat.h>
+#include <amphi/syscall.h>
 #include <amphi/vm.h>
 
 #include "sim.h"
@@ -57,6 +59,25 @@ void sim_user_stop(struct sim_user_cpu *u, int stop)
 	if (u->stop == SIM_USER_RUNNING)
 		u->stop = stop;
 	uc_emu_stop(u->uc);
+}
+
+void sim_user_syscall(struct sim_user_cpu *u)
+{
+	unsigned long nr, args[6];
+	long result;
+
+	sim_user_isa.syscall_args(u->uc, &nr, args);
+	u->in_engine_call = true;
+	enum syscall_fast_result done = syscall_fast(nr, args, &result);
+	u->in_engine_call = false;
+	if (done == SYSCALL_FAST_NO) {
+		sim_user_stop(u, PLAT_USER_SYSCALL);
+		return;
+	}
+	sim_user_isa.syscall_return(u->uc, result);
+	if (done == SYSCALL_FAST_DONE_SIGNAL ||
+	    __atomic_load_n(&sim_cpu_self()->irq_line, __ATOMIC_ACQUIRE))
+		sim_user_stop(u, PLAT_USER_INTERRUPT);
 }
 
 /* The window and offset of guest address va; false when no window covers it. */
@@ -310,9 +331,9 @@ static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
 		return;
 	}
 	int saved = errno;
-	u->in_fault = true;
+	u->in_engine_call = true;
 	user_resolve(u, va, sim_fault_is_write(ucontext));
-	u->in_fault = false;
+	u->in_engine_call = false;
 	errno = saved;
 }
 
@@ -440,11 +461,12 @@ void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
 		return;
 	/* this CPU follows the change at once; the others see the generation move on. A
-	 * change made in the fault handler is a copy on write of a data page (W^X: never
-	 * code), and the engine's code cache must not be entered from there: it may be
-	 * inside it already (a deadlock in Unicorn's page locks) */
+	 * change made inside the engine (the fault handler, a fast syscall's user copy) is a
+	 * copy on write of a data page (W^X: never code), and the engine's code cache must
+	 * not be entered from there: it may be inside it already (a deadlock in Unicorn's
+	 * page locks) */
 	user_unmap_range(u, start, end);
-	if (!u->in_fault)
+	if (!u->in_engine_call)
 		user_drop_code(u, start, end);
 	u->exec_lo = u->exec_hi = 0;
 	u->loaded_gen = vm->generation;

@@ -30,7 +30,7 @@ struct sim_user_cpu {
 	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
 	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
-	bool in_fault;		     /* the fault handler runs (inside the engine) */
+	bool in_engine_call;	     /* kernel code runs inside the engine (fault, syscall) */
 	uintptr_t loaded_code;	     /* its code key */
 	/* per window: the span of guest code translated since the last drop (one span over
 	 * both windows would be ~128 TiB, which removing from the code cache walks page by
@@ -64,9 +64,18 @@ struct sim_user_isa {
 	void (*save)(uc_engine *uc, struct user_regs *regs);
 	/* after a stop at a syscall: completes the instruction's own effects on regs */
 	void (*after_syscall)(struct user_regs *regs);
+	/* inside the syscall hook: reads the number and the six arguments / completes the
+	 * instruction with result as a return to user mode would */
+	void (*syscall_args)(uc_engine *uc, unsigned long *nr, unsigned long *args);
+	void (*syscall_return)(uc_engine *uc, long result);
 };
 
 extern const struct sim_user_isa sim_user_isa;
 
 /* Records a stop of kind stop and asks the engine to stop at the next boundary. */
 void sim_user_stop(struct sim_user_cpu *u, int stop);
+
+/* The syscall hook: completes the syscall inside the engine when the kernel can
+ * (syscall_fast), stopping afterwards only when a signal or an interrupt is due; else
+ * stops with PLAT_USER_SYSCALL. */
+void sim_user_syscall(struct sim_user_cpu *u);

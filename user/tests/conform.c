@@ -125,6 +125,98 @@ static void check_memory(void)
 	CHECK("write from the shrunk heap", write(1, cur + 4096, 1), -1, EFAULT);
 }
 
+/* mremap: shrink in place, grow by moving, to a fixed address; argument errors. */
+static void check_remap(void)
+{
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	check("mmap for mremap", p == MAP_FAILED ? -1 : 0, errno, 0, 0);
+	if (p == MAP_FAILED)
+		return;
+	for (int i = 0; i < 3; i++)
+		p[i * 4096] = (char)('a' + i);
+	CHECK("mremap grow in the middle of an area, no move", mremap(p, 4096, 8192, 0), -1,
+	      ENOMEM);
+	CHECK("mremap unknown flags", mremap(p, 4096, 4096, 0x100), -1, EINVAL);
+	CHECK("mremap MREMAP_FIXED without MAYMOVE", mremap(p, 4096, 4096, MREMAP_FIXED, p + 8192),
+	      -1, EINVAL);
+	CHECK("mremap misaligned", mremap(p + 1, 4096, 4096, 0), -1, EINVAL);
+	CHECK("mremap to length 0", mremap(p, 4096, 0, 0), -1, EINVAL);
+	CHECK("mremap of an unmapped range", mremap(addr(0x10000), 4096, 8192, MREMAP_MAYMOVE), -1,
+	      EFAULT);
+	CHECK("mremap fixed onto itself",
+	      mremap(p, 8192, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, p + 4096), -1, EINVAL);
+	char *q = mremap(p, 3 * 4096, 64 * 4096, MREMAP_MAYMOVE);
+	check("mremap grow (may move)", q == MAP_FAILED ? -1 : 0, errno, 0, 0);
+	if (q == MAP_FAILED)
+		return;
+	check("mremap keeps the bytes", q[0] == 'a' && q[4096] == 'b' && q[8192] == 'c', 0, 1, 0);
+	check("mremap's new pages read as zero", q[63 * 4096], 0, 0, 0);
+	q[63 * 4096] = 'z';
+	CHECK("mremap shrink stays in place", mremap(q, 64 * 4096, 4096, 0), (long)q, 0);
+	CHECK("write from the shrunk-off part", write(1, q + 4096, 1), -1, EFAULT);
+	char *r = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK("mremap to a fixed address", mremap(q, 4096, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, r),
+	      (long)r, 0);
+	check("fixed: the bytes moved", r[0], 0, 'a', 0);
+	check("fixed: the grown page reads as zero", r[4096], 0, 0, 0);
+	CHECK("write from the old address", write(1, q, 1), -1, EFAULT);
+	munmap(r, 2 * 4096);
+}
+
+/* madvise(MADV_DONTNEED) drops private pages (zeros or the file's bytes come back), keeps
+ * shared ones; msync, mlock and the hints check their arguments. */
+static void check_madvise(void)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, flags, -1, 0);
+	char *s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	check("mmap for madvise", p == MAP_FAILED || s == MAP_FAILED ? -1 : 0, errno, 0, 0);
+	if (p == MAP_FAILED || s == MAP_FAILED)
+		return;
+	p[0] = p[4096] = s[0] = 'x';
+	CHECK("madvise DONTNEED", madvise(p, 4096, MADV_DONTNEED), 0, 0);
+	check("DONTNEED: anonymous page reads zero", p[0], 0, 0, 0);
+	check("DONTNEED: the next page is kept", p[4096], 0, 'x', 0);
+	CHECK("madvise DONTNEED of shared memory", madvise(s, 4096, MADV_DONTNEED), 0, 0);
+	check("DONTNEED: shared memory is kept", s[0], 0, 'x', 0);
+	CHECK("madvise NORMAL", madvise(p, 8192, MADV_NORMAL), 0, 0);
+	CHECK("madvise WILLNEED", madvise(p, 8192, MADV_WILLNEED), 0, 0);
+	CHECK("madvise unknown advice", madvise(p, 4096, 999), -1, EINVAL);
+	CHECK("madvise misaligned", madvise(p + 1, 4096, MADV_DONTNEED), -1, EINVAL);
+	CHECK("madvise of nothing", madvise(p, 0, MADV_DONTNEED), 0, 0);
+	CHECK("msync", msync(p, 8192, MS_SYNC), 0, 0);
+	CHECK("msync ASYNC and SYNC", msync(p, 8192, MS_SYNC | MS_ASYNC), -1, EINVAL);
+	CHECK("msync misaligned", msync(p + 1, 4096, MS_SYNC), -1, EINVAL);
+	CHECK("mlock", mlock(p + 10, 100), 0, 0);
+	CHECK("munlock", munlock(p + 10, 100), 0, 0);
+	munmap(p, 8192);
+	CHECK("madvise of an unmapped range", madvise(p, 4096, MADV_DONTNEED), -1, ENOMEM);
+	CHECK("msync of an unmapped range", msync(p, 4096, MS_SYNC), -1, ENOMEM);
+	CHECK("mlock of an unmapped range", mlock(p, 4096), -1, ENOMEM);
+	munmap(s, 4096);
+
+	/* a private file mapping gets the file's bytes back */
+	char path[] = "/tmp/conform-madvise-XXXXXX";
+	int fd = mkstemp(path);
+	check("file for madvise", fd < 0 ? -1 : 0, errno, 0, 0);
+	if (fd < 0)
+		return;
+	unlink(path);
+	CHECK("write the file", write(fd, "file", 4), 4, 0);
+	char *f = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check("mmap the file", f == MAP_FAILED ? -1 : 0, errno, 0, 0);
+	if (f != MAP_FAILED) {
+		f[0] = 'X';
+		CHECK("madvise DONTNEED of a private file page", madvise(f, 4096, MADV_DONTNEED), 0,
+		      0);
+		check("DONTNEED: the file's byte is back", f[0], 0, 'f', 0);
+		munmap(f, 4096);
+	}
+	close(fd);
+}
+
 static void check_misc(void)
 {
 	struct utsname u;
@@ -808,6 +900,8 @@ int main(int argc, char **argv)
 	check_bomb();
 	check_io();
 	check_memory();
+	check_remap();
+	check_madvise();
 	check_misc();
 	check_time();
 	check_fs();

@@ -1,6 +1,6 @@
 /*
  * Resource-limit conformance (included by conform.c): prlimit64's argument checks,
- * RLIMIT_NOFILE in every call that makes a descriptor, RLIMIT_AS in mmap and brk,
+ * RLIMIT_NOFILE in every call that makes a descriptor, RLIMIT_AS in mmap, mremap and brk,
  * RLIMIT_DATA in brk and mmap, setuid, and who may raise a hard limit. Every limit changed is put
  * back.
  */
@@ -174,7 +174,7 @@ static void check_nofile(void)
 	CHECK("setrlimit back", setrlimit(RLIMIT_NOFILE, &old), 0, 0);
 }
 
-/* mmap and brk against RLIMIT_AS. */
+/* mmap, mremap and brk against RLIMIT_AS. */
 static void check_address_space(void)
 {
 	struct rlimit old, r;
@@ -192,6 +192,16 @@ static void check_address_space(void)
 		check("MAP_FIXED past RLIMIT_AS", again == MAP_FAILED ? -1 : 0, errno, -1, ENOMEM);
 		CHECK("the old mapping stays", mprotect(small, 4096, PROT_READ), 0, 0);
 		munmap(small, 1 << 20);
+	}
+	small = mmap(NULL, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (small != MAP_FAILED) {
+		void *grown = mremap(small, 1 << 20, AS_BIG, MREMAP_MAYMOVE);
+		check("mremap growth past RLIMIT_AS", grown == MAP_FAILED ? -1 : 0, errno, -1,
+		      ENOMEM);
+		grown = mremap(small, 1 << 20, 2 << 20, MREMAP_MAYMOVE);
+		check("mremap growth within RLIMIT_AS", grown == MAP_FAILED ? -1 : 0, errno, 0, 0);
+		munmap(grown == MAP_FAILED ? small : grown,
+		       grown == MAP_FAILED ? 1 << 20 : 2 << 20);
 	}
 	long brk0 = syscall(SYS_brk, 0);
 	check("brk past RLIMIT_AS leaves the break", syscall(SYS_brk, brk0 + (long)AS_BIG), 0, brk0,
