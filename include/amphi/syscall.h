@@ -15,4 +15,5 @@ enum syscall_fast_result {
 /* Runs syscall nr of the calling task at once, storing its result in *result, when it is
  * one that never sleeps, never changes mappings and changes no register but the result.
  * Called with interrupts masked, from the task's kernel thread. */
-enum syscall_fast_result syscall_fast(unsigned long nr, const unsigned long *args, long *result);
+enum syscall_fast_result syscall_fast(unsigned long nr, const unsigned long *args,
+				      long *result);

@@ -417,8 +417,9 @@ static int vm_check_growth(const struct vm_space *vm, const struct vm_area *a, s
 {
 	bool data = vm_is_data(a->prot, a->flags);
 
-	return vm->total_vm + grow > lim->as || (data && vm->data_vm + grow > lim->data) ? -ENOMEM
-											 : 0;
+	if (vm->total_vm + grow > lim->as)
+		return -ENOMEM;
+	return data && vm->data_vm + grow > lim->data ? -ENOMEM : 0;
 }
 
 /* True when [start, end) can take a mapping: a valid user range no area overlaps (lock
@@ -432,8 +433,8 @@ static bool vm_range_takes(struct vm_space *vm, uintptr_t start, uintptr_t end)
 /* Moves [old, old + old_len) of area a to a new area [to, to + new_len), a free range:
  * the same mapping (without the heap and stack roles) with its pages; the old range is
  * unmapped. Returns 0 or -ENOMEM (lock held). */
-static int vm_move_area(struct vm_space *vm, const struct vm_area *a, uintptr_t old, size_t old_len,
-			uintptr_t to, size_t new_len)
+static int vm_move_area(struct vm_space *vm, const struct vm_area *a, uintptr_t old,
+			size_t old_len, uintptr_t to, size_t new_len)
 {
 	size_t keep = MIN(old_len, new_len);
 	struct vm_area *b = kmalloc(sizeof(*b));
@@ -524,8 +525,8 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	struct vm_area *a = vm_area_find(vm, old);
 	long result = a && old + old_len <= a->end
-			  ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to, lim)
-			  : -EFAULT;
+			      ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to, lim)
+			      : -EFAULT;
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return result;
 }

@@ -35,11 +35,11 @@ static long syscall_unknown(struct process *p, unsigned long nr)
  * touches user memory only through vm_copy_*_user (which resolves pages without sleeping)
  * and changes no register but the result. */
 static const syscall_fn syscall_fast_fns[] = {
-    sys_getpid,		sys_getppid,	     sys_gettid,	  sys_getuid,
-    sys_geteuid,	sys_getgid,	     sys_getegid,	  sys_getpgid,
-    sys_getsid,		sys_getpgrp,	     sys_clock_gettime,	  sys_gettimeofday,
-    sys_time,		sys_clock_getres,    sys_uname,		  sys_umask,
-    sys_rt_sigprocmask, sys_set_tid_address, sys_set_robust_list, sys_sysinfo,
+	sys_getpid,	   sys_getppid,	    sys_gettid,	     sys_getuid,	sys_geteuid,
+	sys_getgid,	   sys_getegid,	    sys_getpgid,     sys_getsid,	sys_getpgrp,
+	sys_clock_gettime, sys_gettimeofday, sys_time,	     sys_clock_getres,	sys_uname,
+	sys_umask,	   sys_rt_sigprocmask, sys_set_tid_address, sys_set_robust_list,
+	sys_sysinfo,
 };
 
 /* True when fn is one of the handlers syscall_fast may run. */
@@ -52,7 +52,8 @@ static bool syscall_is_fast(syscall_fn fn)
 	return false;
 }
 
-enum syscall_fast_result syscall_fast(unsigned long nr, const unsigned long *args, long *result)
+enum syscall_fast_result syscall_fast(unsigned long nr, const unsigned long *args,
+				      long *result)
 {
 	syscall_fn fn = nr < SYSCALL_MAX ? syscall_table[nr] : NULL;
 	struct task *t = task_current();

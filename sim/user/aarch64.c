@@ -170,15 +170,15 @@ static unsigned long a64_probe(uc_engine *uc, unsigned long *hwcap2)
 }
 
 const struct sim_user_isa sim_user_isa = {
-    .arch = UC_ARCH_ARM64,
-    .mode = UC_MODE_ARM,
-    .cpu_model = UC_CPU_ARM64_A72, /* ARMv8.0 with crypto and CRC32; no LSE, no SVE */
-    .platform = "aarch64",
-    .probe = a64_probe,
-    .add_hooks = a64_add_hooks,
-    .load = a64_load,
-    .save = a64_save,
-    .after_syscall = a64_after_syscall,
-    .syscall_args = a64_syscall_args,
-    .syscall_return = a64_syscall_return,
+	.arch = UC_ARCH_ARM64,
+	.mode = UC_MODE_ARM,
+	.cpu_model = UC_CPU_ARM64_A72, /* ARMv8.0 with crypto and CRC32; no LSE, no SVE */
+	.platform = "aarch64",
+	.probe = a64_probe,
+	.add_hooks = a64_add_hooks,
+	.load = a64_load,
+	.save = a64_save,
+	.after_syscall = a64_after_syscall,
+	.syscall_args = a64_syscall_args,
+	.syscall_return = a64_syscall_return,
 };

@@ -180,15 +180,15 @@ static unsigned long x86_probe(uc_engine *uc, unsigned long *hwcap2)
 }
 
 const struct sim_user_isa sim_user_isa = {
-    .arch = UC_ARCH_X86,
-    .mode = UC_MODE_64,
-    .cpu_model = UC_CPU_X86_QEMU64,
-    .platform = "x86_64",
-    .probe = x86_probe,
-    .add_hooks = x86_add_hooks,
-    .load = x86_load,
-    .save = x86_save,
-    .after_syscall = x86_after_syscall,
-    .syscall_args = x86_syscall_args,
-    .syscall_return = x86_syscall_return,
+	.arch = UC_ARCH_X86,
+	.mode = UC_MODE_64,
+	.cpu_model = UC_CPU_X86_QEMU64,
+	.platform = "x86_64",
+	.probe = x86_probe,
+	.add_hooks = x86_add_hooks,
+	.load = x86_load,
+	.save = x86_save,
+	.after_syscall = x86_after_syscall,
+	.syscall_args = x86_syscall_args,
+	.syscall_return = x86_syscall_return,
 };

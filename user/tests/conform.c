@@ -68,19 +68,6 @@ static void check(const char *what, long r, int e, long want_r, int want_errno)
 		check(what, r_, errno, want_r, want_errno);                   \
 	} while (0)
 
-/* Runs child_main (which _exits) in a child; checks that it exited with status 0. */
-static void check_in_child(const char *what, void (*child_main)(void))
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	int status = -1;
-
-	if (pid == 0)
-		child_main();
-	waitpid(pid, &status, 0);
-	check(what, status, 0, 0, 0);
-}
-
 /* The address a as a pointer the compiler cannot see through (glibc's headers warn when
  * a constant bad pointer reaches write or getrandom). */
 static void *addr(uintptr_t a)
@@ -144,8 +131,9 @@ static void check_remap(void)
 	CHECK("mremap to length 0", mremap(p, 4096, 0, 0), -1, EINVAL);
 	CHECK("mremap of an unmapped range", mremap(addr(0x10000), 4096, 8192, MREMAP_MAYMOVE), -1,
 	      EFAULT);
-	CHECK("mremap fixed onto itself",
-	      mremap(p, 8192, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, p + 4096), -1, EINVAL);
+	CHECK("mremap fixed onto itself", mremap(p, 8192, 8192, MREMAP_MAYMOVE | MREMAP_FIXED,
+						 p + 4096),
+	      -1, EINVAL);
 	char *q = mremap(p, 3 * 4096, 64 * 4096, MREMAP_MAYMOVE);
 	check("mremap grow (may move)", q == MAP_FAILED ? -1 : 0, errno, 0, 0);
 	if (q == MAP_FAILED)
@@ -272,7 +260,6 @@ static void check_wx(void)
 }
 
 #include "conform_fs.c"
-#include "conform_limits.c"
 /* Runs fn in a forked child and returns its wait status (-1 when fork failed). */
 static int in_child(void (*fn)(void))
 {
@@ -288,6 +275,8 @@ static int in_child(void (*fn)(void))
 		return -1;
 	return status;
 }
+
+#include "conform_limits.c"
 
 static void child_exit_7(void)
 {
@@ -883,7 +872,7 @@ static void bomb(void)
 
 static void check_bomb(void)
 {
-	check_in_child("a fork bomb stops at RLIMIT_NPROC with EAGAIN", bomb);
+	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", in_child(bomb), 0, 0, 0);
 }
 
 int main(int argc, char **argv)

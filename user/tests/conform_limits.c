@@ -66,8 +66,8 @@ static void unprivileged_limits(void)
 
 static void check_hard_limit(void)
 {
-	check_in_child("an unprivileged process cannot raise a hard limit (EPERM)",
-		       unprivileged_limits);
+	check("an unprivileged process cannot raise a hard limit (EPERM)",
+	      in_child(unprivileged_limits), 0, 0, 0);
 }
 
 /* True when /proc/self/status gives uid as all four of its user ids. */
@@ -250,9 +250,9 @@ static void check_limits(void)
 {
 	check_prlimit();
 	check_hard_limit();
-	check_in_child("setuid: every id, for good, as Linux", setuid_child);
+	check("setuid: every id, for good, as Linux", in_child(setuid_child), 0, 0, 0);
 	if (geteuid() == 0) /* Amphi's processes, and the host's under a root CI */
-		check_in_child("root forks past RLIMIT_NPROC", root_past_nproc);
+		check("root forks past RLIMIT_NPROC", in_child(root_past_nproc), 0, 0, 0);
 	check_nofile();
 	check_address_space();
 	check_data_limit();
