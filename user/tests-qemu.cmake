@@ -1,7 +1,7 @@
 # The user programs of user/tests.cmake booted under QEMU through harness/qemu-exec: the
 # kernel runs them in ring 3 (x86_64) or EL0 (aarch64) from an initial RAM disk named on its
 # command line, on QEMU's "max" CPU model (SMEP and SMAP, PAN on), and they must give what
-# Linux gives: conform's checks, SIGSEGV for the planted faults, busybox.cmds' output and
+# Linux gives: conform's checks, the planted faults' signals, busybox.cmds' output and
 # status as the host's busybox prints them.
 
 set(QEMU_EXEC ${CMAKE_SOURCE_DIR}/harness/qemu-exec)
@@ -18,9 +18,11 @@ function(amphi_qemu_user_tests target conform fault)
   get_filename_component(user_dir ${conform} DIRECTORY)
   add_test(NAME qemu-${target}-user-oom
            COMMAND sh ${USER_DIR}/tests/oom.sh ${user_dir}/oom ${QEMU_EXEC} --target ${target})
-  foreach(mode null kernel nx rodata)
+  string(REGEX MATCH "^[a-z0-9]+_?[0-9]*" isa ${target})
+  foreach(mode ${AMPHI_FAULT_MODES})
+    amphi_fault_status(${mode} ${isa} status)
     add_test(NAME qemu-${target}-user-fault-${mode}
-             COMMAND sh -c "\"$0\" --target $1 \"$2\" ${mode}; test $? -eq 139"
+             COMMAND sh -c "\"$0\" --target $1 \"$2\" ${mode}; test $? -eq ${status}"
                      ${QEMU_EXEC} ${target} ${fault})
     list(APPEND tests qemu-${target}-user-fault-${mode})
   endforeach()

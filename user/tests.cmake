@@ -60,24 +60,43 @@ set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 30
 set_tests_properties(asan-user-conform PROPERTIES LABELS asan TIMEOUT 120)
 
 # Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux; an
-# undefined instruction with SIGILL, 128 + 4. Linux's statuses for the aarch64 build come
-# from qemu-aarch64.
-foreach(mode null kernel nx rodata ill)
+# undefined instruction with SIGILL, 128 + 4; a division by zero with SIGFPE, 128 + 8, on
+# x86_64 (aarch64 divides to 0: status 0); a breakpoint with SIGTRAP, 128 + 5; a
+# privileged instruction with SIGSEGV (x86_64) or SIGILL (aarch64). Linux's statuses for
+# the aarch64 build come from qemu-aarch64.
+# amphi_fault_status(mode isa var): the status Linux gives fault MODE on ISA.
+function(amphi_fault_status mode isa var)
   set(status 139)
   if(mode STREQUAL "ill")
     set(status 132)
+  elseif(mode STREQUAL "brk")
+    set(status 133)
+  elseif(mode STREQUAL "priv" AND isa STREQUAL "aarch64")
+    set(status 132)
+  elseif(mode STREQUAL "div" AND isa STREQUAL "x86_64")
+    set(status 136)
+  elseif(mode STREQUAL "div")
+    set(status 0)
   endif()
+  set(${var} ${status} PARENT_SCOPE)
+endfunction()
+set(AMPHI_FAULT_MODES null kernel nx rodata ill div brk priv)
+foreach(mode ${AMPHI_FAULT_MODES})
+  amphi_fault_status(${mode} x86_64 status)
+  amphi_fault_status(${mode} aarch64 status_a64)
   add_test(NAME hosted-user-fault-${mode}
            COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status}"
                    ${AMPHI_HOSTED_BIN} ${USER_OUT}/fault)
-  add_test(NAME hosted-aarch64-user-fault-${mode}
-           COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status}"
-                   ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/fault)
+  if(NOT mode STREQUAL "priv") # hosted-aarch64 runs user code at EL1 (not yet EL0)
+    add_test(NAME hosted-aarch64-user-fault-${mode}
+             COMMAND sh -c "\"$0\" exec \"$1\" ${mode}; test $? -eq ${status_a64}"
+                     ${AMPHI_HOSTED_AARCH64_BIN} ${USER_OUT_AARCH64}/fault)
+    set_tests_properties(hosted-aarch64-user-fault-${mode} PROPERTIES LABELS hosted TIMEOUT 60)
+  endif()
   add_test(NAME user-fault-${mode}-qemu-aarch64
-           COMMAND sh -c "ulimit -c 0; \"$0\" \"$1\" ${mode} 2>/dev/null; test $? -eq ${status}"
+           COMMAND sh -c "ulimit -c 0; \"$0\" \"$1\" ${mode} 2>/dev/null; test $? -eq ${status_a64}"
                    ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/fault)
-  set_tests_properties(hosted-user-fault-${mode} hosted-aarch64-user-fault-${mode}
-                       PROPERTIES LABELS hosted TIMEOUT 60)
+  set_tests_properties(hosted-user-fault-${mode} PROPERTIES LABELS hosted TIMEOUT 60)
   set_tests_properties(user-fault-${mode}-qemu-aarch64 PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
 add_test(NAME asan-user-fault-nx

@@ -76,6 +76,10 @@
 /* si_code values. */
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define FPE_INTDIV 1
+#define FPE_FLTINV 7
+#define TRAP_BRKPT 1
+#define BUS_ADRALN 1
 #define SI_TKILL (-6)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
@@ -157,6 +161,10 @@ struct process {
 	unsigned pgid, sid;
 	struct list_node tasks; /* struct task, by node */
 	unsigned live_tasks;	/* tasks not yet exited */
+	/* CPU time in ns (user and kernel together: the hosted machine runs user code inside
+	 * the task's kernel thread) of its exited tasks, and of its reaped children with
+	 * theirs (proc_lock) */
+	uint64_t cpu_ns_exited, cpu_ns_children;
 	struct proc_sigaction actions[PROC_NSIG];
 	uint64_t shared_pending; /* signals sent to the group (kill) */
 	struct ksiginfo shared_info[PROC_NSIG];
@@ -393,7 +401,11 @@ struct wait_result {
 	int status; /* wait4's status word */
 	int code;   /* CLD_* for waitid */
 	int value;  /* exit code or signal for waitid */
+	uint64_t cpu_ns; /* an exited child's CPU time, with its reaped children's */
 };
+
+/* The CPU time in ns of p's tasks, live and exited (proc_lock held). */
+uint64_t process_cpu_ns(const struct process *p);
 
 /* Waits for a child of t's process matching idtype/id and options; returns its pid with
  * *res filled, 0 for WNOHANG with nothing, -ECHILD, -EINTR (as -ERESTARTSYS). May block. */

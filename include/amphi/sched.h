@@ -116,6 +116,10 @@ void thread_prepare_sleep(void);
  * a no-sleep section. */
 void schedule(void);
 
+/* The CPU time t has had, in ns, the slice it may be running now included. Lock-free: a
+ * reading racing with t's switch may be off by that slice. */
+uint64_t thread_cpu_ns(const struct thread *t);
+
 /* Opens / closes a section where the calling thread must not switch away (kernel code
  * run inside a platform trap, syscall_fast): schedule() there panics, naming the thread.
  * Sections nest. */

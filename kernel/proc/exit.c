@@ -191,9 +191,12 @@ static void wait_take_exit(struct wait_search *w, struct process *c)
 	int st = c->exit_status;
 
 	*w->res = (struct wait_result){c->pid, st, (st & 0x7f) ? CLD_KILLED : CLD_EXITED,
-				       (st & 0x7f) ? st & 0x7f : (st >> 8) & 0xff};
-	if (!(w->options & WNOWAIT))
+				       (st & 0x7f) ? st & 0x7f : (st >> 8) & 0xff,
+				       c->cpu_ns_exited + c->cpu_ns_children};
+	if (!(w->options & WNOWAIT)) {
+		w->self->cpu_ns_children += w->res->cpu_ns;
 		process_reap(c);
+	}
 }
 
 /* Looks at child c for a state change the wait asks for; true when it took one. */
@@ -209,12 +212,12 @@ static bool wait_check_child(struct wait_search *w, struct process *c)
 		return false;
 	if (c->stopped && c->report_stop && (w->options & WUNTRACED)) {
 		*w->res = (struct wait_result){c->pid, (c->stop_sig << 8) | 0x7f, CLD_STOPPED,
-					       c->stop_sig};
+					       c->stop_sig, 0};
 		c->report_stop = keep;
 		return true;
 	}
 	if (c->report_cont && (w->options & WCONTINUED)) {
-		*w->res = (struct wait_result){c->pid, 0xffff, CLD_CONTINUED, SIGCONT};
+		*w->res = (struct wait_result){c->pid, 0xffff, CLD_CONTINUED, SIGCONT, 0};
 		c->report_cont = keep;
 		return true;
 	}

@@ -201,6 +201,7 @@ static void task_leave(struct task *t)
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	pid_detach(t);
 	list_del(&t->node);
+	p->cpu_ns_exited += thread_cpu_ns(t->kthread);
 	bool last = --p->live_tasks == 0;
 	if (last && !p->group_exit)
 		p->exit_status = (t->exit_code & 0xff) << 8;
@@ -227,10 +228,45 @@ static void task_fault(struct task *t, const struct plat_user_fault *f)
 		     f->access);
 }
 
+/* The signal Linux sends for trap f: SIGFPE, SIGTRAP or SIGBUS, with its si_code. */
+static void task_trap(struct task *t, const struct plat_user_fault *f)
+{
+	switch (f->error) {
+	case PLAT_TRAP_DIVIDE:
+		signal_fault(t, SIGFPE, FPE_INTDIV, f->addr, 0);
+		break;
+	case PLAT_TRAP_FP:
+		signal_fault(t, SIGFPE, FPE_FLTINV, f->addr, 0);
+		break;
+	case PLAT_TRAP_BREAKPOINT:
+		signal_fault(t, SIGTRAP, GUEST_BREAKPOINT_SI_CODE, f->addr, 0);
+		break;
+	case PLAT_TRAP_ALIGN:
+		signal_fault(t, SIGBUS, BUS_ADRALN, f->addr, 0);
+		break;
+	default:
+		panic("task_trap: trap %d is none of plat_user_trap's", f->error);
+	}
+}
+
 /* True when t is to leave: it exited, or its group is ending. */
 static bool task_leaving(const struct task *t)
 {
 	return atomic_load_relaxed(&t->exiting) || atomic_load_relaxed(&t->proc->group_exit);
+}
+
+uint64_t process_cpu_ns(const struct process *p)
+{
+	uint64_t ns = p->cpu_ns_exited;
+	const struct list_node *pos;
+
+	list_for_each(pos, &p->tasks)
+	{
+		const struct task *t = list_entry(pos, struct task, node);
+		if (t->kthread)
+			ns += thread_cpu_ns(t->kthread);
+	}
+	return ns;
 }
 
 /* A task's kernel thread: runs its user code, handling what stops it, and delivers
@@ -255,6 +291,9 @@ static void task_main(void *arg)
 			break;
 		case PLAT_USER_ILLEGAL:
 			signal_fault(t, SIGILL, ILL_ILLOPC, arch_user_pc(&t->regs), 0);
+			break;
+		case PLAT_USER_TRAP:
+			task_trap(t, &fault);
 			break;
 		default: /* an interrupt: taken already; preemption happened if due */
 			break;

@@ -187,6 +187,24 @@ void signal_send_task(struct task *t, const struct ksiginfo *info)
 	task_kick(t);
 }
 
+/* How the console names fault signal sig with code. */
+static const char *signal_fault_name(int sig, int code)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return code == SEGV_MAPERR ? "SIGSEGV (unmapped address)"
+					   : "SIGSEGV (access not allowed)";
+	case SIGFPE:
+		return code == FPE_INTDIV ? "SIGFPE (integer division)" : "SIGFPE";
+	case SIGTRAP:
+		return "SIGTRAP (breakpoint)";
+	case SIGBUS:
+		return "SIGBUS (misaligned)";
+	default:
+		return "SIGILL";
+	}
+}
+
 void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access)
 {
 	struct process *p = t->proc;
@@ -205,10 +223,8 @@ void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned ac
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (fatal) /* as Linux's show_unhandled_signals */
 		kprintf("amphi: pid %u (%s): %s at %#lx, pc %#lx\n", p->pid, p->comm,
-			sig == SIGSEGV ? (code == SEGV_MAPERR ? "SIGSEGV (unmapped address)"
-							      : "SIGSEGV (access not allowed)")
-				       : "SIGILL",
-			(unsigned long)addr, (unsigned long)arch_user_pc(&t->regs));
+			signal_fault_name(sig, code), (unsigned long)addr,
+			(unsigned long)arch_user_pc(&t->regs));
 }
 
 void signal_discard(struct process *p, uint64_t set)

@@ -76,6 +76,17 @@ static void sched_account(struct thread *t, uint64_t now)
 	t->vruntime += t->weight == NICE_0_WEIGHT ? delta : delta * NICE_0_WEIGHT / t->weight;
 }
 
+uint64_t thread_cpu_ns(const struct thread *t)
+{
+	uint64_t ran = atomic_load_relaxed(&t->runtime_ns), since = t->last_start;
+	uint64_t now = plat_time_ns();
+
+	/* a thread on a CPU is charged at its next switch: add the slice running now */
+	if (atomic_load_relaxed(&t->on_cpu) && !t->is_idle && now > since)
+		ran += now - since;
+	return ran;
+}
+
 /* Queues t on c in vruntime order, after threads of equal vruntime (c's lock held). */
 void rq_enqueue(struct cpu_state *c, struct thread *t)
 {

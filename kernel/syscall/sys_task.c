@@ -2,6 +2,8 @@
  * sessions. */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/sched.h>
+#include <amphi/smp.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -129,15 +131,41 @@ long sys_execveat(struct process *p, const unsigned long *a)
 	return exec_from_user(p, a[1], a[2], a[3]);
 }
 
-#define RUSAGE_SIZE 144
+/* Linux's struct rusage on both ISAs: two struct timevals, then 14 counters. */
+struct user_rusage {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t counters[14];
+};
 
-/* Zeros the struct rusage at uaddr (no accounting yet). */
-static int wait_zero_rusage(struct process *p, uintptr_t uaddr)
+/* Writes a struct rusage for cpu_ns of CPU time at uaddr (nothing when 0): all of it as
+ * user time (the kernel does not split the two); the counters read zero. */
+static int rusage_put(struct process *p, uintptr_t uaddr, uint64_t cpu_ns)
 {
-	uint8_t zero[RUSAGE_SIZE];
+	struct user_rusage ru;
 
-	memset(zero, 0, sizeof(zero));
-	return uaddr ? vm_copy_to_user(p->vm, uaddr, zero, sizeof(zero)) : 0;
+	memset(&ru, 0, sizeof(ru));
+	ru.utime_sec = (int64_t)(cpu_ns / 1000000000);
+	ru.utime_usec = (int64_t)(cpu_ns % 1000000000 / 1000);
+	return uaddr ? vm_copy_to_user(p->vm, uaddr, &ru, sizeof(ru)) : 0;
+}
+
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+long sys_getrusage(struct process *p, const unsigned long *a)
+{
+	int who = (int)a[0];
+	uint64_t ns;
+
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	ns = who == RUSAGE_SELF	    ? process_cpu_ns(p)
+	     : who == RUSAGE_THREAD ? thread_cpu_ns(task_current()->kthread)
+				    : p->cpu_ns_children;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return rusage_put(p, a[1], ns) < 0 ? -EFAULT : 0;
 }
 
 long sys_wait4(struct process *p, const unsigned long *a)
@@ -156,7 +184,7 @@ long sys_wait4(struct process *p, const unsigned long *a)
 		return r;
 	if (a[1] && vm_copy_to_user(p->vm, a[1], &res.status, sizeof(res.status)) < 0)
 		return -EFAULT;
-	return wait_zero_rusage(p, a[3]) < 0 ? -EFAULT : r;
+	return rusage_put(p, a[3], res.cpu_ns) < 0 ? -EFAULT : r;
 }
 
 long sys_waitid(struct process *p, const unsigned long *a)
@@ -187,7 +215,7 @@ long sys_waitid(struct process *p, const unsigned long *a)
 	}
 	if (a[2] && vm_copy_to_user(p->vm, a[2], info, sizeof(info)) < 0)
 		return -EFAULT;
-	return wait_zero_rusage(p, a[4]) < 0 ? -EFAULT : 0;
+	return rusage_put(p, a[4], res.cpu_ns) < 0 ? -EFAULT : 0;
 }
 
 /* The process id names (0: p itself), or NULL (proc_lock held). */
@@ -274,4 +302,37 @@ long sys_setsid(struct process *p, const unsigned long *a)
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return r;
+}
+
+long sys_sched_yield(struct process *p, const unsigned long *a)
+{
+	(void)p;
+	(void)a;
+	thread_yield();
+	return 0;
+}
+
+/* sched_getaffinity: every online CPU (threads are not pinned), in a mask of
+ * SCHED_MASK_BYTES; the size given must hold it and be a multiple of a long. */
+#define SCHED_MASK_BYTES 8
+
+long sys_sched_getaffinity(struct process *p, const unsigned long *a)
+{
+	uint64_t mask = (uint64_t)smp_online_mask();
+
+	if (a[1] < SCHED_MASK_BYTES || (a[1] & (sizeof(long) - 1)))
+		return -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	bool found = (int)a[0] >= 0 && ((int)a[0] == 0 || pid_task((unsigned)a[0]));
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (!found)
+		return -ESRCH;
+	return vm_copy_to_user(p->vm, a[2], &mask, sizeof(mask)) < 0 ? -EFAULT : SCHED_MASK_BYTES;
+}
+
+/* getgroups: processes have no supplementary groups. */
+long sys_getgroups(struct process *p, const unsigned long *a)
+{
+	(void)p;
+	return (int)a[0] < 0 ? -EINVAL : 0;
 }

@@ -284,3 +284,21 @@ long sys_futex(struct process *p, const unsigned long *a)
 		return -ENOSYS;
 	}
 }
+
+#define USER_HZ 100 /* clock ticks of times(), as sysconf(_SC_CLK_TCK) says on Linux */
+
+/* times: the caller's and its reaped children's CPU time (all as user time), in ticks;
+ * returns the ticks since boot. */
+long sys_times(struct process *p, const unsigned long *a)
+{
+	int64_t tms[4] = {0};
+	uint64_t tick = NSEC_PER_SEC / USER_HZ;
+
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	tms[0] = (int64_t)(process_cpu_ns(p) / tick);
+	tms[2] = (int64_t)(p->cpu_ns_children / tick);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (a[0] && vm_copy_to_user(p->vm, a[0], tms, sizeof(tms)) < 0)
+		return -EFAULT;
+	return (long)(plat_time_ns() / tick);
+}

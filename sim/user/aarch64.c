@@ -12,7 +12,8 @@
 #include "user.h"
 
 /* QEMU's exception numbers, as UC_HOOK_INTR reports them. */
-#define A64_EXCP_SWI 2 /* svc */
+#define A64_EXCP_SWI 2  /* svc */
+#define A64_EXCP_BKPT 7 /* brk */
 
 /* Unicorn register ids in the order of struct user_regs' fields x0-x30, sp, pc, pstate
  * (NZCV only) and tpidr_el0. */
@@ -33,16 +34,21 @@ static const int a64_reg_ids[] = {
 _Static_assert(offsetof(struct user_regs, fp_live) == A64_NGPRS * sizeof(uint64_t),
 	       "user_regs and a64_reg_ids have the same fields in the same order");
 
-/* An exception of user code: svc is a syscall (the engine has already moved past it);
- * anything else (undefined instruction, brk, hvc...) is an instruction the program cannot
- * run. */
+/* An exception of user code: svc is a syscall (the engine has already moved past it), brk
+ * a breakpoint (SIGTRAP); anything else (undefined instruction, hvc...) is an instruction
+ * the program cannot run. */
 static void a64_on_exception(uc_engine *uc, uint32_t intno, void *data)
 {
-	(void)uc;
-	if (intno == A64_EXCP_SWI)
+	uint64_t pc;
+
+	if (intno == A64_EXCP_SWI) {
 		sim_user_syscall(data);
-	else
+	} else if (intno == A64_EXCP_BKPT) { /* the pc stays at the brk, as Linux reports it */
+		uc_reg_read(uc, UC_ARM64_REG_PC, &pc);
+		sim_user_trap(data, PLAT_TRAP_BREAKPOINT, pc);
+	} else {
 		sim_user_stop(data, PLAT_USER_ILLEGAL);
+	}
 }
 
 /* The number in x8, the arguments in x0-x5. */
@@ -89,8 +95,9 @@ static void a64_fields(struct user_regs *regs, int *ids, void **ptrs)
 	ptrs[n] = &regs->fpcr;
 }
 
-static void a64_load(uc_engine *uc, const struct user_regs *regs)
+static void a64_load(struct sim_user_cpu *u, const struct user_regs *regs)
 {
+	uc_engine *uc = u->uc;
 	int ids[A64_NREGS];
 	void *ptrs[A64_NREGS];
 

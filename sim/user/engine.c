@@ -256,8 +256,17 @@ static void user_map_page(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, unsi
 		u->scratch = (va & ~(SIM_PAGE_SIZE - 1)) + 1; /* +1: page 0 is a valid one */
 }
 
-/* Records a refused access and stops the engine. */
-static void user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, int error)
+void sim_user_trap(struct sim_user_cpu *u, int trap, uintptr_t addr)
+{
+	if (u->stop != SIM_USER_RUNNING)
+		return;
+	u->fault_addr = addr;
+	u->fault_access = 0;
+	u->fault_error = trap;
+	sim_user_stop(u, PLAT_USER_TRAP);
+}
+
+void sim_user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, int error)
 {
 	if (u->stop != SIM_USER_RUNNING)
 		return;
@@ -282,7 +291,7 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 		return;
 	}
 	user_map_page(u, va, 0, 0, true);
-	user_fault(u, va, access, n < 0 ? n : -EACCES);
+	sim_user_fault(u, va, access, n < 0 ? n : -EACCES);
 }
 
 /* The executing CPU's user state when it is running user code and addr lies in one of its
@@ -348,7 +357,7 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 	if (addr < u->exec_lo || addr >= u->exec_hi) {
 		int err = vm_exec_area(u->loaded, addr, &u->exec_lo, &u->exec_hi);
 		if (err) {
-			user_fault(u, addr, VM_EXEC, err);
+			sim_user_fault(u, addr, VM_EXEC, err);
 			return;
 		}
 		int w;
@@ -377,7 +386,7 @@ static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int 
 	(void)uc;
 	(void)size;
 	(void)value;
-	user_fault(data, addr, access, -EFAULT);
+	sim_user_fault(data, addr, access, -EFAULT);
 	return false;
 }
 
@@ -410,7 +419,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	user_engine_init(u);
 	user_load_space(u, vm);
 	u->stop = SIM_USER_RUNNING;
-	sim_user_isa.load(u->uc, regs);
+	sim_user_isa.load(u, regs);
 	u->running = true;
 	uc_err err = uc_emu_start(u->uc, arch_user_pc(regs), 0, 0, 0);
 	u->running = false;
@@ -421,7 +430,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 		stop = PLAT_USER_INTERRUPT; /* the engine ended on its own (x86 hlt) */
 	if (stop == PLAT_USER_SYSCALL)
 		sim_user_isa.after_syscall(regs);
-	if (stop == PLAT_USER_FAULT)
+	if (stop == PLAT_USER_FAULT || stop == PLAT_USER_TRAP)
 		*fault = (struct plat_user_fault){u->fault_addr, u->fault_access, u->fault_error};
 	plat_irq_enable();
 	return stop;

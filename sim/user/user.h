@@ -39,11 +39,13 @@ struct sim_user_cpu {
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
 	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */
-	uintptr_t fault_addr;
+	uintptr_t fault_addr;	     /* a refused access, or a trap's si_addr */
 	unsigned fault_access;
-	int fault_error;
+	int fault_error;	     /* -errno of a refused access, or a plat_user_trap */
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
+	uc_context *clean;	     /* the engine's state once prepared, or NULL (the ISA's) */
+	bool exception_taken;	     /* an exception stopped it: the next load restores clean */
 	bool running;		     /* inside uc_emu_start */
 };
 
@@ -57,10 +59,11 @@ struct sim_user_isa {
 	 * the first engine opened, before it has windows or hooks; it may map and unmap
 	 * memory outside the windows */
 	unsigned long (*probe)(uc_engine *uc, unsigned long *hwcap2);
-	/* adds the hooks that trap syscalls into stop = PLAT_USER_SYSCALL; 0 or a uc_err */
+	/* prepares a new engine for user code: its privilege level, and the hooks that trap
+	 * syscalls and exceptions; 0 or a uc_err */
 	int (*add_hooks)(struct sim_user_cpu *u);
-	/* loads regs into the engine / saves the engine's registers into regs */
-	void (*load)(uc_engine *uc, const struct user_regs *regs);
+	/* loads regs into u's engine / saves the engine's registers into regs */
+	void (*load)(struct sim_user_cpu *u, const struct user_regs *regs);
 	void (*save)(uc_engine *uc, struct user_regs *regs);
 	/* after a stop at a syscall: completes the instruction's own effects on regs */
 	void (*after_syscall)(struct user_regs *regs);
@@ -74,6 +77,14 @@ extern const struct sim_user_isa sim_user_isa;
 
 /* Records a stop of kind stop and asks the engine to stop at the next boundary. */
 void sim_user_stop(struct sim_user_cpu *u, int stop);
+
+/* Records a refused access of user code (error: -EFAULT, -EACCES...) and stops the engine
+ * with PLAT_USER_FAULT. */
+void sim_user_fault(struct sim_user_cpu *u, uintptr_t va, unsigned access, int error);
+
+/* Records trap (a plat_user_trap) of user code at address addr (si_addr) and stops the
+ * engine with PLAT_USER_TRAP. */
+void sim_user_trap(struct sim_user_cpu *u, int trap, uintptr_t addr);
 
 /* The syscall hook: completes the syscall inside the engine when the kernel can
  * (syscall_fast), stopping afterwards only when a signal or an interrupt is due; else

@@ -1,5 +1,6 @@
 /* The x86_64 guest in Unicorn: register transfer, the syscall trap, and what the CPU
  * model executes. */
+#include <errno.h>
 #include <string.h>
 
 #include <amphi/arch.h>
@@ -53,12 +54,99 @@ static void x86_syscall_return(uc_engine *uc, long result)
 	uc_reg_write(uc, UC_X86_REG_R11, &rflags);
 }
 
+/* x86 exception vectors, as UC_HOOK_INTR reports them. */
+#define X86_VECTOR_DE 0
+#define X86_VECTOR_BP 3
+#define X86_VECTOR_TS 10
+#define X86_VECTOR_NP 11
+#define X86_VECTOR_SS 12
+#define X86_VECTOR_GP 13
+#define X86_VECTOR_MF 16
+#define X86_VECTOR_AC 17
+#define X86_VECTOR_XM 19
+
+/* An exception of user code: the traps Linux gives SIGFPE, SIGTRAP or SIGBUS; anything
+ * else (#UD...) is an instruction the program cannot run. */
+static void x86_on_exception(uc_engine *uc, uint32_t intno, void *data)
+{
+	struct sim_user_cpu *u = data;
+	uint64_t rip;
+
+	u->exception_taken = true;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	switch (intno) {
+	case X86_VECTOR_TS:
+	case X86_VECTOR_NP:
+	case X86_VECTOR_SS:
+	case X86_VECTOR_GP: /* a privileged instruction, a bad selector: SIGSEGV, as metal */
+		sim_user_fault(u, 0, VM_READ, -EACCES);
+		break;
+	case X86_VECTOR_DE:
+		sim_user_trap(data, PLAT_TRAP_DIVIDE, rip);
+		break;
+	case X86_VECTOR_BP: /* a trap: rip is past the int3 already; Linux gives no address */
+		sim_user_trap(data, PLAT_TRAP_BREAKPOINT, 0);
+		break;
+	case X86_VECTOR_MF:
+	case X86_VECTOR_XM:
+		sim_user_trap(data, PLAT_TRAP_FP, rip);
+		break;
+	case X86_VECTOR_AC:
+		sim_user_trap(data, PLAT_TRAP_ALIGN, rip);
+		break;
+	default:
+		sim_user_stop(data, PLAT_USER_ILLEGAL);
+	}
+}
+
+#define X86_SETUP_ADDR SIM_USER_LO_END /* a page outside both windows, as the probe's */
+#define X86_SETUP_FRAME 0x100	       /* where on it: iretq's frame, */
+#define X86_SETUP_GDT 0x200	       /* the GDT, */
+#define X86_SETUP_TARGET 0x10	       /* and where iretq returns (never run) */
+#define X86_USER_CS 0x33	       /* Linux's user selectors: GDT entries 6 and 5, RPL 3 */
+#define X86_USER_SS 0x2b
+
+/* Drops the engine's CPU to ring 3 for good, where user code runs on Linux, so that a
+ * privileged instruction (hlt, mov to cr0, wrmsr...) faults instead of changing the
+ * engine: an iretq to ring 3 through a GDT holding Linux's user descriptors, on a page
+ * that goes away afterwards (the segment caches keep what iretq loaded; an empty GDT
+ * makes any later selector load fault). Then saves the clean state. */
+static void x86_enter_ring3(struct sim_user_cpu *u)
+{
+	static const uint64_t gdt[7] = {[5] = 0x00cff3000000ffffULL, /* data, DPL 3 */
+					[6] = 0x00affb000000ffffULL}; /* 64-bit code, DPL 3 */
+	static const uint8_t iretq[] = {0x48, 0xcf};
+	const uint64_t frame[5] = {X86_SETUP_ADDR + X86_SETUP_TARGET, X86_USER_CS, 0x2,
+				   X86_SETUP_ADDR + SIM_PAGE_SIZE, X86_USER_SS};
+	uc_x86_mmr gdtr = {0, X86_SETUP_ADDR + X86_SETUP_GDT, sizeof(gdt) - 1, 0};
+	uc_x86_mmr no_gdt = {0, 0, 0, 0};
+	uint64_t rsp = X86_SETUP_ADDR + X86_SETUP_FRAME, cs = 0;
+	uc_engine *uc = u->uc;
+
+	if (uc_mem_map(uc, X86_SETUP_ADDR, SIM_PAGE_SIZE, UC_PROT_ALL) ||
+	    uc_mem_write(uc, X86_SETUP_ADDR, iretq, sizeof(iretq)) ||
+	    uc_mem_write(uc, rsp, frame, sizeof(frame)) ||
+	    uc_mem_write(uc, gdtr.base, gdt, sizeof(gdt)) || uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr) ||
+	    uc_reg_write(uc, UC_X86_REG_RSP, &rsp) ||
+	    uc_emu_start(uc, X86_SETUP_ADDR, X86_SETUP_ADDR + X86_SETUP_TARGET, 0, 0) ||
+	    uc_reg_read(uc, UC_X86_REG_CS, &cs) || cs != X86_USER_CS ||
+	    uc_reg_write(uc, UC_X86_REG_GDTR, &no_gdt) ||
+	    uc_mem_unmap(uc, X86_SETUP_ADDR, SIM_PAGE_SIZE) || uc_context_alloc(uc, &u->clean) ||
+	    uc_context_save(uc, u->clean))
+		panic("x86_64 guest: the engine cannot be put in ring 3 (cs %#lx)", (unsigned long)cs);
+}
+
 static int x86_add_hooks(struct sim_user_cpu *u)
 {
 	uc_hook h;
 
-	return uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_syscall, u, 1, 0,
-			   UC_X86_INS_SYSCALL);
+	x86_enter_ring3(u);
+	uc_err err = uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_syscall, u, 1, 0,
+				 UC_X86_INS_SYSCALL);
+
+	if (err == UC_ERR_OK)
+		err = uc_hook_add(u->uc, &h, UC_HOOK_INTR, (void *)x86_on_exception, u, 1, 0);
+	return (int)err;
 }
 
 /* The FP/SSE registers: FXSAVE offsets of the x87 stack (10 of 16 bytes each) and the
@@ -129,8 +217,15 @@ static void x86_fields(struct user_regs *regs, void **ptrs)
 		ptrs[i] = &f[i];
 }
 
-static void x86_load(uc_engine *uc, const struct user_regs *regs)
+static void x86_load(struct sim_user_cpu *u, const struct user_regs *regs)
 {
+	uc_engine *uc = u->uc;
+
+	/* an exception the hook took was never delivered, so the CPU model still counts it
+	 * as in progress: a second one would become a double fault */
+	if (u->exception_taken && uc_context_restore(uc, u->clean) != UC_ERR_OK)
+		panic("x86_64 guest: the engine's clean state cannot be restored");
+	u->exception_taken = false;
 	void *ptrs[X86_NREGS];
 	uc_x86_msr gs = {.rid = X86_MSR_GS_BASE, .value = regs->gs_base};
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -203,6 +205,66 @@ static void check_madvise(void)
 		munmap(f, 4096);
 	}
 	close(fd);
+}
+
+/* Spends some CPU time. */
+static void burn_cpu(void)
+{
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < 3000000; i++)
+		x += i;
+}
+
+/* The CPU time a struct rusage reports, in microseconds. */
+static long rusage_us(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000L + ru->ru_utime.tv_usec +
+	       ru->ru_stime.tv_usec;
+}
+
+/* getrusage, wait4's rusage and times account CPU time; sched_yield, sched_getaffinity and
+ * getgroups answer. */
+static void check_accounting(void)
+{
+	struct rusage ru;
+	struct tms tms;
+
+	burn_cpu();
+	CHECK("getrusage self", getrusage(RUSAGE_SELF, &ru), 0, 0);
+	check("getrusage: the CPU time spent shows", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage thread", getrusage(RUSAGE_THREAD, &ru), 0, 0);
+	check("getrusage thread: CPU time", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage unknown who", getrusage(7, &ru), -1, EINVAL);
+	CHECK("getrusage into an unmapped pointer", getrusage(RUSAGE_SELF, addr(16)), -1, EFAULT);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		burn_cpu();
+		_exit(0);
+	}
+	int status;
+	CHECK("wait4 with rusage", wait4(pid, &status, 0, &ru), pid, 0);
+	check("wait4: the child's CPU time", rusage_us(&ru) > 0, 0, 1, 0);
+	CHECK("getrusage children", getrusage(RUSAGE_CHILDREN, &ru), 0, 0);
+	check("getrusage children: the reaped child's time", rusage_us(&ru) > 0, 0, 1, 0);
+	check("times", times(&tms) == (clock_t)-1 ? -1 : 0, errno, 0, 0);
+	check("times: own and children's CPU time add up", tms.tms_utime + tms.tms_stime > 0 &&
+	      tms.tms_cutime + tms.tms_cstime >= 0, 0, 1, 0);
+	CHECK("times into an unmapped pointer", syscall(SYS_times, addr(16)), -1, EFAULT);
+	CHECK("sched_yield", sched_yield(), 0, 0);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	long n = syscall(SYS_sched_getaffinity, 0, sizeof(set), &set);
+	check("sched_getaffinity", n > 0 && n % sizeof(long) == 0 ? 0 : -1, errno, 0, 0);
+	check("sched_getaffinity: a CPU at least", CPU_COUNT(&set) >= 1, 0, 1, 0);
+	CHECK("sched_getaffinity, size not a multiple of a long",
+	      syscall(SYS_sched_getaffinity, 0, 3, &set), -1, EINVAL);
+	CHECK("sched_getaffinity of no process", syscall(SYS_sched_getaffinity, 999999, sizeof(set),
+							  &set),
+	      -1, ESRCH);
+	check("getgroups", getgroups(0, NULL) >= 0, errno, 1, 0);
+	CHECK("getgroups negative size", getgroups(-1, NULL), -1, EINVAL);
 }
 
 static void check_misc(void)
@@ -434,6 +496,19 @@ static void on_segv(int sig, siginfo_t *si, void *ucp)
 	siglongjmp(fault_jmp, 1);
 }
 
+/* A breakpoint's handler: records it and lets the program go on after the instruction
+ * (aarch64's pc stays at the brk, x86_64's rip is past the int3 already). */
+static void on_trap(int sig, siginfo_t *si, void *ucp)
+{
+	got_sig = sig;
+	got_code = si->si_code;
+#if defined(__aarch64__)
+	((ucontext_t *)ucp)->uc_mcontext.pc += 4;
+#else
+	(void)ucp;
+#endif
+}
+
 static void on_alarm_usr2(int sig)
 {
 	char probe;
@@ -493,6 +568,30 @@ static void check_signals(void)
 	if (FRAME_HAS_TRAPNO)
 		check("sigcontext: a user write to a present page (err 7)", got_err & 7, 0, 7, 0);
 	signal(SIGSEGV, SIG_DFL);
+
+#if defined(__x86_64__) /* aarch64 divides by zero without a trap */
+	sigaction(SIGFPE, &sa, NULL);
+	got_sig = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		volatile int zero = 0;
+		got_code = 7 / zero;
+	}
+	check("division by zero: SIGFPE", got_sig, 0, SIGFPE, 0);
+	check("SIGFPE: si_code FPE_INTDIV", got_code, 0, FPE_INTDIV, 0);
+	signal(SIGFPE, SIG_DFL);
+#define BREAKPOINT_INSN "int3"
+#define BREAKPOINT_CODE SI_KERNEL
+#else
+#define BREAKPOINT_INSN "brk #0"
+#define BREAKPOINT_CODE TRAP_BRKPT
+#endif
+	sa.sa_sigaction = on_trap;
+	sigaction(SIGTRAP, &sa, NULL);
+	got_sig = 0;
+	__asm__ volatile(BREAKPOINT_INSN);
+	check("breakpoint: SIGTRAP, and the program goes on", got_sig, 0, SIGTRAP, 0);
+	check("SIGTRAP: si_code", got_code, 0, BREAKPOINT_CODE, 0);
+	signal(SIGTRAP, SIG_DFL);
 
 	static char alt[65536];
 	stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt)};
@@ -891,6 +990,7 @@ int main(int argc, char **argv)
 	check_memory();
 	check_remap();
 	check_madvise();
+	check_accounting();
 	check_misc();
 	check_time();
 	check_fs();

@@ -6,6 +6,10 @@
  *   fault nx        calls into a writable (so not executable) page
  *   fault rodata    writes to a string literal
  *   fault ill       executes an undefined instruction
+ *   fault div       divides by zero (SIGFPE on x86_64; aarch64 gives 0 and exits 0)
+ *   fault brk       executes a breakpoint instruction (SIGTRAP)
+ *   fault priv      executes a privileged instruction (x86_64 hlt: SIGSEGV; aarch64 reads
+ *                   SCTLR_EL1: SIGILL)
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,9 +18,13 @@
 #if defined(__aarch64__)
 #define RET_INSN 0xd65f03c0u /* ret */
 #define UNDEFINED_INSN ".inst 0x00000000" /* udf #0 */
+#define BREAKPOINT_INSN "brk #0"
+#define PRIVILEGED() __asm__ volatile("mrs x0, sctlr_el1" ::: "x0")
 #else
 #define RET_INSN 0xc3u /* ret (the first byte; the rest are never reached) */
 #define UNDEFINED_INSN "ud2"
+#define BREAKPOINT_INSN "int3"
+#define PRIVILEGED() __asm__ volatile("hlt")
 #endif
 
 int main(int argc, char **argv)
@@ -37,5 +45,13 @@ int main(int argc, char **argv)
 		*(volatile char *)"literal" = 'L';
 	if (strcmp(mode, "ill") == 0)
 		__asm__ volatile(UNDEFINED_INSN);
+	if (strcmp(mode, "div") == 0) {
+		volatile int zero = 0;
+		return 7 / zero;
+	}
+	if (strcmp(mode, "brk") == 0)
+		__asm__ volatile(BREAKPOINT_INSN);
+	if (strcmp(mode, "priv") == 0)
+		PRIVILEGED();
 	return 0; /* not reached when the mode faults */
 }

@@ -48,6 +48,7 @@
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_EL0 0x24
 #define EC_SP_ALIGN 0x26
+#define EC_BRK64 0x3c
 #define ISS_WNR (1u << 6)
 #define ISS_FNV (1u << 10) /* FAR not valid */
 #define FSC_TRANSLATION 0x04 /* 0x04-0x07 by level */
@@ -173,13 +174,16 @@ static int a64_user_sync(struct vm_space *vm, const struct user_regs *regs,
 	case EC_IABT_EL0:
 	case EC_DABT_EL0:
 		return a64_user_abort(vm, esr, sysreg_read(far_el1), fault);
-	case EC_PC_ALIGN: /* Linux's SIGBUS; a fault is as close as the contract goes */
-		*fault = (struct plat_user_fault){regs->pc, VM_EXEC, -EFAULT};
-		return PLAT_USER_FAULT;
+	case EC_PC_ALIGN: /* SIGBUS, as Linux */
+		*fault = (struct plat_user_fault){regs->pc, VM_EXEC, PLAT_TRAP_ALIGN};
+		return PLAT_USER_TRAP;
 	case EC_SP_ALIGN:
-		*fault = (struct plat_user_fault){regs->sp, VM_WRITE, -EFAULT};
-		return PLAT_USER_FAULT;
-	default: /* undefined or trapped instructions, BRK, debug: SIGILL here */
+		*fault = (struct plat_user_fault){regs->sp, VM_WRITE, PLAT_TRAP_ALIGN};
+		return PLAT_USER_TRAP;
+	case EC_BRK64:
+		*fault = (struct plat_user_fault){regs->pc, VM_EXEC, PLAT_TRAP_BREAKPOINT};
+		return PLAT_USER_TRAP;
+	default: /* undefined or trapped instructions, debug: SIGILL */
 		return PLAT_USER_ILLEGAL;
 	}
 }

@@ -4,7 +4,9 @@
 
 #define IDT_VECTORS 256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
+#define GATE_INTERRUPT_USER 0xee /* the same with DPL 3: user code may raise it (int3) */
 #define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_BREAKPOINT 3
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -50,6 +52,8 @@ void idt_init(void)
 		idt_set_gate(v, trap_stubs[v], 0);
 	/* A double fault often means a bad stack: take it on a known good one. */
 	idt_set_gate(VECTOR_DOUBLE_FAULT, trap_stubs[VECTOR_DOUBLE_FAULT], GDT_IST_DOUBLE_FAULT);
+	/* int3 in user code is a breakpoint (SIGTRAP), as on Linux, not a #GP */
+	idt[VECTOR_BREAKPOINT].type = GATE_INTERRUPT_USER;
 	for (unsigned v = TRAP_EXCEPTIONS; v < IDT_VECTORS; v++)
 		idt_set_gate(v,
 			     (uint64_t)(uintptr_t)trap_irq_stubs +

@@ -66,13 +66,18 @@
 #define PF_RESERVED (1U << 3)
 #define PF_FETCH (1U << 4)
 
+#define VECTOR_DE 0
 #define VECTOR_NMI 2
+#define VECTOR_BP 3
 #define VECTOR_UD 6
 #define VECTOR_DOUBLE_FAULT 8
 #define VECTOR_SS 12
 #define VECTOR_GP 13
 #define VECTOR_PF 14
+#define VECTOR_MF 16
+#define VECTOR_AC 17
 #define VECTOR_MC 18
+#define VECTOR_XM 19
 #define VECTOR_FIRST_IRQ 32
 
 #define KERNEL_HALF_FIRST (PT_ENTRIES / 2)  /* PML4 entries 256-511 map the kernel */
@@ -203,6 +208,13 @@ static int pc_user_page_fault(struct vm_space *vm, uintptr_t addr, uint64_t erro
 	return err ? PLAT_USER_FAULT : RESUME;
 }
 
+/* Reports trap at address addr (si_addr) in *fault. */
+static int pc_user_trap(struct plat_user_fault *fault, int trap, uintptr_t addr)
+{
+	*fault = (struct plat_user_fault){addr, 0, trap};
+	return PLAT_USER_TRAP;
+}
+
 /* What a return from ring 3 with why (a vector or PC_USER_STOP_SYSCALL) means: a
  * plat_user_stop, or RESUME. Interrupts masked; an interrupt is handled here. */
 static int pc_user_stop(struct vm_space *vm, const struct user_regs *regs, unsigned why,
@@ -226,7 +238,16 @@ static int pc_user_stop(struct vm_space *vm, const struct user_regs *regs, unsig
 	case VECTOR_MC:
 		panic("pc: vector %u (a machine fault) in user mode at rip %#lx", why,
 		      (unsigned long)regs->rip);
-	default: /* #UD, and #DE, #BP, #MF, #XM... (Linux's SIGFPE, SIGTRAP) */
+	case VECTOR_DE:
+		return pc_user_trap(fault, PLAT_TRAP_DIVIDE, regs->rip);
+	case VECTOR_BP: /* a trap: rip is past the int3; Linux gives no address */
+		return pc_user_trap(fault, PLAT_TRAP_BREAKPOINT, 0);
+	case VECTOR_MF:
+	case VECTOR_XM:
+		return pc_user_trap(fault, PLAT_TRAP_FP, regs->rip);
+	case VECTOR_AC:
+		return pc_user_trap(fault, PLAT_TRAP_ALIGN, regs->rip);
+	default: /* #UD, and the rest */
 		return PLAT_USER_ILLEGAL;
 	}
 }

@@ -14,13 +14,24 @@ enum plat_user_stop {
 	PLAT_USER_FAULT,     /* an access the address space does not allow (*fault says which) */
 	PLAT_USER_INTERRUPT, /* an interrupt or the end of a time budget: nothing to do */
 	PLAT_USER_ILLEGAL,   /* an instruction the CPU model cannot execute (SIGILL) */
+	PLAT_USER_TRAP,	     /* another exception Linux gives its own signal (*fault says which) */
 };
 
-/* A user fault the kernel's tables did not allow. */
+/* The exceptions of PLAT_USER_TRAP. */
+enum plat_user_trap {
+	PLAT_TRAP_DIVIDE = 1, /* integer division by zero or overflow (x86 #DE) */
+	PLAT_TRAP_FP,	      /* an unmasked floating-point exception (x86 #MF, #XM) */
+	PLAT_TRAP_BREAKPOINT, /* a breakpoint instruction (x86 int3, aarch64 brk) */
+	PLAT_TRAP_ALIGN,      /* a misaligned pc or stack pointer, an alignment check */
+};
+
+/* A user fault the kernel's tables did not allow (PLAT_USER_FAULT), or a trap
+ * (PLAT_USER_TRAP). */
 struct plat_user_fault {
-	uintptr_t addr;	 /* the address accessed */
+	uintptr_t addr;	 /* the address accessed; for a trap, the instruction's */
 	unsigned access; /* VM_READ, VM_WRITE or VM_EXEC */
-	int error;	 /* from vm_resolve: -EFAULT (no mapping), -EACCES, -ENOMEM */
+	int error;	 /* from vm_resolve: -EFAULT (no mapping), -EACCES, -ENOMEM; for a trap,
+			    its plat_user_trap */
 };
 
 /* Runs user code of vm from *regs until it needs the kernel; updates *regs and returns a

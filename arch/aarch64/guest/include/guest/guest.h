@@ -12,6 +12,7 @@
 #define GUEST_SIGRETURN_PAGE true
 #define GUEST_SIGRETURN_CODE {0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4}
 #define GUEST_UAPI_FS <uapi/aarch64/fs.h>
+#define GUEST_BREAKPOINT_SI_CODE 1 /* brk: TRAP_BRKPT */
 #define GUEST_CLONE_TLS_ARG 3	 /* clone(flags, stack, parent_tid, tls, child_tid) */
 #define GUEST_CLONE_CHILD_TID_ARG 4
 #define GUEST_MINSIGSTKSZ 5120

@@ -10,6 +10,7 @@
 #define GUEST_SIGRETURN_PAGE false
 #define GUEST_SIGRETURN_CODE {0x0f, 0x0b} /* ud2, never mapped */
 #define GUEST_UAPI_FS <uapi/x86_64/fs.h>
+#define GUEST_BREAKPOINT_SI_CODE 0x80 /* int3: SI_KERNEL, as Linux reports it */
 #define GUEST_CLONE_TLS_ARG 4	 /* clone(flags, stack, parent_tid, child_tid, tls) */
 #define GUEST_CLONE_CHILD_TID_ARG 3
 #define GUEST_MINSIGSTKSZ 2048
