@@ -166,9 +166,11 @@ int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
  * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */
 int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end);
 
-/* Sets the protection of every page in [start, end), which areas must cover entirely.
- * Returns 0, -EINVAL, -ENOMEM (no area there, or a split failed), -EACCES for W+X. */
-int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot);
+/* Sets the protection of every page in [start, end), which areas must cover entirely; an
+ * area that becomes data must keep lim (NULL: no limits). Returns 0, -EINVAL, -ENOMEM (no
+ * area there, a split failed, or past lim->data), -EACCES for W+X. */
+int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
+	       const struct vm_limits *lim);
 
 /* mremap: resizes the mapping [old, old + old_len) (page-aligned lengths), which one area
  * must hold: shrinks it, grows it in place when the pages after it are free, or else, when

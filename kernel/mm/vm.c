@@ -317,7 +317,22 @@ static void vm_reprotect_page(uintptr_t va, pte_t e, void *ctx)
 	pt_replace(r->vm->root, va, arch_pte_page(pa, prot | VM_USER));
 }
 
-int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot)
+/* -ENOMEM when area a of vm, turning to prot, would become data past lim->data, as Linux's
+ * mprotect_fixup checks: only when it was no data, and not when the space is past
+ * lim->as already (Linux's test then fails for the old rights too) (lock held). */
+static int vm_check_protect(const struct vm_space *vm, const struct vm_area *a, unsigned prot,
+			    const struct vm_limits *lim)
+{
+	size_t n = a->end - a->start;
+
+	if (!lim || vm_is_data(a->prot, a->flags) || !vm_is_data(prot, a->flags) ||
+	    vm->total_vm + n > lim->as)
+		return 0;
+	return vm->data_vm + n > lim->data ? -ENOMEM : 0;
+}
+
+int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
+	       const struct vm_limits *lim)
 {
 	if (!vm_range_ok(start, end) || (prot & ~(VM_READ | VM_WRITE | VM_EXEC)))
 		return -EINVAL;
@@ -325,16 +340,21 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		return -EACCES; /* W^X */
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_covered(vm, start, end) ? vm_split_range(vm, start, end) : -ENOMEM;
+	bool changed = false;
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
+		err = vm_check_protect(vm, a, prot, lim);
+		if (err)
+			break; /* the areas before keep their new rights, as on Linux */
 		vm_uncount_area(vm, a);
 		a->prot = prot;
 		vm_count_area(vm, a);
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
+		changed = true;
 	}
-	if (!err) {
+	if (changed) {
 		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}

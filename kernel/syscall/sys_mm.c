@@ -177,7 +177,8 @@ long sys_mprotect(struct process *p, const unsigned long *a)
 		return prot;
 	if (!IS_ALIGNED(a[0], PAGE_SIZE) || len < a[1] || a[0] + len < a[0])
 		return -EINVAL;
-	return len ? vm_protect(p->vm, a[0], a[0] + len, (unsigned)prot) : 0;
+	struct vm_limits lim = mm_limits(p);
+	return len ? vm_protect(p->vm, a[0], a[0] + len, (unsigned)prot, &lim) : 0;
 }
 
 #define MREMAP_MAYMOVE 1

@@ -213,9 +213,9 @@ static void check_address_space(void)
 		munmap(big, AS_BIG);
 }
 
-/* brk and private writable mappings against RLIMIT_DATA (Linux counts both since 4.7);
- * read-only and shared mappings are not data. The limit is put back before anything is
- * printed (printing may allocate). */
+/* brk, private writable mappings and mprotect making one against RLIMIT_DATA (Linux counts
+ * them since 4.7); read-only and shared mappings are not data. The limit is put back before
+ * anything is printed (printing may allocate). */
 static void check_data_limit(void)
 {
 	struct rlimit old, r;
@@ -230,6 +230,8 @@ static void check_data_limit(void)
 	void *data = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	int data_errno = errno;
 	void *ro = mmap(NULL, len, PROT_READ, flags, -1, 0);
+	int to_data = ro == MAP_FAILED ? 0 : mprotect(ro, len, PROT_READ | PROT_WRITE);
+	int to_data_errno = errno;
 	void *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	setrlimit(RLIMIT_DATA, &old);
 	check("setrlimit RLIMIT_DATA", set, 0, 0, 0);
@@ -237,6 +239,7 @@ static void check_data_limit(void)
 	check("private writable mmap past RLIMIT_DATA", data == MAP_FAILED ? -1 : 0, data_errno, -1,
 	      ENOMEM);
 	check("read-only mmap is no data", ro == MAP_FAILED ? -1 : 0, 0, 0, 0);
+	check("mprotect making it data past RLIMIT_DATA", to_data, to_data_errno, -1, ENOMEM);
 	check("shared mmap is no data", shared == MAP_FAILED ? -1 : 0, 0, 0, 0);
 	if (data != MAP_FAILED)
 		munmap(data, len);
