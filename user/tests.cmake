@@ -56,7 +56,7 @@ add_test(NAME valgrind-user-conform
 add_test(NAME asan-user-conform
          COMMAND ${AMPHI_HOSTED_ASAN_BIN} exec ${USER_OUT}/conform --amphi)
 set_tests_properties(hosted-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
-set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
+set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 600)
 set_tests_properties(asan-user-conform PROPERTIES LABELS asan TIMEOUT 120)
 
 # Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux; an
@@ -147,7 +147,7 @@ add_test(NAME hosted-aarch64-user-conform
 add_test(NAME valgrind-aarch64-user-conform
          COMMAND ${MEMCHECK} ${AMPHI_HOSTED_AARCH64_BIN} exec ${USER_OUT_AARCH64}/conform --amphi)
 set_tests_properties(hosted-aarch64-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
-set_tests_properties(valgrind-aarch64-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
+set_tests_properties(valgrind-aarch64-user-conform PROPERTIES LABELS valgrind TIMEOUT 600)
 
 # Debian's arm64 busybox, the same command list, against the same busybox on qemu-aarch64.
 set(QEMU_A72 "${AMPHI_QEMU_AARCH64} -cpu cortex-a72") # the model Amphi's engine runs
