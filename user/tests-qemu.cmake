@@ -11,9 +11,13 @@ set(QEMU_EXEC ${CMAKE_SOURCE_DIR}/harness/qemu-exec)
 # target `target`; with a runner (qemu-aarch64), Linux's side runs that busybox through it.
 function(amphi_qemu_user_tests target conform fault)
   set(env "${AMPHI_BOOT_ENV}")
-  set(tests qemu-${target}-user-conform)
+  set(tests qemu-${target}-user-conform qemu-${target}-user-oom)
   add_test(NAME qemu-${target}-user-conform
            COMMAND ${QEMU_EXEC} --target ${target} ${conform} --amphi)
+  # the OOM killer (user/tests/oom.sh), in the memory the machine boots with
+  get_filename_component(user_dir ${conform} DIRECTORY)
+  add_test(NAME qemu-${target}-user-oom
+           COMMAND sh ${USER_DIR}/tests/oom.sh ${user_dir}/oom ${QEMU_EXEC} --target ${target})
   string(REGEX MATCH "^[a-z0-9]+_?[0-9]*" isa ${target})
   foreach(mode ${AMPHI_FAULT_MODES})
     amphi_fault_status(${mode} ${isa} status)

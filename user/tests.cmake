@@ -36,12 +36,14 @@ function(amphi_user_program name source)
   add_custom_target(${target} ALL DEPENDS ${out}/${name})
 endfunction()
 
-amphi_user_program(conform conform.c INCLUDES conform_fs.c)
+amphi_user_program(conform conform.c INCLUDES conform_fs.c conform_limits.c)
 amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
-amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c
+amphi_user_program(oom oom.c)
+amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)
+amphi_user_program(oom oom.c AARCH64)
 amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and
@@ -54,7 +56,7 @@ add_test(NAME valgrind-user-conform
 add_test(NAME asan-user-conform
          COMMAND ${AMPHI_HOSTED_ASAN_BIN} exec ${USER_OUT}/conform --amphi)
 set_tests_properties(hosted-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
-set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
+set_tests_properties(valgrind-user-conform PROPERTIES LABELS valgrind TIMEOUT 600)
 set_tests_properties(asan-user-conform PROPERTIES LABELS asan TIMEOUT 120)
 
 # Planted bad accesses end the program with SIGSEGV, status 128 + 11, as on Linux; an
@@ -100,6 +102,19 @@ add_test(NAME asan-user-fault-nx
                  ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/fault)
 set_tests_properties(asan-user-fault-nx PROPERTIES LABELS asan TIMEOUT 120)
 
+# The OOM killer in a 32 MiB machine: the biggest process but init dies by SIGKILL, named
+# on the console, init's memory stays intact and the machine runs on; twice, the same bytes.
+set(USER_OOM sh ${USER_DIR}/tests/oom.sh)
+add_test(NAME hosted-user-oom
+         COMMAND ${USER_OOM} ${USER_OUT}/oom ${AMPHI_HOSTED_BIN} exec --mem 32M)
+add_test(NAME hosted-aarch64-user-oom
+         COMMAND ${USER_OOM} ${USER_OUT_AARCH64}/oom ${AMPHI_HOSTED_AARCH64_BIN} exec --mem 32M)
+add_test(NAME asan-user-oom
+         COMMAND ${USER_OOM} ${USER_OUT}/oom ${AMPHI_HOSTED_ASAN_BIN} exec --mem 32M)
+set_tests_properties(hosted-user-oom hosted-aarch64-user-oom PROPERTIES LABELS hosted
+                     TIMEOUT 60)
+set_tests_properties(asan-user-oom PROPERTIES LABELS asan TIMEOUT 120)
+
 # Debian's static busybox, one command a line, against the same busybox on the host.
 set(USER_COMPARE sh ${USER_DIR}/tests/compare.sh)
 add_test(NAME hosted-user-busybox
@@ -130,7 +145,7 @@ add_test(NAME hosted-aarch64-user-conform
 add_test(NAME valgrind-aarch64-user-conform
          COMMAND ${MEMCHECK} ${AMPHI_HOSTED_AARCH64_BIN} exec ${USER_OUT_AARCH64}/conform --amphi)
 set_tests_properties(hosted-aarch64-user-conform PROPERTIES LABELS hosted TIMEOUT 60)
-set_tests_properties(valgrind-aarch64-user-conform PROPERTIES LABELS valgrind TIMEOUT 300)
+set_tests_properties(valgrind-aarch64-user-conform PROPERTIES LABELS valgrind TIMEOUT 600)
 
 # Debian's arm64 busybox, the same command list, against the same busybox on qemu-aarch64.
 set(QEMU_A72 "${AMPHI_QEMU_AARCH64} -cpu cortex-a72") # the model Amphi's engine runs

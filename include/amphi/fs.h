@@ -79,7 +79,7 @@ struct vm_object;
 #define VFS_PATH_MAX 4096 /* bytes with the NUL: longer paths get -ENAMETOOLONG */
 #define VFS_NAME_MAX 255
 #define VFS_SYMLINK_MAX 40 /* symlinks one walk follows before -ELOOP */
-#define VFS_FD_MAX 1024	   /* RLIMIT_NOFILE */
+#define VFS_FD_MAX 4096	   /* slots a table may have: RLIMIT_NOFILE's hard limit at most */
 
 /* d_type values of getdents64 */
 #define DT_UNKNOWN 0
@@ -493,8 +493,12 @@ void fd_table_put(struct fd_table *t);
 /* Closes every descriptor marked close-on-exec. */
 void fd_table_close_on_exec(struct fd_table *t);
 
-/* Installs f (taking a reference) in the lowest free slot >= min. Returns it, -EMFILE. */
-int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec);
+/* Installs f (taking a reference) in the lowest free slot >= min and below limit (the
+ * caller's RLIMIT_NOFILE). Returns it, -EMFILE, -ENOMEM. */
+int fd_install(struct fd_table *t, struct file *f, unsigned min, unsigned limit, bool cloexec);
+
+/* True when some slot below limit is free (for checks before the work of an open). */
+bool fd_free_below(struct fd_table *t, unsigned limit);
 
 /* Puts f (a reference taken) in slot fd, closing what was there. Returns fd or -EBADF. */
 int fd_install_at(struct fd_table *t, unsigned fd, struct file *f, bool cloexec);

@@ -19,6 +19,10 @@ int kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
  * programs' output and a panic's report still reach the console. */
 void kprintf_set_quiet(bool quiet);
 
+/* kprintf for an error the console shows even when quiet (as Linux's KERN_ERR passes
+ * "quiet"): the OOM killer's victims. */
+int kprintf_err(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
 /* va_list counterpart of kprintf. */
 int kvprintf(const char *fmt, va_list ap);
 

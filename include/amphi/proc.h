@@ -24,6 +24,7 @@
 #define PROC_COMM_MAX 16
 #define PROC_NSIG 64
 #define PROC_PID_MAX 32768 /* pids and tids wrap below this, as Linux's default pid_max */
+#define INIT_PID 1	   /* init: adopts orphans, and the OOM killer spares it */
 
 /* Linux's signal numbers (the same on x86_64 and aarch64). */
 #define SIGHUP 1
@@ -94,6 +95,31 @@
 #define ERESTARTSYS 512
 #define ERESTARTNOHAND 514
 
+/* Resource limits: Linux's RLIMIT_* numbers (the same on x86_64 and aarch64). */
+#define RLIMIT_CPU 0
+#define RLIMIT_FSIZE 1
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_CORE 4
+#define RLIMIT_RSS 5
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIMIT_MEMLOCK 8
+#define RLIMIT_AS 9
+#define RLIMIT_LOCKS 10
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE 13
+#define RLIMIT_RTPRIO 14
+#define RLIMIT_RTTIME 15
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0ULL)
+
+/* One resource's limits, as struct rlimit64 lays them out. */
+struct proc_rlimit {
+	uint64_t cur, max; /* soft and hard */
+};
+
 /* A signal action as rt_sigaction passes it (struct kernel_sigaction's fields). */
 struct proc_sigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -151,7 +177,8 @@ struct process {
 	int exit_signal;	       /* sent to the parent at exit (SIGCHLD, or clone's) */
 	struct task *vfork_parent;     /* waits until this vfork child execs or exits */
 	bool vfork_done;
-	uint64_t rlim_nproc[2];	       /* RLIMIT_NPROC soft and hard */
+	struct proc_rlimit rlim[RLIM_NLIMITS]; /* written under proc_lock */
+	unsigned uid, euid, suid;	       /* real, effective and saved user ids */
 	struct completion exited;      /* every thread ended (the first process's waiter) */
 };
 
@@ -173,6 +200,7 @@ struct task {
 	size_t altstack_size;
 	unsigned long syscall_nr, syscall_arg0; /* the syscall being handled, for restarts */
 	bool in_syscall;
+	unsigned nproc_uid;	/* the user RLIMIT_NPROC charged it to */
 	bool exiting;		/* leaves at the next return to user mode */
 	int exit_code;		/* exit(2)'s status for a thread that ends alone */
 	bool stopped;		/* parked by a stop signal */
@@ -235,12 +263,35 @@ void task_unattach(struct task *t, bool leader);
 /* Starts t's kernel thread, which runs its registers. Returns 0 or -ENOMEM. */
 int task_run(struct task *t);
 
-/* Counts one more task unless p's RLIMIT_NPROC is reached: 0 or -EAGAIN
+/* Charges one more task to p's real user unless its RLIMIT_NPROC (root is exempt) or the
+ * kernel's task limit is reached: 0 with the uid charged in *uid, or -EAGAIN
  * (kernel/proc/fork.c). */
-int fork_count_task(struct process *p);
+int fork_count_task(struct process *p, unsigned *uid);
 
-/* Gives back the count of a task that ended or never started. */
-void fork_uncount_task(void);
+/* Gives back the charge of a task that ended or never started, made to uid. */
+void fork_uncount_task(unsigned uid);
+
+/* Makes uid p's real user, moving its tasks' charges to it. Returns 0, or -EAGAIN when
+ * no more users can be counted (proc_lock held). */
+int proc_set_user(struct process *p, unsigned uid);
+
+/* --- resource limits and credentials (kernel/proc/rlimit.c) --- */
+
+/* Gives p Linux's default limits (those of its first process). */
+void rlimit_init(struct process *p);
+
+/* p's soft limit on resource (an RLIMIT_* number). No lock needed. */
+uint64_t rlimit_cur(const struct process *p, unsigned resource);
+
+/* Linux's do_prlimit on p for a caller with credentials of `by`: copies the limits of
+ * resource to *old (when not NULL) and sets them to *want (when not NULL). Returns 0,
+ * -EINVAL (unknown resource, soft above hard), -EPERM (a hard limit raised without
+ * privilege, or RLIMIT_NOFILE's above what the descriptor tables hold). */
+int rlimit_set(struct process *p, const struct process *by, unsigned resource,
+	       const struct proc_rlimit *want, struct proc_rlimit *old);
+
+/* True when p acts with root's privileges (effective uid 0: every capability). */
+bool proc_privileged(const struct process *p);
 
 /* Frees t, which never ran, with its reference to its process. */
 void task_free_unstarted(struct task *t);
@@ -394,6 +445,15 @@ void process_files_exit(struct process *p);
 /* Finds the program at path for p to exec: a memory object holding its bytes (a reference
  * for the caller). Returns 0, -ENOENT, -ENAMETOOLONG, -ENOMEM. */
 int exec_open(struct process *p, const char *path, struct vm_object **file);
+
+/* --- out of memory (kernel/proc/oom.c) --- */
+
+/* The calling task t found no page for its user memory: kills the process using the most
+ * memory (init only when no other is left) with SIGKILL, naming it on the console, as
+ * Linux's OOM killer, unless a victim is still dying; then waits (bounded) until that
+ * victim's memory is back, so that t can try again. t's own process may be the victim.
+ * May block. */
+void oom_kill(struct task *t);
 
 /* --- signals (kernel/proc/signal.c) --- */
 

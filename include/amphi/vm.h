@@ -137,6 +137,8 @@ struct vm_space {
 	 * exec sets it last, and any later change to executable areas clears it */
 	uintptr_t code_key;
 	size_t resident; /* pages mapped */
+	size_t total_vm; /* bytes the areas cover, against RLIMIT_AS */
+	size_t data_vm;	 /* bytes of data areas (vm_is_data), against RLIMIT_DATA */
 	unsigned refs;
 	uint64_t id; /* unique for the kernel's lifetime: a freed space's address may come back */
 };
@@ -163,21 +165,39 @@ struct vm_space *vm_space_clone(struct vm_space *vm);
 int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
 		unsigned flags, struct vm_object *obj, uint64_t obj_offset, size_t file_len);
 
+/* True when an area of prot and flags (VMA_*) is data, which RLIMIT_DATA bounds: private,
+ * writable and not the stack, as Linux's is_data_mapping. */
+bool vm_is_data(unsigned prot, unsigned flags);
+
+/* The bounds a new area must keep: the bytes of all areas (RLIMIT_AS) and of data areas
+ * (RLIMIT_DATA). */
+struct vm_limits {
+	uint64_t as, data;
+};
+
+/* Whether vm may cover [start, end) (page aligned) with an area of prot and flags,
+ * whatever now maps part of it, and stay within lim. Returns 0 or -ENOMEM. */
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+	       const struct vm_limits *lim);
+
 /* Removes [start, end) from every area it covers (splitting them) and frees its pages.
  * Returns 0, -EINVAL for a bad range, -ENOMEM when a split needs memory. */
 int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end);
 
-/* Sets the protection of every page in [start, end), which areas must cover entirely.
- * Returns 0, -EINVAL, -ENOMEM (no area there, or a split failed), -EACCES for W+X. */
-int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot);
+/* Sets the protection of every page in [start, end), which areas must cover entirely; an
+ * area that becomes data must keep lim (NULL: no limits). Returns 0, -EINVAL, -ENOMEM (no
+ * area there, a split failed, or past lim->data), -EACCES for W+X. */
+int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
+	       const struct vm_limits *lim);
 
 /* mremap: resizes the mapping [old, old + old_len) (page-aligned lengths), which one area
  * must hold: shrinks it, grows it in place when the pages after it are free, or else, when
  * may_move, moves it with its pages to a free range (to fixed_to when nonzero, unmapping
- * what was there). Returns the new address, -EINVAL (bad arguments, or fixed_to overlapping
- * the old range), -EFAULT (no single area holds the old range), -ENOMEM (no room). */
+ * what was there). Growth must keep lim. Returns the new address, -EINVAL (bad arguments, or
+ * fixed_to overlapping the old range), -EFAULT (no single area holds the old range),
+ * -ENOMEM (no room, or past lim). */
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
-	      uintptr_t fixed_to);
+	      uintptr_t fixed_to, const struct vm_limits *lim);
 
 /* The memory object a shared area (VMA_SHARED) maps at va, with va's byte offset in it in
  * *off; NULL when va lies in no shared area. Only an identity: the caller holds no

@@ -386,10 +386,9 @@ void kprintf_set_quiet(bool quiet)
 	kprintf_quiet = quiet;
 }
 
-int kvprintf(const char *fmt, va_list ap)
+/* Formats to the console, quiet or not. */
+static int kvprintf_always(const char *fmt, va_list ap)
 {
-	if (kprintf_quiet)
-		return 0;
 	char chunk[128];
 	struct fmt_out out = {.buf = chunk, .cap = sizeof(chunk), .flush = console_flush};
 	irqflags_t flags = console_lock();
@@ -397,6 +396,21 @@ int kvprintf(const char *fmt, va_list ap)
 
 	console_flush(&out);
 	console_unlock(flags);
+	return n;
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+	return kprintf_quiet ? 0 : kvprintf_always(fmt, ap);
+}
+
+int kprintf_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = kvprintf_always(fmt, ap);
+	va_end(ap);
 	return n;
 }
 

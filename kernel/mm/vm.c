@@ -57,9 +57,35 @@ static void vm_free_page(uintptr_t va, pte_t e, void *ctx)
 	vm->resident--;
 }
 
-/* Unlinks area a and frees it with its reference to its object. */
-static void vm_area_free(struct vm_area *a)
+bool vm_is_data(unsigned prot, unsigned flags)
 {
+	return (prot & VM_WRITE) && !(flags & (VMA_SHARED | VMA_STACK));
+}
+
+/* The bytes area a adds to vm's data (RLIMIT_DATA). */
+static size_t vm_area_data(const struct vm_area *a)
+{
+	return vm_is_data(a->prot, a->flags) ? a->end - a->start : 0;
+}
+
+/* Counts area a in vm's sizes (lock held, or vm nobody else's). */
+static void vm_count_area(struct vm_space *vm, const struct vm_area *a)
+{
+	vm->total_vm += a->end - a->start;
+	vm->data_vm += vm_area_data(a);
+}
+
+/* Takes area a out of vm's sizes (lock held). */
+static void vm_uncount_area(struct vm_space *vm, const struct vm_area *a)
+{
+	vm->total_vm -= a->end - a->start;
+	vm->data_vm -= vm_area_data(a);
+}
+
+/* Unlinks area a and frees it with its reference to its object. */
+static void vm_area_free(struct vm_space *vm, struct vm_area *a)
+{
+	vm_uncount_area(vm, a);
 	list_del(&a->node);
 	if (a->obj)
 		vm_object_put(a->obj);
@@ -77,7 +103,10 @@ void vm_space_put(struct vm_space *vm)
 	pt_for_each(vm->root, 0, USER_VA_END, true, vm_free_page, vm);
 	pt_destroy(vm->root);
 	while (!list_empty(&vm->areas))
-		vm_area_free(list_entry(list_first(&vm->areas), struct vm_area, node));
+		vm_area_free(vm, list_entry(list_first(&vm->areas), struct vm_area, node));
+	if (vm->total_vm || vm->data_vm)
+		panic("vm_space_put: %zu bytes (%zu of data) counted with no area left",
+		      vm->total_vm, vm->data_vm);
 	kfree(vm);
 }
 
@@ -156,6 +185,8 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 	int err = vm_area_insert(vm, a);
 	if (!err && (prot & VM_EXEC))
 		vm_code_changed(vm);
+	if (!err)
+		vm_count_area(vm, a);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (err) {
 		if (obj)
@@ -163,6 +194,37 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 		kfree(a);
 	}
 	return err;
+}
+
+/* Bytes of [start, end) that areas cover, and of those, data areas' in *data (lock
+ * held). */
+static size_t vm_covered_bytes(struct vm_space *vm, uintptr_t start, uintptr_t end, size_t *data)
+{
+	struct list_node *pos;
+	size_t n = 0;
+
+	*data = 0;
+	list_for_each(pos, &vm->areas)
+	{
+		struct vm_area *a = list_entry(pos, struct vm_area, node);
+		size_t in =
+		    a->start < end && a->end > start ? MIN(a->end, end) - MAX(a->start, start) : 0;
+		n += in;
+		*data += vm_is_data(a->prot, a->flags) ? in : 0;
+	}
+	return n;
+}
+
+int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot, unsigned flags,
+	       const struct vm_limits *lim)
+{
+	size_t data;
+	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	uint64_t total = vm->total_vm - vm_covered_bytes(vm, start, end, &data) + (end - start);
+	uint64_t data_after = vm->data_vm - data + (vm_is_data(prot, flags) ? end - start : 0);
+
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return total > lim->as || (vm_is_data(prot, flags) && data_after > lim->data) ? -ENOMEM : 0;
 }
 
 /* Splits the area holding addr at addr (page aligned) so that an area starts there.
@@ -216,7 +278,7 @@ static int vm_unmap_locked(struct vm_space *vm, uintptr_t start, uintptr_t end)
 		if (a->start >= start && a->end <= end) {
 			if (a->prot & VM_EXEC)
 				vm_code_changed(vm);
-			vm_area_free(a);
+			vm_area_free(vm, a);
 		}
 	}
 	if (!err)
@@ -267,7 +329,22 @@ static void vm_reprotect_page(uintptr_t va, pte_t e, void *ctx)
 	pt_replace(r->vm->root, va, arch_pte_page(pa, prot | VM_USER));
 }
 
-int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot)
+/* -ENOMEM when area a of vm, turning to prot, would become data past lim->data, as Linux's
+ * mprotect_fixup checks: only when it was no data, and not when the space is past
+ * lim->as already (Linux's test then fails for the old rights too) (lock held). */
+static int vm_check_protect(const struct vm_space *vm, const struct vm_area *a, unsigned prot,
+			    const struct vm_limits *lim)
+{
+	size_t n = a->end - a->start;
+
+	if (!lim || vm_is_data(a->prot, a->flags) || !vm_is_data(prot, a->flags) ||
+	    vm->total_vm + n > lim->as)
+		return 0;
+	return vm->data_vm + n > lim->data ? -ENOMEM : 0;
+}
+
+int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned prot,
+	       const struct vm_limits *lim)
 {
 	if (!vm_range_ok(start, end) || (prot & ~(VM_READ | VM_WRITE | VM_EXEC)))
 		return -EINVAL;
@@ -275,18 +352,25 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		return -EACCES; /* W^X */
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	int err = vm_covered(vm, start, end) ? vm_split_range(vm, start, end) : -ENOMEM;
+	bool changed = false;
 	for (uintptr_t at = start; !err && at < end;) {
 		struct vm_area *a = vm_area_find(vm, at);
 		struct vm_reprotect r = {vm, prot, a->flags & VMA_SHARED};
+		err = vm_check_protect(vm, a, prot, lim);
+		if (err)
+			break; /* the areas before keep their new rights, as on Linux */
 		if ((a->prot | prot) & VM_EXEC)
 			vm_code_changed(vm);
 		if (a->obj && (a->flags & VMA_SHARED) && (prot & VM_WRITE))
 			vm_object_changed(a->obj);
+		vm_uncount_area(vm, a);
 		a->prot = prot;
+		vm_count_area(vm, a);
 		pt_for_each(vm->root, a->start, a->end, false, vm_reprotect_page, &r);
 		at = a->end;
+		changed = true;
 	}
-	if (!err) {
+	if (changed) {
 		vm_generation_bump(vm);
 		plat_mmu_invalidate(vm, start, end);
 	}
@@ -352,13 +436,26 @@ static void vm_move_page(uintptr_t va, pte_t e, void *ctx)
 		vm_free_page(va, e, m->vm);
 }
 
-/* Grows area a to end at new_end; an object mapped up to its end maps further (lock
+/* Grows area a of vm to end at new_end; an object mapped up to its end maps further (lock
  * held). */
-static void vm_area_grow(struct vm_area *a, uintptr_t new_end)
+static void vm_area_grow(struct vm_space *vm, struct vm_area *a, uintptr_t new_end)
 {
+	vm_uncount_area(vm, a);
 	if (a->obj && a->file_end == a->end)
 		a->file_end = new_end;
 	a->end = new_end;
+	vm_count_area(vm, a);
+}
+
+/* -ENOMEM when area a of vm growing by grow bytes would pass lim, else 0 (lock held). */
+static int vm_check_growth(const struct vm_space *vm, const struct vm_area *a, size_t grow,
+			   const struct vm_limits *lim)
+{
+	bool data = vm_is_data(a->prot, a->flags);
+
+	if (vm->total_vm + grow > lim->as)
+		return -ENOMEM;
+	return data && vm->data_vm + grow > lim->data ? -ENOMEM : 0;
 }
 
 /* True when [start, end) can take a mapping: a valid user range no area overlaps (lock
@@ -390,17 +487,20 @@ static int vm_move_area(struct vm_space *vm, const struct vm_area *a, uintptr_t 
 		vm_object_get(b->obj);
 	if (vm_area_insert(vm, b))
 		panic("vm_move_area: the free range at %#lx overlaps an area", (unsigned long)to);
+	vm_count_area(vm, b);
 	struct vm_move m = {vm, to - old};
 	pt_for_each(vm->root, old, old + keep, true, vm_move_page, &m);
 	if (new_len > keep)
-		vm_area_grow(b, to + new_len);
+		vm_area_grow(vm, b, to + new_len);
 	return vm_unmap_locked(vm, old, old + old_len);
 }
 
 /* vm_remap once the arguments are checked and a is the area holding the old range (lock
- * held). */
-static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t old,
-			    size_t old_len, size_t new_len, bool may_move, uintptr_t fixed_to)
+ * held). Growth is checked against lim after a fixed target is unmapped, as Linux's
+ * mremap_to does. */
+static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t old, size_t old_len,
+			    size_t new_len, bool may_move, uintptr_t fixed_to,
+			    const struct vm_limits *lim)
 {
 	uintptr_t old_end = old + old_len, to = fixed_to;
 
@@ -408,14 +508,6 @@ static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t ol
 		int err = new_len < old_len ? vm_unmap_locked(vm, old + new_len, old_end) : 0;
 		return err ? err : (long)old;
 	}
-	if (!fixed_to && old_end == a->end && vm_range_takes(vm, old_end, old + new_len)) {
-		if (a->prot & VM_EXEC)
-			vm_code_changed(vm);
-		vm_area_grow(a, old + new_len);
-		return (long)old;
-	}
-	if (!may_move)
-		return -ENOMEM;
 	if (to) {
 		if (!vm_range_ok(to, to + new_len) || !plat_user_range_ok(to, to + new_len))
 			return -EINVAL;
@@ -423,10 +515,20 @@ static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t ol
 		if (err)
 			return err;
 		a = vm_area_find(vm, old); /* the unmap may have split it */
-	} else if (!(to = vm_find_free_locked(vm, new_len)) ||
-		   !plat_user_range_ok(to, to + new_len)) {
-		return -ENOMEM;
 	}
+	if (new_len > old_len && vm_check_growth(vm, a, new_len - old_len, lim))
+		return -ENOMEM;
+	if (!fixed_to && old_end == a->end && vm_range_takes(vm, old_end, old + new_len)) {
+		if (a->prot & VM_EXEC)
+			vm_code_changed(vm);
+		vm_area_grow(vm, a, old + new_len);
+		return (long)old;
+	}
+	if (!may_move)
+		return -ENOMEM;
+	if (!to &&
+	    (!(to = vm_find_free_locked(vm, new_len)) || !plat_user_range_ok(to, to + new_len)))
+		return -ENOMEM;
 	int err = vm_move_area(vm, a, old, old_len, to, new_len);
 	return err ? err : (long)to;
 }
@@ -464,7 +566,7 @@ int vm_discard(struct vm_space *vm, uintptr_t start, uintptr_t end)
 }
 
 long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len, bool may_move,
-	      uintptr_t fixed_to)
+	      uintptr_t fixed_to, const struct vm_limits *lim)
 {
 	if (!IS_ALIGNED(old, PAGE_SIZE) || !old_len || !new_len || old + old_len < old ||
 	    (fixed_to && (!IS_ALIGNED(fixed_to, PAGE_SIZE) ||
@@ -473,7 +575,7 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 	irqflags_t irq = spin_lock_irqsave(&vm->lock);
 	struct vm_area *a = vm_area_find(vm, old);
 	long result = a && old + old_len <= a->end
-			      ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to)
+			      ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to, lim)
 			      : -EFAULT;
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return result;
@@ -759,6 +861,7 @@ static int vm_clone_area(struct vm_clone *c, const struct vm_area *a)
 	if (b->obj)
 		vm_object_get(b->obj);
 	list_add_tail(&c->to->areas, &b->node);
+	vm_count_area(c->to, b);
 	c->area = a;
 	pt_for_each(c->from->root, a->start, a->end, false, vm_clone_page, c);
 	return c->err;

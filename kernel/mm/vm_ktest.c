@@ -125,9 +125,9 @@ static void vm_unmap_and_protect_split_areas(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm->resident, 1);
 	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x103000, VM_READ, &pa, &prot), -EFAULT);
 	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x104000, VM_READ, &pa, &prot), 0);
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ | VM_EXEC), 0);
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x101000, 0x103000, VM_READ), -ENOMEM); /* a hole */
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_WRITE | VM_EXEC), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ | VM_EXEC, NULL), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x101000, 0x103000, VM_READ, NULL), -ENOMEM); /* a hole */
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_WRITE | VM_EXEC, NULL), -EACCES);
 	KTEST_EXPECT_EQ(t, vm_exec_area(vm, 0x100800, &lo, &hi), 0);
 	KTEST_EXPECT_EQ(t, lo, 0x100000);
 	KTEST_EXPECT_EQ(t, hi, 0x101000);
@@ -200,7 +200,7 @@ static void vm_private_object_pages_copy_on_write(struct ktest *t)
 	KTEST_EXPECT_EQ(t, prot & VM_WRITE, 0);
 	KTEST_EXPECT_EQ(t, page_refs(shared), 2);
 	/* mprotect does not make it writable behind the object's back */
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x50000, 0x52000, VM_READ | VM_WRITE), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x50000, 0x52000, VM_READ | VM_WRITE, NULL), 0);
 	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x50000, VM_READ, &pa, &prot), 0);
 	KTEST_EXPECT_EQ(t, prot & VM_WRITE, 0);
 	/* a write copies: the object keeps its bytes */

@@ -13,8 +13,10 @@
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
-#define EXEC_STACK_SIZE (8UL << 20) /* the main thread's stack area (RLIMIT_STACK's default) */
-#define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, like 1/32 of it */
+#define EXEC_ARGS_MAX (256UL << 10) /* argv and envp strings together, 1/32 of 8 MiB */
+/* The main thread's stack area is RLIMIT_STACK's soft limit, within these bounds. */
+#define EXEC_STACK_MIN (2 * EXEC_ARGS_MAX)
+#define EXEC_STACK_MAX (64UL << 20)
 #define EXEC_PIE_BASE 0x200000000ULL /* where static-PIE programs are placed */
 #define EXEC_AUXV_MAX 24
 /* the strings, a pointer to each (at most EXEC_ARGS_MAX / 8 of them) and room for auxv */
@@ -63,8 +65,8 @@ static int exec_push_strings(struct exec_stack *s, const char *const *v, size_t 
 }
 
 /* Fills auxv (pairs, AT_NULL last) for the program described by info at load bias. */
-static size_t exec_auxv(uint64_t *auxv, const struct elf_info *info, uintptr_t bias,
-			uintptr_t random, uintptr_t platform, uintptr_t execfn)
+static size_t exec_auxv(uint64_t *auxv, const struct process *p, const struct elf_info *info,
+			uintptr_t bias, uintptr_t random, uintptr_t platform, uintptr_t execfn)
 {
 	const uint64_t pairs[][2] = {
 	    {AT_PHDR, info->phdr_vaddr + bias},
@@ -74,8 +76,8 @@ static size_t exec_auxv(uint64_t *auxv, const struct elf_info *info, uintptr_t b
 	    {AT_BASE, 0},
 	    {AT_FLAGS, 0},
 	    {AT_ENTRY, info->entry + bias},
-	    {AT_UID, 0},
-	    {AT_EUID, 0},
+	    {AT_UID, p->uid},
+	    {AT_EUID, p->euid},
 	    {AT_GID, 0},
 	    {AT_EGID, 0},
 	    {AT_SECURE, 0},
@@ -97,9 +99,9 @@ static size_t exec_auxv(uint64_t *auxv, const struct elf_info *info, uintptr_t b
 }
 
 /* Lays out the initial stack into s and returns the stack pointer, or 0 with *err set. */
-static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *info,
-				  uintptr_t bias, const char *path, const char *const *argv,
-				  const char *const *envp, int *err)
+static uintptr_t exec_build_stack(struct exec_stack *s, const struct process *p,
+				  const struct elf_info *info, uintptr_t bias, const char *path,
+				  const char *const *argv, const char *const *envp, int *err)
 {
 	size_t argc = exec_count(argv), envc = exec_count(envp);
 	uint8_t random[16];
@@ -123,7 +125,7 @@ static uintptr_t exec_build_stack(struct exec_stack *s, const struct elf_info *i
 	s->arg_end = s->top - args_from;
 	uintptr_t plat_at = exec_push(s, platform, strlen(platform) + 1);
 	uintptr_t random_at = exec_push(s, random, sizeof(random));
-	size_t nauxv = exec_auxv(auxv, info, bias, random_at, plat_at, execfn);
+	size_t nauxv = exec_auxv(auxv, p, info, bias, random_at, plat_at, execfn);
 	/* what follows is 8-byte words: argc, argv, NULL, envp, NULL, auxv; sp 16-aligned */
 	size_t words = 1 + argc + 1 + envc + 1 + nauxv;
 	s->used = ALIGN_UP(s->used + words * 8, 16) - words * 8;
@@ -201,24 +203,33 @@ static int exec_map_sigreturn(struct vm_space *vm)
 	return 0;
 }
 
+/* The size of p's main stack area: its RLIMIT_STACK soft limit, in page-aligned bounds. */
+static size_t exec_stack_size(const struct process *p)
+{
+	uint64_t want =
+	    ALIGN_DOWN(MIN(rlimit_cur(p, RLIMIT_STACK), (uint64_t)EXEC_STACK_MAX), PAGE_SIZE);
+
+	return (size_t)MAX(want, (uint64_t)EXEC_STACK_MIN);
+}
+
 /* Builds the address space of the program: segments, heap start, stack. Returns 0 with
  * the initial stack pointer in *sp, or a negative errno. */
-static int exec_build_space(struct vm_space *vm, struct vm_object *file,
+static int exec_build_space(struct vm_space *vm, const struct process *p, struct vm_object *file,
 			    const struct elf_info *info, uintptr_t bias, const char *path,
 			    const char *const *argv, const char *const *envp, uintptr_t *sp)
 {
+	size_t stack_size = exec_stack_size(p);
 	uintptr_t top = plat_user_stack_top();
 	struct exec_stack s = {.size = EXEC_STACK_BUF, .top = top};
 	int err = exec_map_segments(vm, file, info, bias);
 
 	if (err)
 		return err;
-	err = vm_area_add(vm, top - EXEC_STACK_SIZE, top, VM_READ | VM_WRITE, VMA_STACK, NULL,
-			  0, 0);
+	err = vm_area_add(vm, top - stack_size, top, VM_READ | VM_WRITE, VMA_STACK, NULL, 0, 0);
 	if (err)
 		return err;
 	vm->brk_start = vm->brk = info->hi + bias;
-	vm->mmap_top = top - EXEC_STACK_SIZE - PAGE_SIZE * 16;
+	vm->mmap_top = top - stack_size - PAGE_SIZE * 16;
 	err = exec_map_sigreturn(vm);
 	if (err)
 		return err;
@@ -227,7 +238,7 @@ static int exec_build_space(struct vm_space *vm, struct vm_object *file,
 	s.buf = kmalloc(s.size);
 	if (!s.buf)
 		return -ENOMEM;
-	*sp = exec_build_stack(&s, info, bias, path, argv, envp, &err);
+	*sp = exec_build_stack(&s, p, info, bias, path, argv, envp, &err);
 	if (*sp)
 		err = vm_copy_to_user(vm, *sp, s.buf + s.size - s.used, s.used);
 	vm->arg_start = s.arg_start;
@@ -281,7 +292,10 @@ int exec_image(struct task *t, struct vm_object *file, const char *path,
 	struct vm_space *vm = vm_space_create();
 	if (!vm)
 		return -ENOMEM;
-	err = exec_build_space(vm, file, &info, bias, path, argv, envp, &sp);
+	err = exec_build_space(vm, p, file, &info, bias, path, argv, envp, &sp);
+	if (!err &&
+	    (vm->total_vm > rlimit_cur(p, RLIMIT_AS) || vm->data_vm > rlimit_cur(p, RLIMIT_DATA)))
+		err = -ENOMEM; /* the image and stack alone pass RLIMIT_AS or RLIMIT_DATA */
 	if (err) {
 		vm_space_put(vm);
 		return err;

@@ -7,8 +7,6 @@
 #include <amphi/proc.h>
 #include <amphi/vm.h>
 
-#define INIT_PID 1
-
 void task_exit(struct task *t, int code)
 {
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
@@ -127,24 +125,35 @@ static void process_reparent_children(struct process *p)
 	}
 }
 
+/* Gives back p's address space and program file, before anyone hears of its end (a wait
+ * that reaps p, or the OOM killer waiting for it, finds its memory free), as Linux's
+ * exit_mm comes before exit_notify. */
+static void process_release_memory(struct process *p)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	struct vm_space *vm = p->vm;
+	struct vm_object *exe = p->exe_file;
+
+	p->vm = NULL;
+	p->exe_file = NULL;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (vm)
+		vm_space_put(vm);
+	if (exe)
+		vm_object_put(exe);
+}
+
 void process_exit_last(struct process *p)
 {
 	process_files_exit(p);
-	struct vm_space *vm = p->vm;
-	struct vm_object *exe = p->exe_file;
+	process_release_memory(p);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	p->vm = NULL;
-	p->exe_file = NULL;
 	process_vfork_release(p);
 	process_reparent_children(p);
 	p->state = PROC_ZOMBIE;
 	bool first = !p->parent && p->pid == INIT_PID && !p->exit_signal;
 	process_notify_parent(p);
 	spin_unlock_irqrestore(&proc_lock, flags);
-	if (vm)
-		vm_space_put(vm);
-	if (exe)
-		vm_object_put(exe);
 	if (first)
 		complete_all(&p->exited);
 }

@@ -1,10 +1,13 @@
 /*
  * clone, fork and vfork: a new thread in the caller's process (CLONE_THREAD), or a new
  * process with a copy-on-write copy of the address space (or the same space, CLONE_VM),
- * the caller's signal actions and files. RLIMIT_NPROC bounds the tasks there are.
+ * the caller's signal actions and files. RLIMIT_NPROC bounds each user's tasks (root's
+ * only through threads-max).
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/string.h>
@@ -18,7 +21,17 @@
 	 CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |    \
 	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
-static unsigned fork_tasks; /* tasks alive, against RLIMIT_NPROC (proc_lock) */
+/* Linux's threads-max: it binds root too; RLIMIT_NPROC's default is half of it. */
+#define FORK_THREADS_MAX 8192
+#define FORK_USERS 64 /* users with tasks at once */
+
+/* Tasks charged to one user (real uid), against RLIMIT_NPROC. */
+struct fork_user {
+	unsigned uid, tasks; /* tasks 0: a free slot */
+};
+
+static unsigned fork_tasks;			/* tasks alive (proc_lock) */
+static struct fork_user fork_users[FORK_USERS]; /* (proc_lock) */
 
 /* Linux's rules on flag combinations: -EINVAL when broken. */
 static int clone_check_flags(unsigned long flags)
@@ -36,23 +49,79 @@ static int clone_check_flags(unsigned long flags)
 	return 0;
 }
 
-int fork_count_task(struct process *p)
+/* The slot of uid's tasks, a free one when it has none, or NULL when every slot is in use
+ * (proc_lock held). */
+static struct fork_user *fork_user(unsigned uid)
+{
+	struct fork_user *free = NULL;
+
+	for (unsigned i = 0; i < FORK_USERS; i++) {
+		struct fork_user *u = &fork_users[i];
+		if (u->tasks && u->uid == uid)
+			return u;
+		if (!u->tasks && !free)
+			free = u;
+	}
+	if (free)
+		free->uid = uid;
+	return free;
+}
+
+/* Moves one task's charge from user `from` to user `to` (proc_lock held; to's slot
+ * exists). */
+static void fork_move_charge(unsigned from, unsigned to)
+{
+	struct fork_user *u = fork_user(from);
+
+	if (!u || !u->tasks)
+		panic("fork_move_charge: uid %u has no task charged", from);
+	u->tasks--;
+	fork_user(to)->tasks++;
+}
+
+int fork_count_task(struct process *p, unsigned *uid)
 {
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	int err = fork_tasks >= p->rlim_nproc[0] ? -EAGAIN : 0;
+	struct fork_user *u = fork_tasks < FORK_THREADS_MAX ? fork_user(p->uid) : NULL;
+	/* Linux lets root (its real or effective uid 0) past RLIMIT_NPROC */
+	bool exempt = p->uid == 0 || proc_privileged(p);
+	int err = !u || (!exempt && u->tasks >= rlimit_cur(p, RLIMIT_NPROC)) ? -EAGAIN : 0;
 
-	if (!err)
+	if (!err) {
+		u->tasks++;
 		fork_tasks++;
+		*uid = p->uid;
+	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return err;
 }
 
-void fork_uncount_task(void)
+void fork_uncount_task(unsigned uid)
 {
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	struct fork_user *u = fork_user(uid);
 
+	if (!u || !u->tasks)
+		panic("fork_uncount_task: uid %u has no task charged", uid);
+	u->tasks--;
 	fork_tasks--;
 	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+int proc_set_user(struct process *p, unsigned uid)
+{
+	struct list_node *pos;
+
+	if (!fork_user(uid))
+		return -EAGAIN;
+	list_for_each(pos, &p->tasks)
+	{
+		struct task *t = list_entry(pos, struct task, node);
+		fork_move_charge(t->nproc_uid, uid);
+		t->nproc_uid = uid;
+	}
+	atomic_store_relaxed(&p->uid, uid);
+	return 0;
 }
 
 /* The child's registers: the caller's, returning 0 from clone, on the new stack and TLS
@@ -117,7 +186,12 @@ static struct process *clone_process(struct task *t, const struct clone_args_k *
 	if (c->exe_file)
 		vm_object_get(c->exe_file);
 	c->exit_signal = (int)(a->flags & CLONE_SIGNAL_MASK);
-	memcpy(c->rlim_nproc, p->rlim_nproc, sizeof(c->rlim_nproc));
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
+	c->uid = p->uid;
+	c->euid = p->euid;
+	c->suid = p->suid;
+	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!(a->flags & CLONE_VM))
 		clone_kick_siblings(t);
 	return c;
@@ -199,10 +273,11 @@ static void clone_unlink(struct process *c)
 
 long task_clone(struct task *t, const struct clone_args_k *a)
 {
+	unsigned uid = 0; /* the user the new task is charged to */
 	int err = clone_check_flags(a->flags);
 
 	if (!err)
-		err = fork_count_task(t->proc);
+		err = fork_count_task(t->proc, &uid);
 	if (err)
 		return err;
 	bool thread = a->flags & CLONE_THREAD;
@@ -214,9 +289,10 @@ long task_clone(struct task *t, const struct clone_args_k *a)
 			task_free_unstarted(child);
 		if (c && !thread)
 			clone_discard(c);
-		fork_uncount_task();
+		fork_uncount_task(uid);
 		return err;
 	}
+	child->nproc_uid = uid;
 	clone_regs(child, t, a);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	if (!thread)
@@ -231,7 +307,7 @@ long task_clone(struct task *t, const struct clone_args_k *a)
 		task_free_unstarted(child);
 		if (!thread)
 			clone_unlink(c);
-		fork_uncount_task();
+		fork_uncount_task(uid);
 		return -ENOMEM;
 	}
 	if (a->flags & CLONE_VFORK)

@@ -29,7 +29,7 @@ static struct fd_table *init_fds(void)
 		return NULL;
 	}
 	for (unsigned fd = 0; fd < 3; fd++)
-		fd_install(fds, console, fd, false);
+		fd_install(fds, console, fd, fd + 1, false);
 	file_put(console);
 	return fds;
 }

@@ -17,8 +17,6 @@
 #include <amphi/timer.h>
 #include <amphi/vm.h>
 
-#define RLIMIT_NPROC_DEFAULT 4096
-
 static struct list_node reaper_list = LIST_INIT(reaper_list); /* struct task, by dead */
 static struct semaphore reaper_sem;
 static struct thread *reaper_thread;
@@ -48,7 +46,7 @@ struct process *process_alloc(void)
 	list_init(&p->sibling);
 	list_init(&p->tasks);
 	list_init(&p->hash);
-	p->rlim_nproc[0] = p->rlim_nproc[1] = RLIMIT_NPROC_DEFAULT;
+	rlimit_init(p);
 	completion_init(&p->exited, "process_exited");
 	return p;
 }
@@ -210,7 +208,7 @@ static void task_leave(struct task *t)
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (last)
 		process_exit_last(p);
-	fork_uncount_task();
+	fork_uncount_task(t->nproc_uid);
 	flags = spin_lock_irqsave(&proc_lock);
 	list_add_tail(&reaper_list, &t->dead);
 	spin_unlock_irqrestore(&proc_lock, flags);
@@ -218,13 +216,12 @@ static void task_leave(struct task *t)
 }
 
 /* What a refused access means for t: SIGSEGV with SEGV_MAPERR (nothing mapped there) or
- * SEGV_ACCERR (the mapping forbids it), at the faulting address. */
+ * SEGV_ACCERR (the mapping forbids it), at the faulting address; no page for it, the OOM
+ * killer, after which the access runs again. */
 static void task_fault(struct task *t, const struct plat_user_fault *f)
 {
 	if (f->error == -ENOMEM) {
-		kprintf("amphi: pid %u (%s): out of memory at %#lx: SIGKILL\n", t->proc->pid,
-			t->proc->comm, (unsigned long)f->addr);
-		process_exit_group(t->proc, SIGKILL);
+		oom_kill(t);
 		return;
 	}
 	signal_fault(t, SIGSEGV, f->error == -EFAULT ? SEGV_MAPERR : SEGV_ACCERR, f->addr,
@@ -359,7 +356,8 @@ struct process *process_start(struct vm_object *file, const char *path,
 	}
 	p->fds = fds;
 	p->fs = fs;
-	*err = fork_count_task(p);
+	*err = fork_count_task(p, &t->nproc_uid);
+	bool counted = !*err;
 	if (!*err)
 		*err = exec_image(t, file, path, argv, envp, why);
 	if (!*err)
@@ -370,6 +368,8 @@ struct process *process_start(struct vm_object *file, const char *path,
 	}
 	if (!*err)
 		return p;
+	if (counted)
+		fork_uncount_task(t->nproc_uid);
 	if (p->vm)
 		vm_space_put(p->vm);
 	if (p->exe_file)

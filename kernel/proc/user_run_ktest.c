@@ -60,7 +60,8 @@ static struct vm_space *space_with(struct ktest *t, const uint8_t *code, size_t 
 				       NULL, 0, 0),
 			0);
 	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, CODE_VA, code, len), 0);
-	KTEST_EXPECT_EQ(t, vm_protect(vm, CODE_VA, CODE_VA + PAGE_SIZE, VM_READ | VM_EXEC), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, CODE_VA, CODE_VA + PAGE_SIZE, VM_READ | VM_EXEC, NULL),
+			0);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, DATA_VA, DATA_VA + PAGE_SIZE, VM_READ | VM_WRITE, 0,
 				       NULL, 0, 0),
 			0);

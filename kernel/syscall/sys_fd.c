@@ -191,14 +191,21 @@ long sys_close_range(struct process *p, const unsigned long *a)
 	return 0;
 }
 
-/* Installs a copy of descriptor fd at the lowest free slot >= min. */
+unsigned sys_fd_limit(struct process *p)
+{
+	return (unsigned)MIN(rlimit_cur(p, RLIMIT_NOFILE), (uint64_t)VFS_FD_MAX);
+}
+
+/* Installs a copy of descriptor fd at the lowest free slot >= min: -EINVAL when min is
+ * at RLIMIT_NOFILE or past it, -EMFILE when no slot is free below it. */
 static long fd_dup_from(struct process *p, unsigned long fd, unsigned long min, bool cloexec)
 {
 	struct file *f = sys_file(p, fd);
+	unsigned limit = sys_fd_limit(p);
 
 	if (!f)
 		return -EBADF;
-	long r = min >= VFS_FD_MAX ? -EINVAL : fd_install(p->fds, f, (unsigned)min, cloexec);
+	long r = min >= limit ? -EINVAL : fd_install(p->fds, f, (unsigned)min, limit, cloexec);
 	file_put(f);
 	return r;
 }
@@ -215,8 +222,9 @@ long sys_dup3(struct process *p, const unsigned long *a)
 	struct file *f = sys_file(p, a[0]);
 	if (!f)
 		return -EBADF;
-	long r = a[1] >= VFS_FD_MAX ? -EBADF
-				    : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
+	long r = a[1] >= sys_fd_limit(p)
+		     ? -EBADF
+		     : fd_install_at(p->fds, (unsigned)a[1], f, a[2] & O_CLOEXEC);
 	file_put(f);
 	return r;
 }
@@ -330,8 +338,9 @@ long sys_pipe2(struct process *p, const unsigned long *a)
 	if (err)
 		return err;
 	bool cloexec = a[1] & O_CLOEXEC;
-	fds[0] = fd_install(p->fds, rd, 0, cloexec);
-	fds[1] = fds[0] < 0 ? fds[0] : fd_install(p->fds, wr, 0, cloexec);
+	unsigned limit = sys_fd_limit(p);
+	fds[0] = fd_install(p->fds, rd, 0, limit, cloexec);
+	fds[1] = fds[0] < 0 ? fds[0] : fd_install(p->fds, wr, 0, limit, cloexec);
 	err = fds[1] < 0 ? fds[1] : vm_copy_to_user(p->vm, a[0], fds, sizeof(fds));
 	if (err) {
 		if (fds[0] >= 0)

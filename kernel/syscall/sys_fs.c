@@ -76,6 +76,9 @@ static long fs_openat(struct process *p, long dirfd, uintptr_t upath, unsigned l
 	flags = (flags & OPEN_KNOWN) | O_LARGEFILE; /* a 64-bit kernel forces it, as Linux */
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	unsigned limit = sys_fd_limit(p);
+	if (!fd_free_below(p->fds, limit))
+		return -EMFILE; /* before the path is looked at or a file made, as Linux */
 	int err = sys_path_get(p, dirfd, upath, 0, &sp);
 	if (err)
 		return err;
@@ -83,7 +86,7 @@ static long fs_openat(struct process *p, long dirfd, uintptr_t upath, unsigned l
 	sys_path_put(&sp);
 	if (err)
 		return err;
-	long fd = fd_install(p->fds, f, 0, flags & O_CLOEXEC);
+	long fd = fd_install(p->fds, f, 0, limit, flags & O_CLOEXEC);
 	file_put(f);
 	return fd;
 }

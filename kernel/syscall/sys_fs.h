@@ -25,6 +25,9 @@ void sys_path_put(struct sys_path *sp);
 /* The open file of descriptor fd with a reference, or NULL. */
 struct file *sys_file(struct process *p, unsigned long fd);
 
+/* The bound on p's descriptor numbers: its RLIMIT_NOFILE soft limit. */
+unsigned sys_fd_limit(struct process *p);
+
 /* Walks the user path from dirfd (AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH as at_flags say,
  * WALK_* in walk) and runs op on what it names, all under vfs_lock. Returns op's result or
  * the walk's errno. */

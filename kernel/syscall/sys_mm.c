@@ -1,6 +1,8 @@
 /* Memory syscalls: brk, mmap (anonymous, and of regular files, private or shared), munmap,
  * mprotect, mremap, madvise, and msync/mlock/munlock (all memory is resident and a file's
- * pages are its page cache, so they only check their arguments). */
+ * pages are its page cache, so they only check their arguments). RLIMIT_AS bounds the bytes
+ * all areas cover, RLIMIT_DATA those of private writable ones (the heap among them), as
+ * Linux since 4.7. */
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/plat.h>
@@ -36,6 +38,14 @@ static long mm_prot(unsigned long prot)
 	return (long)prot; /* the same bits as VM_READ, VM_WRITE, VM_EXEC */
 }
 
+/* The limits p's new areas must keep (RLIMIT_AS and RLIMIT_DATA). */
+static struct vm_limits mm_limits(const struct process *p)
+{
+	return (struct vm_limits){rlimit_cur(p, RLIMIT_AS), rlimit_cur(p, RLIMIT_DATA)};
+}
+
+/* brk(want): the new break, or the old one when it cannot move there (below the heap's
+ * start, past a limit, over a mapping, out of memory). */
 long sys_brk(struct process *p, const unsigned long *a)
 {
 	struct vm_space *vm = p->vm;
@@ -46,9 +56,13 @@ long sys_brk(struct process *p, const unsigned long *a)
 	uintptr_t new_end = ALIGN_UP(want, PAGE_SIZE);
 	int err = 0;
 	if (new_end > old_end) {
+		struct vm_limits lim = mm_limits(p);
 		err = plat_user_range_ok(old_end, new_end)
-			  ? vm_area_add(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, NULL, 0, 0)
+			  ? vm_may_map(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, &lim)
 			  : -ENOMEM;
+		if (!err)
+			err = vm_area_add(vm, old_end, new_end, VM_READ | VM_WRITE, VMA_HEAP, NULL,
+					  0, 0);
 	} else if (new_end < old_end) {
 		err = vm_unmap(vm, new_end, old_end);
 	}
@@ -105,12 +119,16 @@ static long mm_map(struct process *p, uintptr_t addr, size_t len, unsigned prot,
 		addr = vm_find_free(p->vm, len);
 	if (!addr || addr + len < addr || !plat_user_range_ok(addr, addr + len))
 		return -ENOMEM;
+	unsigned vma = (flags & MAP_SHARED) ? VMA_SHARED : 0;
+	struct vm_limits lim = mm_limits(p);
+	int limit_err = vm_may_map(p->vm, addr, addr + len, prot, vma, &lim);
+	if (limit_err)
+		return limit_err; /* before MAP_FIXED drops what was there, as Linux */
 	if (flags & MAP_FIXED) {
 		int err = vm_unmap(p->vm, addr, addr + len);
 		if (err)
 			return err;
 	}
-	unsigned vma = (flags & MAP_SHARED) ? VMA_SHARED : 0;
 	size_t file_len = obj ? (size_t)MIN((uint64_t)len, VM_OBJECT_MAX_SIZE - off) : 0;
 	int err = vm_area_add(p->vm, addr, addr + len, prot, vma, obj, obj ? off : 0, file_len);
 	return err ? err : (long)addr;
@@ -159,7 +177,8 @@ long sys_mprotect(struct process *p, const unsigned long *a)
 		return prot;
 	if (!IS_ALIGNED(a[0], PAGE_SIZE) || len < a[1] || a[0] + len < a[0])
 		return -EINVAL;
-	return len ? vm_protect(p->vm, a[0], a[0] + len, (unsigned)prot) : 0;
+	struct vm_limits lim = mm_limits(p);
+	return len ? vm_protect(p->vm, a[0], a[0] + len, (unsigned)prot, &lim) : 0;
 }
 
 #define MREMAP_MAYMOVE 1
@@ -174,16 +193,18 @@ long sys_mremap(struct process *p, const unsigned long *a)
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || old_len < a[1] ||
 	    new_len < a[2] || ((flags & MREMAP_FIXED) && !a[4]))
 		return -EINVAL;
+	struct vm_limits lim = mm_limits(p);
 	return vm_remap(p->vm, a[0], old_len, new_len, flags & MREMAP_MAYMOVE,
-			(flags & MREMAP_FIXED) ? a[4] : 0);
+			(flags & MREMAP_FIXED) ? a[4] : 0, &lim);
 }
 
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 /* Advice taken as a hint: NORMAL, RANDOM, SEQUENTIAL, WILLNEED, MERGEABLE, UNMERGEABLE,
  * HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP. */
-#define MADV_HINTS ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 12) | (1u << 13) | \
-		    (1u << 14) | (1u << 15) | (1u << 16) | (1u << 17))
+#define MADV_HINTS                                                                              \
+	((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 14) | \
+	 (1u << 15) | (1u << 16) | (1u << 17))
 
 /* The page-aligned range [a[0], a[0] + a[1]) of a madvise/msync/mlock call; -EINVAL for a
  * misaligned start or a wrapping length. */

@@ -73,8 +73,8 @@ static int poll_scan(struct process *p, struct uapi_pollfd *fds, unsigned long n
 
 static long poll_run(struct process *p, uintptr_t ufds, unsigned long n, uint64_t deadline)
 {
-	if (n > VFS_FD_MAX)
-		return -EINVAL;
+	if (n > rlimit_cur(p, RLIMIT_NOFILE))
+		return -EINVAL; /* as Linux: more entries than descriptors */
 	struct uapi_pollfd *fds = kmalloc(n ? n * sizeof(*fds) : 1);
 	if (!fds)
 		return -ENOMEM;

@@ -1,4 +1,5 @@
 /* Process syscalls: identity, exit, names, TLS, limits, and signal-action bookkeeping. */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/plat.h>
 #include <amphi/string.h>
@@ -43,27 +44,54 @@ long sys_getppid(struct process *p, const unsigned long *a)
 	return ppid;
 }
 
-/* Every process runs as root until credentials land. */
 long sys_getuid(struct process *p, const unsigned long *a)
+{
+	(void)a;
+	return atomic_load_relaxed(&p->uid);
+}
+
+long sys_geteuid(struct process *p, const unsigned long *a)
+{
+	(void)a;
+	return atomic_load_relaxed(&p->euid);
+}
+
+/* Every process is in group 0: groups are not modelled yet. */
+long sys_getgid(struct process *p, const unsigned long *a)
 {
 	(void)p;
 	(void)a;
 	return 0;
 }
 
-long sys_geteuid(struct process *p, const unsigned long *a)
-{
-	return sys_getuid(p, a);
-}
-
-long sys_getgid(struct process *p, const unsigned long *a)
-{
-	return sys_getuid(p, a);
-}
-
 long sys_getegid(struct process *p, const unsigned long *a)
 {
-	return sys_getuid(p, a);
+	return sys_getgid(p, a);
+}
+
+/* setuid(uid) as Linux: privileged, all three ids become uid (and the privilege goes);
+ * otherwise only the effective id may change, to the real or saved one (-EPERM). */
+long sys_setuid(struct process *p, const unsigned long *a)
+{
+	unsigned uid = (unsigned)a[0];
+
+	if (uid == ~0u)
+		return -EINVAL;
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	long err = 0;
+	if (proc_privileged(p)) {
+		err = proc_set_user(p, uid);
+		if (!err) {
+			p->suid = uid;
+			atomic_store_relaxed(&p->euid, uid);
+		}
+	} else if (uid == p->uid || uid == p->suid) {
+		atomic_store_relaxed(&p->euid, uid);
+	} else {
+		err = -EPERM;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
 }
 
 /* struct new_utsname: six fields of 65 bytes. */
@@ -162,32 +190,61 @@ long sys_rseq(struct process *p, const unsigned long *a)
 	return -ENOSYS;
 }
 
-#define RLIMIT_STACK 3
-#define RLIMIT_NPROC 6
-#define RLIMIT_NLIMITS 16
-#define RLIM_INFINITY (~0ULL)
+/* The live process prlimit64 names (0: the caller) with a reference for the caller, once
+ * the caller may touch its limits (the same user in all three ids, or privileged), in
+ * *target. Returns 0, -ESRCH, -EPERM. */
+static int rlimit_target(struct process *p, int pid, struct process **target)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	struct process *t = pid == 0 ? p : pid > 0 ? pid_process((unsigned)pid) : NULL;
+	int err = !t || t->state != PROC_LIVE ? -ESRCH : 0;
 
-/* prlimit64 on the calling process (or its pid): reports the limits in force (the stack
- * area's size, RLIMIT_NPROC, no others yet); only RLIMIT_NPROC may be set so far. */
+	if (!err && t != p && !proc_privileged(p) &&
+	    !(t->uid == p->uid && t->euid == p->uid && t->suid == p->uid))
+		err = -EPERM;
+	if (!err)
+		t->refs++;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	*target = t;
+	return err;
+}
+
+/* prlimit64(pid, resource, new, old), in Linux's order: the new limits are read first
+ * (-EFAULT), then the process found (-ESRCH, -EPERM), the limits checked and set, and the
+ * old ones written (-EFAULT after the change). */
 long sys_prlimit64(struct process *p, const unsigned long *a)
 {
-	uint64_t lim[2] = {RLIM_INFINITY, RLIM_INFINITY}, want[2];
+	struct proc_rlimit want, old;
+	struct process *t;
 
-	if (a[0] != 0 && a[0] != p->pid)
-		return -ESRCH;
-	if (a[1] >= RLIMIT_NLIMITS)
-		return -EINVAL;
-	if (a[2] && vm_copy_from_user(p->vm, want, a[2], sizeof(want)) < 0)
+	if (a[2] && vm_copy_from_user(p->vm, &want, a[2], sizeof(want)) < 0)
 		return -EFAULT;
-	if (a[2] && (a[1] != RLIMIT_NPROC || want[0] > want[1]))
-		return a[1] != RLIMIT_NPROC ? -EPERM : -EINVAL;
+	long err = rlimit_target(p, (int)a[0], &t);
+	if (err)
+		return err;
+	err = rlimit_set(t, p, (unsigned)a[1], a[2] ? &want : NULL, a[3] ? &old : NULL);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	if (a[1] == RLIMIT_STACK)
-		lim[0] = 8UL << 20;
-	if (a[1] == RLIMIT_NPROC)
-		memcpy(lim, p->rlim_nproc, sizeof(lim));
-	if (a[2])
-		memcpy(p->rlim_nproc, want, sizeof(want));
+	process_put_locked(t);
 	spin_unlock_irqrestore(&proc_lock, flags);
-	return a[3] ? vm_copy_to_user(p->vm, a[3], lim, sizeof(lim)) : 0;
+	if (!err && a[3] && vm_copy_to_user(p->vm, a[3], &old, sizeof(old)) < 0)
+		err = -EFAULT;
+	return err;
+}
+
+/* getrlimit(resource, old): the caller's limits. */
+long sys_getrlimit(struct process *p, const unsigned long *a)
+{
+	struct proc_rlimit old;
+	int err = rlimit_set(p, p, (unsigned)a[0], NULL, &old);
+
+	return err ? err : vm_copy_to_user(p->vm, a[1], &old, sizeof(old));
+}
+
+/* setrlimit(resource, new): prlimit64 on the caller without the old limits; a NULL new
+ * is a bad pointer here. */
+long sys_setrlimit(struct process *p, const unsigned long *a)
+{
+	const unsigned long args[4] = {0, a[0], a[1], 0};
+
+	return a[1] ? sys_prlimit64(p, args) : -EFAULT;
 }

@@ -338,6 +338,8 @@ static int in_child(void (*fn)(void))
 	return status;
 }
 
+#include "conform_limits.c"
+
 static void child_exit_7(void)
 {
 	_exit(7);
@@ -1089,14 +1091,7 @@ static void bomb(void)
 
 static void check_bomb(void)
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	int status = -1;
-
-	if (pid == 0)
-		bomb();
-	waitpid(pid, &status, 0);
-	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", status, 0, 0, 0);
+	check("a fork bomb stops at RLIMIT_NPROC with EAGAIN", in_child(bomb), 0, 0, 0);
 }
 
 int main(int argc, char **argv)
@@ -1124,6 +1119,7 @@ int main(int argc, char **argv)
 	check_misc();
 	check_time();
 	check_fs();
+	check_limits();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)
 		check_wx();
 	printf("1..%d\n", count);

@@ -66,7 +66,9 @@ static void procfs_status(struct process *p, struct procfs_text *t)
 	procfs_fd_bits(p->fds, bits);
 	text_add(t, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", p->comm, p->fs->umask);
 	text_add(t, "Tgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t0\nTracerPid:\t0\n", p->pid, p->pid);
-	text_add(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%u\nGroups:\t\n", p->fds->size);
+	text_add(t, "Uid:\t%u\t%u\t%u\t%u\n", p->uid, p->euid, p->suid, p->euid);
+	text_add(t, "Gid:\t0\t0\t0\t0\nFDSize:\t%u\nGroups:\t\n", p->fds->size);
+	text_add(t, "VmSize:\t%zu kB\n", p->vm ? p->vm->total_vm / 1024 : 0);
 	text_add(t, "VmRSS:\t%zu kB\nThreads:\t1\n", p->vm ? p->vm->resident * (PAGE_SIZE / 1024) : 0);
 }
 
@@ -75,7 +77,7 @@ static void procfs_stat(struct process *p, struct procfs_text *t)
 {
 	text_add(t, "%u (%s) R 0 %u %u 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 ", p->pid, p->comm,
 		 p->pid, p->pid);
-	text_add(t, "%zu %zu 18446744073709551615", p->vm ? p->vm->resident * PAGE_SIZE : 0,
+	text_add(t, "%zu %zu 18446744073709551615", p->vm ? p->vm->total_vm : 0,
 		 p->vm ? p->vm->resident : 0);
 	for (int i = 26; i <= 52; i++)
 		text_add(t, " 0");

@@ -134,14 +134,17 @@ static int fd_table_grow(struct fd_table *t, unsigned n, irqflags_t *irq)
 	return 0;
 }
 
-int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec)
+int fd_install(struct fd_table *t, struct file *f, unsigned min, unsigned limit, bool cloexec)
 {
 	irqflags_t irq = spin_lock_irqsave(&t->lock);
 	unsigned fd = min;
 	int err = 0;
 
+	limit = MIN(limit, (unsigned)VFS_FD_MAX);
 	for (;; fd++) {
-		if (fd >= t->size)
+		if (fd >= limit)
+			err = -EMFILE;
+		else if (fd >= t->size)
 			err = fd_table_grow(t, fd + 1, &irq);
 		if (err || !t->files[fd])
 			break;
@@ -153,6 +156,17 @@ int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec)
 	}
 	spin_unlock_irqrestore(&t->lock, irq);
 	return err ? err : (int)fd;
+}
+
+bool fd_free_below(struct fd_table *t, unsigned limit)
+{
+	irqflags_t irq = spin_lock_irqsave(&t->lock);
+	bool found = limit > t->size;
+
+	for (unsigned fd = 0; !found && fd < limit; fd++)
+		found = !t->files[fd];
+	spin_unlock_irqrestore(&t->lock, irq);
+	return found;
 }
 
 int fd_install_at(struct fd_table *t, unsigned fd, struct file *f, bool cloexec)

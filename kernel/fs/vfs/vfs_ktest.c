@@ -354,8 +354,9 @@ static void fd_table_clone_and_exec(struct ktest *t)
 
 	KTEST_ASSERT(t, a != NULL);
 	KTEST_ASSERT(t, pipe_create(0, &rd, &wr) == 0);
-	KTEST_EXPECT_EQ(t, fd_install(a, rd, 0, false), 0);
-	KTEST_EXPECT_EQ(t, fd_install(a, wr, 0, true), 1);
+	KTEST_EXPECT_EQ(t, fd_install(a, rd, 0, VFS_FD_MAX, false), 0);
+	KTEST_EXPECT_EQ(t, fd_install(a, wr, 0, VFS_FD_MAX, true), 1);
+	KTEST_EXPECT_EQ(t, fd_install(a, wr, 0, 2, true), -EMFILE); /* the limit binds */
 	KTEST_EXPECT_EQ(t, fd_install_at(a, 200, wr, false), 200); /* the table grows */
 	b = fd_table_clone(a);
 	KTEST_ASSERT(t, b != NULL);
@@ -372,7 +373,8 @@ static void fd_table_clone_and_exec(struct ktest *t)
 		file_put(f);
 	fd_table_close_on_exec(b);
 	KTEST_EXPECT(t, fd_get(b, 1) == NULL);
-	KTEST_EXPECT_EQ(t, fd_install(b, rd, 0, false), 0); /* the lowest free slot again */
+	/* the lowest free slot again */
+	KTEST_EXPECT_EQ(t, fd_install(b, rd, 0, VFS_FD_MAX, false), 0);
 	fd_table_get(b); /* CLONE_FILES: a second holder */
 	fd_table_put(b);
 	KTEST_EXPECT_EQ(t, fd_cloexec(b, 200, -1), 0);
