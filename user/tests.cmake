@@ -39,10 +39,12 @@ endfunction()
 amphi_user_program(conform conform.c INCLUDES conform_fs.c)
 amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
+amphi_user_program(shootdown shootdown.c)
 amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)
 amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)
+amphi_user_program(shootdown shootdown.c AARCH64 FLAGS -pthread)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and
 # in the kernel, plus Amphi's W^X policy there; under memcheck and ASan too.
@@ -82,6 +84,34 @@ add_test(NAME asan-user-fault-nx
          COMMAND sh -c "\"$0\" exec \"$1\" nx; test $? -eq 139"
                  ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/fault)
 set_tests_properties(asan-user-fault-nx PROPERTIES LABELS asan TIMEOUT 120)
+
+# TLB shootdown: threads of one process on two CPUs never use a translation that munmap,
+# mprotect or fork removed or narrowed (user/tests/shootdown.c), as on Linux; in the
+# deterministic machine, the parallel one and the aarch64 guest. The planted bug (the
+# kernel booted with tlb_shootdown=off) must be caught in each mode.
+set(SHOOTDOWN_ROUNDS 50)
+add_test(NAME user-shootdown-linux COMMAND ${USER_OUT}/shootdown all ${SHOOTDOWN_ROUNDS})
+add_test(NAME user-shootdown-qemu-aarch64
+         COMMAND ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/shootdown all ${SHOOTDOWN_ROUNDS})
+set_tests_properties(user-shootdown-linux user-shootdown-qemu-aarch64
+                     PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME hosted-user-shootdown
+         COMMAND ${AMPHI_HOSTED_BIN} exec --cpus 2 ${USER_OUT}/shootdown all ${SHOOTDOWN_ROUNDS})
+add_test(NAME hosted-user-shootdown-parallel
+         COMMAND ${AMPHI_HOSTED_BIN} exec --cpus 2 --sched parallel ${USER_OUT}/shootdown all
+                 ${SHOOTDOWN_ROUNDS})
+add_test(NAME hosted-aarch64-user-shootdown
+         COMMAND ${AMPHI_HOSTED_AARCH64_BIN} exec --cpus 2 ${USER_OUT_AARCH64}/shootdown all
+                 ${SHOOTDOWN_ROUNDS})
+set(shootdown_tests hosted-user-shootdown hosted-user-shootdown-parallel
+    hosted-aarch64-user-shootdown)
+foreach(mode munmap mprotect fork)
+  add_test(NAME hosted-user-shootdown-planted-${mode}
+           COMMAND sh ${USER_DIR}/tests/shootdown_planted.sh ${AMPHI_HOSTED_BIN}
+                   ${USER_OUT}/shootdown ${mode})
+  list(APPEND shootdown_tests hosted-user-shootdown-planted-${mode})
+endforeach()
+set_tests_properties(${shootdown_tests} PROPERTIES LABELS hosted TIMEOUT 120)
 
 # Debian's static busybox, one command a line, against the same busybox on the host.
 set(USER_COMPARE sh ${USER_DIR}/tests/compare.sh)

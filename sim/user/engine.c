@@ -11,7 +11,11 @@
  *
  * The windows hold one address space at a time; running another one (or the same one after
  * its generation moved: a translation was removed or narrowed elsewhere) wipes them, and
- * drops the translated code when the code differs. Syscalls, faults, interrupts and the
+ * drops the translated code when the code differs. A change to a space is shot down on
+ * every CPU whose windows hold it (user_loaded_ids) before the change returns: each
+ * unmaps the range from its own windows (the engine's TLB holds host addresses, so its
+ * next access faults there) and drops its translated code of it, or, when its engine is
+ * running (the change reached it inside a fault), stops the engine and drops it after. Syscalls, faults, interrupts and the
  * time budget stop the engine; the kernel thread then handles them outside it, so nothing
  * the kernel does can re-enter the engine.
  */
@@ -37,6 +41,8 @@ static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
 static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
 static const uintptr_t win_end[2] = {SIM_USER_LO_END, SIM_USER_HI_END};
 static struct sigaction prev_segv, prev_bus;
+/* The id of the space each CPU's windows hold (0: none), for vm_shootdown. */
+static uint64_t user_loaded_ids[SIM_MAX_CPUS];
 
 bool plat_user_range_ok(uintptr_t start, uintptr_t end)
 {
@@ -180,6 +186,7 @@ static void user_engine_init(struct sim_user_cpu *u)
 		u->touched_lo[w] = UINTPTR_MAX;
 	}
 	user_forget_code(u);
+	u->drop_pending = (struct user_drop){UINTPTR_MAX, 0};
 	if (sim_user_isa.add_hooks(u) != UC_ERR_OK ||
 	    uc_hook_add(u->uc, &h, UC_HOOK_BLOCK, (void *)user_on_block, u, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(u->uc, &h, UC_HOOK_MEM_INVALID, (void *)user_on_invalid, u, 1, 0) !=
@@ -193,7 +200,13 @@ static void user_engine_init(struct sim_user_cpu *u)
  * already hold vm at its current generation. */
 static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
-	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
+	uint64_t *id = &user_loaded_ids[u - user_cpus];
+
+	/* published before the generation is read: a change whose shootdown missed this CPU
+	 * moved the generation on before, and the windows are wiped below */
+	if (__atomic_load_n(id, __ATOMIC_RELAXED) != vm->id)
+		__atomic_store_n(id, vm->id, __ATOMIC_SEQ_CST);
+	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_SEQ_CST);
 
 	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen)
 		return;
@@ -310,9 +323,7 @@ static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
 		return;
 	}
 	int saved = errno;
-	u->in_fault = true;
 	user_resolve(u, va, sim_fault_is_write(ucontext));
-	u->in_fault = false;
 	errno = saved;
 }
 
@@ -369,6 +380,17 @@ static void user_drop_scratch(struct sim_user_cpu *u)
 	u->scratch = 0;
 }
 
+/* Drops the translated code that shootdowns reaching the running engine asked for. */
+static void user_drop_pending(struct sim_user_cpu *u)
+{
+	struct user_drop *d = &u->drop_pending;
+
+	if (d->lo >= d->hi)
+		return;
+	user_drop_code(u, d->lo, d->hi);
+	*d = (struct user_drop){UINTPTR_MAX, 0};
+}
+
 /* The stop for an engine error err (an instruction it cannot run, or an invalid access
  * the hook recorded). */
 static int user_error_stop(struct sim_user_cpu *u, uc_err err)
@@ -395,6 +417,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	u->running = false;
 	sim_user_isa.save(u->uc, regs);
 	user_drop_scratch(u);
+	user_drop_pending(u);
 	int stop = err == UC_ERR_OK ? u->stop : user_error_stop(u, err);
 	if (stop == SIM_USER_RUNNING)
 		stop = PLAT_USER_INTERRUPT; /* the engine ended on its own (x86 hlt) */
@@ -432,22 +455,51 @@ const char *plat_user_platform(void)
 	return sim_user_isa.platform;
 }
 
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
-{
-	struct sim_cpu *self = sim_cpu_self();
-	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
+/* A change for user_shootdown_cpu. */
+struct user_shootdown {
+	struct vm_space *vm;
+	uintptr_t start, end;
+	bool code;
+};
 
-	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
+/* Makes the executing CPU's windows forget [s->start, s->end) of s->vm if they hold it:
+ * unmapped, and the translated code there dropped (after the run when the engine is
+ * running: the change reached this CPU inside the engine, which must not be re-entered,
+ * and which therefore stops at the end of the block). */
+static void user_shootdown_cpu(void *arg)
+{
+	const struct user_shootdown *s = arg;
+	struct sim_user_cpu *u = &user_cpus[sim_cpu_self()->id];
+
+	if (!u->uc || u->loaded != s->vm || u->loaded_id != s->vm->id)
 		return;
-	/* this CPU follows the change at once; the others see the generation move on. A
-	 * change made in the fault handler is a copy on write of a data page (W^X: never
-	 * code), and the engine's code cache must not be entered from there: it may be
-	 * inside it already (a deadlock in Unicorn's page locks) */
-	user_unmap_range(u, start, end);
-	if (!u->in_fault)
-		user_drop_code(u, start, end);
+	for (int w = 0; w < 2; w++) { /* only what was mapped since the last wipe */
+		if (u->touched_lo[w] >= u->touched_hi[w])
+			continue;
+		uintptr_t lo = MAX(s->start, win_start[w] + u->touched_lo[w]);
+		uintptr_t hi = MIN(s->end, win_start[w] + u->touched_hi[w]);
+		if (lo < hi)
+			user_host_unmap(u, w, lo - win_start[w], hi - lo);
+	}
+	if (s->code && u->running) {
+		u->drop_pending.lo = MIN(u->drop_pending.lo, s->start);
+		u->drop_pending.hi = MAX(u->drop_pending.hi, s->end);
+		uc_emu_stop(u->uc);
+	} else if (s->code) {
+		user_drop_code(u, s->start, s->end);
+	}
 	u->exec_lo = u->exec_hi = 0;
-	u->loaded_gen = vm->generation;
+	/* caught up, unless an earlier change never reached this CPU (tlb_shootdown=off) */
+	uint64_t gen = __atomic_load_n(&s->vm->generation, __ATOMIC_ACQUIRE);
+	if (u->loaded_gen + 1 == gen)
+		u->loaded_gen = gen;
+}
+
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code)
+{
+	struct user_shootdown s = {vm, start, end, code};
+
+	vm_shootdown(user_loaded_ids, vm->id, user_shootdown_cpu, &s);
 }
 
 /* Each engine keeps its own FP/SIMD state; nothing is live outside it. */

@@ -23,6 +23,11 @@ struct vm_space;
 /* Why the engine stopped, as plat_user_stop plus "nothing yet". */
 #define SIM_USER_RUNNING (-1)
 
+/* A range of guest code to drop from an engine's translations: [lo, hi), empty if lo >= hi. */
+struct user_drop {
+	uintptr_t lo, hi;
+};
+
 /* One CPU's engine and windows. */
 struct sim_user_cpu {
 	uc_engine *uc;
@@ -30,7 +35,6 @@ struct sim_user_cpu {
 	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
 	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
-	bool in_fault;		     /* the fault handler runs (inside the engine) */
 	uintptr_t loaded_code;	     /* its code key */
 	/* per window: the span of guest code translated since the last drop (one span over
 	 * both windows would be ~128 TiB, which removing from the code cache walks page by
@@ -45,6 +49,7 @@ struct sim_user_cpu {
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
 	bool running;		     /* inside uc_emu_start */
+	struct user_drop drop_pending; /* code a shootdown asked to drop while running */
 };
 
 /* The guest ISA's part. */
