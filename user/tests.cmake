@@ -111,7 +111,21 @@ foreach(mode munmap mprotect fork)
                    ${USER_OUT}/shootdown ${mode})
   list(APPEND shootdown_tests hosted-user-shootdown-planted-${mode})
 endforeach()
+# The IPIs keep the default mode deterministic: one seed, one trace hash.
+add_test(NAME hosted-user-shootdown-determinism
+         COMMAND sh -c "for i in 1 2; do \"$0\" exec --cpus 2 --seed 7 --trace-hash \"$2.$i\" \"$1\" all 20 >/dev/null || exit 1; done; cmp \"$2.1\" \"$2.2\""
+                 ${AMPHI_HOSTED_BIN} ${USER_OUT}/shootdown ${CMAKE_CURRENT_BINARY_DIR}/shootdown-hash)
+list(APPEND shootdown_tests hosted-user-shootdown-determinism)
 set_tests_properties(${shootdown_tests} PROPERTIES LABELS hosted TIMEOUT 120)
+# ThreadSanitizer over the shootdown's IPIs between concurrently running CPUs (a report
+# ends the run with status 99), and ASan+UBSan over the same in the default mode.
+add_test(NAME tsan-user-shootdown
+         COMMAND ${AMPHI_HOSTED_TSAN_BIN} exec --cpus 2 --sched parallel ${USER_OUT}/shootdown
+                 all 20)
+add_test(NAME asan-user-shootdown
+         COMMAND ${AMPHI_HOSTED_ASAN_BIN} exec --cpus 2 ${USER_OUT}/shootdown all 20)
+set_tests_properties(tsan-user-shootdown PROPERTIES LABELS tsan TIMEOUT 300)
+set_tests_properties(asan-user-shootdown PROPERTIES LABELS asan TIMEOUT 120)
 
 # Debian's static busybox, one command a line, against the same busybox on the host.
 set(USER_COMPARE sh ${USER_DIR}/tests/compare.sh)
