@@ -85,8 +85,9 @@ add_test(NAME asan-user-fault-nx
                  ${AMPHI_HOSTED_ASAN_BIN} ${USER_OUT}/fault)
 set_tests_properties(asan-user-fault-nx PROPERTIES LABELS asan TIMEOUT 120)
 
-# TLB shootdown: threads of one process on two CPUs never use a translation that munmap,
-# mprotect or fork removed or narrowed (user/tests/shootdown.c), as on Linux; in the
+# TLB shootdown: threads of one process on two CPUs never use a translation (of data, or
+# of code: the hosted engine's translated code included) that munmap, mprotect or fork
+# removed or narrowed (user/tests/shootdown.c), as on Linux; in the
 # deterministic machine, the parallel one and the aarch64 guest. The planted bug (the
 # kernel booted with tlb_shootdown=off) must be caught in each mode.
 set(SHOOTDOWN_ROUNDS 50)
@@ -105,7 +106,7 @@ add_test(NAME hosted-aarch64-user-shootdown
                  ${SHOOTDOWN_ROUNDS})
 set(shootdown_tests hosted-user-shootdown hosted-user-shootdown-parallel
     hosted-aarch64-user-shootdown)
-foreach(mode munmap mprotect fork)
+foreach(mode munmap mprotect exec fork)
   add_test(NAME hosted-user-shootdown-planted-${mode}
            COMMAND sh ${USER_DIR}/tests/shootdown_planted.sh ${AMPHI_HOSTED_BIN}
                    ${USER_OUT}/shootdown ${mode})

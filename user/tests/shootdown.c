@@ -4,11 +4,13 @@
  * raises a flag the first one polls without a system call. After the flag:
  *   munmap:   the reader's next access must fault (SIGSEGV), not read the old page;
  *   mprotect: the same after mprotect(PROT_NONE);
+ *   exec:     the same for a page of code the reader calls (each round maps new code at
+ *             the same place, which the reader must then run, not the old code);
  *   fork:     the writer's next write must not reach the child, whose copy of the page
  *             must still hold what it held at the fork.
  * A stale translation on the reader's CPU lets the access through. Each mode runs many
  * rounds; the exit status is 0 when none saw a stale translation, 2 when some did, 1 when
- * the test itself went wrong. Usage: shootdown [munmap|mprotect|fork|all] [ROUNDS]
+ * the test itself went wrong. Usage: shootdown [munmap|mprotect|exec|fork|all] [ROUNDS]
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -25,7 +27,26 @@
 
 #define AFTER_FORK 0xdeadu /* what the writer stores once it saw the fork's flag */
 
-enum mode { MUNMAP, MPROTECT, FORK };
+enum mode { MUNMAP, MPROTECT, EXEC, FORK };
+
+/* A function returning a 16-bit constant n: code_for writes its bytes. */
+#if defined(__x86_64__)
+#define CODE_SIZE 6
+static void code_for(uint8_t *at, uint32_t n)
+{
+	const uint8_t code[CODE_SIZE] = {0xb8, n & 0xff, n >> 8, 0, 0, 0xc3}; /* mov eax, n; ret */
+
+	memcpy(at, code, CODE_SIZE);
+}
+#elif defined(__aarch64__)
+#define CODE_SIZE 8
+static void code_for(uint8_t *at, uint32_t n)
+{
+	const uint32_t code[2] = {0x52800000u | (n & 0xffff) << 5, 0xd65f03c0u}; /* mov w0, n; ret */
+
+	memcpy(at, code, CODE_SIZE);
+}
+#endif
 
 static enum mode mode;
 static int rounds;
@@ -67,8 +88,16 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	siglongjmp(reader_env, 1);
 }
 
-/* One round of the munmap or mprotect reader: touches the page until the flag says it is
- * gone, then touches it once more, which must fault. */
+/* The reader's access: a load, or in exec mode a call of the page's code. */
+static uint32_t touch(volatile uint32_t *p)
+{
+	if (mode == EXEC)
+		return ((uint32_t(*)(void))(uintptr_t)p)();
+	return *p;
+}
+
+/* One round of the munmap, mprotect or exec reader: touches the page until the flag says it
+ * is gone, then touches it once more, which must fault. */
 static void read_round(int round)
 {
 	volatile uint32_t *p = atomic_load(&f->page);
@@ -80,13 +109,18 @@ static void read_round(int round)
 		return;
 	}
 	for (;;) {
-		if (*p != (uint32_t)round) {
-			fprintf(stderr, "shootdown: round %d read %u\n", round, *p);
+		uint32_t got = touch(p);
+		if (got > 0 && got < (uint32_t)round) { /* an old translation of the place */
+			printf("shootdown: round %d got round %u's page (stale)\n", round, got);
+			exit(2);
+		}
+		if (got != (uint32_t)round) {
+			fprintf(stderr, "shootdown: round %d read %u\n", round, got);
 			exit(1);
 		}
 		atomic_store(&f->touching, round);
 		if (atomic_load(&f->changed) == round) {
-			(void)*p; /* must fault */
+			touch(p); /* must fault */
 			stale++;
 			return;
 		}
@@ -177,13 +211,19 @@ static int run_mode(enum mode m)
 		if (p == MAP_FAILED)
 			die("shootdown: mmap");
 		*p = (uint32_t)round;
+		if (m == EXEC) {
+			code_for((uint8_t *)p, (uint32_t)round);
+			if (mprotect(p, 4096, PROT_READ | PROT_EXEC))
+				die("shootdown: mprotect");
+			__builtin___clear_cache((char *)p, (char *)p + CODE_SIZE);
+		}
 		atomic_store(&f->page, p);
 		atomic_store(&f->armed, round);
 		wait_for(&f->touching, round);
 		if (m == FORK) {
 			stale += fork_round(round);
 		} else {
-			if (m == MUNMAP ? munmap(p, 4096) : mprotect(p, 4096, PROT_NONE))
+			if (m == MPROTECT ? mprotect(p, 4096, PROT_NONE) : munmap(p, 4096))
 				die("shootdown: munmap or mprotect");
 			atomic_store(&f->changed, round);
 			wait_for(&f->finished, round);
@@ -194,7 +234,7 @@ static int run_mode(enum mode m)
 		 * the page went next, and the rounds only look at the fork's own */
 	}
 	pthread_join(th, NULL);
-	static const char *const names[] = {"munmap", "mprotect", "fork"};
+	static const char *const names[] = {"munmap", "mprotect", "exec", "fork"};
 	printf("shootdown: %s: %d rounds, %d stale", names[m], rounds, stale);
 	if (m != FORK)
 		printf(", %d faults (%d before the flag)", faults, early);
@@ -219,6 +259,8 @@ int main(int argc, char **argv)
 		stale_total += run_mode(MUNMAP);
 	if (!strcmp(which, "mprotect") || !strcmp(which, "all"))
 		stale_total += run_mode(MPROTECT);
+	if (!strcmp(which, "exec") || !strcmp(which, "all"))
+		stale_total += run_mode(EXEC);
 	if (!strcmp(which, "fork") || !strcmp(which, "all"))
 		stale_total += run_mode(FORK);
 	return stale_total ? 2 : 0;
