@@ -12,7 +12,8 @@
  * A change to a space is shot down through the call-function IPI on every CPU that has its
  * root in CR3 (threads of one process run on several), each invalidating the range there
  * (invlpg, or a CR3 reload for a wide one), before the change returns; CPUs that hold
- * another root are skipped (they flush when they load this one). A root that some CPU
+ * another root, and idle ones (which leave their root on the way, pc_user_idle), are
+ * skipped: they flush when they load this one. A root that some CPU
  * still has in CR3 is taken off it before its page is freed.
  *
  * x87/SSE state stays live in the CPU across a program's syscalls and goes back to its
@@ -353,16 +354,29 @@ void plat_mmu_root_init(void *root)
 		table[i] = pc_pml4[i];
 }
 
+/* Puts the kernel's own root in CR3 of CPU c (the executing one). Interrupts masked. */
+static void pc_user_load_kernel_root(struct pc_cpu *c)
+{
+	write_cr3(plat_virt_to_phys(pc_pml4));
+	atomic_store(&user_roots[c->index], 0);
+}
+
+void pc_user_idle(void)
+{
+	struct pc_cpu *c = pc_cpu_self();
+
+	if (user_roots[c->index])
+		pc_user_load_kernel_root(c);
+}
+
 /* Puts the kernel's own root in CR3 if *arg (a root being freed) is there. */
 static void pc_user_leave_root(void *arg)
 {
 	irqflags_t flags = plat_irq_save();
 	struct pc_cpu *c = pc_cpu_self();
 
-	if (user_roots[c->index] == *(const paddr_t *)arg) {
-		write_cr3(plat_virt_to_phys(pc_pml4));
-		atomic_store(&user_roots[c->index], 0);
-	}
+	if (user_roots[c->index] == *(const paddr_t *)arg)
+		pc_user_load_kernel_root(c);
 	plat_irq_restore(flags);
 }
 
