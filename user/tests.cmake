@@ -40,11 +40,13 @@ amphi_user_program(conform conform.c INCLUDES conform_fs.c conform_limits.c)
 amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
 amphi_user_program(oom oom.c)
+amphi_user_program(shootdown shootdown.c)
 amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)
 amphi_user_program(oom oom.c AARCH64)
 amphi_user_program(hwcap hwcap_aarch64.c AARCH64 FLAGS -march=armv8-a+crc+crypto)
+amphi_user_program(shootdown shootdown.c AARCH64 FLAGS -pthread)
 
 # The conformance checks hold on the host's Linux (so they encode Linux's behaviour) and
 # in the kernel, plus Amphi's W^X policy there; under memcheck and ASan too.
@@ -114,6 +116,48 @@ add_test(NAME asan-user-oom
 set_tests_properties(hosted-user-oom hosted-aarch64-user-oom PROPERTIES LABELS hosted
                      TIMEOUT 60)
 set_tests_properties(asan-user-oom PROPERTIES LABELS asan TIMEOUT 120)
+# TLB shootdown: threads of one process on two CPUs never use a translation (of data, or
+# of code: the hosted engine's translated code included) that munmap, mprotect or fork
+# removed or narrowed (user/tests/shootdown.c), as on Linux; in the
+# deterministic machine, the parallel one and the aarch64 guest. The planted bug (the
+# kernel booted with tlb_shootdown=off) must be caught in each mode.
+set(SHOOTDOWN_ROUNDS 50)
+add_test(NAME user-shootdown-linux COMMAND ${USER_OUT}/shootdown all ${SHOOTDOWN_ROUNDS})
+add_test(NAME user-shootdown-qemu-aarch64
+         COMMAND ${AMPHI_QEMU_AARCH64} ${USER_OUT_AARCH64}/shootdown all ${SHOOTDOWN_ROUNDS})
+set_tests_properties(user-shootdown-linux user-shootdown-qemu-aarch64
+                     PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME hosted-user-shootdown
+         COMMAND ${AMPHI_HOSTED_BIN} exec --cpus 2 ${USER_OUT}/shootdown all ${SHOOTDOWN_ROUNDS})
+add_test(NAME hosted-user-shootdown-parallel
+         COMMAND ${AMPHI_HOSTED_BIN} exec --cpus 2 --sched parallel ${USER_OUT}/shootdown all
+                 ${SHOOTDOWN_ROUNDS})
+add_test(NAME hosted-aarch64-user-shootdown
+         COMMAND ${AMPHI_HOSTED_AARCH64_BIN} exec --cpus 2 ${USER_OUT_AARCH64}/shootdown all
+                 ${SHOOTDOWN_ROUNDS})
+set(shootdown_tests hosted-user-shootdown hosted-user-shootdown-parallel
+    hosted-aarch64-user-shootdown)
+foreach(mode munmap mprotect exec fork)
+  add_test(NAME hosted-user-shootdown-planted-${mode}
+           COMMAND sh ${USER_DIR}/tests/shootdown_planted.sh ${AMPHI_HOSTED_BIN}
+                   ${USER_OUT}/shootdown ${mode})
+  list(APPEND shootdown_tests hosted-user-shootdown-planted-${mode})
+endforeach()
+# The IPIs keep the default mode deterministic: one seed, one trace hash.
+add_test(NAME hosted-user-shootdown-determinism
+         COMMAND sh -c "for i in 1 2; do \"$0\" exec --cpus 2 --seed 7 --trace-hash \"$2.$i\" \"$1\" all 20 >/dev/null || exit 1; done; cmp \"$2.1\" \"$2.2\""
+                 ${AMPHI_HOSTED_BIN} ${USER_OUT}/shootdown ${CMAKE_CURRENT_BINARY_DIR}/shootdown-hash)
+list(APPEND shootdown_tests hosted-user-shootdown-determinism)
+set_tests_properties(${shootdown_tests} PROPERTIES LABELS hosted TIMEOUT 120)
+# ThreadSanitizer over the shootdown's IPIs between concurrently running CPUs (a report
+# ends the run with status 99), and ASan+UBSan over the same in the default mode.
+add_test(NAME tsan-user-shootdown
+         COMMAND ${AMPHI_HOSTED_TSAN_BIN} exec --cpus 2 --sched parallel ${USER_OUT}/shootdown
+                 all 20)
+add_test(NAME asan-user-shootdown
+         COMMAND ${AMPHI_HOSTED_ASAN_BIN} exec --cpus 2 ${USER_OUT}/shootdown all 20)
+set_tests_properties(tsan-user-shootdown PROPERTIES LABELS tsan TIMEOUT 300)
+set_tests_properties(asan-user-shootdown PROPERTIES LABELS asan TIMEOUT 120)
 
 # Debian's static busybox, one command a line, against the same busybox on the host.
 set(USER_COMPARE sh ${USER_DIR}/tests/compare.sh)

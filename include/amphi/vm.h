@@ -143,6 +143,20 @@ struct vm_space {
 	uint64_t id; /* unique for the kernel's lifetime: a freed space's address may come back */
 };
 
+/* Reads the memory options of the kernel command line: "tlb_shootdown=off" is a planted
+ * bug for the tests that show the shootdown is needed (vm_shootdown). Called once at boot. */
+void vm_init(const char *cmdline);
+
+/* The shootdown of the platforms' plat_mmu_invalidate: runs fn(arg) on every CPU c whose
+ * loaded[c] is key (the platform's record of the space each CPU holds: set before the CPU
+ * reads the space's generation), the caller's included, and returns once all have; fn
+ * takes no lock (smp_call_on). With tlb_shootdown=off, on the caller's CPU only. */
+void vm_shootdown(const uint64_t *loaded, uint64_t key, void (*fn)(void *arg), void *arg);
+
+/* False under tlb_shootdown=off (for a platform whose invalidation needs no call, e.g. a
+ * broadcast TLB invalidation, to stay local then). */
+bool vm_shootdown_enabled(void);
+
 /* Creates an empty address space. Returns NULL when out of memory. */
 struct vm_space *vm_space_create(void);
 

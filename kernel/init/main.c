@@ -18,6 +18,7 @@
 #include <amphi/sync.h>
 #include <amphi/timer.h>
 #include <amphi/virtio.h>
+#include <amphi/vm.h>
 
 static struct boot_info boot_info;
 
@@ -75,6 +76,7 @@ NORETURN void kmain(void *bootinfo)
 	init_args_split(&boot_info);
 	kprintf_set_quiet(cmdline_has(boot_info.cmdline, "quiet"));
 	print_boot_info(&boot_info);
+	vm_init(boot_info.cmdline);
 	page_alloc_init(&boot_info);
 	kprintf("amphi: %zu of %zu pages free\n", page_alloc_free_pages(),
 		page_alloc_total_pages());

@@ -6,18 +6,72 @@
  * or takes the page over when no one else holds it. One irq-safe lock per space covers
  * its areas and tables, so the hosted machine's fault handler may resolve from any context
  * in which user code ran.
+ *
+ * TLB shootdown: a change that removes or narrows translations calls plat_mmu_invalidate
+ * with the lock held, and the platform returns once no CPU can use them (the other CPUs
+ * holding the space run its call through vm_shootdown); only then are the pages freed.
+ * The lock holder may thus wait for other CPUs with interrupts masked, so a CPU spinning
+ * for the lock runs the calls queued for it meanwhile (vm_lock).
  */
+#include <amphi/atomic.h>
+#include <amphi/cmdline.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
 #include <amphi/panic.h>
 #include <amphi/plat.h>
+#include <amphi/smp.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
 #define VM_MMAP_TOP 0x7ff000000000ULL /* mmap grows down from here, below the stack */
+#define VM_GATHER_PAGES 64 /* pages an unmap frees per shootdown */
 
 static uint64_t vm_next_id = 1;
+static bool vm_shootdown_off; /* tlb_shootdown=off: the planted bug of vm_shootdown */
+
+void vm_init(const char *cmdline)
+{
+	char value[8];
+
+	vm_shootdown_off = cmdline_get(cmdline, "tlb_shootdown", value, sizeof(value)) > 0 &&
+			   strcmp(value, "off") == 0;
+	if (vm_shootdown_off)
+		kprintf("vm: tlb_shootdown=off: other CPUs keep stale translations (a planted "
+			"bug for tests)\n");
+}
+
+bool vm_shootdown_enabled(void)
+{
+	return !vm_shootdown_off;
+}
+
+void vm_shootdown(const uint64_t *loaded, uint64_t key, void (*fn)(void *arg), void *arg)
+{
+	if (!vm_shootdown_off) {
+		smp_call_where(loaded, key, fn, arg);
+		return;
+	}
+	irqflags_t flags = plat_irq_save();
+	if (atomic_load(&loaded[plat_cpu_id()]) == key)
+		fn(arg);
+	plat_irq_restore(flags);
+}
+
+/* Masks interrupts and takes vm's lock; while it waits, runs the calls other CPUs queue
+ * here, since the holder may be waiting for this CPU's part of a shootdown. Returns the
+ * interrupt state for spin_unlock_irqrestore. */
+static irqflags_t vm_lock(struct vm_space *vm)
+{
+	irqflags_t flags = plat_irq_save();
+
+	while (!spin_trylock(&vm->lock)) {
+		smp_call_poll();
+		plat_sched_point(PLAT_POINT_SPIN);
+		arch_cpu_relax();
+	}
+	return flags;
+}
 
 struct vm_space *vm_space_create(void)
 {
@@ -39,7 +93,7 @@ struct vm_space *vm_space_create(void)
 
 void vm_space_get(struct vm_space *vm)
 {
-	irqflags_t flags = spin_lock_irqsave(&vm->lock);
+	irqflags_t flags = vm_lock(vm);
 
 	if (vm->refs == 0)
 		panic("vm_space_get: space %p has no references left", (void *)vm);
@@ -94,7 +148,7 @@ static void vm_area_free(struct vm_space *vm, struct vm_area *a)
 
 void vm_space_put(struct vm_space *vm)
 {
-	irqflags_t flags = spin_lock_irqsave(&vm->lock);
+	irqflags_t flags = vm_lock(vm);
 	bool last = --vm->refs == 0;
 
 	spin_unlock_irqrestore(&vm->lock, flags);
@@ -181,7 +235,7 @@ int vm_area_add(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pr
 			      .file_end = obj ? start + MIN(file_len, end - start) : start};
 	if (obj)
 		vm_object_get(obj);
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	int err = vm_area_insert(vm, a);
 	if (!err && (prot & VM_EXEC))
 		vm_code_changed(vm);
@@ -219,7 +273,7 @@ int vm_may_map(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	       const struct vm_limits *lim)
 {
 	size_t data;
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	uint64_t total = vm->total_vm - vm_covered_bytes(vm, start, end, &data) + (end - start);
 	uint64_t data_after = vm->data_vm - data + (vm_is_data(prot, flags) ? end - start : 0);
 
@@ -258,12 +312,44 @@ static int vm_split_range(struct vm_space *vm, uintptr_t start, uintptr_t end)
 	return err ? err : vm_split_at(vm, end);
 }
 
-/* Frees the pages mapped in [start, end) and has every CPU forget them (lock held). */
+/* Pages an unmap took out of the tables, freed once no CPU can reach them. */
+struct vm_gather {
+	struct vm_space *vm;
+	uintptr_t start; /* of the range not yet invalidated */
+	paddr_t pages[VM_GATHER_PAGES];
+	unsigned n;
+};
+
+/* Invalidates [g->start, end) on every CPU, then frees the pages gathered (lock held). */
+static void vm_gather_flush(struct vm_gather *g, uintptr_t end)
+{
+	plat_mmu_invalidate(g->vm, g->start, end, true);
+	for (unsigned i = 0; i < g->n; i++)
+		page_put(g->pages[i]);
+	g->n = 0;
+	g->start = end;
+}
+
+/* Gathers one page taken out of the tables (a pt_for_each callback); ctx is the gather. */
+static void vm_gather_page(uintptr_t va, pte_t e, void *ctx)
+{
+	struct vm_gather *g = ctx;
+
+	g->pages[g->n++] = arch_pte_addr(e);
+	g->vm->resident--;
+	if (g->n == VM_GATHER_PAGES)
+		vm_gather_flush(g, va + PAGE_SIZE);
+}
+
+/* Takes the pages mapped in [start, end) out of the tables and frees them once no CPU can
+ * use them (lock held). */
 static void vm_drop_pages(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
-	pt_for_each(vm->root, start, end, true, vm_free_page, vm);
+	struct vm_gather g = {.vm = vm, .start = start};
+
 	vm_generation_bump(vm);
-	plat_mmu_invalidate(vm, start, end);
+	pt_for_each(vm->root, start, end, true, vm_gather_page, &g);
+	vm_gather_flush(&g, end);
 }
 
 /* vm_unmap of a valid range with the lock held. */
@@ -290,7 +376,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	if (!vm_range_ok(start, end))
 		return -EINVAL;
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	int err = vm_unmap_locked(vm, start, end);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return err;
@@ -317,7 +403,9 @@ struct vm_reprotect {
 };
 
 /* Rewrites one page entry with the new protection (a pt_for_each callback); a private
- * page that others hold stays read-only, so that a write still copies it. */
+ * page that others hold stays read-only, so that a write still copies it. A present page
+ * is always readable, so PROT_NONE keeps the page for the kernel only (user access faults,
+ * and vm_resolve refuses it from the area's rights). */
 static void vm_reprotect_page(uintptr_t va, pte_t e, void *ctx)
 {
 	struct vm_reprotect *r = ctx;
@@ -326,7 +414,7 @@ static void vm_reprotect_page(uintptr_t va, pte_t e, void *ctx)
 
 	if (!r->shared && page_refs(pa) > 1)
 		prot &= ~VM_WRITE;
-	pt_replace(r->vm->root, va, arch_pte_page(pa, prot | VM_USER));
+	pt_replace(r->vm->root, va, arch_pte_page(pa, prot ? prot | VM_USER : 0));
 }
 
 /* -ENOMEM when area a of vm, turning to prot, would become data past lim->data, as Linux's
@@ -350,7 +438,7 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 		return -EINVAL;
 	if ((prot & VM_WRITE) && (prot & VM_EXEC))
 		return -EACCES; /* W^X */
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	int err = vm_covered(vm, start, end) ? vm_split_range(vm, start, end) : -ENOMEM;
 	bool changed = false;
 	for (uintptr_t at = start; !err && at < end;) {
@@ -372,7 +460,7 @@ int vm_protect(struct vm_space *vm, uintptr_t start, uintptr_t end, unsigned pro
 	}
 	if (changed) {
 		vm_generation_bump(vm);
-		plat_mmu_invalidate(vm, start, end);
+		plat_mmu_invalidate(vm, start, end, true);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return err;
@@ -398,7 +486,7 @@ static uintptr_t vm_find_free_locked(struct vm_space *vm, size_t len)
 
 uintptr_t vm_find_free(struct vm_space *vm, size_t len)
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	uintptr_t found = vm_find_free_locked(vm, len);
 
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -535,7 +623,7 @@ static long vm_remap_locked(struct vm_space *vm, struct vm_area *a, uintptr_t ol
 
 const struct vm_object *vm_shared_object(struct vm_space *vm, uintptr_t va, uint64_t *off)
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	const struct vm_area *a = vm_area_find(vm, va);
 	const struct vm_object *obj = a && (a->flags & VMA_SHARED) ? a->obj : NULL;
 
@@ -547,7 +635,7 @@ const struct vm_object *vm_shared_object(struct vm_space *vm, uintptr_t va, uint
 
 bool vm_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	bool covered = vm_covered(vm, start, end);
 
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -558,7 +646,7 @@ int vm_discard(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	if (!vm_range_ok(start, end))
 		return -EINVAL;
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	bool covered = vm_covered(vm, start, end);
 	vm_drop_pages(vm, start, end);
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -572,7 +660,7 @@ long vm_remap(struct vm_space *vm, uintptr_t old, size_t old_len, size_t new_len
 	    (fixed_to && (!IS_ALIGNED(fixed_to, PAGE_SIZE) ||
 			  (fixed_to < old + old_len && old < fixed_to + new_len))))
 		return -EINVAL;
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	struct vm_area *a = vm_area_find(vm, old);
 	long result = a && old + old_len <= a->end
 			      ? vm_remap_locked(vm, a, old, old_len, new_len, may_move, fixed_to, lim)
@@ -647,11 +735,11 @@ static int vm_copy_on_write(struct vm_space *vm, const struct vm_area *a, uintpt
 	}
 	*e = arch_pte_page(pa, a->prot | VM_USER);
 	pt_replace(vm->root, va, *e);
-	if (pa != old) {
-		page_put(old);
+	if (pa != old)
 		vm_generation_bump(vm); /* other CPUs may still map the old page */
-	}
-	plat_mmu_invalidate(vm, va, va + PAGE_SIZE);
+	plat_mmu_invalidate(vm, va, va + PAGE_SIZE, false); /* W^X: a writable page is no code */
+	if (pa != old)
+		page_put(old);
 	return 0;
 }
 
@@ -679,7 +767,7 @@ static int vm_resolve_locked(struct vm_space *vm, uintptr_t va, unsigned access,
 
 int vm_resolve(struct vm_space *vm, uintptr_t va, unsigned access, paddr_t *pa, unsigned *prot)
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	int err = vm_resolve_locked(vm, va, access, pa, prot);
 
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -714,7 +802,7 @@ static bool vm_worth_mapping(struct vm_space *vm, const struct vm_area *a, uintp
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 		      struct vm_page_ref out[VM_AROUND_PAGES])
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	int err = vm_resolve_locked(vm, va, access, &out[0].pa, &out[0].prot), n = 1;
 
 	out[0].va = ALIGN_DOWN(va, PAGE_SIZE);
@@ -753,7 +841,7 @@ void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
 			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx)
 {
 	struct vm_mapped_walk w = {fn, ctx};
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 
 	pt_for_each(vm->root, start, end, false, vm_mapped_page, &w);
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -761,7 +849,7 @@ void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
 
 int vm_exec_area(struct vm_space *vm, uintptr_t va, uintptr_t *lo, uintptr_t *hi)
 {
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	struct vm_area *a = vm_area_find(vm, va);
 	int err = !a ? -EFAULT : !(a->prot & VM_EXEC) ? -EACCES : 0;
 
@@ -876,7 +964,7 @@ struct vm_space *vm_space_clone(struct vm_space *vm)
 	if (!copy)
 		return NULL;
 	/* copy is nobody else's yet: only vm's lock is needed */
-	irqflags_t irq = spin_lock_irqsave(&vm->lock);
+	irqflags_t irq = vm_lock(vm);
 	list_for_each(pos, &vm->areas)
 	{
 		if (vm_clone_area(&c, list_entry(pos, struct vm_area, node)))
@@ -887,11 +975,11 @@ struct vm_space *vm_space_clone(struct vm_space *vm)
 	copy->mmap_top = vm->mmap_top;
 	copy->sigreturn = vm->sigreturn;
 	copy->code_key = vm->code_key;
-	/* the parent's writable translations are gone: every CPU, this one included, drops
-	 * what it holds of vm before running it again because the generation moved on. No
-	 * plat_mmu_invalidate over the whole range: the code did not change, and the hosted
-	 * machine would drop its translated code with it. */
+	/* the parent's writable translations are gone from every CPU before any of its
+	 * threads writes again; the code did not change, so the hosted machine keeps its
+	 * translations of it */
 	vm_generation_bump(vm);
+	plat_mmu_invalidate(vm, 0, USER_VA_END, false);
 	spin_unlock_irqrestore(&vm->lock, irq);
 	if (c.err) {
 		vm_space_put(copy);

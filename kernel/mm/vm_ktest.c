@@ -153,6 +153,53 @@ static paddr_t vm_ktest_object_page(struct vm_object *o, uint64_t index)
 	return pa;
 }
 
+/* An unmap wider than one gather of pages frees every page, each once, after its
+ * shootdown rounds; the space then holds only its tables. */
+static void vm_unmap_frees_every_gathered_page(struct ktest *t)
+{
+	const unsigned pages = 200; /* three full gathers and a partial one */
+	size_t free_before = page_alloc_free_pages();
+	struct vm_space *vm = vm_space_create();
+
+	KTEST_ASSERT(t, vm != NULL);
+	uintptr_t start = 0x200000, end = start + pages * PAGE_SIZE;
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, start, end, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+		KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, va, "x", 1), 0);
+	KTEST_EXPECT_EQ(t, vm->resident, pages);
+	size_t free_mapped = page_alloc_free_pages();
+	KTEST_EXPECT_EQ(t, vm_unmap(vm, start, end), 0);
+	KTEST_EXPECT_EQ(t, vm->resident, 0);
+	KTEST_EXPECT_EQ(t, page_alloc_free_pages(), free_mapped + pages);
+	vm_space_put(vm);
+	KTEST_EXPECT_EQ(t, page_alloc_free_pages(), free_before);
+}
+
+/* PROT_NONE leaves the page mapped for the kernel only (a present page is readable by
+ * user code on metal), refused to every access, and mprotect back restores it with its
+ * bytes. */
+static void vm_protect_none_keeps_page_from_user(struct ktest *t)
+{
+	struct vm_space *vm = vm_space_create();
+	paddr_t pa;
+	unsigned prot;
+	char c = 0;
+
+	KTEST_ASSERT(t, vm != NULL);
+	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x100000, 0x101000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
+	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x100000, "k", 1), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, 0), 0);
+	pte_t e = pt_lookup(vm->root, 0x100000);
+	KTEST_EXPECT(t, arch_pte_valid(e));
+	KTEST_EXPECT(t, !(arch_pte_prot(e) & VM_USER));
+	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x100000, VM_READ, &pa, &prot), -EACCES);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ), 0);
+	KTEST_EXPECT(t, arch_pte_prot(pt_lookup(vm->root, 0x100000)) & VM_USER);
+	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, &c, 0x100000, 1), 0);
+	KTEST_EXPECT_EQ(t, c, 'k');
+	vm_space_put(vm);
+}
+
 static void vm_object_read_write_truncate(struct ktest *t)
 {
 	size_t used_before = vm_ktest_pages_used();
@@ -326,6 +373,8 @@ static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(pte_prot_round_trips),
 	KTEST_CASE(vm_demand_zero_and_file),
 	KTEST_CASE(vm_unmap_and_protect_split_areas),
+	KTEST_CASE(vm_unmap_frees_every_gathered_page),
+	KTEST_CASE(vm_protect_none_keeps_page_from_user),
 	KTEST_CASE(vm_object_read_write_truncate),
 	KTEST_CASE(vm_private_object_pages_copy_on_write),
 	KTEST_CASE(vm_clone_shares_pages_copy_on_write),

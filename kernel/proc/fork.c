@@ -143,23 +143,6 @@ static void clone_regs(struct task *child, const struct task *t, const struct cl
 		child->clear_child_tid = a->child_tid;
 }
 
-/* After the caller's pages became copy-on-write: its other threads, which may run on other
- * CPUs, stop so that they run on with the space's new generation (their CPUs' stale
- * writable translations dropped). */
-static void clone_kick_siblings(struct task *t)
-{
-	struct list_node *pos;
-
-	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	list_for_each(pos, &t->proc->tasks)
-	{
-		struct task *o = list_entry(pos, struct task, node);
-		if (o != t)
-			task_kick(o);
-	}
-	spin_unlock_irqrestore(&proc_lock, flags);
-}
-
 /* A new process for clone without CLONE_THREAD: the caller's space (shared or copied),
  * actions, files, names and place in the tree. Returns it or NULL with *err set. */
 static struct process *clone_process(struct task *t, const struct clone_args_k *a, int *err)
@@ -192,8 +175,6 @@ static struct process *clone_process(struct task *t, const struct clone_args_k *
 	c->euid = p->euid;
 	c->suid = p->suid;
 	spin_unlock_irqrestore(&proc_lock, flags);
-	if (!(a->flags & CLONE_VM))
-		clone_kick_siblings(t);
 	return c;
 }
 

@@ -1,7 +1,8 @@
 /*
- * SMP: starting the other CPUs, IPIs, and running functions on other CPUs (the basis of
- * TLB shootdown later). A call request lives on the caller's stack; each target runs it
- * from its IPI_CALL handler and counts it done.
+ * SMP: starting the other CPUs, IPIs, and running functions on other CPUs (TLB shootdown
+ * among them). A call request lives on the caller's stack; each target runs it from its
+ * IPI_CALL handler, or from a wait with interrupts masked (smp_call_poll), and counts it
+ * done.
  */
 #include <amphi/arch.h>
 #include <amphi/atomic.h>
@@ -42,13 +43,11 @@ cpumask_t smp_online_mask(void)
 	return atomic_load(&smp_online);
 }
 
-/* Runs the call requests queued for this CPU. */
-static void smp_call_handler(unsigned irq, void *arg)
+/* Runs the call requests queued for this CPU (interrupts masked). */
+static void smp_run_queued_calls(void)
 {
 	struct smp_call_queue *q = &smp_queues[plat_cpu_id()];
 
-	(void)irq;
-	(void)arg;
 	for (;;) {
 		raw_spin_lock(&q->lock);
 		struct smp_call *call = q->count ? q->slots[q->head] : NULL;
@@ -62,6 +61,32 @@ static void smp_call_handler(unsigned irq, void *arg)
 		call->fn(call->arg);
 		atomic_fetch_sub(&call->pending, 1);
 	}
+}
+
+/* The IPI_CALL handler. */
+static void smp_call_handler(unsigned irq, void *arg)
+{
+	(void)irq;
+	(void)arg;
+	smp_run_queued_calls();
+}
+
+void smp_call_poll(void)
+{
+	irqflags_t flags = plat_irq_save();
+
+	smp_run_queued_calls();
+	plat_irq_restore(flags);
+}
+
+/* One turn of a wait for other CPUs: with interrupts masked, runs the calls they queued
+ * here meanwhile (one of them may be waiting for this CPU to do so). */
+static void smp_wait_turn(bool masked)
+{
+	if (masked)
+		smp_call_poll();
+	plat_sched_point(PLAT_POINT_SPIN);
+	arch_cpu_relax();
 }
 
 /* Marks this CPU's state for a reschedule on the way out of the interrupt. */
@@ -151,8 +176,9 @@ unsigned smp_init(void)
 	return smp_cpus_online();
 }
 
-/* Queues call on cpu's queue, waiting for a free slot. */
-static void smp_queue_call(unsigned cpu, struct smp_call *call)
+/* Queues call on cpu's queue, waiting for a free slot; masked: the caller's interrupts are
+ * masked. */
+static void smp_queue_call(unsigned cpu, struct smp_call *call, bool masked)
 {
 	struct smp_call_queue *q = &smp_queues[cpu];
 
@@ -166,34 +192,31 @@ static void smp_queue_call(unsigned cpu, struct smp_call *call)
 		plat_irq_restore(flags);
 		if (room)
 			return;
-		plat_sched_point(PLAT_POINT_SPIN);
-		arch_cpu_relax();
+		smp_wait_turn(masked);
 	}
 }
 
 void smp_call_on(cpumask_t targets, void (*fn)(void *arg), void *arg)
 {
 	struct smp_call call = {fn, arg, 0};
+	bool masked = !plat_irq_enabled();
 
-	if (!plat_irq_enabled())
-		panic("smp_call_on: called with interrupts masked");
 	preempt_disable(); /* "self" must stay this CPU */
 	unsigned me = plat_cpu_id();
 	cpumask_t others = targets & smp_online_mask() & ~(1ULL << me);
 	call.pending = cpumask_count(others);
 	for (unsigned cpu = 0; cpu < PLAT_MAX_CPUS; cpu++)
 		if (others & (1ULL << cpu))
-			smp_queue_call(cpu, &call);
-	ipi_send(others, IPI_CALL);
+			smp_queue_call(cpu, &call, masked);
+	if (others)
+		ipi_send(others, IPI_CALL);
 	if (targets & (1ULL << me)) {
 		irqflags_t flags = plat_irq_save();
 		fn(arg);
 		plat_irq_restore(flags);
 	}
-	while (atomic_load(&call.pending)) {
-		plat_sched_point(PLAT_POINT_SPIN);
-		arch_cpu_relax();
-	}
+	while (atomic_load(&call.pending))
+		smp_wait_turn(masked);
 	preempt_enable();
 }
 
@@ -204,16 +227,8 @@ void smp_call_where(const uint64_t *values, uint64_t value, void (*fn)(void *arg
 	for (unsigned cpu = 0; cpu < plat_cpu_count(); cpu++)
 		if (atomic_load(&values[cpu]) == value)
 			targets |= 1ULL << cpu;
-	if (!targets)
-		return;
-	if (plat_irq_enabled()) {
+	if (targets)
 		smp_call_on(targets, fn, arg);
-		return;
-	}
-	if (targets != 1ULL << plat_cpu_id())
-		panic("smp_call_where: CPUs %#llx hold %#llx and interrupts are masked",
-		      (unsigned long long)targets, (unsigned long long)value);
-	fn(arg);
 }
 
 void smp_stop_others(void)

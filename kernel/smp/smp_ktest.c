@@ -63,6 +63,42 @@ static void smp_ipis_arrive(struct ktest *t)
 	preempt_enable();
 }
 
+static unsigned smp_masked_ready; /* callers of the masked-call test with interrupts masked */
+
+/* Masks interrupts, waits until the other caller has too, then calls CPU arg. */
+static void smp_masked_caller(void *arg)
+{
+	irqflags_t flags = plat_irq_save();
+
+	atomic_fetch_add(&smp_masked_ready, 1);
+	while (atomic_load(&smp_masked_ready) < 2)
+		plat_sched_point(PLAT_POINT_SPIN);
+	smp_call_on(1ULL << (uintptr_t)arg, smp_count_call, NULL);
+	plat_irq_restore(flags);
+}
+
+/* Two CPUs calling each other with interrupts masked (as two TLB shootdowns can) both
+ * finish: each runs the other's call while it waits. */
+static void smp_call_with_interrupts_masked(struct ktest *t)
+{
+	struct thread *th[2];
+
+	if (smp_cpus_online() < 2)
+		return;
+	for (unsigned i = 0; i < PLAT_MAX_CPUS; i++)
+		smp_test_hits[i] = 0;
+	smp_masked_ready = 0;
+	for (uintptr_t cpu = 0; cpu < 2; cpu++) {
+		th[cpu] = thread_create("masked-caller", smp_masked_caller, (void *)(1 - cpu), 0,
+					1ULL << cpu);
+		KTEST_ASSERT(t, th[cpu] != NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		thread_join(th[i]);
+	KTEST_EXPECT_EQ(t, smp_test_hits[0], 1);
+	KTEST_EXPECT_EQ(t, smp_test_hits[1], 1);
+}
+
 static void smp_all_cpus_online(struct ktest *t)
 {
 	KTEST_EXPECT_EQ(t, smp_cpus_online(), plat_cpu_count());
@@ -74,6 +110,7 @@ static const struct ktest_case smp_cases[] = {
     KTEST_CASE(smp_call_reaches_every_cpu),
     KTEST_CASE(smp_call_reaches_only_targets),
     KTEST_CASE(smp_ipis_arrive),
+    KTEST_CASE(smp_call_with_interrupts_masked),
     {0},
 };
 KTEST_SUITE(smp_suite, "smp", smp_cases);

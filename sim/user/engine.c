@@ -15,6 +15,11 @@
  * change mappings (syscall_fast) completes inside the hook, without stopping; other
  * syscalls, refused faults, interrupts and the time budget stop the engine, and the
  * kernel thread handles them outside it, so nothing the kernel does can re-enter it.
+ * A change to a space is shot down on every CPU whose windows hold it (user_loaded_ids)
+ * before the change returns: each unmaps the range from its own windows (the engine's TLB
+ * holds host addresses, so its next access faults there) and drops its translated code of
+ * it, or, when its engine is running (the change reached it inside a fault or a fast
+ * syscall), stops the engine and drops the code after.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +47,8 @@ static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
 static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
 static const uintptr_t win_end[2] = {SIM_USER_LO_END, SIM_USER_HI_END};
 static struct sigaction prev_segv, prev_bus;
+/* The id of the space each CPU's windows hold (0: none), for vm_shootdown. */
+static uint64_t user_loaded_ids[SIM_MAX_CPUS];
 
 bool plat_user_range_ok(uintptr_t start, uintptr_t end)
 {
@@ -70,9 +77,7 @@ void sim_user_syscall(struct sim_user_cpu *u)
 	long result;
 
 	sim_user_isa.syscall_args(u->uc, &nr, args);
-	u->in_engine_call = true;
 	enum syscall_fast_result done = syscall_fast(nr, args, &result);
-	u->in_engine_call = false;
 	if (done == SYSCALL_FAST_NO) {
 		sim_user_stop(u, PLAT_USER_SYSCALL);
 		return;
@@ -307,6 +312,7 @@ static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 /* Reserves the windows of u and opens its first engine. */
 static void user_engine_open_first(struct sim_user_cpu *u)
 {
+	u->drop_pending = (struct user_drop){UINTPTR_MAX, 0};
 	for (int w = 0; w < 2; w++) {
 		u->win[w] = user_window_create(win_end[w] - win_start[w]);
 		u->touched_lo[w] = UINTPTR_MAX;
@@ -390,7 +396,13 @@ static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, uintptr_t
  * current generation. */
 static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
-	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_ACQUIRE);
+	uint64_t *id = &user_loaded_ids[u - user_cpus];
+
+	/* published before the generation is read: a change whose shootdown missed this CPU
+	 * moved the generation on before, and the windows are wiped below */
+	if (__atomic_load_n(id, __ATOMIC_RELAXED) != vm->id)
+		__atomic_store_n(id, vm->id, __ATOMIC_SEQ_CST);
+	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_SEQ_CST);
 	uintptr_t key = __atomic_load_n(&vm->code_key, __ATOMIC_ACQUIRE);
 
 	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen &&
@@ -498,9 +510,7 @@ static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
 		return;
 	}
 	int saved = errno;
-	u->in_engine_call = true;
 	user_resolve(u, va, sim_fault_is_write(ucontext));
-	u->in_engine_call = false;
 	errno = saved;
 }
 
@@ -557,6 +567,17 @@ static void user_drop_scratch(struct sim_user_cpu *u)
 	u->scratch = 0;
 }
 
+/* Drops the translated code that shootdowns reaching the running engine asked for. */
+static void user_drop_pending(struct sim_user_cpu *u)
+{
+	struct user_drop *d = &u->drop_pending;
+
+	if (d->lo >= d->hi)
+		return;
+	user_drop_code(u->eng, d->lo, d->hi);
+	*d = (struct user_drop){UINTPTR_MAX, 0};
+}
+
 /* The stop for an engine error err (an instruction it cannot run, or an invalid access
  * the hook recorded). */
 static int user_error_stop(struct sim_user_cpu *u, uc_err err)
@@ -583,6 +604,7 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	u->running = false;
 	sim_user_isa.save(u->uc, regs);
 	user_drop_scratch(u);
+	user_drop_pending(u);
 	int stop = err == UC_ERR_OK ? u->stop : user_error_stop(u, err);
 	if (stop == SIM_USER_RUNNING)
 		stop = PLAT_USER_INTERRUPT; /* the engine ended on its own (x86 hlt) */
@@ -620,25 +642,53 @@ const char *plat_user_platform(void)
 	return sim_user_isa.platform;
 }
 
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* A change for user_shootdown_cpu. */
+struct user_shootdown {
+	struct vm_space *vm;
+	uintptr_t start, end;
+	bool code;
+};
+
+/* Makes the executing CPU's windows forget [s->start, s->end) of s->vm if they hold it:
+ * unmapped, and the translated code there dropped (after the run when the engine is
+ * running: the change reached this CPU inside the engine, a fault or a fast syscall, and
+ * the engine must not be re-entered, so it stops at the end of the block). */
+static void user_shootdown_cpu(void *arg)
 {
-	struct sim_cpu *self = sim_cpu_self();
-	struct sim_user_cpu *u = self ? &user_cpus[self->id] : NULL;
+	const struct user_shootdown *s = arg;
+	struct sim_user_cpu *u = &user_cpus[sim_cpu_self()->id];
 
 	if (u == &user_cpus[0])
 		user_early_wait();
-	if (!u || !u->uc || u->loaded != vm || u->loaded_id != vm->id)
+	if (!u->uc || u->loaded != s->vm || u->loaded_id != s->vm->id)
 		return;
-	/* this CPU follows the change at once; the others see the generation move on. A
-	 * change made inside the engine (the fault handler, a fast syscall's user copy) is a
-	 * copy on write of a data page (W^X: never code), and the engine's code cache must
-	 * not be entered from there: it may be inside it already (a deadlock in Unicorn's
-	 * page locks) */
-	user_unmap_range(u, start, end);
-	if (!u->in_engine_call)
-		user_drop_code(u->eng, start, end);
+	for (int w = 0; w < 2; w++) { /* only what was mapped since the last wipe */
+		if (u->touched_lo[w] >= u->touched_hi[w])
+			continue;
+		uintptr_t lo = MAX(s->start, win_start[w] + u->touched_lo[w]);
+		uintptr_t hi = MIN(s->end, win_start[w] + u->touched_hi[w]);
+		if (lo < hi)
+			user_host_unmap(u, w, lo - win_start[w], hi - lo);
+	}
+	if (s->code && u->running) {
+		u->drop_pending.lo = MIN(u->drop_pending.lo, s->start);
+		u->drop_pending.hi = MAX(u->drop_pending.hi, s->end);
+		uc_emu_stop(u->uc);
+	} else if (s->code) {
+		user_drop_code(u->eng, s->start, s->end);
+	}
 	u->exec_lo = u->exec_hi = 0;
-	u->loaded_gen = vm->generation;
+	/* caught up, unless an earlier change never reached this CPU (tlb_shootdown=off) */
+	uint64_t gen = __atomic_load_n(&s->vm->generation, __ATOMIC_ACQUIRE);
+	if (u->loaded_gen + 1 == gen)
+		u->loaded_gen = gen;
+}
+
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code)
+{
+	struct user_shootdown s = {vm, start, end, code};
+
+	vm_shootdown(user_loaded_ids, vm->id, user_shootdown_cpu, &s);
 }
 
 /* Each engine keeps its own FP/SIMD state; nothing is live outside it. */

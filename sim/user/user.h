@@ -27,6 +27,11 @@ struct vm_space;
  * between a few programs keeps each one's translated code. */
 #define SIM_USER_ENGINES 4
 
+/* A range of guest code to drop from an engine's translations: [lo, hi), empty if lo >= hi. */
+struct user_drop {
+	uintptr_t lo, hi;
+};
+
 /* One engine of a CPU and the code it holds translations of. */
 struct sim_user_engine {
 	uc_engine *uc;		 /* NULL until first used */
@@ -50,7 +55,6 @@ struct sim_user_cpu {
 	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
 	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
 	uint64_t loaded_gen;	     /* its generation when they were loaded */
-	bool in_engine_call;	     /* kernel code runs inside the engine (fault, syscall) */
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
 	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */
@@ -60,6 +64,7 @@ struct sim_user_cpu {
 	uintptr_t scratch;	     /* a guest page backed by scratch memory to drop, or 0 */
 	unsigned blocks;	     /* translated blocks entered since the last point */
 	bool running;		     /* inside uc_emu_start */
+	struct user_drop drop_pending; /* code a shootdown asked to drop while running */
 };
 
 /* The guest ISA's part. */

@@ -8,8 +8,11 @@
  *
  * TLB: every user entry is not-global with ASID 0. A CPU reloads TTBR0 (and drops its whole
  * TLB) when it enters a root other than the one it holds; changes to a space are
- * invalidated by VA in the inner-shareable domain, so every CPU follows at once. A root
- * still in some CPU's TTBR0 is replaced there by an empty one before it is freed.
+ * invalidated by VA (or all of ASID 0, for a wide one) in the inner-shareable domain: the
+ * broadcast TLBI is the shootdown, with no IPI, and the DSB ISH after it waits until every
+ * CPU has dropped the entries, so the change returns only then. It also hits CPUs running
+ * other spaces (one ASID for all), which costs them refills but is cheaper than an IPI.
+ * A root still in some CPU's TTBR0 is replaced there by an empty one before it is freed.
  *
  * FP/SIMD registers stay live in the CPU across a program's syscalls and go back to its
  * struct user_regs when the CPU switches threads (plat_user_save_fp); CPACR_EL1 lets FP/SIMD
@@ -335,11 +338,25 @@ const char *plat_user_platform(void)
 	return "aarch64";
 }
 
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* Drops this CPU's translations of [start, end) of ASID 0 (not the others'). */
+static void a64_tlbi_local(uintptr_t start, uintptr_t end)
+{
+	if ((end - start) / PAGE_SIZE > TLBI_RANGE_MAX_PAGES)
+		__asm__ volatile("tlbi aside1, xzr" ::: "memory");
+	else
+		for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+			__asm__ volatile("tlbi vae1, %0" ::"r"(va >> PAGE_SHIFT) : "memory");
+	__asm__ volatile("dsb nsh" ::: "memory");
+}
+
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code)
 {
 	(void)vm; /* ASID 0 for every space: dropping the range everywhere is enough */
-	__asm__ volatile("dsb ishst" ::: "memory");
-	if ((end - start) / PAGE_SIZE > TLBI_RANGE_MAX_PAGES)
+	(void)code; /* instruction fetches use the same TLB entries */
+	__asm__ volatile("dsb ishst" ::: "memory"); /* the tables' change reaches every walker */
+	if (!vm_shootdown_enabled()) /* the planted bug: this CPU only */
+		a64_tlbi_local(start, end);
+	else if ((end - start) / PAGE_SIZE > TLBI_RANGE_MAX_PAGES)
 		__asm__ volatile("tlbi aside1is, xzr" ::: "memory");
 	else
 		for (uintptr_t va = start; va < end; va += PAGE_SIZE)

@@ -99,6 +99,7 @@ bool plat_irq_enabled(void)
  * taken at the wakeup (x86 cannot leave the hlt without taking it), then cli masks again. */
 void plat_cpu_idle(void)
 {
+	pc_user_idle();
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 

@@ -209,6 +209,10 @@ uint64_t pit_measure_tsc(unsigned ms);
  * SMEP/SMAP when the CPU has them. Every CPU calls it once, before it takes interrupts. */
 void pc_user_cpu_init(void);
 
+/* Before the executing CPU idles: puts the kernel's own root in CR3, so that shootdowns of
+ * the space it ran skip it (it flushes when it loads that space again). Interrupts masked. */
+void pc_user_idle(void);
+
 /* Runs a user program's registers (user_entry.S): enters ring 3 from *regs and returns when
  * it traps, *regs updated, with the vector (0-255) or PC_USER_STOP_SYSCALL, interrupts
  * masked. */

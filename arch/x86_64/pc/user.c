@@ -7,11 +7,14 @@
  * interrupts are handled as in kernel code, then returned so the scheduler's decision
  * stands.
  *
- * TLB: each CPU remembers the root in its CR3 and the generation of that space it follows;
- * entering a space whose generation moved on since reloads CR3 (a full flush). A change on
- * the CPU that runs the space is invalidated there at once (invlpg). No space runs on two
- * CPUs at the same time yet (one thread per process), so no shootdown IPI is sent; a root
- * that some CPU still has in CR3 is taken off it before its page is freed.
+ * TLB: each CPU remembers the root in its CR3 (user_roots) and the generation of that space
+ * it follows; entering a space whose generation moved on since reloads CR3 (a full flush).
+ * A change to a space is shot down through the call-function IPI on every CPU that has its
+ * root in CR3 (threads of one process run on several), each invalidating the range there
+ * (invlpg, or a CR3 reload for a wide one), before the change returns; CPUs that hold
+ * another root, and idle ones (which leave their root on the way, pc_user_idle), are
+ * skipped: they flush when they load this one. A root that some CPU
+ * still has in CR3 is taken off it before its page is freed.
  *
  * x87/SSE state stays live in the CPU across a program's syscalls and goes back to its
  * struct user_regs (FXSAVE) when the CPU switches threads (plat_user_save_fp). XSAVE state
@@ -177,16 +180,21 @@ static bool pc_user_regs_ok(const struct user_regs *r, struct plat_user_fault *f
 }
 
 /* Makes vm the space in CR3, flushing when this CPU's TLB may hold stale translations of
- * it. Interrupts masked. */
+ * it. The root is published in user_roots before the generation is read again, so a change
+ * whose shootdown missed this CPU moved the generation on first and is flushed here.
+ * Interrupts masked. */
 static void pc_user_load_space(struct pc_cpu *c, struct vm_space *vm)
 {
-	uint64_t gen = atomic_load_relaxed(&vm->generation);
+	uint64_t gen = atomic_load(&vm->generation);
 
 	if (user_roots[c->index] == vm->root && c->user_generation == gen)
 		return;
 	write_cr3(vm->root);
 	atomic_store(&user_roots[c->index], vm->root);
-	c->user_generation = gen;
+	uint64_t now = atomic_load(&vm->generation);
+	if (now != gen)
+		write_cr3(vm->root);
+	c->user_generation = now;
 }
 
 /* A page fault in ring 3 at addr with the CPU's error code: RESUME when vm_resolve filled
@@ -325,22 +333,38 @@ const char *plat_user_platform(void)
 	return "x86_64";
 }
 
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end)
+/* A change for pc_user_shootdown. */
+struct pc_shootdown {
+	struct vm_space *vm;
+	uintptr_t start, end;
+};
+
+/* Drops the executing CPU's translations of [s->start, s->end) of s->vm if its root is in
+ * CR3 (run on each CPU holding it). */
+static void pc_user_shootdown(void *arg)
 {
-	irqflags_t flags = plat_irq_save();
+	const struct pc_shootdown *s = arg;
 	struct pc_cpu *c = pc_cpu_self();
 
-	if (user_roots[c->index] == vm->root) {
-		if ((end - start) / PAGE_SIZE > INVLPG_MAX_PAGES)
-			write_cr3(vm->root);
-		else
-			for (uintptr_t va = start; va < end; va += PAGE_SIZE)
-				__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-		/* caught up, unless an earlier change was made elsewhere */
-		if (c->user_generation + 1 == vm->generation)
-			c->user_generation = vm->generation;
-	}
-	plat_irq_restore(flags);
+	if (atomic_load(&user_roots[c->index]) != s->vm->root)
+		return;
+	if ((s->end - s->start) / PAGE_SIZE > INVLPG_MAX_PAGES)
+		write_cr3(s->vm->root);
+	else
+		for (uintptr_t va = s->start; va < s->end; va += PAGE_SIZE)
+			__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	/* caught up, unless an earlier change never reached this CPU (tlb_shootdown=off) */
+	uint64_t gen = atomic_load(&s->vm->generation);
+	if (c->user_generation + 1 == gen)
+		c->user_generation = gen;
+}
+
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code)
+{
+	struct pc_shootdown s = {vm, start, end};
+
+	(void)code; /* the TLB holds no code of its own */
+	vm_shootdown(user_roots, vm->root, pc_user_shootdown, &s);
 }
 
 void plat_mmu_root_init(void *root)
@@ -351,16 +375,29 @@ void plat_mmu_root_init(void *root)
 		table[i] = pc_pml4[i];
 }
 
+/* Puts the kernel's own root in CR3 of CPU c (the executing one). Interrupts masked. */
+static void pc_user_load_kernel_root(struct pc_cpu *c)
+{
+	write_cr3(plat_virt_to_phys(pc_pml4));
+	atomic_store(&user_roots[c->index], 0);
+}
+
+void pc_user_idle(void)
+{
+	struct pc_cpu *c = pc_cpu_self();
+
+	if (user_roots[c->index])
+		pc_user_load_kernel_root(c);
+}
+
 /* Puts the kernel's own root in CR3 if *arg (a root being freed) is there. */
 static void pc_user_leave_root(void *arg)
 {
 	irqflags_t flags = plat_irq_save();
 	struct pc_cpu *c = pc_cpu_self();
 
-	if (user_roots[c->index] == *(const paddr_t *)arg) {
-		write_cr3(plat_virt_to_phys(pc_pml4));
-		atomic_store(&user_roots[c->index], 0);
-	}
+	if (user_roots[c->index] == *(const paddr_t *)arg)
+		pc_user_load_kernel_root(c);
 	plat_irq_restore(flags);
 }
 

@@ -6,10 +6,12 @@
 
 struct vm_space;
 
-/* Called with vm's lock held after translations of vm in [start, end) were removed or lost
- * rights: the executing CPU drops what it cached of them; other CPUs notice the space's
- * generation moved on before they next run it. Does not sleep. */
-void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end);
+/* Called with vm's lock held (interrupts masked) after translations of vm in [start, end)
+ * were removed or lost rights: returns once no CPU can use them any more (the TLB
+ * shootdown: the executing CPU drops them, and every other CPU holding vm does so before
+ * this returns). code: the instructions there may have changed (the hosted machine then
+ * drops its translated code too). Does not sleep. */
+void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code);
 
 /* Called by pt_create on a new root table (zeroed, at its kernel address): adds what every
  * root must map besides user space (x86_64: the kernel half). Does not sleep. */
