@@ -188,12 +188,12 @@ static void vm_protect_none_keeps_page_from_user(struct ktest *t)
 	KTEST_ASSERT(t, vm != NULL);
 	KTEST_EXPECT_EQ(t, vm_area_add(vm, 0x100000, 0x101000, VM_READ | VM_WRITE, 0, NULL, 0, 0), 0);
 	KTEST_EXPECT_EQ(t, vm_copy_to_user(vm, 0x100000, "k", 1), 0);
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, 0), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, 0, NULL), 0);
 	pte_t e = pt_lookup(vm->root, 0x100000);
 	KTEST_EXPECT(t, arch_pte_valid(e));
 	KTEST_EXPECT(t, !(arch_pte_prot(e) & VM_USER));
 	KTEST_EXPECT_EQ(t, vm_resolve(vm, 0x100000, VM_READ, &pa, &prot), -EACCES);
-	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ), 0);
+	KTEST_EXPECT_EQ(t, vm_protect(vm, 0x100000, 0x101000, VM_READ, NULL), 0);
 	KTEST_EXPECT(t, arch_pte_prot(pt_lookup(vm->root, 0x100000)) & VM_USER);
 	KTEST_EXPECT_EQ(t, vm_copy_from_user(vm, &c, 0x100000, 1), 0);
 	KTEST_EXPECT_EQ(t, c, 'k');
