@@ -137,7 +137,10 @@ add_test(NAME hosted-aarch64-user-shootdown
                  ${SHOOTDOWN_ROUNDS})
 set(shootdown_tests hosted-user-shootdown hosted-user-shootdown-parallel
     hosted-aarch64-user-shootdown)
-foreach(mode munmap mprotect exec fork)
+# (exec is not among them: with the engines per code key the hosted reader faults instead
+# of running stale code when the shootdown is off, so that mode proves nothing here yet;
+# x86_64 QEMU's planted exec test still catches it)
+foreach(mode munmap mprotect fork)
   add_test(NAME hosted-user-shootdown-planted-${mode}
            COMMAND sh ${USER_DIR}/tests/shootdown_planted.sh ${AMPHI_HOSTED_BIN}
                    ${USER_OUT}/shootdown ${mode})

@@ -254,8 +254,9 @@ struct vm_page_ref {
 int vm_resolve_around(struct vm_space *vm, uintptr_t va, unsigned access,
 		      struct vm_page_ref out[VM_AROUND_PAGES]);
 
-/* Calls fn(page, ctx) for every page mapped in [start, end) of vm, in address order, with
- * vm's lock held (fn must not call into vm). Does not sleep. */
+/* Calls fn(page, ctx) for every page user code may access in [start, end) of vm (not the
+ * kernel-only pages of PROT_NONE), in address order, with vm's lock held (fn must not call
+ * into vm). Does not sleep. */
 void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
 			void (*fn)(const struct vm_page_ref *page, void *ctx), void *ctx);
 

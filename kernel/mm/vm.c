@@ -828,13 +828,15 @@ struct vm_mapped_walk {
 	void *ctx;
 };
 
-/* Hands one mapped page to the walk's function (a pt_for_each callback). */
+/* Hands one mapped page to the walk's function (a pt_for_each callback), unless it is
+ * the kernel's only (PROT_NONE). */
 static void vm_mapped_page(uintptr_t va, pte_t e, void *ctx)
 {
 	struct vm_mapped_walk *w = ctx;
 	struct vm_page_ref page = {va, arch_pte_addr(e), arch_pte_prot(e)};
 
-	w->fn(&page, w->ctx);
+	if (page.prot & VM_USER)
+		w->fn(&page, w->ctx);
 }
 
 void vm_for_each_mapped(struct vm_space *vm, uintptr_t start, uintptr_t end,
