@@ -66,25 +66,15 @@ static void sched_account(struct thread *t, uint64_t now)
 {
 	uint64_t delta = now > t->last_start ? now - t->last_start : 0;
 
-	t->last_start = now;
-	t->runtime_ns += delta;
+	/* both read unlocked by thread_cpu_ns on other CPUs */
+	atomic_store_relaxed(&t->last_start, now);
+	atomic_store_relaxed(&t->runtime_ns, t->runtime_ns + delta);
 	if (t->is_idle) {
 		cpu_of(t->cpu)->idle_ns += delta;
 		return;
 	}
 	/* nice 0, the common case, is charged the time itself: no 64-bit division per switch */
 	t->vruntime += t->weight == NICE_0_WEIGHT ? delta : delta * NICE_0_WEIGHT / t->weight;
-}
-
-uint64_t thread_cpu_ns(const struct thread *t)
-{
-	uint64_t ran = atomic_load_relaxed(&t->runtime_ns), since = t->last_start;
-	uint64_t now = plat_time_ns();
-
-	/* a thread on a CPU is charged at its next switch: add the slice running now */
-	if (atomic_load_relaxed(&t->on_cpu) && !t->is_idle && now > since)
-		ran += now - since;
-	return ran;
 }
 
 /* Queues t on c in vruntime order, after threads of equal vruntime (c's lock held). */

@@ -78,6 +78,14 @@ static uint64_t thread_running_for(const struct thread *t)
 	return now > start ? now - start : 0;
 }
 
+uint64_t thread_cpu_ns(const struct thread *t)
+{
+	uint64_t ran = atomic_load_relaxed(&t->runtime_ns);
+
+	/* a thread on a CPU is charged at its next switch: add the slice running now */
+	return atomic_load_relaxed(&t->on_cpu) ? ran + thread_running_for(t) : ran;
+}
+
 static const char *const thread_state_names[] = {"run", "sleep", "dead"};
 
 /* Lists every thread: id, state, CPU, weight and run time. */
@@ -91,7 +99,7 @@ static int monitor_threads(const char *arg)
 	{
 		struct thread *t = list_entry(pos, struct thread, all_node);
 		bool running = cpu_of(t->cpu)->current == t;
-		uint64_t runtime = t->runtime_ns + (running ? thread_running_for(t) : 0);
+		uint64_t runtime = thread_cpu_ns(t);
 		kprintf("%4u %-24s %-6s %3u %4d %12llu %8llu\n", t->id, t->name,
 			running ? "oncpu" : thread_state_names[t->state], t->cpu, t->nice,
 			(unsigned long long)(runtime / 1000), (unsigned long long)t->switches);
