@@ -182,6 +182,10 @@ add_test(NAME hosted-user-determinism-planted
 set_tests_properties(hosted-user-determinism-planted
                      PROPERTIES LABELS hosted TIMEOUT 120 WILL_FAIL TRUE)
 
+# The kernel log: busybox dmesg (syslog(2)) prints the boot messages the console showed.
+add_test(NAME hosted-user-dmesg COMMAND sh ${USER_DIR}/tests/dmesg.sh ${AMPHI_HOSTED_BIN})
+set_tests_properties(hosted-user-dmesg PROPERTIES LABELS hosted TIMEOUT 60)
+
 # The wall clock through busybox's date (user/tests/wallclock.sh): the fixed boot date in
 # virtual time, the host's in real time; date -s moves it and new files carry the new time.
 add_test(NAME hosted-user-wallclock

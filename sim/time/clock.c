@@ -251,6 +251,7 @@ static void clock_start_timer_thread(void)
 		exit(SIM_EXIT_HOST);
 	}
 	pthread_condattr_destroy(&attr);
+	pthread_setname_np(thread, "timer");
 	sim_clock.timer_thread = true;
 }
 

@@ -303,6 +303,33 @@ static void unprivileged_clock_set(void)
 	_exit(settimeofday(&tv, NULL) == -1 && errno == EPERM ? 0 : 4);
 }
 
+/* In a child that is not root: clearing the kernel log fails with EPERM. */
+static void unprivileged_log_clear(void)
+{
+	if (geteuid() == 0 && setuid(54321) != 0)
+		_exit(2);
+	_exit(syscall(SYS_syslog, 5, NULL, 0) == -1 && errno == EPERM ? 0 : 3);
+}
+
+/* syslog(2), the kernel log: its size, a read of part of it, and the refusals. */
+static void check_syslog(void)
+{
+	char buf[16];
+
+	check("syslog SIZE_BUFFER", syscall(SYS_syslog, 10, NULL, 0) > 0, 0, 1, 0);
+	long n = syscall(SYS_syslog, 3, buf, (long)sizeof(buf));
+
+	check("syslog READ_ALL of 16 bytes", n >= 0 && n <= (long)sizeof(buf), 0, 1, 0);
+	CHECK("syslog READ_ALL into no buffer", syscall(SYS_syslog, 3, NULL, 16), -1, EINVAL);
+	CHECK("syslog READ_ALL of -1 bytes", syscall(SYS_syslog, 3, buf, -1), -1, EINVAL);
+	if (n > 0) /* a container's log may be empty: then nothing is copied, and no EFAULT */
+		CHECK("syslog READ_ALL into an unmapped pointer", syscall(SYS_syslog, 3, 16, 16),
+		      -1, EFAULT);
+	CHECK("syslog bad action", syscall(SYS_syslog, 99, NULL, 0), -1, EINVAL);
+	CHECK("syslog CONSOLE_LEVEL 0", syscall(SYS_syslog, 8, NULL, 0), -1, EINVAL);
+	check("clearing the log needs root", in_child(unprivileged_log_clear), 0, 0, 0);
+}
+
 static void check_time(void)
 {
 	struct timespec a, b, nap = {0, 2000000}, bad = {0, 1000000000};
@@ -1148,6 +1175,7 @@ int main(int argc, char **argv)
 	check_accounting();
 	check_misc();
 	check_time();
+	check_syslog();
 	check_fs();
 	check_limits();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)
