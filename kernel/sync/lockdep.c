@@ -64,15 +64,21 @@ static void lockdep_print_site(const char *label, const char *name, uintptr_t si
 /* The class of lock, registering it on first use (under lockdep.lock). */
 static unsigned lockdep_class_locked(struct lock_debug *lock)
 {
-	if (lock->class_id)
-		return lock->class_id;
-	for (unsigned i = 1; i <= lockdep.class_count; i++)
+	unsigned short id = atomic_load_relaxed(&lock->class_id);
+
+	if (id)
+		return id;
+	for (unsigned i = 1; i <= lockdep.class_count && !id; i++)
 		if (strcmp(lockdep.class_name[i], lock->name) == 0)
-			return lock->class_id = (unsigned short)i;
-	if (lockdep.class_count + 1 >= LOCKDEP_CLASSES)
-		panic("lockdep: more than %d lock classes", LOCKDEP_CLASSES - 1);
-	lockdep.class_name[++lockdep.class_count] = lock->name;
-	return lock->class_id = (unsigned short)lockdep.class_count;
+			id = (unsigned short)i;
+	if (!id) {
+		if (lockdep.class_count + 1 >= LOCKDEP_CLASSES)
+			panic("lockdep: more than %d lock classes", LOCKDEP_CLASSES - 1);
+		lockdep.class_name[++lockdep.class_count] = lock->name;
+		id = (unsigned short)lockdep.class_count;
+	}
+	atomic_store_relaxed(&lock->class_id, id);
+	return id;
 }
 
 /* True when the graph has a path from class a to class b (breadth first). */
@@ -139,7 +145,7 @@ static void lockdep_add_dep(const struct held_lock *h, struct lock_debug *lock, 
 		raw_spin_unlock(&lockdep.lock);
 		lockdep_report_inversion(h, lock, where);
 	}
-	lockdep.deps[from][to / 64] |= 1ULL << (to % 64);
+	atomic_fetch_or(&lockdep.deps[from][to / 64], 1ULL << (to % 64));
 	if (lockdep.edge_count < LOCKDEP_EDGES)
 		lockdep.edges[lockdep.edge_count++] = (struct lockdep_edge){
 		    (unsigned short)from, (unsigned short)to, h->taken_at, where};
@@ -164,6 +170,24 @@ static bool lockdep_holder_is_me(const struct lock_debug *lock)
 	return atomic_load(&lock->owner_cpu) == (int)plat_cpu_id();
 }
 
+/* True when every dependency from me's held locks to lock is recorded already, the common
+ * case: read without lockdep.lock, as class ids and dependency bits are only ever set, and
+ * a zero read too early just sends the caller the locked way. */
+static bool lockdep_deps_known(const struct thread *me, const struct lock_debug *lock)
+{
+	unsigned to = atomic_load_relaxed(&lock->class_id);
+
+	if (!to)
+		return false;
+	for (unsigned i = 0; i < me->held_count; i++) {
+		unsigned from = atomic_load_relaxed(&me->held[i].lock->class_id);
+		uint64_t word = from ? atomic_load_relaxed(&lockdep.deps[from][to / 64]) : 0;
+		if (!(word & (1ULL << (to % 64))))
+			return false;
+	}
+	return true;
+}
+
 void lockdep_acquire(struct lock_debug *lock, uintptr_t where)
 {
 	struct thread *me = thread_current();
@@ -172,7 +196,7 @@ void lockdep_acquire(struct lock_debug *lock, uintptr_t where)
 		return;
 	if (lockdep_holder_is_me(lock))
 		lockdep_report_recursion(lock, where);
-	if (!me || !me->held_count)
+	if (!me || !me->held_count || lockdep_deps_known(me, lock))
 		return;
 	irqflags_t flags = plat_irq_save();
 	raw_spin_lock(&lockdep.lock);

@@ -14,12 +14,12 @@
 #include <amphi/mm.h>
 #include <amphi/string.h>
 
-#define WALK_BUF (2 * VFS_PATH_MAX)
+#define WALK_BUF (2 * VFS_PATH_MAX) /* the longest path left to walk, links spliced in */
 
 struct walk {
 	struct vfs_path root; /* referenced */
 	struct vfs_path cur;  /* referenced */
-	char *buf;	      /* the path left to walk, at rest */
+	char *buf;	      /* the path left to walk (kmalloc'd, as long as it needs) */
 	const char *rest;
 	unsigned links;
 };
@@ -56,11 +56,11 @@ static int walk_start(struct walk *w, struct fs_context *fs, const struct vfs_pa
 		return -ENAMETOOLONG;
 	if (n == 0 && !(flags & WALK_EMPTY))
 		return -ENOENT;
-	w->buf = kmalloc(WALK_BUF);
+	w->buf = kmalloc(n + 1);
 	if (!w->buf)
 		return -ENOMEM;
-	memcpy(w->buf + WALK_BUF - n - 1, path, n + 1);
-	w->rest = w->buf + WALK_BUF - n - 1;
+	memcpy(w->buf, path, n + 1);
+	w->rest = w->buf;
 	w->links = 0;
 	if (fs) {
 		fs_context_paths(fs, &w->root, &cwd);
@@ -152,15 +152,18 @@ static int walk_follow(struct walk *w, struct inode *link, bool slash)
 	int err = n < 0 ? (int)n : n == 0 ? -ENOENT : 0;
 	if (!err && (size_t)n + 1 + rest + 1 > WALK_BUF)
 		err = -ENAMETOOLONG;
+	bool sep = rest || slash;
+	char *spliced = err ? NULL : kmalloc((size_t)n + sep + rest + 1);
+	if (!err && !spliced)
+		err = -ENOMEM;
 	if (!err) {
-		char *at = w->buf + WALK_BUF - rest - 1;
-		bool sep = rest || slash;
-		memmove(at, w->rest, rest + 1);
-		at -= (size_t)n + sep;
-		memcpy(at, target, (size_t)n);
+		memcpy(spliced, target, (size_t)n);
 		if (sep)
-			at[n] = '/';
-		w->rest = at;
+			spliced[n] = '/';
+		memcpy(spliced + n + sep, w->rest, rest + 1);
+		kfree(w->buf);
+		w->buf = spliced;
+		w->rest = spliced;
 		if (target[0] == '/') {
 			struct vfs_path root = w->root;
 			vfs_path_get(&root);
