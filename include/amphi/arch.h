@@ -142,6 +142,7 @@ struct arch_sigframe {
 	uintptr_t fault_addr;
 	unsigned fault_access;
 	bool fault_mapped;
+	unsigned fault_trap; /* the plat_user_trap of a trap's signal, else 0 */
 };
 
 #define ARCH_SIGINFO_SIZE 128

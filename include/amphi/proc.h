@@ -132,6 +132,7 @@ struct ksiginfo {
 	int status;   /* SIGCHLD: exit code or signal */
 	uintptr_t addr;	 /* faults: the address */
 	unsigned access; /* faults: VM_READ, VM_WRITE or VM_EXEC */
+	unsigned trap;	 /* traps: the plat_user_trap that raised it; 0 for the rest */
 };
 
 enum proc_state {
@@ -478,6 +479,10 @@ void signal_deliver(struct task *t);
 /* A fault of t's user code: a synchronous signal sig with code, at addr for access (VM_*
  * bits, 0 when no access caused it). */
 void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access);
+
+/* signal_fault for trap (a plat_user_trap), which the signal frame records where the ISA
+ * has room for it (x86_64's trapno). */
+void signal_trap(struct task *t, int sig, int code, uintptr_t addr, unsigned trap);
 
 /* Takes the lowest pending signal of t in set: thread-directed ones first, as Linux's
  * dequeue does. Returns it with its info in *info, or 0 (proc_lock held). */

@@ -228,21 +228,24 @@ static void task_fault(struct task *t, const struct plat_user_fault *f)
 		     f->access);
 }
 
-/* The signal Linux sends for trap f: SIGFPE, SIGTRAP or SIGBUS, with its si_code. */
+/* The signal Linux sends for trap f: SIGFPE, SIGTRAP, SIGBUS or SIGSEGV, with its si_code. */
 static void task_trap(struct task *t, const struct plat_user_fault *f)
 {
 	switch (f->error) {
 	case PLAT_TRAP_DIVIDE:
-		signal_fault(t, SIGFPE, FPE_INTDIV, f->addr, 0);
+		signal_trap(t, SIGFPE, FPE_INTDIV, f->addr, PLAT_TRAP_DIVIDE);
 		break;
 	case PLAT_TRAP_FP:
-		signal_fault(t, SIGFPE, FPE_FLTINV, f->addr, 0);
+		signal_trap(t, SIGFPE, FPE_FLTINV, f->addr, PLAT_TRAP_FP);
 		break;
 	case PLAT_TRAP_BREAKPOINT:
-		signal_fault(t, SIGTRAP, GUEST_BREAKPOINT_SI_CODE, f->addr, 0);
+		signal_trap(t, SIGTRAP, GUEST_BREAKPOINT_SI_CODE, f->addr, PLAT_TRAP_BREAKPOINT);
 		break;
 	case PLAT_TRAP_ALIGN:
-		signal_fault(t, SIGBUS, BUS_ADRALN, f->addr, 0);
+		signal_trap(t, SIGBUS, BUS_ADRALN, f->addr, PLAT_TRAP_ALIGN);
+		break;
+	case PLAT_TRAP_PROTECTION: /* Linux: SI_KERNEL, no address */
+		signal_trap(t, SIGSEGV, SI_KERNEL, 0, PLAT_TRAP_PROTECTION);
 		break;
 	default:
 		panic("task_trap: trap %d is none of plat_user_trap's", f->error);

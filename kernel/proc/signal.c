@@ -192,8 +192,9 @@ static const char *signal_fault_name(int sig, int code)
 {
 	switch (sig) {
 	case SIGSEGV:
-		return code == SEGV_MAPERR ? "SIGSEGV (unmapped address)"
-					   : "SIGSEGV (access not allowed)";
+		return code == SEGV_MAPERR	? "SIGSEGV (unmapped address)"
+		       : code == SEGV_ACCERR ? "SIGSEGV (access not allowed)"
+					     : "SIGSEGV (general protection)";
 	case SIGFPE:
 		return code == FPE_INTDIV ? "SIGFPE (integer division)" : "SIGFPE";
 	case SIGTRAP:
@@ -205,10 +206,12 @@ static const char *signal_fault_name(int sig, int code)
 	}
 }
 
-void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access)
+/* Sends t the synchronous signal info describes (signal_fault, signal_trap). */
+static void signal_raise_sync(struct task *t, struct ksiginfo info)
 {
 	struct process *p = t->proc;
-	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr, .access = access};
+	int sig = info.signo, code = info.code;
+	uintptr_t addr = info.addr;
 
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
 	struct proc_sigaction *a = &p->actions[sig - 1];
@@ -225,6 +228,18 @@ void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned ac
 		kprintf("amphi: pid %u (%s): %s at %#lx, pc %#lx\n", p->pid, p->comm,
 			signal_fault_name(sig, code), (unsigned long)addr,
 			(unsigned long)arch_user_pc(&t->regs));
+}
+
+void signal_fault(struct task *t, int sig, int code, uintptr_t addr, unsigned access)
+{
+	signal_raise_sync(t, (struct ksiginfo){.signo = sig, .code = code, .addr = addr,
+					       .access = access});
+}
+
+void signal_trap(struct task *t, int sig, int code, uintptr_t addr, unsigned trap)
+{
+	signal_raise_sync(t, (struct ksiginfo){.signo = sig, .code = code, .addr = addr,
+					       .trap = trap});
 }
 
 void signal_discard(struct process *p, uint64_t set)
@@ -347,7 +362,7 @@ static int signal_handle(struct task *t, int sig, const struct ksiginfo *info,
 	    .sp = sp, .ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
 	    .ss_flags = !t->altstack_sp ? SS_DISABLE : on_alt ? SS_ONSTACK : 0,
 	    .fault_addr = info->addr, .fault_access = info->access,
-	    .fault_mapped = info->code == SEGV_ACCERR};
+	    .fault_mapped = info->code == SEGV_ACCERR, .fault_trap = info->trap};
 
 	signal_siginfo(siginfo, info);
 	signal_syscall_interrupted(t, a);

@@ -79,7 +79,7 @@ static void x86_on_exception(uc_engine *uc, uint32_t intno, void *data)
 	case X86_VECTOR_NP:
 	case X86_VECTOR_SS:
 	case X86_VECTOR_GP: /* a privileged instruction, a bad selector: SIGSEGV, as metal */
-		sim_user_fault(u, 0, VM_READ, -EACCES);
+		sim_user_trap(data, PLAT_TRAP_PROTECTION, 0);
 		break;
 	case X86_VECTOR_DE:
 		sim_user_trap(data, PLAT_TRAP_DIVIDE, rip);
@@ -97,6 +97,22 @@ static void x86_on_exception(uc_engine *uc, uint32_t intno, void *data)
 	default:
 		sim_user_stop(data, PLAT_USER_ILLEGAL);
 	}
+}
+
+/* in and out from ring 3 with IOPL 0: Unicorn runs them through these hooks instead of
+ * raising #GP, so they fault here, as on metal (SIGSEGV). The stop lands on the
+ * instruction, as #GP's would. */
+static uint32_t x86_on_in(uc_engine *uc, uint32_t port, int size, void *data)
+{
+	(void)uc, (void)port, (void)size;
+	sim_user_trap(data, PLAT_TRAP_PROTECTION, 0);
+	return 0;
+}
+
+static void x86_on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *data)
+{
+	(void)uc, (void)port, (void)size, (void)value;
+	sim_user_trap(data, PLAT_TRAP_PROTECTION, 0);
 }
 
 #define X86_SETUP_ADDR SIM_USER_LO_END /* a page outside both windows, as the probe's */
@@ -146,6 +162,11 @@ static int x86_add_hooks(struct sim_user_cpu *u)
 
 	if (err == UC_ERR_OK)
 		err = uc_hook_add(u->uc, &h, UC_HOOK_INTR, (void *)x86_on_exception, u, 1, 0);
+	if (err == UC_ERR_OK)
+		err = uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_in, u, 1, 0, UC_X86_INS_IN);
+	if (err == UC_ERR_OK)
+		err = uc_hook_add(u->uc, &h, UC_HOOK_INSN, (void *)x86_on_out, u, 1, 0,
+				  UC_X86_INS_OUT);
 	return (int)err;
 }
 

@@ -716,6 +716,21 @@ static void check_signals(void)
 	check("sigcontext: the fault address", got_fault_addr == (long)ro ? 0 : -1, 0, 0, 0);
 	if (FRAME_HAS_TRAPNO)
 		check("sigcontext: a user write to a present page (err 7)", got_err & 7, 0, 7, 0);
+#if defined(__x86_64__) /* ports: Linux leaves user code IOPL 0, so in and out fault */
+	got_sig = got_code = 0;
+	got_trapno = -1;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		__asm__ volatile("outb %%al, $0x80" ::"a"(0));
+	check("out to a port: SIGSEGV", got_sig, 0, SIGSEGV, 0);
+	check("out to a port: si_code SI_KERNEL", got_code, 0, SI_KERNEL, 0);
+	check("sigcontext: a general protection fault (trapno 13)", got_trapno, 0, 13, 0);
+	got_sig = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		unsigned char in;
+		__asm__ volatile("inb $0x80, %0" : "=a"(in));
+	}
+	check("in from a port: SIGSEGV", got_sig, 0, SIGSEGV, 0);
+#endif
 	signal(SIGSEGV, SIG_DFL);
 
 #if defined(__x86_64__) /* aarch64 divides by zero without a trap */

@@ -10,6 +10,8 @@
  *   fault brk       executes a breakpoint instruction (SIGTRAP)
  *   fault priv      executes a privileged instruction (x86_64 hlt: SIGSEGV; aarch64 reads
  *                   SCTLR_EL1: SIGILL)
+ *   fault io        touches the hardware directly (x86_64 out to port 0x80: SIGSEGV; aarch64
+ *                   masks interrupts with msr daifset: SIGILL)
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,11 +22,13 @@
 #define UNDEFINED_INSN ".inst 0x00000000" /* udf #0 */
 #define BREAKPOINT_INSN "brk #0"
 #define PRIVILEGED() __asm__ volatile("mrs x0, sctlr_el1" ::: "x0")
+#define HARDWARE() __asm__ volatile("msr daifset, #2")
 #else
 #define RET_INSN 0xc3u /* ret (the first byte; the rest are never reached) */
 #define UNDEFINED_INSN "ud2"
 #define BREAKPOINT_INSN "int3"
 #define PRIVILEGED() __asm__ volatile("hlt")
+#define HARDWARE() __asm__ volatile("outb %%al, $0x80" ::"a"(0))
 #endif
 
 int main(int argc, char **argv)
@@ -53,5 +57,7 @@ int main(int argc, char **argv)
 		__asm__ volatile(BREAKPOINT_INSN);
 	if (strcmp(mode, "priv") == 0)
 		PRIVILEGED();
+	if (strcmp(mode, "io") == 0)
+		HARDWARE();
 	return 0; /* not reached when the mode faults */
 }

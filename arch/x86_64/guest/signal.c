@@ -6,6 +6,7 @@
  */
 #include <amphi/arch.h>
 #include <amphi/errno.h>
+#include <amphi/plat.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -20,6 +21,24 @@
 #define X86_FIX_FLAGS 0x40dd5u /* AC OF DF TF SF ZF AF PF CF RF NT */
 #define X86_DF_TF 0x500u
 #define X86_TRAP_PF 14 /* the page-fault vector */
+
+/* The x86 vector Linux puts in trapno for trap (a plat_user_trap; 0 for none: trapno 0,
+ * as for a divide error). #MF and #XM share PLAT_TRAP_FP: SSE's #XM, what compilers emit. */
+static uint64_t x86_trap_vector(unsigned trap)
+{
+	switch (trap) {
+	case PLAT_TRAP_BREAKPOINT:
+		return 3;
+	case PLAT_TRAP_PROTECTION:
+		return 13;
+	case PLAT_TRAP_ALIGN:
+		return 17;
+	case PLAT_TRAP_FP:
+		return 19;
+	default:
+		return 0;
+	}
+}
 #define X86_PF_PROT 1u /* page-fault error code: the page was present */
 #define X86_PF_WRITE 2u
 #define X86_PF_USER 4u
@@ -83,6 +102,7 @@ int arch_signal_push(struct vm_space *vm, struct user_regs *r, const struct arch
 	x86_sigcontext_fill(&frame.uc.mc, r);
 	frame.uc.mc.fpstate = fp;
 	frame.uc.mc.oldmask = f->mask;
+	frame.uc.mc.trapno = x86_trap_vector(f->fault_trap);
 	if (f->fault_access) { /* as the CPU reported the page fault to Linux */
 		frame.uc.mc.trapno = X86_TRAP_PF;
 		frame.uc.mc.cr2 = f->fault_addr;

@@ -237,10 +237,9 @@ static int pc_user_stop(struct vm_space *vm, const struct user_regs *regs, unsig
 	switch (why) {
 	case VECTOR_PF:
 		return pc_user_page_fault(vm, read_cr2(), pc_cpu_self()->user_error, fault);
-	case VECTOR_GP: /* a privileged instruction, a non-canonical address: SIGSEGV */
+	case VECTOR_GP: /* a privileged instruction, port I/O, a non-canonical address */
 	case VECTOR_SS:
-		*fault = (struct plat_user_fault){0, VM_READ, -EACCES};
-		return PLAT_USER_FAULT;
+		return pc_user_trap(fault, PLAT_TRAP_PROTECTION, 0);
 	case VECTOR_NMI:
 	case VECTOR_DOUBLE_FAULT:
 	case VECTOR_MC:

@@ -23,6 +23,8 @@ enum plat_user_trap {
 	PLAT_TRAP_FP,	      /* an unmasked floating-point exception (x86 #MF, #XM) */
 	PLAT_TRAP_BREAKPOINT, /* a breakpoint instruction (x86 int3, aarch64 brk) */
 	PLAT_TRAP_ALIGN,      /* a misaligned pc or stack pointer, an alignment check */
+	PLAT_TRAP_PROTECTION, /* a general protection fault: a privileged instruction, port
+				 I/O without rights, a bad selector (x86 #GP, #SS, #NP, #TS) */
 };
 
 /* A user fault the kernel's tables did not allow (PLAT_USER_FAULT), or a trap
