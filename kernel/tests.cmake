@@ -154,6 +154,28 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
                        ${CMAKE_SOURCE_DIR}/harness/qemu-exec ${CMAKE_BINARY_DIR}/ext2-tree-aarch64
                        4096 aarch64)
   endif()
+  # A disk that fails every write after N requests (--disk IMG,fail-after=N) and a machine
+  # killed with SIGKILL mid-storm: fsync reports EIO, the machine powers off (or dies),
+  # and after e2fsck -fy the image is clean and every file reported fsynced is intact.
+  set(EXT2_FAIL bash ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_fail.sh)
+  set(EXT2_STORM ${CMAKE_BINARY_DIR}/user/fsync_storm)
+  set(EXT2_FAIL_OK --expect-output "ok - every fsynced file survived the failing disk"
+                   --expect-output "ok - the checker catches a planted loss")
+  set(EXT2_KILL_OK --expect-output "ok - every fsynced file survived kill -9"
+                   --expect-output "ok - the checker catches a planted loss")
+  amphi_test(NAME hosted-ext2-fail-after TIMEOUT 200 LABELS hosted RUN_ARGS --no-ktap ${EXT2_FAIL_OK}
+             COMMAND ${EXT2_FAIL} fail ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-fail ${AMPHI_HOSTED_BIN})
+  amphi_test(NAME hosted-ext2-kill TIMEOUT 200 LABELS hosted RUN_ARGS --no-ktap ${EXT2_KILL_OK}
+             COMMAND ${EXT2_FAIL} kill ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-kill ${AMPHI_HOSTED_BIN})
+  amphi_test(NAME asan-ext2-fail-after TIMEOUT 300 LABELS asan RUN_ARGS --no-ktap ${EXT2_FAIL_OK}
+             COMMAND ${EXT2_FAIL} fail ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-fail-asan
+                     ${AMPHI_HOSTED_ASAN_BIN})
+  if(AMPHI_VALGRIND)
+    amphi_test(NAME memcheck-ext2-fail-after TIMEOUT 600 LABELS valgrind
+               ENVIRONMENT "FAIL_AFTER=40" RUN_ARGS --no-ktap ${EXT2_FAIL_OK}
+               COMMAND ${EXT2_FAIL} fail ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-fail-memcheck
+                       ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+  endif()
   # The damaged images again in the ASan+UBSan build: no report either.
   amphi_test(NAME asan-ext2-corrupt TIMEOUT 300 LABELS asan
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"

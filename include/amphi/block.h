@@ -100,6 +100,7 @@ struct block_device {
 	bool claimed;			    /* mounted: opening for writing is refused */
 	struct list_node node;		    /* in the device list */
 	struct block_cache *cache;	    /* its buffer cache, made at first use */
+	uint32_t wb_errors;		    /* write-back and flush errors so far (atomic) */
 };
 
 /* --- for drivers --- */
@@ -166,6 +167,7 @@ static inline uint64_t block_size_bytes(const struct block_device *bdev)
 
 struct buffer {
 	struct block_device *bdev;
+	bool contents;	   /* file contents: bcache_sync_data writes it before metadata */
 	uint64_t block;	   /* in units of size */
 	uint32_t size;	   /* bytes */
 	uint8_t *data;	   /* size bytes of heap memory */
@@ -195,6 +197,10 @@ int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out);
 /* Marks b's data newer than the device's (and up to date). */
 void bcache_mark_dirty(struct buffer *b);
 
+/* bcache_mark_dirty for a block of file contents (b->contents set), which bcache_sync_data
+ * writes before the metadata that points at it. */
+void bcache_mark_dirty_data(struct buffer *b);
+
 /* Drops the reference bcache_read or bcache_get gave. */
 void bcache_release(struct buffer *b);
 
@@ -203,5 +209,20 @@ void bcache_release(struct buffer *b);
  * failed are no longer dirty, so each error is reported once, as Linux's fsync does). */
 int bcache_sync(struct block_device *bdev);
 
+/* Writes back bdev's dirty file-content buffers only and flushes the disk: 0 or the first
+ * error. A file system calls it before bcache_sync so that no metadata reaches the disk
+ * ahead of the contents it points at. */
+int bcache_sync_data(struct block_device *bdev);
+
 /* bcache_sync of every registered device (sync(2)): the first error. */
 int bcache_sync_all(void);
+
+/* --- write-back errors, as Linux's errseq: each failed write-back or flush of a device
+ * counts once; a file samples the count at open, and its fsync reports -EIO once for the
+ * errors that came since (whoever's write-back met them). */
+
+/* bdev's write-back error count now (the sample a file takes at open). */
+uint32_t block_wb_errors(struct block_device *bdev);
+
+/* -EIO when bdev had a write-back error since *seen (which then catches up), else 0. */
+int block_wb_error_check(struct block_device *bdev, uint32_t *seen);

@@ -265,6 +265,7 @@ struct file {
 	const struct file_ops *ops;
 	struct mutex pos_lock; /* serializes reads and writes that move pos */
 	void *priv;	       /* the file's own state (a pipe, a directory listing) */
+	uint32_t wb_err;       /* its device's write-back errors already reported (block.h) */
 };
 
 struct fd_table {

@@ -92,6 +92,7 @@ static int block_file_open(struct inode *inode, struct file *f)
 		return -EACCES;
 	}
 	f->priv = bdev;
+	f->wb_err = block_wb_errors(bdev);
 	return 0;
 }
 
@@ -103,11 +104,14 @@ static void block_file_release(struct file *f)
 	block_put(f->priv);
 }
 
-/* file_ops.fsync: writes back the device's cache and flushes it. */
+/* file_ops.fsync: writes back the device's cache and flushes it; -EIO once for the
+ * write-back errors since the file last reported (even those another's sync met). */
 static int block_file_fsync(struct file *f, bool datasync)
 {
 	(void)datasync;
-	return bcache_sync(f->priv);
+	int err = bcache_sync(f->priv);
+	int seen = block_wb_error_check(f->priv, &f->wb_err);
+	return seen ? seen : err;
 }
 
 static uint64_t block_file_size(struct file *f)

@@ -285,6 +285,74 @@ static void bcache_reads_writes_back_and_shrinks(struct ktest *t)
 	kt_ram_free(ram);
 }
 
+/* Write-back errors as Linux's errseq: an error met by anyone's sync reaches the next
+ * fsync of every file open before it, once each; a file opened after it does not see it.
+ * File contents go out before metadata. */
+static void bcache_errors_reach_every_fsync_once(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktram4", 204, 64, 512, 1);
+	struct fs_context *fs = fs_context_create();
+	struct file *f1 = NULL, *f2 = NULL, *f3 = NULL;
+	struct buffer *b, *meta;
+
+	KTEST_EXPECT(t, ram && fs);
+	if (!ram || !fs)
+		goto out;
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDWR, &f1), 0);
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDONLY, &f2), 0);
+	if (ktest_failed(t))
+		goto out;
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 3, &b), 0);
+	bcache_mark_dirty(b);
+	bcache_release(b);
+	ram->fail = true;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), -EIO); /* sync(2)'s, whose result is lost */
+	ram->fail = false;
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDONLY, &f3), 0);
+	if (ktest_failed(t))
+		goto out;
+	KTEST_EXPECT_EQ(t, f1->ops->fsync(f1, false), -EIO);
+	KTEST_EXPECT_EQ(t, f1->ops->fsync(f1, false), 0);
+	KTEST_EXPECT_EQ(t, f2->ops->fsync(f2, false), -EIO);
+	KTEST_EXPECT_EQ(t, f3->ops->fsync(f3, false), 0);
+	/* A failed flush counts too. */
+	ram->fail = true;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), -EIO);
+	ram->fail = false;
+	KTEST_EXPECT_EQ(t, f3->ops->fsync(f3, false), -EIO);
+	/* Contents first: bcache_sync_data leaves metadata dirty. */
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 5, &b), 0);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 6, &meta), 0);
+	if (ktest_failed(t))
+		goto out;
+	memset(b->data, 0xd1, 512);
+	memset(meta->data, 0xe2, 512);
+	bcache_mark_dirty_data(b);
+	bcache_mark_dirty(meta);
+	bcache_release(b);
+	bcache_release(meta);
+	unsigned writes = ram->writes;
+	KTEST_EXPECT_EQ(t, bcache_sync_data(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1);
+	KTEST_EXPECT(t, ram->data[5 * 512] == 0xd1 && ram->data[6 * 512] != 0xe2);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->data[6 * 512], 0xe2);
+out:
+	if (f1)
+		file_put(f1);
+	if (f2)
+		file_put(f2);
+	if (f3)
+		file_put(f3);
+	if (ram)
+		KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+	if (fs)
+		fs_context_put(fs);
+	if (ram)
+		kt_ram_free(ram);
+}
+
 /* Little-endian stores for the hand-made tables. */
 static void kt_le32(uint8_t *p, uint32_t v)
 {
@@ -439,6 +507,7 @@ static const struct ktest_case block_cases[] = {
     KTEST_CASE(block_requests_checked_and_completed),
     KTEST_CASE(block_nodes_read_write),
     KTEST_CASE(bcache_reads_writes_back_and_shrinks),
+    KTEST_CASE(bcache_errors_reach_every_fsync_once),
     KTEST_CASE(part_mbr_with_logicals),
     KTEST_CASE(part_gpt_primary_and_backup),
     {0},

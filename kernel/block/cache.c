@@ -5,6 +5,7 @@
  * BCACHE_MAX_BUFFERS, unused buffers are freed from the LRU end, dirty ones written back
  * first.
  */
+#include <amphi/atomic.h>
 #include <amphi/block.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
@@ -47,16 +48,47 @@ static struct buffer **bcache_slot(struct block_cache *c, uint64_t block)
 	return &c->hash[(block * 0x9e3779b97f4a7c15ull) >> 56];
 }
 
-/* Writes b to its device: 0 or -EIO; b is clean afterwards either way. Cache lock held. */
+uint32_t block_wb_errors(struct block_device *bdev)
+{
+	return atomic_load(&bdev->wb_errors);
+}
+
+int block_wb_error_check(struct block_device *bdev, uint32_t *seen)
+{
+	uint32_t now = block_wb_errors(bdev);
+
+	if (now == *seen)
+		return 0;
+	*seen = now;
+	return -EIO;
+}
+
+/* Writes b to its device: 0 or -EIO; b is clean afterwards either way (the error is
+ * counted on the device, for every file's next fsync). Cache lock held. */
 static int bcache_write_buffer(struct buffer *b)
 {
 	uint32_t sectors = b->size >> BLOCK_SECTOR_SHIFT;
 	int err = block_rw(b->bdev, BLOCK_WRITE, b->block * sectors, sectors, b->data);
 
 	b->dirty = false;
-	if (err)
+	if (err) {
+		atomic_fetch_add(&b->bdev->wb_errors, 1u);
 		kprintf("amphi: block: %s: write error %d at block %llu (size %u)\n", b->bdev->name,
 			err, (unsigned long long)b->block, b->size);
+	}
+	return err;
+}
+
+/* Flushes bdev's disk (nothing for a read-only one): 0 or the error, counted. */
+static int bcache_flush(struct block_device *bdev)
+{
+	if (bdev->read_only || bdev->disk->read_only)
+		return 0;
+	int err = block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	if (err) {
+		atomic_fetch_add(&bdev->wb_errors, 1u);
+		kprintf("amphi: block: %s: flush error %d\n", bdev->name, err);
+	}
 	return err;
 }
 
@@ -158,14 +190,26 @@ int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out)
 	return bcache_find(bdev, block, false, out);
 }
 
-void bcache_mark_dirty(struct buffer *b)
+/* Marks b dirty, as file contents (data) or metadata. */
+static void bcache_dirty(struct buffer *b, bool contents)
 {
 	struct block_cache *c = b->bdev->cache;
 
 	mutex_lock(&c->lock);
 	b->dirty = true;
 	b->uptodate = true;
+	b->contents = contents;
 	mutex_unlock(&c->lock);
+}
+
+void bcache_mark_dirty(struct buffer *b)
+{
+	bcache_dirty(b, false);
+}
+
+void bcache_mark_dirty_data(struct buffer *b)
+{
+	bcache_dirty(b, true);
 }
 
 void bcache_release(struct buffer *b)
@@ -180,8 +224,9 @@ void bcache_release(struct buffer *b)
 	mutex_unlock(&c->lock);
 }
 
-/* Writes back every dirty buffer of c: 0 or the first error. Cache lock held. */
-static int bcache_write_all(struct block_cache *c)
+/* Writes back every dirty buffer of c (only file contents when data_only): 0 or the first
+ * error. Cache lock held. */
+static int bcache_write_all(struct block_cache *c, bool data_only)
 {
 	struct list_node *n;
 	int first = 0;
@@ -189,7 +234,7 @@ static int bcache_write_all(struct block_cache *c)
 	list_for_each(n, &c->lru)
 	{
 		struct buffer *b = list_entry(n, struct buffer, lru);
-		if (b->dirty) {
+		if (b->dirty && (b->contents || !data_only)) {
 			int err = bcache_write_buffer(b);
 			if (err && !first)
 				first = err;
@@ -198,20 +243,29 @@ static int bcache_write_all(struct block_cache *c)
 	return first;
 }
 
-int bcache_sync(struct block_device *bdev)
+/* bcache_sync and bcache_sync_data. */
+static int bcache_sync_some(struct block_device *bdev, bool data_only)
 {
 	struct block_cache *c = bdev->cache;
 	int err = 0;
 
 	if (c) {
 		mutex_lock(&c->lock);
-		err = bcache_write_all(c);
+		err = bcache_write_all(c, data_only);
 		mutex_unlock(&c->lock);
 	}
-	int flush = bdev->read_only || bdev->disk->read_only
-			? 0
-			: block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	int flush = bcache_flush(bdev);
 	return err ? err : flush;
+}
+
+int bcache_sync(struct block_device *bdev)
+{
+	return bcache_sync_some(bdev, false);
+}
+
+int bcache_sync_data(struct block_device *bdev)
+{
+	return bcache_sync_some(bdev, true);
 }
 
 /* block_for_each callback of bcache_sync_all: bcache_sync, the first error kept. */
@@ -243,7 +297,7 @@ static int bcache_drop_all(struct block_cache *c)
 		if (list_entry(n, struct buffer, lru)->refs)
 			return -EBUSY;
 	}
-	int err = bcache_write_all(c);
+	int err = bcache_write_all(c, false);
 	while (!list_empty(&c->lru))
 		bcache_free_buffer(c, list_entry(list_first(&c->lru), struct buffer, lru));
 	return err;
@@ -282,7 +336,7 @@ int block_flush_cache(struct block_device *bdev)
 		err = bcache_drop_all(c);
 		mutex_unlock(&c->lock);
 	}
-	int flush = err || bdev->read_only ? 0 : block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
+	int flush = err ? 0 : bcache_flush(bdev);
 	return err ? err : flush;
 }
 

@@ -42,6 +42,7 @@
 #define EXT2_RO_COMPAT_SUPP                                                      \
 	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE | \
 	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
+#define EXT2_ERROR_FS 0x0002 /* s_state: errors were met (e2fsck must check) */
 #define EXT2_INDEX_FL 0x00001000 /* an htree directory: its index is dropped on rewrite */
 
 /* Super block field offsets (bytes into the 1024-byte super block). */
@@ -58,6 +59,7 @@
 #define SB_INODES_PER_GROUP 40
 #define SB_WTIME 48
 #define SB_MAGIC 56
+#define SB_STATE 58
 #define SB_REV_LEVEL 76
 #define SB_FIRST_INO 84
 #define SB_INODE_SIZE 88

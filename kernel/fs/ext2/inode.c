@@ -470,7 +470,7 @@ static int ext2_write_block(struct ext2_fs *fs, struct ext2_inode_info *info, ui
 		return err;
 	memcpy(b->data, bytes, n);
 	memset(b->data + n, 0, fs->bs - n);
-	bcache_mark_dirty(b);
+	bcache_mark_dirty_data(b);
 	bcache_release(b);
 	*goal = blk + 1;
 	return 0;
@@ -734,6 +734,7 @@ static int ext2_file_open(struct inode *inode, struct file *f)
 
 	if (!err && (f->flags & O_ACCMODE) != O_RDONLY)
 		ext2_info(inode)->dirty = true;
+	f->wb_err = block_wb_errors(ext2_fs_of(inode)->bdev);
 	return err;
 }
 
@@ -765,11 +766,16 @@ static long ext2_file_write(struct file *f, struct vfs_io *io, size_t len, uint6
 	return ramfs_file_ops.write(f, io, len, off);
 }
 
-/* file_ops.fsync: the whole file system is written back (stronger than asked). */
+/* file_ops.fsync: the whole file system is written back (stronger than asked); -EIO once
+ * for the write-back errors since the file last reported, whoever's sync met them. */
 static int ext2_file_fsync(struct file *f, bool datasync)
 {
+	struct inode *inode = f->path.inode;
+
 	(void)datasync;
-	return vfs_sync_super(f->path.inode->sb);
+	int err = vfs_sync_super(inode->sb);
+	int seen = block_wb_error_check(ext2_fs_of(inode)->bdev, &f->wb_err);
+	return seen ? seen : err;
 }
 
 const struct file_ops ext2_file_ops = {
