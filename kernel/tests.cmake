@@ -176,6 +176,30 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
                COMMAND ${EXT2_FAIL} fail ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-fail-memcheck
                        ${MEMCHECK} ${AMPHI_HOSTED_BIN})
   endif()
+  # root=/dev/vda: an image made by mke2fs -d with busybox and a script as /sbin/init is
+  # mounted as the root (ro, rw, from a partition) and its init runs; a missing root
+  # device or file system type panics with the devices listed.
+  if(AMPHI_SFDISK)
+    set(EXT2_ROOT bash ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/root.sh)
+    set(EXT2_ROOT_OK --expect-output "ok - the kernel mounts root=/dev/vda and runs its init")
+    amphi_test(NAME hosted-ext2-root TIMEOUT 120 LABELS hosted RUN_ARGS --no-ktap ${EXT2_ROOT_OK}
+               COMMAND ${EXT2_ROOT} hosted ${CMAKE_BINARY_DIR}/ext2-root ${AMPHI_HOSTED_BIN})
+    amphi_test(NAME asan-ext2-root TIMEOUT 200 LABELS asan RUN_ARGS --no-ktap ${EXT2_ROOT_OK}
+               COMMAND ${EXT2_ROOT} hosted ${CMAKE_BINARY_DIR}/ext2-root-asan
+                       ${AMPHI_HOSTED_ASAN_BIN})
+    find_program(AMPHI_BUSYBOX busybox PATHS /bin /usr/bin REQUIRED)
+    get_filename_component(root_host_busybox ${AMPHI_BUSYBOX} DIRECTORY)
+    amphi_test(NAME qemu-x86_64-ext2-root TIMEOUT 600 LABELS qemu ENVIRONMENT "${AMPHI_BOOT_ENV}"
+               RUN_ARGS --no-ktap ${EXT2_ROOT_OK}
+               COMMAND ${EXT2_ROOT} qemu ${CMAKE_BINARY_DIR}/ext2-root-x86_64 x86_64
+                       ${root_host_busybox})
+    if(EXISTS ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin/busybox)
+      amphi_test(NAME qemu-aarch64-ext2-root TIMEOUT 600 LABELS qemu
+                 ENVIRONMENT "${AMPHI_BOOT_ENV}" RUN_ARGS --no-ktap ${EXT2_ROOT_OK}
+                 COMMAND ${EXT2_ROOT} qemu ${CMAKE_BINARY_DIR}/ext2-root-aarch64 aarch64
+                         ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin)
+    endif()
+  endif()
   # The damaged images again in the ASan+UBSan build: no report either.
   amphi_test(NAME asan-ext2-corrupt TIMEOUT 300 LABELS asan
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"

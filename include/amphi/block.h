@@ -140,6 +140,10 @@ int block_rw(struct block_device *bdev, enum block_op op, uint64_t sector, uint3
 struct block_device *block_get_by_name(const char *name);
 struct block_device *block_get_by_rdev(uint64_t rdev);
 
+/* Prints a console line per registered device with a medium (number, size, name), as
+ * Linux lists the partitions when the root device is missing. */
+void block_print_devices(void);
+
 /* Claims bdev for a mount (with claim) or releases the claim: 0, or -EBUSY when it is
  * claimed already (a second mount of one device). */
 int block_claim(struct block_device *bdev, bool claim);

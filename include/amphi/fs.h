@@ -547,6 +547,14 @@ void fs_context_paths(struct fs_context *fs, struct vfs_path *root, struct vfs_p
  * and what was read before stays. */
 int vfs_init(const void *archive, size_t size);
 
+/* Mounts the root device the kernel command line names, the Linux way: root=/dev/NAME (a
+ * disk or a partition: /dev/vda, /dev/vda1), rootfstype=TYPE (ext2 by default), ro (the
+ * default) or rw. It goes on /root of the RAM root, with devtmpfs on its /dev when it
+ * has one, and *out is its root (referenced), for the first process's root and working
+ * directory. -ENOENT when there is no root=; any other error after console lines saying
+ * why (and the block devices there are, when the device is missing). */
+int vfs_mount_root(const char *cmdline, struct vfs_path *out);
+
 /* Unpacks the cpio newc archive into the tree at root. With adopt set, the archive is the
  * boot RAM disk (reserved RAM, never read again): the whole pages of file data that start
  * page aligned in it become the files' pages instead of being copied. Returns 0, or

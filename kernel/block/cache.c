@@ -79,10 +79,11 @@ static int bcache_write_buffer(struct buffer *b)
 	return err;
 }
 
-/* Flushes bdev's disk (nothing for a read-only one): 0 or the error, counted. */
+/* Flushes bdev's disk (nothing for a read-only or empty one, such as an unbound loop
+ * device): 0 or the error, counted. */
 static int bcache_flush(struct block_device *bdev)
 {
-	if (bdev->read_only || bdev->disk->read_only)
+	if (bdev->read_only || bdev->disk->read_only || bdev->sectors == 0)
 		return 0;
 	int err = block_rw(bdev, BLOCK_FLUSH, 0, 0, NULL);
 	if (err) {
