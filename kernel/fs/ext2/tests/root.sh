@@ -45,15 +45,16 @@ truncate -s 10M part.img
 echo 'start=2048, size=16384, type=83' | sfdisk -q part.img
 mke2fs -q -F -t ext2 -d tree -E offset=$((2048 * 512)) part.img 8M
 
-# boot IMG CMDLINE: the console of a boot with IMG as vda; the status on the last line.
+# boot IMG CMDLINE: the console of a boot with IMG as vda (a serial console's CRs
+# dropped); the status on the last line.
 boot() {
 	if [ "$runner" = hosted ]; then
 		"$amphi" --disk "$1" -- $2 2>&1
 		echo "exit $?"
 	else
 		AMPHI_QEMU_ARGS="-global virtio-mmio.force-legacy=false -drive if=none,id=d0,file=$1,format=raw -device virtio-blk-device,drive=d0" \
-			timeout 120 "$root/harness/boot" "$target" "$2" 2>&1
-		echo "exit $?"
+			timeout 120 "$root/harness/boot" "$target" "$2" 2>&1 | tr -d '\r'
+		echo "exit ${PIPESTATUS[0]}"
 	fi
 }
 fail=0
