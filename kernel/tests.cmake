@@ -200,6 +200,14 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
                          ${CMAKE_SOURCE_DIR}/build/deps/busybox-static-arm64/bin)
     endif()
   endif()
+  # Generated damaged images (kernel/fs/ext2/tests/ext2_mangle.py, seeded): each mounts
+  # and takes a fixed set of operations, or fails cleanly; regression images replayed.
+  set(EXT2_FUZZ bash ${CMAKE_SOURCE_DIR}/kernel/fs/ext2/tests/ext2_fuzz.sh)
+  set(EXT2_FUZZ_OK --expect-output "ok - every generated damaged image mounted or failed cleanly")
+  amphi_test(NAME hosted-ext2-fuzz TIMEOUT 200 LABELS hosted RUN_ARGS --no-ktap ${EXT2_FUZZ_OK}
+             COMMAND ${EXT2_FUZZ} ${CMAKE_BINARY_DIR}/ext2-fuzz 1 80 ${AMPHI_HOSTED_BIN})
+  amphi_test(NAME asan-ext2-fuzz TIMEOUT 300 LABELS asan RUN_ARGS --no-ktap ${EXT2_FUZZ_OK}
+             COMMAND ${EXT2_FUZZ} ${CMAKE_BINARY_DIR}/ext2-fuzz-asan 2 40 ${AMPHI_HOSTED_ASAN_BIN})
   # The damaged images again in the ASan+UBSan build: no report either.
   amphi_test(NAME asan-ext2-corrupt TIMEOUT 300 LABELS asan
              RUN_ARGS --no-ktap --expect-output "ok - every damaged image failed cleanly"

@@ -189,6 +189,10 @@ extern const struct file_ops ext2_file_ops;
  * in *out, -EUCLEAN (a bad inode), -EIO, -ENOMEM. fs->lock held. */
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out);
 
+/* Drops a reference with fs->lock held: the last one of an inode the tree never took (a
+ * failed load) is taken apart here, not by ext2_evict, which takes fs->lock. */
+void ext2_iput_locked(struct ext2_fs *fs, struct inode *inode);
+
 /* The on-disk record of ino: 0 with its buffer (referenced) and offset in it. */
 int ext2_inode_buffer(struct ext2_fs *fs, uint32_t ino, struct buffer **b, size_t *off);
 

@@ -4,6 +4,7 @@
  * and their memory objects, new inodes (mknod), write-back of everything in memory, and
  * freeing an unlinked inode's blocks when its last reference goes.
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
@@ -178,6 +179,18 @@ static bool ext2_mode_valid(uint32_t mode)
 	}
 }
 
+void ext2_iput_locked(struct ext2_fs *fs, struct inode *inode)
+{
+	struct ext2_inode_info *info = ext2_info(inode);
+
+	if (atomic_load(&inode->refs) == 1 && info) {
+		ext2_hash_remove(fs, info);
+		inode->priv = NULL; /* ext2_evict then has nothing to do */
+		kfree(info);
+	}
+	inode_put(inode);
+}
+
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out)
 {
 	struct buffer *b;
@@ -206,7 +219,7 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out)
 		return -ENOMEM;
 	err = ext2_inode_from_disk(fs, inode, r);
 	if (err) {
-		inode_put(inode);
+		ext2_iput_locked(fs, inode);
 		return err;
 	}
 	ext2_info(inode)->filled = !S_ISREG(mode);
@@ -695,6 +708,8 @@ static void ext2_evict(struct inode *inode)
 	struct ext2_inode_info *info = ext2_info(inode);
 	uint32_t now = (uint32_t)vfs_now().sec;
 
+	if (!info)
+		return; /* a failed load, already taken apart (ext2_iput_locked) */
 	mutex_lock(&fs->lock);
 	if (inode->nlink == 0 && !fs->dying && !fs->rdonly) {
 		bool fast_link = S_ISLNK(inode->mode) && info->blocks == 0;

@@ -310,7 +310,7 @@ static int ext2_fill(struct ext2_fs *fs, unsigned long flags)
 	mutex_lock(&fs->lock);
 	err = ext2_iget(fs, EXT2_ROOT_INO, &root);
 	if (!err && !S_ISDIR(root->mode)) {
-		inode_put(root);
+		ext2_iput_locked(fs, root);
 		err = ext2_corrupt(fs, "root is not a directory, mode", root->mode);
 	}
 	if (!err) {
