@@ -198,6 +198,14 @@ int bcache_read(struct block_device *bdev, uint64_t block, struct buffer **out);
  * (it sets uptodate). */
 int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out);
 
+/* Moves count cache blocks at block between buf (heap memory, as in struct block_request)
+ * and bdev in one request, for large sequential transfers, keeping the cache coherent: a
+ * write updates the cached copies of those blocks, a read returns the cached copies that
+ * are up to date (a dirty one is newer than the device's). 0, -EIO, -EINVAL (past the
+ * end), -ENOMEM. May block. */
+int bcache_rw_direct(struct block_device *bdev, uint64_t block, uint32_t count, void *buf,
+		     bool write);
+
 /* Marks b's data newer than the device's (and up to date). */
 void bcache_mark_dirty(struct buffer *b);
 

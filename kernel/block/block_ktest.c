@@ -200,12 +200,14 @@ static void block_nodes_read_write(struct ktest *t)
 	off = 32 * 512;
 	KTEST_EXPECT_EQ(t, vfs_read(f, &io, 100, &off), 0);
 	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 100, &off), -ENOSPC);
-	/* A partial write keeps the bytes around it. */
+	/* A partial write keeps the bytes around it: its whole blocks go to the device at
+	 * once (one direct request), its partial last block stays cached until fsync. */
 	memset(buf, 'w', 5000);
 	uint8_t before = ram->data[4095];
 	off = 4096;
 	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 5000, &off), 5000);
-	KTEST_EXPECT_EQ(t, ram->data[4096], (uint8_t)(4096 * 7 + 4096 / 251)); /* cached */
+	KTEST_EXPECT_EQ(t, ram->data[4096], 'w');
+	KTEST_EXPECT_EQ(t, ram->data[9095], (uint8_t)(9095 * 7 + 9095 / 251)); /* cached */
 	unsigned flushes = ram->flushes;
 	KTEST_EXPECT_EQ(t, f->ops->fsync(f, false), 0);
 	KTEST_EXPECT_EQ(t, ram->flushes, flushes + 1);
@@ -349,6 +351,43 @@ out:
 		KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
 	if (fs)
 		fs_context_put(fs);
+	if (ram)
+		kt_ram_free(ram);
+}
+
+/* Direct transfers past the cache stay coherent with it: a read returns a dirty cached
+ * block's newer bytes, a write updates (and cleans) the cached copy. */
+static void bcache_direct_is_coherent(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktram5", 205, 64, 512, 1);
+	uint8_t *buf = kmalloc(4 * 512);
+	struct buffer *b;
+
+	KTEST_EXPECT(t, ram && buf);
+	if (!ram || !buf)
+		goto out;
+	memset(ram->data, 0x11, 64 * 512);
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 9, &b), 0);
+	if (ktest_failed(t))
+		goto out;
+	memset(b->data, 0x22, 512);
+	bcache_mark_dirty(b);
+	unsigned writes = ram->writes;
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 8, 4, buf, false), 0);
+	KTEST_EXPECT(t, buf[0] == 0x11 && buf[512] == 0x22 && buf[1023] == 0x22 && buf[1024] == 0x11);
+	memset(buf, 0x33, 4 * 512);
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 8, 4, buf, true), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* one request for four blocks */
+	KTEST_EXPECT(t, b->data[0] == 0x33 && !b->dirty);
+	KTEST_EXPECT_EQ(t, ram->data[9 * 512], 0x33);
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 62, 4, buf, false), -EINVAL);
+	bcache_release(b);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* nothing left dirty */
+	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+out:
+	kfree(buf);
 	if (ram)
 		kt_ram_free(ram);
 }
@@ -508,6 +547,7 @@ static const struct ktest_case block_cases[] = {
     KTEST_CASE(block_nodes_read_write),
     KTEST_CASE(bcache_reads_writes_back_and_shrinks),
     KTEST_CASE(bcache_errors_reach_every_fsync_once),
+    KTEST_CASE(bcache_direct_is_coherent),
     KTEST_CASE(part_mbr_with_logicals),
     KTEST_CASE(part_gpt_primary_and_backup),
     {0},

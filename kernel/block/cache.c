@@ -225,6 +225,56 @@ void bcache_release(struct buffer *b)
 	mutex_unlock(&c->lock);
 }
 
+/* The buffer of block in c when it is cached, else NULL. Cache lock held. */
+static struct buffer *bcache_cached(struct block_cache *c, uint64_t block)
+{
+	struct buffer *b = *bcache_slot(c, block);
+
+	while (b && b->block != block)
+		b = b->hash_next;
+	return b;
+}
+
+/* After a direct transfer of count blocks at block with buf: a write updates the cached
+ * copies (clean now), a read takes the up-to-date cached ones over the device's bytes.
+ * Cache lock held. */
+static void bcache_direct_sync(struct block_cache *c, uint64_t block, uint32_t count,
+			       uint8_t *buf, bool write)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		struct buffer *b = bcache_cached(c, block + i);
+		if (!b)
+			continue;
+		if (write) {
+			memcpy(b->data, buf + (size_t)i * c->size, c->size);
+			b->uptodate = true;
+			b->dirty = false;
+		} else if (b->uptodate) {
+			memcpy(buf + (size_t)i * c->size, b->data, c->size);
+		}
+	}
+}
+
+int bcache_rw_direct(struct block_device *bdev, uint64_t block, uint32_t count, void *buf,
+		     bool write)
+{
+	struct block_cache *c = bcache_of(bdev);
+
+	if (!c)
+		return -ENOMEM;
+	uint64_t per = c->size >> BLOCK_SECTOR_SHIFT;
+	if (block > bdev->sectors / per || count > bdev->sectors / per - block ||
+	    count > UINT32_MAX / per)
+		return -EINVAL;
+	mutex_lock(&c->lock);
+	int err = block_rw(bdev, write ? BLOCK_WRITE : BLOCK_READ, block * per,
+			   (uint32_t)(count * per), buf);
+	if (!err)
+		bcache_direct_sync(c, block, count, buf, write);
+	mutex_unlock(&c->lock);
+	return err;
+}
+
 /* Writes back every dirty buffer of c (only file contents when data_only): 0 or the first
  * error. Cache lock held. */
 static int bcache_write_all(struct block_cache *c, bool data_only)
