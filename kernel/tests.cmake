@@ -172,7 +172,7 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS)
                      ${AMPHI_HOSTED_ASAN_BIN})
   if(AMPHI_VALGRIND)
     amphi_test(NAME memcheck-ext2-fail-after TIMEOUT 600 LABELS valgrind
-               ENVIRONMENT "FAIL_AFTER=40" RUN_ARGS --no-ktap ${EXT2_FAIL_OK}
+               ENVIRONMENT "FAIL_AFTER=10" RUN_ARGS --no-ktap ${EXT2_FAIL_OK}
                COMMAND ${EXT2_FAIL} fail ${EXT2_STORM} ${CMAKE_BINARY_DIR}/ext2-fail-memcheck
                        ${MEMCHECK} ${AMPHI_HOSTED_BIN})
   endif()

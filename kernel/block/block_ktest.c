@@ -356,7 +356,8 @@ out:
 }
 
 /* Direct transfers past the cache stay coherent with it: a read returns a dirty cached
- * block's newer bytes, a write updates (and cleans) the cached copy. */
+ * block's newer bytes, a write updates (and cleans) the cached copy. Write-back clusters
+ * consecutive blocks. */
 static void bcache_direct_is_coherent(struct ktest *t)
 {
 	struct kt_ram *ram = kt_ram_create("ktram5", 205, 64, 512, 1);
@@ -385,6 +386,19 @@ static void bcache_direct_is_coherent(struct ktest *t)
 	bcache_release(b);
 	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
 	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* nothing left dirty */
+	/* Write-back goes in block order, consecutive blocks in one request. */
+	for (uint64_t blk = 33; blk >= 30; blk -= (blk == 33 ? 2 : 1)) {
+		KTEST_EXPECT_EQ(t, bcache_get(&ram->bdev, blk, &b), 0);
+		if (ktest_failed(t))
+			goto out;
+		memset(b->data, (int)blk, 512);
+		bcache_mark_dirty(b);
+		bcache_release(b);
+	}
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 3); /* 30-31, then 33 */
+	KTEST_EXPECT(t, ram->data[30 * 512] == 30 && ram->data[31 * 512 + 511] == 31 &&
+			    ram->data[33 * 512] == 33 && ram->data[32 * 512] == 0x11);
 	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
 out:
 	kfree(buf);

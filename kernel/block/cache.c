@@ -17,6 +17,7 @@
 
 #define BCACHE_HASH 256
 #define BCACHE_MAX_BUFFERS 2048
+#define BCACHE_RUN_MAX (128u * 1024) /* bytes of consecutive blocks written in one request */
 
 struct block_cache {
 	struct mutex lock;
@@ -63,20 +64,33 @@ int block_wb_error_check(struct block_device *bdev, uint32_t *seen)
 	return -EIO;
 }
 
-/* Writes b to its device: 0 or -EIO; b is clean afterwards either way (the error is
- * counted on the device, for every file's next fsync). Cache lock held. */
-static int bcache_write_buffer(struct buffer *b)
+/* Writes the k buffers of v (consecutive blocks of one device, in order) in one request,
+ * through bounce (room for k blocks) when k > 1: 0 or -EIO; they are clean afterwards
+ * either way (the error is counted on the device, for every file's next fsync). Cache
+ * lock held. */
+static int bcache_write_run(struct buffer **v, size_t k, uint8_t *bounce)
 {
+	struct buffer *b = v[0];
 	uint32_t sectors = b->size >> BLOCK_SECTOR_SHIFT;
-	int err = block_rw(b->bdev, BLOCK_WRITE, b->block * sectors, sectors, b->data);
+	uint8_t *data = k == 1 ? b->data : bounce;
 
-	b->dirty = false;
+	for (size_t i = 0; k > 1 && i < k; i++)
+		memcpy(bounce + i * b->size, v[i]->data, b->size);
+	int err = block_rw(b->bdev, BLOCK_WRITE, b->block * sectors, (uint32_t)(k * sectors), data);
+	for (size_t i = 0; i < k; i++)
+		v[i]->dirty = false;
 	if (err) {
 		atomic_fetch_add(&b->bdev->wb_errors, 1u);
-		kprintf("amphi: block: %s: write error %d at block %llu (size %u)\n", b->bdev->name,
-			err, (unsigned long long)b->block, b->size);
+		kprintf("amphi: block: %s: write error %d at block %llu (%zu of size %u)\n",
+			b->bdev->name, err, (unsigned long long)b->block, k, b->size);
 	}
 	return err;
+}
+
+/* Writes b to its device: bcache_write_run of one buffer. Cache lock held. */
+static int bcache_write_buffer(struct buffer *b)
+{
+	return bcache_write_run(&b, 1, NULL);
 }
 
 /* Flushes bdev's disk (nothing for a read-only or empty one, such as an unbound loop
@@ -275,22 +289,59 @@ int bcache_rw_direct(struct block_device *bdev, uint64_t block, uint32_t count, 
 	return err;
 }
 
-/* Writes back every dirty buffer of c (only file contents when data_only): 0 or the first
- * error. Cache lock held. */
-static int bcache_write_all(struct block_cache *c, bool data_only)
+/* True when b is to be written back (only file contents when data_only). */
+static bool bcache_wants_write(const struct buffer *b, bool data_only)
 {
-	struct list_node *n;
-	int first = 0;
+	return b->dirty && (b->contents || !data_only);
+}
 
-	list_for_each(n, &c->lru)
-	{
-		struct buffer *b = list_entry(n, struct buffer, lru);
-		if (b->dirty && (b->contents || !data_only)) {
-			int err = bcache_write_buffer(b);
-			if (err && !first)
-				first = err;
+/* Sorts the n buffers of v by block number (Shell sort: no recursion, no memory). */
+static void bcache_sort(struct buffer **v, size_t n)
+{
+	for (size_t gap = n / 2; gap; gap /= 2) {
+		for (size_t i = gap; i < n; i++) {
+			for (size_t j = i; j >= gap && v[j - gap]->block > v[j]->block; j -= gap) {
+				struct buffer *t = v[j];
+				v[j] = v[j - gap];
+				v[j - gap] = t;
+			}
 		}
 	}
+}
+
+/* Writes back every dirty buffer of c (only file contents when data_only) in block order,
+ * runs of consecutive blocks in one request of up to BCACHE_RUN_MAX bytes: 0 or the
+ * first error. Block order makes a disk that fails part-way keep a prefix: a directory
+ * laid out again loses no entry that moved to an earlier block. Cache lock held. */
+static int bcache_write_all(struct block_cache *c, bool data_only)
+{
+	struct buffer **v = c->count ? kmalloc(c->count * sizeof(*v)) : NULL;
+	uint8_t *bounce = v ? kmalloc(BCACHE_RUN_MAX) : NULL;
+	size_t n = 0, max_run = bounce ? BCACHE_RUN_MAX / c->size : 1;
+	struct list_node *pos;
+	int first = 0;
+
+	list_for_each(pos, &c->lru)
+	{
+		struct buffer *b = list_entry(pos, struct buffer, lru);
+		if (!bcache_wants_write(b, data_only))
+			continue;
+		if (!v) { /* out of memory: one by one, in LRU order */
+			int err = bcache_write_buffer(b);
+			first = first ? first : err;
+			continue;
+		}
+		v[n++] = b;
+	}
+	bcache_sort(v, n);
+	for (size_t i = 0, end; i < n; i = end) {
+		for (end = i + 1; end < n && end - i < max_run && v[end]->block == v[end - 1]->block + 1;)
+			end++;
+		int err = bcache_write_run(v + i, end - i, bounce);
+		first = first ? first : err;
+	}
+	kfree(bounce);
+	kfree(v);
 	return first;
 }
 

@@ -55,7 +55,7 @@ planted() {
 
 if [ "$mode" = fail ]; then
 	last=
-	for n in ${FAIL_AFTER:-0 7 40 150 400}; do
+	for n in ${FAIL_AFTER:-0 3 10 30 80}; do
 		last=$n
 		mke2fs -q -F -t ext2 -b 1024 "img$n" 8M
 		"${amphi[@]}" exec --disk "img$n,fail-after=$n" -- "$storm" run /dev/vda /mnt 60 \
