@@ -121,8 +121,12 @@ static void bcache_free_buffer(struct block_cache *c, struct buffer *b)
 	kfree(b);
 }
 
+static int bcache_write_all(struct block_cache *c, bool data_only);
+
 /* Frees unused buffers from the LRU end until the cache is under its limit, writing dirty
- * ones back first. Cache lock held. */
+ * ones back first: at the first dirty file-contents block, every dirty contents block in
+ * runs (contents may go early: no metadata on the disk points at them yet), a dirty
+ * metadata block alone. Cache lock held. */
 static void bcache_shrink(struct block_cache *c)
 {
 	struct list_node *n = c->lru.next;
@@ -132,6 +136,8 @@ static void bcache_shrink(struct block_cache *c)
 		n = n->next;
 		if (b->refs)
 			continue;
+		if (b->dirty && b->contents)
+			bcache_write_all(c, true);
 		if (b->dirty)
 			bcache_write_buffer(b);
 		bcache_free_buffer(c, b);
