@@ -234,7 +234,7 @@ static void ext2_mark_error(struct ext2_fs *fs)
 /* fs_type.sync: every in-memory change to the disk, then the device flushed. File
  * contents are written and flushed first, then the metadata (block maps, inodes,
  * directories, bitmaps, descriptors, super block): metadata never reaches the disk ahead
- * of the contents it points at, and when those failed the super block says so. */
+ * of the contents it points at, and after a failed write the super block says so. */
 static int ext2_sync(struct super_block *sb)
 {
 	struct ext2_fs *fs = sb->priv;
@@ -251,6 +251,11 @@ static int ext2_sync(struct super_block *sb)
 	int serr = ext2_write_super(fs);
 	mutex_unlock(&fs->lock);
 	int berr = bcache_sync(fs->bdev);
+	if (berr && !derr) { /* metadata lost: the next super block written says so */
+		mutex_lock(&fs->lock);
+		ext2_mark_error(fs);
+		mutex_unlock(&fs->lock);
+	}
 	return err ? err : derr ? derr : serr ? serr : berr;
 }
 
