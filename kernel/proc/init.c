@@ -81,7 +81,7 @@ static int init_start(struct init_program *prog, const struct vfs_path *root)
 }
 
 /* The first program of the mounted root: init=PATH, else the first of Linux's defaults
- * that root has, else -ENOENT. prog->path and argv set (argv[0] = path). */
+ * that root has (none: a panic, as on Linux). prog->path and argv set (argv[0] = path). */
 static int init_pick_from_root(const struct boot_info *info, const struct vfs_path *root,
 			       struct init_program *prog)
 {
@@ -105,9 +105,9 @@ static int init_pick_from_root(const struct boot_info *info, const struct vfs_pa
 			return init_args_for_path(info, defaults[i], prog);
 		}
 	}
-	kprintf("amphi: no working init found on the root device: tried init=, /sbin/init, "
-		"/etc/init, /bin/init, /bin/sh\n");
-	return -ENOENT;
+	kprintf_set_quiet(false);
+	panic("no working init found on the root device (tried /sbin/init, /etc/init, /bin/init, "
+	      "/bin/sh): pass init=");
 }
 
 /* root=: mounts the root device and runs its init there; panics when it cannot mount. */
@@ -123,7 +123,7 @@ static int init_run_from_root(const struct boot_info *info)
 	}
 	err = init_pick_from_root(info, &root, &prog);
 	int status = err ? 127 : init_start(&prog, &root);
-	if (err && err != -ENOENT)
+	if (err)
 		kprintf("amphi: bad init= or arguments: error %d\n", err);
 	init_args_put(&prog);
 	vfs_path_put(&root);

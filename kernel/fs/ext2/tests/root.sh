@@ -3,7 +3,7 @@
 # holding busybox and a script as /sbin/init is the root file system; the kernel mounts
 # it (read-only by default, rw on request, also from an MBR partition: root=/dev/vda1) and
 # runs its init. A missing root device or file system type stops the kernel with a panic
-# that says why and lists the devices there are.
+# that says why and lists the devices there are; so does a root without an init.
 #
 #   root.sh hosted WORKDIR AMPHI          the hosted kernel, --disk IMG -- root=...
 #   root.sh qemu WORKDIR TARGET BUSYBOX   harness/boot TARGET with a virtio-blk drive;
@@ -40,6 +40,7 @@ exit 5
 EOF
 echo "motd of the ext2 root" >tree/etc/motd
 mke2fs -q -F -t ext2 -d tree root.img 8M
+mke2fs -q -F -t ext2 empty.img 2M # no init at all
 # The same tree in the first partition of an MBR disk.
 truncate -s 10M part.img
 echo 'start=2048, size=16384, type=83' | sfdisk -q part.img
@@ -98,6 +99,12 @@ boot root.img "root=/dev/vda rootfstype=nofs" >fstype.out
 cat fstype.out
 expect fstype fstype.out "amphi: VFS: cannot mount root fs nofs (ro) on /dev/vda: error -19" \
 	"amphi: power off, status 3"
+
+boot empty.img "root=/dev/vda" >noinit.out
+cat noinit.out
+expect noinit noinit.out "amphi: power off, status 3"
+grep -q '^panic: no working init found on the root device' noinit.out ||
+	{ echo "not ok - noinit: no panic line"; fail=1; }
 
 [ $fail -eq 0 ] && echo "ok - the kernel mounts root=/dev/vda and runs its init"
 exit $fail
