@@ -370,9 +370,11 @@ int vfs_sync_all(void);
 /* Writes the changes of sb's file system (syncfs(2)) and its device's buffers. */
 int vfs_sync_super(struct super_block *sb);
 
-/* Calls fn for each mount, in mount order, with its mount point's path written into path
- * (size bytes), under vfs_lock. Stops when fn returns nonzero. */
-void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx);
+/* Calls fn for each mount seen from root (NULL: the tree's root), in mount order, with its
+ * mount point's path from root written into path, under vfs_lock: mounts outside root (a
+ * chroot's) are left out, as Linux's /proc/mounts does. Stops when fn returns nonzero. */
+void vfs_mounts_for_each(const struct vfs_path *root,
+			 int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx);
 
 /* Takes and drops the references of a path. */
 void vfs_path_get(struct vfs_path *p);
@@ -412,6 +414,9 @@ int vfs_path_writable(const struct vfs_path *p);
 
 /* Checks the current credentials' access (R_OK 4, W_OK 2, X_OK 1) to inode: 0, -EACCES. */
 int vfs_permission(struct inode *inode, int mask);
+
+/* True when p is root or below it (vfs_lock held). */
+bool vfs_path_under(const struct vfs_path *root, const struct vfs_path *p);
 
 /* Writes the path of p as seen from root into buf (size bytes). Returns the length
  * (without NUL), -ENAMETOOLONG, or -ENOENT when p is unlinked. vfs_lock held. */

@@ -29,6 +29,7 @@ cat >tree/sbin/init <<'EOF'
 echo "init: $0 pid $$"
 ls /
 cat /etc/motd
+mount -t proc proc /proc && cat /proc/mounts
 echo x >/newfile 2>/dev/null && echo "root: writable" || echo "root: read-only"
 exit 7
 EOF
@@ -71,6 +72,7 @@ expect() {
 boot root.img "root=/dev/vda" >ro.out
 cat ro.out
 expect ro ro.out "init: /sbin/init pid 1" "motd of the ext2 root" "root: read-only" \
+	"/dev/vda / ext2 ro 0 0" "devtmpfs /dev devtmpfs rw 0 0" "proc /proc proc rw 0 0" \
 	"amphi: VFS: mounted root (ext2 file system) readonly on device 254:0." \
 	"amphi: power off, status 7"
 
@@ -106,5 +108,6 @@ expect noinit noinit.out "amphi: power off, status 3"
 grep -q '^panic: no working init found on the root device' noinit.out ||
 	{ echo "not ok - noinit: no panic line"; fail=1; }
 
+grep -q '^rootfs ' ro.out && { echo "not ok - ro: /proc/mounts shows the RAM root outside"; fail=1; }
 [ $fail -eq 0 ] && echo "ok - the kernel mounts root=/dev/vda and runs its init"
 exit $fail
