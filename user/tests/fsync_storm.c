@@ -4,12 +4,16 @@
  *   fsync_storm run DEV DIR COUNT   mounts DEV (ext2) on DIR, then writes files f0, f1...
  *                                   (COUNT of them, 0: until killed), each fsynced; prints
  *                                   "fsynced fN" for each fsync that returned 0 and
- *                                   "failed fN: ERROR" for each that did not. Every third
+ *                                   "failed fN: ERROR" for each that did not ("writing
+ *                                   back fN" just before each fsync). Every third
  *                                   file is first written back by sync(2), so its fsync only
  *                                   learns of an error that sync met (Linux's errseq). Once
  *                                   an fsync has failed, it must be with EIO, and the writes
  *                                   go on until two more fsyncs failed with EIO; then DIR is
  *                                   unmounted. Exit status 0 unless a check failed.
+ *                                   With COUNT 0 each round also rewrites a 2 MiB file
+ *                                   "churn" first, so most of the time goes to write-back
+ *                                   and a kill is likely to land in the middle of one.
  *   fsync_storm content N           prints file fN's contents (the host compares them with
  *                                   what debugfs reads from the image).
  *
@@ -81,10 +85,28 @@ static int write_one(const char *dir, unsigned i, char *buf)
 	int err = write_all(fd, buf, len);
 	if (!err && i % 3 == 2)
 		sync(); /* any error it meets must still reach this file's fsync */
+	if (!err)
+		say("writing back f%u\n", i); /* a kill on this line lands in the write-back */
 	if (!err && fsync(fd) < 0)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+/* Rewrites dir/churn (2 MiB of round i's bytes), left to the next fsync's write-back. */
+static void churn(const char *dir, unsigned i, char *buf)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/churn", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* its blocks move too */
+	memset(buf, 'a' + i % 26, 32768);
+	for (int k = 0; fd >= 0 && k < 64; k++) {
+		if (write(fd, buf, 32768) != 32768)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 static int run(const char *dev, const char *dir, unsigned count)
@@ -99,6 +121,8 @@ static int run(const char *dev, const char *dir, unsigned count)
 		return 1;
 	}
 	for (unsigned i = 0; (count == 0 || i < count) && failures < 3; i++) {
+		if (count == 0)
+			churn(dir, i, buf);
 		int err = write_one(dir, i, buf);
 		if (!err) {
 			fsynced++;

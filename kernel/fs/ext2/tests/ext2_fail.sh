@@ -9,7 +9,8 @@
 #       must fail with EIO, and the machine powers off normally (FAIL_AFTER="N..." in the
 #       environment chooses the N; the slow memcheck run takes one)
 #   ext2_fail.sh kill STORM WORKDIR AMPHI...   the hosted process is killed with SIGKILL
-#       once the program has named a few fsynced files (it waits on the output, not on time)
+#       once the program has named a few fsynced files, as it says it starts the next
+#       fsync (it waits on the output, not on time)
 #
 # The checker is proven on a planted loss: one named file removed from a copy of an image
 # must be caught.
@@ -86,7 +87,8 @@ if [ "$mode" = kill ]; then
 	while IFS= read -r line; do
 		echo "$line" >>out
 		case $line in fsynced\ f*) seen=$((seen + 1)) ;; esac
-		if [ $seen -ge $want ]; then
+		# the next fsync starts right after this line: the kill lands in its write-back
+		if [ $seen -ge $want ] && [ "${line#writing back }" != "$line" ]; then
 			kill -9 $pid
 			break
 		fi
