@@ -9,7 +9,7 @@
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
-#   make bench            boot-time, scheduler and user-mode benchmarks
+#   make bench            boot-time, scheduler, user-mode, ext2 and block I/O benchmarks
 #   make clean
 
 ARCH ?= x86_64
@@ -59,6 +59,7 @@ bench: all
 	@bench/sched
 	@bench/user
 	@bench/ext2
+	@bench/blkseq
 
 clean:
 	rm -rf build

@@ -7,6 +7,9 @@
  *   ubench spawn PROG [N]   fork, execve PROG with argument "true", wait: per spawn
  *   ubench pipe [N]         a one-byte round trip between two processes over two pipes
  *   ubench files DIR [N]    create a file of 100 bytes in DIR, close it, unlink it: per file
+ *   ubench seq PATH [MIB]   sequential I/O of MIB MiB (default 256) in 1 MiB requests on
+ *                           PATH (a block device or a file, made when missing): a write
+ *                           pass with fsync, then a read pass; per MiB, 5 rounds each
  *   ubench start            time from UBENCH_T0 (the launcher's CLOCK_REALTIME, in ns)
  *                           to this program's main
  *   ubench launch CMD...    sets UBENCH_T0 and executes CMD (e.g. an amphi exec of
@@ -50,18 +53,25 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Runs op(n) ROUNDS times and prints the median nanoseconds per operation. */
-static void measure(const char *name, void (*op)(long n), long n)
+/* Runs op(n) rounds times (at most ROUNDS) and prints the median nanoseconds per
+ * operation. */
+static void measure_rounds(const char *name, void (*op)(long n), long n, int rounds)
 {
 	uint64_t t[ROUNDS];
 
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		uint64_t start = now_ns(CLOCK_MONOTONIC);
 		op(n);
 		t[i] = now_ns(CLOCK_MONOTONIC) - start;
 	}
-	qsort(t, ROUNDS, sizeof(t[0]), cmp_u64);
-	printf("%s %.1f\n", name, (double)t[ROUNDS / 2] / (double)n);
+	qsort(t, (size_t)rounds, sizeof(t[0]), cmp_u64);
+	printf("%s %.1f\n", name, (double)t[rounds / 2] / (double)n);
+}
+
+/* Runs op(n) ROUNDS times and prints the median nanoseconds per operation. */
+static void measure(const char *name, void (*op)(long n), long n)
+{
+	measure_rounds(name, op, n, ROUNDS);
 }
 
 static void op_getpid(long n)
@@ -159,6 +169,36 @@ static void op_files(long n)
 	}
 }
 
+static const char *seq_path;
+static char seq_buf[1 << 20];
+
+/* One pass over seq_path of n MiB: writes then fsync, or reads. */
+static void seq_pass(long n, bool write_pass)
+{
+	int fd = open(seq_path, write_pass ? O_WRONLY | O_CREAT : O_RDONLY, 0644);
+
+	if (fd < 0)
+		die(seq_path);
+	for (long i = 0; i < n; i++) {
+		ssize_t got = write_pass ? write(fd, seq_buf, sizeof(seq_buf))
+					 : read(fd, seq_buf, sizeof(seq_buf));
+		if (got != (ssize_t)sizeof(seq_buf))
+			die(write_pass ? "seq write" : "seq read");
+	}
+	if ((write_pass && fsync(fd)) || close(fd))
+		die(seq_path);
+}
+
+static void op_seq_write(long n)
+{
+	seq_pass(n, true);
+}
+
+static void op_seq_read(long n)
+{
+	seq_pass(n, false);
+}
+
 static char **run_argv;
 
 static void op_run(long n)
@@ -206,8 +246,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "files") == 0 && argc > 2) {
 		files_dir = argv[2];
 		measure("files", op_files, count_arg(argc, argv, 3, 200));
+	} else if (strcmp(mode, "seq") == 0 && argc > 2) {
+		seq_path = argv[2];
+		memset(seq_buf, 's', sizeof(seq_buf));
+		measure_rounds("seqwrite", op_seq_write, count_arg(argc, argv, 3, 256), 5);
+		measure_rounds("seqread", op_seq_read, count_arg(argc, argv, 3, 256), 5);
 	} else {
-		fprintf(stderr, "usage: ubench getpid|fault|spawn PROG|pipe|files DIR|start|launch CMD...|run CMD...\n");
+		fprintf(stderr, "usage: ubench getpid|fault|spawn PROG|pipe|files DIR|seq PATH|start|launch CMD...|run CMD...\n");
 		return 2;
 	}
 	return 0;

@@ -47,10 +47,11 @@ enum sim_time_mode {
 #define SIM_INITRD_MAX 8 /* --initrd options */
 #define SIM_DISK_MAX 8	 /* --disk options */
 
-/* A --disk FILE[,ro] option. */
+/* A --disk FILE[,ro][,fail-after=N] option. */
 struct sim_disk_opt {
 	const char *path;
 	bool read_only;
+	int64_t fail_after; /* write requests that succeed before every write fails; -1: no limit */
 };
 
 struct sim_options {

@@ -41,6 +41,7 @@ amphi_user_program(fault fault.c)
 amphi_user_program(hwcap hwcap_x86_64.c)
 amphi_user_program(oom oom.c)
 amphi_user_program(shootdown shootdown.c)
+amphi_user_program(fsync_storm fsync_storm.c)
 amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)

@@ -100,6 +100,7 @@ struct block_device {
 	bool claimed;			    /* mounted: opening for writing is refused */
 	struct list_node node;		    /* in the device list */
 	struct block_cache *cache;	    /* its buffer cache, made at first use */
+	uint32_t wb_errors;		    /* write-back and flush errors so far (atomic) */
 };
 
 /* --- for drivers --- */
@@ -139,6 +140,10 @@ int block_rw(struct block_device *bdev, enum block_op op, uint64_t sector, uint3
 struct block_device *block_get_by_name(const char *name);
 struct block_device *block_get_by_rdev(uint64_t rdev);
 
+/* Prints a console line per registered device with a medium (number, size, name), as
+ * Linux lists the partitions when the root device is missing. */
+void block_print_devices(void);
+
 /* Claims bdev for a mount (with claim) or releases the claim: 0, or -EBUSY when it is
  * claimed already (a second mount of one device). */
 int block_claim(struct block_device *bdev, bool claim);
@@ -166,6 +171,7 @@ static inline uint64_t block_size_bytes(const struct block_device *bdev)
 
 struct buffer {
 	struct block_device *bdev;
+	bool contents;	   /* file contents: bcache_sync_data writes it before metadata */
 	uint64_t block;	   /* in units of size */
 	uint32_t size;	   /* bytes */
 	uint8_t *data;	   /* size bytes of heap memory */
@@ -192,8 +198,20 @@ int bcache_read(struct block_device *bdev, uint64_t block, struct buffer **out);
  * (it sets uptodate). */
 int bcache_get(struct block_device *bdev, uint64_t block, struct buffer **out);
 
+/* Moves count cache blocks at block between buf (heap memory, as in struct block_request)
+ * and bdev in one request, for large sequential transfers, keeping the cache coherent: a
+ * write updates the cached copies of those blocks, a read returns the cached copies that
+ * are up to date (a dirty one is newer than the device's). 0, -EIO, -EINVAL (past the
+ * end), -ENOMEM. May block. */
+int bcache_rw_direct(struct block_device *bdev, uint64_t block, uint32_t count, void *buf,
+		     bool write);
+
 /* Marks b's data newer than the device's (and up to date). */
 void bcache_mark_dirty(struct buffer *b);
+
+/* bcache_mark_dirty for a block of file contents (b->contents set), which bcache_sync_data
+ * writes before the metadata that points at it. */
+void bcache_mark_dirty_data(struct buffer *b);
 
 /* Drops the reference bcache_read or bcache_get gave. */
 void bcache_release(struct buffer *b);
@@ -203,5 +221,20 @@ void bcache_release(struct buffer *b);
  * failed are no longer dirty, so each error is reported once, as Linux's fsync does). */
 int bcache_sync(struct block_device *bdev);
 
+/* Writes back bdev's dirty file-content buffers only and flushes the disk: 0 or the first
+ * error. A file system calls it before bcache_sync so that no metadata reaches the disk
+ * ahead of the contents it points at. */
+int bcache_sync_data(struct block_device *bdev);
+
 /* bcache_sync of every registered device (sync(2)): the first error. */
 int bcache_sync_all(void);
+
+/* --- write-back errors, as Linux's errseq: each failed write-back or flush of a device
+ * counts once; a file samples the count at open, and its fsync reports -EIO once for the
+ * errors that came since (whoever's write-back met them). */
+
+/* bdev's write-back error count now (the sample a file takes at open). */
+uint32_t block_wb_errors(struct block_device *bdev);
+
+/* -EIO when bdev had a write-back error since *seen (which then catches up), else 0. */
+int block_wb_error_check(struct block_device *bdev, uint32_t *seen);

@@ -265,6 +265,7 @@ struct file {
 	const struct file_ops *ops;
 	struct mutex pos_lock; /* serializes reads and writes that move pos */
 	void *priv;	       /* the file's own state (a pipe, a directory listing) */
+	uint32_t wb_err;       /* its device's write-back errors already reported (block.h) */
 };
 
 struct fd_table {
@@ -369,9 +370,11 @@ int vfs_sync_all(void);
 /* Writes the changes of sb's file system (syncfs(2)) and its device's buffers. */
 int vfs_sync_super(struct super_block *sb);
 
-/* Calls fn for each mount, in mount order, with its mount point's path written into path
- * (size bytes), under vfs_lock. Stops when fn returns nonzero. */
-void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx);
+/* Calls fn for each mount seen from root (NULL: the tree's root), in mount order, with its
+ * mount point's path from root written into path, under vfs_lock: mounts outside root (a
+ * chroot's) are left out, as Linux's /proc/mounts does. Stops when fn returns nonzero. */
+void vfs_mounts_for_each(const struct vfs_path *root,
+			 int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx);
 
 /* Takes and drops the references of a path. */
 void vfs_path_get(struct vfs_path *p);
@@ -411,6 +414,9 @@ int vfs_path_writable(const struct vfs_path *p);
 
 /* Checks the current credentials' access (R_OK 4, W_OK 2, X_OK 1) to inode: 0, -EACCES. */
 int vfs_permission(struct inode *inode, int mask);
+
+/* True when p is root or below it (vfs_lock held). */
+bool vfs_path_under(const struct vfs_path *root, const struct vfs_path *p);
 
 /* Writes the path of p as seen from root into buf (size bytes). Returns the length
  * (without NUL), -ENAMETOOLONG, or -ENOENT when p is unlinked. vfs_lock held. */
@@ -545,6 +551,14 @@ void fs_context_paths(struct fs_context *fs, struct vfs_path *root, struct vfs_p
  * and sysfs at /sys. Returns 0 or -ENOMEM; a corrupt archive is reported on the console
  * and what was read before stays. */
 int vfs_init(const void *archive, size_t size);
+
+/* Mounts the root device the kernel command line names, the Linux way: root=/dev/NAME (a
+ * disk or a partition: /dev/vda, /dev/vda1), rootfstype=TYPE (ext2 by default), ro (the
+ * default) or rw. It goes on /root of the RAM root, with devtmpfs on its /dev when it
+ * has one, and *out is its root (referenced), for the first process's root and working
+ * directory. -ENOENT when there is no root=; any other error after console lines saying
+ * why (and the block devices there are, when the device is missing). */
+int vfs_mount_root(const char *cmdline, struct vfs_path *out);
 
 /* Unpacks the cpio newc archive into the tree at root. With adopt set, the archive is the
  * boot RAM disk (reserved RAM, never read again): the whole pages of file data that start

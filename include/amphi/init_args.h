@@ -34,6 +34,11 @@ void init_args_split(struct boot_info *info);
  * not fit, -EINVAL for an open quote. */
 int init_args_words(char *s, const char **argv, int n, int max);
 
+/* Fills prog with path (copied) as the program, the command line's words after "--" as
+ * its arguments and the default environment: 0, -E2BIG, -EINVAL (an open quote). */
+int init_args_for_path(const struct boot_info *info, const char *path,
+		       struct init_program *prog);
+
 /* Frees what init_args_get allocated for prog (not the strings, which are the boot data's). */
 void init_args_put(struct init_program *prog);
 

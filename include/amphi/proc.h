@@ -330,11 +330,12 @@ int task_wait_event_killable(bool (*done)(void *ctx), void *ctx, uint64_t deadli
 void process_exit_group(struct process *p, int status);
 void process_exit_group_locked(struct process *p, int status); /* proc_lock held */
 
-/* Starts the first user process: the program in file, found at path, with argv and envp,
- * its descriptors fds and file system context fs (it takes both references). Returns it,
- * or NULL with *err set (and *why as exec_image sets it); fds and fs are dropped then. */
-struct process *process_start(struct vm_object *file, const char *path,
-			      const char *const *argv, const char *const *envp,
+/* Starts the first user process: the program at path in fs (#! lines followed, as execve
+ * does), with argv and envp, its descriptors fds and file system context fs (it takes both
+ * references). Returns it, or NULL with *err set (and *why as exec_image sets it); fds and
+ * fs are dropped then. */
+struct process *process_start(const char *path, const char *const *argv,
+			      const char *const *envp,
 			      struct fd_table *fds, struct fs_context *fs, int *err,
 			      const char **why);
 
@@ -439,6 +440,11 @@ int process_files_fork(struct process *parent, struct process *child, unsigned l
 
 /* Closes p's close-on-exec descriptors. */
 void process_files_exec(struct process *p);
+
+/* Loads the program at path, found in t's process's context with #! lines followed, into
+ * t's process (which has no image yet): exec_image's and exec_open's results. */
+int exec_first(struct task *t, const char *path, const char *const *argv,
+	       const char *const *envp, const char **why);
 
 /* Releases p's files (its last thread left). */
 void process_files_exit(struct process *p);

@@ -65,6 +65,21 @@ void block_for_each(void (*fn)(struct block_device *bdev, void *ctx), void *ctx)
 	block_unlock();
 }
 
+/* block_for_each callback of block_print_devices: one line per device with a medium. */
+static void block_print_one(struct block_device *bdev, void *ctx)
+{
+	(void)ctx;
+	if (bdev->sectors == 0)
+		return; /* an unbound loop device */
+	kprintf("amphi: %u:%u %llu sectors %s%s\n", VFS_MAJOR(bdev->rdev), VFS_MINOR(bdev->rdev),
+		(unsigned long long)bdev->sectors, bdev->name, bdev->read_only ? " (read-only)" : "");
+}
+
+void block_print_devices(void)
+{
+	block_for_each(block_print_one, NULL);
+}
+
 /* True when size is a power of two from 512 to 4096. */
 static bool block_size_valid(uint32_t size)
 {

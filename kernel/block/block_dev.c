@@ -92,6 +92,7 @@ static int block_file_open(struct inode *inode, struct file *f)
 		return -EACCES;
 	}
 	f->priv = bdev;
+	f->wb_err = block_wb_errors(bdev);
 	return 0;
 }
 
@@ -103,11 +104,14 @@ static void block_file_release(struct file *f)
 	block_put(f->priv);
 }
 
-/* file_ops.fsync: writes back the device's cache and flushes it. */
+/* file_ops.fsync: writes back the device's cache and flushes it; -EIO once for the
+ * write-back errors since the file last reported (even those another's sync met). */
 static int block_file_fsync(struct file *f, bool datasync)
 {
 	(void)datasync;
-	return bcache_sync(f->priv);
+	int err = bcache_sync(f->priv);
+	int seen = block_wb_error_check(f->priv, &f->wb_err);
+	return seen ? seen : err;
 }
 
 static uint64_t block_file_size(struct file *f)
@@ -140,7 +144,27 @@ static int block_file_chunk(struct block_device *bdev, struct vfs_io *io, size_t
 	return err;
 }
 
-/* read and write of a block device node at *off. */
+#define BLOCK_DIRECT_MAX (128u * 1024) /* bytes per direct request of a large transfer */
+
+/* Moves the whole cache blocks of [pos, pos + n) (n a multiple of the block size, at most
+ * BLOCK_DIRECT_MAX) between io (at done) and the device in one request through bounce: 0
+ * or an errno. */
+static int block_file_direct(struct block_device *bdev, struct vfs_io *io, size_t done,
+			     uint64_t pos, size_t n, bool write, uint8_t *bounce)
+{
+	uint32_t size = bcache_block_size(bdev);
+	int err = write ? vfs_io_in(io, done, bounce, n) : 0;
+
+	if (!err)
+		err = bcache_rw_direct(bdev, pos / size, (uint32_t)(n / size), bounce, write);
+	if (!err && !write)
+		err = vfs_io_out(io, done, bounce, n);
+	return err;
+}
+
+/* read and write of a block device node at *off: whole aligned blocks go in large direct
+ * requests (one request per 128 KiB instead of one per block), the rest through the
+ * buffer cache. */
 static long block_file_rw(struct file *f, struct vfs_io *io, size_t len, uint64_t *off,
 			  bool write)
 {
@@ -153,13 +177,21 @@ static long block_file_rw(struct file *f, struct vfs_io *io, size_t len, uint64_
 		return write && len ? -ENOSPC : 0;
 	len = (size_t)MIN((uint64_t)len, size - *off);
 	uint32_t bsize = bcache_block_size(bdev);
+	uint8_t *bounce = len >= 2 * bsize ? kmalloc(BLOCK_DIRECT_MAX) : NULL;
 	while (done < len && !err) {
 		uint64_t pos = *off + done;
 		size_t n = (size_t)MIN((uint64_t)(len - done), bsize - pos % bsize);
-		err = block_file_chunk(bdev, io, done, pos, n, write);
+		size_t whole = MIN((len - done) / bsize * bsize, (size_t)BLOCK_DIRECT_MAX);
+		if (bounce && pos % bsize == 0 && whole > bsize) {
+			n = whole;
+			err = block_file_direct(bdev, io, done, pos, n, write, bounce);
+		} else {
+			err = block_file_chunk(bdev, io, done, pos, n, write);
+		}
 		if (!err)
 			done += n;
 	}
+	kfree(bounce);
 	*off += done;
 	return done ? (long)done : err;
 }

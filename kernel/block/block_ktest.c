@@ -200,12 +200,14 @@ static void block_nodes_read_write(struct ktest *t)
 	off = 32 * 512;
 	KTEST_EXPECT_EQ(t, vfs_read(f, &io, 100, &off), 0);
 	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 100, &off), -ENOSPC);
-	/* A partial write keeps the bytes around it. */
+	/* A partial write keeps the bytes around it: its whole blocks go to the device at
+	 * once (one direct request), its partial last block stays cached until fsync. */
 	memset(buf, 'w', 5000);
 	uint8_t before = ram->data[4095];
 	off = 4096;
 	KTEST_EXPECT_EQ(t, vfs_write(f, &io, 5000, &off), 5000);
-	KTEST_EXPECT_EQ(t, ram->data[4096], (uint8_t)(4096 * 7 + 4096 / 251)); /* cached */
+	KTEST_EXPECT_EQ(t, ram->data[4096], 'w');
+	KTEST_EXPECT_EQ(t, ram->data[9095], (uint8_t)(9095 * 7 + 9095 / 251)); /* cached */
 	unsigned flushes = ram->flushes;
 	KTEST_EXPECT_EQ(t, f->ops->fsync(f, false), 0);
 	KTEST_EXPECT_EQ(t, ram->flushes, flushes + 1);
@@ -283,6 +285,125 @@ static void bcache_reads_writes_back_and_shrinks(struct ktest *t)
 	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
 	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
 	kt_ram_free(ram);
+}
+
+/* Write-back errors as Linux's errseq: an error met by anyone's sync reaches the next
+ * fsync of every file open before it, once each; a file opened after it does not see it.
+ * File contents go out before metadata. */
+static void bcache_errors_reach_every_fsync_once(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktram4", 204, 64, 512, 1);
+	struct fs_context *fs = fs_context_create();
+	struct file *f1 = NULL, *f2 = NULL, *f3 = NULL;
+	struct buffer *b, *meta;
+
+	KTEST_EXPECT(t, ram && fs);
+	if (!ram || !fs)
+		goto out;
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDWR, &f1), 0);
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDONLY, &f2), 0);
+	if (ktest_failed(t))
+		goto out;
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 3, &b), 0);
+	bcache_mark_dirty(b);
+	bcache_release(b);
+	ram->fail = true;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), -EIO); /* sync(2)'s, whose result is lost */
+	ram->fail = false;
+	KTEST_EXPECT_EQ(t, kt_open(fs, "/dev/ktram4", O_RDONLY, &f3), 0);
+	if (ktest_failed(t))
+		goto out;
+	KTEST_EXPECT_EQ(t, f1->ops->fsync(f1, false), -EIO);
+	KTEST_EXPECT_EQ(t, f1->ops->fsync(f1, false), 0);
+	KTEST_EXPECT_EQ(t, f2->ops->fsync(f2, false), -EIO);
+	KTEST_EXPECT_EQ(t, f3->ops->fsync(f3, false), 0);
+	/* A failed flush counts too. */
+	ram->fail = true;
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), -EIO);
+	ram->fail = false;
+	KTEST_EXPECT_EQ(t, f3->ops->fsync(f3, false), -EIO);
+	/* Contents first: bcache_sync_data leaves metadata dirty. */
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 5, &b), 0);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 6, &meta), 0);
+	if (ktest_failed(t))
+		goto out;
+	memset(b->data, 0xd1, 512);
+	memset(meta->data, 0xe2, 512);
+	bcache_mark_dirty_data(b);
+	bcache_mark_dirty(meta);
+	bcache_release(b);
+	bcache_release(meta);
+	unsigned writes = ram->writes;
+	KTEST_EXPECT_EQ(t, bcache_sync_data(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1);
+	KTEST_EXPECT(t, ram->data[5 * 512] == 0xd1 && ram->data[6 * 512] != 0xe2);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->data[6 * 512], 0xe2);
+out:
+	if (f1)
+		file_put(f1);
+	if (f2)
+		file_put(f2);
+	if (f3)
+		file_put(f3);
+	if (ram)
+		KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+	if (fs)
+		fs_context_put(fs);
+	if (ram)
+		kt_ram_free(ram);
+}
+
+/* Direct transfers past the cache stay coherent with it: a read returns a dirty cached
+ * block's newer bytes, a write updates (and cleans) the cached copy. Write-back clusters
+ * consecutive blocks. */
+static void bcache_direct_is_coherent(struct ktest *t)
+{
+	struct kt_ram *ram = kt_ram_create("ktram5", 205, 64, 512, 1);
+	uint8_t *buf = kmalloc(4 * 512);
+	struct buffer *b;
+
+	KTEST_EXPECT(t, ram && buf);
+	if (!ram || !buf)
+		goto out;
+	memset(ram->data, 0x11, 64 * 512);
+	KTEST_EXPECT_EQ(t, block_device_register(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, bcache_read(&ram->bdev, 9, &b), 0);
+	if (ktest_failed(t))
+		goto out;
+	memset(b->data, 0x22, 512);
+	bcache_mark_dirty(b);
+	unsigned writes = ram->writes;
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 8, 4, buf, false), 0);
+	KTEST_EXPECT(t, buf[0] == 0x11 && buf[512] == 0x22 && buf[1023] == 0x22 && buf[1024] == 0x11);
+	memset(buf, 0x33, 4 * 512);
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 8, 4, buf, true), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* one request for four blocks */
+	KTEST_EXPECT(t, b->data[0] == 0x33 && !b->dirty);
+	KTEST_EXPECT_EQ(t, ram->data[9 * 512], 0x33);
+	KTEST_EXPECT_EQ(t, bcache_rw_direct(&ram->bdev, 62, 4, buf, false), -EINVAL);
+	bcache_release(b);
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 1); /* nothing left dirty */
+	/* Write-back goes in block order, consecutive blocks in one request. */
+	for (uint64_t blk = 33; blk >= 30; blk -= (blk == 33 ? 2 : 1)) {
+		KTEST_EXPECT_EQ(t, bcache_get(&ram->bdev, blk, &b), 0);
+		if (ktest_failed(t))
+			goto out;
+		memset(b->data, (int)blk, 512);
+		bcache_mark_dirty(b);
+		bcache_release(b);
+	}
+	KTEST_EXPECT_EQ(t, bcache_sync(&ram->bdev), 0);
+	KTEST_EXPECT_EQ(t, ram->writes, writes + 3); /* 30-31, then 33 */
+	KTEST_EXPECT(t, ram->data[30 * 512] == 30 && ram->data[31 * 512 + 511] == 31 &&
+			    ram->data[33 * 512] == 33 && ram->data[32 * 512] == 0x11);
+	KTEST_EXPECT_EQ(t, block_device_unregister(&ram->bdev), 0);
+out:
+	kfree(buf);
+	if (ram)
+		kt_ram_free(ram);
 }
 
 /* Little-endian stores for the hand-made tables. */
@@ -439,6 +560,8 @@ static const struct ktest_case block_cases[] = {
     KTEST_CASE(block_requests_checked_and_completed),
     KTEST_CASE(block_nodes_read_write),
     KTEST_CASE(bcache_reads_writes_back_and_shrinks),
+    KTEST_CASE(bcache_errors_reach_every_fsync_once),
+    KTEST_CASE(bcache_direct_is_coherent),
     KTEST_CASE(part_mbr_with_logicals),
     KTEST_CASE(part_gpt_primary_and_backup),
     {0},

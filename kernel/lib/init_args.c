@@ -90,6 +90,27 @@ static void init_default_envp(struct init_program *prog)
 	prog->envp = init_default_env;
 }
 
+int init_args_for_path(const struct boot_info *info, const char *path,
+		       struct init_program *prog)
+{
+	static const char *argv[INIT_ARGV_MAX];
+
+	if (strlen(info->init_args) >= sizeof(init_tail))
+		return -E2BIG;
+	if (path != init_path)
+		kstrlcpy(init_path, path, sizeof(init_path));
+	kstrlcpy(init_tail, info->init_args, sizeof(init_tail));
+	prog->path = init_path;
+	prog->argv = argv;
+	prog->lists_allocated = false;
+	prog->argv[0] = init_path;
+	int n = init_args_words(init_tail, prog->argv, 1, INIT_ARGV_MAX);
+	if (n < 0)
+		return n;
+	init_default_envp(prog);
+	return 0;
+}
+
 /* The program and argv named on the command line; -ENOENT when none is. */
 static int init_args_cmdline(const struct boot_info *info, struct init_program *prog)
 {
@@ -101,20 +122,7 @@ static int init_args_cmdline(const struct boot_info *info, struct init_program *
 		return len == -ENAMETOOLONG ? -EINVAL : len;
 	if (len == 0)
 		return -EINVAL;
-	if (strlen(info->init_args) >= sizeof(init_tail))
-		return -E2BIG;
-	static const char *argv[INIT_ARGV_MAX];
-
-	kstrlcpy(init_tail, info->init_args, sizeof(init_tail));
-	prog->path = init_path;
-	prog->argv = argv;
-	prog->lists_allocated = false;
-	prog->argv[0] = init_path;
-	int n = init_args_words(init_tail, prog->argv, 1, INIT_ARGV_MAX);
-	if (n < 0)
-		return n;
-	init_default_envp(prog);
-	return 0;
+	return init_args_for_path(info, init_path, prog);
 }
 
 /* The string list [list, list + len) as a NULL-terminated array in *v (kmalloc'd).

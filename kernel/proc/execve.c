@@ -149,8 +149,10 @@ static void exec_reset(struct task *t)
 	process_files_exec(t->proc);
 }
 
-long task_execve(struct task *t, const char *path, const char *const *argv,
-		 const char *const *envp)
+/* Resolves path (following #! lines) and loads it into t: for execve (first ending t's
+ * other threads and then resetting what a new program loses) or the first process. */
+static int exec_run(struct task *t, const char *path, const char *const *argv,
+		    const char *const *envp, bool replace, const char **why)
 {
 	struct exec_target *x = kzalloc(sizeof(*x));
 
@@ -158,14 +160,26 @@ long task_execve(struct task *t, const char *path, const char *const *argv,
 		return -ENOMEM;
 	int err = exec_resolve(t->proc, x, path, argv);
 	const char *const *args = x->argv[0] ? x->argv : argv;
-	if (!err)
+	if (!err && replace)
 		err = exec_kill_others(t);
 	if (!err)
-		err = exec_image(t, x->file, x->path, args, envp, NULL);
-	if (!err)
+		err = exec_image(t, x->file, x->path, args, envp, why);
+	if (!err && replace)
 		exec_reset(t);
 	if (x->file)
 		vm_object_put(x->file);
 	kfree(x);
 	return err;
+}
+
+long task_execve(struct task *t, const char *path, const char *const *argv,
+		 const char *const *envp)
+{
+	return exec_run(t, path, argv, envp, true, NULL);
+}
+
+int exec_first(struct task *t, const char *path, const char *const *argv,
+	       const char *const *envp, const char **why)
+{
+	return exec_run(t, path, argv, envp, false, why);
 }

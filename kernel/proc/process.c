@@ -342,8 +342,8 @@ int task_run(struct task *t)
 	return thread_create(t->proc->comm, task_main, t, 0, 0) ? 0 : -ENOMEM;
 }
 
-struct process *process_start(struct vm_object *file, const char *path,
-			      const char *const *argv, const char *const *envp,
+struct process *process_start(const char *path, const char *const *argv,
+			      const char *const *envp,
 			      struct fd_table *fds, struct fs_context *fs, int *err,
 			      const char **why)
 {
@@ -362,7 +362,7 @@ struct process *process_start(struct vm_object *file, const char *path,
 	*err = fork_count_task(p, &t->nproc_uid);
 	bool counted = !*err;
 	if (!*err)
-		*err = exec_image(t, file, path, argv, envp, why);
+		*err = exec_first(t, path, argv, envp, why);
 	if (!*err)
 		*err = task_attach(t, true);
 	if (!*err && task_run(t) < 0) {

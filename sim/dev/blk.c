@@ -3,6 +3,9 @@
  * writes and flushes go to the host file with pread, pwrite and fdatasync. The capacity
  * is the file's size in 512-byte sectors (a partial last sector is left out). A read-only
  * disk offers VIRTIO_BLK_F_RO and fails writes with VIRTIO_BLK_S_IOERR, as QEMU does.
+ * Fault injection (--disk FILE,fail-after=N): once N write requests have succeeded, every
+ * later write and flush fails with VIRTIO_BLK_S_IOERR and leaves the file as it was (reads
+ * go on working), as a disk that died mid-run; the first refused request says so on stderr.
  *
  * A request is a 16-byte header (type, reserved, sector) in the readable buffers, the
  * data (readable for writes, writable for reads) and a status byte, the last writable
@@ -38,6 +41,9 @@ struct sim_blk {
 	struct sim_virtio *dev;
 	int fd;
 	bool read_only;
+	int64_t writes_left; /* write requests that may still succeed; -1: no limit */
+	bool failing;	     /* the limit was reached (reported once) */
+	const char *path;
 	uint64_t sectors;
 	char id[VIRTIO_BLK_ID_BYTES + 1];
 };
@@ -101,10 +107,29 @@ static uint8_t blk_transfer(const struct sim_blk *b, const struct sim_vq_chain *
 	return ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 }
 
+/* True when an injected fault fails this write or flush (fail-after=N used up). */
+static bool blk_fault(struct sim_blk *b)
+{
+	if (b->writes_left != 0)
+		return false;
+	if (!b->failing)
+		fprintf(stderr, "amphi: --disk %s: fail-after reached, writes and flushes fail\n",
+			b->path);
+	b->failing = true;
+	return true;
+}
+
+/* Counts a write that succeeded against fail-after. */
+static void blk_count_write(struct sim_blk *b, uint8_t status)
+{
+	if (status == VIRTIO_BLK_S_OK && b->writes_left > 0)
+		b->writes_left--;
+}
+
 /* Serves one request; returns the bytes written into the chain. */
 static long blk_serve(struct sim_virtio *v, unsigned q, const struct sim_vq_chain *c)
 {
-	const struct sim_blk *b = sim_virtio_model(v);
+	struct sim_blk *b = sim_virtio_model(v);
 	struct blk_header h;
 	uint8_t status = VIRTIO_BLK_S_OK;
 	long written = 1;
@@ -120,9 +145,10 @@ static long blk_serve(struct sim_virtio *v, unsigned q, const struct sim_vq_chai
 		status = blk_transfer(b, c, &h, in_len, false);
 		written += status == VIRTIO_BLK_S_OK ? (long)in_len : 0;
 	} else if (h.type == VIRTIO_BLK_T_OUT) {
-		status = blk_transfer(b, c, &h, out_len, true);
+		status = blk_fault(b) ? VIRTIO_BLK_S_IOERR : blk_transfer(b, c, &h, out_len, true);
+		blk_count_write(b, status);
 	} else if (h.type == VIRTIO_BLK_T_FLUSH) {
-		status = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		status = blk_fault(b) || fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 	} else if (h.type == VIRTIO_BLK_T_GET_ID) {
 		uint64_t n = in_len < VIRTIO_BLK_ID_BYTES ? in_len : VIRTIO_BLK_ID_BYTES;
 		sim_vq_copy(c, true, 0, (void *)b->id, n, true);
@@ -169,6 +195,8 @@ static void blk_open(const struct sim_disk_opt *d, struct sim_blk *b, int i)
 	off_t size = S_ISBLK(st.st_mode) ? lseek(b->fd, 0, SEEK_END) : st.st_size;
 	b->sectors = size > 0 ? (uint64_t)size / SECTOR_SIZE : 0;
 	b->read_only = d->read_only;
+	b->writes_left = d->fail_after;
+	b->path = d->path;
 	snprintf(b->id, sizeof(b->id), "amphi-disk%d", i);
 }
 

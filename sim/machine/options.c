@@ -44,8 +44,10 @@ static const char sim_usage[] =
     "  --initrd FILE    a cpio newc archive (as `cpio -o -H newc` writes) unpacked into\n"
     "                   the root file system over the built-in initramfs; up to 8\n"
     "  --no-initramfs   leave the built-in initramfs (busybox) out\n"
-    "  --disk FILE[,ro] a virtio block device backed by FILE (read-only with ,ro); up\n"
-    "                   to 8, /dev/vda first\n"
+    "  --disk FILE[,ro][,fail-after=N]\n"
+    "                   a virtio block device backed by FILE (read-only with ,ro); up\n"
+    "                   to 8, /dev/vda first. fail-after=N: after N write requests have\n"
+    "                   succeeded, every later write and flush fails (VIRTIO_BLK_S_IOERR)\n"
     "  --init PATH|none the program of the initramfs to run as the first process; by\n"
     "                   default /bin/sh (the busybox shell) when no kernel command line\n"
     "                   is given, none otherwise (then the kernel's monitor runs)\n"
@@ -126,22 +128,42 @@ static int opt_parse_choice(const char *name, const char *arg, const char *first
 	opt_fail("--%s %s: unknown mode (%s or %s)", name, arg, first, second);
 }
 
-/* Joins words with single spaces into a static string; exits when it is too long. */
-/* Records a --disk FILE[,ro] option; the ",ro" is cut off arg (argv is writable). */
+/* Records a --disk FILE[,ro][,fail-after=N] option; the options are cut off arg (argv is
+ * writable). */
 static void opt_add_disk(struct sim_options *opts, char *arg)
 {
-	size_t len = strlen(arg);
-	bool ro = len > 3 && strcmp(arg + len - 3, ",ro") == 0;
+	struct sim_disk_opt d = {.path = arg, .fail_after = -1};
+	char *opt = strchr(arg, ',');
 
 	if (opts->disk_count == SIM_DISK_MAX)
 		opt_fail("at most %d --disk files", SIM_DISK_MAX);
-	if (!len || (ro && len == 3) || (!ro && strchr(arg, ',')))
-		opt_fail("bad --disk '%s' (want FILE or FILE,ro)", arg);
-	if (ro)
-		arg[len - 3] = '\0';
-	opts->disk[opts->disk_count++] = (struct sim_disk_opt){arg, ro};
+	if (opt)
+		*opt++ = '\0';
+	while (opt) {
+		char *next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		char *end;
+		if (strcmp(opt, "ro") == 0 && !d.read_only) {
+			d.read_only = true;
+		} else if (strncmp(opt, "fail-after=", 11) == 0 && d.fail_after < 0 &&
+			   opt[11] >= '0' && opt[11] <= '9') {
+			errno = 0;
+			unsigned long long n = strtoull(opt + 11, &end, 10);
+			if (*end || errno || n > INT64_MAX)
+				opt_fail("bad --disk %s: fail-after=%s is not a count", arg, opt + 11);
+			d.fail_after = (int64_t)n;
+		} else {
+			opt_fail("bad --disk %s option '%s' (want FILE[,ro][,fail-after=N])", arg, opt);
+		}
+		opt = next;
+	}
+	if (!*arg)
+		opt_fail("bad --disk: no FILE (want FILE[,ro][,fail-after=N])");
+	opts->disk[opts->disk_count++] = d;
 }
 
+/* Joins words with single spaces into a static string; exits when it is too long. */
 static const char *opt_join_cmdline(int count, char **words)
 {
 	static char line[SIM_CMDLINE_MAX];

@@ -59,12 +59,19 @@ expect_bad --watchdog 86401
 expect_bad --disk ""
 expect_bad --disk ,ro
 expect_bad --disk disk.img,rw
+expect_bad --disk disk.img,ro,ro
+expect_bad --disk disk.img,fail-after=
+expect_bad --disk disk.img,fail-after=-1
+expect_bad --disk disk.img,fail-after=3x
+expect_bad --disk disk.img,fail-after=99999999999999999999
+expect_bad --disk disk.img,fail-after=1,fail-after=2
 expect_bad --disk a --disk b --disk c --disk d --disk e --disk f --disk g --disk h --disk i
 expect_status 2 --disk /no/such/disk.img # the file is opened before boot
 expect_status 2 --disk /dev/null,ro	  # neither a regular file nor a block device
 disk=$(mktemp)
 head -c 4096 /dev/zero >"$disk"
 expect_status 0 --disk "$disk" --disk "$disk,ro" --init none
+expect_status 0 --disk "$disk,fail-after=3" --disk "$disk,ro,fail-after=0" --init none
 rm -f "$disk"
 expect_status 0 --help
 expect_status 0 --version

@@ -80,7 +80,7 @@ static int ext2_dir_entry(struct ext2_fs *fs, struct inode *dir, uint32_t ino, c
 		err = ext2_dir_add_loaded(dir, name, len, child);
 	if (!err && S_ISDIR(child->mode))
 		return found(ctx, child);
-	inode_put(child);
+	ext2_iput_locked(fs, child);
 	return err;
 }
 

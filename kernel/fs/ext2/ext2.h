@@ -42,6 +42,7 @@
 #define EXT2_RO_COMPAT_SUPP                                                      \
 	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE | \
 	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
+#define EXT2_ERROR_FS 0x0002 /* s_state: errors were met (e2fsck must check) */
 #define EXT2_INDEX_FL 0x00001000 /* an htree directory: its index is dropped on rewrite */
 
 /* Super block field offsets (bytes into the 1024-byte super block). */
@@ -58,6 +59,7 @@
 #define SB_INODES_PER_GROUP 40
 #define SB_WTIME 48
 #define SB_MAGIC 56
+#define SB_STATE 58
 #define SB_REV_LEVEL 76
 #define SB_FIRST_INO 84
 #define SB_INODE_SIZE 88
@@ -186,6 +188,10 @@ extern const struct file_ops ext2_file_ops;
 /* The in-memory inode of ino, read from disk when it is not in memory: 0 with a reference
  * in *out, -EUCLEAN (a bad inode), -EIO, -ENOMEM. fs->lock held. */
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out);
+
+/* Drops a reference with fs->lock held: the last one of an inode the tree never took (a
+ * failed load) is taken apart here, not by ext2_evict, which takes fs->lock. */
+void ext2_iput_locked(struct ext2_fs *fs, struct inode *inode);
 
 /* The on-disk record of ino: 0 with its buffer (referenced) and offset in it. */
 int ext2_inode_buffer(struct ext2_fs *fs, uint32_t ino, struct buffer **b, size_t *off);

@@ -4,6 +4,7 @@
  * and their memory objects, new inodes (mknod), write-back of everything in memory, and
  * freeing an unlinked inode's blocks when its last reference goes.
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/kprintf.h>
 #include <amphi/mm.h>
@@ -178,6 +179,18 @@ static bool ext2_mode_valid(uint32_t mode)
 	}
 }
 
+void ext2_iput_locked(struct ext2_fs *fs, struct inode *inode)
+{
+	struct ext2_inode_info *info = ext2_info(inode);
+
+	if (atomic_load(&inode->refs) == 1 && info) {
+		ext2_hash_remove(fs, info);
+		inode->priv = NULL; /* ext2_evict then has nothing to do */
+		kfree(info);
+	}
+	inode_put(inode);
+}
+
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out)
 {
 	struct buffer *b;
@@ -206,7 +219,7 @@ int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct inode **out)
 		return -ENOMEM;
 	err = ext2_inode_from_disk(fs, inode, r);
 	if (err) {
-		inode_put(inode);
+		ext2_iput_locked(fs, inode);
 		return err;
 	}
 	ext2_info(inode)->filled = !S_ISREG(mode);
@@ -470,7 +483,7 @@ static int ext2_write_block(struct ext2_fs *fs, struct ext2_inode_info *info, ui
 		return err;
 	memcpy(b->data, bytes, n);
 	memset(b->data + n, 0, fs->bs - n);
-	bcache_mark_dirty(b);
+	bcache_mark_dirty_data(b);
 	bcache_release(b);
 	*goal = blk + 1;
 	return 0;
@@ -695,6 +708,8 @@ static void ext2_evict(struct inode *inode)
 	struct ext2_inode_info *info = ext2_info(inode);
 	uint32_t now = (uint32_t)vfs_now().sec;
 
+	if (!info)
+		return; /* a failed load, already taken apart (ext2_iput_locked) */
 	mutex_lock(&fs->lock);
 	if (inode->nlink == 0 && !fs->dying && !fs->rdonly) {
 		bool fast_link = S_ISLNK(inode->mode) && info->blocks == 0;
@@ -734,6 +749,7 @@ static int ext2_file_open(struct inode *inode, struct file *f)
 
 	if (!err && (f->flags & O_ACCMODE) != O_RDONLY)
 		ext2_info(inode)->dirty = true;
+	f->wb_err = block_wb_errors(ext2_fs_of(inode)->bdev);
 	return err;
 }
 
@@ -765,11 +781,16 @@ static long ext2_file_write(struct file *f, struct vfs_io *io, size_t len, uint6
 	return ramfs_file_ops.write(f, io, len, off);
 }
 
-/* file_ops.fsync: the whole file system is written back (stronger than asked). */
+/* file_ops.fsync: the whole file system is written back (stronger than asked); -EIO once
+ * for the write-back errors since the file last reported, whoever's sync met them. */
 static int ext2_file_fsync(struct file *f, bool datasync)
 {
+	struct inode *inode = f->path.inode;
+
 	(void)datasync;
-	return vfs_sync_super(f->path.inode->sb);
+	int err = vfs_sync_super(inode->sb);
+	int seen = block_wb_error_check(ext2_fs_of(inode)->bdev, &f->wb_err);
+	return seen ? seen : err;
 }
 
 const struct file_ops ext2_file_ops = {

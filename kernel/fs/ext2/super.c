@@ -218,7 +218,23 @@ static int ext2_write_super(struct ext2_fs *fs)
 	return err;
 }
 
-/* fs_type.sync: every in-memory change to the disk, then the device flushed. */
+/* Records a write-back error in the super block's state (EXT2_ERROR_FS, as Linux's
+ * ext2_error does), so that e2fsck checks the file system even when the write of the
+ * metadata that follows succeeds. fs->lock held. */
+static void ext2_mark_error(struct ext2_fs *fs)
+{
+	uint16_t state = ext2_le16(fs->super + SB_STATE);
+
+	if (!(state & EXT2_ERROR_FS))
+		kprintf("amphi: ext2: %s: write error: file system marked with errors\n",
+			fs->bdev->name);
+	ext2_put16(fs->super + SB_STATE, state | EXT2_ERROR_FS);
+}
+
+/* fs_type.sync: every in-memory change to the disk, then the device flushed. File
+ * contents are written and flushed first, then the metadata (block maps, inodes,
+ * directories, bitmaps, descriptors, super block): metadata never reaches the disk ahead
+ * of the contents it points at, and after a failed write the super block says so. */
 static int ext2_sync(struct super_block *sb)
 {
 	struct ext2_fs *fs = sb->priv;
@@ -227,10 +243,20 @@ static int ext2_sync(struct super_block *sb)
 		return 0;
 	mutex_lock(&fs->lock);
 	int err = ext2_write_all(fs);
+	mutex_unlock(&fs->lock);
+	int derr = bcache_sync_data(fs->bdev);
+	mutex_lock(&fs->lock);
+	if (derr)
+		ext2_mark_error(fs);
 	int serr = ext2_write_super(fs);
 	mutex_unlock(&fs->lock);
 	int berr = bcache_sync(fs->bdev);
-	return err ? err : serr ? serr : berr;
+	if (berr && !derr) { /* metadata lost: the next super block written says so */
+		mutex_lock(&fs->lock);
+		ext2_mark_error(fs);
+		mutex_unlock(&fs->lock);
+	}
+	return err ? err : derr ? derr : serr ? serr : berr;
 }
 
 /* Frees fs and releases its device. */
@@ -289,7 +315,7 @@ static int ext2_fill(struct ext2_fs *fs, unsigned long flags)
 	mutex_lock(&fs->lock);
 	err = ext2_iget(fs, EXT2_ROOT_INO, &root);
 	if (!err && !S_ISDIR(root->mode)) {
-		inode_put(root);
+		ext2_iput_locked(fs, root);
 		err = ext2_corrupt(fs, "root is not a directory, mode", root->mode);
 	}
 	if (!err) {

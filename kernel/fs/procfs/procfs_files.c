@@ -140,6 +140,8 @@ static void procfs_uptime(struct procfs_text *t)
 	text_add(t, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100));
 }
 
+static int procfs_mounts(unsigned pid, struct procfs_text *t);
+
 /* Makes the text the file of inode shows (vfs_lock not held: mounts takes it). */
 static int procfs_make_text(struct inode *inode, struct procfs_text *t)
 {
@@ -157,8 +159,7 @@ static int procfs_make_text(struct inode *inode, struct procfs_text *t)
 		procfs_uptime(t);
 		return 0;
 	case PROCFS_PID_MOUNTS:
-		vfs_mounts_for_each(procfs_mount_line, t);
-		return 0;
+		return procfs_mounts(PROCFS_PID(inode->priv_word), t);
 	case PROCFS_FILESYSTEMS:
 		vfs_fs_types_for_each(procfs_fs_line, t);
 		return 0;
@@ -238,6 +239,20 @@ static int procfs_grab_fn(struct process *p, void *ctx)
 		kstrlcpy(g->exe, p->exe, g->size);
 	else
 		g->file = fd_get(p->fds, (int)g->fd);
+	return 0;
+}
+
+/* The mounts process pid sees from its root, one line each. */
+static int procfs_mounts(unsigned pid, struct procfs_text *t)
+{
+	struct procfs_grab g = {0, NULL, NULL, 0, true, {0}, {0}};
+	int err = procfs_with_process(pid, procfs_grab_fn, &g);
+
+	if (err)
+		return err;
+	vfs_mounts_for_each(&g.root, procfs_mount_line, t);
+	vfs_path_put(&g.root);
+	vfs_path_put(&g.cwd);
 	return 0;
 }
 

@@ -278,7 +278,8 @@ int vfs_umount(struct fs_context *fs, const char *path, int flags)
 	return err;
 }
 
-void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx)
+void vfs_mounts_for_each(const struct vfs_path *from,
+			 int (*fn)(struct mount *mnt, const char *path, void *ctx), void *ctx)
 {
 	struct list_node *pos;
 	struct vfs_path root;
@@ -287,11 +288,17 @@ void vfs_mounts_for_each(int (*fn)(struct mount *mnt, const char *path, void *ct
 	if (!buf)
 		return;
 	vfs_lock();
-	if (vfs_root(&root) == 0) {
+	if (from) {
+		root = *from;
+		vfs_path_get(&root);
+	}
+	if (from || vfs_root(&root) == 0) {
 		list_for_each(pos, &vfs_mounts)
 		{
 			struct mount *m = list_entry(pos, struct mount, node);
 			struct vfs_path p = {m, m->sb->root};
+			if (!vfs_path_under(&root, &p))
+				continue;
 			if (vfs_path_name(&root, &p, buf, VFS_PATH_MAX) < 0)
 				kstrlcpy(buf, "?", VFS_PATH_MAX);
 			if (fn(m, buf, ctx))

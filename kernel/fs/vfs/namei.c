@@ -361,6 +361,26 @@ static int vfs_prepend(char *buf, size_t *at, const char *name, size_t len)
 	return 0;
 }
 
+bool vfs_path_under(const struct vfs_path *root, const struct vfs_path *p)
+{
+	struct mount *mnt = p->mnt;
+	struct inode *inode = p->inode;
+
+	while (!(mnt == root->mnt && inode == root->inode)) {
+		if (inode == mnt->sb->root) {
+			if (!mnt->parent)
+				return false;
+			inode = mnt->mountpoint;
+			mnt = mnt->parent;
+		} else if (!inode->parent) {
+			return false;
+		} else {
+			inode = inode->parent;
+		}
+	}
+	return true;
+}
+
 long vfs_path_name(const struct vfs_path *root, const struct vfs_path *p, char *buf,
 		   size_t size)
 {
