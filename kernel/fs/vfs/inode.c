@@ -39,7 +39,7 @@ void vfs_unlock(void)
 
 struct vfs_time vfs_now(void)
 {
-	uint64_t ns = plat_time_ns();
+	uint64_t ns = plat_time_epoch_ns() + plat_time_ns(); /* the wall clock, as Linux's */
 
 	return (struct vfs_time){(int64_t)(ns / 1000000000ULL), (uint32_t)(ns % 1000000000ULL)};
 }
