@@ -350,3 +350,8 @@ long amphi_sys_sync(void)
 {
 	return amphi_call0(AMPHI_NR_sync, 0, 0, 0, 0);
 }
+
+long amphi_sys_umask(mode_t mask)
+{
+	return amphi_call0(AMPHI_NR_umask, mask, 0, 0, 0);
+}

@@ -98,3 +98,4 @@ long amphi_sys_mount(const char *source, const char *target, const char *fstype,
 long amphi_sys_umount2(const char *target, int flags);
 long amphi_sys_chdir(const char *path);
 long amphi_sys_sync(void);
+long amphi_sys_umask(mode_t mask);
