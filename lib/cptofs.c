@@ -213,7 +213,8 @@ static long cp_write_sparse(int fd, const char *buf, size_t n, off_t off)
 		size_t k = at < n ? (n - at < COPY_BLOCK ? n - at : COPY_BLOCK) : 0;
 		if (k && !cp_zero(buf + at, k))
 			continue; /* data: the run goes on */
-		long err = at > start ? cp_write_all(fd, buf + start, at - start, off + (off_t)start) : 0;
+		size_t end = at < n ? at : n;
+		long err = end > start ? cp_write_all(fd, buf + start, end - start, off + (off_t)start) : 0;
 		if (err || !k)
 			return err;
 		start = at + k; /* past the zero block */
@@ -230,7 +231,8 @@ static long cp_data(int in, int out, off_t size, const struct side **side_err)
 			break; /* a hole up to the end */
 		if (data < 0)
 			data = off; /* no hole finding there: all data */
-		long n = cp.from->pread(in, cp.buf, COPY_CHUNK, data);
+		size_t want = size - data < COPY_CHUNK ? (size_t)(size - data) : COPY_CHUNK;
+		long n = data < size ? cp.from->pread(in, cp.buf, want, data) : 0;
 		if (n <= 0) {
 			*side_err = cp.from;
 			return n < 0 ? n : -EIO; /* shrank under us */

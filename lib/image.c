@@ -57,6 +57,8 @@ void image_open(const char *image, bool readonly, unsigned mem_mib)
 	c.mem_size = (uint64_t)mem_mib << 20;
 	c.console_fd = 2; /* the kernel's warnings (e.g. about a damaged image) */
 	int err = amphi_add_disk(image, readonly);
+	if (err == -EINVAL)
+		image_die("%s: not a regular file or block device", image);
 	if (err < 0)
 		image_die("%s: %s", image, strerror(-err));
 	err = amphi_boot(&c);
