@@ -296,6 +296,16 @@ long amphi_sys_fchmodat(int dirfd, const char *path, mode_t mode)
 	return amphi_call_path(AMPHI_NR_fchmodat, args, path, 1, NULL);
 }
 
+long amphi_sys_fchmod(int fd, mode_t mode)
+{
+	return amphi_call0(AMPHI_NR_fchmod, fd, mode, 0, 0);
+}
+
+long amphi_sys_fchown(int fd, uid_t owner, gid_t group)
+{
+	return amphi_call0(AMPHI_NR_fchown, fd, (long)owner, (long)group, 0);
+}
+
 long amphi_sys_fchownat(int dirfd, const char *path, uid_t owner, gid_t group, int flags)
 {
 	const long args[6] = {dirfd, 0, (long)owner, (long)group, flags};

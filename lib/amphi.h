@@ -69,7 +69,8 @@ struct amphi_buf {
  * -E2BIG when the buffers do not fit. */
 long amphi_syscall(long nr, const long args[6], const struct amphi_buf *bufs, unsigned nbufs);
 
-/* The syscalls, as Linux's (the `*at` forms take AT_FDCWD and AT_* flags). */
+/* The syscalls, as Linux's (the `*at` forms take AT_FDCWD and AT_* flags; utimensat with a
+ * NULL path sets the times of dirfd itself, as futimens). */
 long amphi_sys_openat(int dirfd, const char *path, int flags, mode_t mode);
 long amphi_sys_close(int fd);
 long amphi_sys_read(int fd, void *buf, size_t count);
@@ -90,6 +91,8 @@ long amphi_sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const cha
 long amphi_sys_unlinkat(int dirfd, const char *path, int flags);
 long amphi_sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 long amphi_sys_fchmodat(int dirfd, const char *path, mode_t mode);
+long amphi_sys_fchmod(int fd, mode_t mode);
+long amphi_sys_fchown(int fd, uid_t owner, gid_t group);
 long amphi_sys_fchownat(int dirfd, const char *path, uid_t owner, gid_t group, int flags);
 long amphi_sys_utimensat(int dirfd, const char *path, const void *times, int flags);
 long amphi_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);

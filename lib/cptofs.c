@@ -43,6 +43,9 @@ struct side {
 	long (*chown)(const char *path, uid_t uid, gid_t gid); /* of a link itself */
 	long (*chmod)(const char *path, mode_t mode);
 	long (*utimens)(const char *path, const struct timespec ts[2]); /* of a link itself */
+	long (*fchown)(int fd, uid_t uid, gid_t gid); /* the same of an open file: no lookup */
+	long (*fchmod)(int fd, mode_t mode);
+	long (*futimens)(int fd, const struct timespec ts[2]);
 };
 
 /* --- the host side --- */
@@ -72,6 +75,10 @@ static long host_utimens(const char *p, const struct timespec ts[2])
 {
 	return host_result(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW));
 }
+
+static long host_fchown(int fd, uid_t u, gid_t g) { return host_result(fchown(fd, u, g)); }
+static long host_fchmod(int fd, mode_t m) { return host_result(fchmod(fd, m)); }
+static long host_futimens(int fd, const struct timespec ts[2]) { return host_result(futimens(fd, ts)); }
 
 /* Orders names for qsort. */
 static int name_cmp(const void *a, const void *b)
@@ -104,7 +111,7 @@ static int host_list(const char *path, char ***names)
 static const struct side host_side = {
     "", host_lstat, host_list, host_open, host_close, host_pread, host_pwrite, host_seek,
     host_truncate, host_readlink, host_mkdir, host_symlink, host_link, host_mknod, host_chown,
-    host_chmod, host_utimens,
+    host_chmod, host_utimens, host_fchown, host_fchmod, host_futimens,
 };
 
 /* --- the image side (paths already under IMAGE_ROOT) --- */
@@ -131,10 +138,16 @@ static long img_utimens(const char *p, const struct timespec ts[2])
 	return amphi_sys_utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
 }
 
+static long img_futimens(int fd, const struct timespec ts[2])
+{
+	return amphi_sys_utimensat(fd, NULL, ts, 0);
+}
+
 static const struct side image_side = {
     ":", img_lstat, image_list_dir, img_open, amphi_sys_close, amphi_sys_pread64,
     amphi_sys_pwrite64, amphi_sys_lseek, amphi_sys_ftruncate, img_readlink, img_mkdir,
-    img_symlink, img_link, img_mknod, img_chown, img_chmod, img_utimens,
+    img_symlink, img_link, img_mknod, img_chown, img_chmod, img_utimens, amphi_sys_fchown,
+    amphi_sys_fchmod, img_futimens,
 };
 
 /* --- the copy --- */
@@ -248,6 +261,32 @@ static long cp_data(int in, int out, off_t size, const struct side **side_err)
 	return cp.to->truncate(out, size); /* the length, with a hole at the end if any */
 }
 
+/* Gives dst (open as fd, or -1) the owner, mode and times of st with -p (without it, the
+ * mode stays as created under the umask). */
+static void cp_attrs(const char *dst, int fd, const struct stat *st)
+{
+	long err;
+
+	if (!cp.preserve)
+		return;
+	err = fd >= 0 ? cp.to->fchown(fd, st->st_uid, st->st_gid)
+		      : cp.to->chown(dst, st->st_uid, st->st_gid);
+	if (err == -EPERM && cp.to == &host_side && geteuid() != 0)
+		err = 0; /* as cp -p: only root gives files away */
+	if (err)
+		cp_fail(cp.to, dst, "cannot change the owner of", err);
+	/* chown cleared set-id bits, and mkdir and creat applied the umask */
+	if (!S_ISLNK(st->st_mode)) {
+		err = fd >= 0 ? cp.to->fchmod(fd, st->st_mode & 07777)
+			      : cp.to->chmod(dst, st->st_mode & 07777);
+		if (err)
+			cp_fail(cp.to, dst, "cannot change the mode of", err);
+	}
+	const struct timespec ts[2] = {st->st_atim, st->st_mtim};
+	if ((err = fd >= 0 ? cp.to->futimens(fd, ts) : cp.to->utimens(dst, ts)))
+		cp_fail(cp.to, dst, "cannot set the times of", err);
+}
+
 /* Copies regular file src (st) to a new file dst. Returns false when it failed. */
 static bool cp_file(const char *src, const char *dst, const struct stat *st)
 {
@@ -264,6 +303,8 @@ static bool cp_file(const char *src, const char *dst, const struct stat *st)
 	}
 	const struct side *side_err;
 	long err = cp_data((int)in, (int)out, st->st_size, &side_err);
+	if (!err)
+		cp_attrs(dst, (int)out, st); /* on the descriptor: no second lookup */
 	cp.from->close((int)in);
 	long cerr = cp.to->close((int)out);
 	if (!err && cerr)
@@ -271,28 +312,6 @@ static bool cp_file(const char *src, const char *dst, const struct stat *st)
 	if (err)
 		cp_fail(side_err, side_err == cp.to ? dst : src, "cannot copy", err);
 	return !err;
-}
-
-/* Gives dst the owner, mode and times of st (with -p; without it, the mode alone, as
- * created under the umask). */
-static void cp_attrs(const char *dst, const struct stat *st)
-{
-	bool link = S_ISLNK(st->st_mode);
-	long err = 0;
-
-	if (!cp.preserve)
-		return;
-	err = cp.to->chown(dst, st->st_uid, st->st_gid);
-	if (err == -EPERM && cp.to == &host_side && geteuid() != 0)
-		err = 0; /* as cp -p: only root gives files away */
-	if (err)
-		cp_fail(cp.to, dst, "cannot change the owner of", err);
-	/* chown cleared set-id bits, and mkdir and creat applied the umask */
-	if (!link && (err = cp.to->chmod(dst, st->st_mode & 07777)))
-		cp_fail(cp.to, dst, "cannot change the mode of", err);
-	const struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	if ((err = cp.to->utimens(dst, ts)))
-		cp_fail(cp.to, dst, "cannot set the times of", err);
 }
 
 static void cp_tree(const char *src, const char *dst);
@@ -331,7 +350,7 @@ static void cp_dir(const char *src, const char *dst, const struct stat *st)
 	cp_dir_entries(src, dst);
 	if (!cp.preserve && (err = cp.to->chmod(dst, st->st_mode & 0777 & ~0022)))
 		cp_fail(cp.to, dst, "cannot change the mode of", err);
-	cp_attrs(dst, st); /* last: the entries changed its times */
+	cp_attrs(dst, -1, st); /* last: the entries changed its times */
 }
 
 /* Makes symbolic link dst with src's target. Returns false when it failed. */
@@ -391,8 +410,8 @@ static void cp_tree(const char *src, const char *dst)
 	}
 	if (made && st.st_nlink > 1)
 		cp_link_note(&st, dst);
-	if (made)
-		cp_attrs(dst, &st);
+	if (made && !S_ISREG(st.st_mode)) /* a file's were set on its descriptor */
+		cp_attrs(dst, -1, &st);
 }
 
 /* --- the command line --- */
