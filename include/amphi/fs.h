@@ -199,6 +199,7 @@ struct vfs_dirent {
 	struct list_node node;
 	struct inode *inode;
 	uint64_t pos; /* readdir position: increasing in creation order */
+	uint32_t hash; /* of the name (vfs_name_hash): most mismatches cost no comparison */
 	uint16_t len;
 	char name[];
 };
