@@ -34,7 +34,8 @@ static struct {
 void amphi_config_init(struct amphi_config *c)
 {
 	*c = (struct amphi_config){
-	    .mem_size = 256ULL << 20, .cpus = 1, .seed = SIM_SEED_DEFAULT, .console_fd = -1};
+	    .mem_size = 256ULL << 20, .cpus = 1, .seed = SIM_SEED_DEFAULT, .console_fd = -1,
+	    .lock_checker = true};
 }
 
 int amphi_add_disk(const char *path, bool readonly)
@@ -72,7 +73,11 @@ static int amphi_options(const struct amphi_config *c)
 	o->time = c->real_time ? SIM_TIME_REAL : SIM_TIME_VIRTUAL;
 	o->watchdog_s = 0; /* host time between calls is no hang */
 	o->builtin_initramfs = false;
-	o->cmdline = c->verbose ? "hostcalls" : "quiet hostcalls";
+	static const char *const cmdlines[2][2] = {
+	    {"quiet hostcalls lockdep=off", "quiet hostcalls"},
+	    {"hostcalls lockdep=off", "hostcalls"},
+	};
+	o->cmdline = cmdlines[c->verbose][c->lock_checker];
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct amphi_config {
 	bool real_time;	   /* the host's clock instead of the virtual one (default off) */
 	int console_fd;	   /* where the kernel's console goes (default -1: nowhere) */
 	bool verbose;	   /* the boot log too, not only warnings */
+	bool lock_checker; /* the kernel's lock checker (default on; off: faster, as lockdep=off) */
 };
 
 /* Fills c with the defaults. */

@@ -429,6 +429,7 @@ static void usage(FILE *f)
 		"  -p        keep owners, modes (set-id bits too) and times (as cp -a)\n"
 		"  -m MIB    memory of the machine (default 256)\n"
 		"  -h        this help\n"
+		"AMPHI_LOCK_CHECKER=1 in the environment turns the kernel's lock checker on.\n"
 		"Hard links, symbolic links, sparse files, FIFOs and device nodes are kept.\n"
 		"Exit status 0 when everything was copied, 1 otherwise.\n");
 }

@@ -267,6 +267,7 @@ static void usage(FILE *f)
 		"  -o FILE   write the archive to FILE (- : standard output, the default)\n"
 		"  -m MIB    memory of the machine (default 256)\n"
 		"  -h        this help\n"
+		"AMPHI_LOCK_CHECKER=1 in the environment turns the kernel's lock checker on.\n"
 		"Exit status 0 when everything was archived, 1 otherwise.\n");
 }
 

@@ -6,6 +6,7 @@ find_program(AMPHI_MKE2FS mke2fs PATHS /sbin /usr/sbin)
 find_program(AMPHI_DEBUGFS debugfs PATHS /sbin /usr/sbin)
 if(AMPHI_MKE2FS AND AMPHI_DEBUGFS AND TARGET amphi-cptofs)
   set(LIB_TOOLS sh ${CMAKE_SOURCE_DIR}/lib/tests/tools.sh)
+  set(lock AMPHI_LOCK_CHECKER=1) # the tools leave the kernel's lock checker off by default
   get_filename_component(lib_asan_dir ${AMPHI_HOSTED_ASAN_BIN} DIRECTORY)
   # name, case, block size
   set(lib_cases "cptofs-in-1024 in 1024" "cptofs-in-4096 in 4096" "cptofs-out out 4096"
@@ -16,13 +17,13 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS AND TARGET amphi-cptofs)
     list(GET c 1 case_)
     list(GET c 2 bs)
     set(ok --no-ktap --expect-output "ok - amphi tools: ${case_}")
-    amphi_test(NAME hosted-lib-${name} TIMEOUT 200 LABELS hosted RUN_ARGS ${ok}
+    amphi_test(NAME hosted-lib-${name} TIMEOUT 200 LABELS hosted RUN_ARGS ${ok} ENVIRONMENT ${lock}
                COMMAND ${LIB_TOOLS} ${case_} ${CMAKE_BINARY_DIR}/lib-${name} ${bs}
                        ${CMAKE_BINARY_DIR})
-    amphi_test(NAME valgrind-lib-${name} TIMEOUT 900 LABELS valgrind RUN_ARGS ${ok}
+    amphi_test(NAME valgrind-lib-${name} TIMEOUT 900 LABELS valgrind RUN_ARGS ${ok} ENVIRONMENT ${lock}
                COMMAND ${LIB_TOOLS} ${case_} ${CMAKE_BINARY_DIR}/lib-${name}-valgrind ${bs}
                        ${CMAKE_BINARY_DIR} ${MEMCHECK})
-    amphi_test(NAME asan-lib-${name} TIMEOUT 400 LABELS asan RUN_ARGS ${ok}
+    amphi_test(NAME asan-lib-${name} TIMEOUT 400 LABELS asan RUN_ARGS ${ok} ENVIRONMENT ${lock}
                COMMAND ${LIB_TOOLS} ${case_} ${CMAKE_BINARY_DIR}/lib-${name}-asan ${bs}
                        ${lib_asan_dir})
   endforeach()
