@@ -161,7 +161,8 @@ struct copied {
 
 static struct {
 	const struct side *from, *to;
-	bool preserve; /* -p: owners, modes with their special bits, times */
+	bool preserve;	    /* -p: owners, modes with their special bits, times */
+	mode_t mode_bits;   /* of the source's mode, what a new file gets (under the umask) */
 	int status;
 	struct copied *links; /* files with more than one link, copied once */
 	size_t nlinks, links_cap;
@@ -295,7 +296,7 @@ static bool cp_file(const char *src, const char *dst, const struct stat *st)
 		cp_fail(cp.from, src, "cannot open", in);
 		return false;
 	}
-	long out = cp.to->open(dst, O_WRONLY | O_CREAT | O_TRUNC, st->st_mode & 07777);
+	long out = cp.to->open(dst, O_WRONLY | O_CREAT | O_TRUNC, st->st_mode & cp.mode_bits);
 	if (out < 0) {
 		cp.from->close((int)in);
 		cp_fail(cp.to, dst, "cannot create", out);
@@ -400,7 +401,7 @@ static void cp_tree(const char *src, const char *dst)
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
-		if ((err = cp.to->mknod(dst, st.st_mode, st.st_rdev)))
+		if ((err = cp.to->mknod(dst, st.st_mode & (S_IFMT | cp.mode_bits), st.st_rdev)))
 			cp_fail(cp.to, dst, "cannot make the node", err);
 		made = !err;
 		break;
@@ -524,6 +525,7 @@ int main(int argc, char **argv)
 		image_die("out of memory");
 	image_open(image, !in, mem);
 	amphi_sys_umask(cp.preserve ? 0 : 022);
+	cp.mode_bits = cp.preserve ? 07777 : 0777; /* as cp: no set-id or sticky bit without -p */
 	if (!cp.preserve)
 		umask(022);
 	char *dest = cp_side_path(cp.to, dest_arg);

@@ -56,6 +56,7 @@ void image_open(const char *image, bool readonly, unsigned mem_mib)
 	amphi_config_init(&c);
 	c.mem_size = (uint64_t)mem_mib << 20;
 	c.console_fd = 2; /* the kernel's warnings (e.g. about a damaged image) */
+	c.real_time = true; /* times a copy stamps without -p are the host's now, as cp's */
 	const char *lock_checker = getenv("AMPHI_LOCK_CHECKER"); /* a tool, not a kernel test */
 	c.lock_checker = lock_checker && strcmp(lock_checker, "0") != 0;
 	int err = amphi_add_disk(image, readonly);

@@ -47,6 +47,14 @@ in)
 	fstree image img modes/links > links.list && fstree host tree/links > links.host.list
 	diff -u links.host.list links.list || fail "a directory copied into another differs"
 	e2fsck -fn img > fsck.txt 2>&1 || { cat fsck.txt; fail "e2fsck after the second copy"; }
+	# without -p: the mode as GNU cp gives it (no set-id bits, the umask), root's file
+	umask 022
+	amphi cptofs -i img tree/modes/m6711 :/plain || fail "copy without -p: $?"
+	cp tree/modes/m6711 plain.host
+	want="Mode:  0$(stat -c %a plain.host)"
+	debugfs -R "stat /plain" img 2>/dev/null | grep -q "$want" || fail "without -p, not $want"
+	debugfs -R "stat /plain" img 2>/dev/null | grep -q "User:     0   Group:     0" ||
+		fail "without -p, the copy is not root's"
 	# the comparison catches a planted change
 	debugfs -w -R "sif /sizes/f1 mode 0100600" img 2>/dev/null
 	fstree image img > planted.list
