@@ -12,7 +12,9 @@
  *
  * One machine per process, and every call from the thread that booted it: that thread
  * runs the kernel during a call, and the machine stands still between calls (its clock
- * too). A kernel panic ends the process with status 3, as `amphi` does.
+ * too). Buffers must be valid host memory of the sizes given (the kernel reads and writes
+ * them as memcpy would). A kernel panic ends the process with status 3, as `amphi` does,
+ * and a machine that cannot start its served process powers off with status 127.
  */
 #pragma once
 
