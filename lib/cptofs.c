@@ -163,6 +163,7 @@ static struct {
 	const struct side *from, *to;
 	bool preserve;	    /* -p: owners, modes with their special bits, times */
 	mode_t mode_bits;   /* of the source's mode, what a new file gets (under the umask) */
+	mode_t umask;	    /* the destination's umask */
 	int status;
 	struct copied *links; /* files with more than one link, copied once */
 	size_t nlinks, links_cap;
@@ -218,8 +219,9 @@ static long cp_write_all(int fd, const char *buf, size_t n, off_t off)
 	return 0;
 }
 
-/* Writes n bytes of buf at off to fd of the destination, all-zero blocks left as holes. */
-static long cp_write_sparse(int fd, const char *buf, size_t n, off_t off)
+/* Writes n bytes of buf at off to fd of the destination, all-zero blocks left as holes;
+ * *written becomes the end of what was written. */
+static long cp_write_sparse(int fd, const char *buf, size_t n, off_t off, off_t *written)
 {
 	size_t start = 0; /* the run of data blocks not written yet starts here */
 
@@ -229,18 +231,24 @@ static long cp_write_sparse(int fd, const char *buf, size_t n, off_t off)
 			continue; /* data: the run goes on */
 		size_t end = at < n ? at : n;
 		long err = end > start ? cp_write_all(fd, buf + start, end - start, off + (off_t)start) : 0;
+		if (!err && end > start)
+			*written = off + (off_t)end;
 		if (err || !k)
 			return err;
 		start = at + k; /* past the zero block */
 	}
 }
 
-/* Copies the data of in (size bytes) to out; holes of the source (where it tells them)
- * and zero blocks stay holes. Returns 0 or a negative errno (*side_err: which side). */
-static long cp_data(int in, int out, off_t size, const struct side **side_err)
+/* Copies the data of in (st's size) to out, new and empty; holes of a sparse source
+ * (where its side finds them) and zero blocks stay holes. Returns 0 or a negative errno
+ * (*side_err: which side). */
+static long cp_data(int in, int out, const struct stat *st, const struct side **side_err)
 {
+	off_t size = st->st_size, end = 0; /* end: the length out has */
+	bool sparse = (off_t)st->st_blocks * 512 < size; /* else there is no hole to look for */
+
 	for (off_t off = 0; off < size;) {
-		off_t data = cp.from->seek(in, off, SEEK_DATA);
+		off_t data = sparse ? cp.from->seek(in, off, SEEK_DATA) : off;
 		if (data == -ENXIO)
 			break; /* a hole up to the end */
 		if (data < 0)
@@ -251,7 +259,7 @@ static long cp_data(int in, int out, off_t size, const struct side **side_err)
 			*side_err = cp.from;
 			return n < 0 ? n : -EIO; /* shrank under us */
 		}
-		long err = cp_write_sparse(out, cp.buf, (size_t)n, data);
+		long err = cp_write_sparse(out, cp.buf, (size_t)n, data, &end);
 		if (err) {
 			*side_err = cp.to;
 			return err;
@@ -259,7 +267,7 @@ static long cp_data(int in, int out, off_t size, const struct side **side_err)
 		off = data + n;
 	}
 	*side_err = cp.to;
-	return cp.to->truncate(out, size); /* the length, with a hole at the end if any */
+	return end == size ? 0 : cp.to->truncate(out, size); /* a hole at the end */
 }
 
 /* Gives dst (open as fd, or -1) the owner, mode and times of st with -p (without it, the
@@ -276,8 +284,9 @@ static void cp_attrs(const char *dst, int fd, const struct stat *st)
 		err = 0; /* as cp -p: only root gives files away */
 	if (err)
 		cp_fail(cp.to, dst, "cannot change the owner of", err);
-	/* chown cleared set-id bits, and mkdir and creat applied the umask */
-	if (!S_ISLNK(st->st_mode)) {
+	/* chown cleared set-id bits, and mkdir applied the umask (a file was made with its
+	 * mode under a zero umask: only set-id bits need setting again) */
+	if (!S_ISLNK(st->st_mode) && (fd < 0 || (st->st_mode & (S_ISUID | S_ISGID)))) {
 		err = fd >= 0 ? cp.to->fchmod(fd, st->st_mode & 07777)
 			      : cp.to->chmod(dst, st->st_mode & 07777);
 		if (err)
@@ -303,7 +312,7 @@ static bool cp_file(const char *src, const char *dst, const struct stat *st)
 		return false;
 	}
 	const struct side *side_err;
-	long err = cp_data((int)in, (int)out, st->st_size, &side_err);
+	long err = cp_data((int)in, (int)out, st, &side_err);
 	if (!err)
 		cp_attrs(dst, (int)out, st); /* on the descriptor: no second lookup */
 	cp.from->close((int)in);
@@ -349,7 +358,7 @@ static void cp_dir(const char *src, const char *dst, const struct stat *st)
 		return;
 	}
 	cp_dir_entries(src, dst);
-	if (!cp.preserve && (err = cp.to->chmod(dst, st->st_mode & 0777 & ~0022)))
+	if (!cp.preserve && (err = cp.to->chmod(dst, st->st_mode & 0777 & ~cp.umask)))
 		cp_fail(cp.to, dst, "cannot change the mode of", err);
 	cp_attrs(dst, -1, st); /* last: the entries changed its times */
 }
@@ -526,8 +535,10 @@ int main(int argc, char **argv)
 	image_open(image, !in, mem);
 	amphi_sys_umask(cp.preserve ? 0 : 022);
 	cp.mode_bits = cp.preserve ? 07777 : 0777; /* as cp: no set-id or sticky bit without -p */
+	mode_t host_umask = umask(0); /* with -p the host's copies are made with their modes */
 	if (!cp.preserve)
-		umask(022);
+		umask(host_umask);
+	cp.umask = cp.preserve ? 0 : in ? 022 : host_umask;
 	char *dest = cp_side_path(cp.to, dest_arg);
 	struct stat st;
 	bool into_dir = cp.to->lstat(dest, &st) == 0 && S_ISDIR(st.st_mode);

@@ -86,7 +86,7 @@ def build(top):
     os.link(os.path.join(ln, "hard1"), os.path.join(top, "sizes", "hard3"))
     m = os.path.join(top, "modes")
     os.mkdir(m)
-    for mode in [0o600, 0o755, 0o4755, 0o2755, 0o444, 0o000, 0o1644, 0o6711]:
+    for mode in [0o600, 0o755, 0o4755, 0o2755, 0o444, 0o000, 0o1644, 0o6711, 0o666, 0o777]:
         file(os.path.join(m, "m%04o" % mode), 10, mode)
     os.mkfifo(os.path.join(m, "fifo"))
     attrs(os.path.join(m, "fifo"), 0o620)
