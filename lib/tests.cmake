@@ -28,3 +28,15 @@ if(AMPHI_MKE2FS AND AMPHI_DEBUGFS AND TARGET amphi-cptofs)
                        ${lib_asan_dir})
   endforeach()
 endif()
+
+# The library's syscalls against the host's Linux: results, errno values, what comes back.
+if(TARGET amphi-api-test)
+  set(api_ok --no-ktap --expect-output "ok - libamphi's syscalls match Linux's")
+  amphi_test(NAME hosted-lib-api TIMEOUT 60 LABELS hosted RUN_ARGS ${api_ok}
+             COMMAND ${CMAKE_BINARY_DIR}/amphi-api-test)
+  amphi_test(NAME valgrind-lib-api TIMEOUT 300 LABELS valgrind RUN_ARGS ${api_ok}
+             COMMAND ${MEMCHECK} ${CMAKE_BINARY_DIR}/amphi-api-test)
+  get_filename_component(lib_asan_dir ${AMPHI_HOSTED_ASAN_BIN} DIRECTORY)
+  amphi_test(NAME asan-lib-api TIMEOUT 120 LABELS asan RUN_ARGS ${api_ok}
+             COMMAND ${lib_asan_dir}/amphi-api-test)
+endif()
