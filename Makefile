@@ -9,7 +9,8 @@
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
-#   make bench            boot-time, scheduler, user-mode, ext2 and block I/O benchmarks
+#   make bench            boot-time, scheduler, user-mode, ext2, block I/O and amphi-cptofs
+#                         benchmarks
 #   make clean
 
 ARCH ?= x86_64
@@ -60,6 +61,7 @@ bench: all
 	@bench/user
 	@bench/ext2
 	@bench/blkseq
+	@bench/cptofs
 
 clean:
 	rm -rf build

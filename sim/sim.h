@@ -194,6 +194,21 @@ void sim_stack_entered(void);
  * pointer and calls fn(arg); traps if fn returns. */
 SIM_NORETURN void sim_stack_call(void *top, void (*fn)(void *), void *arg);
 
+/* --- hostcall.c: the kernel as a library (lib/) --- */
+
+struct plat_hostcall;
+
+/* Enters the kernel at kmain with bootinfo on a boot stack of its own and returns when the
+ * served process waits for the first request: 0, -ENOMEM for no stack, -ECHILD when the
+ * kernel came back without serving. The calling thread must be CPU 0's. */
+int sim_hostcall_boot(void *bootinfo);
+
+/* Has the served process run call; returns its result (-ESHUTDOWN once stopped). */
+long sim_hostcall(struct plat_hostcall *call);
+
+/* Serves no more requests: the machine stands still from now on. */
+void sim_hostcall_stop(void);
+
 /* --- console.c --- */
 
 /* Opens /dev/null on any of fds 0-2 that is closed, so no later file lands there and is
@@ -203,6 +218,9 @@ void sim_console_claim_std_fds(void);
 /* Puts a terminal stdin into raw-ish mode (no line editing, no echo) and arranges for it
  * to be restored at exit and on fatal signals. */
 void sim_console_init(void);
+
+/* Sends console output to fd instead of stdout (-1: drops it); before the machine starts. */
+void sim_console_set_output(int fd);
 
 /* Restores the terminal mode saved by sim_console_init. Async-signal-safe. */
 void sim_console_restore(void);

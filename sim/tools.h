@@ -169,6 +169,12 @@ static inline void tool_switch_end(struct tool_switch *save)
 {
 	__sanitizer_finish_switch_fiber(save ? save->fake_stack : NULL, NULL, NULL);
 }
+/* tool_switch_end that also gives the range of the stack just left (a host thread's own,
+ * which no registry knows), so a later switch back can announce it. */
+static inline void tool_switch_end_from(struct tool_switch *save, const void **lo, size_t *size)
+{
+	__sanitizer_finish_switch_fiber(save ? save->fake_stack : NULL, lo, size);
+}
 #elif SIM_TSAN
 static inline void tool_switch_begin(struct tool_switch *save, const void *to_lo, size_t to_size,
 				     void *to_fiber, bool leaving_for_good)
@@ -181,6 +187,12 @@ static inline void tool_switch_end(struct tool_switch *save)
 {
 	(void)save;
 }
+static inline void tool_switch_end_from(struct tool_switch *save, const void **lo, size_t *size)
+{
+	(void)save;
+	*lo = NULL;
+	*size = 0;
+}
 #else
 static inline void tool_switch_begin(struct tool_switch *save, const void *to_lo, size_t to_size,
 				     void *to_fiber, bool leaving_for_good)
@@ -190,6 +202,12 @@ static inline void tool_switch_begin(struct tool_switch *save, const void *to_lo
 static inline void tool_switch_end(struct tool_switch *save)
 {
 	(void)save;
+}
+static inline void tool_switch_end_from(struct tool_switch *save, const void **lo, size_t *size)
+{
+	(void)save;
+	*lo = NULL;
+	*size = 0;
 }
 #endif
 

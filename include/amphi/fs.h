@@ -199,6 +199,7 @@ struct vfs_dirent {
 	struct list_node node;
 	struct inode *inode;
 	uint64_t pos; /* readdir position: increasing in creation order */
+	uint32_t hash; /* of the name (vfs_name_hash): most mismatches cost no comparison */
 	uint16_t len;
 	char name[];
 };
@@ -302,7 +303,7 @@ int vfs_io_in(struct vfs_io *io, size_t done, void *dst, size_t n);
 void vfs_lock(void);
 void vfs_unlock(void);
 
-/* The time file times are stamped with. */
+/* The time file times are stamped with: the wall clock (plat_time_epoch_ns on). */
 struct vfs_time vfs_now(void);
 
 /* A new inode of sb with mode, one reference, nlink 1 (2 for a directory), owned by root,

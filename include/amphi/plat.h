@@ -12,6 +12,7 @@
 #include <amphi/plat/ctx.h>	 /* kernel stacks and context switch */
 #include <amphi/plat/debug.h>	 /* symbols for backtraces */
 #include <amphi/plat/dma.h>	 /* bus addresses of memory devices reach */
+#include <amphi/plat/hostcall.h> /* syscalls issued by the host (hosted library) */
 #include <amphi/plat/io.h>	 /* mapping device registers */
 #include <amphi/plat/irq.h>	 /* interrupt masking */
 #include <amphi/plat/mem.h>	 /* the direct map */

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <amphi/arch.h>
+#include <amphi/irq.h>
 #include <amphi/list.h>
 #include <amphi/sync.h>
 #include <amphi/types.h>
@@ -208,6 +209,7 @@ struct task {
 	struct list_node node;	/* in proc->tasks */
 	struct list_node hash;	/* in the pid table (by tid) */
 	struct list_node dead;	/* on the reaper's list */
+	void (*served)(struct task *t); /* task_run_served's body, else NULL */
 };
 
 /* --- the process table (kernel/proc/pid.c) --- */
@@ -263,6 +265,11 @@ void task_unattach(struct task *t, bool leader);
 
 /* Starts t's kernel thread, which runs its registers. Returns 0 or -ENOMEM. */
 int task_run(struct task *t);
+
+/* Starts t's kernel thread on a CPU of affinity running body(t) instead of user code (a
+ * process whose syscalls come from elsewhere: hostcall.c); t leaves its process when body
+ * returns. Returns 0 or -ENOMEM. */
+int task_run_served(struct task *t, void (*body)(struct task *t), cpumask_t affinity);
 
 /* Charges one more task to p's real user unless its RLIMIT_NPROC (root is exempt) or the
  * kernel's task limit is reached: 0 with the uid charged in *uid, or -EAGAIN
@@ -535,6 +542,15 @@ bool pgrp_in_session(unsigned pgrp, unsigned sid);
 
 /* Handles the syscall t stopped at and stores its result in t's registers. */
 void syscall_dispatch(struct task *t);
+
+/* Runs syscall nr (the guest ISA's number) with args for t, the calling task, through the
+ * same table as syscall_dispatch; returns its result (a negative errno on failure). */
+long syscall_issue(struct task *t, unsigned long nr, const unsigned long *args);
+
+/* Serves the host's syscalls (plat_hostcall_next) in a process of their own until the host
+ * has no more; returns its status in the shell's terms, 127 when it cannot start
+ * (kernel/proc/hostcall.c). */
+int hostcall_serve(void);
 
 struct boot_info;
 

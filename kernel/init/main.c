@@ -87,6 +87,8 @@ NORETURN void kmain(void *bootinfo)
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)
 		run_ktests(selection);
+	if (cmdline_has(boot_info.cmdline, "hostcalls")) /* the hosted library's machine */
+		kernel_poweroff(hostcall_serve());
 	int status = init_run_program(&boot_info);
 	if (status >= 0)
 		kernel_poweroff(status);

@@ -898,14 +898,20 @@ int vm_copy_from_user(struct vm_space *vm, void *dst, uintptr_t uva, size_t len)
 
 long vm_copy_string(struct vm_space *vm, char *dst, uintptr_t uva, size_t cap)
 {
-	/* a page at a time, so each page is resolved once */
+	/* a page at a time, so each page is resolved once; only the string itself is copied */
 	for (size_t done = 0; done < cap;) {
-		size_t n = MIN(cap - done, PAGE_SIZE - ((uva + done) & (PAGE_SIZE - 1)));
-		if (vm_copy_from_user(vm, dst + done, uva + done, n) < 0)
+		uintptr_t at = uva + done;
+		size_t n = MIN(cap - done, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+		paddr_t pa;
+		unsigned prot;
+		if (at < uva || at >= USER_VA_END || vm_resolve(vm, at, VM_READ, &pa, &prot) < 0)
 			return -EFAULT;
-		const char *nul = memchr(dst + done, '\0', n);
+		const char *src = (const char *)plat_phys_to_virt(pa) + (at & (PAGE_SIZE - 1));
+		const char *nul = memchr(src, '\0', n);
+		size_t k = nul ? (size_t)(nul - src) + 1 : n;
+		memcpy(dst + done, src, k);
 		if (nul)
-			return (long)(nul - dst);
+			return (long)(done + k - 1);
 		done += n;
 	}
 	return -ENAMETOOLONG;

@@ -274,15 +274,21 @@ uint64_t process_cpu_ns(const struct process *p)
 
 /* A task's kernel thread: runs its user code, handling what stops it, and delivers
  * signals on each way back. */
+/* Makes the calling kernel thread t's. */
+static void task_enter(struct task *t)
+{
+	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	t->kthread = thread_current();
+	t->kthread->task = t;
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 static void task_main(void *arg)
 {
 	struct task *t = arg;
 	struct plat_user_fault fault;
 
-	irqflags_t flags = spin_lock_irqsave(&proc_lock);
-	t->kthread = thread_current();
-	t->kthread->task = t;
-	spin_unlock_irqrestore(&proc_lock, flags);
+	task_enter(t);
 	signal_deliver(t);
 	while (!task_leaving(t)) {
 		switch (plat_user_run(t->proc->vm, &t->regs, &fault)) {
@@ -340,6 +346,22 @@ void task_unattach(struct task *t, bool leader)
 int task_run(struct task *t)
 {
 	return thread_create(t->proc->comm, task_main, t, 0, 0) ? 0 : -ENOMEM;
+}
+
+/* A served task's kernel thread: its body instead of user code. */
+static void task_served_main(void *arg)
+{
+	struct task *t = arg;
+
+	task_enter(t);
+	t->served(t);
+	task_leave(t);
+}
+
+int task_run_served(struct task *t, void (*body)(struct task *t), cpumask_t affinity)
+{
+	t->served = body;
+	return thread_create(t->proc->comm, task_served_main, t, 0, affinity) ? 0 : -ENOMEM;
 }
 
 struct process *process_start(const char *path, const char *const *argv,

@@ -66,18 +66,21 @@ enum syscall_fast_result syscall_fast(unsigned long nr, const unsigned long *arg
 	return signal_pending(t) ? SYSCALL_FAST_DONE_SIGNAL : SYSCALL_FAST_DONE;
 }
 
-void syscall_dispatch(struct task *t)
+long syscall_issue(struct task *t, unsigned long nr, const unsigned long *args)
 {
-	unsigned long nr = arch_syscall_nr(&t->regs);
-	unsigned long args[6];
-
-	for (unsigned i = 0; i < 6; i++)
-		args[i] = arch_syscall_arg(&t->regs, i);
 	/* what a restart after a signal needs (signal_deliver) */
 	t->syscall_nr = nr;
 	t->syscall_arg0 = args[0];
 	t->in_syscall = true;
 	syscall_fn fn = nr < SYSCALL_MAX ? syscall_table[nr] : NULL;
-	long result = fn ? fn(t->proc, args) : syscall_unknown(t->proc, nr);
-	arch_syscall_set_result(&t->regs, result);
+	return fn ? fn(t->proc, args) : syscall_unknown(t->proc, nr);
+}
+
+void syscall_dispatch(struct task *t)
+{
+	unsigned long args[6];
+
+	for (unsigned i = 0; i < 6; i++)
+		args[i] = arch_syscall_arg(&t->regs, i);
+	arch_syscall_set_result(&t->regs, syscall_issue(t, arch_syscall_nr(&t->regs), args));
 }

@@ -33,7 +33,8 @@ static struct {
 	bool terminal;	 /* stdin and stdout are terminals (asked once, at init) */
 	bool escapes;	 /* Ctrl-A is the escape key: the signal keys are input */
 	bool escape_seen; /* the last byte was the escape key */
-} sim_console;
+	int out_fd;	  /* where output goes (stdout, or the library's choice; -1: nowhere) */
+} sim_console = {.out_fd = STDOUT_FILENO};
 
 #define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
 #define CONSOLE_QUIT_STATUS 130 /* as a shell reports a command that SIGINT ended */
@@ -47,6 +48,11 @@ void sim_console_claim_std_fds(void)
 		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			_exit(SIM_EXIT_HOST); /* no stderr to complain on, perhaps */
 	}
+}
+
+void sim_console_set_output(int fd)
+{
+	sim_console.out_fd = fd;
 }
 
 void sim_console_restore(void)
@@ -100,7 +106,7 @@ void sim_console_init(void)
 void plat_console_write(const char *buf, size_t n)
 {
 	while (n > 0) {
-		ssize_t done = write(STDOUT_FILENO, buf, n);
+		ssize_t done = write(sim_console.out_fd, buf, n);
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done <= 0)

@@ -68,6 +68,13 @@ void plat_init(void *bootinfo, struct boot_info *info)
 		kprintf("boot: no arm,pl011 UART in the device tree\n"); /* lost, unless early */
 }
 
+/* No host issues syscalls on a real machine. */
+struct plat_hostcall *plat_hostcall_next(struct plat_hostcall *done)
+{
+	(void)done;
+	return NULL;
+}
+
 /* PSCI SYSTEM_OFF; when the firmware refuses, the CPU says so and halts. */
 NORETURN void plat_poweroff(int status)
 {

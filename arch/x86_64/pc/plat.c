@@ -127,6 +127,13 @@ int plat_console_getc(void)
 	return uart16550_getc();
 }
 
+/* No host issues syscalls on a real machine. */
+struct plat_hostcall *plat_hostcall_next(struct plat_hostcall *done)
+{
+	(void)done;
+	return NULL;
+}
+
 /* Exits QEMU through isa-debug-exit (exit status (status << 1) | 1); elsewhere the write
  * goes nowhere, and the CPU says so and halts. */
 NORETURN void plat_poweroff(int status)

@@ -39,15 +39,29 @@ static uint32_t ext2_group_blocks(struct ext2_fs *fs, uint32_t g)
 	return MIN(fs->bpg, fs->blocks_count - start);
 }
 
+/* The first clear bit of bitmap in [lo, hi), or -1; full bytes are passed over whole. */
+static int64_t ext2_scan_clear(const uint8_t *bitmap, uint32_t lo, uint32_t hi)
+{
+	for (uint32_t i = lo; i < hi;) {
+		if (i % 8 == 0 && hi - i >= 8 && bitmap[i / 8] == 0xff) {
+			i += 8;
+			continue;
+		}
+		if (!(bitmap[i / 8] & (1u << (i % 8))))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
 /* The first clear bit of bitmap (bits bits) from bit from on, wrapping: it, or -1. */
 static int64_t ext2_find_clear(const uint8_t *bitmap, uint32_t bits, uint32_t from)
 {
-	for (uint32_t k = 0; k < bits; k++) {
-		uint32_t i = (from + k) % bits;
-		if (!(bitmap[i / 8] & (1u << (i % 8))))
-			return i;
-	}
-	return -1;
+	if (!bits)
+		return -1;
+	from %= bits;
+	int64_t i = ext2_scan_clear(bitmap, from, bits);
+	return i >= 0 ? i : ext2_scan_clear(bitmap, 0, from);
 }
 
 /* Takes a clear bit in the bitmap at block bitmap_block (bits bits, from bit from on):

@@ -146,14 +146,25 @@ unsigned vfs_dtype(uint32_t mode)
 	return (mode & S_IFMT) >> 12; /* DT_* are the type bits shifted down */
 }
 
+/* FNV-1a of the len bytes of name. */
+static uint32_t vfs_name_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
 struct vfs_dirent *vfs_dir_find(struct inode *dir, const char *name, size_t len)
 {
 	struct list_node *pos;
+	uint32_t hash = vfs_name_hash(name, len);
 
 	list_for_each(pos, &dir->entries)
 	{
 		struct vfs_dirent *d = list_entry(pos, struct vfs_dirent, node);
-		if (d->len == len && memcmp(d->name, name, len) == 0)
+		if (d->hash == hash && d->len == len && memcmp(d->name, name, len) == 0)
 			return d;
 	}
 	return NULL;
@@ -168,6 +179,7 @@ int vfs_dir_add(struct inode *dir, const char *name, size_t len, struct inode *i
 	inode_get(inode);
 	d->inode = inode;
 	d->len = (uint16_t)len;
+	d->hash = vfs_name_hash(name, len);
 	d->pos = dir->dir_seq++;
 	memcpy(d->name, name, len);
 	d->name[len] = '\0';
