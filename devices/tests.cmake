@@ -59,3 +59,17 @@ foreach(target x86_64 aarch64)
                COMMAND ${VIRTIO_DISK} ext2 qemu ${target} ${bb})
   endif()
 endforeach()
+
+# The framebuffer console on the hosted virtio GPU: the --screenshot PNG of a known text
+# equals the checked-in reference and the text drawn from the console font
+# (devices/fb/screenshot_test.sh), also under memcheck and ASan.
+set(FBCON_SHOT bash ${CMAKE_SOURCE_DIR}/devices/fb/screenshot_test.sh)
+set(FBCON_SHOT_OK --no-ktap --expect-output "ok - fbcon screenshot")
+amphi_test(NAME fbcon-screenshot-hosted TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
+           COMMAND ${FBCON_SHOT} ${AMPHI_HOSTED_BIN})
+if(AMPHI_VALGRIND)
+  amphi_test(NAME fbcon-screenshot-memcheck TIMEOUT 300 LABELS valgrind
+             RUN_ARGS ${FBCON_SHOT_OK} COMMAND ${FBCON_SHOT} ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+endif()
+amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
+           COMMAND ${FBCON_SHOT} ${AMPHI_HOSTED_ASAN_BIN})

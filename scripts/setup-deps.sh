@@ -30,6 +30,9 @@ packages=(
 	# block devices and ext2: images made and checked by mke2fs, e2fsck and debugfs,
 	# partition tables by sfdisk (MBR) and sgdisk (GPT)
 	e2fsprogs fdisk gdisk
+	# the hosted GPU's screenshots (libpng) and the framebuffer console's font (a PSF font
+	# of console-setup, turned into C at build time)
+	libpng-dev console-setup-linux
 )
 
 # Prints the packages from the list that are not installed.

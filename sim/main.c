@@ -16,6 +16,7 @@ int main(int argc, char **argv)
 	sim_ram_init(opts.mem_size);
 	sim_rng_init(&opts);
 	sim_blk_init(&opts);
+	sim_gpu_init(&opts);
 	void *dtb = sim_boot_place_dtb(&opts);
 	sim_cpus_init(&opts);
 	sim_sched_init(opts.seed);

@@ -53,6 +53,15 @@ struct sim_disk_opt {
 	bool read_only;
 };
 
+enum sim_display_mode {
+	SIM_DISPLAY_NONE,      /* no GPU device */
+	SIM_DISPLAY_OFFSCREEN, /* a virtio-gpu whose display is a host buffer */
+};
+
+#define SIM_DISPLAY_WIDTH 640 /* --resolution default */
+#define SIM_DISPLAY_HEIGHT 400
+#define SIM_DISPLAY_MAX 4096
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -70,6 +79,9 @@ struct sim_options {
 	const char *init_path; /* the RAM disk's program to run first (not under exec), or NULL */
 	struct sim_disk_opt disk[SIM_DISK_MAX]; /* --disk options, in order */
 	int disk_count;
+	enum sim_display_mode display;
+	uint32_t display_width, display_height; /* --resolution */
+	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -537,6 +549,18 @@ bool sim_blk_resize(int n, uint64_t sectors);
 /* Adds the entropy device: bytes from a generator seeded by seed in deterministic mode
  * (deterministic schedule and virtual time), from the host's getrandom otherwise. */
 void sim_rng_init(const struct sim_options *opts);
+
+/* --- dev/gpu.c: the GPU and its display --- */
+
+/* Adds the GPU device when the options ask for a display. */
+void sim_gpu_init(const struct sim_options *opts);
+
+/* Writes what the display shows as a PNG to path; false when there is no display or the
+ * file cannot be written. */
+bool sim_gpu_screenshot(const char *path);
+
+/* At power-off: writes the --screenshot file, reporting a failure on stderr. */
+void sim_gpu_poweroff(void);
 
 /* --- debug/watchdog.c --- */
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <amphi/plat/irq.h>
+#include <amphi/types.h>
 
 /* Takes the console for one message, so lines from several CPUs do not interleave; masks
  * interrupts. Never deadlocks: a CPU already holding it (a panic inside a print) goes on,
@@ -14,3 +15,10 @@ void console_unlock(irqflags_t flags);
 /* Waits for the next console input byte (a thread sleeps between polls, so other threads
  * run); -EPIPE when the input is closed for good. May block. */
 int console_getc(void);
+
+/* Console lock held: writes n bytes to the platform console and to the mirror, if any. */
+void console_write(const char *buf, size_t n);
+
+/* Console lock held: every console_write from now on is also passed to mirror (NULL:
+ * none), e.g. the framebuffer console. */
+void console_set_mirror(void (*mirror)(const char *buf, size_t n));

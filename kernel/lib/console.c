@@ -52,3 +52,17 @@ int console_getc(void)
 	}
 	return c;
 }
+
+static void (*console_mirror)(const char *buf, size_t n);
+
+void console_write(const char *buf, size_t n)
+{
+	plat_console_write(buf, n);
+	if (console_mirror)
+		console_mirror(buf, n);
+}
+
+void console_set_mirror(void (*mirror)(const char *buf, size_t n))
+{
+	console_mirror = mirror;
+}

@@ -375,7 +375,7 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 static void console_flush(struct fmt_out *out)
 {
 	if (out->len)
-		plat_console_write(out->buf, out->len);
+		console_write(out->buf, out->len);
 	out->len = 0;
 }
 
@@ -428,6 +428,6 @@ void kputs(const char *s)
 {
 	irqflags_t flags = console_lock();
 
-	plat_console_write(s, strlen(s));
+	console_write(s, strlen(s));
 	console_unlock(flags);
 }

@@ -21,6 +21,9 @@
 #define OPT_TRACE_HASH 0x101
 #define OPT_INIT 0x102
 #define OPT_DISK 0x103
+#define OPT_DISPLAY 0x104
+#define OPT_RESOLUTION 0x105
+#define OPT_SCREENSHOT 0x106
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -51,6 +54,11 @@ static const char sim_usage[] =
     "                   is given, none otherwise (then the kernel's monitor runs)\n"
     "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
     "                   (it is printed on the console too, except under exec)\n"
+    "  --display MODE   none (default): no display; offscreen: a virtio GPU whose\n"
+    "                   display is kept in memory, with the console shown on it\n"
+    "  --resolution WxH the display's size in pixels (default 640x400)\n"
+    "  --screenshot FILE  write the display as a PNG to FILE at power-off (implies\n"
+    "                   --display offscreen unless a display is chosen)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -142,6 +150,25 @@ static void opt_add_disk(struct sim_options *opts, char *arg)
 	opts->disk[opts->disk_count++] = (struct sim_disk_opt){arg, ro};
 }
 
+/* Parses --resolution WxH; exits on a malformed or out-of-range size. */
+static void opt_parse_resolution(struct sim_options *opts, const char *arg)
+{
+	unsigned long w, h;
+	char *end;
+
+	w = strtoul(arg, &end, 10);
+	if (end == arg || *end != 'x' || end[1] < '0' || end[1] > '9')
+		opt_fail("--resolution %s: not a size (e.g. 640x400)", arg);
+	h = strtoul(end + 1, &end, 10);
+	if (*end)
+		opt_fail("--resolution %s: not a size (e.g. 640x400)", arg);
+	if (w < 8 || h < 16 || w > SIM_DISPLAY_MAX || h > SIM_DISPLAY_MAX)
+		opt_fail("--resolution %s: out of range (8x16 to %dx%d)", arg, SIM_DISPLAY_MAX,
+			 SIM_DISPLAY_MAX);
+	opts->display_width = (uint32_t)w;
+	opts->display_height = (uint32_t)h;
+}
+
 static const char *opt_join_cmdline(int count, char **words)
 {
 	static char line[SIM_CMDLINE_MAX];
@@ -195,6 +222,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
 	    {"trace-hash", required_argument, NULL, OPT_TRACE_HASH},
 	    {"init", required_argument, NULL, OPT_INIT},
+	    {"display", required_argument, NULL, OPT_DISPLAY},
+	    {"resolution", required_argument, NULL, OPT_RESOLUTION},
+	    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -211,7 +241,10 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    .seed = SIM_SEED_DEFAULT,
 	    .watchdog_s = SIM_WATCHDOG_DEFAULT_S,
 	    .builtin_initramfs = true,
+	    .display_width = SIM_DISPLAY_WIDTH,
+	    .display_height = SIM_DISPLAY_HEIGHT,
 	};
+	int display = -1; /* not chosen */
 	bool exec = argc > 1 && strcmp(argv[1], "exec") == 0;
 	if (exec) { /* the options follow the command word */
 		argc--;
@@ -254,6 +287,15 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case OPT_INIT:
 			init = optarg;
 			break;
+		case OPT_DISPLAY:
+			display = opt_parse_choice("display", optarg, "none", "offscreen");
+			break;
+		case OPT_RESOLUTION:
+			opt_parse_resolution(opts, optarg);
+			break;
+		case OPT_SCREENSHOT:
+			opts->screenshot = optarg;
+			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
 			break;
@@ -276,6 +318,10 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
 	}
+	if (opts->screenshot && display == 0)
+		opt_fail("--screenshot needs a display (--display offscreen)");
+	opts->display = display == 1 || (display < 0 && opts->screenshot) ? SIM_DISPLAY_OFFSCREEN
+									   : SIM_DISPLAY_NONE;
 	if (exec) {
 		opt_take_program(argc, argv, opts);
 		return;

@@ -39,6 +39,7 @@ void plat_poweroff_report(void)
 /* exit() runs the atexit handlers, which restore the terminal. */
 void plat_poweroff(int status)
 {
+	sim_gpu_poweroff();
 	fflush(NULL);
 	exit(status);
 }

@@ -73,7 +73,7 @@ static long console_raw_write(const char *buf, size_t n)
 {
 	irqflags_t flags = console_lock();
 
-	plat_console_write(buf, n);
+	console_write(buf, n);
 	console_unlock(flags);
 	return (long)n;
 }
