@@ -66,10 +66,23 @@ endforeach()
 set(FBCON_SHOT bash ${CMAKE_SOURCE_DIR}/devices/fb/screenshot_test.sh)
 set(FBCON_SHOT_OK --no-ktap --expect-output "ok - fbcon screenshot")
 amphi_test(NAME fbcon-screenshot-hosted TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
-           COMMAND ${FBCON_SHOT} ${AMPHI_HOSTED_BIN})
+           COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_BIN})
 if(AMPHI_VALGRIND)
   amphi_test(NAME fbcon-screenshot-memcheck TIMEOUT 300 LABELS valgrind
-             RUN_ARGS ${FBCON_SHOT_OK} COMMAND ${FBCON_SHOT} ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+             RUN_ARGS ${FBCON_SHOT_OK} COMMAND ${FBCON_SHOT} hosted ${MEMCHECK} ${AMPHI_HOSTED_BIN})
 endif()
 amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
-           COMMAND ${FBCON_SHOT} ${AMPHI_HOSTED_ASAN_BIN})
+           COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_ASAN_BIN})
+# The same text under QEMU on virtio-gpu-device (x86_64 microvm, aarch64 virt): QEMU's
+# screendump after the power-off line equals the hosted screenshot, pixel for pixel.
+foreach(target x86_64 aarch64)
+  set(bb ${virtio_host_busybox})
+  if(target STREQUAL "aarch64")
+    set(bb ${virtio_arm64_busybox})
+  endif()
+  if(EXISTS ${bb}/busybox)
+    amphi_test(NAME fbcon-screenshot-${target} TIMEOUT 180 LABELS qemu
+               ENVIRONMENT "${AMPHI_BOOT_ENV}" RUN_ARGS ${FBCON_SHOT_OK}
+               COMMAND ${FBCON_SHOT} qemu ${target} ${bb} ${AMPHI_HOSTED_BIN})
+  endif()
+endforeach()

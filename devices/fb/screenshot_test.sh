@@ -1,17 +1,29 @@
 #!/bin/bash
-# The framebuffer console on the hosted machine's virtio GPU: a shell clears the screen and
-# prints known lines, the machine powers off, and the --screenshot PNG must equal, pixel for
+# The framebuffer console on a virtio GPU: a shell clears the screen and prints known
+# lines, the machine powers off, and the picture of the display must equal, pixel for
 # pixel, both the checked-in reference (devices/fb/testdata/fbcon_text.png) and the same
 # text drawn independently from the console font by screenshot_check.py. The checker must
 # also reject a text with one character changed (a planted mismatch).
 #
-#   screenshot_test.sh COMMAND...   COMMAND runs the hosted kernel (maybe under memcheck)
+#   screenshot_test.sh hosted COMMAND...        COMMAND runs the hosted kernel (maybe under
+#                                               memcheck); the picture is its --screenshot
+#   screenshot_test.sh qemu TARGET BUSYBOX HOSTED
+#                                               under QEMU (TARGET's busybox in the folder
+#                                               BUSYBOX) with virtio-gpu-device; the picture
+#                                               is QEMU's screendump after the power-off
+#                                               line, which must also equal the screenshot
+#                                               of the hosted binary HOSTED
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
 font="${AMPHI_FBCON_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}"
+width=400
+height=96
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 check=(python3 "$here/screenshot_check.py")
+mode="$1"
+shift
 
 cat >"$dir/expect.txt" <<'TEXT'
 Amphi framebuffer console
@@ -23,18 +35,48 @@ TEXT
 {
 	printf '%s\n' "printf '\\033[H\\033[2J'"
 	head -3 "$dir/expect.txt" | sed "s/'/'\\\\''/g; s/.*/echo '&'/"
-} >"$dir/cmds.sh"
-"$@" --resolution 400x96 --screenshot "$dir/shot.png" --init /bin/sh <"$dir/cmds.sh" \
-	>"$dir/out.txt" 2>&1 || {
+} >"$dir/fbtext.sh"
+
+# Runs the hosted kernel COMMAND... on the script, its screenshot in FILE.
+hosted_shot() {
+	local file="$1"
+	shift
+	"$@" --resolution "${width}x$height" --screenshot "$file" --init /bin/sh \
+		<"$dir/fbtext.sh" >"$dir/out.txt" 2>&1 || {
+		cat "$dir/out.txt"
+		echo "not ok - the kernel did not power off cleanly"
+		exit 1
+	}
 	cat "$dir/out.txt"
-	echo "not ok - the kernel did not power off cleanly"
-	exit 1
 }
-cat "$dir/out.txt"
-"${check[@]}" "$dir/shot.png" --reference "$here/testdata/fbcon_text.png"
-"${check[@]}" "$dir/shot.png" --text "$dir/expect.txt" --font "$font"
+
+# Boots QEMU TARGET with busybox from the folder BUSYBOX running the script; the
+# screendump in FILE.
+qemu_shot() {
+	local target="$1" busybox="$2" file="$3" qemu_args
+	qemu_args="-global virtio-mmio.force-legacy=false -no-shutdown"
+	qemu_args+=" -device virtio-gpu-device,xres=$width,yres=$height"
+	qemu_args+=" -qmp unix:$dir/qmp,server=on,wait=off"
+	"$root/harness/mkinitrd.sh" "$dir/initrd" "$busybox/busybox" "$dir/fbtext.sh"
+	AMPHI_QMP_SOCKET="$dir/qmp" AMPHI_INITRD="$dir/initrd" AMPHI_X86_EXIT_DEVICE=0 \
+		AMPHI_QEMU_ARGS="$qemu_args" python3 "$here/qemu_screendump.py" --out "$file" -- \
+		"$root/harness/boot" "$target" "rdinit=/bin/busybox -- sh /bin/fbtext.sh" \
+		| tr -d '\r'
+}
+
+if [ "$mode" = hosted ]; then
+	shot="$dir/shot.png"
+	hosted_shot "$shot" "$@"
+else
+	shot="$dir/shot.ppm"
+	qemu_shot "$1" "$2" "$shot"
+	hosted_shot "$dir/hosted.png" "$3"
+	"${check[@]}" "$shot" --reference "$dir/hosted.png"
+fi
+"${check[@]}" "$shot" --reference "$here/testdata/fbcon_text.png"
+"${check[@]}" "$shot" --text "$dir/expect.txt" --font "$font"
 sed '2s/5/6/' "$dir/expect.txt" >"$dir/planted.txt"
-if "${check[@]}" "$dir/shot.png" --text "$dir/planted.txt" --font "$font" >"$dir/planted.out"; then
+if "${check[@]}" "$shot" --text "$dir/planted.txt" --font "$font" >"$dir/planted.out"; then
 	echo "not ok - the checker took a text with one character changed"
 	exit 1
 fi

@@ -16,7 +16,7 @@ void console_unlock(irqflags_t flags);
  * run); -EPIPE when the input is closed for good. May block. */
 int console_getc(void);
 
-/* Console lock held: writes n bytes to the platform console and to the mirror, if any. */
+/* Console lock held: writes n bytes to the mirror, if any, then to the platform console. */
 void console_write(const char *buf, size_t n);
 
 /* Console lock held: every console_write from now on is also passed to mirror (NULL:

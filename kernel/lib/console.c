@@ -55,11 +55,14 @@ int console_getc(void)
 
 static void (*console_mirror)(const char *buf, size_t n);
 
+/* The mirror goes first: once a line is on the platform console, a display already shows
+ * it (its driver waits for the device), which is what a screendump taken on seeing the
+ * line needs. */
 void console_write(const char *buf, size_t n)
 {
-	plat_console_write(buf, n);
 	if (console_mirror)
 		console_mirror(buf, n);
+	plat_console_write(buf, n);
 }
 
 void console_set_mirror(void (*mirror)(const char *buf, size_t n))
