@@ -73,6 +73,17 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_ASAN_BIN})
+# The virtio keyboard: --keys types shell commands (Shift, Ctrl) whose output the
+# screenshot must show.
+set(KEYS_OK --no-ktap --expect-output "ok - the keyboard typed the commands")
+amphi_test(NAME virtio-input-keys-hosted TIMEOUT 120 LABELS hosted RUN_ARGS ${KEYS_OK}
+           COMMAND ${FBCON_SHOT} keys ${AMPHI_HOSTED_BIN})
+if(AMPHI_VALGRIND)
+  amphi_test(NAME virtio-input-keys-memcheck TIMEOUT 300 LABELS valgrind RUN_ARGS ${KEYS_OK}
+             COMMAND ${FBCON_SHOT} keys ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+endif()
+amphi_test(NAME virtio-input-keys-asan TIMEOUT 120 LABELS asan RUN_ARGS ${KEYS_OK}
+           COMMAND ${FBCON_SHOT} keys ${AMPHI_HOSTED_ASAN_BIN})
 # The same text under QEMU on virtio-gpu-device (x86_64 microvm, aarch64 virt): QEMU's
 # screendump after the power-off line equals the hosted screenshot, pixel for pixel.
 foreach(target x86_64 aarch64)

@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 	sim_rng_init(&opts);
 	sim_blk_init(&opts);
 	sim_gpu_init(&opts);
+	sim_input_init(&opts);
 	void *dtb = sim_boot_place_dtb(&opts);
 	sim_cpus_init(&opts);
 	sim_sched_init(opts.seed);

@@ -82,6 +82,7 @@ struct sim_options {
 	enum sim_display_mode display;
 	uint32_t display_width, display_height; /* --resolution */
 	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
+	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -488,6 +489,8 @@ struct sim_vq_chain {
 
 struct sim_virtio;
 
+#define SIM_VQ_HOLD (-2L) /* serve: nothing to give yet (an input device without events) */
+
 /* A device type: its ID, features and handlers (all called with the machine lock held). */
 struct sim_virtio_type {
 	const char *name;
@@ -496,9 +499,10 @@ struct sim_virtio_type {
 	unsigned queues;
 	/* config space bytes [off, off + size) (size 1 or 4), little-endian */
 	uint32_t (*config_read)(struct sim_virtio *v, uint64_t off, unsigned size);
-	/* serves chain c of queue q; returns the bytes written into its writable buffers, or
-	 * a negative value for a request so malformed the device must be reset (after
-	 * sim_virtio_break) */
+	/* serves chain c of queue q; returns the bytes written into its writable buffers,
+	 * SIM_VQ_HOLD to leave the chain (and those after it) available until
+	 * sim_virtio_serve, or another negative value for a request so malformed the device
+	 * must be reset (after sim_virtio_break) */
 	long (*serve)(struct sim_virtio *v, unsigned q, const struct sim_vq_chain *c);
 };
 
@@ -517,6 +521,10 @@ void sim_virtio_break(struct sim_virtio *v, const char *why);
 /* Lock held: the device's config space changed: a new generation and a config
  * interrupt. */
 void sim_virtio_config_changed(struct sim_virtio *v);
+
+/* Lock held: serves queue q's available chains again (after a held one), raising the
+ * interrupt when any was used; nothing while the device or queue is not live. */
+void sim_virtio_serve(struct sim_virtio *v, unsigned q);
 
 /* Slots in use (the device tree lists them). */
 unsigned sim_virtio_count(void);
@@ -561,6 +569,12 @@ bool sim_gpu_screenshot(const char *path);
 
 /* At power-off: writes the --screenshot file, reporting a failure on stderr. */
 void sim_gpu_poweroff(void);
+
+/* --- dev/input.c: the keyboard --- */
+
+/* Adds a virtio-input keyboard that types the --keys script, when there is one; exits
+ * with a line naming the problem when the script cannot be typed. */
+void sim_input_init(const struct sim_options *opts);
 
 /* --- debug/watchdog.c --- */
 

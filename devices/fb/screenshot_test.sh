@@ -7,6 +7,10 @@
 #
 #   screenshot_test.sh hosted COMMAND...        COMMAND runs the hosted kernel (maybe under
 #                                               memcheck); the picture is its --screenshot
+#   screenshot_test.sh keys COMMAND...          the hosted kernel's keyboard (--keys) types
+#                                               commands, with Shift and Ctrl, for the shell
+#                                               (no tty: standard input is not a terminal);
+#                                               the screenshot must show their output
 #   screenshot_test.sh qemu TARGET BUSYBOX HOSTED
 #                                               under QEMU (TARGET's busybox in the folder
 #                                               BUSYBOX) with virtio-gpu-device; the picture
@@ -63,6 +67,24 @@ qemu_shot() {
 		"$root/harness/boot" "$target" "rdinit=/bin/busybox -- sh /bin/fbtext.sh" \
 		| tr -d '\r'
 }
+
+# The keyboard: the screen (5 rows) ends with the three commands' output and the
+# power-off line; Shift types the capitals and symbols, Ctrl-A and Ctrl-Z bytes 01 and 1a.
+if [ "$mode" = keys ]; then
+	keys="echo 'Typed: Hello, World!'\\necho '~!@#\$%\\^&*()_+{}|:\"<>?'\\n"
+	keys+="echo ^A^Z | od -An -tx1\\n"
+	printf '%s\n' 'Typed: Hello, World!' '~!@#$%^&*()_+{}|:"<>?' ' 01 1a 0a' \
+		'amphi: power off, status 0' >"$dir/keys.txt"
+	"$@" --resolution 400x80 --screenshot "$dir/keys.png" --keys "$keys" </dev/null
+	"${check[@]}" "$dir/keys.png" --text "$dir/keys.txt" --font "$font"
+	sed '3s/1a/1b/' "$dir/keys.txt" >"$dir/planted.txt"
+	if "${check[@]}" "$dir/keys.png" --text "$dir/planted.txt" --font "$font" >/dev/null; then
+		echo "not ok - the checker took a changed text"
+		exit 1
+	fi
+	echo "ok - the keyboard typed the commands"
+	exit 0
+fi
 
 if [ "$mode" = hosted ]; then
 	shot="$dir/shot.png"

@@ -12,6 +12,14 @@ irqflags_t console_lock(void);
 /* Releases the console and restores the interrupt state from console_lock. */
 void console_unlock(irqflags_t flags);
 
+/* Queues byte c from an input device (a keyboard) as console input, read before the
+ * platform console's; dropped when 256 are already waiting. Any context. */
+void console_input_push(char c);
+
+/* The next console input byte: a queued one, else the platform console's
+ * (plat_console_getc: -EAGAIN for none yet, -EPIPE when it ended). */
+int console_poll_getc(void);
+
 /* Waits for the next console input byte (a thread sleeps between polls, so other threads
  * run); -EPIPE when the input is closed for good. May block. */
 int console_getc(void);

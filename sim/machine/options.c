@@ -24,6 +24,7 @@
 #define OPT_DISPLAY 0x104
 #define OPT_RESOLUTION 0x105
 #define OPT_SCREENSHOT 0x106
+#define OPT_KEYS 0x107
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -59,6 +60,8 @@ static const char sim_usage[] =
     "  --resolution WxH the display's size in pixels (default 640x400)\n"
     "  --screenshot FILE  write the display as a PNG to FILE at power-off (implies\n"
     "                   --display offscreen unless a display is chosen)\n"
+    "  --keys TEXT      a virtio keyboard that types TEXT at boot (\\n Enter, \\t Tab,\n"
+    "                   \\e Esc, \\\\ and \\^ themselves, ^X Ctrl with the letter X)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -225,6 +228,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"display", required_argument, NULL, OPT_DISPLAY},
 	    {"resolution", required_argument, NULL, OPT_RESOLUTION},
 	    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+	    {"keys", required_argument, NULL, OPT_KEYS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -295,6 +299,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			break;
 		case OPT_SCREENSHOT:
 			opts->screenshot = optarg;
+			break;
+		case OPT_KEYS:
+			opts->keys = optarg;
 			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
