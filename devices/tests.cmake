@@ -84,6 +84,18 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME virtio-input-keys-asan TIMEOUT 120 LABELS asan RUN_ARGS ${KEYS_OK}
            COMMAND ${FBCON_SHOT} keys ${AMPHI_HOSTED_ASAN_BIN})
+# /dev/fb0: user/tests/fbtest checks the screen info ioctls and draws a pattern through
+# mmap; the screenshot must be that pattern.
+set(FBDEV_OK --no-ktap --expect-output "ok - fbtest's pattern through /dev/fb0")
+set(FBTEST ${CMAKE_BINARY_DIR}/user/fbtest)
+amphi_test(NAME fbdev-pattern-hosted TIMEOUT 120 LABELS hosted RUN_ARGS ${FBDEV_OK}
+           COMMAND ${FBCON_SHOT} fbdev ${AMPHI_HOSTED_BIN} ${FBTEST})
+if(AMPHI_VALGRIND)
+  amphi_test(NAME fbdev-pattern-memcheck TIMEOUT 300 LABELS valgrind RUN_ARGS ${FBDEV_OK}
+             COMMAND ${FBCON_SHOT} fbdev ${MEMCHECK} ${AMPHI_HOSTED_BIN} ${FBTEST})
+endif()
+amphi_test(NAME fbdev-pattern-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBDEV_OK}
+           COMMAND ${FBCON_SHOT} fbdev ${AMPHI_HOSTED_ASAN_BIN} ${FBTEST})
 # The same text under QEMU on virtio-gpu-device (x86_64 microvm, aarch64 virt): QEMU's
 # screendump after the power-off line equals the hosted screenshot, pixel for pixel.
 foreach(target x86_64 aarch64)

@@ -12,6 +12,7 @@ int fb_register(struct fb *fb)
 	if (nfbs == FB_MAX)
 		return -ENOMEM;
 	fbs[nfbs++] = fb;
+	fbdev_add(fb, nfbs - 1);
 	if (nfbs == 1)
 		fbcon_attach(fb);
 	return 0;

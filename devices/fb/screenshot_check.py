@@ -8,6 +8,11 @@ usage: screenshot_check.py SHOT --reference IMAGE
        screenshot_check.py SHOT --text FILE --font FONT.psf.gz
          the lines of FILE from the top-left cell, 8x16 cells of FONT's glyphs, light grey
          (0xaaaaaa) on black, the rest of the screen black
+       screenshot_check.py SHOT --pattern
+         user/tests/fbtest.c's pattern: red x * 255 / (width - 1), green
+         y * 255 / (height - 1), blue 255 on the dark squares of an 8x8 checkerboard
+--flip X,Y inverts pixel (X, Y) of the screenshot first: a planted difference the
+comparison must catch.
 Prints "ok - ..." and exits 0 when every pixel matches; names the first differing pixel
 and exits 1 otherwise.
 """
@@ -120,6 +125,27 @@ def render_text(lines, font, width, height):
     return rows
 
 
+def render_pattern(width, height):
+    """The rows of RGB bytes of fbtest's pattern."""
+    rows = []
+    for y in range(height):
+        row = bytearray()
+        for x in range(width):
+            blue = 255 if ((x // 8) ^ (y // 8)) & 1 else 0
+            row += bytes((x * 255 // (width - 1), y * 255 // (height - 1), blue))
+        rows.append(bytes(row))
+    return rows
+
+
+def flip(shot, where):
+    """shot with the pixel at "X,Y" inverted."""
+    width, height, rows = shot
+    x, y = (int(v) for v in where.split(","))
+    row = bytearray(rows[y])
+    row[x * 3 : x * 3 + 3] = bytes(255 - b for b in row[x * 3 : x * 3 + 3])
+    return width, height, rows[:y] + [bytes(row)] + rows[y + 1 :]
+
+
 def compare(shot, expect, what):
     sw, sh, srows = shot
     ew, eh, erows = expect
@@ -139,9 +165,16 @@ def main():
     ap.add_argument("--reference")
     ap.add_argument("--text")
     ap.add_argument("--font")
+    ap.add_argument("--pattern", action="store_true")
+    ap.add_argument("--flip")
     args = ap.parse_args()
     shot = read_image(args.shot)
-    if args.reference:
+    if args.flip:
+        shot = flip(shot, args.flip)
+    if args.pattern:
+        width, height, _ = shot
+        compare(shot, (width, height, render_pattern(width, height)), "fbtest's pattern")
+    elif args.reference:
         compare(shot, read_image(args.reference), args.reference)
     elif args.text and args.font:
         with open(args.text, encoding="latin-1") as f:

@@ -11,6 +11,9 @@
 #                                               commands, with Shift and Ctrl, for the shell
 #                                               (no tty: standard input is not a terminal);
 #                                               the screenshot must show their output
+#   screenshot_test.sh fbdev COMMAND... FBTEST  the hosted kernel runs user/tests/fbtest
+#                                               (`exec`), which draws a pattern through
+#                                               /dev/fb0; the screenshot must be exactly it
 #   screenshot_test.sh qemu TARGET BUSYBOX HOSTED
 #                                               under QEMU (TARGET's busybox in the folder
 #                                               BUSYBOX) with virtio-gpu-device; the picture
@@ -83,6 +86,20 @@ if [ "$mode" = keys ]; then
 		exit 1
 	fi
 	echo "ok - the keyboard typed the commands"
+	exit 0
+fi
+
+# /dev/fb0: fbtest's pattern and nothing else (exec is quiet: no console text is drawn).
+if [ "$mode" = fbdev ]; then
+	fbtest="${*: -1}"
+	set -- "${@:1:$#-1}"
+	"$@" exec --resolution 320x200 --screenshot "$dir/fb.png" "$fbtest"
+	"${check[@]}" "$dir/fb.png" --pattern
+	if "${check[@]}" "$dir/fb.png" --pattern --flip 100,50 >/dev/null; then
+		echo "not ok - the checker took a screenshot with a pixel changed"
+		exit 1
+	fi
+	echo "ok - fbtest's pattern through /dev/fb0"
 	exit 0
 fi
 

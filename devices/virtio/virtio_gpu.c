@@ -85,8 +85,17 @@ static uint32_t vgpu_send_locked(struct vgpu *vg, size_t cmd_len, size_t resp_le
 	return written >= sizeof(vg->resp.hdr) ? vg->resp.hdr.type : 0;
 }
 
-/* Sends vg->cmd (cmd_len bytes) whose header is filled by the caller but for its type;
- * true when the device answered with expect. Reports a failure on the console. */
+/* Reports command type's failure (response got), once for the device. */
+static void vgpu_report(struct vgpu *vg, bool was_dead, uint32_t type, uint32_t got)
+{
+	if (!was_dead) /* called unlocked: the console may draw on us */
+		kprintf("%s: virtio-gpu command %#x failed (response %#x); display out of "
+			"service\n",
+			virtio_name(vg->dev), type, got);
+}
+
+/* At probe, before the framebuffer is shared: sends vg->cmd (cmd_len bytes, filled by the
+ * caller but for the header's type); true when the device answered with expect. */
 static bool vgpu_command(struct vgpu *vg, uint32_t type, size_t cmd_len, size_t resp_len,
 			 uint32_t expect)
 {
@@ -98,10 +107,8 @@ static bool vgpu_command(struct vgpu *vg, uint32_t type, size_t cmd_len, size_t 
 	if (got != expect)
 		vg->dead = true;
 	spin_unlock_irqrestore(&vg->lock, flags);
-	if (got != expect && !was_dead) /* after the unlock: the console may draw on us */
-		kprintf("%s: virtio-gpu command %#x failed (response %#x); display out of "
-			"service\n",
-			virtio_name(vg->dev), type, got);
+	if (got != expect)
+		vgpu_report(vg, was_dead, type, got);
 	return got == expect;
 }
 
@@ -179,20 +186,32 @@ static int vgpu_setup_scanout(struct vgpu *vg)
 	return 0;
 }
 
-/* fb_ops.flush: copies the rectangle to the device's resource and shows it. */
+/* fb_ops.flush: copies the rectangle to the device's resource and shows it. The commands
+ * are built under the lock: the console and /dev/fb0 users flush concurrently. */
 static void vgpu_flush(struct fb *fb, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
 {
 	struct vgpu *vg = fb->priv;
 	struct virtio_gpu_rect r = {x, y, w, h};
+	size_t resp = sizeof(vg->resp.hdr);
+	irqflags_t flags = spin_lock_irqsave(&vg->lock);
+	bool was_dead = vg->dead;
+	uint32_t type = VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D;
 
 	vg->cmd.transfer = (struct virtio_gpu_transfer_to_host_2d){
-	    .r = r, .offset = (uint64_t)y * fb->stride + x * 4, .resource_id = VGPU_RESOURCE_ID};
-	if (!vgpu_command(vg, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D, sizeof(vg->cmd.transfer),
-			  sizeof(vg->resp.hdr), VIRTIO_GPU_RESP_OK_NODATA))
-		return;
-	vg->cmd.flush = (struct virtio_gpu_resource_flush){.r = r, .resource_id = VGPU_RESOURCE_ID};
-	vgpu_command(vg, VIRTIO_GPU_CMD_RESOURCE_FLUSH, sizeof(vg->cmd.flush),
-		     sizeof(vg->resp.hdr), VIRTIO_GPU_RESP_OK_NODATA);
+	    .hdr.type = type, .r = r, .offset = (uint64_t)y * fb->stride + x * 4,
+	    .resource_id = VGPU_RESOURCE_ID};
+	uint32_t got = vgpu_send_locked(vg, sizeof(vg->cmd.transfer), resp);
+	if (got == VIRTIO_GPU_RESP_OK_NODATA) {
+		type = VIRTIO_GPU_CMD_RESOURCE_FLUSH;
+		vg->cmd.flush = (struct virtio_gpu_resource_flush){
+		    .hdr.type = type, .r = r, .resource_id = VGPU_RESOURCE_ID};
+		got = vgpu_send_locked(vg, sizeof(vg->cmd.flush), resp);
+	}
+	if (got != VIRTIO_GPU_RESP_OK_NODATA)
+		vg->dead = true;
+	spin_unlock_irqrestore(&vg->lock, flags);
+	if (got != VIRTIO_GPU_RESP_OK_NODATA)
+		vgpu_report(vg, was_dead, type, got);
 }
 
 static const struct fb_ops vgpu_fb_ops = {.flush = vgpu_flush};

@@ -22,7 +22,7 @@ struct fb {
 	uint32_t stride;	/* bytes from one line to the next */
 	uint32_t *pixels;	/* 0x00RRGGBB words, line after line, in kernel memory */
 	paddr_t phys;		/* its physical address, for mmap */
-	size_t size;		/* bytes, a whole number of pages */
+	size_t size;		/* bytes: a page_alloc block of 2^n pages, never freed */
 	const struct fb_ops *ops;
 	void *priv; /* the driver's */
 };
@@ -33,6 +33,11 @@ int fb_register(struct fb *fb);
 
 /* The framebuffer registered n-th (0 first), or NULL. */
 struct fb *fb_get(unsigned n);
+
+/* --- /dev/fbN (devices/fb/fbdev.c) --- */
+
+/* Makes fb /dev/fb<minor> (a console line when out of memory). */
+void fbdev_add(struct fb *fb, unsigned minor);
 
 /* --- the framebuffer console (devices/fb/fbcon.c) --- */
 
