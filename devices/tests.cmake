@@ -73,6 +73,9 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_ASAN_BIN})
+# The same with the SDL window open (SDL's offscreen video driver: no X server).
+amphi_test(NAME fbcon-screenshot-sdl TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
+           COMMAND ${FBCON_SHOT} sdl ${AMPHI_HOSTED_BIN})
 # The virtio keyboard: --keys types shell commands (Shift, Ctrl) whose output the
 # screenshot must show.
 set(KEYS_OK --no-ktap --expect-output "ok - the keyboard typed the commands")

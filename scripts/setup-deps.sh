@@ -33,6 +33,8 @@ packages=(
 	# the hosted GPU's screenshots (libpng) and the framebuffer console's font (a PSF font
 	# of console-setup, turned into C at build time)
 	libpng-dev console-setup-linux
+	# the hosted display's window (--display sdl; loaded at run time only)
+	libsdl2-dev
 )
 
 # Prints the packages from the list that are not installed.

@@ -24,6 +24,8 @@ int main(int argc, char **argv)
 	sim_gic_init(opts.cpus);
 	sim_time_init(opts.time);
 	sim_irq_init();
+	if (opts.display == SIM_DISPLAY_SDL) /* its keys need the machine's lock */
+		sim_sdl_start(opts.display_width, opts.display_height);
 	sim_console_init();
 	sim_fault_init();
 	sim_user_init();

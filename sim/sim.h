@@ -56,6 +56,7 @@ struct sim_disk_opt {
 enum sim_display_mode {
 	SIM_DISPLAY_NONE,      /* no GPU device */
 	SIM_DISPLAY_OFFSCREEN, /* a virtio-gpu whose display is a host buffer */
+	SIM_DISPLAY_SDL,       /* that buffer also shown in an SDL window, with a keyboard */
 };
 
 #define SIM_DISPLAY_WIDTH 640 /* --resolution default */
@@ -570,11 +571,27 @@ bool sim_gpu_screenshot(const char *path);
 /* At power-off: writes the --screenshot file, reporting a failure on stderr. */
 void sim_gpu_poweroff(void);
 
+/* From any host thread: copies the display (width * height words, 0x00RRGGBB) into dst
+ * when it changed since generation *seen, which it updates; true then. */
+bool sim_gpu_display_copy(uint32_t *dst, uint64_t *seen);
+
+/* --- dev/sdl.c: the display's window --- */
+
+/* Loads SDL2 (dlopen: no cost without a window) and opens a width x height window on its
+ * own thread, which shows the display and sends its keys to the keyboard; closing the
+ * window stops the machine. Exits SIM_EXIT_HOST with a line when SDL cannot open one. */
+void sim_sdl_start(uint32_t width, uint32_t height);
+
 /* --- dev/input.c: the keyboard --- */
 
-/* Adds a virtio-input keyboard that types the --keys script, when there is one; exits
- * with a line naming the problem when the script cannot be typed. */
+/* Adds a virtio-input keyboard that types the --keys script, when there is one, and takes
+ * the SDL window's keys; exits with a line naming the problem when the script cannot be
+ * typed. */
 void sim_input_init(const struct sim_options *opts);
+
+/* Lock free, from any host thread: the keyboard sends key code (Linux's) with value (1
+ * pressed, 0 released, 2 repeated); nothing when there is no keyboard. */
+void sim_input_key(uint16_t code, uint32_t value);
 
 /* --- debug/watchdog.c --- */
 

@@ -7,6 +7,9 @@
 #
 #   screenshot_test.sh hosted COMMAND...        COMMAND runs the hosted kernel (maybe under
 #                                               memcheck); the picture is its --screenshot
+#   screenshot_test.sh sdl COMMAND...           as hosted, with the display also in a window
+#                                               (--display sdl) on SDL's offscreen video
+#                                               driver, so no X server is needed
 #   screenshot_test.sh keys COMMAND...          the hosted kernel's keyboard (--keys) types
 #                                               commands, with Shift and Ctrl, for the shell
 #                                               (no tty: standard input is not a terminal);
@@ -31,6 +34,11 @@ trap 'rm -rf "$dir"' EXIT
 check=(python3 "$here/screenshot_check.py")
 mode="$1"
 shift
+display_args=()
+if [ "$mode" = sdl ]; then
+	export SDL_VIDEODRIVER=offscreen
+	display_args=(--display sdl)
+fi
 
 cat >"$dir/expect.txt" <<'TEXT'
 Amphi framebuffer console
@@ -48,7 +56,7 @@ TEXT
 hosted_shot() {
 	local file="$1"
 	shift
-	"$@" --resolution "${width}x$height" --screenshot "$file" --init /bin/sh \
+	"$@" "${display_args[@]}" --resolution "${width}x$height" --screenshot "$file" --init /bin/sh \
 		<"$dir/fbtext.sh" >"$dir/out.txt" 2>&1 || {
 		cat "$dir/out.txt"
 		echo "not ok - the kernel did not power off cleanly"
@@ -103,7 +111,7 @@ if [ "$mode" = fbdev ]; then
 	exit 0
 fi
 
-if [ "$mode" = hosted ]; then
+if [ "$mode" = hosted ] || [ "$mode" = sdl ]; then
 	shot="$dir/shot.png"
 	hosted_shot "$shot" "$@"
 else

@@ -3,13 +3,15 @@
  * --resolution pixels: resources in host memory, guest backing pages attached to them,
  * TRANSFER_TO_HOST_2D copying from the backing into a resource (rows of the resource's
  * width apart in the backing, as QEMU reads them), and RESOURCE_FLUSH copying the
- * scanout's part of a resource to the display. The display is offscreen: --screenshot
+ * scanout's part of a resource to the display. The display is kept in memory
+ * (--display offscreen) and shown in an SDL window (--display sdl, sdl.c); --screenshot
  * writes it as a PNG (libpng) at power-off.
  *
  * A command shorter than its structure, or a response buffer too small for the answer,
  * breaks the device; bad ids, formats and rectangles get the spec's error responses.
  */
 #include <png.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ static struct {
 	struct sim_virtio *dev;
 	uint32_t width, height;	 /* the scanout's */
 	uint32_t *display;	 /* what the scanout shows, width * height words */
+	pthread_mutex_t display_lock; /* display and its generation, against the window's copy */
+	uint64_t generation;	 /* of the display's contents */
 	uint32_t scanout_res;	 /* the resource on the scanout, 0 for none */
 	const char *screenshot;	 /* --screenshot, or NULL */
 	struct gpu_resource res[GPU_RESOURCES];
@@ -218,12 +222,15 @@ static uint32_t gpu_flush(const struct virtio_gpu_resource_flush *f)
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
 	if (sim_gpu.scanout_res != f->resource_id)
 		return VIRTIO_GPU_RESP_OK_NODATA;
+	pthread_mutex_lock(&sim_gpu.display_lock);
 	for (uint32_t y = f->r.y; y < f->r.y + f->r.height && y < sim_gpu.height; y++) {
 		uint32_t w = f->r.x < sim_gpu.width ? sim_gpu.width - f->r.x : 0;
 		w = f->r.width < w ? f->r.width : w;
 		memcpy(sim_gpu.display + (size_t)y * sim_gpu.width + f->r.x,
 		       r->pixels + (size_t)y * r->width + f->r.x, (size_t)w * GPU_BPP);
 	}
+	sim_gpu.generation++;
+	pthread_mutex_unlock(&sim_gpu.display_lock);
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
@@ -322,7 +329,22 @@ void sim_gpu_init(const struct sim_options *opts)
 			sim_gpu.height);
 		exit(SIM_EXIT_HOST);
 	}
+	pthread_mutex_init(&sim_gpu.display_lock, NULL);
 	sim_gpu.dev = sim_virtio_add(&gpu_type, &sim_gpu);
+}
+
+bool sim_gpu_display_copy(uint32_t *dst, uint64_t *seen)
+{
+	bool changed;
+
+	pthread_mutex_lock(&sim_gpu.display_lock);
+	changed = sim_gpu.generation != *seen;
+	if (changed) {
+		memcpy(dst, sim_gpu.display, (size_t)sim_gpu.width * sim_gpu.height * GPU_BPP);
+		*seen = sim_gpu.generation;
+	}
+	pthread_mutex_unlock(&sim_gpu.display_lock);
+	return changed;
 }
 
 /* Writes the display's rows as 8-bit RGB through png (errors longjmp out). */
@@ -353,10 +375,12 @@ static bool gpu_write_png(FILE *f)
 	volatile bool ok = false;
 
 	if (png && info && row) {
+		pthread_mutex_lock(&sim_gpu.display_lock);
 		if (setjmp(png_jmpbuf(png)) == 0) {
 			gpu_png_rows(png, info, f, row);
 			ok = true;
 		}
+		pthread_mutex_unlock(&sim_gpu.display_lock);
 	}
 	png_destroy_write_struct(&png, &info);
 	free(row);

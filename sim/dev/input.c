@@ -5,7 +5,8 @@
  * and up, Shift up; ^X is Ctrl with X. Each event is one 8-byte buffer (type, code,
  * value), each press or release followed by an EV_SYN report. The script is typed as fast
  * as the driver offers buffers, so the kernel sees it as typed-ahead input at boot, and a
- * run repeats exactly. A buffer offered when the script is done waits (SIM_VQ_HOLD).
+ * run repeats exactly. A buffer offered when the script is done waits (SIM_VQ_HOLD) for
+ * the keys of the SDL window (sim_input_key), if there is one.
  */
 #include <linux/input-event-codes.h>
 #include <stdio.h>
@@ -23,9 +24,10 @@ struct input_event_le {
 	uint32_t value;
 };
 
-static struct {
-	struct input_event_le *events;
-	size_t count, next;
+static struct { /* under the machine lock once the machine runs */
+	struct sim_virtio *dev;
+	struct input_event_le *events; /* [next, count) are still to be sent */
+	size_t count, next, cap;
 } sim_input;
 
 /* Keys of the printable ASCII characters from ' ' (0x20) to '~': code, and whether Shift
@@ -60,9 +62,19 @@ static const struct {
     {KEY_BACKSLASH, 1},	 {KEY_RIGHTBRACE, 1}, {KEY_GRAVE, 1},
 };
 
-/* Appends one event and its EV_SYN report. */
+/* Appends one event and its EV_SYN report (dropped when the host has no memory). */
 static void input_push(uint16_t code, uint32_t value)
 {
+	if (sim_input.next == sim_input.count)
+		sim_input.next = sim_input.count = 0; /* all sent: start over */
+	if (sim_input.count + 2 > sim_input.cap) {
+		size_t cap = sim_input.cap ? 2 * sim_input.cap : 64;
+		struct input_event_le *e = realloc(sim_input.events, cap * sizeof(*e));
+		if (!e)
+			return;
+		sim_input.events = e;
+		sim_input.cap = cap;
+	}
 	sim_input.events[sim_input.count++] = (struct input_event_le){EV_KEY, code, value};
 	sim_input.events[sim_input.count++] = (struct input_event_le){EV_SYN, SYN_REPORT, 0};
 }
@@ -103,11 +115,6 @@ static void input_parse(const char *keys)
 {
 	size_t len = strlen(keys);
 
-	sim_input.events = calloc(len * 8 + 1, sizeof(*sim_input.events));
-	if (!sim_input.events) {
-		fprintf(stderr, "amphi: no memory for --keys\n");
-		exit(SIM_EXIT_HOST);
-	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)keys[i];
 		bool ctrl = c == '^' && i + 1 < len;
@@ -152,8 +159,19 @@ static const struct sim_virtio_type input_type_kbd = {
 
 void sim_input_init(const struct sim_options *opts)
 {
-	if (!opts->keys)
+	if (!opts->keys && opts->display != SIM_DISPLAY_SDL)
 		return;
-	input_parse(opts->keys);
-	sim_virtio_add(&input_type_kbd, &sim_input);
+	if (opts->keys)
+		input_parse(opts->keys);
+	sim_input.dev = sim_virtio_add(&input_type_kbd, &sim_input);
+}
+
+void sim_input_key(uint16_t code, uint32_t value)
+{
+	sim_lock();
+	if (sim_input.dev) {
+		input_push(code, value);
+		sim_virtio_serve(sim_input.dev, INPUT_EVENTQ);
+	}
+	sim_unlock();
 }

@@ -56,7 +56,9 @@ static const char sim_usage[] =
     "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
     "                   (it is printed on the console too, except under exec)\n"
     "  --display MODE   none (default): no display; offscreen: a virtio GPU whose\n"
-    "                   display is kept in memory, with the console shown on it\n"
+    "                   display is kept in memory, with the console shown on it; sdl:\n"
+    "                   that display in a window (SDL2), whose keys go to a virtio\n"
+    "                   keyboard\n"
     "  --resolution WxH the display's size in pixels (default 640x400)\n"
     "  --screenshot FILE  write the display as a PNG to FILE at power-off (implies\n"
     "                   --display offscreen unless a display is chosen)\n"
@@ -151,6 +153,18 @@ static void opt_add_disk(struct sim_options *opts, char *arg)
 	if (ro)
 		arg[len - 3] = '\0';
 	opts->disk[opts->disk_count++] = (struct sim_disk_opt){arg, ro};
+}
+
+/* Parses a --display mode; exits on an unknown one. */
+static enum sim_display_mode opt_parse_display(const char *arg)
+{
+	static const char *const names[] = {
+	    [SIM_DISPLAY_NONE] = "none", [SIM_DISPLAY_OFFSCREEN] = "offscreen", [SIM_DISPLAY_SDL] = "sdl"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (enum sim_display_mode)i;
+	opt_fail("--display %s: unknown mode (none, offscreen or sdl)", arg);
 }
 
 /* Parses --resolution WxH; exits on a malformed or out-of-range size. */
@@ -292,7 +306,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			init = optarg;
 			break;
 		case OPT_DISPLAY:
-			display = opt_parse_choice("display", optarg, "none", "offscreen");
+			display = (int)opt_parse_display(optarg);
 			break;
 		case OPT_RESOLUTION:
 			opt_parse_resolution(opts, optarg);
@@ -325,10 +339,11 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
 	}
-	if (opts->screenshot && display == 0)
+	if (opts->screenshot && display == SIM_DISPLAY_NONE)
 		opt_fail("--screenshot needs a display (--display offscreen)");
-	opts->display = display == 1 || (display < 0 && opts->screenshot) ? SIM_DISPLAY_OFFSCREEN
-									   : SIM_DISPLAY_NONE;
+	if (display < 0) /* a screenshot needs a display; else none */
+		display = opts->screenshot ? SIM_DISPLAY_OFFSCREEN : SIM_DISPLAY_NONE;
+	opts->display = (enum sim_display_mode)display;
 	if (exec) {
 		opt_take_program(argc, argv, opts);
 		return;
