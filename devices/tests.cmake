@@ -73,6 +73,11 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_ASAN_BIN})
+# Ctrl-A s on a terminal: the screenshot on demand shows the prompt, command and output.
+amphi_test(NAME fbcon-screenshot-ctrl-a-s TIMEOUT 90 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - Ctrl-A s wrote the screen"
+           COMMAND python3 ${CMAKE_SOURCE_DIR}/devices/fb/screenshot_pty.py ${AMPHI_HOSTED_BIN}
+                   ${AMPHI_FBCON_FONT})
 # The same with the SDL window open (SDL's offscreen video driver: no X server).
 amphi_test(NAME fbcon-screenshot-sdl TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} sdl ${AMPHI_HOSTED_BIN})
