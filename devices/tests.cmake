@@ -115,5 +115,10 @@ foreach(target x86_64 aarch64)
     amphi_test(NAME fbcon-screenshot-${target} TIMEOUT 180 LABELS qemu
                ENVIRONMENT "${AMPHI_BOOT_ENV}" RUN_ARGS ${FBCON_SHOT_OK}
                COMMAND ${FBCON_SHOT} qemu ${target} ${bb} ${AMPHI_HOSTED_BIN})
+    # virtio-keyboard-device: a line QEMU's keyboard types comes back from the shell
+    amphi_test(NAME virtio-input-keys-${target} TIMEOUT 180 LABELS qemu
+               ENVIRONMENT "${AMPHI_BOOT_ENV}"
+               RUN_ARGS --no-ktap --expect-output "ok - QEMU's keyboard typed the line"
+               COMMAND ${FBCON_SHOT} qemu-keys ${target} ${bb})
   endif()
 endforeach()

@@ -5,7 +5,12 @@ console, then has QEMU write its screendump (PPM) and quit. The console output g
 stdout. The kernel draws a line on its display before it prints it on the console and
 stops drawing after the power-off line, so the screendump is the display's final state.
 
-usage: qemu_screendump.py --out FILE.ppm [--timeout S] -- harness/boot TARGET CMDLINE...
+With --type TEXT --after MARK, once MARK is on the console QEMU's keyboard types TEXT
+(letters, digits, space, Enter for \\n, and the shifted characters of the digit row and
+of , . / ; ' - =) through QMP's send-key, one key (chord) at a time.
+
+usage: qemu_screendump.py [--out FILE.ppm] [--type TEXT --after MARK] [--timeout S]
+                          -- harness/boot TARGET CMDLINE...
   (AMPHI_QEMU_ARGS must hold -qmp unix:$AMPHI_QMP_SOCKET,server=on,wait=off; the caller
   sets it, AMPHI_QMP_SOCKET and the rest of the environment)
 Exits 0 once the screendump is written; 1 with a message when the power-off line does not
@@ -30,25 +35,45 @@ def fail(msg, proc=None):
     sys.exit(1)
 
 
-def wait_for_poweroff(proc, deadline):
-    """Copies the console to stdout until the power-off line is complete."""
-    seen = b""
+SHIFTED = {"!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7", "*": "8",
+           "(": "9", ")": "0", "<": ",", ">": ".", "?": "/", ":": ";", '"': "'", "_": "-",
+           "+": "="}
+QCODES = {" ": "spc", "\n": "ret", ",": "comma", ".": "dot", "/": "slash", ";": "semicolon",
+          "'": "apostrophe", "-": "minus", "=": "equal"}
+
+
+def key_chord(ch):
+    """The QEMU qcodes that type character ch on a US keyboard."""
+    if ch in SHIFTED:
+        return ["shift"] + key_chord(SHIFTED[ch])
+    if ch.isupper():
+        return ["shift", ch.lower()]
+    if ch.isalnum():
+        return [ch]
+    if ch in QCODES:
+        return [QCODES[ch]]
+    fail(f"no key types {ch!r}")
+
+
+def wait_for(proc, deadline, mark, seen=b""):
+    """Copies the console to stdout until mark and the end of its line came; returns what
+    came so far."""
     while True:
+        at = seen.find(mark)
+        if at >= 0 and b"\n" in seen[at:]:
+            return seen
         left = deadline - time.monotonic()
         if left <= 0:
-            fail("no power-off line in time", proc)
+            fail(f"no {mark.decode()!r} line in time", proc)
         ready, _, _ = select.select([proc.stdout], [], [], left)
         if not ready:
             continue
         chunk = os.read(proc.stdout.fileno(), 4096)
         if not chunk:
-            fail(f"QEMU ended (status {proc.wait()}) before the power-off line")
+            fail(f"QEMU ended (status {proc.wait()}) before a {mark.decode()!r} line")
         sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         seen += chunk
-        at = seen.find(POWEROFF)
-        if at >= 0 and b"\n" in seen[at:]:
-            return
 
 
 class Qmp:
@@ -81,7 +106,9 @@ class Qmp:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--type")
+    ap.add_argument("--after")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("command", nargs="+")
     args = ap.parse_args()
@@ -90,10 +117,20 @@ def main():
         fail("AMPHI_QMP_SOCKET is not set")
     deadline = time.monotonic() + args.timeout
     proc = subprocess.Popen(args.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-    wait_for_poweroff(proc, deadline)
     try:
-        qmp = Qmp(sock_path)
-        qmp.command("screendump", filename=os.path.abspath(args.out))
+        seen = b""
+        if args.type:
+            seen = wait_for(proc, deadline, args.after.encode())
+            seen = seen[seen.find(args.after.encode()) + len(args.after):]
+            qmp = Qmp(sock_path)
+            for ch in args.type:
+                keys = [{"type": "qcode", "data": k} for k in key_chord(ch)]
+                qmp.command("send-key", keys=keys)
+        wait_for(proc, deadline, POWEROFF, seen)
+        if not args.type:
+            qmp = Qmp(sock_path)
+        if args.out:
+            qmp.command("screendump", filename=os.path.abspath(args.out))
         qmp.command("quit")
     except (OSError, EOFError, RuntimeError, ValueError) as e:
         fail(f"QMP: {e}", proc)

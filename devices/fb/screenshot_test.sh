@@ -17,6 +17,10 @@
 #   screenshot_test.sh fbdev COMMAND... FBTEST  the hosted kernel runs user/tests/fbtest
 #                                               (`exec`), which draws a pattern through
 #                                               /dev/fb0; the screenshot must be exactly it
+#   screenshot_test.sh qemu-keys TARGET BUSYBOX under QEMU with virtio-keyboard-device: once
+#                                               the shell waits for a line, QEMU's keyboard
+#                                               types one (QMP send-key, Shift included) and
+#                                               the shell must echo it back
 #   screenshot_test.sh qemu TARGET BUSYBOX HOSTED
 #                                               under QEMU (TARGET's busybox in the folder
 #                                               BUSYBOX) with virtio-gpu-device; the picture
@@ -108,6 +112,27 @@ if [ "$mode" = fbdev ]; then
 		exit 1
 	fi
 	echo "ok - fbtest's pattern through /dev/fb0"
+	exit 0
+fi
+
+# QEMU's keyboard: the line it types comes back from the shell.
+if [ "$mode" = qemu-keys ]; then
+	typed='Hello, World! 42 <"x">'
+	printf '%s\n' 'echo ready' 'read line' 'echo "typed: $line"' >"$dir/fbkeys.sh"
+	qemu_args="-global virtio-mmio.force-legacy=false -no-shutdown"
+	qemu_args+=" -device virtio-keyboard-device -qmp unix:$dir/qmp,server=on,wait=off"
+	"$root/harness/mkinitrd.sh" "$dir/initrd" "$2/busybox" "$dir/fbkeys.sh"
+	AMPHI_QMP_SOCKET="$dir/qmp" AMPHI_INITRD="$dir/initrd" AMPHI_X86_EXIT_DEVICE=0 \
+		AMPHI_QEMU_ARGS="$qemu_args" python3 "$here/qemu_screendump.py" \
+		--after ready --type "$typed"$'\n' -- \
+		"$root/harness/boot" "$1" "rdinit=/bin/busybox -- sh /bin/fbkeys.sh" |
+		tr -d '\r' >"$dir/out.txt"
+	cat "$dir/out.txt"
+	if ! grep -qxF "typed: $typed" "$dir/out.txt"; then
+		echo "not ok - the shell did not read the typed line"
+		exit 1
+	fi
+	echo "ok - QEMU's keyboard typed the line"
 	exit 0
 fi
 
