@@ -70,6 +70,26 @@ static void test_bring_up(unsigned slot, uint64_t desc, uint64_t avail, uint64_t
 	test_write(slot, VIRTIO_MMIO_STATUS, TEST_LIVE | VIRTIO_STATUS_DRIVER_OK);
 }
 
+/* Allocates r's queue page and data page; false when out of memory. */
+static bool test_ring_alloc(struct test_ring *r)
+{
+	r->page = page_alloc(0);
+	r->data = page_alloc(0);
+	if (!r->page || !r->data)
+		return false;
+	r->desc = (void *)r->page;
+	r->avail = (void *)(r->page + 16 * TEST_QSIZE);
+	r->used = (void *)(r->page + 1024);
+	return true;
+}
+
+/* Frees r's pages. */
+static void test_ring_free(struct test_ring *r)
+{
+	page_free(r->page, 0);
+	page_free(r->data, 0);
+}
+
 /* Clears the ring and brings slot's device up on it. */
 static void test_ring_reset(unsigned slot, struct test_ring *r)
 {
@@ -172,20 +192,14 @@ static void sim_virtio_bad_rings(struct ktest *t)
 		ktest_skip(t, "boot with --disk FILE");
 		return;
 	}
-	r.page = page_alloc(0);
-	r.data = page_alloc(0);
-	KTEST_ASSERT(t, r.page && r.data);
-	r.desc = (void *)r.page;
-	r.avail = (void *)(r.page + 16 * TEST_QSIZE);
-	r.used = (void *)(r.page + 1024);
+	KTEST_ASSERT(t, test_ring_alloc(&r));
 	irqflags_t flags = plat_irq_save();
 	test_rng_faults(t, &r);
 	test_blk_faults(t, &r);
 	test_write(0, VIRTIO_MMIO_STATUS, 0);
 	test_write(1, VIRTIO_MMIO_STATUS, 0);
 	plat_irq_restore(flags);
-	page_free(r.page, 0);
-	page_free(r.data, 0);
+	test_ring_free(&r);
 }
 
 /* A disk grown by the host: the driver refuses the new capacity (a console line) and the
@@ -362,12 +376,7 @@ static void sim_virtio_gpu_commands(struct ktest *t)
 	irqflags_t cflags = console_lock();
 	console_set_mirror(NULL);
 	console_unlock(cflags);
-	r.page = page_alloc(0);
-	r.data = page_alloc(0);
-	KTEST_ASSERT(t, r.page && r.data);
-	r.desc = (void *)r.page;
-	r.avail = (void *)(r.page + 16 * TEST_QSIZE);
-	r.used = (void *)(r.page + 1024);
+	KTEST_ASSERT(t, test_ring_alloc(&r));
 	irqflags_t flags = plat_irq_save();
 	test_ring_reset((unsigned)slot, &r);
 	test_gpu_errors(t, (unsigned)slot, &r);
@@ -375,8 +384,7 @@ static void sim_virtio_gpu_commands(struct ktest *t)
 	test_gpu_draws(t, (unsigned)slot, &r);
 	test_write((unsigned)slot, VIRTIO_MMIO_STATUS, 0);
 	plat_irq_restore(flags);
-	page_free(r.page, 0);
-	page_free(r.data, 0);
+	test_ring_free(&r);
 }
 
 static const struct ktest_case sim_virtio_cases[] = {
