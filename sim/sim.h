@@ -582,6 +582,10 @@ bool sim_gpu_display_copy(uint32_t *dst, uint64_t *seen);
  * window stops the machine. Exits SIM_EXIT_HOST with a line when SDL cannot open one. */
 void sim_sdl_start(uint32_t width, uint32_t height);
 
+/* Before exit: shuts SDL down on the window's thread and waits for it; nothing without a
+ * window, or the second time. */
+void sim_sdl_stop(void);
+
 /* --- dev/input.c: the keyboard --- */
 
 /* Adds a virtio-input keyboard that types the --keys script, when there is one, and takes

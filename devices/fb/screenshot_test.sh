@@ -40,7 +40,7 @@ mode="$1"
 shift
 display_args=()
 if [ "$mode" = sdl ]; then
-	export SDL_VIDEODRIVER=offscreen
+	export SDL_VIDEODRIVER=offscreen SDL_RENDER_DRIVER=software
 	display_args=(--display sdl)
 fi
 

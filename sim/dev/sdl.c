@@ -4,8 +4,10 @@
  * SDL: it opens the window, copies the display into a streaming texture whenever the GPU
  * model changed it (checked every 16 ms), and turns key presses and releases into Linux
  * key codes for the virtio keyboard. Closing the window stops the machine, as Ctrl-A x
- * does. At exit the thread shuts SDL down before the libraries' destructors run (they would
- * otherwise pull the renderer from under it).
+ * does. Power-off, halt and Ctrl-A x have the thread shut SDL down before exit runs the
+ * libraries' destructors (a renderer's, e.g. Mesa's LLVM, registers them at its first
+ * frame, after anything registered here, so they would run first and pull the renderer
+ * from under the thread); an atexit handler covers the other exits.
  */
 #include <SDL2/SDL.h>
 #include <dlfcn.h>
@@ -182,11 +184,11 @@ static void *sdl_thread(void *unused)
 	return NULL;
 }
 
-/* At exit: has the thread shut SDL down and waits for it (unless exit runs on that
- * thread: the window was closed, and SDL is shut down here). */
-static void sdl_stop(void)
+void sim_sdl_stop(void)
 {
-	if (pthread_equal(pthread_self(), sim_sdl.thread)) {
+	if (!sim_sdl.ready || sim_sdl.error)
+		return; /* no window */
+	if (pthread_equal(pthread_self(), sim_sdl.thread)) { /* the window closed */
 		sdl.Quit();
 		return;
 	}
@@ -214,5 +216,5 @@ void sim_sdl_start(uint32_t width, uint32_t height)
 		fprintf(stderr, "amphi: --display sdl: %s\n", sim_sdl.error);
 		exit(SIM_EXIT_HOST);
 	}
-	atexit(sdl_stop);
+	atexit(sim_sdl_stop);
 }

@@ -164,6 +164,7 @@ static int console_escape(unsigned char c)
 	sim_console.escape_seen = false;
 	if (c == 'x') {
 		sim_console_restore();
+		sim_sdl_stop();
 		fputs("\r\namphi: Ctrl-A x: machine stopped\n", stderr);
 		exit(CONSOLE_QUIT_STATUS);
 	}

@@ -40,6 +40,7 @@ void plat_poweroff_report(void)
 void plat_poweroff(int status)
 {
 	sim_gpu_poweroff();
+	sim_sdl_stop();
 	fflush(NULL);
 	exit(status);
 }
@@ -47,6 +48,7 @@ void plat_poweroff(int status)
 /* A halted machine can never be woken here, so the process ends with the panic status. */
 void plat_halt(void)
 {
+	sim_sdl_stop();
 	fflush(NULL);
 	exit(POWEROFF_PANIC);
 }
