@@ -19,6 +19,7 @@
 #define VINPUT_BUFS 64
 #define EV_KEY 1
 #define KEY_RELEASED 0
+#define KEY_PRESSED 1 /* 2: held down, repeating */
 
 /* Key codes of Linux's <linux/input-event-codes.h> with a meaning here besides the
  * characters of vinput_keymap. */
@@ -71,15 +72,17 @@ static void vinput_send(const char *s)
 		console_input_push(*s++);
 }
 
-/* Tracks a modifier key; true when code is one. */
-static bool vinput_modifier(struct vinput *in, uint16_t code, bool down)
+/* Tracks a modifier key (value: released, pressed or repeating); true when code is one. */
+static bool vinput_modifier(struct vinput *in, uint16_t code, uint32_t value)
 {
+	bool down = value != KEY_RELEASED;
+
 	if (code == KEY_LEFTSHIFT || code == KEY_RIGHTSHIFT)
 		in->shift[code == KEY_RIGHTSHIFT] = down;
 	else if (code == KEY_LEFTCTRL || code == KEY_RIGHTCTRL)
 		in->ctrl[code == KEY_RIGHTCTRL] = down;
 	else if (code == KEY_CAPSLOCK)
-		in->caps ^= down;
+		in->caps ^= value == KEY_PRESSED; /* a held key's repeats do not toggle it */
 	else
 		return false;
 	return true;
@@ -149,7 +152,7 @@ static void vinput_event(struct vinput *in, const struct virtio_input_event *e)
 {
 	if (e->type != EV_KEY)
 		return;
-	if (!vinput_modifier(in, e->code, e->value != KEY_RELEASED) && e->value != KEY_RELEASED)
+	if (!vinput_modifier(in, e->code, e->value) && e->value != KEY_RELEASED)
 		vinput_key(in, e->code);
 }
 
