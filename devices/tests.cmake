@@ -73,6 +73,9 @@ if(AMPHI_VALGRIND)
 endif()
 amphi_test(NAME fbcon-screenshot-asan TIMEOUT 120 LABELS asan RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_ASAN_BIN})
+# The aarch64 guest's hosted build draws the same screen.
+amphi_test(NAME fbcon-screenshot-hosted-aarch64 TIMEOUT 120 LABELS hosted
+           RUN_ARGS ${FBCON_SHOT_OK} COMMAND ${FBCON_SHOT} hosted ${AMPHI_HOSTED_AARCH64_BIN})
 # Ctrl-A s on a terminal: the screenshot on demand shows the prompt, command and output.
 amphi_test(NAME fbcon-screenshot-ctrl-a-s TIMEOUT 90 LABELS hosted
            RUN_ARGS --no-ktap --expect-output "ok - Ctrl-A s wrote the screen"
