@@ -4,6 +4,8 @@
 #                         (CMDLINE="..." for the kernel: then its monitor instead of the
 #                         shell; SIM="--cpus 4 ..." for the hosted machine)
 #   make qemu ARCH=x86_64|aarch64   boot the image under QEMU, serial on stdio
+#   make debug ARCH=hosted|x86_64|aarch64   the kernel stopped under GDB with its symbols
+#                         and helpers (harness/debug; QEMU waits at the first instruction)
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
@@ -17,7 +19,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 iso run qemu test bench clean
+.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 iso run qemu debug test bench clean
 
 all: $(PRESETS)
 
@@ -42,6 +44,12 @@ qemu:
 	@harness/boot $(ARCH) $(CMDLINE); status=$$?; \
 	  test $$status -eq "$$(harness/boot --pass-exit $(ARCH))" || \
 	  { echo "make qemu: the machine powered off with a failure (QEMU exit status $$status)" >&2; exit 1; }
+
+debug:
+	@case "$(ARCH)" in hosted|hosted-aarch64|x86_64|aarch64) ;; \
+	  *) echo "make debug: ARCH must be hosted, hosted-aarch64, x86_64 or aarch64, not '$(ARCH)'" >&2; exit 2;; esac
+	@$(MAKE) $(ARCH)
+	@AMPHI_SIM_ARGS="$(SIM)" harness/debug $(ARCH) $(CMDLINE)
 
 test: all hosted-asan hosted-tsan hosted-aarch64 iso
 	@ctest --preset hosted -j $(JOBS)

@@ -30,6 +30,8 @@ packages=(
 	# block devices and ext2: images made and checked by mke2fs, e2fsck and debugfs,
 	# partition tables by sfdisk (MBR) and sgdisk (GPT)
 	e2fsprogs fdisk gdisk
+	# debugging: gdb on the hosted kernel, gdb-multiarch on QEMU's gdbstub
+	gdb gdb-multiarch
 	# the hosted GPU's screenshots (libpng) and the framebuffer console's font (a PSF font
 	# of console-setup, turned into C at build time)
 	libpng-dev console-setup-linux
@@ -95,5 +97,17 @@ fetch_arm64_busybox() {
 	mv "$arm64_busybox_dir.new" "$arm64_busybox_dir"
 }
 
+# Lets gdb auto-load the kernel's helpers (harness/gdb, named in its .debug_gdb_scripts
+# section) for binaries under this tree's build/, so plain `gdb build/hosted/amphi` has them.
+trust_gdb_scripts() {
+	local init="${XDG_CONFIG_HOME:-$HOME/.config}/gdb/gdbinit"
+	local line="add-auto-load-safe-path $root/build"
+	grep -qxF "$line" "$init" 2>/dev/null && return
+	mkdir -p "$(dirname "$init")"
+	echo "$line" >>"$init"
+	echo "setup-deps: gdb may now load Amphi's helpers from $root/build ($init)"
+}
+
 install_packages
 fetch_arm64_busybox
+trust_gdb_scripts

@@ -63,6 +63,20 @@ foreach(target aarch64 aarch64-smp4)
                         ${arm64_busybox_dir} "${AMPHI_QEMU_AARCH64} -cpu cortex-a72")
 endforeach()
 
+# The wall clock (user/tests/wallclock.sh): the CMOS RTC and the PL031 give the host's time
+# (QEMU's default RTC base), date -s moves it, new files carry the new time.
+add_test(NAME qemu-x86_64-user-wallclock
+         COMMAND sh ${USER_DIR}/tests/wallclock.sh ${QEMU_EXEC} --target x86_64)
+set(wallclock_tests qemu-x86_64-user-wallclock)
+if(arm64_busybox_dir)
+  add_test(NAME qemu-aarch64-user-wallclock
+           COMMAND env PATH=${arm64_busybox_dir}:/usr/bin:/bin
+                   sh ${USER_DIR}/tests/wallclock.sh ${QEMU_EXEC} --target aarch64)
+  list(APPEND wallclock_tests qemu-aarch64-user-wallclock)
+endif()
+set_tests_properties(${wallclock_tests} PROPERTIES LABELS qemu TIMEOUT 180
+                     ENVIRONMENT "${AMPHI_BOOT_ENV}")
+
 # TLB shootdown on 4 CPUs (user/tests/shootdown.c): x86_64 through the call-function IPI,
 # aarch64 through broadcast TLBI. Booted with tlb_shootdown=off (the planted bug), the
 # munmap, mprotect and (x86_64) exec rounds must see stale translations (status 2). QEMU's

@@ -185,6 +185,19 @@ add_test(NAME hosted-user-determinism-planted
 set_tests_properties(hosted-user-determinism-planted
                      PROPERTIES LABELS hosted TIMEOUT 120 WILL_FAIL TRUE)
 
+# The kernel log: busybox dmesg (syslog(2)) prints the boot messages the console showed.
+add_test(NAME hosted-user-dmesg COMMAND sh ${USER_DIR}/tests/dmesg.sh ${AMPHI_HOSTED_BIN})
+set_tests_properties(hosted-user-dmesg PROPERTIES LABELS hosted TIMEOUT 60)
+
+# The wall clock through busybox's date (user/tests/wallclock.sh): the fixed boot date in
+# virtual time, the host's in real time; date -s moves it and new files carry the new time.
+add_test(NAME hosted-user-wallclock
+         COMMAND sh ${USER_DIR}/tests/wallclock.sh --virtual ${AMPHI_HOSTED_BIN} exec)
+add_test(NAME hosted-user-wallclock-real
+         COMMAND sh ${USER_DIR}/tests/wallclock.sh ${AMPHI_HOSTED_BIN} exec --time real)
+set_tests_properties(hosted-user-wallclock hosted-user-wallclock-real
+                     PROPERTIES LABELS hosted TIMEOUT 60)
+
 # ---------------------------------------------------------------- the aarch64 guest
 
 # The same conformance checks, built for aarch64, in the hosted-aarch64 kernel, under
@@ -216,6 +229,10 @@ add_test(NAME hosted-aarch64-user-determinism
                  sh ${USER_DIR}/tests/determinism.sh ${AMPHI_HOSTED_AARCH64_BIN}
                  ${USER_DIR}/tests/determinism.script)
 set_tests_properties(hosted-aarch64-user-determinism PROPERTIES LABELS hosted TIMEOUT 120)
+add_test(NAME hosted-aarch64-user-wallclock
+         COMMAND env PATH=${AMPHI_AARCH64_BUSYBOX_DIR}:/usr/bin:/bin
+                 sh ${USER_DIR}/tests/wallclock.sh --virtual ${AMPHI_HOSTED_AARCH64_BIN} exec)
+set_tests_properties(hosted-aarch64-user-wallclock PROPERTIES LABELS hosted TIMEOUT 60)
 
 # AT_HWCAP promises only what the engine executes: the aarch64 bits are those qemu-aarch64
 # gives the same CPU model, and each one's instructions compute what they compute there;

@@ -28,3 +28,14 @@ int kvprintf(const char *fmt, va_list ap);
 
 /* Writes a string to the console unformatted. */
 void kputs(const char *s);
+
+/* The kernel log: what the kernel printed (kprintf, kputs; also what "quiet" keeps off the
+ * console), its last KLOG_SIZE bytes. */
+#define KLOG_SIZE (64u << 10)
+
+/* Copies the log's last min(cap, bytes held) bytes into dst (dst NULL: copies nothing);
+ * returns how many. */
+size_t klog_read(char *dst, size_t cap);
+
+/* Empties the kernel log (syslog's CLEAR): later reads see only what comes after. */
+void klog_clear(void);

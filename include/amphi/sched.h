@@ -62,6 +62,7 @@ struct thread {
 	void *arg;
 	struct completion exited;
 	bool wake_timed_out;
+	struct waitq *wchan; /* the wait queue it sleeps on (its wait channel), or NULL */
 	int preempt_count; /* > 0: not to be preempted (spinlocks held, preempt_disable) */
 	int no_sleep;	   /* > 0: must not switch away at all (sched_no_sleep_enter) */
 	unsigned held_count;

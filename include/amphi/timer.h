@@ -38,3 +38,14 @@ void time_reprogram(void);
 /* time_reprogram after the scheduler armed the slice deadline of cpu, the executing CPU,
  * anew; cheap when the hardware already holds an earlier deadline. Interrupts masked. */
 void time_slice_rearmed(unsigned cpu);
+
+/* The wall clock in nanoseconds since 1970-01-01 UTC: the platform's boot date
+ * (plat_time_epoch_ns) plus the time since boot, moved by wall_clock_set. Any context. */
+uint64_t wall_clock_ns(void);
+
+/* What the wall clock reads minus the monotonic clock (never negative). Any context. */
+uint64_t wall_clock_offset_ns(void);
+
+/* Sets the wall clock to ns since 1970: 0, or -EINVAL for a time before the machine
+ * booted (the wall clock may not run behind the monotonic clock, as on Linux). */
+int wall_clock_set(uint64_t ns);

@@ -70,7 +70,9 @@ int waitq_sleep_locked(struct waitq *wq, uint64_t deadline_ns)
 		ktimer_start(&wt.timer, deadline_ns);
 	spin_unlock(&wq->lock); /* interrupts stay masked until schedule() has run */
 	lockdep_assert_may_sleep((uintptr_t)__builtin_return_address(0));
+	me->wchan = wq;
 	schedule();
+	me->wchan = NULL;
 	ktimer_cancel(&wt.timer);
 	spin_lock(&wq->lock);
 	if (w.woken)

@@ -1,6 +1,8 @@
 /* Process syscalls: identity, exit, names, TLS, limits, and signal-action bookkeeping. */
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
+#include <amphi/kprintf.h>
+#include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
@@ -107,6 +109,72 @@ long sys_uname(struct process *p, const unsigned long *a)
 	for (int i = 0; i < 6; i++)
 		kstrlcpy(buf + i * UTS_LEN, fields[i], UTS_LEN);
 	return vm_copy_to_user(p->vm, a[0], buf, sizeof(buf));
+}
+
+/* syslog(2) actions (Linux's SYSLOG_ACTION_*) */
+enum {
+	SYSLOG_CLOSE,
+	SYSLOG_OPEN,
+	SYSLOG_READ,
+	SYSLOG_READ_ALL,
+	SYSLOG_READ_CLEAR,
+	SYSLOG_CLEAR,
+	SYSLOG_CONSOLE_OFF,
+	SYSLOG_CONSOLE_ON,
+	SYSLOG_CONSOLE_LEVEL,
+	SYSLOG_SIZE_UNREAD,
+	SYSLOG_SIZE_BUFFER,
+};
+
+/* syslog READ_ALL and READ_CLEAR: the log's last len bytes into buf; returns the count. */
+static long syslog_read(struct process *p, unsigned long buf, long len, bool clear)
+{
+	if (!buf || len < 0)
+		return -EINVAL;
+	size_t n = (size_t)len < KLOG_SIZE ? (size_t)len : KLOG_SIZE;
+	char *tmp = n ? kmalloc(n) : NULL;
+	if (n && !tmp)
+		return -ENOMEM;
+	n = klog_read(tmp, n);
+	long r = n && vm_copy_to_user(p->vm, buf, tmp, n) < 0 ? -EFAULT : (long)n;
+	kfree(tmp);
+	if (clear && r >= 0)
+		klog_clear();
+	return r;
+}
+
+/* syslog(type, buf, len) as Linux with dmesg_restrict off: anyone reads the log and its
+ * size; clearing it and the console settings need root. The log has no reader that waits
+ * for new messages (READ), and the console level is not kept. */
+long sys_syslog(struct process *p, const unsigned long *a)
+{
+	int type = (int)a[0];
+	long len = (long)(int)a[2];
+
+	if (type != SYSLOG_READ_ALL && type != SYSLOG_SIZE_BUFFER && type != SYSLOG_CLOSE &&
+	    type != SYSLOG_OPEN && !proc_privileged(p))
+		return type < SYSLOG_CLOSE || type > SYSLOG_SIZE_BUFFER ? -EINVAL : -EPERM;
+	switch (type) {
+	case SYSLOG_CLOSE:
+	case SYSLOG_OPEN:
+	case SYSLOG_CONSOLE_OFF:
+	case SYSLOG_CONSOLE_ON:
+		return 0;
+	case SYSLOG_READ_ALL:
+	case SYSLOG_READ_CLEAR:
+		return syslog_read(p, a[1], len, type == SYSLOG_READ_CLEAR);
+	case SYSLOG_CLEAR:
+		klog_clear();
+		return 0;
+	case SYSLOG_CONSOLE_LEVEL:
+		return len < 1 || len > 8 ? -EINVAL : 0;
+	case SYSLOG_SIZE_UNREAD:
+		return (long)klog_read(NULL, KLOG_SIZE);
+	case SYSLOG_SIZE_BUFFER:
+		return KLOG_SIZE;
+	default:
+		return -EINVAL;
+	}
 }
 
 #define PR_SET_NAME 15

@@ -1,12 +1,15 @@
 /* Time and randomness: the clocks (clock_gettime/getres, gettimeofday, time), sleeping
  * (nanosleep, clock_nanosleep), sysinfo, and getrandom (from random.h). The monotonic clocks
  * read the platform's time since boot (the hosted machine's virtual time by default); the
- * real-time clocks add the platform's boot date (plat_time_epoch_ns). */
+ * real-time clocks add the wall clock's offset (wall_clock_offset_ns: the platform's boot
+ * date, moved by clock_settime and settimeofday). */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/random.h>
+#include <amphi/timer.h>
 #include <amphi/vm.h>
 
 #include "syscalls.h"
@@ -41,7 +44,7 @@ static int64_t clock_offset(unsigned long clock)
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_REALTIME_ALARM:
 	case CLOCK_TAI:
-		return (int64_t)plat_time_epoch_ns();
+		return (int64_t)wall_clock_offset_ns();
 	case CLOCK_MONOTONIC:
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
@@ -86,13 +89,56 @@ long sys_clock_getres(struct process *p, const unsigned long *a)
 	return a[1] ? time_put(p, a[1], 1, 1) : 0; /* the clocks count nanoseconds */
 }
 
+/* struct timezone as settimeofday last set it: minutes west of UTC, DST kind. Kept and
+ * given back only, as Linux does; the clocks stay UTC. */
+static int32_t time_zone[2];
+
 long sys_gettimeofday(struct process *p, const unsigned long *a)
 {
-	static const int32_t utc[2] = {0, 0}; /* struct timezone: minutes west, dst */
+	int32_t zone[2] = {atomic_load_relaxed(&time_zone[0]), atomic_load_relaxed(&time_zone[1])};
 
 	if (a[0] && time_put(p, a[0], (uint64_t)clock_read(CLOCK_REALTIME), 1000) < 0)
 		return -EFAULT;
-	return a[1] ? vm_copy_to_user(p->vm, a[1], utc, sizeof(utc)) : 0;
+	return a[1] ? vm_copy_to_user(p->vm, a[1], zone, sizeof(zone)) : 0;
+}
+
+long sys_clock_settime(struct process *p, const unsigned long *a)
+{
+	uint64_t ns;
+
+	if (a[0] != CLOCK_REALTIME) /* the only settable clock */
+		return -EINVAL;
+	int err = time_read_timespec(p, a[1], &ns);
+	if (err)
+		return err;
+	if (!proc_privileged(p))
+		return -EPERM;
+	return wall_clock_set(ns);
+}
+
+#define TIME_ZONE_MINUTES_MAX (15 * 60)
+
+long sys_settimeofday(struct process *p, const unsigned long *a)
+{
+	struct user_timespec tv; /* a struct timeval: seconds, microseconds */
+	int32_t zone[2];
+
+	if (a[0] && vm_copy_from_user(p->vm, &tv, a[0], sizeof(tv)) < 0)
+		return -EFAULT;
+	if (a[0] && (tv.sec < 0 || tv.nsec < 0 || tv.nsec >= 1000000))
+		return -EINVAL;
+	if (a[1] && vm_copy_from_user(p->vm, zone, a[1], sizeof(zone)) < 0)
+		return -EFAULT;
+	if (!proc_privileged(p))
+		return -EPERM;
+	if (a[1]) {
+		if (zone[0] < -TIME_ZONE_MINUTES_MAX || zone[0] > TIME_ZONE_MINUTES_MAX)
+			return -EINVAL;
+		atomic_store_relaxed(&time_zone[0], zone[0]);
+		atomic_store_relaxed(&time_zone[1], zone[1]);
+	}
+	return a[0] ? wall_clock_set((uint64_t)tv.sec * NSEC_PER_SEC + (uint64_t)tv.nsec * 1000)
+		    : 0;
 }
 
 long sys_time(struct process *p, const unsigned long *a)

@@ -167,6 +167,11 @@ static int cpu_spawn(struct sim_cpu *cpu)
 	if (!err)
 		err = pthread_create(&cpu->thread, &attr, cpu_thread, cpu);
 	pthread_attr_destroy(&attr);
+	if (!err) {
+		char name[16]; /* what gdb's "info threads" and top show; CPU 0 is the main thread */
+		snprintf(name, sizeof(name), "cpu%u", cpu->id);
+		pthread_setname_np(cpu->thread, name);
+	}
 	return err ? -EIO : 0;
 }
 

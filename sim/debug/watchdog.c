@@ -23,6 +23,9 @@
 #define WATCHDOG_POLL_NS 250000000ULL	 /* how often progress is checked */
 #define WATCHDOG_SAMPLE_NS 1000000000ULL /* how long a running CPU gets to answer */
 #define WATCHDOG_SIGNAL SIGUSR2
+/* A poll that slept this much longer than asked means the whole process was stopped (a
+ * debugger at a breakpoint, SIGSTOP): no CPU could make progress, and that is no hang. */
+#define WATCHDOG_STOPPED_NS (4 * WATCHDOG_POLL_NS)
 
 static unsigned watchdog_seconds;
 
@@ -126,9 +129,12 @@ static void *watchdog_thread(void *unused)
 
 	(void)unused;
 	for (;;) {
+		uint64_t asleep = sim_host_now();
 		watchdog_sleep(WATCHDOG_POLL_NS);
 		uint64_t now = sim_host_now(), progress = sim_progress_count();
-		if (progress != last) {
+		if (now - asleep >= WATCHDOG_POLL_NS + WATCHDOG_STOPPED_NS) {
+			since = now; /* the process was stopped meanwhile */
+		} else if (progress != last) {
 			last = progress;
 			since = now;
 		} else if (now - since >= watchdog_seconds * 1000000000ULL) {
@@ -153,4 +159,5 @@ void sim_watchdog_init(unsigned seconds)
 		fputs("amphi: cannot start the watchdog\n", stderr);
 		exit(SIM_EXIT_HOST);
 	}
+	pthread_setname_np(thread, "watchdog");
 }

@@ -3,8 +3,8 @@
  * simulated events (a quantum per scheduling point, and a jump to the earliest timer when
  * every CPU is idle, so an idle CPU's timer fires exactly at its deadline), so runs do
  * not depend on host load; or real time (--time real): the host's cycle counter scaled to
- * nanoseconds by a rate measured against CLOCK_MONOTONIC at boot, when the counter has a
- * constant rate (a read then costs a fraction of a clock_gettime, and the scheduler reads
+ * nanoseconds by a rate measured against CLOCK_MONOTONIC over the first 2 ms (read
+ * meanwhile), when the counter has a constant rate (a read then costs a fraction of a clock_gettime, and the scheduler reads
  * the clock at every switch), else CLOCK_MONOTONIC itself. Each CPU has a one-shot timer
  * whose line, the private interrupt SIM_TIMER_INTID of the GIC model, goes high when its
  * deadline passes and stays high until the next plat_timer_set. With real time a host thread sleeps until the
@@ -23,8 +23,12 @@
 #include "host_cycles.h"
 #include "sim.h"
 
-/* Real time on the cycle counter: its rate is measured over this long at boot. */
+/* Real time on the cycle counter: its rate is measured over the first this long of the
+ * run, on CLOCK_MONOTONIC meanwhile. */
 #define CLOCK_CALIBRATE_NS 2000000ULL
+/* The counter-based clock starts this far ahead of CLOCK_MONOTONIC's reading, more than
+ * a sample's pairing error, so the switch never moves the clock back. */
+#define CLOCK_SWITCH_AHEAD_NS 1000ULL
 /* ... from the samples of each end whose counter reads lie closest together of this many */
 #define CLOCK_CALIBRATE_TRIES 8
 #define SIM_VIRTUAL_EPOCH_NS (1767225600ULL * 1000000000ULL) /* 2026-01-01 00:00 UTC */
@@ -34,10 +38,12 @@ static struct {
 	uint64_t virtual_ns; /* atomic: the virtual clock */
 	uint64_t host_boot;  /* CLOCK_MONOTONIC at boot (real mode) */
 	uint64_t epoch;	     /* CLOCK_REALTIME at boot (real mode) */
-	/* real mode on the cycle counter (cycle_mult != 0): now = (counter - cycles_boot) *
-	 * cycle_mult >> 32, cycles_boot being the counter at host_boot */
+	/* real mode on the cycle counter (cycle_mult != 0, atomic, set once by the timer
+	 * thread when calibrate_at has passed): now = ((counter - cycles_boot) * cycle_mult
+	 * >> 32) + CLOCK_SWITCH_AHEAD_NS, cycles_boot being the counter at host_boot */
 	uint64_t cycles_boot;
 	uint64_t cycle_mult;
+	uint64_t calibrate_at; /* host time to measure the counter's rate; 0: never */
 	/* atomic: the earliest deadline not yet fired (UINT64_MAX for none), or an earlier
 	 * time: a CPU moving its own deadline later leaves it be (plat_timer_set) */
 	uint64_t next_due;
@@ -57,11 +63,13 @@ uint64_t sim_host_now(void)
 /* Real mode: nanoseconds since boot. */
 static uint64_t clock_real_now(void)
 {
-	if (!sim_clock.cycle_mult)
+	uint64_t mult = __atomic_load_n(&sim_clock.cycle_mult, __ATOMIC_ACQUIRE);
+
+	if (!mult)
 		return sim_host_now() - sim_clock.host_boot;
 	uint64_t cycles = sim_host_cycles() - sim_clock.cycles_boot;
 
-	return (uint64_t)(((unsigned __int128)cycles * sim_clock.cycle_mult) >> 32);
+	return (uint64_t)(((unsigned __int128)cycles * mult) >> 32) + CLOCK_SWITCH_AHEAD_NS;
 }
 
 uint64_t sim_time_now(void)
@@ -165,6 +173,46 @@ uint64_t sim_time_next_host_deadline(void)
 	return sim_host_now() + (due > now ? due - now : 0);
 }
 
+/* A CLOCK_MONOTONIC reading into *host and the cycle counter at that moment into *cycles:
+ * the middle of the two counter reads around it, from the try where they lie closest
+ * (their distance, in counts, into *spread when not NULL). */
+static void clock_sample(uint64_t *host, uint64_t *cycles, uint64_t *spread)
+{
+	uint64_t best = UINT64_MAX;
+
+	*host = *cycles = 0;
+	for (int i = 0; i < CLOCK_CALIBRATE_TRIES; i++) {
+		uint64_t before = sim_host_cycles();
+		uint64_t now = sim_host_now();
+		uint64_t after = sim_host_cycles();
+		if (after - before < best) {
+			best = after - before;
+			*host = now;
+			*cycles = before + (after - before) / 2;
+		}
+	}
+	if (spread)
+		*spread = best;
+}
+
+/* The timer thread, once calibrate_at has passed: measures the cycle counter's rate since
+ * boot and moves the clock onto it, unless the samples lie too loose for the switch to
+ * stay ahead of CLOCK_MONOTONIC's readings (then CLOCK_MONOTONIC stays). */
+static void clock_calibrate(void)
+{
+	uint64_t host_end, cycles_end, spread;
+
+	sim_clock.calibrate_at = 0;
+	clock_sample(&host_end, &cycles_end, &spread);
+	if (cycles_end <= sim_clock.cycles_boot || host_end <= sim_clock.host_boot)
+		return;
+	uint64_t mult = (uint64_t)(((unsigned __int128)(host_end - sim_clock.host_boot) << 32) /
+				   (cycles_end - sim_clock.cycles_boot));
+	if ((((unsigned __int128)spread * mult) >> 32) > CLOCK_SWITCH_AHEAD_NS / 4)
+		return;
+	__atomic_store_n(&sim_clock.cycle_mult, mult, __ATOMIC_RELEASE);
+}
+
 /* The timer thread (real time): sleeps until the earliest deadline, fires. */
 static void *clock_timer_thread(void *unused)
 {
@@ -172,10 +220,14 @@ static void *clock_timer_thread(void *unused)
 	prctl(PR_SET_TIMERSLACK, 1UL); /* wake at the deadline, not up to 50 us after it */
 	sim_lock();
 	for (;;) {
+		if (sim_clock.calibrate_at && sim_host_now() >= sim_clock.calibrate_at)
+			clock_calibrate();
 		sim_time_fire_due();
 		sim_clock.timer_thread_until =
 		    __atomic_load_n(&sim_clock.next_due, __ATOMIC_RELAXED);
 		uint64_t until = sim_time_next_host_deadline();
+		if (sim_clock.calibrate_at && sim_clock.calibrate_at < until)
+			until = sim_clock.calibrate_at;
 		struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
 				      .tv_nsec = (long)(until % 1000000000u)};
 		if (until == UINT64_MAX)
@@ -199,44 +251,18 @@ static void clock_start_timer_thread(void)
 		exit(SIM_EXIT_HOST);
 	}
 	pthread_condattr_destroy(&attr);
+	pthread_setname_np(thread, "timer");
 	sim_clock.timer_thread = true;
 }
 
-/* A CLOCK_MONOTONIC reading into *host and the cycle counter at that moment into *cycles:
- * the middle of the two counter reads around it, from the try where they lie closest. */
-static void clock_sample(uint64_t *host, uint64_t *cycles)
-{
-	uint64_t best = UINT64_MAX;
-
-	*host = *cycles = 0;
-	for (int i = 0; i < CLOCK_CALIBRATE_TRIES; i++) {
-		uint64_t before = sim_host_cycles();
-		uint64_t now = sim_host_now();
-		uint64_t after = sim_host_cycles();
-		if (after - before < best) {
-			best = after - before;
-			*host = now;
-			*cycles = before + (after - before) / 2;
-		}
-	}
-}
-
-/* Real mode: starts the clock at host_boot, on the cycle counter when its rate is
- * constant (measured here, against CLOCK_MONOTONIC), else on CLOCK_MONOTONIC. */
+/* Real mode: starts the clock at host_boot on CLOCK_MONOTONIC; when the cycle counter's
+ * rate is constant, the timer thread measures it CLOCK_CALIBRATE_NS later and moves the
+ * clock onto it (clock_calibrate), so boot does not wait for the measurement. */
 static void clock_start_real(void)
 {
-	uint64_t host_end, cycles_end;
-	struct timespec pause = {.tv_nsec = (long)CLOCK_CALIBRATE_NS};
-
-	clock_sample(&sim_clock.host_boot, &sim_clock.cycles_boot);
-	if (!sim_host_cycles_invariant())
-		return;
-	nanosleep(&pause, NULL);
-	clock_sample(&host_end, &cycles_end);
-	if (cycles_end <= sim_clock.cycles_boot || host_end <= sim_clock.host_boot)
-		return;
-	sim_clock.cycle_mult = (uint64_t)(((unsigned __int128)(host_end - sim_clock.host_boot)
-					   << 32) / (cycles_end - sim_clock.cycles_boot));
+	clock_sample(&sim_clock.host_boot, &sim_clock.cycles_boot, NULL);
+	if (sim_host_cycles_invariant())
+		sim_clock.calibrate_at = sim_clock.host_boot + CLOCK_CALIBRATE_NS;
 }
 
 void sim_time_init(enum sim_time_mode mode)

@@ -286,6 +286,50 @@ static void check_misc(void)
 }
 
 /* Amphi's W^X policy: no mapping is writable and executable at once. */
+static int in_child(void (*fn)(void));
+
+/* In a child that is not root: clock_settime and settimeofday fail with EPERM. */
+static void unprivileged_clock_set(void)
+{
+	struct timeval tv;
+	struct timespec ts;
+
+	if (geteuid() == 0 && setuid(54321) != 0)
+		_exit(2);
+	gettimeofday(&tv, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (clock_settime(CLOCK_REALTIME, &ts) != -1 || errno != EPERM)
+		_exit(3);
+	_exit(settimeofday(&tv, NULL) == -1 && errno == EPERM ? 0 : 4);
+}
+
+/* In a child that is not root: clearing the kernel log fails with EPERM. */
+static void unprivileged_log_clear(void)
+{
+	if (geteuid() == 0 && setuid(54321) != 0)
+		_exit(2);
+	_exit(syscall(SYS_syslog, 5, NULL, 0) == -1 && errno == EPERM ? 0 : 3);
+}
+
+/* syslog(2), the kernel log: its size, a read of part of it, and the refusals. */
+static void check_syslog(void)
+{
+	char buf[16];
+
+	check("syslog SIZE_BUFFER", syscall(SYS_syslog, 10, NULL, 0) > 0, 0, 1, 0);
+	long n = syscall(SYS_syslog, 3, buf, (long)sizeof(buf));
+
+	check("syslog READ_ALL of 16 bytes", n >= 0 && n <= (long)sizeof(buf), 0, 1, 0);
+	CHECK("syslog READ_ALL into no buffer", syscall(SYS_syslog, 3, NULL, 16), -1, EINVAL);
+	CHECK("syslog READ_ALL of -1 bytes", syscall(SYS_syslog, 3, buf, -1), -1, EINVAL);
+	if (n > 0) /* a container's log may be empty: then nothing is copied, and no EFAULT */
+		CHECK("syslog READ_ALL into an unmapped pointer", syscall(SYS_syslog, 3, 16, 16),
+		      -1, EFAULT);
+	CHECK("syslog bad action", syscall(SYS_syslog, 99, NULL, 0), -1, EINVAL);
+	CHECK("syslog CONSOLE_LEVEL 0", syscall(SYS_syslog, 8, NULL, 0), -1, EINVAL);
+	check("clearing the log needs root", in_child(unprivileged_log_clear), 0, 0, 0);
+}
+
 static void check_time(void)
 {
 	struct timespec a, b, nap = {0, 2000000}, bad = {0, 1000000000};
@@ -311,6 +355,17 @@ static void check_time(void)
 	check("the wall clock is past 2025", tv.tv_sec > 1735689600, 0, 1, 0);
 	CHECK("gettimeofday into an unmapped pointer", syscall(SYS_gettimeofday, 16, 0), -1,
 	      EFAULT);
+	CHECK("clock_settime on the monotonic clock", clock_settime(CLOCK_MONOTONIC, &a), -1,
+	      EINVAL);
+	CHECK("clock_settime bad clock", syscall(SYS_clock_settime, 1000, &a), -1, EINVAL);
+	CHECK("clock_settime with 10^9 ns", clock_settime(CLOCK_REALTIME, &bad), -1, EINVAL);
+	CHECK("clock_settime from an unmapped pointer", syscall(SYS_clock_settime, 0, 16), -1,
+	      EFAULT);
+	tv.tv_usec = 1000000;
+	CHECK("settimeofday with 10^6 us", settimeofday(&tv, NULL), -1, EINVAL);
+	CHECK("settimeofday from an unmapped pointer", syscall(SYS_settimeofday, 16, 0), -1,
+	      EFAULT);
+	check("setting the clock needs root", in_child(unprivileged_clock_set), 0, 0, 0);
 	CHECK("sysinfo", sysinfo(&si), 0, 0);
 	check("sysinfo reports RAM", si.totalram > 0 && si.freeram <= si.totalram, 0, 1, 0);
 	CHECK("sysinfo into an unmapped pointer", sysinfo((void *)16), -1, EFAULT);
@@ -1120,6 +1175,7 @@ int main(int argc, char **argv)
 	check_accounting();
 	check_misc();
 	check_time();
+	check_syslog();
 	check_fs();
 	check_limits();
 	if (argc > 1 && strcmp(argv[1], "--amphi") == 0)

@@ -12,6 +12,7 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/string.h>
+#include <amphi/timer.h>
 #include <amphi/vm.h>
 
 #include "../fs_internal.h"
@@ -39,7 +40,7 @@ void vfs_unlock(void)
 
 struct vfs_time vfs_now(void)
 {
-	uint64_t ns = plat_time_ns();
+	uint64_t ns = wall_clock_ns();
 
 	return (struct vfs_time){(int64_t)(ns / 1000000000ULL), (uint32_t)(ns % 1000000000ULL)};
 }
