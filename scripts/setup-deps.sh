@@ -32,6 +32,11 @@ packages=(
 	e2fsprogs fdisk gdisk
 	# debugging: gdb on the hosted kernel, gdb-multiarch on QEMU's gdbstub
 	gdb gdb-multiarch
+	# the hosted GPU's screenshots (libpng) and the framebuffer console's font (a PSF font
+	# of console-setup, turned into C at build time)
+	libpng-dev console-setup-linux
+	# the hosted display's window (--display sdl; loaded at run time only)
+	libsdl2-dev
 )
 
 # Prints the packages from the list that are not installed.

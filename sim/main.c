@@ -22,12 +22,16 @@ int main(int argc, char **argv)
 	sim_ram_init(opts.mem_size);
 	sim_rng_init(&opts);
 	sim_blk_init(&opts);
+	sim_gpu_init(&opts);
+	sim_input_init(&opts);
 	void *dtb = sim_boot_place_dtb(&opts);
 	sim_cpus_init(&opts);
 	sim_sched_init(opts.seed);
 	sim_gic_init(opts.cpus);
 	sim_time_init(opts.time);
 	sim_irq_init();
+	if (opts.display == SIM_DISPLAY_SDL) /* its keys need the machine's lock */
+		sim_sdl_start(opts.display_width, opts.display_height);
 	sim_console_init();
 	sim_fault_init();
 	sim_user_init();

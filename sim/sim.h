@@ -54,6 +54,16 @@ struct sim_disk_opt {
 	int64_t fail_after; /* write requests that succeed before every write fails; -1: no limit */
 };
 
+enum sim_display_mode {
+	SIM_DISPLAY_NONE,      /* no GPU device */
+	SIM_DISPLAY_OFFSCREEN, /* a virtio-gpu whose display is a host buffer */
+	SIM_DISPLAY_SDL,       /* that buffer also shown in an SDL window, with a keyboard */
+};
+
+#define SIM_DISPLAY_WIDTH 640 /* --resolution default */
+#define SIM_DISPLAY_HEIGHT 400
+#define SIM_DISPLAY_MAX 4096
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -71,6 +81,10 @@ struct sim_options {
 	const char *init_path; /* the RAM disk's program to run first (not under exec), or NULL */
 	struct sim_disk_opt disk[SIM_DISK_MAX]; /* --disk options, in order */
 	int disk_count;
+	enum sim_display_mode display;
+	uint32_t display_width, display_height; /* --resolution */
+	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
+	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -495,6 +509,8 @@ struct sim_vq_chain {
 
 struct sim_virtio;
 
+#define SIM_VQ_HOLD (-2L) /* serve: nothing to give yet (an input device without events) */
+
 /* A device type: its ID, features and handlers (all called with the machine lock held). */
 struct sim_virtio_type {
 	const char *name;
@@ -503,9 +519,10 @@ struct sim_virtio_type {
 	unsigned queues;
 	/* config space bytes [off, off + size) (size 1 or 4), little-endian */
 	uint32_t (*config_read)(struct sim_virtio *v, uint64_t off, unsigned size);
-	/* serves chain c of queue q; returns the bytes written into its writable buffers, or
-	 * a negative value for a request so malformed the device must be reset (after
-	 * sim_virtio_break) */
+	/* serves chain c of queue q; returns the bytes written into its writable buffers,
+	 * SIM_VQ_HOLD to leave the chain (and those after it) available until
+	 * sim_virtio_serve, or another negative value for a request so malformed the device
+	 * must be reset (after sim_virtio_break) */
 	long (*serve)(struct sim_virtio *v, unsigned q, const struct sim_vq_chain *c);
 };
 
@@ -524,6 +541,10 @@ void sim_virtio_break(struct sim_virtio *v, const char *why);
 /* Lock held: the device's config space changed: a new generation and a config
  * interrupt. */
 void sim_virtio_config_changed(struct sim_virtio *v);
+
+/* Lock held: serves queue q's available chains again (after a held one), raising the
+ * interrupt when any was used; nothing while the device or queue is not live. */
+void sim_virtio_serve(struct sim_virtio *v, unsigned q);
 
 /* Slots in use (the device tree lists them). */
 unsigned sim_virtio_count(void);
@@ -556,6 +577,44 @@ bool sim_blk_resize(int n, uint64_t sectors);
 /* Adds the entropy device: bytes from a generator seeded by seed in deterministic mode
  * (deterministic schedule and virtual time), from the host's getrandom otherwise. */
 void sim_rng_init(const struct sim_options *opts);
+
+/* --- dev/gpu.c: the GPU and its display --- */
+
+/* Adds the GPU device when the options ask for a display. */
+void sim_gpu_init(const struct sim_options *opts);
+
+/* Writes what the display shows as a PNG to path; false when there is no display or the
+ * file cannot be written. */
+bool sim_gpu_screenshot(const char *path);
+
+/* At power-off: writes the --screenshot file, reporting a failure on stderr. */
+void sim_gpu_poweroff(void);
+
+/* From any host thread: copies the display (width * height words, 0x00RRGGBB) into dst
+ * when it changed since generation *seen, which it updates; true then. */
+bool sim_gpu_display_copy(uint32_t *dst, uint64_t *seen);
+
+/* --- dev/sdl.c: the display's window --- */
+
+/* Loads SDL2 (dlopen: no cost without a window) and opens a width x height window on its
+ * own thread, which shows the display and sends its keys to the keyboard; closing the
+ * window stops the machine. Exits SIM_EXIT_HOST with a line when SDL cannot open one. */
+void sim_sdl_start(uint32_t width, uint32_t height);
+
+/* Before exit: shuts SDL down on the window's thread and waits for it; nothing without a
+ * window, or the second time. */
+void sim_sdl_stop(void);
+
+/* --- dev/input.c: the keyboard --- */
+
+/* Adds a virtio-input keyboard that types the --keys script, when there is one, and takes
+ * the SDL window's keys; exits with a line naming the problem when the script cannot be
+ * typed. */
+void sim_input_init(const struct sim_options *opts);
+
+/* Lock free, from any host thread: the keyboard sends key code (Linux's) with value (1
+ * pressed, 0 released, 2 repeated); nothing when there is no keyboard. */
+void sim_input_key(uint16_t code, uint32_t value);
 
 /* --- debug/watchdog.c --- */
 

@@ -103,10 +103,14 @@ set(SIM_DISK bash ${CMAKE_SOURCE_DIR}/devices/virtio/disk_test.sh)
 amphi_test(NAME sim-virtio-models-ktest TIMEOUT 120 LABELS hosted
            RUN_ARGS --expect-output "virtio-rng@a000000: a descriptor chain loops"
                     --expect-output "vda: capacity change to 4104 sectors refused"
-           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_BIN})
+                    --expect-output "virtio-gpu@a000600: a GPU command shorter than its"
+           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_BIN}
+                   --display offscreen)
 if(AMPHI_VALGRIND)
   amphi_test(NAME sim-memcheck-virtio-models-ktest TIMEOUT 300 LABELS valgrind
-             COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${MEMCHECK} ${AMPHI_HOSTED_BIN})
+             COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${MEMCHECK} ${AMPHI_HOSTED_BIN}
+                     --display offscreen)
 endif()
 amphi_test(NAME sim-asan-virtio-models-ktest TIMEOUT 120 LABELS asan
-           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_ASAN_BIN})
+           COMMAND ${SIM_DISK} ktest sim_virtio_models hosted ${AMPHI_HOSTED_ASAN_BIN}
+                   --display offscreen)

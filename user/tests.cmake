@@ -42,6 +42,9 @@ amphi_user_program(hwcap hwcap_x86_64.c)
 amphi_user_program(oom oom.c)
 amphi_user_program(shootdown shootdown.c)
 amphi_user_program(fsync_storm fsync_storm.c)
+# <linux/fb.h> from the host's kernel headers, after musl's own
+amphi_user_program(fbtest fbtest.c FLAGS -idirafter /usr/include
+                   -idirafter /usr/include/x86_64-linux-gnu)
 amphi_user_program(conform conform.c AARCH64 INCLUDES conform_fs.c conform_limits.c
                    FLAGS -Wno-stringop-overflow -Wno-stringop-overread) # planted bad buffers
 amphi_user_program(fault fault.c AARCH64)

@@ -24,3 +24,5 @@ int virtio_mmio_probe(paddr_t base, uint64_t size, unsigned irq);
 /* Drivers' probe functions. */
 int virtio_rng_probe(struct virtio_dev *dev);
 int virtio_blk_probe(struct virtio_dev *dev);
+int virtio_gpu_probe(struct virtio_dev *dev);
+int virtio_input_probe(struct virtio_dev *dev);

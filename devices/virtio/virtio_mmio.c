@@ -348,6 +348,8 @@ int virtio_mmio_probe(paddr_t base, uint64_t size, unsigned irq)
 static const struct virtio_driver virtio_drivers[] = {
     {"virtio-rng", VIRTIO_ID_RNG, 0, virtio_rng_probe},
     {"virtio-blk", VIRTIO_ID_BLOCK, 1ULL << 5 | 1ULL << 9, virtio_blk_probe}, /* RO, FLUSH */
+    {"virtio-gpu", VIRTIO_ID_GPU, 0, virtio_gpu_probe},
+    {"virtio-input", VIRTIO_ID_INPUT, 0, virtio_input_probe},
 };
 
 const struct virtio_driver *virtio_driver_for(uint32_t id)

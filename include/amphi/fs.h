@@ -167,6 +167,9 @@ struct file_ops {
 	int (*fsync)(struct file *f, bool datasync);
 	/* The size SEEK_END counts from (a block device's capacity); NULL: the inode's. */
 	uint64_t (*size)(struct file *f);
+	/* The memory object mmap maps for a device file (a reference taken for the caller);
+	 * NULL: -ENODEV. Regular files map their inode's object without it. */
+	struct vm_object *(*mmap_object)(struct file *f);
 	/* No position: lseek, pread and pwrite give -ESPIPE (pipes, terminals). */
 	bool stream;
 };
@@ -567,7 +570,8 @@ int vfs_mount_root(const char *cmdline, struct vfs_path *out);
  * -EINVAL after a corrupt entry (what came before stays), -ENOMEM. */
 int initramfs_unpack(const struct vfs_path *root, const void *archive, size_t size, bool adopt);
 
-/* A character device: opening a node with this number gives these file ops. */
+/* A character device: opening a node with this number gives these file ops; once devtmpfs
+ * is mounted, a new device also gets its node there (thread context: takes vfs_lock). */
 int chrdev_register(unsigned major, unsigned minor, const char *name,
 		    const struct file_ops *ops);
 

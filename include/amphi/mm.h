@@ -35,6 +35,11 @@ paddr_t page_user_alloc(void);
  * allocator. Returns 0, or -EINVAL when pa is not a reserved page of managed RAM. */
 int page_user_adopt(paddr_t pa);
 
+/* Makes each of the 2^order pages at va (a page_alloc block the caller never frees, such
+ * as a framebuffer) a counted user page holding refs references, the caller's for good,
+ * so that memory objects and address spaces may take and drop theirs. refs >= 1. */
+void page_user_pin_block(void *va, unsigned order, unsigned refs);
+
 /* Takes one more reference to the user page pa. */
 void page_get(paddr_t pa);
 

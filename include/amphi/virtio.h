@@ -15,6 +15,8 @@
 /* Device IDs (section 5). */
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_GPU 16
+#define VIRTIO_ID_INPUT 18
 
 /* Feature bits every device type shares (section 6). */
 #define VIRTIO_F_VERSION_1 32

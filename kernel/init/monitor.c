@@ -120,9 +120,9 @@ static int monitor_read_line(char *buf, size_t size)
 			len--;
 			kputs("\b \b");
 		} else if (c >= ' ' && c < 0x7f && len + 1 < size) {
-			char ch = (char)c;
-			buf[len++] = ch;
-			plat_console_write(&ch, 1);
+			char echo[2] = {(char)c, '\0'};
+			buf[len++] = echo[0];
+			kputs(echo);
 		}
 	}
 }

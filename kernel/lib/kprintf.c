@@ -396,7 +396,7 @@ static void console_flush(struct fmt_out *out)
 	if (out->len) {
 		klog_append(out->buf, out->len);
 		if (!out->log_only)
-			plat_console_write(out->buf, out->len);
+			console_write(out->buf, out->len);
 	}
 	out->len = 0;
 }
@@ -478,6 +478,6 @@ void kputs(const char *s)
 	irqflags_t flags = console_lock();
 
 	klog_append(s, strlen(s));
-	plat_console_write(s, strlen(s));
+	console_write(s, strlen(s));
 	console_unlock(flags);
 }

@@ -278,6 +278,17 @@ int page_user_adopt(paddr_t pa)
 	return err ? -EINVAL : 0;
 }
 
+void page_user_pin_block(void *va, unsigned order, unsigned refs)
+{
+	for (size_t i = 0; i < (size_t)1 << order; i++) {
+		struct buddy_page *m = page_alloc_meta((char *)va + i * PAGE_SIZE);
+		if (!m || refs == 0)
+			panic("page_user_pin_block: %p is not managed RAM", va);
+		m->owner = PAGE_OWNER_USER;
+		atomic_store(&m->refs, refs);
+	}
+}
+
 void page_get(paddr_t pa)
 {
 	atomic_fetch_add(&page_user_meta(pa, "page_get")->refs, 1);

@@ -71,7 +71,7 @@ long sys_brk(struct process *p, const unsigned long *a)
 	return (long)vm->brk;
 }
 
-/* The memory object mmap maps: a regular file's (a reference in *obj), a new one for shared
+/* The memory object mmap maps: a regular file's or a device's (a reference in *obj), a new one for shared
  * anonymous memory, or none (private anonymous). Returns 0 or mmap's errno. */
 static long mm_object(struct process *p, const unsigned long *a, size_t len,
 		      struct vm_object **obj)
@@ -99,9 +99,11 @@ static long mm_object(struct process *p, const unsigned long *a, size_t len,
 		err = -EACCES;
 	else if ((flags & MAP_SHARED) && (a[2] & PROT_WRITE) && acc != O_RDWR)
 		err = -EACCES;
+	else if (inode && S_ISCHR(inode->mode)) /* a device with memory (a framebuffer) */
+		err = f->ops->mmap_object && (*obj = f->ops->mmap_object(f)) ? 0 : -ENODEV;
 	else if (!inode || !S_ISREG(inode->mode) || !inode->data)
 		err = -ENODEV;
-	if (!err) {
+	if (!err && !*obj) {
 		vm_object_get(inode->data);
 		*obj = inode->data;
 	}

@@ -23,7 +23,7 @@ static void console_tty_write(struct tty *t, const char *buf, size_t n)
 {
 	(void)t;
 	irqflags_t flags = console_lock();
-	plat_console_write(buf, n);
+	console_write(buf, n);
 	console_unlock(flags);
 }
 

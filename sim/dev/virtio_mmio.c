@@ -216,7 +216,7 @@ static bool virtio_serve_queue(struct sim_virtio *v, unsigned qi)
 		if (!virtio_chain_walk(v, q, head, &c))
 			break;
 		long written = v->type->serve(v, qi, &c);
-		if (written < 0)
+		if (written < 0) /* broken, or SIM_VQ_HOLD: the chain waits for the device */
 			break;
 		uint16_t idx = q->used_host->idx;
 		q->used_host->ring[idx % q->num] = (struct virtq_used_elem){head, (uint32_t)written};
@@ -225,6 +225,17 @@ static bool virtio_serve_queue(struct sim_virtio *v, unsigned qi)
 		used = true;
 	}
 	return used;
+}
+
+void sim_virtio_serve(struct sim_virtio *v, unsigned qi)
+{
+	if (!(v->status & VIRTIO_STATUS_DRIVER_OK) || (v->status & VIRTIO_STATUS_NEEDS_RESET) ||
+	    qi >= v->type->queues || !v->q[qi].ready)
+		return;
+	if (virtio_serve_queue(v, qi)) {
+		v->int_status |= VIRTIO_MMIO_INT_VRING;
+		virtio_update_line(v);
+	}
 }
 
 /* QueueNotify: serves queue qi if the device is live. */
@@ -236,10 +247,7 @@ static void virtio_notify(struct sim_virtio *v, uint32_t qi)
 		sim_virtio_break(v, "a notification for a queue that is not live");
 		return;
 	}
-	if (virtio_serve_queue(v, qi)) {
-		v->int_status |= VIRTIO_MMIO_INT_VRING;
-		virtio_update_line(v);
-	}
+	sim_virtio_serve(v, qi);
 }
 
 /* Reads a register of the selected queue. */

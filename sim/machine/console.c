@@ -4,7 +4,8 @@
  * the process ends, normally or by a signal. Ctrl-C interrupts the process until the
  * kernel's tty takes the signal keys (plat_console_pass_signals); from then on they are
  * input for it, and Ctrl-A x ends the machine (Ctrl-A Ctrl-A sends one Ctrl-A), as under
- * QEMU's -nographic.
+ * QEMU's -nographic; Ctrl-A s writes the display to amphi-screenshot-N.png, as QEMU's
+ * monitor's screendump.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,8 +140,25 @@ static int console_fill(void)
 	return 0;
 }
 
-/* Input byte c after the escape key's meaning: Ctrl-A x ends the machine, Ctrl-A Ctrl-A
- * is one Ctrl-A, Ctrl-A alone is swallowed. Returns the byte for the kernel, or -EAGAIN. */
+/* Ctrl-A s: writes the display to the next amphi-screenshot-N.png of the current
+ * directory and says so (or why not). */
+static void console_screenshot(void)
+{
+	static unsigned count;
+	char path[64];
+
+	snprintf(path, sizeof(path), "amphi-screenshot-%u.png", ++count);
+	if (sim_gpu_screenshot(path))
+		fprintf(stderr, "\r\namphi: Ctrl-A s: screenshot written to %s\r\n", path);
+	else
+		fprintf(stderr, "\r\namphi: Ctrl-A s: no screenshot (no display, or %s cannot be "
+				"written)\r\n",
+			path);
+}
+
+/* Input byte c after the escape key's meaning: Ctrl-A x ends the machine, Ctrl-A s writes
+ * a screenshot, Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A alone is swallowed. Returns the byte
+ * for the kernel, or -EAGAIN. */
 static int console_escape(unsigned char c)
 {
 	if (!sim_console.escapes)
@@ -152,9 +170,12 @@ static int console_escape(unsigned char c)
 	sim_console.escape_seen = false;
 	if (c == 'x') {
 		sim_console_restore();
+		sim_sdl_stop();
 		fputs("\r\namphi: Ctrl-A x: machine stopped\n", stderr);
 		exit(CONSOLE_QUIT_STATUS);
 	}
+	if (c == 's')
+		console_screenshot();
 	return c == CONSOLE_ESCAPE ? c : -EAGAIN;
 }
 

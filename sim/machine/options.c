@@ -21,6 +21,10 @@
 #define OPT_TRACE_HASH 0x101
 #define OPT_INIT 0x102
 #define OPT_DISK 0x103
+#define OPT_DISPLAY 0x104
+#define OPT_RESOLUTION 0x105
+#define OPT_SCREENSHOT 0x106
+#define OPT_KEYS 0x107
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -53,6 +57,15 @@ static const char sim_usage[] =
     "                   is given, none otherwise (then the kernel's monitor runs)\n"
     "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
     "                   (it is printed on the console too, except under exec)\n"
+    "  --display MODE   none (default): no display; offscreen: a virtio GPU whose\n"
+    "                   display is kept in memory, with the console shown on it; sdl:\n"
+    "                   that display in a window (SDL2), whose keys go to a virtio\n"
+    "                   keyboard\n"
+    "  --resolution WxH the display's size in pixels (default 640x400)\n"
+    "  --screenshot FILE  write the display as a PNG to FILE at power-off (implies\n"
+    "                   --display offscreen unless a display is chosen)\n"
+    "  --keys TEXT      a virtio keyboard that types TEXT at boot (\\n Enter, \\t Tab,\n"
+    "                   \\e Esc, \\\\ and \\^ themselves, ^X Ctrl with the letter X)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -163,6 +176,37 @@ static void opt_add_disk(struct sim_options *opts, char *arg)
 	opts->disk[opts->disk_count++] = d;
 }
 
+/* Parses a --display mode; exits on an unknown one. */
+static enum sim_display_mode opt_parse_display(const char *arg)
+{
+	static const char *const names[] = {
+	    [SIM_DISPLAY_NONE] = "none", [SIM_DISPLAY_OFFSCREEN] = "offscreen", [SIM_DISPLAY_SDL] = "sdl"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (enum sim_display_mode)i;
+	opt_fail("--display %s: unknown mode (none, offscreen or sdl)", arg);
+}
+
+/* Parses --resolution WxH; exits on a malformed or out-of-range size. */
+static void opt_parse_resolution(struct sim_options *opts, const char *arg)
+{
+	unsigned long w, h;
+	char *end;
+
+	w = strtoul(arg, &end, 10);
+	if (end == arg || *end != 'x' || end[1] < '0' || end[1] > '9')
+		opt_fail("--resolution %s: not a size (e.g. 640x400)", arg);
+	h = strtoul(end + 1, &end, 10);
+	if (*end)
+		opt_fail("--resolution %s: not a size (e.g. 640x400)", arg);
+	if (w < 8 || h < 16 || w > SIM_DISPLAY_MAX || h > SIM_DISPLAY_MAX)
+		opt_fail("--resolution %s: out of range (8x16 to %dx%d)", arg, SIM_DISPLAY_MAX,
+			 SIM_DISPLAY_MAX);
+	opts->display_width = (uint32_t)w;
+	opts->display_height = (uint32_t)h;
+}
+
 /* Joins words with single spaces into a static string; exits when it is too long. */
 static const char *opt_join_cmdline(int count, char **words)
 {
@@ -217,6 +261,10 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"no-initramfs", no_argument, NULL, OPT_NO_INITRAMFS},
 	    {"trace-hash", required_argument, NULL, OPT_TRACE_HASH},
 	    {"init", required_argument, NULL, OPT_INIT},
+	    {"display", required_argument, NULL, OPT_DISPLAY},
+	    {"resolution", required_argument, NULL, OPT_RESOLUTION},
+	    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+	    {"keys", required_argument, NULL, OPT_KEYS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -233,7 +281,10 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    .seed = SIM_SEED_DEFAULT,
 	    .watchdog_s = SIM_WATCHDOG_DEFAULT_S,
 	    .builtin_initramfs = true,
+	    .display_width = SIM_DISPLAY_WIDTH,
+	    .display_height = SIM_DISPLAY_HEIGHT,
 	};
+	int display = -1; /* not chosen */
 	bool exec = argc > 1 && strcmp(argv[1], "exec") == 0;
 	if (exec) { /* the options follow the command word */
 		argc--;
@@ -276,6 +327,18 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case OPT_INIT:
 			init = optarg;
 			break;
+		case OPT_DISPLAY:
+			display = (int)opt_parse_display(optarg);
+			break;
+		case OPT_RESOLUTION:
+			opt_parse_resolution(opts, optarg);
+			break;
+		case OPT_SCREENSHOT:
+			opts->screenshot = optarg;
+			break;
+		case OPT_KEYS:
+			opts->keys = optarg;
+			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
 			break;
@@ -298,6 +361,11 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
 	}
+	if (opts->screenshot && display == SIM_DISPLAY_NONE)
+		opt_fail("--screenshot needs a display (--display offscreen)");
+	if (display < 0) /* a screenshot needs a display; else none */
+		display = opts->screenshot ? SIM_DISPLAY_OFFSCREEN : SIM_DISPLAY_NONE;
+	opts->display = (enum sim_display_mode)display;
 	if (exec) {
 		opt_take_program(argc, argv, opts);
 		return;

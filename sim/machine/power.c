@@ -39,6 +39,8 @@ void plat_poweroff_report(void)
 /* exit() runs the atexit handlers, which restore the terminal. */
 void plat_poweroff(int status)
 {
+	sim_gpu_poweroff();
+	sim_sdl_stop();
 	fflush(NULL);
 	exit(status);
 }
@@ -46,6 +48,7 @@ void plat_poweroff(int status)
 /* A halted machine can never be woken here, so the process ends with the panic status. */
 void plat_halt(void)
 {
+	sim_sdl_stop();
 	fflush(NULL);
 	exit(POWEROFF_PANIC);
 }

@@ -14,35 +14,52 @@ PROMPT = b"/ # "
 LIMIT_S = 60  # for the whole session: a hang fails instead of blocking the suite
 
 
-def main():
-    amphi = sys.argv[1]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(amphi, [amphi])
-    screen = b""
-    deadline = time.monotonic() + LIMIT_S
+class Terminal:
+    """A program in a pseudo-terminal and everything it printed so far (screen)."""
 
-    def read_until(mark, start):
-        nonlocal screen
-        while screen.find(mark, start) < 0:
-            left = deadline - time.monotonic()
+    def __init__(self, argv, cwd=None):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            if cwd:
+                os.chdir(cwd)
+            os.execv(argv[0], argv)
+        self.screen = b""
+        self.deadline = time.monotonic() + LIMIT_S
+
+    def read_until(self, mark, start):
+        """Reads until mark shows at or after start, or the program ends; exits on time out."""
+        while self.screen.find(mark, start) < 0:
+            left = self.deadline - time.monotonic()
             if left <= 0:
-                sys.exit("not ok - timed out waiting for %r; screen:\n%s" % (mark, screen.decode(errors="replace")))
-            ready, _, _ = select.select([fd], [], [], left)
+                sys.exit("not ok - timed out waiting for %r; screen:\n%s"
+                         % (mark, self.screen.decode(errors="replace")))
+            ready, _, _ = select.select([self.fd], [], [], left)
             if ready:
                 try:
-                    data = os.read(fd, 4096)
+                    data = os.read(self.fd, 4096)
                 except OSError:
                     data = b""
                 if not data:
                     return
-                screen += data
+                self.screen += data
 
-    def type_line(text, expect=PROMPT):
-        start = len(screen)
-        os.write(fd, text)
-        read_until(expect, start)
-        return screen[start:]
+    def type_line(self, text, expect=PROMPT):
+        """Types text and reads until expect; returns what came meanwhile."""
+        start = len(self.screen)
+        os.write(self.fd, text)
+        self.read_until(expect, start)
+        return self.screen[start:]
+
+    def wait(self):
+        """The program's exit status, once it ended."""
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+
+def main():
+    amphi = sys.argv[1]
+    term = Terminal([amphi])
+    read_until, type_line = term.read_until, term.type_line
 
     read_until(PROMPT, 0)
     checks = [
@@ -67,15 +84,15 @@ def main():
     ok = b"status 130" in out
     failed |= not ok
     print("%s - ^C ended the foreground job with SIGINT (130)" % ("ok" if ok else "not ok"))
-    os.write(fd, b"exit 3\r")
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    os.write(term.fd, b"exit 3\r")
+    code = term.wait()
     ok = code == 3
     failed |= not ok
     print("%s - amphi exits with the shell's status (%d)" % ("ok" if ok else "not ok", code))
     if failed:
-        print(screen.decode(errors="replace"))
+        print(term.screen.decode(errors="replace"))
     sys.exit(1 if failed else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

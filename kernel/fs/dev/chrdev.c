@@ -22,6 +22,21 @@ struct chrdev {
 static struct chrdev chrdevs[CHRDEV_MAX];
 static unsigned nchrdevs;
 
+static struct inode *chrdev_dir; /* devtmpfs's root once mounted (a reference) */
+
+/* Makes the node of chrdevs[i] in dir. vfs_lock held. */
+static void chrdev_node_make(struct inode *dir, unsigned i)
+{
+	struct inode *node;
+	const char *name = chrdevs[i].name;
+	uint32_t mode = S_IFCHR | (strcmp(name, "console") == 0 ? 0600 : 0666);
+
+	if (vfs_create(dir, name, strlen(name), mode, chrdevs[i].rdev, &node) == 0)
+		inode_put(node);
+	else
+		kprintf("amphi: devtmpfs: cannot create /dev/%s\n", name);
+}
+
 int chrdev_register(unsigned major, unsigned minor, const char *name,
 		    const struct file_ops *ops)
 {
@@ -36,6 +51,11 @@ int chrdev_register(unsigned major, unsigned minor, const char *name,
 	if (nchrdevs == CHRDEV_MAX)
 		return -ENOMEM;
 	chrdevs[nchrdevs++] = (struct chrdev){rdev, name, ops};
+	if (chrdev_dir) { /* a device found after /dev was mounted (a display) */
+		vfs_lock();
+		chrdev_node_make(chrdev_dir, nchrdevs - 1);
+		vfs_unlock();
+	}
 	return 0;
 }
 
@@ -50,15 +70,12 @@ const struct file_ops *chrdev_ops(uint64_t rdev)
 
 void chrdev_populate(struct inode *dir)
 {
-	for (unsigned i = 0; i < nchrdevs; i++) {
-		struct inode *node;
-		const char *name = chrdevs[i].name;
-		uint32_t mode = S_IFCHR | (strcmp(name, "console") == 0 ? 0600 : 0666);
-		if (vfs_create(dir, name, strlen(name), mode, chrdevs[i].rdev, &node) == 0)
-			inode_put(node);
-		else
-			kprintf("amphi: devtmpfs: cannot create /dev/%s\n", name);
+	if (!chrdev_dir) {
+		inode_get(dir);
+		chrdev_dir = dir;
 	}
+	for (unsigned i = 0; i < nchrdevs; i++)
+		chrdev_node_make(dir, i);
 }
 
 /* --- the memory devices --- */

@@ -29,7 +29,7 @@ static int console_dev_getc(void)
 	if (c >= 0)
 		console_pending = -EAGAIN;
 	spin_unlock_irqrestore(&console_in_lock, irq);
-	return c >= 0 ? c : plat_console_getc();
+	return c >= 0 ? c : console_poll_getc();
 }
 
 /* read through the console's tty t. */
@@ -73,7 +73,7 @@ static long console_raw_write(const char *buf, size_t n)
 {
 	irqflags_t flags = console_lock();
 
-	plat_console_write(buf, n);
+	console_write(buf, n);
 	console_unlock(flags);
 	return (long)n;
 }
@@ -108,7 +108,7 @@ static unsigned console_dev_poll(struct file *f)
 		return events | (tty_readable(t) ? POLLIN | POLLRDNORM : 0);
 	irqflags_t irq = spin_lock_irqsave(&console_in_lock);
 	if (console_pending < 0)
-		console_pending = plat_console_getc();
+		console_pending = console_poll_getc();
 	if (console_pending >= 0)
 		events |= POLLIN | POLLRDNORM;
 	else if (console_pending == -EPIPE)
