@@ -30,6 +30,9 @@ packages=(
 	# block devices and ext2: images made and checked by mke2fs, e2fsck and debugfs,
 	# partition tables by sfdisk (MBR) and sgdisk (GPT)
 	e2fsprogs fdisk gdisk
+	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
+	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
+	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
 )
 
 # Prints the packages from the list that are not installed.
