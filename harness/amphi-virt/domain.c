@@ -1,13 +1,13 @@
 /*
  * The transient domain of one boot, as harness/boot runs QEMU: TCG, direct kernel boot,
- * 1 CPU, the serial port on a pty that libvirt hands over as the console, and logged by QEMU
- * into <host_log_dir>/<name>.serial on the domain's host (when QEMU exits through
- * isa-debug-exit the pty hangs up and may drop the last lines before libvirt read them; the
- * log keeps every byte). x86_64 runs
- * on microvm with the PVH entry and gets isa-debug-exit through the QEMU command-line passthrough
- * (libvirt has no element for it); aarch64 runs on virt with a GICv2 and a Cortex-A72 and powers
- * off through PSCI. No USB controller or balloon (microvm has no PCI bus for them), and no DAC
- * relabelling: libvirt leaves the images' owners alone, so they must be readable by the QEMU user.
+ * 1 CPU, the serial port into a file on the domain's host (<host_log_dir>/<prefix>/
+ * <name>.serial, fetched when the domain stopped). Not a pty read through libvirt's console
+ * stream: when QEMU exits through isa-debug-exit the pty hangs up and drops the last lines
+ * before libvirt read them. x86_64 runs on microvm with the PVH entry and gets
+ * isa-debug-exit through the QEMU command-line passthrough (libvirt has no element for it);
+ * aarch64 runs on virt with a GICv2 and a Cortex-A72 and powers off through PSCI. No USB
+ * controller or balloon (microvm has no PCI bus for them), and no DAC relabelling: libvirt
+ * leaves the images' owners alone, so they must be readable by the QEMU user.
  */
 #define _GNU_SOURCE
 #include "virt.h"
@@ -15,8 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Writes s into f with XML's five special characters escaped. */
-static void virt_xml_text(FILE *f, const char *s)
+void virt_xml_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -78,7 +77,7 @@ static void virt_xml_passthrough(FILE *f, enum virt_arch arch)
 	      f);
 }
 
-char *virt_domain_xml(const struct virt_opts *o, enum virt_arch arch, const char *name)
+char *virt_domain_xml(const struct virt_opts *o, enum virt_arch arch, const char *name, int uri)
 {
 	char *xml = NULL;
 	size_t len = 0;
@@ -94,12 +93,10 @@ char *virt_domain_xml(const struct virt_opts *o, enum virt_arch arch, const char
 	virt_xml_machine(f, arch);
 	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
 	      "  <on_crash>destroy</on_crash>\n"
-	      "  <devices>\n    <serial type='pty'><log append='off' file='",
+	      "  <devices>\n    <serial type='file'><source append='off' path='",
 	      f);
-	virt_xml_text(f, o->host_log_dir);
-	fputc('/', f);
-	virt_xml_text(f, name);
-	fputs(".serial'/></serial>\n    <controller type='usb' model='none'/>\n"
+	virt_log_path(o, uri, f, name);
+	fputs("'/></serial>\n    <controller type='usb' model='none'/>\n"
 	      "    <memballoon model='none'/>\n  </devices>\n"
 	      "  <seclabel type='none' model='dac'/>\n",
 	      f);

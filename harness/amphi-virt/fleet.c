@@ -1,10 +1,10 @@
 /*
  * The fleet: one connection per URI, one transient domain per boot, all driven from
- * libvirt's event loop. A boot's domain is created paused with AUTODESTROY (libvirt destroys
- * it when the connection closes, even if this process dies), its console stream is opened,
- * then it is resumed, so no console byte is lost. A tick every 100 ms ends the boots that
- * are done (the domain stopped and its console reached its end), timed out or interrupted,
- * and starts waiting ones while their URI has fewer than -j running.
+ * libvirt's event loop. A boot's domain is created with AUTODESTROY (libvirt destroys it
+ * when the connection closes, even if this process dies). A tick every 100 ms ends the
+ * boots that are done (the domain stopped), timed out or interrupted, judging each by the
+ * serial log fetched from its host, and starts waiting ones while their URI has fewer
+ * than -j running.
  */
 #define _GNU_SOURCE
 #include "virt.h"
@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #define VIRT_TICK_MS 100
-#define VIRT_DRAIN_GRACE_S 2.0 /* console bytes still in flight after the domain stopped */
 
 /* Where a boot is in its life. */
 enum virt_phase { VIRT_WAITING, VIRT_RUNNING, VIRT_DONE };
@@ -29,10 +28,11 @@ enum virt_phase { VIRT_WAITING, VIRT_RUNNING, VIRT_DONE };
 struct virt_host {
 	const char *uri;
 	virConnectPtr conn;
-	int lifecycle_id;	  /* -1 when not registered */
-	int running;		  /* boots started and not ended */
-	bool lost;		  /* the connection closed under us */
-	char error[VIRT_WHY_MAX]; /* why the URI cannot run boots, "" when it can */
+	virStoragePoolPtr log_pool; /* this run's serial logs on the host */
+	int lifecycle_id;	    /* -1 when not registered */
+	int running;		    /* boots started and not ended */
+	bool lost;		    /* the connection closed under us */
+	char error[VIRT_WHY_MAX];   /* why the URI cannot run boots, "" when it can */
 };
 
 struct virt_fleet;
@@ -46,12 +46,9 @@ struct virt_boot {
 	char name[VIRT_NAME_MAX];
 	enum virt_phase phase;
 	virDomainPtr dom;
-	virStreamPtr console;
-	bool console_watched, console_ended;
 	bool stopped, timed_out, interrupted;
-	FILE *log;
 	char log_path[PATH_MAX];
-	double started, stopped_at;
+	double started;
 	char error[VIRT_WHY_MAX];
 	struct virt_console out;
 };
@@ -125,10 +122,8 @@ static int virt_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, in
 {
 	(void)detail;
 	struct virt_boot *b = virt_find_boot(opaque, conn, virDomainGetName(dom));
-	if (b && event == VIR_DOMAIN_EVENT_STOPPED && !b->stopped) {
+	if (b && event == VIR_DOMAIN_EVENT_STOPPED)
 		b->stopped = true;
-		b->stopped_at = virt_now();
-	}
 	return 0;
 }
 
@@ -154,7 +149,10 @@ static void virt_host_open(struct virt_fleet *f, struct virt_host *h)
 	h->lifecycle_id =
 	    virConnectDomainEventRegisterAny(h->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(virt_on_lifecycle), f, NULL);
-	if (h->lifecycle_id < 0)
+	h->log_pool = virt_log_pool_open(h->conn, f->o, (int)(h - f->host));
+	if (!h->log_pool)
+		virt_libvirt_error(h->error, sizeof(h->error), "cannot make the serial log pool");
+	else if (h->lifecycle_id < 0)
 		virt_libvirt_error(h->error, sizeof(h->error), "cannot watch domain events");
 	else if (virConnectRegisterCloseCallback(h->conn, virt_on_close, h, NULL) < 0)
 		virt_libvirt_error(h->error, sizeof(h->error), "cannot watch the connection");
@@ -165,6 +163,8 @@ static void virt_host_close(struct virt_host *h)
 {
 	if (!h->conn)
 		return;
+	if (h->log_pool)
+		virt_log_pool_close(h->log_pool);
 	if (h->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(h->conn, h->lifecycle_id);
 	virConnectUnregisterCloseCallback(h->conn, virt_on_close);
@@ -172,86 +172,28 @@ static void virt_host_close(struct virt_host *h)
 	h->conn = NULL;
 }
 
-/* Logs and judges console bytes. */
-static void virt_boot_output(struct virt_boot *b, const char *buf, size_t n)
-{
-	char prefix[VIRT_NAME_MAX + 3];
-	if (b->log)
-		fwrite(buf, 1, n, b->log);
-	snprintf(prefix, sizeof(prefix), "%s: ", b->name);
-	virt_console_feed(&b->out, buf, n, b->fleet->o->verbose ? stdout : NULL, prefix);
-}
-
-/* Stops watching the console once it reached its end (or broke). */
-static void virt_console_ended(struct virt_boot *b)
-{
-	b->console_ended = true;
-	if (b->console_watched)
-		virStreamEventRemoveCallback(b->console);
-	b->console_watched = false;
-}
-
-/* Reads whatever the console stream has; notes its end. */
-static void virt_on_console(virStreamPtr st, int events, void *opaque)
-{
-	struct virt_boot *b = opaque;
-	char buf[4096];
-	int n;
-	while ((n = virStreamRecv(st, buf, sizeof(buf))) > 0)
-		virt_boot_output(b, buf, (size_t)n);
-	if (n == -2 && !(events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)))
-		return; /* nothing more for now */
-	virt_console_ended(b);
-}
-
-/* Opens the boot's console log in the fleet's log directory. */
-static void virt_boot_open_log(struct virt_boot *b)
+/* Sets the path of the boot's console log in the fleet's log directory. */
+static void virt_boot_log_path(struct virt_boot *b)
 {
 	int n = snprintf(b->log_path, sizeof(b->log_path), "%s/%s.log", b->fleet->log_dir, b->name);
 	if (n >= (int)sizeof(b->log_path)) {
 		snprintf(b->error, sizeof(b->error), "log directory path too long");
 		b->log_path[0] = '\0';
-		return;
 	}
-	b->log = fopen(b->log_path, "w");
-	if (!b->log)
-		snprintf(b->error, sizeof(b->error), "cannot write %.300s: %s", b->log_path,
-			 strerror(errno));
 }
 
-/* Creates the paused domain, attaches its console and resumes it; b->error says what
- * failed. */
+/* Creates and starts the boot's domain; b->error says what failed. */
 static void virt_boot_launch(struct virt_boot *b)
 {
-	const struct virt_opts *o = b->fleet->o;
-	virConnectPtr conn = b->host->conn;
-	char *xml = virt_domain_xml(o, b->arch, b->name);
+	char *xml = virt_domain_xml(b->fleet->o, b->arch, b->name, (int)(b->host - b->fleet->host));
 	if (!xml) {
 		snprintf(b->error, sizeof(b->error), "out of memory for the domain XML");
 		return;
 	}
-	b->dom =
-	    virDomainCreateXML(conn, xml, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY);
+	b->dom = virDomainCreateXML(b->host->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	free(xml);
-	if (!b->dom) {
+	if (!b->dom)
 		virt_libvirt_error(b->error, sizeof(b->error), "cannot create the domain");
-		return;
-	}
-	b->console = virStreamNew(conn, VIR_STREAM_NONBLOCK);
-	if (!b->console || virDomainOpenConsole(b->dom, NULL, b->console, 0) < 0) {
-		virt_libvirt_error(b->error, sizeof(b->error), "cannot open the console");
-		return;
-	}
-	if (virStreamEventAddCallback(b->console,
-				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-					  VIR_STREAM_EVENT_HANGUP,
-				      virt_on_console, b, NULL) < 0) {
-		virt_libvirt_error(b->error, sizeof(b->error), "cannot watch the console");
-		return;
-	}
-	b->console_watched = true;
-	if (virDomainResume(b->dom) < 0)
-		virt_libvirt_error(b->error, sizeof(b->error), "cannot resume the domain");
 }
 
 /* Starts a waiting boot on its host. */
@@ -259,14 +201,14 @@ static void virt_boot_start(struct virt_boot *b)
 {
 	b->phase = VIRT_RUNNING;
 	b->host->running++;
+	b->started = virt_now();
 	if (b->host->error[0]) {
 		snprintf(b->error, sizeof(b->error), "%s", b->host->error);
 		return;
 	}
-	virt_boot_open_log(b);
+	virt_boot_log_path(b);
 	if (!b->error[0])
 		virt_boot_launch(b);
-	b->started = virt_now();
 }
 
 /* Destroys the boot's domain unless it is gone already; says so when it stays. */
@@ -280,55 +222,37 @@ static void virt_boot_destroy(struct virt_boot *b)
 		virGetLastErrorMessage());
 }
 
-/* Frees the boot's console stream, domain and log. */
+/* Destroys the boot's domain (if still there) and frees it. */
 static void virt_boot_release(struct virt_boot *b)
 {
-	if (b->console) {
-		if (b->console_watched)
-			virStreamEventRemoveCallback(b->console);
-		if (b->console_ended)
-			virStreamFinish(b->console);
-		else
-			virStreamAbort(b->console);
-		virStreamFree(b->console);
-		b->console = NULL;
-	}
-	if (b->dom) {
-		virt_boot_destroy(b);
-		virDomainFree(b->dom);
-		b->dom = NULL;
-	}
-	if (b->log)
-		fclose(b->log);
-	b->log = NULL;
+	if (!b->dom)
+		return;
+	virt_boot_destroy(b);
+	virDomainFree(b->dom);
+	b->dom = NULL;
 }
 
-/* Reads the boot's console again from the serial log QEMU wrote, when its host is this
- * machine (the file is there): the stream may lack the last lines, the log does not. The
- * log is copied over the boot's own and removed from the host's log directory. */
-static void virt_boot_reread(struct virt_boot *b)
+/* Fetches the boot's serial log from its host, keeps it in the fleet's log directory and
+ * judges it (echoing it with --verbose). */
+static void virt_boot_read_log(struct virt_boot *b)
 {
-	char path[PATH_MAX], buf[4096];
-	size_t n;
-	if (snprintf(path, sizeof(path), "%s/%s.serial", b->fleet->o->host_log_dir, b->name) >=
-	    (int)sizeof(path))
+	size_t len;
+	char *data = virt_log_fetch(b->host->log_pool, b->name, &len);
+	if (!data) {
+		if (!b->error[0])
+			virt_libvirt_error(b->error, sizeof(b->error),
+					   "cannot fetch the serial log");
 		return;
-	FILE *in = fopen(path, "r");
-	if (!in)
-		return;
-	virt_console_init(&b->out);
-	if (b->log_path[0])
-		b->log = fopen(b->log_path, "w");
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		if (b->log)
-			fwrite(buf, 1, n, b->log);
-		virt_console_feed(&b->out, buf, n, NULL, "");
 	}
-	fclose(in);
-	if (b->log)
-		fclose(b->log);
-	b->log = NULL;
-	unlink(path);
+	char prefix[VIRT_NAME_MAX + 3];
+	snprintf(prefix, sizeof(prefix), "%s: ", b->name);
+	virt_console_feed(&b->out, data, len, b->fleet->o->verbose ? stdout : NULL, prefix);
+	FILE *log = b->log_path[0] ? fopen(b->log_path, "w") : NULL;
+	if (log) {
+		fwrite(data, 1, len, log);
+		fclose(log);
+	}
+	free(data);
 }
 
 /* Writes why the boot failed into why, or leaves it empty for a pass. */
@@ -348,8 +272,10 @@ static void virt_boot_judge(const struct virt_boot *b, char *why, size_t len)
 static void virt_boot_end(struct virt_boot *b)
 {
 	char why[VIRT_WHY_MAX], what[256] = "";
+	bool created = b->dom != NULL;
 	virt_boot_release(b);
-	virt_boot_reread(b);
+	if (created)
+		virt_boot_read_log(b);
 	virt_console_finish(&b->out);
 	virt_boot_judge(b, why, sizeof(why));
 	const struct ktap_totals *t = &b->out.ktap.totals;
@@ -367,18 +293,16 @@ static void virt_boot_end(struct virt_boot *b)
 	b->fleet->passed += !why[0];
 }
 
-/* Checks a console that ended without a stop event: a transient domain that stopped is gone. */
-static void virt_boot_poll_stopped(struct virt_boot *b, double now)
+/* Notes a stop whose event was missed: a transient domain that stopped is gone. */
+static void virt_boot_poll_stopped(struct virt_boot *b)
 {
 	int active = virDomainIsActive(b->dom);
-	if (active == 0 || (active < 0 && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)) {
+	if (active == 0 || (active < 0 && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN))
 		b->stopped = true;
-		b->stopped_at = now;
-	}
 }
 
 /* True when a running boot is over: failed to start, interrupted, timed out, lost, or
- * stopped with its console read to the end (or given a grace period for it). */
+ * stopped. */
 static bool virt_boot_over(struct virt_boot *b, double now)
 {
 	if (b->error[0] || b->interrupted)
@@ -387,9 +311,9 @@ static bool virt_boot_over(struct virt_boot *b, double now)
 		snprintf(b->error, sizeof(b->error), "lost the connection to %s", b->host->uri);
 		return true;
 	}
-	if (b->console_ended && !b->stopped)
-		virt_boot_poll_stopped(b, now);
-	if (b->stopped && (b->console_ended || now >= b->stopped_at + VIRT_DRAIN_GRACE_S))
+	if (!b->stopped)
+		virt_boot_poll_stopped(b);
+	if (b->stopped)
 		return true;
 	if (now >= b->started + b->fleet->o->timeout_s)
 		b->timed_out = true;

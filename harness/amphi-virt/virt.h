@@ -52,8 +52,27 @@ const char *virt_arch_name(enum virt_arch arch);
 /* Parses the command line into o; prints the reason and exits 2 on a usage error. */
 void virt_parse_args(int argc, char **argv, struct virt_opts *o);
 
-/* Writes the transient domain's XML for one boot into a malloc'ed string (NULL on ENOMEM). */
-char *virt_domain_xml(const struct virt_opts *o, enum virt_arch arch, const char *name);
+/* Writes the transient domain's XML for boot name on URI number uri into a malloc'ed
+ * string (NULL on ENOMEM). */
+char *virt_domain_xml(const struct virt_opts *o, enum virt_arch arch, const char *name, int uri);
+
+/* Writes s into f with XML's five special characters escaped. */
+void virt_xml_text(FILE *f, const char *s);
+
+/* Starts the transient storage pool of this run's serial logs on the host of URI number uri
+ * (making its directory); NULL with libvirt's error when it cannot. */
+virStoragePoolPtr virt_log_pool_open(virConnectPtr conn, const struct virt_opts *o, int uri);
+
+/* Writes the path of boot name's serial log on the host of URI number uri into f, escaped
+ * for XML. */
+void virt_log_path(const struct virt_opts *o, int uri, FILE *f, const char *name);
+
+/* Downloads boot name's serial log into a malloc'ed buffer of *len bytes and deletes it on
+ * the host; NULL when it cannot be fetched. */
+char *virt_log_fetch(virStoragePoolPtr pool, const char *name, size_t *len);
+
+/* Stops the pool and removes its directory; frees pool. */
+void virt_log_pool_close(virStoragePoolPtr pool);
 
 /* Resets c to an empty console. */
 void virt_console_init(struct virt_console *c);

@@ -3,7 +3,9 @@
 #
 #   virt-fleet.sh AMPHI_VIRT X86_64_ELF AARCH64_IMAGE
 #
-# 1. ktest=vfs, 4 boots, 2 at a time, both arches: every boot must pass, exit status 0. (Not
+# 1. ktest=vfs, 4 boots on two URIs of the same daemon (qemu:///system and
+#    qemu+unix:///system), 2 at a time on each, both arches: every boot must pass, exit
+#    status 0. (Not
 #    ktest=all: two TCG guests on two busy cores skew the x86 LAPIC timer's calibration, and
 #    pc_irq.timer_disarms_with_uint64_max then fails now and then; the QEMU tier runs
 #    ktest=all one guest at a time.)
@@ -112,14 +114,15 @@ cp "$aarch64_image" "$work/img/Image"
 chmod 755 "$work" "$work/img"
 chmod 644 "$work/img/"*
 
-echo "== ktest=vfs, 4 boots, 2 at a time, both arches"
+echo "== ktest=vfs, 4 boots on two URIs, 2 at a time on each, both arches"
 status=0
-run_virt all -n 4 -j 2 --arch both --cmdline ktest=vfs --timeout 120 || status=$?
+run_virt all -n 4 -j 2 --arch both --cmdline ktest=vfs --timeout 120 \
+	--uri qemu+unix:///system || status=$?
 cat "$work/all.out"
 [ "$status" -eq 0 ] || fail "exit status $status, expected 0"
 expect_lines "$work/all.out" 2 "PASS  .*(x86_64 on $uri): .* 0 failed"
-expect_lines "$work/all.out" 2 "PASS  .*(aarch64 on $uri): .* 0 failed"
-expect_lines "$work/all.out" 1 "4 boots on 1 URI: 4 passed, 0 failed"
+expect_lines "$work/all.out" 2 "PASS  .*(aarch64 on qemu+unix:///system): .* 0 failed"
+expect_lines "$work/all.out" 1 "4 boots on 2 URIs: 4 passed, 0 failed"
 
 echo "== planted failures: a panic, and a suite that does not exist"
 for planted in panic nosuch; do
@@ -154,4 +157,6 @@ cat "$work/interrupt.out"
 expect_lines "$work/interrupt.out" 2 "FAIL  $prefix-.*: interrupted by signal 2"
 left=$(domains_named "$prefix")
 [ -z "$left" ] || fail "domains left behind: $left"
+left=$(virsh -c "$uri" pool-list --all --name | grep "^$prefix" || true)
+[ -z "$left" ] || fail "serial log pools left behind: $left"
 echo "PASS: every verdict right, no domain left"
