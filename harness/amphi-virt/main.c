@@ -3,8 +3,8 @@
  *
  *   amphi-virt [--uri URI]... [-n N] [-j J] [--arch x86_64|aarch64|both]
  *              [--cmdline TEXT] [--timeout SECS] [--mem MIB] [--log-dir DIR]
- *              [--host-log-dir DIR] [--name PREFIX] [--verbose] --x86_64-kernel ELF
- * --aarch64-kernel IMAGE
+ *              [--host-log-dir DIR] [--name PREFIX] [--verbose]
+ *              [--x86_64-kernel ELF] [--aarch64-kernel IMAGE]
  *
  * Boot i runs on URI i mod (number of URIs) and boots the arches in turn; each URI runs up
  * to J boots at once. Exit status: 0 every boot passed, 1 one failed, 2 bad usage,
@@ -32,8 +32,7 @@ static void virt_usage(FILE *f)
 	fprintf(f,
 		"usage: amphi-virt [--uri URI]... [-n N] [-j J] [--arch x86_64|aarch64|both]\n"
 		"                  [--cmdline TEXT] [--timeout SECS] [--mem MIB] [--log-dir DIR]\n"
-		"                  [--host-log-dir DIR]\n"
-		"                  [--name PREFIX] [--verbose]\n"
+		"                  [--host-log-dir DIR] [--name PREFIX] [--verbose]\n"
 		"                  [--x86_64-kernel ELF] [--aarch64-kernel IMAGE]\n");
 }
 
@@ -101,6 +100,18 @@ static char *virt_kernel_path(const char *opt, const char *s)
 	return abs;
 }
 
+/* Sets the domain name prefix: 1 or more letters, digits, '-', '_' or '.'. */
+static void virt_parse_name(struct virt_opts *o, const char *p)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+	size_t n = strlen(p);
+	if (n == 0 || n >= sizeof(o->name_prefix) || strspn(p, allowed) != n)
+		virt_bad_usage("bad --name '%s' (1 to %zu of A-Z a-z 0-9 - _ .)", p,
+			       sizeof(o->name_prefix) - 1);
+	memcpy(o->name_prefix, p, n + 1);
+}
+
 /* Handles option argv[*i], one of those that take a value; false when it is none of them. */
 static bool virt_parse_valued(int argc, char **argv, int *i, struct virt_opts *o)
 {
@@ -125,16 +136,9 @@ static bool virt_parse_valued(int argc, char **argv, int *i, struct virt_opts *o
 		o->host_log_dir = virt_optarg(argc, argv, i);
 	else if (strcmp(a, "--log-dir") == 0)
 		o->log_dir = virt_optarg(argc, argv, i);
-	else if (strcmp(a, "--name") == 0) {
-		const char *p = virt_optarg(argc, argv, i);
-		if (!*p || strlen(p) >= sizeof(o->name_prefix) ||
-		    strspn(p,
-			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-			strlen(p))
-			virt_bad_usage("bad --name '%s' (1 to %zu of A-Z a-z 0-9 - _ .)", p,
-				       sizeof(o->name_prefix) - 1);
-		strcpy(o->name_prefix, p);
-	} else if (strcmp(a, "--x86_64-kernel") == 0)
+	else if (strcmp(a, "--name") == 0)
+		virt_parse_name(o, virt_optarg(argc, argv, i));
+	else if (strcmp(a, "--x86_64-kernel") == 0)
 		o->kernel[VIRT_X86_64] = virt_kernel_path(a, virt_optarg(argc, argv, i));
 	else if (strcmp(a, "--aarch64-kernel") == 0)
 		o->kernel[VIRT_AARCH64] = virt_kernel_path(a, virt_optarg(argc, argv, i));
