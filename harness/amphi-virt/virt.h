@@ -1,6 +1,6 @@
 /*
  * amphi-virt: boots Amphi kernels as transient libvirt domains (QEMU TCG, direct kernel boot)
- * on one or more libvirt URIs, reads each console through libvirt, judges it by its KTAP
+ * on one or more libvirt URIs, fetches each serial log through libvirt, judges it by its KTAP
  * report and power-off line as amphi-run does, and destroys every domain it started.
  */
 #pragma once
