@@ -22,3 +22,15 @@ amphi_test(NAME harness-truncated TIMEOUT 20 LABELS harness
            RUN_ARGS --no-ktap --expect-exit 1 --expect-output "amphi-run: FAIL  KTAP:"
            COMMAND ${AMPHI_RUN} -- head -n 7 ${CMAKE_SOURCE_DIR}/tests/harness/not-ok.ktap)
 
+
+# Fleets through libvirt: both kernels booted as transient domains by amphi-virt on
+# qemu:///system must pass; planted failures (a panic, a suite that does not exist) must be
+# judged failed; SIGINT must leave no domain behind. The script starts libvirtd and virtlogd
+# when none runs; where it cannot (not root, daemon missing) it exits 77 with the reason,
+# which CTest reports as skipped. Registered without amphi-run, which has no skip status;
+# amphi-virt enforces each boot's deadline itself.
+add_test(NAME virt-fleet
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/harness/virt-fleet.sh $<TARGET_FILE:amphi-virt>
+                 ${AMPHI_X86_64_ELF} ${AMPHI_AARCH64_IMAGE})
+set_tests_properties(virt-fleet PROPERTIES TIMEOUT 400 LABELS "qemu;harness"
+                     SKIP_RETURN_CODE 77)

@@ -37,6 +37,9 @@ packages=(
 	libpng-dev console-setup-linux
 	# the hosted display's window (--display sdl; loaded at run time only)
 	libsdl2-dev
+	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
+	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
+	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
 )
 
 # Prints the packages from the list that are not installed.
