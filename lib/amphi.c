@@ -53,7 +53,7 @@ int amphi_add_disk(const char *path, bool readonly)
 	close(fd);
 	if (err)
 		return err;
-	amphi.opts.disk[amphi.opts.disk_count] = (struct sim_disk_opt){path, readonly};
+	amphi.opts.disk[amphi.opts.disk_count] = (struct sim_disk_opt){path, readonly, -1};
 	return amphi.opts.disk_count++;
 }
 
