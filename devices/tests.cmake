@@ -84,6 +84,12 @@ amphi_test(NAME fbcon-screenshot-ctrl-a-s TIMEOUT 90 LABELS hosted
 # The same with the SDL window open (SDL's offscreen video driver: no X server).
 amphi_test(NAME fbcon-screenshot-sdl TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} sdl ${AMPHI_HOSTED_BIN})
+# The display's default at a terminal: a window in a desktop session (or offscreen when
+# it cannot open, with a line), none without one.
+amphi_test(NAME display-default-tty TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok 3 - no desktop, no display"
+           COMMAND python3 ${CMAKE_SOURCE_DIR}/devices/fb/display_default_pty.py
+                   ${AMPHI_HOSTED_BIN})
 # The virtio keyboard: --keys types shell commands (Shift, Ctrl) whose output the
 # screenshot must show.
 set(KEYS_OK --no-ktap --expect-output "ok - the keyboard typed the commands")

@@ -4,9 +4,27 @@
  * the kernel on CPU 0, on its own stack; the process ends when the kernel powers off or
  * halts.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 
 #include "sim.h"
+
+/* Opens the display's window. When one was asked for (--display sdl) and cannot open, the
+ * run ends with a line; the default window of a desktop session leaves the display
+ * offscreen instead. */
+static void main_display_window(const struct sim_options *opts)
+{
+	const char *why = sim_sdl_start(opts->display_width, opts->display_height);
+
+	if (!why)
+		return;
+	if (!opts->display_auto) {
+		fprintf(stderr, "amphi: --display sdl: %s\n", why);
+		exit(SIM_EXIT_HOST);
+	}
+	fprintf(stderr, "amphi: no window for the display (%s); --display none hides it\n", why);
+}
 
 int main(int argc, char **argv)
 {
@@ -31,7 +49,7 @@ int main(int argc, char **argv)
 	sim_time_init(opts.time);
 	sim_irq_init();
 	if (opts.display == SIM_DISPLAY_SDL) /* its keys need the machine's lock */
-		sim_sdl_start(opts.display_width, opts.display_height);
+		main_display_window(&opts);
 	sim_console_init();
 	sim_fault_init();
 	sim_user_init();

@@ -82,6 +82,8 @@ struct sim_options {
 	struct sim_disk_opt disk[SIM_DISK_MAX]; /* --disk options, in order */
 	int disk_count;
 	enum sim_display_mode display;
+	bool display_auto; /* display chosen for a desktop session, not asked for: a window
+			      that cannot open leaves it offscreen */
 	uint32_t display_width, display_height; /* --resolution */
 	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
@@ -598,8 +600,8 @@ bool sim_gpu_display_copy(uint32_t *dst, uint64_t *seen);
 
 /* Loads SDL2 (dlopen: no cost without a window) and opens a width x height window on its
  * own thread, which shows the display and sends its keys to the keyboard; closing the
- * window stops the machine. Exits SIM_EXIT_HOST with a line when SDL cannot open one. */
-void sim_sdl_start(uint32_t width, uint32_t height);
+ * window stops the machine. Returns NULL, or why SDL could not open one. */
+const char *sim_sdl_start(uint32_t width, uint32_t height);
 
 /* Before exit: shuts SDL down on the window's thread and waits for it; nothing without a
  * window, or the second time. */

@@ -199,7 +199,7 @@ void sim_sdl_stop(void)
 	pthread_mutex_unlock(&sim_sdl.lock);
 }
 
-void sim_sdl_start(uint32_t width, uint32_t height)
+const char *sim_sdl_start(uint32_t width, uint32_t height)
 {
 	sim_sdl.width = width;
 	sim_sdl.height = height;
@@ -212,9 +212,8 @@ void sim_sdl_start(uint32_t width, uint32_t height)
 	while (!sim_sdl.ready)
 		pthread_cond_wait(&sim_sdl.done, &sim_sdl.lock);
 	pthread_mutex_unlock(&sim_sdl.lock);
-	if (sim_sdl.error) {
-		fprintf(stderr, "amphi: --display sdl: %s\n", sim_sdl.error);
-		exit(SIM_EXIT_HOST);
-	}
+	if (sim_sdl.error)
+		return sim_sdl.error;
 	atexit(sim_sdl_stop);
+	return NULL;
 }

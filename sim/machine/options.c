@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <amphi/arch.h>
 #include <amphi/cmdline.h>
@@ -57,10 +58,11 @@ static const char sim_usage[] =
     "                   is given, none otherwise (then the kernel's monitor runs)\n"
     "  --trace-hash FILE  write the deterministic schedule's trace hash to FILE at power-off\n"
     "                   (it is printed on the console too, except under exec)\n"
-    "  --display MODE   none (default): no display; offscreen: a virtio GPU whose\n"
+    "  --display MODE   none: no display; offscreen: a virtio GPU whose\n"
     "                   display is kept in memory, with the console shown on it; sdl:\n"
     "                   that display in a window (SDL2), whose keys go to a virtio\n"
-    "                   keyboard\n"
+    "                   keyboard. Default: sdl on a terminal of a desktop session\n"
+    "                   ($DISPLAY or $WAYLAND_DISPLAY) without exec, else none\n"
     "  --resolution WxH the display's size in pixels (default 640x400)\n"
     "  --screenshot FILE  write the display as a PNG to FILE at power-off (implies\n"
     "                   --display offscreen unless a display is chosen)\n"
@@ -174,6 +176,18 @@ static void opt_add_disk(struct sim_options *opts, char *arg)
 	if (!*arg)
 		opt_fail("bad --disk: no FILE (want FILE[,ro][,fail-after=N])");
 	opts->disk[opts->disk_count++] = d;
+}
+
+/* True when the machine runs interactively in a desktop session: its console is a
+ * terminal and a display server is named ($DISPLAY, $WAYLAND_DISPLAY), and it boots to a
+ * shell rather than exec'ing one program (which behaves as a plain command). Tests and
+ * CI have no terminal or no display, so they get none. */
+static bool opt_desktop_session(bool exec)
+{
+	const char *x11 = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+
+	return !exec && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	       ((x11 && *x11) || (wayland && *wayland));
 }
 
 /* Parses a --display mode; exits on an unknown one. */
@@ -363,8 +377,12 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	}
 	if (opts->screenshot && display == SIM_DISPLAY_NONE)
 		opt_fail("--screenshot needs a display (--display offscreen)");
-	if (display < 0) /* a screenshot needs a display; else none */
-		display = opts->screenshot ? SIM_DISPLAY_OFFSCREEN : SIM_DISPLAY_NONE;
+	if (display < 0) { /* a screenshot needs a display; a desktop session gets a window */
+		opts->display_auto = !opts->screenshot && opt_desktop_session(exec);
+		display = opts->screenshot    ? SIM_DISPLAY_OFFSCREEN
+			  : opts->display_auto ? SIM_DISPLAY_SDL
+					       : SIM_DISPLAY_NONE;
+	}
 	opts->display = (enum sim_display_mode)display;
 	if (exec) {
 		opt_take_program(argc, argv, opts);

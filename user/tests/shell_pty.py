@@ -58,7 +58,7 @@ class Terminal:
 
 def main():
     amphi = sys.argv[1]
-    term = Terminal([amphi])
+    term = Terminal([amphi, "--display", "none"])  # the terminal alone, on a desktop too
     read_until, type_line = term.read_until, term.type_line
 
     read_until(PROMPT, 0)
