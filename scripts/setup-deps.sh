@@ -35,8 +35,9 @@ packages=(
 	# the hosted GPU's screenshots (libpng) and the framebuffer console's font (a PSF font
 	# of console-setup, turned into C at build time)
 	libpng-dev console-setup-linux
-	# the hosted display's window (--display sdl; loaded at run time only)
-	libsdl2-dev
+	# the hosted display's window (--display sdl; loaded at run time only), and the X
+	# server and key typist its test drives it with
+	libsdl2-dev xvfb xdotool
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
 	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
 	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
