@@ -53,7 +53,7 @@ debug:
 	@AMPHI_SIM_ARGS="$(SIM)" harness/debug $(ARCH) $(CMDLINE)
 
 test: all hosted-asan hosted-tsan hosted-aarch64 iso
-	@ctest --preset hosted -j $(JOBS)
+	@ctest --preset hosted -j $(JOBS) --output-on-failure
 
 bench: all
 	@bench/boot

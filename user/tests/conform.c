@@ -784,19 +784,22 @@ static void on_usr1_plain(int sig)
 	got_sig = sig;
 }
 
-/* The child of the restart checks: signals its parent, which is waiting for it by then,
- * and ends a little later. */
+/* The child of the restart checks: signals its parent every 10 ms, 100 times, then ends.
+ * However late the parent reaches waitpid, later signals find it waiting there (one
+ * signal after a fixed pause raced with a parent slowed down by a loaded host). */
 static void signal_parent_then_exit(void)
 {
-	struct timespec ts = {0, 20000000};
+	struct timespec ts = {0, 10000000};
 
-	nanosleep(&ts, NULL);
-	kill(getppid(), SIGUSR1);
-	nanosleep(&ts, NULL);
+	for (int i = 0; i < 100; i++) {
+		nanosleep(&ts, NULL);
+		kill(getppid(), SIGUSR1);
+	}
 	_exit(0);
 }
 
-/* waitpid for a child that signals us while we wait, with SA_RESTART or without. */
+/* waitpid for a child that signals us while we wait, with SA_RESTART or without: 1 when
+ * it returned the child, else its result with errno in *err. The child is reaped. */
 static int wait_interrupted(int flags, int *err)
 {
 	set_handler(SIGUSR1, on_usr1_plain, flags);
@@ -807,8 +810,11 @@ static int wait_interrupted(int flags, int *err)
 	errno = 0;
 	int r = waitpid(pid, NULL, 0);
 	*err = errno;
-	if (r < 0)
-		waitpid(pid, NULL, 0);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	return r == pid ? 1 : r;
 }
 
