@@ -84,11 +84,6 @@ amphi_test(NAME fbcon-screenshot-ctrl-a-s TIMEOUT 90 LABELS hosted
 # The same with the SDL window open (SDL's offscreen video driver: no X server).
 amphi_test(NAME fbcon-screenshot-sdl TIMEOUT 120 LABELS hosted RUN_ARGS ${FBCON_SHOT_OK}
            COMMAND ${FBCON_SHOT} sdl ${AMPHI_HOSTED_BIN})
-# The SDL window's keys in a real X server (Xvfb, typed by xdotool) reach the shell.
-add_test(NAME fbcon-sdl-keys-xvfb
-         COMMAND sh ${CMAKE_SOURCE_DIR}/devices/fb/sdl_keys_xvfb.sh ${AMPHI_HOSTED_BIN})
-set_tests_properties(fbcon-sdl-keys-xvfb PROPERTIES LABELS hosted TIMEOUT 120
-                     SKIP_RETURN_CODE 77)
 # The display's default at a terminal: a window in a desktop session (or offscreen when
 # it cannot open, with a line), none without one.
 amphi_test(NAME display-default-tty TIMEOUT 120 LABELS hosted

@@ -2,6 +2,7 @@
 # The SDL window's keyboard, in a real X server (Xvfb): amphi --display sdl opens its window
 # there, xdotool types a shell command into it (Shift for the capitals and the dash), and
 # the shell must run it; then it types exit, and the machine must power off with status 0.
+# Run by hand (README, Tests): not in make test, where it once found no window.
 # usage: sdl_keys_xvfb.sh AMPHI   (exit 77, skipped, without Xvfb or xdotool)
 amphi=${1:?usage: sdl_keys_xvfb.sh AMPHI}
 for tool in Xvfb xdotool; do
