@@ -13,4 +13,10 @@ amphi dmesg
 break buddy_alloc
 continue
 amphi locks
-kill
+# QEMU may drop the connection as it ends: that is no failure of the session
+python
+try:
+    gdb.execute("kill")
+except gdb.error:
+    pass
+end
