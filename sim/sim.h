@@ -199,6 +199,17 @@ bool sim_stack_holds(uintptr_t addr, size_t len);
 /* True when addr lies in the guard page of a registered stack. */
 bool sim_stack_in_guard(uintptr_t addr);
 
+/* A live stack as sim_stack_list reports it. */
+struct sim_stack_info {
+	uintptr_t lo, hi;
+	unsigned slot;
+};
+#define SIM_MAX_STACKS_LISTED 4096
+
+/* Fills info with up to max live stacks; returns how many, or -ENOSPC when more live.
+ * Call while the machine stands still. */
+int sim_stack_list(struct sim_stack_info *info, int max);
+
 /* Switches to s and calls fn(arg) with a zero frame pointer, so frame-pointer walks end
  * there. fn must not return. fn must call sim_stack_entered() first. */
 SIM_NORETURN void sim_stack_enter(struct sim_stack *s, void (*fn)(void *), void *arg);
@@ -224,6 +235,32 @@ long sim_hostcall(struct plat_hostcall *call);
 
 /* Serves no more requests: the machine stands still from now on. */
 void sim_hostcall_stop(void);
+
+/* --- snap/snapshot.c: the whole machine saved and put back (the fuzz build) --- */
+
+struct sim_snapshot_stats {
+	uint64_t restores; /* resets done */
+	uint64_t pages;	   /* pages found written and put back, over all resets */
+	uint64_t bytes;	   /* bytes copied back, over all resets */
+};
+
+/* Saves the machine as it stands: RAM, the kernel's and the machine's globals, the kernel
+ * stacks (with their ASan shadow). Only while it stands still (between host calls).
+ * Returns 0, -EALREADY, -ENOMEM, or -ENOTSUP outside the fuzz build (fuzz/). */
+int sim_snapshot_take(void);
+
+/* Puts the machine back as sim_snapshot_take saved it; aborts when the host refuses. */
+void sim_snapshot_restore(void);
+
+/* True when resets copy only the pages written since the last one (userfaultfd's
+ * asynchronous write protection), false when they copy everything. */
+bool sim_snapshot_tracks_writes(void);
+
+/* True when the stack at lo belongs to the snapshot: sim_stack_destroy leaves it mapped. */
+bool sim_snapshot_keeps_stack(uintptr_t lo);
+
+/* What the resets have done so far. */
+struct sim_snapshot_stats sim_snapshot_stats(void);
 
 /* --- console.c --- */
 

@@ -125,6 +125,16 @@ static inline void tool_asan_report(void *pc, void *fp, void *p, size_t n)
 {
 	__asan_report_error(pc, fp, fp, p, 1, n);
 }
+/* The shadow bytes [*lo, *hi) that describe [p, p + n); false without ASan. */
+static inline bool tool_asan_shadow_of(const void *p, size_t n, void **lo, void **hi)
+{
+	size_t scale, offset;
+
+	__asan_get_shadow_mapping(&scale, &offset);
+	*lo = (void *)(((uintptr_t)p >> scale) + offset);
+	*hi = (void *)((((uintptr_t)p + n + (1u << scale) - 1) >> scale) + offset);
+	return true;
+}
 #else
 static inline void tool_asan_poison(const void *p, size_t n)
 {
@@ -142,6 +152,11 @@ static inline bool tool_asan_is_poisoned(void *p)
 static inline void tool_asan_report(void *pc, void *fp, void *p, size_t n)
 {
 	(void)pc, (void)fp, (void)p, (void)n;
+}
+static inline bool tool_asan_shadow_of(const void *p, size_t n, void **lo, void **hi)
+{
+	(void)p, (void)n, (void)lo, (void)hi;
+	return false;
 }
 #endif
 

@@ -204,6 +204,7 @@ struct task {
 	bool in_syscall;
 	unsigned nproc_uid;	/* the user RLIMIT_NPROC charged it to */
 	bool exiting;		/* leaves at the next return to user mode */
+	bool call_expired;	/* a served task's request outlived its timeout: interrupted */
 	int exit_code;		/* exit(2)'s status for a thread that ends alone */
 	bool stopped;		/* parked by a stop signal */
 	struct list_node node;	/* in proc->tasks */

@@ -13,7 +13,9 @@
 #include <amphi/mm.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
+#include <amphi/sched.h>
 #include <amphi/string.h>
+#include <amphi/timer.h>
 #include <amphi/vm.h>
 
 #define HOSTCALL_BOUNCE_VA 0x10000000ul	 /* where the bounce area sits in user memory */
@@ -63,15 +65,43 @@ static int hostcall_copy_out(struct vm_space *vm, const struct plat_hostcall *ca
 	return 0;
 }
 
+/* The timeout of the request being served. */
+static struct {
+	struct ktimer timer;
+	struct task *task;
+} hostcall_deadline;
+
+/* Timer callback: the request outlived its timeout; its wait ends as for a signal. */
+static void hostcall_expired(struct ktimer *kt)
+{
+	(void)kt;
+	atomic_store_relaxed(&hostcall_deadline.task->call_expired, true);
+	thread_wake(hostcall_deadline.task->kthread);
+}
+
+/* Issues call's syscall in t's context, bounded by its timeout. */
+static long hostcall_issue(struct task *t, struct plat_hostcall *call)
+{
+	if (!call->timeout_ns)
+		return call->kfn ? call->kfn(call->karg) : syscall_issue(t, call->nr, call->args);
+	hostcall_deadline.task = t;
+	ktimer_init(&hostcall_deadline.timer, hostcall_expired);
+	ktimer_start(&hostcall_deadline.timer, plat_time_ns() + call->timeout_ns);
+	long result = call->kfn ? call->kfn(call->karg) : syscall_issue(t, call->nr, call->args);
+	ktimer_cancel(&hostcall_deadline.timer);
+	atomic_store_relaxed(&t->call_expired, false);
+	return result;
+}
+
 /* Runs one request in t's context; its result. */
 static long hostcall_run(struct task *t, struct plat_hostcall *call)
 {
 	struct vm_space *vm = t->proc->vm;
-	long result = hostcall_copy_in(vm, call);
+	long result = call->kfn ? 0 : hostcall_copy_in(vm, call);
 
 	if (result)
 		return result;
-	result = syscall_issue(t, call->nr, call->args);
+	result = hostcall_issue(t, call);
 	t->in_syscall = false;
 	if (result == -ERESTARTSYS || result == -ERESTARTNOHAND)
 		result = -EINTR; /* no signal handler runs here to restart it */

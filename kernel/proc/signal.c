@@ -43,7 +43,7 @@ bool signal_pending(const struct task *t)
 	uint64_t pending = atomic_load_relaxed(&t->pending) | atomic_load_relaxed(&p->shared_pending);
 
 	return (pending & ~atomic_load_relaxed(&t->sigmask)) || atomic_load_relaxed(&t->exiting) ||
-	       atomic_load_relaxed(&p->group_exit);
+	       atomic_load_relaxed(&p->group_exit) || atomic_load_relaxed(&t->call_expired);
 }
 
 bool task_interrupted(void)

@@ -78,7 +78,24 @@ void sim_stack_destroy(unsigned slot)
 	__atomic_store_n(&sim_stacks.slot[slot].hi, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&sim_stacks.slot[slot].lo, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&sim_stacks.lock);
-	munmap(lo - SIM_PAGE_SIZE, size + SIM_PAGE_SIZE);
+	if (!sim_snapshot_keeps_stack((uintptr_t)lo))
+		munmap(lo - SIM_PAGE_SIZE, size + SIM_PAGE_SIZE);
+}
+
+int sim_stack_list(struct sim_stack_info *info, int max)
+{
+	unsigned used = __atomic_load_n(&sim_stacks.used, __ATOMIC_ACQUIRE);
+	int n = 0;
+
+	for (unsigned i = 0; i < used; i++) {
+		uintptr_t hi = __atomic_load_n(&sim_stacks.slot[i].hi, __ATOMIC_ACQUIRE);
+		if (!hi)
+			continue;
+		if (n == max)
+			return -ENOSPC;
+		info[n++] = (struct sim_stack_info){sim_stacks.slot[i].lo, hi, i};
+	}
+	return n;
 }
 
 /* Finds the live stack whose range [lo - below, hi] holds addr; true and *lo, *hi set

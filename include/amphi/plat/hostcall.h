@@ -29,6 +29,13 @@ struct plat_hostcall {
 	unsigned long nr;
 	unsigned long args[6];
 	struct plat_hostcall_buf buf[PLAT_HOSTCALL_BUFS];
+	/* when set, the served task calls kfn(karg) in its context instead of a syscall (the
+	 * fuzz targets of kernel parsers; nr, args and buf are then unused) */
+	long (*kfn)(void *karg);
+	void *karg;
+	/* a blocking call still waiting after this much monotonic time ends with -EINTR, as
+	 * if a signal came (0: no limit) */
+	uint64_t timeout_ns;
 	long result; /* written by the served process: the syscall's result or -errno */
 };
 

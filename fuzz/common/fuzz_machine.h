@@ -1,0 +1,34 @@
+/*
+ * fuzz_machine.h: the hosted machine as the fuzz targets use it. It boots once, inside the
+ * calling program (the kernel as a library: the caller's thread is CPU 0), prepares the
+ * served process's world, and is saved; each input then runs from that state and
+ * fuzz_machine_reset puts it back. In the ordinary hosted build (amphi-fuzz-repro) there is
+ * no snapshot: one input runs on a freshly booted machine.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <amphi/plat/hostcall.h>
+
+/* Boots the machine (quiet unless AMPHI_FUZZ_VERBOSE is set in the environment), builds
+ * the file tree the targets play in (fuzz_machine_tree) and, when snapshot is true, saves
+ * it. Returns 0 or exits with a line saying what failed. */
+int fuzz_machine_start(bool snapshot);
+
+/* Has the served process run call (a syscall or a kernel function); its result. */
+long fuzz_machine_call(struct plat_hostcall *call);
+
+/* Runs fn(arg) in the served process's kernel context; its result. */
+long fuzz_machine_kcall(long (*fn)(void *arg), void *arg);
+
+/* Puts the machine back as it was saved (nothing without a snapshot). */
+void fuzz_machine_reset(void);
+
+/* True when resets copy back only the pages an input wrote. */
+bool fuzz_machine_tracks_writes(void);
+
+/* Pages and resets so far, for the benchmark. */
+void fuzz_machine_stats(uint64_t *resets, uint64_t *pages);
