@@ -88,7 +88,9 @@ int fdt_reg_cells(const struct fdt *f, int node, unsigned *addr_cells, unsigned 
  * Returns 0, -ENOENT when there is no such entry, or -EINVAL for bad cell counts. */
 int fdt_get_reg(const struct fdt *f, int node, unsigned index, uint64_t *base, uint64_t *size);
 
-/* Entry index of the memory reservation block. Returns 0, -ENOENT past the end, or
+/* Entry index of the memory reservation block. Returns 0, -ENOENT past the end (the
+ * first entry of size 0 ends the block, as libfdt and Linux read it: an entry (base, 0)
+ * would reserve nothing, and entries after it would be read from the next block), or
  * -EINVAL when the block runs off the blob without its terminating entry. */
 int fdt_get_memreserve(const struct fdt *f, unsigned index, uint64_t *base, uint64_t *size);
 

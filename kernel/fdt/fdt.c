@@ -584,7 +584,7 @@ int fdt_get_memreserve(const struct fdt *f, unsigned index, uint64_t *base, uint
 			return -EINVAL;
 		uint64_t b = fdt_read_cells(f->blob + off, 2);
 		uint64_t s = fdt_read_cells(f->blob + off + 8, 2);
-		if (b == 0 && s == 0)
+		if (s == 0) /* the terminator is (0, 0); libfdt and Linux stop at any size 0 */
 			return -ENOENT;
 		if (i == index) {
 			*base = b;

@@ -154,6 +154,16 @@ static void ref_build_many_reserved(void *fdt)
 	ref_end(fdt, "sw-many-reserved.dtb");
 }
 
+/* A reservation of size 0 in the middle of the block: it ends the block (libfdt, Linux),
+ * so the entry after it is not read. */
+static void ref_build_rsv_size0(void *fdt)
+{
+	uint64_t rsv[] = {0x48000000, 0x1000, 0x49000000, 0, 0x4a000000, 0x1000};
+	ref_begin(fdt, 2, 2, rsv, 3);
+	ref_memory(fdt, 2, 2, 0x40000000, 0x10000000);
+	ref_end(fdt, "sw-rsv-size0.dtb");
+}
+
 /* Twenty levels of nesting with string lists and empty properties. */
 static void ref_build_deep(void *fdt)
 {
@@ -295,7 +305,7 @@ int main(int argc, char **argv)
 	static const char *const generated[] = {
 	    "sw-sim",	   "sw-cells1",	  "sw-many",	 "sw-many-reserved", "sw-deep",
 	    "sw-random-0", "sw-random-1", "sw-random-2", "sw-random-3",	     "sw-random-4",
-	    "sw-random-5", "sw-random-6", "sw-random-7"};
+	    "sw-random-5", "sw-random-6", "sw-random-7", "sw-rsv-size0"};
 	if (argc < 2) {
 		fprintf(stderr, "usage: fdt_reference OUTDIR [blob.dtb...]\n");
 		return 2;
@@ -307,6 +317,7 @@ int main(int argc, char **argv)
 	ref_build_many(fdt);
 	ref_build_many_reserved(fdt);
 	ref_build_deep(fdt);
+	ref_build_rsv_size0(fdt);
 	ref_build_random(fdt);
 	free(fdt);
 	for (size_t i = 0; i < sizeof(generated) / sizeof(generated[0]); i++) {

@@ -26,6 +26,7 @@ static const char *const blob_names[] = {
     "sw-cells1",   "sw-many",	  "sw-many-reserved", "sw-deep",
     "sw-random-0", "sw-random-1", "sw-random-2",      "sw-random-3",
     "sw-random-4", "sw-random-5", "sw-random-6",      "sw-random-7",
+    "sw-rsv-size0",
 };
 
 /* Reads FDT_TEST_DIR/name+suffix into a new exactly-sized buffer (NUL-terminated copy
@@ -206,6 +207,12 @@ static void test_boot_info_libfdt_blobs(void)
 	CU_ASSERT_EQUAL(fill("sw-deep", &bi, &blob), 0);
 	CU_ASSERT_EQUAL(bi.ram_count, 1);
 	CU_ASSERT_EQUAL(bi.ram[0].base, 0x1000000);
+	free(blob);
+
+	/* the entry of size 0 ends the reservation block: the one after it is not kept */
+	CU_ASSERT_EQUAL(fill("sw-rsv-size0", &bi, &blob), 0);
+	CU_ASSERT_EQUAL(bi.reserved_count, 1);
+	CU_ASSERT_EQUAL(bi.reserved[0].base, 0x48000000);
 	free(blob);
 
 	for (unsigned k = 0; k < 8; k++) {
