@@ -162,8 +162,22 @@ static size_t initramfs_adopt(struct vm_object *o, const struct cpio_entry *e)
 	return done;
 }
 
-/* Gives inode the entry's data (file bytes, or a symlink's target); adopt as in struct
- * initramfs. */
+/* Checks what entry e holds before anything is made of it: a symlink's target must be a
+ * path (not empty, no NUL, shorter than VFS_PATH_MAX), or the link would be left without
+ * one. Returns 0, -ENOENT, -EINVAL or -ENAMETOOLONG. */
+static int initramfs_check(const struct cpio_entry *e)
+{
+	if ((e->mode & S_IFMT) != S_IFLNK)
+		return 0;
+	if (e->size == 0)
+		return -ENOENT; /* as symlink(2) with an empty target */
+	if (e->size >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	return memchr(e->data, '\0', e->size) ? -EINVAL : 0;
+}
+
+/* Gives inode the entry's data (file bytes, or a symlink's target, already checked);
+ * adopt as in struct initramfs. */
 static int initramfs_data(struct inode *inode, const struct cpio_entry *e, bool adopt)
 {
 	if (S_ISLNK(inode->mode)) {
@@ -172,7 +186,7 @@ static int initramfs_data(struct inode *inode, const struct cpio_entry *e, bool 
 			return -ENOMEM;
 		memcpy(target, e->data, e->size);
 		target[e->size] = '\0';
-		int err = memchr(target, '\0', e->size) ? -EINVAL : vfs_set_symlink(inode, target);
+		int err = vfs_set_symlink(inode, target);
 		kfree(target);
 		return err;
 	}
@@ -195,7 +209,9 @@ static void initramfs_entry(struct initramfs *ir, const struct cpio_entry *e)
 
 	if (!*name)
 		return; /* the root directory itself */
-	int err = initramfs_parent(ir, name, &last);
+	int err = initramfs_check(e);
+	if (!err)
+		err = initramfs_parent(ir, name, &last);
 	if (!err) {
 		err = last.dots ? -EEXIST : initramfs_make(ir, e, &last, &inode);
 		vfs_path_put(&last.dir);

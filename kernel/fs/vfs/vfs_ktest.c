@@ -442,6 +442,9 @@ static void initramfs_unpacks_and_stops_at_corruption(struct ktest *t)
 	kt_cpio(buf, &at, "link", 2, S_IFLNK | 0777, 1, "deep/er/file");
 	kt_cpio(buf, &at, "h1", 3, S_IFREG | 0644, 2, "");
 	kt_cpio(buf, &at, "h2", 3, S_IFREG | 0644, 2, "shared");
+	kt_cpio(buf, &at, "emptylink", 4, S_IFLNK | 0777, 1, "");
+	kt_cpio(buf, &at, "nullink", 5, S_IFLNK | 0777, 1, "ab");
+	buf[at - 3] = '\0'; /* the target is "a\0": no path */
 	memcpy(buf + at, "070799garbage", 13);
 	vfs_lock();
 	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR, 0, &p), 0);
@@ -458,6 +461,9 @@ static void initramfs_unpacks_and_stops_at_corruption(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR "/deep/er/file", 0, &p), 0);
 	KTEST_EXPECT_EQ(t, p.inode->mode, S_IFREG | 0600);
 	vfs_path_put(&p);
+	/* symlinks whose target is no path are skipped, not left without a target */
+	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR "/emptylink", 0, &p), -ENOENT);
+	KTEST_EXPECT_EQ(t, vfs_walk(fs, &fs->root, KT_DIR "/nullink", 0, &p), -ENOENT);
 	vfs_unlock();
 	kfree(buf);
 	kt_teardown(t, fs);
