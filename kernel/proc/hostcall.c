@@ -7,6 +7,7 @@
  * pointer is checked and copied as for user code), and copies the results back. Its thread
  * stays on CPU 0, where the host hands requests in.
  */
+#include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/fs.h>
 #include <amphi/kprintf.h>
