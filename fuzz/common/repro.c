@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return 1;
 	fuzz_machine_start(false);
-	int calls = prog_run(input, (size_t)n, stdout);
+	int calls = prog_run(input, (size_t)n, stdout, NULL);
 	printf("# %d calls, the kernel still serving\n", calls);
 	return 0;
 }

@@ -373,6 +373,7 @@ static void print_call(FILE *out, const struct prog_call *c, long r)
 {
 	fprintf(out, "%s(", c->d->name);
 	for (unsigned i = 0; i < 6 && c->d->arg[i].kind != A_NONE; i++) {
+		unsigned k = c->d->arg[i].kind;
 		bool is_buf = false;
 		for (unsigned b = 0; b < c->nbufs; b++)
 			is_buf |= c->buf[b].arg == i;
@@ -382,6 +383,8 @@ static void print_call(FILE *out, const struct prog_call *c, long r)
 			fprintf(out, "%sbuf[%zu]", i ? ", " : "",
 				c->buf[0].arg == i ? c->buf[0].len
 				: c->buf[1].arg == i ? c->buf[1].len : c->buf[2].len);
+		else if (k == A_FD || k == A_PID || k == A_SIG || k == A_LEN)
+			fprintf(out, "%s%ld", i ? ", " : "", (long)c->args[i]);
 		else
 			fprintf(out, "%s%#lx", i ? ", " : "", c->args[i]);
 	}
@@ -430,8 +433,17 @@ static void map_scratch(struct prog *p)
 	p->scratch = r > 0 ? (uint64_t)r : 0;
 }
 
-int prog_run(const uint8_t *data, size_t size, FILE *out)
+/* Folds n bytes at p into the FNV-1a hash h. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int prog_run(const uint8_t *data, size_t size, FILE *out, uint64_t *results)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
 	struct prog p = {.data = data, .size = size, .out = out};
 	static struct prog_call c;
 	int ncalls = 0;
@@ -450,9 +462,14 @@ int prog_run(const uint8_t *data, size_t size, FILE *out)
 		if (out)
 			print_call(out, &c, r);
 		note_result(&p, &c, r);
+		h = hash_bytes(h, &r, sizeof(r));
+		for (unsigned b = 0; b < c.nbufs; b++)
+			h = hash_bytes(h, c.mem[b], c.buf[b].len);
 		ncalls++;
 		if (r == -ESHUTDOWN)
 			break; /* the served process is gone */
 	}
+	if (results)
+		*results = h;
 	return ncalls;
 }
