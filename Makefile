@@ -9,6 +9,7 @@
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
+#   make fuzz TARGET=syscall SECONDS=60   fuzz one target of fuzz/ (libFuzzer, preset fuzz)
 #   make bench            boot-time, scheduler, user-mode, ext2, block I/O and amphi-cptofs
 #                         benchmarks
 #   make clean
@@ -20,7 +21,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := hosted x86_64 aarch64
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 iso run qemu debug test bench clean
+TARGET ?= syscall
+SECONDS ?= 60
+.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso run qemu debug \
+	test bench fuzz clean
 
 all: $(PRESETS)
 
@@ -31,6 +35,19 @@ setup:
 $(PRESETS) hosted-asan hosted-tsan hosted-aarch64: setup
 	@test -f build/$@/CMakeCache.txt || cmake --preset $@ >/dev/null
 	@cmake --build --preset $@ -j $(JOBS)
+
+fuzz-build: setup
+	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# Fuzzes TARGET for SECONDS with its corpus and dictionary; new inputs go to
+# build/fuzz/corpus-TARGET, crashes to build/fuzz/crash-* (replay: fuzz/repro FILE).
+fuzz: fuzz-build
+	@test -x build/fuzz/fuzz-$(TARGET) || { echo "make fuzz: no target '$(TARGET)' (see fuzz/)" >&2; exit 2; }
+	@mkdir -p build/fuzz/corpus-$(TARGET)
+	@build/fuzz/fuzz-$(TARGET) -max_total_time=$(SECONDS) -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/ -dict=fuzz/$(TARGET)/$(TARGET).dict \
+	  build/fuzz/corpus-$(TARGET) fuzz/$(TARGET)/corpus
 
 iso: x86_64
 	@cmake --build --preset x86_64 --target iso
@@ -52,7 +69,7 @@ debug:
 	@$(MAKE) $(ARCH)
 	@AMPHI_SIM_ARGS="$(SIM)" harness/debug $(ARCH) $(CMDLINE)
 
-test: all hosted-asan hosted-tsan hosted-aarch64 iso
+test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso
 	@ctest --preset hosted -j $(JOBS) --output-on-failure
 
 bench: all

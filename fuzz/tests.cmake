@@ -1,22 +1,41 @@
-# The fuzz targets of the parsers (fuzz/fdt, fuzz/cpio, fuzz/cmdline), built by the fuzz
-# preset into build/fuzz: each replays its corpus, every file once (the regression
-# inputs), and fuzzes 2000 runs from it with seed 1 and its dictionary, in a copy of the
-# corpus (libFuzzer adds what it finds to its first directory). A crash, a sanitizer
-# report or a disagreement with the reference fails the test. -max_total_time only bounds
-# a run that hangs; the smoke run must report all its 2000 runs done.
-set(AMPHI_FUZZ_DIR ${CMAKE_SOURCE_DIR}/build/fuzz CACHE PATH "fuzz targets built by the fuzz preset")
+# Fuzzing (fuzz/): the targets of the fuzz tree (build/fuzz, preset fuzz) and the replay
+# tool of this one. Per target: its corpus replayed as regression inputs and a short
+# seeded run; for the syscall target also the reset check and the description table.
+set(AMPHI_FUZZ_DIR ${CMAKE_SOURCE_DIR}/build/fuzz CACHE PATH "the fuzz preset's build tree")
+set(FUZZ_SRC ${CMAKE_SOURCE_DIR}/fuzz)
 
-foreach(t fdt cpio cmdline)
-  set(bin ${AMPHI_FUZZ_DIR}/fuzz-${t})
-  set(src ${CMAKE_SOURCE_DIR}/fuzz/${t})
-  file(GLOB inputs CONFIGURE_DEPENDS ${src}/corpus/*)
-  list(LENGTH inputs n)
-  set(work ${CMAKE_CURRENT_BINARY_DIR}/fuzz-${t})
-  amphi_test(NAME fuzz-${t}-corpus TIMEOUT 300 LABELS fuzz
-             RUN_ARGS --no-ktap --no-poweroff --expect-output "Running ${n} inputs 1 time(s) each."
-             COMMAND ${bin} -artifact_prefix=${work}-corpus- ${inputs})
-  amphi_test(NAME fuzz-${t}-smoke TIMEOUT 600 LABELS fuzz
-             RUN_ARGS --no-ktap --no-poweroff --expect-output "Done 2000 runs"
-             COMMAND sh -c "rm -rf \"$1\" && mkdir -p \"$1\" && cp \"$2\"/* \"$1\"/ && exec \"$3\" -runs=2000 -seed=1 -max_total_time=500 -dict=\"$4\" -artifact_prefix=\"$1\"- \"$1\""
-                     sh ${work}-smoke ${src}/corpus ${bin} ${src}/${t}.dict)
+foreach(target syscall)
+  file(GLOB corpus ${FUZZ_SRC}/${target}/corpus/*)
+  amphi_test(NAME fuzz-${target}-corpus TIMEOUT 300 LABELS fuzz RUN_ARGS --no-ktap --no-poweroff
+             COMMAND ${AMPHI_FUZZ_DIR}/fuzz-${target} ${corpus})
+  amphi_test(NAME fuzz-${target}-smoke TIMEOUT 300 LABELS fuzz RUN_ARGS --no-ktap --no-poweroff
+             COMMAND ${FUZZ_SRC}/smoke.sh ${AMPHI_FUZZ_DIR}/fuzz-${target}
+                     ${FUZZ_SRC}/${target}/corpus ${FUZZ_SRC}/${target}/${target}.dict 3000)
 endforeach()
+
+# The parsers' targets (fdt, cpio, cmdline): every corpus file must run (the count is
+# checked), and the smoke run must do all its 2000 runs.
+foreach(target fdt cpio cmdline)
+  file(GLOB corpus CONFIGURE_DEPENDS ${FUZZ_SRC}/${target}/corpus/*)
+  list(LENGTH corpus n)
+  amphi_test(NAME fuzz-${target}-corpus TIMEOUT 300 LABELS fuzz
+             RUN_ARGS --no-ktap --no-poweroff --expect-output "Running ${n} inputs 1 time(s) each."
+             COMMAND ${AMPHI_FUZZ_DIR}/fuzz-${target} ${corpus})
+  amphi_test(NAME fuzz-${target}-smoke TIMEOUT 600 LABELS fuzz
+             RUN_ARGS --no-ktap --no-poweroff --expect-output "Done 2000 runs"
+             COMMAND ${FUZZ_SRC}/smoke.sh ${AMPHI_FUZZ_DIR}/fuzz-${target}
+                     ${FUZZ_SRC}/${target}/corpus ${FUZZ_SRC}/${target}/${target}.dict 2000)
+endforeach()
+
+amphi_test(NAME fuzz-syscall-reset TIMEOUT 120 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: the reset leaves nothing of B"
+  COMMAND ${FUZZ_SRC}/reset_check.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall
+          ${FUZZ_SRC}/syscall/corpus/pipe-write-read ${FUZZ_SRC}/syscall/corpus/fstatfs-pipe-null-type)
+amphi_test(NAME fuzz-syscall-table TIMEOUT 60 LABELS fuzz RUN_ARGS --no-ktap --no-poweroff
+  COMMAND $<TARGET_FILE:amphi-fuzz-repro> --check-table)
+# The replay prints the program: the pipe's descriptors are 0 and 1 (the served process
+# has none open), and fstatfs of one gives the pipe file system's answer, not a crash.
+amphi_test(NAME fuzz-syscall-repro TIMEOUT 60 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "pipe2(buf[8], 0x4000) = 0"
+           --expect-output "fstatfs(0, buf[120]) = 0"
+  COMMAND $<TARGET_FILE:amphi-fuzz-repro> ${FUZZ_SRC}/syscall/corpus/fstatfs-pipe-null-type)

@@ -2,22 +2,51 @@
  * The syscall target: each input decodes into a short program of Linux syscalls with typed
  * arguments (prog.c, desc.c), issued by the served process through the kernel's own
  * dispatcher; the machine is put back to its state after boot before the next input.
+ *
+ * AMPHI_FUZZ_SELFCHECK=1 prints, per input, a hash of its results and one of the kernel
+ * coverage it reached (the engine clears the counters before each input), so a test can
+ * run A, B, A and compare; AMPHI_FUZZ_NO_RESET=1 leaves the machine as the input left it
+ * (to show that check failing).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz_machine.h"
 #include "prog.h"
 
+/* The kernel's coverage counters (inline 8-bit counters of -fsanitize=fuzzer-no-link). */
+extern uint8_t __start___sancov_cntrs[], __stop___sancov_cntrs[];
+
+static bool selfcheck, no_reset;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
+	selfcheck = getenv("AMPHI_FUZZ_SELFCHECK") != NULL;
+	no_reset = getenv("AMPHI_FUZZ_NO_RESET") != NULL;
 	return fuzz_machine_start(true);
+}
+
+/* A hash of which kernel edges the input reached (not how often). */
+static uint64_t coverage_hash(void)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const uint8_t *c = __start___sancov_cntrs; c < __stop___sancov_cntrs; c++)
+		h = (h ^ (*c ? (uint64_t)(c - __start___sancov_cntrs) : 0)) * 0x100000001b3ULL;
+	return h;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	prog_run(data, size, NULL);
-	fuzz_machine_reset();
+	uint64_t results;
+	int calls = prog_run(data, size, NULL, &results);
+
+	if (selfcheck)
+		fprintf(stderr, "selfcheck: calls %d results %016llx coverage %016llx\n", calls,
+			(unsigned long long)results, (unsigned long long)coverage_hash());
+	if (!no_reset)
+		fuzz_machine_reset();
 	return 0;
 }

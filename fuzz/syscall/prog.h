@@ -12,8 +12,9 @@
 #define PROG_MAX_CALLS 32 /* a longer input's rest is ignored */
 
 /* Decodes and runs the program in data; when out is set, prints each call with its
- * arguments and result as it runs. Returns the number of calls run. */
-int prog_run(const uint8_t *data, size_t size, FILE *out);
+ * arguments and result as it runs. Returns the number of calls run; *results (when set)
+ * gets a hash of every call's result and output buffers. */
+int prog_run(const uint8_t *data, size_t size, FILE *out, uint64_t *results);
 
 /* Writes the names of the syscalls of the kernel's table that no description covers to
  * out, one per line, with why; returns how many have no description and no reason. */

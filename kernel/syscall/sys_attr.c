@@ -508,7 +508,7 @@ static int fs_statfs_op(struct vfs_path *found, void *ctx)
 	s->f_namelen = VFS_NAME_MAX;
 	s->f_fsid[0] = sb ? (int32_t)VFS_MINOR(sb->dev) : 0;
 	s->f_flags = ST_VALID | ST_RELATIME | (vfs_path_writable(found) ? ST_RDONLY : 0);
-	if (sb && sb->type->statfs) {
+	if (sb && sb->type && sb->type->statfs) { /* pipes' super block has no type */
 		struct vfs_statfs st;
 		sb->type->statfs(sb, &st); /* vfs_lock held by the walk */
 		s->f_bsize = s->f_frsize = (int64_t)st.bsize;
