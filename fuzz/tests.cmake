@@ -35,8 +35,8 @@ amphi_test(NAME fuzz-planted-getrandom TIMEOUT 600 LABELS fuzz
            --expect-output "PASS: planted getrandom found as a stack-buffer-overflow"
   COMMAND ${FUZZ_SRC}/planted.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall ${FUZZ_SRC}/syscall/corpus
           getrandom stack-buffer-overflow sys_getrandom 20000 $<TARGET_FILE:amphi-fuzz-repro>)
-amphi_test(NAME fuzz-planted-dup3 TIMEOUT 900 LABELS fuzz
+amphi_test(NAME fuzz-planted-dup3 TIMEOUT 600 LABELS fuzz
   RUN_ARGS --no-ktap --no-poweroff
            --expect-output "PASS: planted dup3 found as a use-after-poison"
   COMMAND ${FUZZ_SRC}/planted.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall ${FUZZ_SRC}/syscall/corpus
-          dup3 use-after-poison planted_dup3_drop_ref 300000 $<TARGET_FILE:amphi-fuzz-repro>)
+          dup3 use-after-poison planted_dup3_drop_ref 20000 $<TARGET_FILE:amphi-fuzz-repro>)
