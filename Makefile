@@ -10,7 +10,7 @@
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
 #   make fuzz TARGET=syscall SECONDS=60   fuzz one target of fuzz/ (libFuzzer, preset fuzz)
-#   make bench            boot-time, scheduler, user-mode, ext2, block I/O and amphi-cptofs
+#   make bench            boot-time, scheduler, user-mode, ext2, block I/O, amphi-cptofs and fuzzing
 #                         benchmarks
 #   make clean
 
@@ -72,13 +72,14 @@ debug:
 test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso
 	@ctest --preset hosted -j $(JOBS) --output-on-failure
 
-bench: all
+bench: all fuzz-build
 	@bench/boot
 	@bench/sched
 	@bench/user
 	@bench/ext2
 	@bench/blkseq
 	@bench/cptofs
+	@bench/fuzz
 
 clean:
 	rm -rf build

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,11 +74,13 @@ static int amphi_options(const struct amphi_config *c)
 	o->time = c->real_time ? SIM_TIME_REAL : SIM_TIME_VIRTUAL;
 	o->watchdog_s = 0; /* host time between calls is no hang */
 	o->builtin_initramfs = false;
-	static const char *const cmdlines[2][2] = {
-	    {"quiet hostcalls lockdep=off", "quiet hostcalls"},
-	    {"hostcalls lockdep=off", "hostcalls"},
-	};
-	o->cmdline = cmdlines[c->verbose][c->lock_checker];
+	static char cmdline[512];
+	const char *extra = c->cmdline_extra ? c->cmdline_extra : "";
+	int n = snprintf(cmdline, sizeof(cmdline), "%shostcalls%s %s", c->verbose ? "" : "quiet ",
+			 c->lock_checker ? "" : " lockdep=off", extra);
+	if (n < 0 || (size_t)n >= sizeof(cmdline) || strstr(extra, "--"))
+		return -EINVAL; /* too long, or words for an init program there is none of */
+	o->cmdline = cmdline;
 	return 0;
 }
 

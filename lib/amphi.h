@@ -36,6 +36,7 @@ struct amphi_config {
 	int console_fd;	   /* where the kernel's console goes (default -1: nowhere) */
 	bool verbose;	   /* the boot log too, not only warnings */
 	bool lock_checker; /* the kernel's lock checker (default on; off: faster, as lockdep=off) */
+	const char *cmdline_extra; /* more words for the kernel's command line (default none) */
 };
 
 /* Fills c with the defaults. */

@@ -236,6 +236,12 @@ long sim_hostcall(struct plat_hostcall *call);
 /* Serves no more requests: the machine stands still from now on. */
 void sim_hostcall_stop(void);
 
+/* --- mem/memcheck.c --- */
+
+/* Under ASan, makes each report on kernel memory end with where the block the bad access
+ * hit was last freed (the kernel's allocator is its own, so ASan cannot say). */
+void sim_memcheck_init(void);
+
 /* --- snap/snapshot.c: the whole machine saved and put back (the fuzz build) --- */
 
 struct sim_snapshot_stats {

@@ -125,6 +125,16 @@ static inline void tool_asan_report(void *pc, void *fp, void *p, size_t n)
 {
 	__asan_report_error(pc, fp, fp, p, 1, n);
 }
+/* Has fn called at the end of each ASan report, before the process dies. */
+static inline void tool_on_asan_report(void (*fn)(const char *report))
+{
+	__asan_set_error_report_callback(fn);
+}
+/* The address of the access ASan is reporting (NULL when none, or without ASan). */
+static inline void *tool_asan_report_address(void)
+{
+	return __asan_report_present() ? __asan_get_report_address() : NULL;
+}
 /* The shadow bytes [*lo, *hi) that describe [p, p + n); false without ASan. */
 static inline bool tool_asan_shadow_of(const void *p, size_t n, void **lo, void **hi)
 {
@@ -157,6 +167,14 @@ static inline bool tool_asan_shadow_of(const void *p, size_t n, void **lo, void 
 {
 	(void)p, (void)n, (void)lo, (void)hi;
 	return false;
+}
+static inline void *tool_asan_report_address(void)
+{
+	return NULL;
+}
+static inline void tool_on_asan_report(void (*fn)(const char *report))
+{
+	(void)fn;
 }
 #endif
 

@@ -73,6 +73,11 @@ int fuzz_machine_start(bool snapshot)
 	c.mem_size = FUZZ_MEM_SIZE;
 	c.verbose = getenv("AMPHI_FUZZ_VERBOSE") != NULL;
 	c.console_fd = c.verbose ? 2 : -1;
+	/* a planted bug (include/amphi/planted.h) to look for, in tests of the fuzzers */
+	static char planted[64];
+	const char *bug = getenv("AMPHI_FUZZ_PLANTED");
+	if (bug && snprintf(planted, sizeof(planted), "planted_bugs=%s", bug) < (int)sizeof(planted))
+		c.cmdline_extra = planted;
 	int err = amphi_boot(&c);
 	if (err)
 		fuzz_die("boot", err);

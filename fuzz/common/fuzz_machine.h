@@ -13,7 +13,8 @@
 
 #include <amphi/plat/hostcall.h>
 
-/* Boots the machine (quiet unless AMPHI_FUZZ_VERBOSE is set in the environment), builds
+/* Boots the machine (quiet unless AMPHI_FUZZ_VERBOSE is set in the environment; with the
+ * planted bug AMPHI_FUZZ_PLANTED names armed, in the fuzz build), builds
  * the file tree the targets play in (fuzz_machine_tree) and, when snapshot is true, saves
  * it. Returns 0 or exits with a line saying what failed. */
 int fuzz_machine_start(bool snapshot);

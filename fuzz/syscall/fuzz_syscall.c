@@ -20,11 +20,25 @@ extern uint8_t __start___sancov_cntrs[], __stop___sancov_cntrs[];
 
 static bool selfcheck, no_reset;
 
+/* AMPHI_FUZZ_STATS: what the resets did, at exit. */
+static void print_stats(void)
+{
+	uint64_t resets, pages;
+
+	fuzz_machine_stats(&resets, &pages);
+	printf("reset: %llu resets, %.1f pages put back per reset, %s\n",
+	       (unsigned long long)resets, resets ? (double)pages / (double)resets : 0.0,
+	       fuzz_machine_tracks_writes() ? "written pages only (userfaultfd)"
+					    : "everything (no userfaultfd)");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	selfcheck = getenv("AMPHI_FUZZ_SELFCHECK") != NULL;
 	no_reset = getenv("AMPHI_FUZZ_NO_RESET") != NULL;
+	if (getenv("AMPHI_FUZZ_STATS"))
+		atexit(print_stats);
 	return fuzz_machine_start(true);
 }
 

@@ -10,6 +10,7 @@
 #include <amphi/mm.h>
 #include <amphi/monitor.h>
 #include <amphi/panic.h>
+#include <amphi/planted.h>
 #include <amphi/plat.h>
 #include <amphi/power.h>
 #include <amphi/proc.h>
@@ -87,6 +88,7 @@ NORETURN void kmain(void *bootinfo)
 	int n = cmdline_get(boot_info.cmdline, "ktest", selection, sizeof(selection));
 	if (n > 0)
 		run_ktests(selection);
+	planted_bugs_init(boot_info.cmdline);
 	if (cmdline_has(boot_info.cmdline, "hostcalls")) /* the hosted library's machine */
 		kernel_poweroff(hostcall_serve());
 	int status = init_run_program(&boot_info);

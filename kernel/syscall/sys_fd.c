@@ -2,6 +2,7 @@
  * pipes, sendfile and the sync family. */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/planted.h>
 #include <amphi/vm.h>
 
 #include "sys_fs.h"
@@ -215,8 +216,23 @@ long sys_dup(struct process *p, const unsigned long *a)
 	return fd_dup_from(p, a[0], 0, false);
 }
 
+/* Planted (planted.h): drops a reference the fd table still counts on, so the file is
+ * freed while descriptor fd names it. */
+static __attribute__((noinline)) void planted_dup3_drop_ref(struct process *p, unsigned long fd)
+{
+	struct file *f = sys_file(p, fd);
+
+	if (f) {
+		file_put(f);
+		file_put(f);
+	}
+	__asm__ volatile(""); /* no tail call: reports of the free show this frame */
+}
+
 long sys_dup3(struct process *p, const unsigned long *a)
 {
+	if (planted_armed(PLANTED_DUP3) && a[0] == a[1] && a[2] == O_CLOEXEC)
+		planted_dup3_drop_ref(p, a[0]);
 	if ((a[2] & ~(unsigned long)O_CLOEXEC) || a[0] == a[1])
 		return -EINVAL;
 	struct file *f = sys_file(p, a[0]);

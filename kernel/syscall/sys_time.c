@@ -6,6 +6,7 @@
 #include <amphi/atomic.h>
 #include <amphi/errno.h>
 #include <amphi/mm.h>
+#include <amphi/planted.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
 #include <amphi/random.h>
@@ -261,8 +262,14 @@ long sys_getrandom(struct process *p, const unsigned long *a)
 		return -EINVAL;
 	uint8_t chunk[256];
 
+	/* planted: a bound one byte too large, for one flag combination only */
+	size_t bound = planted_armed(PLANTED_GETRANDOM) &&
+			       (a[2] & (GRND_NONBLOCK | GRND_RANDOM)) == (GRND_NONBLOCK | GRND_RANDOM)
+			   ? sizeof(chunk) + 1
+			   : sizeof(chunk);
+
 	for (size_t done = 0; done < len; done += sizeof(chunk)) {
-		size_t n = MIN(sizeof(chunk), len - done);
+		size_t n = MIN(bound, len - done);
 		random_bytes(chunk, n);
 		if (vm_copy_to_user(p->vm, a[0] + done, chunk, n) < 0)
 			return done ? (long)done : -EFAULT;

@@ -45,6 +45,7 @@ void sim_ram_init(uint64_t size)
 	if (va == MAP_FAILED)
 		ram_fail("mmap");
 	sim_ram.va = va;
+	sim_memcheck_init();
 	sim_ram.prepared = calloc(size / SIM_RAM_CHUNK / 64 + 1, sizeof(uint64_t));
 	if (!sim_ram.prepared)
 		ram_fail("its bitmap");
