@@ -54,3 +54,11 @@ amphi_test(NAME fuzz-planted-dup3 TIMEOUT 600 LABELS fuzz
            --expect-output "PASS: planted dup3 found as a use-after-poison"
   COMMAND ${FUZZ_SRC}/planted.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall ${FUZZ_SRC}/syscall/corpus
           dup3 use-after-poison planted_dup3_drop_ref 20000 $<TARGET_FILE:amphi-fuzz-repro>)
+# The same for the device-tree target: a string-list match that runs off a last string
+# without its NUL must be found reading past the blob's copy (found within about 1300
+# inputs).
+amphi_test(NAME fuzz-planted-fdt-compat TIMEOUT 600 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff
+           --expect-output "PASS: planted fdt_compat found as a use-after-poison"
+  COMMAND ${FUZZ_SRC}/planted.sh ${AMPHI_FUZZ_DIR}/fuzz-fdt ${FUZZ_SRC}/fdt/corpus
+          fdt_compat use-after-poison fdt_stringlist_has 20000)

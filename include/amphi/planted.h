@@ -16,6 +16,8 @@ enum planted_bug {
 	PLANTED_DUP3,	   /* dup3(fd, fd, O_CLOEXEC) drops a reference the descriptor table
 			    * still counts on: the file is freed, and the descriptor's next
 			    * use reads freed memory (a use after free behind two calls) */
+	PLANTED_FDT_COMPAT, /* the FDT reader's string-list match goes on past a last string
+			     * without its NUL: the scan runs off the end of the blob */
 };
 
 #ifdef AMPHI_PLANTED_BUGS

@@ -5,6 +5,7 @@
  */
 #include <amphi/errno.h>
 #include <amphi/fdt.h>
+#include <amphi/planted.h>
 #include <amphi/string.h>
 
 #define FDT_BEGIN_NODE 1u
@@ -382,7 +383,7 @@ static bool fdt_stringlist_has(const char *list, uint32_t len, const char *s)
 		size_t n = strnlen(list, len);
 		if (n == want && memcmp(list, s, n) == 0)
 			return true;
-		if (n == len)
+		if (n == len && !planted_armed(PLANTED_FDT_COMPAT))
 			break;
 		list += n + 1;
 		len -= (uint32_t)n + 1;

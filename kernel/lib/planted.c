@@ -12,7 +12,8 @@ enum planted_bug planted_bug_armed;
 void planted_bugs_init(const char *cmdline)
 {
 	static const char *const names[] = {[PLANTED_GETRANDOM] = "getrandom",
-					    [PLANTED_DUP3] = "dup3"};
+					    [PLANTED_DUP3] = "dup3",
+					    [PLANTED_FDT_COMPAT] = "fdt_compat"};
 	char name[16];
 
 	if (cmdline_get(cmdline, "planted_bugs", name, sizeof(name)) <= 0)
