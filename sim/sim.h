@@ -87,6 +87,8 @@ struct sim_options {
 	uint32_t display_width, display_height; /* --resolution */
 	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
+	const char *gdb;	/* --gdb: the stub's "PORT" or "unix:PATH", or NULL */
+	bool gdb_wait;		/* --gdb-wait: stop before kmain until GDB continues */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -617,6 +619,38 @@ void sim_input_init(const struct sim_options *opts);
 /* Lock free, from any host thread: the keyboard sends key code (Linux's) with value (1
  * pressed, 0 released, 2 repeated); nothing when there is no keyboard. */
 void sim_input_key(uint16_t code, uint32_t value);
+
+/* --- debug/gdbstub.c: GDB's remote protocol, served from inside the process --- */
+
+/* Starts the stub when opts->gdb is set: listens there and serves GDB on a thread of its
+ * own; with opts->gdb_wait CPU 0 stops at kmain's first instruction until GDB continues
+ * it. Exits with a line when it cannot. The calling thread must be CPU 0's. */
+void sim_gdbstub_init(const struct sim_options *opts);
+
+/* On a CPU's own thread before it runs kernel code: makes it known to the stub (and stops
+ * it if the machine is stopped). Nothing without a stub. */
+void sim_gdbstub_cpu_begin(unsigned id);
+
+/* True while GDB holds the machine stopped (no progress is then no hang). */
+bool sim_gdbstub_holding(void);
+
+/* ISA part (sim/host/<isa>/gdb_regs.c): the target description, and the registers in its
+ * numbering, read from and written into a signal context (a ucontext_t). */
+const char *sim_gdb_target_xml(void);
+unsigned sim_gdb_reg_count(void);
+unsigned sim_gdb_reg_size(unsigned n); /* bytes */
+int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf); /* bytes, or -1 */
+int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf); /* 0 or -1 */
+uintptr_t sim_gdb_pc(const void *ucontext);
+void sim_gdb_set_pc(void *ucontext, uintptr_t pc);
+/* Sets or clears single-stepping (the trap after one instruction) in the context. */
+void sim_gdb_set_step(void *ucontext, bool step);
+/* True when a SIGTRAP is the trap of a single step. */
+bool sim_gdb_trap_is_step(const siginfo_t *si);
+/* The address of the breakpoint instruction whose trap left the context. */
+uintptr_t sim_gdb_break_addr(const void *ucontext);
+extern const uint8_t sim_gdb_break_insn[]; /* the breakpoint instruction */
+extern const unsigned sim_gdb_break_len;   /* its bytes */
 
 /* --- debug/watchdog.c --- */
 

@@ -1,0 +1,1117 @@
+/*
+ * The gdbstub: GDB's remote serial protocol served from inside the hosted machine
+ * (--gdb PORT or --gdb unix:PATH). Kernel code is host code here, so the stub speaks
+ * of host registers and patches breakpoints into the kernel's own text; each simulated
+ * CPU is one GDB thread ("cpu0", "cpu1"...).
+ *
+ * The stub runs on a host thread of its own. While GDB looks, every started CPU thread
+ * is parked in a signal handler: a stop signal parks a running one, a breakpoint (int3,
+ * SIGTRAP) or a finished single step (the trap flag) parks the one that hit it and has the
+ * stub stop the others. A parked thread's registers are those of the signal context it was
+ * interrupted in; GDB's register writes and the trap flag go into that context, and take
+ * effect when the handler returns. Memory goes through process_vm_readv/writev on the
+ * process itself, so an address that is not mapped gives GDB an error, never a fault;
+ * text pages are made writable only around a breakpoint's patch.
+ *
+ * The stub's thread takes no lock a parked CPU could hold (no machine lock, no malloc, no
+ * stdio while the machine is stopped). Threads that are no CPU (the watchdog, the SDL
+ * window) are not stopped; one that runs into a breakpoint waits until it is removed.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <amphi/init.h>
+
+#include "sim.h"
+
+#define GDB_PACKET_MAX 0x4000 /* PacketSize offered to GDB */
+#define GDB_BREAKS_MAX 256
+#define GDB_BREAK_LEN_MAX 4
+#define GDB_ALT_STACK_SIZE (64 * 1024) /* the handlers park on it, not on a kernel stack */
+#define GDB_STOP_SIGNAL (SIGRTMIN + 2)
+#define GDB_EXIT_KILLED (128 + SIGKILL) /* GDB's kill ends the process like SIGKILL */
+#define GDB_RESIGNAL_NS 50000000L	/* a stop not yet acknowledged is signalled again */
+
+enum gdb_cpu_state { GDB_CPU_RUNNING, GDB_CPU_PARKED };
+enum gdb_action { GDB_STAY, GDB_CONTINUE, GDB_STEP };
+enum gdb_event { GDB_EV_NONE, GDB_EV_BREAK, GDB_EV_STEP, GDB_EV_TRAP };
+
+struct gdb_cpu {
+	uint32_t tid;		/* atomic: the host thread's id once it started, else 0 */
+	uint32_t state;		/* atomic, a futex word: enum gdb_cpu_state */
+	void *uc;		/* while parked: the signal context it is parked in */
+	int event;		/* enum gdb_event: why it parked, when it reported */
+	enum gdb_action action; /* what the next resume does with it */
+};
+
+struct gdb_break {
+	uintptr_t addr; /* 0: a free slot */
+	uint8_t saved[GDB_BREAK_LEN_MAX];
+	bool internal; /* the stub's own (--gdb-wait), unknown to GDB */
+};
+
+static struct {
+	bool enabled;
+	bool wait_first; /* --gdb-wait: the first session starts at kmain */
+	int listen_fd, conn_fd, event_fd;
+	uint32_t stopping;   /* atomic: a stop is in force; stop signals park */
+	uint32_t parked_seq; /* atomic futex word: bumped by each CPU that parks */
+	int event_cpu;	     /* atomic: the CPU whose trap stopped the machine, or -1 */
+	struct gdb_cpu cpu[SIM_MAX_CPUS];
+	struct gdb_break brk[GDB_BREAKS_MAX];
+	int g_cpu, c_cpu; /* the threads of Hg (registers) and Hc */
+	bool no_ack;
+	char stop_reply[64];
+	char in[GDB_PACKET_MAX + 8], out[2 * GDB_PACKET_MAX + 8];
+	uint8_t rx[4096]; /* received bytes not yet consumed */
+	size_t rx_len, rx_pos;
+	uint8_t auxv[4096];
+	size_t auxv_len;
+	char address[128]; /* as given, for the messages */
+} gdb = {.listen_fd = -1, .conn_fd = -1, .event_fd = -1, .event_cpu = -1};
+
+static __thread int gdb_self = -1; /* the CPU this thread is, or -1 */
+
+/* --- parking: the CPU threads' side --- */
+
+/* Sleeps on *word while it holds v (for at most ns nanoseconds when ns > 0). */
+static void futex_wait(uint32_t *word, uint32_t v, long ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L};
+
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, v, ns > 0 ? &ts : NULL, NULL, 0);
+}
+
+/* Wakes every thread sleeping on *word. */
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* In a signal handler of CPU c's thread: parks it with its context uc until the stub
+ * releases it. */
+static void cpu_park(struct gdb_cpu *c, void *uc)
+{
+	int saved_errno = errno;
+
+	c->uc = uc;
+	__atomic_store_n(&c->state, GDB_CPU_PARKED, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&gdb.parked_seq, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&gdb.parked_seq);
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == GDB_CPU_PARKED)
+		futex_wait(&c->state, GDB_CPU_PARKED, 0);
+	errno = saved_errno;
+}
+
+/* The slot of the breakpoint at addr, or -1. */
+static int break_find(uintptr_t addr)
+{
+	for (int i = 0; i < GDB_BREAKS_MAX; i++)
+		if (gdb.brk[i].addr == addr)
+			return i;
+	return -1;
+}
+
+/* The stop signal: parks a running CPU while a stop is in force. */
+static void on_stop_signal(int sig, siginfo_t *si, void *uc)
+{
+	int self = gdb_self;
+
+	(void)sig, (void)si;
+	if (self < 0 || !__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST))
+		return; /* a late signal of a stop that is over */
+	cpu_park(&gdb.cpu[self], uc);
+}
+
+/* SIGTRAP: a breakpoint or a finished single step. The CPU that hit it reports it (the
+ * first one, when several do at once) and parks; another one's breakpoint is hit again
+ * when it resumes, if it is still there. */
+static void on_trap(int sig, siginfo_t *si, void *uc)
+{
+	int self = gdb_self, none = -1, event = GDB_EV_TRAP;
+
+	(void)sig;
+	if (sim_gdb_trap_is_step(si)) {
+		sim_gdb_set_step(uc, false);
+		event = GDB_EV_STEP;
+	} else if (break_find(sim_gdb_break_addr(uc)) >= 0) {
+		sim_gdb_set_pc(uc, sim_gdb_break_addr(uc));
+		event = GDB_EV_BREAK;
+	}
+	if (self < 0) { /* no CPU: wait for the breakpoint to go, then run the instruction */
+		struct timespec ms = {.tv_nsec = 1000000};
+		if (event == GDB_EV_BREAK)
+			nanosleep(&ms, NULL);
+		return;
+	}
+	gdb.cpu[self].event = event;
+	if (__atomic_compare_exchange_n(&gdb.event_cpu, &none, self, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST)) {
+		uint64_t one = 1;
+		ssize_t n = write(gdb.event_fd, &one, sizeof(one));
+		(void)n; /* the counter cannot overflow: the stub reads it at each stop */
+	}
+	cpu_park(&gdb.cpu[self], uc);
+}
+
+/* Gives the calling thread an alternate signal stack unless it has one: the handlers park
+ * on it, so a parked CPU adds nothing to its (small) kernel stack. */
+static void alt_stack_ensure(void)
+{
+	stack_t old, ss = {.ss_size = GDB_ALT_STACK_SIZE};
+
+	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
+		return;
+	ss.ss_sp = mmap(NULL, GDB_ALT_STACK_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) < 0) {
+		fputs("amphi: --gdb: no signal stack for a CPU thread\n", stderr);
+		exit(SIM_EXIT_HOST);
+	}
+}
+
+void sim_gdbstub_cpu_begin(unsigned id)
+{
+	if (!gdb.enabled)
+		return;
+	alt_stack_ensure();
+	gdb_self = (int)id;
+	__atomic_store_n(&gdb.cpu[id].tid, (uint32_t)gettid(), __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST)) /* the stub may have missed it */
+		pthread_kill(pthread_self(), GDB_STOP_SIGNAL);
+}
+
+bool sim_gdbstub_holding(void)
+{
+	return gdb.enabled && (__atomic_load_n(&gdb.stopping, __ATOMIC_RELAXED) ||
+			       __atomic_load_n(&gdb.event_cpu, __ATOMIC_RELAXED) >= 0);
+}
+
+/* --- stopping and resuming: the stub's side --- */
+
+/* Stops every started CPU and waits until each is parked. */
+static void world_stop(void)
+{
+	__atomic_store_n(&gdb.stopping, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&gdb.parked_seq, __ATOMIC_SEQ_CST);
+		bool all = true;
+		for (unsigned i = 0; i < sim_machine.ncpus; i++) {
+			struct gdb_cpu *c = &gdb.cpu[i];
+			uint32_t tid = __atomic_load_n(&c->tid, __ATOMIC_SEQ_CST);
+			if (!tid || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == GDB_CPU_PARKED)
+				continue;
+			all = false;
+			syscall(SYS_tgkill, getpid(), tid, GDB_STOP_SIGNAL);
+		}
+		if (all)
+			return;
+		futex_wait(&gdb.parked_seq, seq, GDB_RESIGNAL_NS);
+	}
+}
+
+/* True when CPU i has started and is parked. */
+static bool cpu_parked(int i)
+{
+	return i >= 0 && (unsigned)i < sim_machine.ncpus && gdb.cpu[i].tid &&
+	       __atomic_load_n(&gdb.cpu[i].state, __ATOMIC_ACQUIRE) == GDB_CPU_PARKED;
+}
+
+/* Releases the parked CPUs as their actions say (GDB_STAY ones stay parked). */
+static void world_resume(void)
+{
+	uint64_t drained;
+
+	while (read(gdb.event_fd, &drained, sizeof(drained)) > 0)
+		;
+	__atomic_store_n(&gdb.event_cpu, -1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gdb.stopping, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++) {
+		struct gdb_cpu *c = &gdb.cpu[i];
+		if (!cpu_parked((int)i) || c->action == GDB_STAY)
+			continue;
+		sim_gdb_set_step(c->uc, c->action == GDB_STEP);
+		c->event = GDB_EV_NONE;
+		__atomic_store_n(&c->state, GDB_CPU_RUNNING, __ATOMIC_RELEASE);
+		futex_wake(&c->state);
+	}
+}
+
+/* --- memory --- */
+
+/* Copies [addr, addr + len) of the process's memory into (write false) or out of buf,
+ * a page at a time; returns the bytes moved before the first page that is not mapped
+ * (or, for a write, not writable). */
+static size_t mem_copy(uintptr_t addr, uint8_t *buf, size_t len, bool write)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = MIN(len - done, SIM_PAGE_SIZE - (addr + done) % SIM_PAGE_SIZE);
+		struct iovec local = {buf + done, n}, remote = {(void *)(addr + done), n};
+		ssize_t got = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
+				    : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+	return done;
+}
+
+/* The protection of the mapping holding addr, from /proc/self/maps; -1 when none does. */
+static int mem_prot(uintptr_t addr)
+{
+	static char buf[8192];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), prot = -1;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (prot < 0 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+		char *line = buf, *nl;
+		while (prot < 0 && (nl = strchr(line, '\n'))) {
+			unsigned long lo, hi;
+			char perms[5];
+			if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && addr >= lo &&
+			    addr < hi)
+				prot = (perms[0] == 'r' ? PROT_READ : 0) |
+				       (perms[1] == 'w' ? PROT_WRITE : 0) |
+				       (perms[2] == 'x' ? PROT_EXEC : 0);
+			line = nl + 1;
+		}
+		len -= (size_t)(line - buf);
+		memmove(buf, line, len);
+	}
+	close(fd);
+	return prot;
+}
+
+/* Writes n bytes at addr, inside one page that is mapped readable but maybe not writable
+ * (kernel text): the page is made writable for the copy only. Returns 0 or -1. */
+static int mem_poke(uintptr_t addr, const uint8_t *src, size_t n)
+{
+	int prot = mem_prot(addr);
+	void *page = (void *)(addr & ~(SIM_PAGE_SIZE - 1));
+
+	if (prot < 0 || !(prot & PROT_READ))
+		return -1;
+	if (!(prot & PROT_WRITE) && mprotect(page, SIM_PAGE_SIZE, prot | PROT_WRITE) < 0)
+		return -1;
+	memcpy((void *)addr, src, n);
+	if (!(prot & PROT_WRITE))
+		mprotect(page, SIM_PAGE_SIZE, prot);
+	__builtin___clear_cache((char *)addr, (char *)addr + n);
+	return 0;
+}
+
+/* Writes len bytes at addr, read-only pages included; returns the bytes written. */
+static size_t mem_write_raw(uintptr_t addr, const uint8_t *src, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = MIN(len - done, SIM_PAGE_SIZE - (addr + done) % SIM_PAGE_SIZE);
+		if (mem_copy(addr + done, (uint8_t *)src + done, n, true) != n &&
+		    mem_poke(addr + done, src + done, n) < 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Reads like mem_copy, showing the original bytes where breakpoints are inserted. */
+static size_t mem_read(uintptr_t addr, uint8_t *buf, size_t len)
+{
+	size_t got = mem_copy(addr, buf, len, false);
+
+	for (int i = 0; i < GDB_BREAKS_MAX; i++)
+		for (unsigned k = 0; gdb.brk[i].addr && k < sim_gdb_break_len; k++)
+			if (gdb.brk[i].addr + k >= addr && gdb.brk[i].addr + k < addr + got)
+				buf[gdb.brk[i].addr + k - addr] = gdb.brk[i].saved[k];
+	return got;
+}
+
+/* Writes GDB's bytes; where a breakpoint is inserted its saved bytes change instead. */
+static size_t mem_write(uintptr_t addr, const uint8_t *src, size_t len)
+{
+	static uint8_t copy[GDB_PACKET_MAX];
+
+	memcpy(copy, src, len);
+	for (int i = 0; i < GDB_BREAKS_MAX; i++)
+		for (unsigned k = 0; gdb.brk[i].addr && k < sim_gdb_break_len; k++)
+			if (gdb.brk[i].addr + k >= addr && gdb.brk[i].addr + k < addr + len) {
+				gdb.brk[i].saved[k] = copy[gdb.brk[i].addr + k - addr];
+				copy[gdb.brk[i].addr + k - addr] = sim_gdb_break_insn[k];
+			}
+	return mem_write_raw(addr, copy, len);
+}
+
+/* Inserts a breakpoint at addr; 0, or -1 when its memory cannot be read and patched. */
+static int break_insert(uintptr_t addr, bool internal)
+{
+	int slot = break_find(addr), free_slot = break_find(0);
+
+	if (slot >= 0)
+		return 0;
+	if (free_slot < 0 || !addr)
+		return -1;
+	struct gdb_break *b = &gdb.brk[free_slot];
+	if (mem_copy(addr, b->saved, sim_gdb_break_len, false) != sim_gdb_break_len ||
+	    mem_write_raw(addr, sim_gdb_break_insn, sim_gdb_break_len) != sim_gdb_break_len)
+		return -1;
+	b->internal = internal;
+	__atomic_store_n(&b->addr, addr, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Removes the breakpoint in slot i, putting the original bytes back. */
+static void break_remove_slot(int i)
+{
+	struct gdb_break *b = &gdb.brk[i];
+
+	mem_write_raw(b->addr, b->saved, sim_gdb_break_len);
+	__atomic_store_n(&b->addr, 0, __ATOMIC_RELEASE);
+}
+
+/* Removes every breakpoint GDB inserted (internal ones too when all). */
+static void break_remove_all(bool all)
+{
+	for (int i = 0; i < GDB_BREAKS_MAX; i++)
+		if (gdb.brk[i].addr && (all || !gdb.brk[i].internal))
+			break_remove_slot(i);
+}
+
+/* --- packets --- */
+
+/* The next byte from GDB; -1 when the connection ended. */
+static int conn_getc(void)
+{
+	if (gdb.rx_pos == gdb.rx_len) {
+		ssize_t n;
+		do
+			n = read(gdb.conn_fd, gdb.rx, sizeof(gdb.rx));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return -1;
+		gdb.rx_len = (size_t)n;
+		gdb.rx_pos = 0;
+	}
+	return gdb.rx[gdb.rx_pos++];
+}
+
+/* Writes all of buf to GDB; false when the connection ended. */
+static bool conn_write(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(gdb.conn_fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+/* The value of hex digit c (either case), or -1. */
+static int hex_digit(int c)
+{
+	const char *d = c > 0 && c < 128 ? strchr(hex_digits, tolower(c)) : NULL;
+
+	return d ? (int)(d - hex_digits) : -1;
+}
+
+/* Receives one packet's payload into gdb.in (NUL-terminated), acknowledging it; false
+ * when the connection ended. */
+static bool packet_receive(size_t *len)
+{
+	for (;;) {
+		int c;
+		while ((c = conn_getc()) != '$')
+			if (c < 0)
+				return false;
+		uint8_t sum = 0;
+		size_t n = 0;
+		while ((c = conn_getc()) >= 0 && c != '#') {
+			if (n < GDB_PACKET_MAX)
+				gdb.in[n++] = (char)c;
+			sum = (uint8_t)(sum + c);
+		}
+		int hi = hex_digit(conn_getc()), lo = hex_digit(conn_getc());
+		if (c < 0)
+			return false;
+		gdb.in[n] = '\0';
+		bool good = hi >= 0 && lo >= 0 && (uint8_t)(hi * 16 + lo) == sum;
+		if (!gdb.no_ack && !conn_write(good ? "+" : "-", 1))
+			return false;
+		if (good) {
+			*len = n;
+			return true;
+		}
+	}
+}
+
+/* Sends a packet with payload data (escaped already); waits for GDB's ack, sending again
+ * on a '-'. False when the connection ended. */
+static bool packet_send(const char *data, size_t len)
+{
+	static char frame[sizeof(gdb.out) + 4];
+	uint8_t sum = 0;
+
+	frame[0] = '$';
+	for (size_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + (uint8_t)data[i]);
+	memcpy(frame + 1, data, len);
+	snprintf(frame + 1 + len, 4, "#%02x", sum);
+	for (;;) {
+		if (!conn_write(frame, len + 4))
+			return false;
+		if (gdb.no_ack)
+			return true;
+		int c;
+		while ((c = conn_getc()) != '+' && c != '-')
+			if (c < 0)
+				return false;
+		if (c == '+')
+			return true;
+	}
+}
+
+/* Sends a NUL-terminated reply. */
+static bool reply(const char *s)
+{
+	return packet_send(s, strlen(s));
+}
+
+/* Hex-encodes len bytes of src at dst (2 * len characters, no NUL). */
+static void hex_encode(char *dst, const uint8_t *src, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		dst[2 * i] = hex_digits[src[i] >> 4];
+		dst[2 * i + 1] = hex_digits[src[i] & 15];
+	}
+}
+
+/* Decodes len bytes of hex at src into dst; false when a character is no hex digit. */
+static bool hex_decode(uint8_t *dst, const char *src, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(src[2 * i]), lo = hex_digit(src[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		dst[i] = (uint8_t)(hi * 16 + lo);
+	}
+	return true;
+}
+
+/* Parses a hex number at *p, moving *p past it; false when there is none. */
+static bool parse_hex(const char **p, uint64_t *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	while (hex_digit(**p) >= 0)
+		*v = *v * 16 + (uint64_t)hex_digit(*(*p)++);
+	return *p != s;
+}
+
+/* Replies to qXfer:OBJECT:read:ANNEX:off,len with the slice of the object (size bytes),
+ * binary-escaped. */
+static bool reply_xfer(const char *args, const void *object, size_t size)
+{
+	const uint8_t *obj = object;
+	uint64_t off, len;
+
+	if (!parse_hex(&args, &off) || *args++ != ',' || !parse_hex(&args, &len))
+		return reply("E00");
+	len = MIN(len, (uint64_t)GDB_PACKET_MAX - 16);
+	if (off >= size)
+		return reply("l");
+	size_t n = 0, i = (size_t)off, end = (size_t)MIN(off + len, (uint64_t)size);
+	gdb.out[n++] = end == size ? 'l' : 'm';
+	for (; i < end && n < GDB_PACKET_MAX - 2; i++) {
+		uint8_t c = obj[i];
+		if (c == '#' || c == '$' || c == '}' || c == '*') {
+			gdb.out[n++] = '}';
+			c ^= 0x20;
+		}
+		gdb.out[n++] = (char)c;
+	}
+	if (i < end) /* escapes made it longer than fits: say there is more */
+		gdb.out[0] = 'm';
+	return packet_send(gdb.out, n);
+}
+
+/* --- the commands --- */
+
+/* The CPU of GDB thread id tid (cpu + 1); 0 and -1 mean any started one. -1 when there
+ * is none. */
+static int thread_cpu(int64_t tid)
+{
+	if (tid <= 0)
+		return cpu_parked(gdb.g_cpu) ? gdb.g_cpu : 0;
+	if ((uint64_t)tid > sim_machine.ncpus || !gdb.cpu[tid - 1].tid)
+		return -1;
+	return (int)tid - 1;
+}
+
+/* Parses a thread id (hex, or -1) at *p. */
+static int64_t parse_thread(const char **p)
+{
+	uint64_t v;
+
+	if (**p == '-' && (*p)[1] == '1') {
+		*p += 2;
+		return -1;
+	}
+	return parse_hex(p, &v) ? (int64_t)v : -2;
+}
+
+/* The thread list as qXfer:threads:read gives it; its length in *len. */
+static const char *threads_xml(size_t *len)
+{
+	static char xml[SIM_MAX_CPUS * 64 + 64];
+	size_t n = (size_t)snprintf(xml, sizeof(xml), "<?xml version=\"1.0\"?>\n<threads>\n");
+
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		if (gdb.cpu[i].tid)
+			n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+					      "<thread id=\"%x\" name=\"cpu%u\"/>\n", i + 1, i);
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n, "</threads>\n");
+	*len = n;
+	return xml;
+}
+
+/* qfThreadInfo: every started CPU. */
+static bool reply_thread_list(void)
+{
+	size_t n = 0;
+
+	gdb.out[n++] = 'm';
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		if (gdb.cpu[i].tid)
+			n += (size_t)snprintf(gdb.out + n, sizeof(gdb.out) - n, "%s%x",
+					      n > 1 ? "," : "", i + 1);
+	return packet_send(gdb.out, n);
+}
+
+/* qThreadExtraInfo: the CPU's scheduling state, hex-encoded. */
+static bool reply_thread_extra(const char *args)
+{
+	static const char *const names[] = {"off", "runnable", "idle", "parked"};
+	int cpu = thread_cpu(parse_thread(&args));
+	char text[32];
+
+	if (cpu < 0)
+		return reply("E01");
+	unsigned state = (unsigned)__atomic_load_n(&sim_machine.cpu[cpu].state, __ATOMIC_RELAXED);
+	int n = snprintf(text, sizeof(text), "%s", state < 4 ? names[state] : "?");
+	hex_encode(gdb.out, (const uint8_t *)text, (size_t)n);
+	return packet_send(gdb.out, 2 * (size_t)n);
+}
+
+/* g: every register of the selected CPU ('x' for those the context lacks). */
+static bool reply_registers(void)
+{
+	uint8_t v[16];
+	size_t n = 0;
+
+	if (!cpu_parked(gdb.g_cpu))
+		return reply("E01");
+	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
+		size_t size = sim_gdb_reg_size(r);
+		if (sim_gdb_reg_get(gdb.cpu[gdb.g_cpu].uc, r, v) < 0)
+			memset(gdb.out + n, 'x', 2 * size);
+		else
+			hex_encode(gdb.out + n, v, size);
+		n += 2 * size;
+	}
+	return packet_send(gdb.out, n);
+}
+
+/* G: writes every register of the selected CPU. */
+static bool write_registers(const char *hex, size_t len)
+{
+	uint8_t v[16];
+
+	if (!cpu_parked(gdb.g_cpu))
+		return reply("E01");
+	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
+		size_t size = sim_gdb_reg_size(r);
+		if (len < 2 * size)
+			break;
+		if (hex_decode(v, hex, size))
+			sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, r, v);
+		hex += 2 * size;
+		len -= 2 * size;
+	}
+	return reply("OK");
+}
+
+/* p / P: one register of the selected CPU. */
+static bool one_register(const char *args, bool write)
+{
+	uint64_t r;
+	uint8_t v[16];
+
+	if (!parse_hex(&args, &r) || r >= sim_gdb_reg_count() || !cpu_parked(gdb.g_cpu))
+		return reply("E01");
+	size_t size = sim_gdb_reg_size((unsigned)r);
+	if (write) {
+		if (*args++ != '=' || strlen(args) < 2 * size || !hex_decode(v, args, size) ||
+		    sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0)
+			return reply("E01");
+		return reply("OK");
+	}
+	if (sim_gdb_reg_get(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0) {
+		memset(gdb.out, 'x', 2 * size);
+		return packet_send(gdb.out, 2 * size);
+	}
+	hex_encode(gdb.out, v, size);
+	return packet_send(gdb.out, 2 * size);
+}
+
+/* m addr,len: memory; E14 (EFAULT) when not even its first byte is mapped. */
+static bool reply_memory(const char *args)
+{
+	static uint8_t buf[GDB_PACKET_MAX / 2];
+	uint64_t addr, len;
+
+	if (!parse_hex(&args, &addr) || *args++ != ',' || !parse_hex(&args, &len))
+		return reply("E01");
+	size_t got = mem_read((uintptr_t)addr, buf, (size_t)MIN(len, sizeof(buf)));
+	if (!got && len)
+		return reply("E14");
+	hex_encode(gdb.out, buf, got);
+	return packet_send(gdb.out, 2 * got);
+}
+
+/* M addr,len:hex: writes memory. */
+static bool write_memory(const char *args)
+{
+	static uint8_t buf[GDB_PACKET_MAX / 2];
+	uint64_t addr, len;
+
+	if (!parse_hex(&args, &addr) || *args++ != ',' || !parse_hex(&args, &len) ||
+	    *args++ != ':' || len > sizeof(buf) || strlen(args) < 2 * len ||
+	    !hex_decode(buf, args, (size_t)len))
+		return reply("E01");
+	return reply(mem_write((uintptr_t)addr, buf, (size_t)len) == len ? "OK" : "E14");
+}
+
+/* Z0 / z0 addr,kind: software breakpoints; other kinds are not supported (empty reply). */
+static bool breakpoint(const char *args, bool insert)
+{
+	uint64_t addr;
+
+	if (args[0] != '0' || args[1] != ',')
+		return reply("");
+	args += 2;
+	if (!parse_hex(&args, &addr))
+		return reply("E01");
+	if (insert)
+		return reply(break_insert((uintptr_t)addr, false) == 0 ? "OK" : "E14");
+	int slot = break_find((uintptr_t)addr);
+	if (slot >= 0)
+		break_remove_slot(slot);
+	return reply("OK");
+}
+
+/* Sets each parked CPU's action from vCont's actions ("c", "s:2", "C05:1"...): the first
+ * that names it, or names no thread, applies; no action leaves it stopped. False when
+ * malformed. */
+static bool parse_vcont(const char *p)
+{
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		gdb.cpu[i].action = GDB_STAY;
+	bool set[SIM_MAX_CPUS] = {false};
+	while (*p == ';') {
+		char kind = *++p;
+		uint64_t sig;
+		int64_t tid = -1;
+		p++;
+		if (kind == 'C' || kind == 'S')
+			parse_hex(&p, &sig); /* a signal for the kernel means nothing here */
+		else if (kind != 'c' && kind != 's')
+			return false;
+		if (*p == ':') {
+			p++;
+			tid = parse_thread(&p);
+		}
+		enum gdb_action a = kind == 's' || kind == 'S' ? GDB_STEP : GDB_CONTINUE;
+		for (unsigned i = 0; i < sim_machine.ncpus; i++)
+			if (!set[i] && (tid <= 0 || (uint64_t)tid == i + 1)) {
+				gdb.cpu[i].action = a;
+				set[i] = true;
+			}
+	}
+	return *p == '\0';
+}
+
+/* Formats the stop reply for CPU cpu stopped with signal sig. */
+static void stop_reply_set(int cpu, int sig, bool swbreak)
+{
+	snprintf(gdb.stop_reply, sizeof(gdb.stop_reply), "T%02xthread:%x;%s", sig, cpu + 1,
+		 swbreak ? "swbreak:;" : "");
+	gdb.g_cpu = gdb.c_cpu = cpu;
+}
+
+/* The machine was resumed: waits for a CPU's trap or GDB's Ctrl-C, stops the machine and
+ * reports why. False when the connection ended (the machine is stopped then). */
+static bool wait_for_stop(void)
+{
+	struct pollfd fds[2] = {{.fd = gdb.conn_fd, .events = POLLIN},
+				{.fd = gdb.event_fd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			world_stop();
+			return false;
+		}
+		if (fds[1].revents & POLLIN)
+			break;
+		if (fds[0].revents) {
+			int c = conn_getc();
+			if (c < 0) {
+				world_stop();
+				return false;
+			}
+			if (c == 0x03) { /* Ctrl-C */
+				world_stop();
+				int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
+				if (cpu >= 0) /* a trap came first: report it instead */
+					break;
+				stop_reply_set(cpu_parked(gdb.c_cpu) ? gdb.c_cpu : 0, SIGINT,
+					       false);
+				return reply(gdb.stop_reply);
+			}
+		}
+	}
+	world_stop();
+	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
+	stop_reply_set(cpu, SIGTRAP, gdb.cpu[cpu].event == GDB_EV_BREAK);
+	return reply(gdb.stop_reply);
+}
+
+/* Resumes the machine as the actions set and waits for it to stop again. */
+static bool resume(void)
+{
+	world_resume();
+	return wait_for_stop();
+}
+
+/* Handles the q and Q packets. */
+static bool query(const char *p)
+{
+	size_t len;
+
+	if (strncmp(p, "qSupported", 10) == 0) {
+		snprintf(gdb.out, sizeof(gdb.out),
+			 "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
+			 "qXfer:auxv:read+;swbreak+;QStartNoAckMode+;vContSupported+",
+			 GDB_PACKET_MAX);
+		return reply(gdb.out);
+	}
+	if (strcmp(p, "QStartNoAckMode") == 0) {
+		bool ok = reply("OK");
+		gdb.no_ack = true;
+		return ok;
+	}
+	if (strncmp(p, "qXfer:features:read:target.xml:", 31) == 0)
+		return reply_xfer(p + 31, sim_gdb_target_xml(), strlen(sim_gdb_target_xml()));
+	if (strncmp(p, "qXfer:threads:read::", 20) == 0) {
+		const char *xml = threads_xml(&len);
+		return reply_xfer(p + 20, xml, len);
+	}
+	if (strncmp(p, "qXfer:auxv:read::", 17) == 0)
+		return reply_xfer(p + 17, gdb.auxv, gdb.auxv_len);
+	if (strcmp(p, "qfThreadInfo") == 0)
+		return reply_thread_list();
+	if (strcmp(p, "qsThreadInfo") == 0)
+		return reply("l");
+	if (strncmp(p, "qThreadExtraInfo,", 17) == 0)
+		return reply_thread_extra(p + 17);
+	if (strcmp(p, "qC") == 0) {
+		snprintf(gdb.out, sizeof(gdb.out), "QC%x", gdb.g_cpu + 1);
+		return reply(gdb.out);
+	}
+	if (strcmp(p, "qAttached") == 0)
+		return reply("1");
+	if (strncmp(p, "qSymbol", 7) == 0)
+		return reply("OK");
+	return reply("");
+}
+
+/* Removes GDB's breakpoints and lets every CPU run on (detach, or GDB went away). */
+static void session_release(void)
+{
+	break_remove_all(false);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		gdb.cpu[i].action = GDB_CONTINUE;
+	world_resume();
+}
+
+/* Handles one packet of len bytes in gdb.in; false when the session is over. */
+static bool handle_packet(size_t len)
+{
+	const char *p = gdb.in;
+	int64_t tid;
+
+	switch (p[0]) {
+	case '?':
+		return reply(gdb.stop_reply);
+	case 'q':
+	case 'Q':
+		return query(p);
+	case 'H':
+		tid = parse_thread(&(const char *){p + 2});
+		if ((p[1] != 'g' && p[1] != 'c') || (tid > 0 && thread_cpu(tid) < 0))
+			return reply("E01");
+		if (p[1] == 'g')
+			gdb.g_cpu = thread_cpu(tid);
+		else
+			gdb.c_cpu = thread_cpu(tid);
+		return reply("OK");
+	case 'T':
+		tid = parse_thread(&(const char *){p + 1});
+		return reply(tid > 0 && thread_cpu(tid) >= 0 ? "OK" : "E01");
+	case 'g':
+		return reply_registers();
+	case 'G':
+		return write_registers(p + 1, len - 1);
+	case 'p':
+		return one_register(p + 1, false);
+	case 'P':
+		return one_register(p + 1, true);
+	case 'm':
+		return reply_memory(p + 1);
+	case 'M':
+		return write_memory(p + 1);
+	case 'Z':
+		return breakpoint(p + 1, true);
+	case 'z':
+		return breakpoint(p + 1, false);
+	case 'c':
+		parse_vcont(";c");
+		return resume();
+	case 's':
+		parse_vcont(";c"); /* the others stay, the current thread steps */
+		for (unsigned i = 0; i < sim_machine.ncpus; i++)
+			gdb.cpu[i].action = (int)i == gdb.c_cpu ? GDB_STEP : GDB_STAY;
+		return resume();
+	case 'D':
+		reply("OK");
+		session_release();
+		return false;
+	case 'k':
+		sim_console_restore();
+		_exit(GDB_EXIT_KILLED);
+	case 'v':
+		if (strcmp(p, "vCont?") == 0)
+			return reply("vCont;c;C;s;S");
+		if (strncmp(p, "vCont;", 6) == 0) {
+			if (!parse_vcont(p + 5))
+				return reply("E01");
+			return resume();
+		}
+		if (strncmp(p, "vKill", 5) == 0) {
+			reply("OK");
+			sim_console_restore();
+			_exit(GDB_EXIT_KILLED);
+		}
+		return reply("");
+	default:
+		return reply("");
+	}
+}
+
+/* Serves one GDB connection. The machine is stopped at its start (at kmain for the first
+ * session of --gdb-wait) and left running at its end. */
+static void session(void)
+{
+	size_t len;
+
+	gdb.no_ack = false;
+	gdb.rx_len = gdb.rx_pos = 0;
+	if (gdb.wait_first) { /* CPU 0 parks at kmain's internal breakpoint */
+		struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
+		while (poll(&fd, 1, -1) < 0 && errno == EINTR)
+			;
+		gdb.wait_first = false;
+		world_stop();
+		break_remove_all(true);
+		stop_reply_set(0, SIGTRAP, false);
+	} else {
+		world_stop();
+		stop_reply_set(0, SIGTRAP, false);
+	}
+	while (packet_receive(&len) && handle_packet(len))
+		;
+	if (__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST))
+		session_release();
+}
+
+/* The stub's thread: one GDB connection after another. */
+static void *gdb_thread(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		int fd = accept4(gdb.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* fails on unix */
+		gdb.conn_fd = fd;
+		session();
+		close(fd);
+		gdb.conn_fd = -1;
+	}
+	return NULL;
+}
+
+/* --- start-up --- */
+
+/* Reports a failure to set the stub up and exits. */
+static SIM_NORETURN void gdb_fail(const char *what)
+{
+	fprintf(stderr, "amphi: --gdb %s: %s: %s\n", gdb.address, what, strerror(errno));
+	exit(SIM_EXIT_HOST);
+}
+
+/* Opens the listening socket for "PORT" (loopback TCP) or "unix:PATH". */
+static void gdb_listen(const char *address)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t ss_len;
+	int one = 1;
+
+	snprintf(gdb.address, sizeof(gdb.address), "%s", address);
+	if (strncmp(address, "unix:", 5) == 0) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+		un->sun_family = AF_UNIX;
+		snprintf(un->sun_path, sizeof(un->sun_path), "%s", address + 5);
+		ss_len = sizeof(*un);
+		gdb.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)atoi(address));
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ss_len = sizeof(*in);
+		gdb.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (gdb.listen_fd >= 0)
+			setsockopt(gdb.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	}
+	if (gdb.listen_fd < 0)
+		gdb_fail("socket");
+	if (bind(gdb.listen_fd, (struct sockaddr *)&ss, ss_len) < 0)
+		gdb_fail("cannot listen there");
+	if (listen(gdb.listen_fd, 1) < 0)
+		gdb_fail("listen");
+}
+
+/* Exits with a line when a debugger already traces the process: its SIGTRAP handling and
+ * the stub's breakpoints would fight over the same traps. */
+static void gdb_refuse_tracer(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	const char *tracer;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	tracer = strstr(buf, "TracerPid:");
+	if (tracer && atoi(tracer + 10) != 0) {
+		fprintf(stderr,
+			"amphi: --gdb: a debugger already traces this process (pid %d); "
+			"use one or the other\n",
+			atoi(tracer + 10));
+		exit(SIM_EXIT_USAGE);
+	}
+}
+
+/* Installs the stop signal's and SIGTRAP's handlers; while one runs (a CPU is parked) no
+ * other asynchronous signal is taken, so no interrupt runs kernel code meanwhile. */
+static void gdb_handlers(void)
+{
+	struct sigaction stop = {.sa_sigaction = on_stop_signal,
+				 .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
+	struct sigaction trap = {.sa_sigaction = on_trap,
+				 .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
+
+	sigfillset(&stop.sa_mask);
+	sigdelset(&stop.sa_mask, SIGSEGV);
+	sigdelset(&stop.sa_mask, SIGBUS);
+	sigdelset(&stop.sa_mask, SIGILL);
+	sigdelset(&stop.sa_mask, SIGFPE);
+	trap.sa_mask = stop.sa_mask;
+	if (sigaction(GDB_STOP_SIGNAL, &stop, NULL) < 0 || sigaction(SIGTRAP, &trap, NULL) < 0)
+		gdb_fail("signal handlers");
+}
+
+void sim_gdbstub_init(const struct sim_options *opts)
+{
+	pthread_t thread;
+	sigset_t all, old;
+
+	if (!opts->gdb)
+		return;
+	gdb_refuse_tracer();
+	gdb_listen(opts->gdb);
+	int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, gdb.auxv, sizeof(gdb.auxv));
+	if (fd >= 0)
+		close(fd);
+	gdb.auxv_len = n > 0 ? (size_t)n : 0;
+	gdb.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (gdb.event_fd < 0)
+		gdb_fail("eventfd");
+	gdb_handlers();
+	gdb.enabled = true;
+	sim_gdbstub_cpu_begin(0); /* the calling thread is CPU 0's */
+	if (opts->gdb_wait) {
+		gdb.wait_first = true;
+		if (break_insert((uintptr_t)kmain, true) < 0)
+			gdb_fail("cannot place a breakpoint at kmain");
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* the stub's thread takes no signal */
+	if (pthread_create(&thread, NULL, gdb_thread, NULL))
+		gdb_fail("thread");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_setname_np(thread, "gdbstub");
+	fprintf(stderr, "amphi: gdbstub on %s%s\n", gdb.address,
+		opts->gdb_wait ? ", waiting for gdb before kmain" : "");
+}
