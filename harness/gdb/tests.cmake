@@ -1,4 +1,5 @@
-# GDB on every target (harness/debug --batch with harness/gdb/tests/*.gdb): a breakpoint in
+# GDB on every target (harness/debug --batch with harness/gdb/tests/*.gdb), the hosted one
+# also through its gdbstub: a breakpoint in
 # a kernel function, a backtrace through kmain, a step, a variable, four CPUs as threads,
 # and the Python helpers (amphi threads, dmesg, locks; ps and pt on a user program's
 # syscall, pt checked against the kernel's own walk, pt_lookup). The helpers are loaded by
@@ -25,6 +26,16 @@ amphi_test(NAME gdb-hosted-aarch64-user TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=exec ${AMPHI_ARM64_BUSYBOX} uname"
            RUN_ARGS --no-ktap ${user_checks} --expect-output "(aarch64 tables)"
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/user.gdb hosted-aarch64)
+
+# The same kernel session through the machine's own gdbstub (--gdb, harness/debug hosted-stub),
+# and the stub's protocol checked without GDB against the program's ELF file.
+amphi_test(NAME gdb-stub-hosted-kernel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-protocol TIMEOUT 60 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN})
 
 foreach(isa x86_64 aarch64)
   set(busybox ${AMPHI_BUSYBOX})
