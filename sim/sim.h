@@ -89,6 +89,7 @@ struct sim_options {
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
 	const char *gdb;	/* --gdb: the stub's "PORT" or "unix:PATH", or NULL */
 	bool gdb_wait;		/* --gdb-wait: stop before kmain until GDB continues */
+	const char *gdb_follow; /* --gdb-follow: the user process GDB sees ("PID" or a name) */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -633,6 +634,22 @@ void sim_gdbstub_cpu_begin(unsigned id);
 
 /* True while GDB holds the machine stopped (no progress is then no hang). */
 bool sim_gdbstub_holding(void);
+
+/* On a CPU's thread, around user code in its engine (a struct sim_user_engine *): lets the
+ * stub stop the followed process (--gdb-follow) in its code. Nothing without a stub. */
+void sim_gdbstub_user_enter(void *engine);
+void sim_gdbstub_user_exit(void);
+
+/* gdb_proc.c: the process of the task the calling CPU runs: its pid, name, program and
+ * address space (a struct vm_space *); false in a kernel thread. */
+bool sim_gdb_current_process(unsigned *pid, const char **comm, const char **exe, void **vm);
+
+/* Guest ISA part (debug/gdb_guest_<guest isa>.c): the target description of user code and
+ * its registers in that numbering, read from a struct user_regs. */
+const char *sim_gdb_guest_xml(void);
+unsigned sim_gdb_guest_reg_count(void);
+unsigned sim_gdb_guest_reg_size(unsigned n); /* bytes */
+int sim_gdb_guest_reg_get(const void *user_regs, unsigned n, uint8_t *buf); /* bytes, or -1 */
 
 /* ISA part (sim/host/<isa>/gdb_regs.c): the target description, and the registers in its
  * numbering, read from and written into a signal context (a ucontext_t). */

@@ -38,9 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <amphi/arch.h>
 #include <amphi/init.h>
+#include <amphi/vm.h>
 
 #include "sim.h"
+#include "user/user.h"
 
 #define GDB_PACKET_MAX 0x4000 /* PacketSize offered to GDB */
 #define GDB_BREAKS_MAX 256
@@ -49,6 +52,8 @@
 #define GDB_STOP_SIGNAL (SIGRTMIN + 2)
 #define GDB_EXIT_KILLED (128 + SIGKILL) /* GDB's kill ends the process like SIGKILL */
 #define GDB_RESIGNAL_NS 50000000L	/* a stop not yet acknowledged is signalled again */
+#define GDB_USER_BREAKS_MAX 64
+#define GDB_FOLLOW_MAX 32 /* bytes of a --gdb-follow name, its NUL included */
 
 enum gdb_cpu_state { GDB_CPU_RUNNING, GDB_CPU_PARKED };
 enum gdb_action { GDB_STAY, GDB_CONTINUE, GDB_STEP };
@@ -90,6 +95,25 @@ static struct {
 
 static __thread int gdb_self = -1; /* the CPU this thread is, or -1 */
 
+/* Following a user process: GDB then sees that process alone, as one thread with the guest
+ * ISA's registers and the process's memory, and its breakpoints and steps are checked
+ * by a Unicorn hook before each of its instructions. */
+static struct {
+	char spec[GDB_FOLLOW_MAX]; /* the process: a pid or a name; "" for none */
+	bool active;		   /* the session follows it (chosen when GDB connects) */
+	uint32_t pid;		   /* atomic: its pid once it ran user code, else 0 */
+	void *vm;		   /* atomic: its address space (a struct vm_space *) */
+	char name[GDB_FOLLOW_MAX];
+	bool step;				      /* atomic: stop at its next instruction */
+	bool interrupted;			      /* that stop is GDB's Ctrl-C */
+	uintptr_t brk[GDB_USER_BREAKS_MAX];	      /* its breakpoints (0: a free slot) */
+	void *hooked[SIM_MAX_CPUS][SIM_USER_ENGINES]; /* each CPU's engines with the hook */
+	struct user_regs regs;			      /* its registers where it stopped */
+	bool regs_valid;
+} follow;
+
+static __thread bool gdb_in_followed; /* the CPU runs the followed process's user code */
+
 /* --- parking: the CPU threads' side --- */
 
 /* Sleeps on *word while it holds v (for at most ns nanoseconds when ns > 0). */
@@ -106,19 +130,44 @@ static void futex_wake(uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
-/* In a signal handler of CPU c's thread: parks it with its context uc until the stub
- * releases it. */
-static void cpu_park(struct gdb_cpu *c, void *uc)
+/* On CPU c's thread: marks it parked with its context uc (a signal's, or NULL in a
+ * Unicorn hook), so that the stub counts it stopped and a stop signal leaves it be. */
+static void cpu_park_begin(struct gdb_cpu *c, void *uc)
 {
-	int saved_errno = errno;
-
 	c->uc = uc;
 	__atomic_store_n(&c->state, GDB_CPU_PARKED, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&gdb.parked_seq, 1, __ATOMIC_SEQ_CST);
 	futex_wake(&gdb.parked_seq);
+}
+
+/* Waits, parked, until the stub releases CPU c. */
+static void cpu_park_wait(struct gdb_cpu *c)
+{
+	int saved_errno = errno;
+
 	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == GDB_CPU_PARKED)
 		futex_wait(&c->state, GDB_CPU_PARKED, 0);
 	errno = saved_errno;
+}
+
+/* On the calling CPU self, parked from event (a trap, or a stop in its user code): makes
+ * it the one the stub reports, unless another CPU's event came first. True when it is. */
+static bool cpu_report(int self, int event)
+{
+	int none = -1;
+
+	gdb.cpu[self].event = event;
+	return __atomic_compare_exchange_n(&gdb.event_cpu, &none, self, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/* Wakes the stub for the reported event. */
+static void cpu_report_wake(void)
+{
+	uint64_t one = 1;
+	ssize_t n = write(gdb.event_fd, &one, sizeof(one));
+
+	(void)n; /* the counter cannot overflow: the stub reads it at each stop */
 }
 
 /* The slot of the breakpoint at addr, or -1. */
@@ -136,9 +185,11 @@ static void on_stop_signal(int sig, siginfo_t *si, void *uc)
 	int self = gdb_self;
 
 	(void)sig, (void)si;
-	if (self < 0 || !__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST))
-		return; /* a late signal of a stop that is over */
-	cpu_park(&gdb.cpu[self], uc);
+	if (self < 0 || !__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST) ||
+	    __atomic_load_n(&gdb.cpu[self].state, __ATOMIC_SEQ_CST) == GDB_CPU_PARKED)
+		return; /* a late signal of a stop that is over, or parked in a hook already */
+	cpu_park_begin(&gdb.cpu[self], uc);
+	cpu_park_wait(&gdb.cpu[self]);
 }
 
 /* SIGTRAP: a breakpoint or a finished single step. The CPU that hit it reports it (the
@@ -146,7 +197,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *uc)
  * when it resumes, if it is still there. */
 static void on_trap(int sig, siginfo_t *si, void *uc)
 {
-	int self = gdb_self, none = -1, event = GDB_EV_TRAP;
+	int self = gdb_self, event = GDB_EV_TRAP;
 
 	(void)sig;
 	if (sim_gdb_trap_is_step(si)) {
@@ -162,14 +213,10 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 			nanosleep(&ms, NULL);
 		return;
 	}
-	gdb.cpu[self].event = event;
-	if (__atomic_compare_exchange_n(&gdb.event_cpu, &none, self, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST)) {
-		uint64_t one = 1;
-		ssize_t n = write(gdb.event_fd, &one, sizeof(one));
-		(void)n; /* the counter cannot overflow: the stub reads it at each stop */
-	}
-	cpu_park(&gdb.cpu[self], uc);
+	cpu_park_begin(&gdb.cpu[self], uc);
+	if (cpu_report(self, event))
+		cpu_report_wake();
+	cpu_park_wait(&gdb.cpu[self]);
 }
 
 /* Gives the calling thread an alternate signal stack unless it has one: the handlers park
@@ -248,7 +295,8 @@ static void world_resume(void)
 		struct gdb_cpu *c = &gdb.cpu[i];
 		if (!cpu_parked((int)i) || c->action == GDB_STAY)
 			continue;
-		sim_gdb_set_step(c->uc, c->action == GDB_STEP);
+		if (c->uc) /* not parked in the followed process's hook */
+			sim_gdb_set_step(c->uc, c->action == GDB_STEP);
 		c->event = GDB_EV_NONE;
 		__atomic_store_n(&c->state, GDB_CPU_RUNNING, __ATOMIC_RELEASE);
 		futex_wake(&c->state);
@@ -400,6 +448,131 @@ static void break_remove_all(bool all)
 	for (int i = 0; i < GDB_BREAKS_MAX; i++)
 		if (gdb.brk[i].addr && (all || !gdb.brk[i].internal))
 			break_remove_slot(i);
+}
+
+/* --- following a user process --- */
+
+/* True when the process pid, named comm, running program exe, is the one to follow. */
+static bool follow_matches(unsigned pid, const char *comm, const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+	char *end;
+	unsigned long want = strtoul(follow.spec, &end, 10);
+
+	if (!*end)
+		return want == pid;
+	return strcmp(comm, follow.spec) == 0 || strcmp(base ? base + 1 : exe, follow.spec) == 0;
+}
+
+/* True when the followed process has a breakpoint at addr. */
+static bool follow_break_at(uintptr_t addr)
+{
+	for (int i = 0; i < GDB_USER_BREAKS_MAX; i++)
+		if (__atomic_load_n(&follow.brk[i], __ATOMIC_RELAXED) == addr)
+			return true;
+	return false;
+}
+
+/* Before each instruction of user code in an engine that ran the followed process: stops
+ * there for a breakpoint or a step, with the process's registers saved for GDB. */
+static void follow_on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *data)
+{
+	int self = gdb_self;
+
+	(void)size, (void)data;
+	if (!gdb_in_followed || self < 0)
+		return;
+	bool step = __atomic_load_n(&follow.step, __ATOMIC_ACQUIRE);
+	if (!step && !follow_break_at(addr))
+		return;
+	cpu_park_begin(&gdb.cpu[self], NULL);
+	if (cpu_report(self, step ? GDB_EV_STEP : GDB_EV_BREAK)) {
+		sim_user_isa.save(uc, &follow.regs);
+		follow.regs_valid = true;
+		__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
+		cpu_report_wake();
+	}
+	cpu_park_wait(&gdb.cpu[self]);
+}
+
+/* Puts the code hook on the calling CPU's engine e, once, dropping what it translated
+ * without it. */
+static void follow_hook(struct sim_user_engine *e)
+{
+	void **slots = follow.hooked[gdb_self];
+	uc_hook h;
+	int k;
+
+	for (k = 0; k < SIM_USER_ENGINES && slots[k]; k++)
+		if (slots[k] == e->uc)
+			return;
+	if (k == SIM_USER_ENGINES)
+		return; /* every engine of this CPU is hooked already */
+	if (uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)follow_on_code, NULL, 1, 0) != UC_ERR_OK)
+		return;
+	sim_user_drop_all_code(e);
+	slots[k] = e->uc;
+}
+
+void sim_gdbstub_user_enter(void *engine)
+{
+	unsigned pid;
+	const char *comm, *exe;
+	void *vm;
+
+	gdb_in_followed = false;
+	if (!gdb.enabled || !follow.spec[0] || gdb_self < 0 ||
+	    !sim_gdb_current_process(&pid, &comm, &exe, &vm) || !follow_matches(pid, comm, exe))
+		return;
+	uint32_t followed = __atomic_load_n(&follow.pid, __ATOMIC_ACQUIRE);
+	if (followed && followed != pid)
+		return; /* another process of that name came first */
+	if (!followed) {
+		snprintf(follow.name, sizeof(follow.name), "%s", comm);
+		__atomic_store_n(&follow.pid, pid, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&follow.vm, vm, __ATOMIC_RELEASE); /* exec replaces it */
+	gdb_in_followed = true;
+	follow_hook(engine);
+}
+
+void sim_gdbstub_user_exit(void)
+{
+	gdb_in_followed = false;
+}
+
+/* Copies [va, va + len) of the followed process's memory into (write false) or out of buf,
+ * through its page tables; returns the bytes moved before the first page not mapped. */
+static size_t follow_mem_copy(uintptr_t va, uint8_t *buf, size_t len, bool write)
+{
+	struct vm_space *vm = __atomic_load_n(&follow.vm, __ATOMIC_ACQUIRE);
+	size_t done = 0;
+
+	while (vm && done < len && va + done < USER_VA_END) {
+		uintptr_t a = va + done;
+		size_t n = MIN(len - done, SIM_PAGE_SIZE - a % SIM_PAGE_SIZE);
+		pte_t e = pt_lookup(vm->root, a - a % SIM_PAGE_SIZE);
+		uint8_t *host =
+		    arch_pte_valid(e) ? sim_ram_ptr(arch_pte_addr(e) + a % SIM_PAGE_SIZE, n) : NULL;
+		if (!host)
+			break;
+		memcpy(write ? host : buf + done, write ? buf + done : host, n);
+		done += n;
+	}
+	return done;
+}
+
+/* Z0 / z0 in the followed process: its breakpoint table; 0, or -1 when it is full. */
+static int follow_break_set(uintptr_t addr, bool insert)
+{
+	if (insert && follow_break_at(addr))
+		return 0;
+	for (int i = 0; i < GDB_USER_BREAKS_MAX; i++)
+		if (follow.brk[i] == (insert ? 0 : addr)) {
+			__atomic_store_n(&follow.brk[i], insert ? addr : 0, __ATOMIC_RELEASE);
+			return 0;
+		}
+	return insert ? -1 : 0;
 }
 
 /* --- packets --- */
@@ -574,6 +747,8 @@ static bool reply_xfer(const char *args, const void *object, size_t size)
  * is none. */
 static int thread_cpu(int64_t tid)
 {
+	if (follow.active) /* one thread, the process: where it stopped */
+		return tid <= 1 ? MAX(gdb.g_cpu, 0) : -1;
 	if (tid <= 0)
 		return cpu_parked(gdb.g_cpu) ? gdb.g_cpu : 0;
 	if ((uint64_t)tid > sim_machine.ncpus || !gdb.cpu[tid - 1].tid)
@@ -599,6 +774,12 @@ static const char *threads_xml(size_t *len)
 	static char xml[SIM_MAX_CPUS * 64 + 64];
 	size_t n = (size_t)snprintf(xml, sizeof(xml), "<?xml version=\"1.0\"?>\n<threads>\n");
 
+	if (follow.active) {
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+				      "<thread id=\"1\" name=\"%s\"/>\n</threads>\n", follow.name);
+		*len = n;
+		return xml;
+	}
 	for (unsigned i = 0; i < sim_machine.ncpus; i++)
 		if (gdb.cpu[i].tid)
 			n += (size_t)snprintf(xml + n, sizeof(xml) - n,
@@ -614,6 +795,8 @@ static bool reply_thread_list(void)
 	size_t n = 0;
 
 	gdb.out[n++] = 'm';
+	if (follow.active)
+		return reply("m1");
 	for (unsigned i = 0; i < sim_machine.ncpus; i++)
 		if (gdb.cpu[i].tid)
 			n += (size_t)snprintf(gdb.out + n, sizeof(gdb.out) - n, "%s%x",
@@ -630,23 +813,54 @@ static bool reply_thread_extra(const char *args)
 
 	if (cpu < 0)
 		return reply("E01");
+	if (follow.active) {
+		int len = snprintf(text, sizeof(text), "pid %u", follow.pid);
+		hex_encode(gdb.out, (const uint8_t *)text, (size_t)len);
+		return packet_send(gdb.out, 2 * (size_t)len);
+	}
 	unsigned state = (unsigned)__atomic_load_n(&sim_machine.cpu[cpu].state, __ATOMIC_RELAXED);
 	int n = snprintf(text, sizeof(text), "%s", state < 4 ? names[state] : "?");
 	hex_encode(gdb.out, (const uint8_t *)text, (size_t)n);
 	return packet_send(gdb.out, 2 * (size_t)n);
 }
 
-/* g: every register of the selected CPU ('x' for those the context lacks). */
+/* Register r of the selected thread into v: the parked CPU's, or the followed process's;
+ * its size, or -1 when it is not known (its bytes are then 'x'). */
+static int register_get(unsigned r, uint8_t *v)
+{
+	if (follow.active)
+		return follow.regs_valid ? sim_gdb_guest_reg_get(&follow.regs, r, v) : -1;
+	if (!cpu_parked(gdb.g_cpu) || !gdb.cpu[gdb.g_cpu].uc)
+		return -1;
+	return sim_gdb_reg_get(gdb.cpu[gdb.g_cpu].uc, r, v);
+}
+
+/* The number of registers and the size of register r, in the session's description. */
+static unsigned register_count(void)
+{
+	return follow.active ? sim_gdb_guest_reg_count() : sim_gdb_reg_count();
+}
+
+static unsigned register_size(unsigned r)
+{
+	return follow.active ? sim_gdb_guest_reg_size(r) : sim_gdb_reg_size(r);
+}
+
+/* True when the selected thread's registers can be written (a CPU parked in a signal). */
+static bool registers_writable(void)
+{
+	return !follow.active && cpu_parked(gdb.g_cpu) && gdb.cpu[gdb.g_cpu].uc;
+}
+
+/* g: every register of the selected thread ('x' for those not known). */
 static bool reply_registers(void)
 {
 	uint8_t v[16];
 	size_t n = 0;
 
-	if (!cpu_parked(gdb.g_cpu))
-		return reply("E01");
-	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
-		size_t size = sim_gdb_reg_size(r);
-		if (sim_gdb_reg_get(gdb.cpu[gdb.g_cpu].uc, r, v) < 0)
+	for (unsigned r = 0; r < register_count(); r++) {
+		size_t size = register_size(r);
+		if (register_get(r, v) < 0)
 			memset(gdb.out + n, 'x', 2 * size);
 		else
 			hex_encode(gdb.out + n, v, size);
@@ -660,7 +874,7 @@ static bool write_registers(const char *hex, size_t len)
 {
 	uint8_t v[16];
 
-	if (!cpu_parked(gdb.g_cpu))
+	if (!registers_writable())
 		return reply("E01");
 	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
 		size_t size = sim_gdb_reg_size(r);
@@ -680,16 +894,17 @@ static bool one_register(const char *args, bool write)
 	uint64_t r;
 	uint8_t v[16];
 
-	if (!parse_hex(&args, &r) || r >= sim_gdb_reg_count() || !cpu_parked(gdb.g_cpu))
+	if (!parse_hex(&args, &r) || r >= register_count())
 		return reply("E01");
-	size_t size = sim_gdb_reg_size((unsigned)r);
+	size_t size = register_size((unsigned)r);
 	if (write) {
-		if (*args++ != '=' || strlen(args) < 2 * size || !hex_decode(v, args, size) ||
+		if (!registers_writable() || *args++ != '=' || strlen(args) < 2 * size ||
+		    !hex_decode(v, args, size) ||
 		    sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0)
 			return reply("E01");
 		return reply("OK");
 	}
-	if (sim_gdb_reg_get(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0) {
+	if (register_get((unsigned)r, v) < 0) {
 		memset(gdb.out, 'x', 2 * size);
 		return packet_send(gdb.out, 2 * size);
 	}
@@ -705,7 +920,9 @@ static bool reply_memory(const char *args)
 
 	if (!parse_hex(&args, &addr) || *args++ != ',' || !parse_hex(&args, &len))
 		return reply("E01");
-	size_t got = mem_read((uintptr_t)addr, buf, (size_t)MIN(len, sizeof(buf)));
+	size_t n = (size_t)MIN(len, sizeof(buf));
+	size_t got = follow.active ? follow_mem_copy((uintptr_t)addr, buf, n, false)
+				   : mem_read((uintptr_t)addr, buf, n);
 	if (!got && len)
 		return reply("E14");
 	hex_encode(gdb.out, buf, got);
@@ -722,7 +939,9 @@ static bool write_memory(const char *args)
 	    *args++ != ':' || len > sizeof(buf) || strlen(args) < 2 * len ||
 	    !hex_decode(buf, args, (size_t)len))
 		return reply("E01");
-	return reply(mem_write((uintptr_t)addr, buf, (size_t)len) == len ? "OK" : "E14");
+	size_t done = follow.active ? follow_mem_copy((uintptr_t)addr, buf, (size_t)len, true)
+				    : mem_write((uintptr_t)addr, buf, (size_t)len);
+	return reply(done == len ? "OK" : "E14");
 }
 
 /* Z0 / z0 addr,kind: software breakpoints; other kinds are not supported (empty reply). */
@@ -735,6 +954,8 @@ static bool breakpoint(const char *args, bool insert)
 	args += 2;
 	if (!parse_hex(&args, &addr))
 		return reply("E01");
+	if (follow.active)
+		return reply(follow_break_set((uintptr_t)addr, insert) == 0 ? "OK" : "E01");
 	if (insert)
 		return reply(break_insert((uintptr_t)addr, false) == 0 ? "OK" : "E14");
 	int slot = break_find((uintptr_t)addr);
@@ -765,6 +986,11 @@ static bool parse_vcont(const char *p)
 			tid = parse_thread(&p);
 		}
 		enum gdb_action a = kind == 's' || kind == 'S' ? GDB_STEP : GDB_CONTINUE;
+		if (follow.active) { /* the process steps; every CPU runs */
+			if (a == GDB_STEP)
+				__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
+			a = GDB_CONTINUE;
+		}
 		for (unsigned i = 0; i < sim_machine.ncpus; i++)
 			if (!set[i] && (tid <= 0 || (uint64_t)tid == i + 1)) {
 				gdb.cpu[i].action = a;
@@ -777,8 +1003,8 @@ static bool parse_vcont(const char *p)
 /* Formats the stop reply for CPU cpu stopped with signal sig. */
 static void stop_reply_set(int cpu, int sig, bool swbreak)
 {
-	snprintf(gdb.stop_reply, sizeof(gdb.stop_reply), "T%02xthread:%x;%s", sig, cpu + 1,
-		 swbreak ? "swbreak:;" : "");
+	snprintf(gdb.stop_reply, sizeof(gdb.stop_reply), "T%02xthread:%x;%s", sig,
+		 follow.active ? 1 : cpu + 1, swbreak ? "swbreak:;" : "");
 	gdb.g_cpu = gdb.c_cpu = cpu;
 }
 
@@ -804,6 +1030,11 @@ static bool wait_for_stop(void)
 				world_stop();
 				return false;
 			}
+			if (c == 0x03 && follow.active) { /* stop the process where it runs next */
+				follow.interrupted = true;
+				__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
+				continue;
+			}
 			if (c == 0x03) { /* Ctrl-C */
 				world_stop();
 				int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
@@ -816,8 +1047,12 @@ static bool wait_for_stop(void)
 		}
 	}
 	world_stop();
+	__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE); /* a step asked but not taken */
 	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
-	stop_reply_set(cpu, SIGTRAP, gdb.cpu[cpu].event == GDB_EV_BREAK);
+	bool interrupted = follow.interrupted;
+	follow.interrupted = false;
+	stop_reply_set(cpu, interrupted ? SIGINT : SIGTRAP,
+		       !interrupted && gdb.cpu[cpu].event == GDB_EV_BREAK);
 	return reply(gdb.stop_reply);
 }
 
@@ -828,6 +1063,51 @@ static bool resume(void)
 	return wait_for_stop();
 }
 
+/* Replies to a monitor command with text (hex-encoded, as qRcmd output is). */
+static bool monitor_reply(const char *text)
+{
+	size_t len = strlen(text);
+
+	hex_encode(gdb.out, (const uint8_t *)text, len);
+	return packet_send(gdb.out, 2 * len);
+}
+
+/* qRcmd: the monitor commands (hex-encoded at hex). */
+static bool monitor(const char *hex)
+{
+	static char cmd[128], text[256];
+	size_t len = strlen(hex) / 2;
+
+	if (len >= sizeof(cmd) || !hex_decode((uint8_t *)cmd, hex, len))
+		return reply("E01");
+	cmd[len] = '\0';
+	if (strncmp(cmd, "follow ", 7) == 0 && strlen(cmd + 7) < sizeof(follow.spec)) {
+		bool off = strcmp(cmd + 7, "off") == 0;
+		snprintf(follow.spec, sizeof(follow.spec), "%s", off ? "" : cmd + 7);
+		__atomic_store_n(&follow.pid, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&follow.vm, NULL, __ATOMIC_RELEASE);
+		snprintf(text, sizeof(text),
+			 off ? "amphi: following no process from the next connection\n"
+			     : "amphi: following process %s from the next connection (disconnect, "
+			       "then target remote again)\n",
+			 follow.spec);
+		return monitor_reply(text);
+	}
+	if (strcmp(cmd, "follow") == 0) {
+		if (!follow.spec[0])
+			return monitor_reply(
+			    "amphi: following no process: the kernel (host code)\n");
+		snprintf(text, sizeof(text), "amphi: following %s%s (pid %u)\n", follow.spec,
+			 follow.active ? "" : " from the next connection", follow.pid);
+		return monitor_reply(text);
+	}
+	return monitor_reply("amphi monitor commands:\n"
+			     "  follow PID|NAME  see that user process alone (from the next "
+			     "connection)\n"
+			     "  follow off       see the kernel again (from the next connection)\n"
+			     "  follow           what is followed\n");
+}
+
 /* Handles the q and Q packets. */
 static bool query(const char *p)
 {
@@ -835,9 +1115,9 @@ static bool query(const char *p)
 
 	if (strncmp(p, "qSupported", 10) == 0) {
 		snprintf(gdb.out, sizeof(gdb.out),
-			 "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
-			 "qXfer:auxv:read+;swbreak+;QStartNoAckMode+;vContSupported+",
-			 GDB_PACKET_MAX);
+			 "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;%s"
+			 "swbreak+;QStartNoAckMode+;vContSupported+",
+			 GDB_PACKET_MAX, follow.active ? "" : "qXfer:auxv:read+;");
 		return reply(gdb.out);
 	}
 	if (strcmp(p, "QStartNoAckMode") == 0) {
@@ -845,13 +1125,17 @@ static bool query(const char *p)
 		gdb.no_ack = true;
 		return ok;
 	}
-	if (strncmp(p, "qXfer:features:read:target.xml:", 31) == 0)
-		return reply_xfer(p + 31, sim_gdb_target_xml(), strlen(sim_gdb_target_xml()));
+	if (strncmp(p, "qXfer:features:read:target.xml:", 31) == 0) {
+		const char *xml = follow.active ? sim_gdb_guest_xml() : sim_gdb_target_xml();
+		return reply_xfer(p + 31, xml, strlen(xml));
+	}
 	if (strncmp(p, "qXfer:threads:read::", 20) == 0) {
 		const char *xml = threads_xml(&len);
 		return reply_xfer(p + 20, xml, len);
 	}
-	if (strncmp(p, "qXfer:auxv:read::", 17) == 0)
+	if (strncmp(p, "qRcmd,", 6) == 0)
+		return monitor(p + 6);
+	if (strncmp(p, "qXfer:auxv:read::", 17) == 0 && !follow.active)
 		return reply_xfer(p + 17, gdb.auxv, gdb.auxv_len);
 	if (strcmp(p, "qfThreadInfo") == 0)
 		return reply_thread_list();
@@ -860,7 +1144,7 @@ static bool query(const char *p)
 	if (strncmp(p, "qThreadExtraInfo,", 17) == 0)
 		return reply_thread_extra(p + 17);
 	if (strcmp(p, "qC") == 0) {
-		snprintf(gdb.out, sizeof(gdb.out), "QC%x", gdb.g_cpu + 1);
+		snprintf(gdb.out, sizeof(gdb.out), "QC%x", follow.active ? 1 : gdb.g_cpu + 1);
 		return reply(gdb.out);
 	}
 	if (strcmp(p, "qAttached") == 0)
@@ -874,6 +1158,9 @@ static bool query(const char *p)
 static void session_release(void)
 {
 	break_remove_all(false);
+	memset(follow.brk, 0, sizeof(follow.brk));
+	__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
+	follow.regs_valid = follow.interrupted = false;
 	for (unsigned i = 0; i < sim_machine.ncpus; i++)
 		gdb.cpu[i].action = GDB_CONTINUE;
 	world_resume();
@@ -961,7 +1248,18 @@ static void session(void)
 
 	gdb.no_ack = false;
 	gdb.rx_len = gdb.rx_pos = 0;
-	if (gdb.wait_first) { /* CPU 0 parks at kmain's internal breakpoint */
+	follow.active = follow.spec[0] != '\0';
+	if (follow.active) { /* the process stops at its next instruction (--gdb-wait: first) */
+		struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
+		if (__atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST) < 0)
+			__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
+		while (poll(&fd, 1, -1) < 0 && errno == EINTR)
+			;
+		gdb.wait_first = false;
+		world_stop();
+		__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
+		stop_reply_set(0, SIGTRAP, false);
+	} else if (gdb.wait_first) { /* CPU 0 parks at kmain's internal breakpoint */
 		struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
 		while (poll(&fd, 1, -1) < 0 && errno == EINTR)
 			;
@@ -1101,7 +1399,10 @@ void sim_gdbstub_init(const struct sim_options *opts)
 	gdb_handlers();
 	gdb.enabled = true;
 	sim_gdbstub_cpu_begin(0); /* the calling thread is CPU 0's */
-	if (opts->gdb_wait) {
+	if (opts->gdb_follow) {
+		snprintf(follow.spec, sizeof(follow.spec), "%s", opts->gdb_follow);
+		follow.step = opts->gdb_wait; /* stop at the process's first instruction */
+	} else if (opts->gdb_wait) {
 		gdb.wait_first = true;
 		if (break_insert((uintptr_t)kmain, true) < 0)
 			gdb_fail("cannot place a breakpoint at kmain");
@@ -1112,6 +1413,10 @@ void sim_gdbstub_init(const struct sim_options *opts)
 		gdb_fail("thread");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_setname_np(thread, "gdbstub");
-	fprintf(stderr, "amphi: gdbstub on %s%s\n", gdb.address,
-		opts->gdb_wait ? ", waiting for gdb before kmain" : "");
+	fprintf(stderr, "amphi: gdbstub on %s%s%s%s\n", gdb.address,
+		opts->gdb_follow ? ", following process " : "",
+		opts->gdb_follow ? opts->gdb_follow : "",
+		!opts->gdb_wait	   ? ""
+		: opts->gdb_follow ? ", waiting for gdb at its first instruction"
+				   : ", waiting for gdb before kmain");
 }

@@ -28,6 +28,8 @@
 #define OPT_KEYS 0x107
 #define OPT_GDB 0x108
 #define OPT_GDB_WAIT 0x109
+#define OPT_GDB_FOLLOW 0x10a
+#define GDB_FOLLOW_MAX 31 /* bytes of a --gdb-follow name (the stub's buffer holds 32) */
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -74,7 +76,11 @@ static const char sim_usage[] =
     "                   unix socket PATH: the CPUs are threads, kernel code is x86_64\n"
     "                   host code (target remote :PORT with gdb on this program)\n"
     "  --gdb-wait       with --gdb: stop before the kernel's first instruction until\n"
-    "                   GDB continues it\n"
+    "                   GDB continues it (with --gdb-follow: before the process's first\n"
+    "                   instruction)\n"
+    "  --gdb-follow PID|NAME  GDB sees that user process alone (by pid, or the first\n"
+    "                   whose name or program's base name is NAME): its " GUEST_ARCH_NAME " registers\n"
+    "                   and memory, breakpoints and steps in its code (also: monitor follow)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -300,6 +306,7 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"keys", required_argument, NULL, OPT_KEYS},
 	    {"gdb", required_argument, NULL, OPT_GDB},
 	    {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
+	    {"gdb-follow", required_argument, NULL, OPT_GDB_FOLLOW},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -380,6 +387,12 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case OPT_GDB_WAIT:
 			opts->gdb_wait = true;
 			break;
+		case OPT_GDB_FOLLOW:
+			if (!*optarg || strlen(optarg) > GDB_FOLLOW_MAX)
+				opt_fail("--gdb-follow %s: a pid or a name of 1 to %d bytes", optarg,
+					 GDB_FOLLOW_MAX);
+			opts->gdb_follow = optarg;
+			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
 			break;
@@ -405,6 +418,8 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	}
 	if (opts->gdb_wait && !opts->gdb)
 		opt_fail("--gdb-wait needs --gdb");
+	if (opts->gdb_follow && !opts->gdb)
+		opt_fail("--gdb-follow needs --gdb");
 	if (opts->screenshot && display == SIM_DISPLAY_NONE)
 		opt_fail("--screenshot needs a display (--display offscreen)");
 	if (display < 0) { /* a screenshot needs a display; a desktop session gets a window */
