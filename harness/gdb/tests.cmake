@@ -49,3 +49,30 @@ foreach(isa x86_64 aarch64)
              RUN_ARGS --no-ktap ${user_checks} --expect-output "(${isa} tables)"
              COMMAND ${GDB_TESTS}/qemu-user.sh ${isa} ${busybox})
 endforeach()
+
+# A user program with debug information for the follow mode, built static for both guest
+# ISAs like user/'s programs.
+set(GDBUSER_SRC ${CMAKE_SOURCE_DIR}/harness/gdb/tests/gdbuser.c)
+set(GDBUSER ${CMAKE_BINARY_DIR}/user/gdbuser)
+set(GDBUSER_AARCH64 ${CMAKE_BINARY_DIR}/user/aarch64/gdbuser)
+add_custom_command(OUTPUT ${GDBUSER} ${GDBUSER_AARCH64}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/user/aarch64
+  COMMAND ${AMPHI_MUSL_GCC} -static -g -O0 -Wall -Wextra -Werror -o ${GDBUSER} ${GDBUSER_SRC}
+  COMMAND ${AMPHI_AARCH64_GCC} -static -g -O0 -Wall -Wextra -Werror -o ${GDBUSER_AARCH64}
+          ${GDBUSER_SRC}
+  DEPENDS ${GDBUSER_SRC} COMMENT "static gdbuser for both guest ISAs")
+add_custom_target(gdbuser ALL DEPENDS ${GDBUSER} ${GDBUSER_AARCH64})
+
+set(user_stub_checks --expect-output "\"gdbuser\"" --expect-output "Breakpoint 1, main (argc=1"
+    --expect-output "STEPI-CHECK ok" --expect-output "add (a=1, b=41) at"
+    --expect-output " in main (argc=1" --expect-output "$1 = 1" --expect-output "$2 = 41"
+    --expect-output "Value returned is $3 = 42" --expect-output "gdbuser\""
+    --expect-output "Old value = 0" --expect-output "New value = 1" --expect-output "$5 = 1")
+amphi_test(NAME gdb-stub-hosted-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-stub)
+amphi_test(NAME gdb-stub-hosted-aarch64-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER_AARCH64}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-aarch64-stub)

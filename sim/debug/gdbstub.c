@@ -1413,7 +1413,8 @@ void sim_gdbstub_init(const struct sim_options *opts)
 		gdb_fail("thread");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_setname_np(thread, "gdbstub");
-	fprintf(stderr, "amphi: gdbstub on %s%s%s%s\n", gdb.address,
+	fprintf(stderr, "amphi: gdbstub on %s%s%s%s%s\n",
+		strncmp(gdb.address, "unix:", 5) ? "127.0.0.1:" : "", gdb.address,
 		opts->gdb_follow ? ", following process " : "",
 		opts->gdb_follow ? opts->gdb_follow : "",
 		!opts->gdb_wait	   ? ""
