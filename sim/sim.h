@@ -640,9 +640,15 @@ bool sim_gdbstub_holding(void);
 void sim_gdbstub_user_enter(void *engine);
 void sim_gdbstub_user_exit(void);
 
-/* gdb_proc.c: the process of the task the calling CPU runs: its pid, name, program and
- * address space (a struct vm_space *); false in a kernel thread. */
-bool sim_gdb_current_process(unsigned *pid, const char **comm, const char **exe, void **vm);
+/* gdb_proc.c: processes as the stub names them (spec: a pid, or a name that is the process's
+ * or its program's base name). True when the calling CPU runs a task of the process spec
+ * names, with its pid, name and address space (a struct vm_space *). */
+bool sim_gdb_current_process(const char *spec, unsigned *pid, const char **comm, void **vm);
+
+/* The first live process spec names, found with every CPU stopped (without the lock of the
+ * pid table), and its first thread's saved user registers (a struct user_regs *). */
+bool sim_gdb_find_process(const char *spec, unsigned *pid, const char **comm, void **vm,
+			  const void **regs);
 
 /* Guest ISA part (debug/gdb_guest_<guest isa>.c): the target description of user code and
  * its registers in that numbering, read from a struct user_regs. */

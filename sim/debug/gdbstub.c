@@ -112,7 +112,8 @@ static struct {
 	bool regs_valid;
 } follow;
 
-static __thread bool gdb_in_followed; /* the CPU runs the followed process's user code */
+/* Per CPU: it runs the followed process's user code (written by the CPU's thread). */
+static bool gdb_in_followed[SIM_MAX_CPUS];
 
 /* --- parking: the CPU threads' side --- */
 
@@ -452,18 +453,6 @@ static void break_remove_all(bool all)
 
 /* --- following a user process --- */
 
-/* True when the process pid, named comm, running program exe, is the one to follow. */
-static bool follow_matches(unsigned pid, const char *comm, const char *exe)
-{
-	const char *base = strrchr(exe, '/');
-	char *end;
-	unsigned long want = strtoul(follow.spec, &end, 10);
-
-	if (!*end)
-		return want == pid;
-	return strcmp(comm, follow.spec) == 0 || strcmp(base ? base + 1 : exe, follow.spec) == 0;
-}
-
 /* True when the followed process has a breakpoint at addr. */
 static bool follow_break_at(uintptr_t addr)
 {
@@ -480,7 +469,7 @@ static void follow_on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *da
 	int self = gdb_self;
 
 	(void)size, (void)data;
-	if (!gdb_in_followed || self < 0)
+	if (self < 0 || !gdb_in_followed[self])
 		return;
 	bool step = __atomic_load_n(&follow.step, __ATOMIC_ACQUIRE);
 	if (!step && !follow_break_at(addr))
@@ -517,12 +506,13 @@ static void follow_hook(struct sim_user_engine *e)
 void sim_gdbstub_user_enter(void *engine)
 {
 	unsigned pid;
-	const char *comm, *exe;
+	const char *comm;
 	void *vm;
 
-	gdb_in_followed = false;
-	if (!gdb.enabled || !follow.spec[0] || gdb_self < 0 ||
-	    !sim_gdb_current_process(&pid, &comm, &exe, &vm) || !follow_matches(pid, comm, exe))
+	if (!gdb.enabled || gdb_self < 0)
+		return;
+	__atomic_store_n(&gdb_in_followed[gdb_self], false, __ATOMIC_RELAXED);
+	if (!follow.spec[0] || !sim_gdb_current_process(follow.spec, &pid, &comm, &vm))
 		return;
 	uint32_t followed = __atomic_load_n(&follow.pid, __ATOMIC_ACQUIRE);
 	if (followed && followed != pid)
@@ -532,13 +522,14 @@ void sim_gdbstub_user_enter(void *engine)
 		__atomic_store_n(&follow.pid, pid, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&follow.vm, vm, __ATOMIC_RELEASE); /* exec replaces it */
-	gdb_in_followed = true;
+	__atomic_store_n(&gdb_in_followed[gdb_self], true, __ATOMIC_RELAXED);
 	follow_hook(engine);
 }
 
 void sim_gdbstub_user_exit(void)
 {
-	gdb_in_followed = false;
+	if (gdb.enabled && gdb_self >= 0)
+		__atomic_store_n(&gdb_in_followed[gdb_self], false, __ATOMIC_RELAXED);
 }
 
 /* Copies [va, va + len) of the followed process's memory into (write false) or out of buf,
@@ -573,6 +564,43 @@ static int follow_break_set(uintptr_t addr, bool insert)
 			return 0;
 		}
 	return insert ? -1 : 0;
+}
+
+/* Stops the machine to show the followed process (GDB connected, or pressed Ctrl-C) and
+ * returns true when it can be shown: it stopped in its code meanwhile, or it is in the
+ * kernel (or waits there) and shows the registers the kernel saved when it left user
+ * code. False when it runs user code now, or does not exist yet: the machine then runs
+ * on until its next instruction. */
+static bool follow_stop(void)
+{
+	unsigned pid;
+	const char *comm;
+	void *vm;
+	const void *regs;
+
+	world_stop();
+	if (__atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST) >= 0)
+		return true;
+	bool in_user = false;
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		in_user |= __atomic_load_n(&gdb_in_followed[i], __ATOMIC_RELAXED);
+	if (!in_user && sim_gdb_find_process(follow.spec, &pid, &comm, &vm, &regs)) {
+		if (!follow.pid) {
+			snprintf(follow.name, sizeof(follow.name), "%s", comm);
+			__atomic_store_n(&follow.pid, pid, __ATOMIC_RELEASE);
+		}
+		if (follow.pid == pid) {
+			__atomic_store_n(&follow.vm, vm, __ATOMIC_RELEASE);
+			memcpy(&follow.regs, regs, sizeof(follow.regs));
+			follow.regs_valid = true;
+			return true;
+		}
+	}
+	__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		gdb.cpu[i].action = GDB_CONTINUE;
+	world_resume();
+	return false;
 }
 
 /* --- packets --- */
@@ -1030,10 +1058,11 @@ static bool wait_for_stop(void)
 				world_stop();
 				return false;
 			}
-			if (c == 0x03 && follow.active) { /* stop the process where it runs next */
+			if (c == 0x03 && follow.active) {
 				follow.interrupted = true;
-				__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
-				continue;
+				if (follow_stop())
+					break;
+				continue; /* it stops at its next instruction */
 			}
 			if (c == 0x03) { /* Ctrl-C */
 				world_stop();
@@ -1051,8 +1080,11 @@ static bool wait_for_stop(void)
 	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
 	bool interrupted = follow.interrupted;
 	follow.interrupted = false;
-	stop_reply_set(cpu, interrupted ? SIGINT : SIGTRAP,
-		       !interrupted && gdb.cpu[cpu].event == GDB_EV_BREAK);
+	if (cpu < 0) /* the followed process, stopped in the kernel (follow_stop) */
+		stop_reply_set(0, SIGINT, false);
+	else
+		stop_reply_set(cpu, interrupted ? SIGINT : SIGTRAP,
+			       !interrupted && gdb.cpu[cpu].event == GDB_EV_BREAK);
 	return reply(gdb.stop_reply);
 }
 
@@ -1097,8 +1129,11 @@ static bool monitor(const char *hex)
 		if (!follow.spec[0])
 			return monitor_reply(
 			    "amphi: following no process: the kernel (host code)\n");
-		snprintf(text, sizeof(text), "amphi: following %s%s (pid %u)\n", follow.spec,
-			 follow.active ? "" : " from the next connection", follow.pid);
+		int n = snprintf(text, sizeof(text), "amphi: following %s%s", follow.spec,
+				 follow.active ? "" : " from the next connection");
+		if (follow.pid) /* it ran user code since it was chosen */
+			n += snprintf(text + n, sizeof(text) - (size_t)n, " (pid %u)", follow.pid);
+		snprintf(text + n, sizeof(text) - (size_t)n, "\n");
 		return monitor_reply(text);
 	}
 	return monitor_reply("amphi monitor commands:\n"
@@ -1249,15 +1284,18 @@ static void session(void)
 	gdb.no_ack = false;
 	gdb.rx_len = gdb.rx_pos = 0;
 	follow.active = follow.spec[0] != '\0';
-	if (follow.active) { /* the process stops at its next instruction (--gdb-wait: first) */
-		struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
-		if (__atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST) < 0)
-			__atomic_store_n(&follow.step, true, __ATOMIC_RELEASE);
-		while (poll(&fd, 1, -1) < 0 && errno == EINTR)
-			;
-		gdb.wait_first = false;
-		world_stop();
+	if (follow.active) {
+		/* shown where it is; --gdb-wait (a step pending): at its first instruction */
+		bool shown = !__atomic_load_n(&follow.step, __ATOMIC_ACQUIRE) &&
+			     __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST) < 0 && follow_stop();
+		if (!shown) {
+			struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
+			while (poll(&fd, 1, -1) < 0 && errno == EINTR)
+				;
+			world_stop();
+		}
 		__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
+		gdb.wait_first = false;
 		stop_reply_set(0, SIGTRAP, false);
 	} else if (gdb.wait_first) { /* CPU 0 parks at kmain's internal breakpoint */
 		struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};

@@ -4,7 +4,10 @@ program's own ELF file: packet framing (a bad checksum is refused with '-'), the
 description against the 'g' reply's size, the stop at kmain with --gdb-wait, memory reads
 (an unmapped address gives an error reply and the stub answers on; a breakpoint's bytes
 read as the file's), a breakpoint and a single step at the addresses objdump gives, the
-CPUs as threads, Ctrl-C, unsupported watchpoints, kill.
+CPUs as threads, Ctrl-C, unsupported watchpoints, kill. Then the follow mode on a running
+machine: `monitor follow` for the next connection, a process blocked in a copy (sendfile) shown at
+the registers the kernel saved (its pc right after a syscall instruction, read through its
+page tables), and a step that completes once the copy returns, with the byte count.
 
 usage: stub_protocol.py path/to/amphi"""
 import os
@@ -123,6 +126,58 @@ def register(stub, layout, name):
     return int.from_bytes(bytes.fromhex(stub.ask("p%x" % index)), "little")
 
 
+def start(binary, args, sock):
+    """amphi with args, stdin a pipe kept open, once its stub listens on sock."""
+    machine = subprocess.Popen([binary] + args, stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while not os.path.exists(sock):
+        if machine.poll() is not None:
+            raise SystemExit("amphi ended: " + machine.stderr.read().decode())
+        os.sched_yield()
+    return machine
+
+
+def follow_running(binary, tmp):
+    """The follow mode, chosen by a monitor command, on a process blocked in the kernel."""
+    sock = os.path.join(tmp, "gdb-follow")
+    machine = start(binary, ["exec", "--gdb", "unix:" + sock, "busybox", "cat"], sock)
+    try:
+        stub = Stub(sock)
+        stub.ask("?")
+        # busybox cat copies with sendfile: once it is there, it stays in the kernel until
+        # its standard input has data
+        sendfile = elf_symbol(binary, "sys_sendfile")
+        check(stub.ask("Z0,%x,1" % sendfile) == "OK", "breakpoint in sys_sendfile")
+        stop = stub.ask("vCont;c")
+        check(re.match(r"T05thread:1;.*swbreak", stop) is not None, "cat in sendfile: " + stop)
+        check(stub.ask("z0,%x,1" % sendfile) == "OK", "breakpoint removed")
+        reply = bytes.fromhex(stub.ask("qRcmd," + b"follow busybox".hex())).decode()
+        check("from the next connection" in reply, "monitor follow: " + reply.strip())
+        check(stub.ask("D") == "OK", "detached")
+        stub.sock.close()
+        stub = Stub(sock)
+        stop = stub.ask("?")
+        check(stop.startswith("T05thread:1;"), "the followed process, stopped: " + stop)
+        layout = register_layout(read_xfer(stub, "features:read:target.xml"))
+        check(stub.ask("qfThreadInfo") == "m1", "one thread: the process")
+        rip = register(stub, layout, "rip")
+        check(stub.ask("m%x,2" % (rip - 2)) == "0f05",
+              "blocked in the kernel: its pc follows a syscall instruction")
+        stub.send_raw(stub.frame("vCont;s:1"))
+        check(stub.byte() == b"+", "step acknowledged")
+        machine.stdin.write(b"hello\n")
+        machine.stdin.close()  # sendfile copies until the end of its input
+        stop = stub.receive()
+        check(stop.startswith("T05thread:1;"), "the step ends when the copy returns: " + stop)
+        check(register(stub, layout, "rax") == 6, "the copy returned 6 bytes")
+        stub.send_raw(stub.frame("k"))
+        check(machine.wait() == 128 + 9, "killed")
+    finally:
+        if machine.poll() is None:
+            machine.kill()
+            machine.wait()
+
+
 def main():
     binary = sys.argv[1]
     kmain, vfs_init = elf_symbol(binary, "kmain"), elf_symbol(binary, "vfs_init")
@@ -187,12 +242,14 @@ def main():
         stub.send_raw(stub.frame("k"))
         status = machine.wait()
         check(status == 128 + 9, "kill ends the machine (status %d)" % status)
+        follow_running(binary, tmp)
     finally:
         if machine.poll() is None:
             machine.kill()
             machine.wait()
-        if os.path.exists(sock):
-            os.unlink(sock)
+        for name in ("gdb", "gdb-follow"):
+            if os.path.exists(os.path.join(tmp, name)):
+                os.unlink(os.path.join(tmp, name))
         os.rmdir(tmp)
     sys.exit(1 if failed else 0)
 
