@@ -76,3 +76,21 @@ amphi_test(NAME gdb-stub-hosted-aarch64-user TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER_AARCH64}"
            RUN_ARGS --no-ktap ${user_stub_checks}
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-aarch64-stub)
+
+# The stub under AddressSanitizer and UBSan (the hosted-asan build, a PIE: GDB and the
+# protocol check find its load address through the auxiliary vector).
+amphi_test(NAME asan-gdb-stub-protocol TIMEOUT 120 LABELS asan
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_ASAN_BIN})
+# (its kernel is compiled without optimisation: the breakpoint is at vfs_init's opening
+# brace, and the step reaches its first statement)
+set(asan_kernel_checks ${kernel_checks})
+list(TRANSFORM asan_kernel_checks REPLACE "^ramfs_register\\(\\)$" "vfs_lock_init()")
+amphi_test(NAME asan-gdb-stub-hosted-kernel TIMEOUT 120 LABELS asan
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
+           RUN_ARGS --no-ktap ${asan_kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME asan-gdb-stub-hosted-user TIMEOUT 120 LABELS asan
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-stub)

@@ -121,6 +121,17 @@ def read_xfer(stub, annex):
             return data
 
 
+def load_offset(stub, binary):
+    """Where the program was loaded against its link addresses (0 unless PIE): the entry
+    point in the process's auxiliary vector (AT_ENTRY) against the ELF header's."""
+    auxv = read_xfer(stub, "auxv:read:").encode("latin-1")
+    pairs = struct.iter_unpack("<QQ", auxv[:len(auxv) // 16 * 16])
+    at_entry = [value for kind, value in pairs if kind == 9][0]
+    with open(binary, "rb") as f:
+        e_entry, = struct.unpack_from("<Q", f.read(0x20), 0x18)
+    return at_entry - e_entry
+
+
 def register(stub, layout, name):
     index = [n for n, _ in layout].index(name)
     return int.from_bytes(bytes.fromhex(stub.ask("p%x" % index)), "little")
@@ -144,9 +155,10 @@ def follow_running(binary, tmp):
     try:
         stub = Stub(sock)
         stub.ask("?")
+        offset = load_offset(stub, binary)
         # busybox cat copies with sendfile: once it is there, it stays in the kernel until
         # its standard input has data
-        sendfile = elf_symbol(binary, "sys_sendfile")
+        sendfile = elf_symbol(binary, "sys_sendfile") + offset
         check(stub.ask("Z0,%x,1" % sendfile) == "OK", "breakpoint in sys_sendfile")
         stop = stub.ask("vCont;c")
         check(re.match(r"T05thread:1;.*swbreak", stop) is not None, "cat in sendfile: " + stop)
@@ -203,30 +215,31 @@ def main():
         xml = read_xfer(stub, "features:read:target.xml")
         check("<architecture>i386:x86-64</architecture>" in xml, "target.xml is i386:x86-64")
         layout = register_layout(xml)
+        offset = load_offset(stub, binary)
         stop = stub.ask("?")
         check(stop.startswith("T05thread:1;"), "stopped at start: " + stop)
         g = stub.ask("g")
         check(len(g) == 2 * sum(size for _, size in layout),
               "g gives %d hex digits for %d registers" % (len(g), len(layout)))
-        check(register(stub, layout, "rip") == kmain, "--gdb-wait stops at kmain")
+        check(register(stub, layout, "rip") == kmain + offset, "--gdb-wait stops at kmain")
 
         check(re.fullmatch(r"E[0-9a-f]{2}", stub.ask("m0,8")) is not None,
               "reading address 0 gives an error reply")
-        check(stub.ask("m%x,4" % kmain) == elf_bytes(binary, kmain, 4).hex(),
+        check(stub.ask("m%x,4" % (kmain + offset)) == elf_bytes(binary, kmain, 4).hex(),
               "memory at kmain reads as the file's bytes")
 
-        check(stub.ask("Z0,%x,1" % vfs_init) == "OK", "breakpoint at vfs_init inserted")
-        check(stub.ask("m%x,8" % vfs_init) == elf_bytes(binary, vfs_init, 8).hex(),
+        check(stub.ask("Z0,%x,1" % (vfs_init + offset)) == "OK", "breakpoint at vfs_init inserted")
+        check(stub.ask("m%x,8" % (vfs_init + offset)) == elf_bytes(binary, vfs_init, 8).hex(),
               "a breakpoint's bytes read as the file's")
         stop = stub.ask("vCont;c")
         check(re.match(r"T05thread:1;.*swbreak", stop) is not None, "breakpoint hit: " + stop)
-        check(register(stub, layout, "rip") == vfs_init, "stopped at vfs_init")
-        check(stub.ask("z0,%x,1" % vfs_init) == "OK", "breakpoint removed")
+        check(register(stub, layout, "rip") == vfs_init + offset, "stopped at vfs_init")
+        check(stub.ask("z0,%x,1" % (vfs_init + offset)) == "OK", "breakpoint removed")
         stop = stub.ask("vCont;s:1")
         check(stop.startswith("T05thread:1;"), "single step: " + stop)
-        check(register(stub, layout, "rip") == next_insn(binary, vfs_init),
+        check(register(stub, layout, "rip") == next_insn(binary, vfs_init) + offset,
               "one step moves to the next instruction")
-        check(stub.ask("Z2,%x,8" % kmain) == "", "watchpoints are reported unsupported")
+        check(stub.ask("Z2,%x,8" % (kmain + offset)) == "", "watchpoints are reported unsupported")
 
         stub.send_raw(stub.frame("vCont;c"))
         check(stub.byte() == b"+", "continue acknowledged")
