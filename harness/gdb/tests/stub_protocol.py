@@ -3,7 +3,7 @@
 program's own ELF file: packet framing (a bad checksum is refused with '-'), the target
 description against the 'g' reply's size, the stop at kmain with --gdb-wait, memory reads
 (an unmapped address gives an error reply and the stub answers on; a breakpoint's bytes
-read as the file's), a breakpoint and a single step at the addresses objdump gives, the
+read as the file's), writes to kernel text and to a register, a breakpoint and a single step at the addresses objdump gives, the
 CPUs as threads, Ctrl-C, unsupported watchpoints, kill. Then the follow mode on a running
 machine: `monitor follow` for the next connection, a process blocked in a copy (sendfile) shown at
 the registers the kernel saved (its pc right after a syscall instruction, read through its
@@ -228,6 +228,15 @@ def main():
         check(stub.ask("m%x,4" % (kmain + offset)) == elf_bytes(binary, kmain, 4).hex(),
               "memory at kmain reads as the file's bytes")
 
+        patch = vfs_init + offset + 8  # not run before vfs_init is reached
+        check(stub.ask("M%x,4:deadbeef" % patch) == "OK" and stub.ask("m%x,4" % patch) ==
+              "deadbeef", "kernel text written (read-only pages) and read back")
+        check(stub.ask("M%x,4:%s" % (patch, elf_bytes(binary, patch - offset, 4).hex())) == "OK"
+              and stub.ask("m%x,4" % patch) == elf_bytes(binary, patch - offset, 4).hex(),
+              "kernel text restored")
+        rax = stub.ask("p0")
+        check(stub.ask("P0=8877665544332211") == "OK" and stub.ask("p0") == "8877665544332211"
+              and stub.ask("P0=" + rax) == "OK", "a register written, read back and restored")
         check(stub.ask("Z0,%x,1" % (vfs_init + offset)) == "OK", "breakpoint at vfs_init inserted")
         check(stub.ask("m%x,8" % (vfs_init + offset)) == elf_bytes(binary, vfs_init, 8).hex(),
               "a breakpoint's bytes read as the file's")
