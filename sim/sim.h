@@ -64,6 +64,8 @@ enum sim_display_mode {
 #define SIM_DISPLAY_HEIGHT 400
 #define SIM_DISPLAY_MAX 4096
 
+#define SIM_GDB_FOLLOW_MAX 32 /* bytes of a --gdb-follow pid or name, its NUL included */
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -89,7 +91,8 @@ struct sim_options {
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
 	const char *gdb;	/* --gdb: the stub's "PORT" or "unix:PATH", or NULL */
 	bool gdb_wait;		/* --gdb-wait: stop before kmain until GDB continues */
-	const char *gdb_follow; /* --gdb-follow: the user process GDB sees ("PID" or a name) */
+	const char *gdb_follow; /* --gdb-follow: the user process GDB sees ("PID" or a name,
+				   shorter than SIM_GDB_FOLLOW_MAX bytes) */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one

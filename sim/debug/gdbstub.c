@@ -53,7 +53,6 @@
 #define GDB_EXIT_KILLED (128 + SIGKILL) /* GDB's kill ends the process like SIGKILL */
 #define GDB_RESIGNAL_NS 50000000L	/* a stop not yet acknowledged is signalled again */
 #define GDB_USER_BREAKS_MAX 64
-#define GDB_FOLLOW_MAX 32 /* bytes of a --gdb-follow name, its NUL included */
 
 enum gdb_cpu_state { GDB_CPU_RUNNING, GDB_CPU_PARKED };
 enum gdb_action { GDB_STAY, GDB_CONTINUE, GDB_STEP };
@@ -99,11 +98,11 @@ static __thread int gdb_self = -1; /* the CPU this thread is, or -1 */
  * ISA's registers and the process's memory, and its breakpoints and steps are checked
  * by a Unicorn hook before each of its instructions. */
 static struct {
-	char spec[GDB_FOLLOW_MAX]; /* the process: a pid or a name; "" for none */
-	bool active;		   /* the session follows it (chosen when GDB connects) */
-	uint32_t pid;		   /* atomic: its pid once it ran user code, else 0 */
-	void *vm;		   /* atomic: its address space (a struct vm_space *) */
-	char name[GDB_FOLLOW_MAX];
+	char spec[SIM_GDB_FOLLOW_MAX]; /* the process: a pid or a name; "" for none */
+	bool active;		       /* the session follows it (chosen when GDB connects) */
+	uint32_t pid;		       /* atomic: its pid once it ran user code, else 0 */
+	void *vm;		       /* atomic: its address space (a struct vm_space *) */
+	char name[SIM_GDB_FOLLOW_MAX];
 	bool step;				      /* atomic: stop at its next instruction */
 	bool interrupted;			      /* that stop is GDB's Ctrl-C */
 	uintptr_t brk[GDB_USER_BREAKS_MAX];	      /* its breakpoints (0: a free slot) */

@@ -29,7 +29,6 @@
 #define OPT_GDB 0x108
 #define OPT_GDB_WAIT 0x109
 #define OPT_GDB_FOLLOW 0x10a
-#define GDB_FOLLOW_MAX 31 /* bytes of a --gdb-follow name (the stub's buffer holds 32) */
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -388,9 +387,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 			opts->gdb_wait = true;
 			break;
 		case OPT_GDB_FOLLOW:
-			if (!*optarg || strlen(optarg) > GDB_FOLLOW_MAX)
+			if (!*optarg || strlen(optarg) >= SIM_GDB_FOLLOW_MAX)
 				opt_fail("--gdb-follow %s: a pid or a name of 1 to %d bytes", optarg,
-					 GDB_FOLLOW_MAX);
+					 SIM_GDB_FOLLOW_MAX - 1);
 			opts->gdb_follow = optarg;
 			break;
 		case OPT_TRACE_HASH:
