@@ -1341,36 +1341,49 @@ static SIM_NORETURN void gdb_fail(const char *what)
 	exit(SIM_EXIT_HOST);
 }
 
-/* Opens the listening socket for "PORT" (loopback TCP) or "unix:PATH". */
+/* Opens the listening socket for "PORT" (loopback TCP) or "unix:PATH". A unix socket is
+ * bound under a name of its own and linked at PATH once it listens, so that a client that
+ * waits for PATH to appear never finds it refusing connections (and an existing PATH is
+ * an error, as for bind). */
 static void gdb_listen(const char *address)
 {
 	struct sockaddr_storage ss = {0};
-	socklen_t ss_len;
+	struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	bool unix_socket = strncmp(address, "unix:", 5) == 0;
+	char path[sizeof(un->sun_path)];
 	int one = 1;
 
 	snprintf(gdb.address, sizeof(gdb.address), "%s", address);
-	if (strncmp(address, "unix:", 5) == 0) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+	if (unix_socket) {
+		snprintf(path, sizeof(path), "%s", address + 5);
 		un->sun_family = AF_UNIX;
-		snprintf(un->sun_path, sizeof(un->sun_path), "%s", address + 5);
-		ss_len = sizeof(*un);
+		if (snprintf(un->sun_path, sizeof(un->sun_path), "%s.%d", path, (int)getpid()) >=
+		    (int)sizeof(un->sun_path))
+			snprintf(un->sun_path, sizeof(un->sun_path), "%s", path); /* no room */
 		gdb.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)atoi(address));
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ss_len = sizeof(*in);
 		gdb.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (gdb.listen_fd >= 0)
 			setsockopt(gdb.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	}
 	if (gdb.listen_fd < 0)
 		gdb_fail("socket");
-	if (bind(gdb.listen_fd, (struct sockaddr *)&ss, ss_len) < 0)
+	if (bind(gdb.listen_fd, (struct sockaddr *)&ss, unix_socket ? sizeof(*un) : sizeof(*in)) <
+	    0)
 		gdb_fail("cannot listen there");
 	if (listen(gdb.listen_fd, 1) < 0)
 		gdb_fail("listen");
+	if (unix_socket && strcmp(un->sun_path, path) != 0) {
+		int err = link(un->sun_path, path) < 0 ? errno : 0;
+		unlink(un->sun_path);
+		errno = err;
+		if (err)
+			gdb_fail("cannot listen there");
+	}
 }
 
 /* Exits with a line when a debugger already traces the process: its SIGTRAP handling and

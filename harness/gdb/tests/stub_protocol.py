@@ -111,12 +111,16 @@ def register_layout(xml):
     return [(name, size) for name, size, _ in sorted(regs, key=lambda r: r[2])]
 
 
+def unescape(binary):
+    """A binary reply's bytes: '}' escapes the next byte, xor 0x20."""
+    return re.sub(r"\}(.)", lambda m: chr(ord(m.group(1)) ^ 0x20), binary, flags=re.S)
+
+
 def read_xfer(stub, annex):
-    data, off = "", 0
+    data = ""
     while True:
-        reply = stub.ask("qXfer:%s:%x,800" % (annex, off))
-        data += reply[1:]
-        off += len(reply) - 1
+        reply = stub.ask("qXfer:%s:%x,800" % (annex, len(data)))
+        data += unescape(reply[1:])
         if reply[0] == "l":
             return data
 
