@@ -33,6 +33,13 @@ amphi_test(NAME gdb-stub-hosted-kernel TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
            RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-hosted-kernel-parallel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4 --sched parallel"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-protocol-parallel TIMEOUT 60 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN} --sched parallel)
 amphi_test(NAME gdb-stub-protocol TIMEOUT 60 LABELS hosted
            RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
            COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN})

@@ -9,7 +9,7 @@ machine: `monitor follow` for the next connection, a process blocked in a copy (
 the registers the kernel saved (its pc right after a syscall instruction, read through its
 page tables), and a step that completes once the copy returns, with the byte count.
 
-usage: stub_protocol.py path/to/amphi"""
+usage: stub_protocol.py path/to/amphi [amphi options...] (e.g. --sched parallel)"""
 import os
 import re
 import socket
@@ -152,10 +152,11 @@ def start(binary, args, sock):
     return machine
 
 
-def follow_running(binary, tmp):
+def follow_running(binary, tmp, options):
     """The follow mode, chosen by a monitor command, on a process blocked in the kernel."""
     sock = os.path.join(tmp, "gdb-follow")
-    machine = start(binary, ["exec", "--gdb", "unix:" + sock, "busybox", "cat"], sock)
+    machine = start(binary, ["exec", "--gdb", "unix:" + sock] + options + ["busybox", "cat"],
+                    sock)
     try:
         stub = Stub(sock)
         stub.ask("?")
@@ -195,19 +196,14 @@ def follow_running(binary, tmp):
 
 
 def main():
-    binary = sys.argv[1]
+    binary, options = sys.argv[1], sys.argv[2:]
     kmain, vfs_init = elf_symbol(binary, "kmain"), elf_symbol(binary, "vfs_init")
     tmp = tempfile.mkdtemp(prefix="amphi-stub-")
     sock = os.path.join(tmp, "gdb")
-    # stdin a pipe kept open: the kernel monitor waits on it, so the machine keeps running
-    machine = subprocess.Popen([binary, "--cpus", "2", "--gdb", "unix:" + sock, "--gdb-wait",
-                                "--", "gdbtest"], stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the kernel monitor waits on the open stdin pipe, so the machine keeps running
+    machine = start(binary, ["--cpus", "2", "--gdb", "unix:" + sock, "--gdb-wait"] + options +
+                    ["--", "gdbtest"], sock)
     try:
-        while not os.path.exists(sock):
-            if machine.poll() is not None:
-                raise SystemExit("amphi ended: " + machine.stderr.read().decode())
-            os.sched_yield()
         stub = Stub(sock)
 
         stub.send_raw(stub.frame("qSupported", checksum=0))
@@ -268,7 +264,7 @@ def main():
         stub.send_raw(stub.frame("k"))
         status = machine.wait()
         check(status == 128 + 9, "kill ends the machine (status %d)" % status)
-        follow_running(binary, tmp)
+        follow_running(binary, tmp, options)
     finally:
         if machine.poll() is None:
             machine.kill()
