@@ -74,7 +74,8 @@ set(user_stub_checks --expect-output "\"gdbuser\"" --expect-output "Breakpoint 1
     --expect-output "STEPI-CHECK ok" --expect-output "add (a=1, b=41) at"
     --expect-output " in main (argc=1" --expect-output "$1 = 1" --expect-output "$2 = 41"
     --expect-output "Value returned is $3 = 42" --expect-output "gdbuser\""
-    --expect-output "Old value = 0" --expect-output "New value = 1" --expect-output "$5 = 1")
+    --expect-output "Old value = 0" --expect-output "New value = 1" --expect-output "$5 = 1"
+    --expect-output "(Remote target) exited normally" --expect-output "42 after 1 call")
 amphi_test(NAME gdb-stub-hosted-user TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}"
            RUN_ARGS --no-ktap ${user_stub_checks}

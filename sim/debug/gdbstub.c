@@ -83,6 +83,7 @@ static struct {
 	struct gdb_break brk[GDB_BREAKS_MAX];
 	int g_cpu, c_cpu; /* the threads of Hg (registers) and Hc */
 	bool no_ack;
+	bool waiting; /* atomic: GDB waits for a stop reply (the machine runs) */
 	char stop_reply[64];
 	char in[GDB_PACKET_MAX + 8], out[2 * GDB_PACKET_MAX + 8];
 	uint8_t rx[4096]; /* received bytes not yet consumed */
@@ -1090,8 +1091,27 @@ static bool wait_for_stop(void)
 /* Resumes the machine as the actions set and waits for it to stop again. */
 static bool resume(void)
 {
+	__atomic_store_n(&gdb.waiting, true, __ATOMIC_SEQ_CST);
 	world_resume();
-	return wait_for_stop();
+	bool ok = wait_for_stop();
+	__atomic_store_n(&gdb.waiting, false, __ATOMIC_SEQ_CST);
+	return ok;
+}
+
+/* At the process's exit (power-off) while GDB waits for the machine to stop: tells it the
+ * program exited with status, as W<status> (GDB's "exited normally" / "with code"). */
+static void gdb_on_exit(int status, void *unused)
+{
+	char packet[16];
+	unsigned code = (unsigned)status & 0xff;
+
+	(void)unused;
+	if (gdb.conn_fd < 0 || !__atomic_load_n(&gdb.waiting, __ATOMIC_SEQ_CST))
+		return;
+	snprintf(packet, sizeof(packet), "$W%02x#%02x", code,
+		 ('W' + hex_digits[code >> 4] + hex_digits[code & 15]) & 0xff);
+	ssize_t n = send(gdb.conn_fd, packet, strlen(packet), MSG_NOSIGNAL);
+	(void)n; /* GDB may be gone already */
 }
 
 /* Replies to a monitor command with text (hex-encoded, as qRcmd output is). */
@@ -1447,6 +1467,7 @@ void sim_gdbstub_init(const struct sim_options *opts)
 	if (gdb.event_fd < 0)
 		gdb_fail("eventfd");
 	gdb_handlers();
+	on_exit(gdb_on_exit, NULL);
 	gdb.enabled = true;
 	sim_gdbstub_cpu_begin(0); /* the calling thread is CPU 0's */
 	if (opts->gdb_follow) {

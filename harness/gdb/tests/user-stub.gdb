@@ -2,7 +2,7 @@
 # hosted*-stub, AMPHI_SIM_ARGS="exec gdbuser"): stopped at its first instruction, a
 # breakpoint in main, one instruction stepped (checked against the disassembler), a step
 # into add, the backtrace through it, its arguments, a software watchpoint, memory through
-# the process's page tables, the value it returns.
+# the process's page tables, the value it returns, its exit.
 set pagination off
 set confirm off
 info threads
@@ -28,4 +28,5 @@ delete
 finish
 print argv[0]
 print calls
-kill
+# to its end: the machine powers off with the program's status, which the stub reports
+continue
