@@ -33,6 +33,10 @@ amphi_test(NAME gdb-stub-hosted-kernel TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
            RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-hosted-aarch64-kernel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-aarch64-stub quiet gdbtest)
 amphi_test(NAME gdb-stub-hosted-kernel-parallel TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4 --sched parallel"
            RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
