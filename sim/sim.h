@@ -90,7 +90,8 @@ struct sim_options {
 	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
 	const char *gdb;	/* --gdb: the stub's "PORT" or "unix:PATH", or NULL */
-	bool gdb_wait;		/* --gdb-wait: stop before kmain until GDB continues */
+	bool gdb_wait;		/* --gdb-wait: stop before kmain (or the followed process's
+				   first instruction) until GDB continues */
 	const char *gdb_follow; /* --gdb-follow: the user process GDB sees ("PID" or a name,
 				   shorter than SIM_GDB_FOLLOW_MAX bytes) */
 };
@@ -627,8 +628,9 @@ void sim_input_key(uint16_t code, uint32_t value);
 /* --- debug/gdbstub.c: GDB's remote protocol, served from inside the process --- */
 
 /* Starts the stub when opts->gdb is set: listens there and serves GDB on a thread of its
- * own; with opts->gdb_wait CPU 0 stops at kmain's first instruction until GDB continues
- * it. Exits with a line when it cannot. The calling thread must be CPU 0's. */
+ * own; with opts->gdb_wait CPU 0 stops at kmain's first instruction (with gdb_follow: the
+ * followed process at its first) until GDB continues it. Exits with a line when it cannot.
+ * The calling thread must be CPU 0's. */
 void sim_gdbstub_init(const struct sim_options *opts);
 
 /* On a CPU's own thread before it runs kernel code: makes it known to the stub (and stops
