@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	sim_user_init();
 	if (opts.exec_argv || opts.init_path)
 		sim_user_open_early();
+	sim_gdbstub_init(&opts);
 	sim_watchdog_init(opts.watchdog_s);
 	sim_boot_start(dtb);
 }

@@ -64,6 +64,8 @@ enum sim_display_mode {
 #define SIM_DISPLAY_HEIGHT 400
 #define SIM_DISPLAY_MAX 4096
 
+#define SIM_GDB_FOLLOW_MAX 32 /* bytes of a --gdb-follow pid or name, its NUL included */
+
 struct sim_options {
 	uint64_t mem_size;   /* bytes of RAM, a multiple of SIM_PAGE_SIZE */
 	const char *cmdline; /* kernel command line; "" when none */
@@ -87,6 +89,11 @@ struct sim_options {
 	uint32_t display_width, display_height; /* --resolution */
 	const char *screenshot; /* --screenshot: the PNG written at power-off, or NULL */
 	const char *keys;	/* --keys: the script the keyboard types, or NULL (none) */
+	const char *gdb;	/* --gdb: the stub's "PORT" or "unix:PATH", or NULL */
+	bool gdb_wait;		/* --gdb-wait: stop before kmain (or the followed process's
+				   first instruction) until GDB continues */
+	const char *gdb_follow; /* --gdb-follow: the user process GDB sees ("PID" or a name,
+				   shorter than SIM_GDB_FOLLOW_MAX bytes) */
 };
 
 /* Parses argv into *opts. Prints usage and exits 0 for --help/--version; prints one
@@ -660,6 +667,61 @@ void sim_input_init(const struct sim_options *opts);
 /* Lock free, from any host thread: the keyboard sends key code (Linux's) with value (1
  * pressed, 0 released, 2 repeated); nothing when there is no keyboard. */
 void sim_input_key(uint16_t code, uint32_t value);
+
+/* --- debug/gdbstub.c: GDB's remote protocol, served from inside the process --- */
+
+/* Starts the stub when opts->gdb is set: listens there and serves GDB on a thread of its
+ * own; with opts->gdb_wait CPU 0 stops at kmain's first instruction (with gdb_follow: the
+ * followed process at its first) until GDB continues it. Exits with a line when it cannot.
+ * The calling thread must be CPU 0's. */
+void sim_gdbstub_init(const struct sim_options *opts);
+
+/* On a CPU's own thread before it runs kernel code: makes it known to the stub (and stops
+ * it if the machine is stopped). Nothing without a stub. */
+void sim_gdbstub_cpu_begin(unsigned id);
+
+/* True while GDB holds the machine stopped (no progress is then no hang). */
+bool sim_gdbstub_holding(void);
+
+/* On a CPU's thread, around user code in its engine (a struct sim_user_engine *): lets the
+ * stub stop the followed process (--gdb-follow) in its code. Nothing without a stub. */
+void sim_gdbstub_user_enter(void *engine);
+void sim_gdbstub_user_exit(void);
+
+/* gdb_proc.c: processes as the stub names them (spec: a pid, or a name that is the process's
+ * or its program's base name). True when the calling CPU runs a task of the process spec
+ * names, with its pid, name and address space (a struct vm_space *). */
+bool sim_gdb_current_process(const char *spec, unsigned *pid, const char **comm, void **vm);
+
+/* The first live process spec names, found with every CPU stopped (without the lock of the
+ * pid table), and its first thread's saved user registers (a struct user_regs *). */
+bool sim_gdb_find_process(const char *spec, unsigned *pid, const char **comm, void **vm,
+			  const void **regs);
+
+/* Guest ISA part (debug/gdb_guest_<guest isa>.c): the target description of user code and
+ * its registers in that numbering, read from a struct user_regs. */
+const char *sim_gdb_guest_xml(void);
+unsigned sim_gdb_guest_reg_count(void);
+unsigned sim_gdb_guest_reg_size(unsigned n); /* bytes */
+int sim_gdb_guest_reg_get(const void *user_regs, unsigned n, uint8_t *buf); /* bytes, or -1 */
+
+/* ISA part (sim/host/<isa>/gdb_regs.c): the target description, and the registers in its
+ * numbering, read from and written into a signal context (a ucontext_t). */
+const char *sim_gdb_target_xml(void);
+unsigned sim_gdb_reg_count(void);
+unsigned sim_gdb_reg_size(unsigned n); /* bytes */
+int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf); /* bytes, or -1 */
+int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf); /* 0 or -1 */
+uintptr_t sim_gdb_pc(const void *ucontext);
+void sim_gdb_set_pc(void *ucontext, uintptr_t pc);
+/* Sets or clears single-stepping (the trap after one instruction) in the context. */
+void sim_gdb_set_step(void *ucontext, bool step);
+/* True when a SIGTRAP is the trap of a single step. */
+bool sim_gdb_trap_is_step(const siginfo_t *si);
+/* The address of the breakpoint instruction whose trap left the context. */
+uintptr_t sim_gdb_break_addr(const void *ucontext);
+extern const uint8_t sim_gdb_break_insn[]; /* the breakpoint instruction */
+extern const unsigned sim_gdb_break_len;   /* its bytes */
 
 /* --- debug/watchdog.c --- */
 

@@ -1,4 +1,5 @@
-# GDB on every target (harness/debug --batch with harness/gdb/tests/*.gdb): a breakpoint in
+# GDB on every target (harness/debug --batch with harness/gdb/tests/*.gdb), the hosted one
+# also through its gdbstub: a breakpoint in
 # a kernel function, a backtrace through kmain, a step, a variable, four CPUs as threads,
 # and the Python helpers (amphi threads, dmesg, locks; ps and pt on a user program's
 # syscall, pt checked against the kernel's own walk, pt_lookup). The helpers are loaded by
@@ -26,6 +27,27 @@ amphi_test(NAME gdb-hosted-aarch64-user TIMEOUT 120 LABELS hosted
            RUN_ARGS --no-ktap ${user_checks} --expect-output "(aarch64 tables)"
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/user.gdb hosted-aarch64)
 
+# The same kernel session through the machine's own gdbstub (--gdb, harness/debug hosted-stub),
+# and the stub's protocol checked without GDB against the program's ELF file.
+amphi_test(NAME gdb-stub-hosted-kernel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-hosted-aarch64-kernel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-aarch64-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-hosted-kernel-parallel TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4 --sched parallel"
+           RUN_ARGS --no-ktap ${kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME gdb-stub-protocol-parallel TIMEOUT 60 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN} --sched parallel)
+amphi_test(NAME gdb-stub-protocol TIMEOUT 60 LABELS hosted
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN})
+
 foreach(isa x86_64 aarch64)
   set(busybox ${AMPHI_BUSYBOX})
   if(isa STREQUAL "aarch64")
@@ -38,3 +60,49 @@ foreach(isa x86_64 aarch64)
              RUN_ARGS --no-ktap ${user_checks} --expect-output "(${isa} tables)"
              COMMAND ${GDB_TESTS}/qemu-user.sh ${isa} ${busybox})
 endforeach()
+
+# A user program with debug information for the follow mode, built static for both guest
+# ISAs like user/'s programs.
+set(GDBUSER_SRC ${CMAKE_SOURCE_DIR}/harness/gdb/tests/gdbuser.c)
+set(GDBUSER ${CMAKE_BINARY_DIR}/user/gdbuser)
+set(GDBUSER_AARCH64 ${CMAKE_BINARY_DIR}/user/aarch64/gdbuser)
+add_custom_command(OUTPUT ${GDBUSER} ${GDBUSER_AARCH64}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/user/aarch64
+  COMMAND ${AMPHI_MUSL_GCC} -static -g -O0 -Wall -Wextra -Werror -o ${GDBUSER} ${GDBUSER_SRC}
+  COMMAND ${AMPHI_AARCH64_GCC} -static -g -O0 -Wall -Wextra -Werror -o ${GDBUSER_AARCH64}
+          ${GDBUSER_SRC}
+  DEPENDS ${GDBUSER_SRC} COMMENT "static gdbuser for both guest ISAs")
+add_custom_target(gdbuser ALL DEPENDS ${GDBUSER} ${GDBUSER_AARCH64})
+
+set(user_stub_checks --expect-output "\"gdbuser\"" --expect-output "Breakpoint 1, main (argc=1"
+    --expect-output "STEPI-CHECK ok" --expect-output "add (a=1, b=41) at"
+    --expect-output " in main (argc=1" --expect-output "$1 = 1" --expect-output "$2 = 41"
+    --expect-output "Value returned is $3 = 42" --expect-output "gdbuser\""
+    --expect-output "Old value = 0" --expect-output "New value = 1" --expect-output "$5 = 1"
+    --expect-output "(Remote target) exited normally" --expect-output "42 after 1 call")
+amphi_test(NAME gdb-stub-hosted-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-stub)
+amphi_test(NAME gdb-stub-hosted-aarch64-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER_AARCH64}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-aarch64-stub)
+
+# The stub under AddressSanitizer and UBSan (the hosted-asan build, a PIE: GDB and the
+# protocol check find its load address through the auxiliary vector).
+amphi_test(NAME asan-gdb-stub-protocol TIMEOUT 120 LABELS asan
+           RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
+           COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_ASAN_BIN})
+# (its kernel is compiled without optimisation: the breakpoint is at vfs_init's opening
+# brace, and the step reaches its first statement)
+set(asan_kernel_checks ${kernel_checks})
+list(TRANSFORM asan_kernel_checks REPLACE "^ramfs_register\\(\\)$" "vfs_lock_init()")
+amphi_test(NAME asan-gdb-stub-hosted-kernel TIMEOUT 120 LABELS asan
+           ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
+           RUN_ARGS --no-ktap ${asan_kernel_checks} --expect-output "Thread 4 \"cpu3\""
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME asan-gdb-stub-hosted-user TIMEOUT 120 LABELS asan
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
+           RUN_ARGS --no-ktap ${user_stub_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-stub)

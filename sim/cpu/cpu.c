@@ -148,6 +148,7 @@ static void *cpu_thread(void *p)
 	struct sim_cpu_boot *boot = &sim_cpu_boots[self->id];
 
 	sim_cpu_current = self;
+	sim_gdbstub_cpu_begin(self->id);
 	sim_lock();
 	sim_sched_wait_turn(self);
 	sim_unlock();

@@ -132,8 +132,9 @@ static void *watchdog_thread(void *unused)
 		uint64_t asleep = sim_host_now();
 		watchdog_sleep(WATCHDOG_POLL_NS);
 		uint64_t now = sim_host_now(), progress = sim_progress_count();
-		if (now - asleep >= WATCHDOG_POLL_NS + WATCHDOG_STOPPED_NS) {
-			since = now; /* the process was stopped meanwhile */
+		if (now - asleep >= WATCHDOG_POLL_NS + WATCHDOG_STOPPED_NS ||
+		    sim_gdbstub_holding()) {
+			since = now; /* the process, or the machine (gdbstub), was stopped */
 		} else if (progress != last) {
 			last = progress;
 			since = now;

@@ -26,6 +26,9 @@
 #define OPT_RESOLUTION 0x105
 #define OPT_SCREENSHOT 0x106
 #define OPT_KEYS 0x107
+#define OPT_GDB 0x108
+#define OPT_GDB_WAIT 0x109
+#define OPT_GDB_FOLLOW 0x10a
 #define INIT_DEFAULT "/bin/sh" /* run when neither a command line nor --init says otherwise */
 
 static const char sim_usage[] =
@@ -68,6 +71,15 @@ static const char sim_usage[] =
     "                   --display offscreen unless a display is chosen)\n"
     "  --keys TEXT      a virtio keyboard that types TEXT at boot (\\n Enter, \\t Tab,\n"
     "                   \\e Esc, \\\\ and \\^ themselves, ^X Ctrl with the letter X)\n"
+    "  --gdb PORT|unix:PATH  serve GDB's remote protocol on the loopback TCP PORT or the\n"
+    "                   unix socket PATH: the CPUs are threads, kernel code is x86_64\n"
+    "                   host code (target remote :PORT with gdb on this program)\n"
+    "  --gdb-wait       with --gdb: stop before the kernel's first instruction until\n"
+    "                   GDB continues it (with --gdb-follow: before the process's first\n"
+    "                   instruction)\n"
+    "  --gdb-follow PID|NAME  GDB sees that user process alone (by pid, or the first\n"
+    "                   whose name or program's base name is NAME): its " GUEST_ARCH_NAME " registers\n"
+    "                   and memory, breakpoints and steps in its code (also: monitor follow)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
@@ -221,6 +233,18 @@ static void opt_parse_resolution(struct sim_options *opts, const char *arg)
 	opts->display_height = (uint32_t)h;
 }
 
+/* Checks a --gdb address: a TCP port (1-65535) or unix:PATH; exits when it is neither. */
+static const char *opt_parse_gdb(const char *arg)
+{
+	if (strncmp(arg, "unix:", 5) == 0) {
+		if (!arg[5] || strlen(arg + 5) >= 108) /* sun_path */
+			opt_fail("--gdb %s: the socket path must have 1 to 107 bytes", arg);
+		return arg;
+	}
+	opt_parse_number("gdb", arg, 1, 65535);
+	return arg;
+}
+
 /* Joins words with single spaces into a static string; exits when it is too long. */
 static const char *opt_join_cmdline(int count, char **words)
 {
@@ -279,6 +303,9 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 	    {"resolution", required_argument, NULL, OPT_RESOLUTION},
 	    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
 	    {"keys", required_argument, NULL, OPT_KEYS},
+	    {"gdb", required_argument, NULL, OPT_GDB},
+	    {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
+	    {"gdb-follow", required_argument, NULL, OPT_GDB_FOLLOW},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -353,6 +380,18 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case OPT_KEYS:
 			opts->keys = optarg;
 			break;
+		case OPT_GDB:
+			opts->gdb = opt_parse_gdb(optarg);
+			break;
+		case OPT_GDB_WAIT:
+			opts->gdb_wait = true;
+			break;
+		case OPT_GDB_FOLLOW:
+			if (!*optarg || strlen(optarg) >= SIM_GDB_FOLLOW_MAX)
+				opt_fail("--gdb-follow %s: a pid or a name of 1 to %d bytes", optarg,
+					 SIM_GDB_FOLLOW_MAX - 1);
+			opts->gdb_follow = optarg;
+			break;
 		case OPT_TRACE_HASH:
 			opts->trace_hash_file = optarg;
 			break;
@@ -369,12 +408,17 @@ void sim_options_parse(int argc, char **argv, struct sim_options *opts)
 		case ':':
 			opt_fail("option %s needs a value", argv[optind - 1]);
 		default:
-			if (optopt == 'h' || optopt == 'V' || optopt == OPT_NO_INITRAMFS) /* --help=x */
+			if (optopt == 'h' || optopt == 'V' || optopt == OPT_NO_INITRAMFS ||
+			    optopt == OPT_GDB_WAIT) /* --help=x */
 				opt_fail("option %.*s takes no value",
 					 (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			opt_fail("unknown option %s", opt_unknown_name(argv));
 		}
 	}
+	if (opts->gdb_wait && !opts->gdb)
+		opt_fail("--gdb-wait needs --gdb");
+	if (opts->gdb_follow && !opts->gdb)
+		opt_fail("--gdb-follow needs --gdb");
 	if (opts->screenshot && display == SIM_DISPLAY_NONE)
 		opt_fail("--screenshot needs a display (--display offscreen)");
 	if (display < 0) { /* a screenshot needs a display; a desktop session gets a window */

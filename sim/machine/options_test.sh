@@ -66,6 +66,16 @@ expect_bad --disk disk.img,fail-after=3x
 expect_bad --disk disk.img,fail-after=99999999999999999999
 expect_bad --disk disk.img,fail-after=1,fail-after=2
 expect_bad --disk a --disk b --disk c --disk d --disk e --disk f --disk g --disk h --disk i
+expect_bad --gdb
+expect_bad --gdb 0
+expect_bad --gdb 65536
+expect_bad --gdb banana
+expect_bad --gdb unix:
+expect_bad --gdb-wait
+expect_bad --gdb-wait=1 --gdb 1234
+expect_bad --gdb 1234 --gdb-follow ""
+expect_bad --gdb 1234 --gdb-follow 0123456789abcdef0123456789abcdef
+expect_bad --gdb-follow sh
 expect_status 2 --disk /no/such/disk.img # the file is opened before boot
 expect_status 2 --disk /dev/null,ro	  # neither a regular file nor a block device
 disk=$(mktemp)

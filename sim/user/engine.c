@@ -148,6 +148,11 @@ static void user_drop_code(struct sim_user_engine *e, uintptr_t lo, uintptr_t hi
 	}
 }
 
+void sim_user_drop_all_code(struct sim_user_engine *e)
+{
+	user_drop_code(e, 0, UINTPTR_MAX);
+}
+
 /* Forgets every span of e's translated code (after dropping it all). */
 static void user_forget_code(struct sim_user_engine *e)
 {
@@ -600,7 +605,9 @@ int plat_user_run(struct vm_space *vm, struct user_regs *regs, struct plat_user_
 	u->stop = SIM_USER_RUNNING;
 	sim_user_isa.load(u, regs);
 	u->running = true;
+	sim_gdbstub_user_enter(u->eng);
 	uc_err err = uc_emu_start(u->uc, arch_user_pc(regs), 0, 0, 0);
+	sim_gdbstub_user_exit();
 	u->running = false;
 	sim_user_isa.save(u->uc, regs);
 	user_drop_scratch(u);

@@ -93,6 +93,9 @@ struct sim_user_isa {
 
 extern const struct sim_user_isa sim_user_isa;
 
+/* Drops every translation engine e holds (a hook added since must see all code). */
+void sim_user_drop_all_code(struct sim_user_engine *e);
+
 /* Records a stop of kind stop and asks the engine to stop at the next boundary. */
 void sim_user_stop(struct sim_user_cpu *u, int stop);
 
