@@ -36,6 +36,9 @@ int main(int argc, char **argv)
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	sim_console_claim_std_fds();
 	sim_options_parse(argc, argv, &opts);
+	/* first, so that opening it overlaps the whole machine's set-up: it needs none of it */
+	if (opts.exec_argv || opts.init_path)
+		sim_user_open_early();
 	sim_symbolize_init();
 	sim_ram_init(opts.mem_size);
 	sim_rng_init(&opts);
@@ -53,8 +56,6 @@ int main(int argc, char **argv)
 	sim_console_init();
 	sim_fault_init();
 	sim_user_init();
-	if (opts.exec_argv || opts.init_path)
-		sim_user_open_early();
 	sim_gdbstub_init(&opts);
 	sim_watchdog_init(opts.watchdog_s);
 	sim_boot_start(dtb);

@@ -117,6 +117,24 @@ uint64_t sim_ram_size(void);
 /* Host address of physical address pa, or NULL when [pa, pa+len) is not all RAM. */
 void *sim_ram_ptr(uint64_t pa, uint64_t len);
 
+/* Says that the len bytes of RAM from physical address pa (both page aligned, after any
+ * range deferred before) hold the bytes of host file fd from offset off, to be copied in
+ * when first needed (fd stays open); false when no more ranges can be deferred (or none
+ * at all, under a checker that cannot resume code after a fault), and the caller must
+ * copy them. The ranges take effect, made inaccessible in the direct map, at
+ * sim_ram_defer_commit: call that once, after the last sim_ram_defer and before the kernel
+ * starts. */
+bool sim_ram_defer(uint64_t pa, int fd, uint64_t off, uint64_t len);
+void sim_ram_defer_commit(void);
+
+/* Copies in whatever deferred file bytes [pa, pa + len) of RAM still lacks: before the
+ * host reaches that RAM other than through the direct map (async-signal-safe). */
+void sim_ram_settle(uint64_t pa, uint64_t len);
+
+/* For a fault at addr: true when addr lies in the deferred range of the direct map, whose
+ * bytes are now in place, so the access can be retried (async-signal-safe). */
+bool sim_ram_settle_fault(const void *addr);
+
 /* Allocates the host pages behind [p, p + len) of RAM at once, where the host can, so that
  * first writes there take no page fault each (a hint: failure changes nothing). */
 void sim_ram_populate(void *p, uint64_t len);

@@ -23,6 +23,20 @@ add_test(NAME sim-options
          COMMAND sh ${SIM_DIR}/machine/options_test.sh $<TARGET_FILE:amphi>)
 set_tests_properties(sim-options PROPERTIES LABELS hosted TIMEOUT 60)
 
+# The RAM disk's files RAM takes when first used (busybox, the program of amphi exec), read,
+# mapped and copied whole, must match the host files; under ASan too. (Under memcheck they
+# are copied at start, as the valgrind tests' every boot does.)
+if(AMPHI_GUEST_BUSYBOX)
+  add_test(NAME sim-initrd-lazy COMMAND sh ${SIM_DIR}/machine/initrd_lazy_test.sh
+                                        ${AMPHI_GUEST_BUSYBOX} $<TARGET_FILE:amphi>)
+  set_tests_properties(sim-initrd-lazy PROPERTIES LABELS hosted TIMEOUT 60)
+endif()
+if(AMPHI_HOST_BUSYBOX) # the hosted-asan preset's guest is x86_64: it packs the host's
+  add_test(NAME sim-asan-initrd-lazy COMMAND sh ${SIM_DIR}/machine/initrd_lazy_test.sh
+                                             ${AMPHI_HOST_BUSYBOX} ${AMPHI_HOSTED_ASAN_BIN})
+  set_tests_properties(sim-asan-initrd-lazy PROPERTIES LABELS asan TIMEOUT 120)
+endif()
+
 # Four simulated CPUs, one at a time in the seeded deterministic schedule; and 64, past
 # the 8 CPUs GICv2 can name (SGIs through the model's extension: poweroff must stop them).
 amphi_test(NAME sim-cpus4-ktest TIMEOUT 120 LABELS hosted

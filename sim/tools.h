@@ -71,6 +71,15 @@ static inline bool tool_signal_may_switch(void)
 	return !SIM_TSAN;
 }
 
+/* True when a fault handler may return into the kernel code that faulted, for it to go on
+ * (RAM filled lazily). Not under Valgrind, which by default brings back only the stack
+ * and frame pointers of the code that faulted, not every register; nor under TSan, whose
+ * runtime stands between every handler and the code. */
+static inline bool tool_faults_resume_code(void)
+{
+	return !SIM_TSAN && !RUNNING_ON_VALGRIND;
+}
+
 /* ------------------------------------------------------------------ Valgrind */
 
 /* Valgrind: accesses to [p, p + n) are not errors (user windows that fault on first touch

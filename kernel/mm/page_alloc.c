@@ -125,7 +125,7 @@ static int page_zone_build(struct buddy_zone *z, const struct boot_info *info, s
 	}
 	if (meta.end == 0)
 		return -ENOSPC;
-	plat_mem_prepare(plat_phys_to_virt(meta.start), meta_bytes); /* written whole below */
+	/* not prepared in bulk: only the chunks in use get their metadata written */
 	plat_mem_undefined(plat_phys_to_virt(meta.start), meta_bytes);
 	buddy_init(z, span.start, npages, plat_phys_to_virt(meta.start));
 	nrsv = page_reserved_spans(info, span, meta, rsv);

@@ -24,7 +24,7 @@
 
 /* The stack being built: a kernel buffer that becomes the top of the user stack. */
 struct exec_stack {
-	uint8_t *buf;	 /* EXEC_STACK_BUF bytes */
+	uint8_t *buf;	 /* size bytes, at most EXEC_STACK_BUF */
 	size_t size;	 /* of buf */
 	size_t used;	 /* bytes at the top of buf in use */
 	uintptr_t top;	 /* user address of buf[size] */
@@ -62,6 +62,32 @@ static int exec_push_strings(struct exec_stack *s, const char *const *v, size_t 
 			return -E2BIG;
 	}
 	return 0;
+}
+
+/* Bytes of the vector v's strings, counted until they pass limit. */
+static size_t exec_strings_bytes(const char *const *v, size_t limit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; v && v[i] && n <= limit; i++)
+		n += strlen(v[i]) + 1;
+	return n;
+}
+
+/* Bytes the initial stack of path, argv and envp can take (the buffer it is built in, so
+ * that building touches no more memory than it fills), at most EXEC_STACK_BUF: past that,
+ * building reports -E2BIG whatever the buffer. */
+static size_t exec_stack_bytes(const char *path, const char *const *argv,
+			       const char *const *envp)
+{
+	/* the strings, the platform name, AT_RANDOM's bytes and the 16-byte alignment */
+	size_t bytes = strlen(path) + 1 + strlen(plat_user_platform()) + 1 + 16 + 15 +
+		       exec_strings_bytes(argv, EXEC_STACK_BUF) +
+		       exec_strings_bytes(envp, EXEC_STACK_BUF);
+	/* argc, the pointers (no more than the strings) and their NULLs, and the auxv */
+	size_t words = 3 + MIN(exec_count(argv) + exec_count(envp), bytes) + EXEC_AUXV_MAX * 2;
+
+	return MIN(bytes + words * 8, (size_t)EXEC_STACK_BUF);
 }
 
 /* Fills auxv (pairs, AT_NULL last) for the program described by info at load bias. */
@@ -220,7 +246,7 @@ static int exec_build_space(struct vm_space *vm, const struct process *p, struct
 {
 	size_t stack_size = exec_stack_size(p);
 	uintptr_t top = plat_user_stack_top();
-	struct exec_stack s = {.size = EXEC_STACK_BUF, .top = top};
+	struct exec_stack s = {.size = exec_stack_bytes(path, argv, envp), .top = top};
 	int err = exec_map_segments(vm, file, info, bias);
 
 	if (err)

@@ -4,19 +4,23 @@
  * initramfs (busybox and its applet links, packed at build time), the archives given with
  * --initrd, and for `amphi exec` one more archive holding the program under its base name.
  * Files are copied straight into RAM by the host kernel (sendfile into the RAM memfd), so
- * each byte is copied once and no page of it is touched here. Each piece starts on a page
- * (the zeros between pieces are skipped, as between any archives), and the program's data
- * starts on a page too, so the kernel can take its pages over instead of copying them.
+ * each byte is copied once and no page of it is touched here, except the whole pages of
+ * file data the kernel takes over instead of copying: RAM takes those lazily
+ * (sim_ram_defer), when first used, so a boot pays only for what it uses of busybox and
+ * the program. Each piece starts on a page (the zeros between pieces are skipped, as
+ * between any archives), and the program's data starts on a page too.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <amphi/cpio.h>
 #include <amphi/types.h>
 
 #include "sim.h"
@@ -86,6 +90,12 @@ static uint64_t initrd_piece_size(const struct initrd_piece *p)
 	return ALIGN_UP(size, SIM_PAGE_SIZE);
 }
 
+/* Physical address of RAM at host address p. */
+static uint64_t initrd_pa(const uint8_t *p)
+{
+	return SIM_RAM_BASE + (uint64_t)(p - (const uint8_t *)sim_ram_ptr(SIM_RAM_BASE, 0));
+}
+
 /* Writes the header and name of a newc entry at out (zeros); returns the data's offset. */
 static uint64_t cpio_put_header(uint8_t *out, const char *name, unsigned mode, uint64_t size)
 {
@@ -99,37 +109,77 @@ static uint64_t cpio_put_header(uint8_t *out, const char *name, unsigned mode, u
 	return ALIGN_UP(CPIO_NEWC_HEADER + namesize, 4);
 }
 
-/* Copies all of p's file into RAM at dst: by the host kernel from file to RAM file where
- * it can, else through the direct map. */
-static void initrd_read(const struct initrd_piece *p, uint8_t *dst)
+/* Copies the bytes [from, to) of p's file into RAM at dst + from: by the host kernel from
+ * file to RAM file where it can, else through the direct map. */
+static void initrd_copy(const struct initrd_piece *p, uint8_t *dst, uint64_t from, uint64_t to)
 {
-	uint64_t done = 0;
-	off_t in = 0;
+	uint64_t done = from;
+	off_t in = (off_t)from;
 
-	if (lseek(sim_ram_fd(), (off_t)((uintptr_t)dst - (uintptr_t)sim_ram_ptr(SIM_RAM_BASE, 0)),
-		  SEEK_SET) >= 0) {
+	if (from < to &&
+	    lseek(sim_ram_fd(), (off_t)(initrd_pa(dst) - SIM_RAM_BASE + from), SEEK_SET) >= 0) {
 		ssize_t n;
-		while (done < p->size && (n = sendfile(sim_ram_fd(), p->fd, &in, p->size - done)) > 0)
+		while (done < to && (n = sendfile(sim_ram_fd(), p->fd, &in, to - done)) > 0)
 			done += (uint64_t)n;
 	}
-	while (done < p->size) {
-		ssize_t n = pread(p->fd, dst + done, p->size - done, (off_t)done);
+	while (done < to) {
+		ssize_t n = pread(p->fd, dst + done, to - done, (off_t)done);
 		if (n <= 0)
 			initrd_fail(p, n < 0 ? strerror(errno) : "file shrank while read");
 		done += (uint64_t)n;
 	}
 }
 
+/* Places the bytes [from, to) of p's file at dst + from, deferring the whole pages from
+ * `from` (page aligned in RAM) for RAM to copy in when first needed; returns where the
+ * deferred part ends (from when nothing could be deferred). */
+static uint64_t initrd_defer(const struct initrd_piece *p, uint8_t *dst, uint64_t from,
+			     uint64_t to)
+{
+	uint64_t whole = ALIGN_DOWN(to - from, SIM_PAGE_SIZE);
+
+	if (!whole || !sim_ram_defer(initrd_pa(dst) + from, p->fd, from, whole))
+		return from;
+	return from + whole;
+}
+
+/* Places archive p at dst. The whole pages of the regular files whose data starts on a
+ * page are deferred (the kernel takes them over as the files' pages, so they are read only
+ * when the files are); the rest (headers, names, links, small files) is copied now, since
+ * unpacking reads all of it. A corrupt archive is copied whole, for the kernel to report. */
+static void initrd_place_archive(const struct initrd_piece *p, uint8_t *dst)
+{
+	const uint8_t *map = mmap(NULL, p->size, PROT_READ, MAP_PRIVATE, p->fd, 0);
+	struct cpio_reader r;
+	struct cpio_entry e;
+	uint64_t placed = 0; /* the file's bytes [0, placed) are in RAM or deferred */
+
+	if (map == MAP_FAILED) {
+		initrd_copy(p, dst, 0, p->size);
+		return;
+	}
+	cpio_reader_init(&r, map, p->size);
+	for (int got = 0; r.pos < r.len && (got = cpio_next(&r, &e)) >= 0;) {
+		uint64_t at = (uint64_t)((const uint8_t *)e.data - map);
+		if (got == 0 || !S_ISREG(e.mode) || e.size < SIM_PAGE_SIZE || at % SIM_PAGE_SIZE)
+			continue;
+		initrd_copy(p, dst, placed, at);
+		placed = initrd_defer(p, dst, at, at + e.size);
+	}
+	initrd_copy(p, dst, placed, p->size);
+	munmap((void *)map, p->size);
+}
+
 /* Writes p at out (zeros, initrd_piece_size bytes). */
 static void initrd_write(const struct initrd_piece *p, uint8_t *out)
 {
 	if (!p->entry) {
-		initrd_read(p, out);
+		initrd_place_archive(p, out);
 		return;
 	}
 	out += cpio_entry_pad(p->entry);
 	uint64_t data = cpio_put_header(out, p->entry, 0100755, p->size);
-	initrd_read(p, out + data);
+	initrd_copy(p, out + data, initrd_defer(p, out + data, 0, p->size), p->size);
 	cpio_put_header(out + data + ALIGN_UP(p->size, 4), CPIO_TRAILER, 0, 0);
 }
 
@@ -169,11 +219,12 @@ uint64_t sim_initrd_place(const struct sim_options *opts, uint64_t top, uint64_t
 				"try a larger --mem\n", (unsigned long long)total);
 		exit(SIM_EXIT_USAGE);
 	}
-	/* RAM is a fresh memfd, all zeros: the padding needs no writes */
+	/* RAM is a fresh memfd, all zeros: the padding needs no writes; the files stay open
+	 * for RAM to read them when needed */
 	for (int i = 0; i < n; i++) {
 		initrd_write(&pieces[i], dst);
 		dst += initrd_piece_size(&pieces[i]);
-		close(pieces[i].fd);
 	}
+	sim_ram_defer_commit();
 	return total;
 }

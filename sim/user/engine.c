@@ -212,9 +212,11 @@ static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, siz
 	if (scratch)
 		user_host_map(u->win[w] + off, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	else
+	else {
+		sim_ram_settle(pa, len); /* the window maps the memfd: nothing fills it later */
 		user_host_map(u->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
 			      MAP_SHARED, sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
+	}
 	u->touched_lo[w] = MIN(u->touched_lo[w], off);
 	u->touched_hi[w] = MAX(u->touched_hi[w], off + len);
 	if (scratch)
@@ -511,6 +513,8 @@ static void user_on_fault(int sig, siginfo_t *si, void *ucontext)
 	struct sim_user_cpu *u = user_fault_owner((uintptr_t)si->si_addr, &va);
 
 	if (!u) {
+		if (sig == SIGSEGV && sim_ram_settle_fault(si->si_addr))
+			return; /* RAM a file fills lazily, now in place */
 		user_chain(sig == SIGSEGV ? &prev_segv : &prev_bus, sig, si, ucontext);
 		return;
 	}

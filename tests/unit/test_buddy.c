@@ -15,7 +15,7 @@
 #define MAX_BLOCK_PAGES (1u << (BUDDY_ORDERS - 1))
 
 static struct buddy_zone zone;
-static struct buddy_page meta[ZONE_PAGES];
+static struct buddy_page meta[ZONE_PAGES + 1]; /* and the chunk states after them */
 
 /* A zone of npages pages at base, all of it free. */
 static void zone_setup(paddr_t base, size_t npages)
@@ -26,12 +26,15 @@ static void zone_setup(paddr_t base, size_t npages)
 	buddy_check(&zone);
 }
 
-/* Number of free blocks on the list of one order. */
+/* Number of free blocks of one order: on its list, and for the largest also the free
+ * chunks whose metadata is unwritten. */
 static unsigned free_blocks(unsigned order)
 {
 	unsigned n = 0;
 	for (uint32_t i = zone.free_head[order]; i != BUDDY_NONE; i = meta[i].next)
 		n++;
+	if (order == BUDDY_ORDERS - 1) /* and the free chunks not yet written onto the list */
+		n += (unsigned)zone.unwritten_free;
 	return n;
 }
 
@@ -186,6 +189,72 @@ static void test_claimed_reserved_pages_free_into_the_zone(void)
 	CU_ASSERT(got_claimed);
 }
 
+/* A chunk's metadata stays unwritten until the chunk is first allocated from; chunks go
+ * into use from the highest down, as a list of them pushed in address order hands them
+ * out; and a chunk freed whole is reused before an unwritten one. */
+static void test_chunks_are_written_when_first_used(void)
+{
+	const paddr_t chunk_bytes = (paddr_t)MAX_BLOCK_PAGES * PAGE_SIZE;
+	paddr_t pa, pb;
+
+	zone_setup(ZONE_BASE, ZONE_PAGES);
+	for (paddr_t c = ZONE_BASE; c < ZONE_BASE + ZONE_PAGES * PAGE_SIZE; c += chunk_bytes)
+		CU_ASSERT_PTR_NULL(buddy_page_of(&zone, c + 5 * PAGE_SIZE));
+	CU_ASSERT_EQUAL_FATAL(buddy_alloc(&zone, 0, &pa), 0);
+	CU_ASSERT_EQUAL(pa, ZONE_BASE + 3 * chunk_bytes);
+	CU_ASSERT_PTR_NOT_NULL(buddy_page_of(&zone, pa + 5 * PAGE_SIZE));
+	CU_ASSERT_PTR_NULL(buddy_page_of(&zone, ZONE_BASE + 2 * chunk_bytes));
+	CU_ASSERT_EQUAL(buddy_claim(&zone, ZONE_BASE), -EBUSY); /* free, though unwritten */
+	UNIT_EXPECT_PANIC(buddy_free(&zone, ZONE_BASE, 0), "double free");
+	CU_ASSERT_EQUAL_FATAL(buddy_alloc(&zone, BUDDY_ORDERS - 1, &pb), 0);
+	CU_ASSERT_EQUAL(pb, ZONE_BASE + 2 * chunk_bytes);
+	buddy_check(&zone);
+	buddy_free(&zone, pb, BUDDY_ORDERS - 1);
+	CU_ASSERT_EQUAL_FATAL(buddy_alloc(&zone, BUDDY_ORDERS - 1, &pb), 0);
+	CU_ASSERT_EQUAL(pb, ZONE_BASE + 2 * chunk_bytes); /* the written chunk again */
+	CU_ASSERT_PTR_NULL(buddy_page_of(&zone, ZONE_BASE + chunk_bytes));
+	buddy_check(&zone);
+	/* the corrupt count of unwritten free chunks must be caught */
+	zone.unwritten_free++;
+	UNIT_EXPECT_PANIC(buddy_check(&zone), "unwritten free chunks");
+	zone.unwritten_free--;
+	buddy_free(&zone, pb, BUDDY_ORDERS - 1);
+	buddy_free(&zone, pa, 0);
+	buddy_check(&zone);
+	CU_ASSERT_EQUAL(free_blocks(BUDDY_ORDERS - 1), ZONE_PAGES / MAX_BLOCK_PAGES);
+}
+
+/* A zone that starts and ends inside chunks, with a reserved page inside a whole chunk
+ * between two free ones: every free page is handed out exactly once, and the reserved one
+ * only once claimed. */
+static void test_partial_chunks_hand_out_every_page_once(void)
+{
+	static bool seen[ZONE_PAGES];
+	/* chunks: 3 pages, three whole ones (the hole in the middle one), 7 pages */
+	const size_t npages = 3 + 3 * MAX_BLOCK_PAGES + 7, hole = 3 + MAX_BLOCK_PAGES + 100;
+	const paddr_t base = ZONE_BASE + (MAX_BLOCK_PAGES - 3) * PAGE_SIZE;
+	paddr_t pa;
+	size_t got = 0;
+
+	memset(seen, 0, sizeof(seen));
+	buddy_init(&zone, base, npages, meta);
+	buddy_add_free(&zone, base, hole);
+	buddy_add_free(&zone, base + (hole + 1) * PAGE_SIZE, npages - hole - 1);
+	buddy_check(&zone);
+	CU_ASSERT_EQUAL(buddy_free_pages(&zone), npages - 1);
+	CU_ASSERT_EQUAL(buddy_page_of(&zone, base + hole * PAGE_SIZE)->state, BUDDY_RESERVED);
+	CU_ASSERT_EQUAL(buddy_claim(&zone, base + hole * PAGE_SIZE), 0);
+	buddy_free(&zone, base + hole * PAGE_SIZE, 0);
+	while (buddy_alloc(&zone, 0, &pa) == 0) {
+		size_t idx = (pa - base) / PAGE_SIZE;
+		CU_ASSERT_FATAL(pa >= base && idx < npages && !seen[idx]);
+		seen[idx] = true;
+		got++;
+	}
+	CU_ASSERT_EQUAL(got, npages);
+	buddy_check(&zone);
+}
+
 /* Reference model: which zone pages are handed out, and the live blocks. */
 struct model_block {
 	paddr_t pa;
@@ -265,6 +334,9 @@ int unit_register(void)
 	    {"holes_are_never_handed_out", test_holes_are_never_handed_out},
 	    {"claimed_reserved_pages_free_into_the_zone",
 	     test_claimed_reserved_pages_free_into_the_zone},
+	    {"chunks_are_written_when_first_used", test_chunks_are_written_when_first_used},
+	    {"partial_chunks_hand_out_every_page_once",
+	     test_partial_chunks_hand_out_every_page_once},
 	    {"random_against_model", test_random_against_model},
 	    CU_TEST_INFO_NULL,
 	};
