@@ -51,14 +51,21 @@ static void elf_check_ends(struct vm_space *vm, uintptr_t uva, const uint8_t *wa
 	elf_check_bytes(vm, uva + tail, want ? want + tail : NULL, FUZZ_ELF_EDGE, what);
 }
 
-/* Checks that each readable segment of info, at bias, holds its file bytes then zeros. */
+/* Checks that each readable segment of info, at bias, holds its file bytes then zeros (with
+ * r->plant, that its first byte is the file's flipped). */
 static void elf_check_segments(struct vm_space *vm, const struct elf_info *info, uintptr_t bias,
-			       const uint8_t *image)
+			       const struct fuzz_elf_run *r)
 {
+	const uint8_t *image = r->image;
+
 	for (unsigned i = 0; i < info->nseg; i++) {
 		const struct elf_segment *s = &info->seg[i];
 		if (!(s->prot & ELF_PROT_R))
 			continue;
+		if (r->plant && s->filesz) {
+			uint8_t flipped = image[s->offset] ^ 1;
+			elf_check_bytes(vm, s->vaddr + bias, &flipped, 1, "file bytes");
+		}
 		elf_check_ends(vm, s->vaddr + bias, image + s->offset, s->filesz, "file bytes");
 		elf_check_ends(vm, s->vaddr + bias + s->filesz, NULL, s->memsz - s->filesz,
 			       "zero fill");
@@ -116,7 +123,7 @@ long fuzz_elf_exec(void *arg)
 	if (!info.pie && bias)
 		panic("fuzz elf: ET_EXEC starts at %#lx, not its entry %#lx", (unsigned long)pc,
 		      (unsigned long)info.entry);
-	elf_check_segments(t->proc->vm, &info, bias, r->image);
+	elf_check_segments(t->proc->vm, &info, bias, r);
 	elf_check_stack(t->proc->vm, arch_user_sp(&t->regs), r->path);
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,8 @@ struct fuzz_elf_run {
 	const char *path;
 	const uint8_t *image;
 	size_t size;
+	bool plant; /* the check expects the first file byte of each segment flipped, so that
+		     * a correct loader fails it: the proof that the check catches a wrong byte */
 };
 
 /* Runs in the served process (fuzz_machine_kcall): execve(run->path) as a program would

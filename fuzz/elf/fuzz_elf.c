@@ -17,11 +17,13 @@
 #define FUZZ_ELF_PATH "/tmp/prog"
 
 static bool verbose; /* AMPHI_FUZZ_VERBOSE: execve's result per input on stderr */
+static bool plant;   /* AMPHI_FUZZ_ELF_PLANT: the check's proof (struct fuzz_elf_run) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	verbose = getenv("AMPHI_FUZZ_VERBOSE") != NULL;
+	plant = getenv("AMPHI_FUZZ_ELF_PLANT") != NULL;
 	return fuzz_machine_start(true);
 }
 
@@ -40,7 +42,8 @@ static void write_program(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_elf_run run = {.path = FUZZ_ELF_PATH, .image = data, .size = size};
+	struct fuzz_elf_run run = {
+	    .path = FUZZ_ELF_PATH, .image = data, .size = size, .plant = plant};
 
 	if (size > AMPHI_IO_MAX)
 		return -1; /* not added to the corpus */

@@ -40,11 +40,15 @@ struct ext2_walk {
 };
 
 static bool verbose; /* AMPHI_FUZZ_VERBOSE: each call's result on stderr */
+/* AMPHI_FUZZ_EXT2_PLANT: the first regular file read stays open across umount, which must
+ * then fail the umount check (the check's proof) */
+static bool plant;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	verbose = getenv("AMPHI_FUZZ_VERBOSE") != NULL;
+	plant = getenv("AMPHI_FUZZ_EXT2_PLANT") != NULL;
 	return fuzz_machine_start(true);
 }
 
@@ -99,8 +103,9 @@ static long ext2_attach(void)
 	return loop;
 }
 
-/* Reads up to EXT2_READ_MAX bytes of the regular file at path. */
-static void ext2_read_file(const char *path)
+/* Reads up to EXT2_READ_MAX bytes of the regular file at path (and leaves it open when
+ * keep_open is set). */
+static void ext2_read_file(const char *path, bool keep_open)
 {
 	static char buf[16384];
 	long fd = ext2_check("open", path, amphi_sys_openat(AT_FDCWD, path, O_RDONLY, 0));
@@ -113,7 +118,8 @@ static void ext2_read_file(const char *path)
 			break;
 		done += (size_t)n;
 	}
-	ext2_check("close", path, amphi_sys_close((int)fd));
+	if (!keep_open)
+		ext2_check("close", path, amphi_sys_close((int)fd));
 }
 
 static void ext2_walk_dir(const char *dir, unsigned depth, struct ext2_walk *w);
@@ -132,7 +138,7 @@ static void ext2_visit(const char *dir, const char *name, unsigned depth, struct
 		       amphi_sys_newfstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW)) < 0)
 		return;
 	if (S_ISREG(st.st_mode)) {
-		ext2_read_file(path);
+		ext2_read_file(path, plant && !w->file[0]);
 		if (!w->file[0])
 			strcpy(w->file, path);
 	} else if (S_ISDIR(st.st_mode)) {
