@@ -3,7 +3,9 @@
 # mke2fs -d from a tree like the ext2 tests' (files, one needing an indirect block, nested
 # directories, a fast and a slow symlink), with 1 KiB, 2 KiB and 4 KiB blocks, an empty
 # one, and damaged copies of the first made by the ext2 tests' own generator
-# (kernel/fs/ext2/tests/ext2_mangle.py) with the seeds of its regressions and a few more.
+# (kernel/fs/ext2/tests/ext2_mangle.py) with the seeds of its regressions (on this smaller
+# base image, so other bytes than those regressions') and a few more. A rerun gives equal
+# trees, not byte-identical images.
 # Usage: fuzz/ext2/make_corpus.sh [OUTDIR]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +20,7 @@ seq 1 100 >"$work/src/sub/deep/leaf"
 ln -s file "$work/src/fast"
 ln -s "$(printf 'x%.0s' $(seq 1 80))" "$work/src/slow"
 find "$work/src" "$work/empty" -exec touch -h -d @1700000000 {} +
-export E2FSPROGS_FAKE_TIME=1700000000 # the same bytes at every run
+export E2FSPROGS_FAKE_TIME=1700000000
 mk() { # mk NAME SIZE OPTIONS... : an image of the tree
 	local name=$1 size=$2
 	shift 2
