@@ -15,7 +15,7 @@ cp -r "$corpus"/. "$work/corpus/"
 cd "$work"
 export AMPHI_FUZZ_PLANTED=$bug
 status=0
-"$fuzzer" -runs="$runs" -seed=1 -artifact_prefix="$work/" corpus >log 2>&1 || status=$?
+"$fuzzer" -runs="$runs" -seed=1 -reload=0 -artifact_prefix="$work/" corpus >log 2>&1 || status=$?
 report=$(sed -n '/ERROR: AddressSanitizer/,$p' log)
 if [[ $status -eq 0 || -z $report ]]; then
 	tail -5 log

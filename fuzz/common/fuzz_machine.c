@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <amphi/plat/user.h>
+
 #include "amphi.h"
 #include "fuzz_machine.h"
 #include "sim.h"
@@ -65,6 +67,16 @@ static void fuzz_machine_tree(void)
 		fuzz_die("chdir /tmp", err);
 }
 
+/* Probes the user CPU model (a kcall: on CPU 0, in the served task), which opens CPU 0's
+ * CPU engine on first use. Done before the snapshot: an engine opened by an input would
+ * be forgotten by the reset and leak, with its megabytes of tables, once per input (exec
+ * asks for the hardware capabilities for its auxiliary vector). */
+static long fuzz_machine_probe_cpu(void *unused)
+{
+	(void)unused;
+	return (long)plat_user_hwcap();
+}
+
 int fuzz_machine_start(bool snapshot)
 {
 	struct amphi_config c;
@@ -84,6 +96,7 @@ int fuzz_machine_start(bool snapshot)
 	fuzz_machine_tree();
 	if (!snapshot)
 		return 0;
+	fuzz_machine_kcall(fuzz_machine_probe_cpu, NULL);
 	err = sim_snapshot_take();
 	if (err)
 		fuzz_die("snapshot", err);

@@ -251,14 +251,15 @@ static int exec_build_space(struct vm_space *vm, const struct process *p, struct
 
 	if (err)
 		return err;
+	/* a segment where the stack or the sigreturn page goes (-EEXIST) is the image's fault */
 	err = vm_area_add(vm, top - stack_size, top, VM_READ | VM_WRITE, VMA_STACK, NULL, 0, 0);
 	if (err)
-		return err;
+		return err == -ENOMEM ? err : -ENOEXEC;
 	vm->brk_start = vm->brk = info->hi + bias;
 	vm->mmap_top = top - stack_size - PAGE_SIZE * 16;
 	err = exec_map_sigreturn(vm);
 	if (err)
-		return err;
+		return err == -ENOMEM ? err : -ENOEXEC;
 	/* after the last executable area */
 	vm->code_key = (uintptr_t)(vm_object_id(file) << 1) ^ bias;
 	s.buf = kmalloc(s.size);

@@ -315,8 +315,8 @@ static int ext2_fill(struct ext2_fs *fs, unsigned long flags)
 	mutex_lock(&fs->lock);
 	err = ext2_iget(fs, EXT2_ROOT_INO, &root);
 	if (!err && !S_ISDIR(root->mode)) {
-		ext2_iput_locked(fs, root);
 		err = ext2_corrupt(fs, "root is not a directory, mode", root->mode);
+		ext2_iput_locked(fs, root); /* after the message reads its mode */
 	}
 	if (!err) {
 		root->parent = root;
