@@ -373,16 +373,13 @@ static void print_call(FILE *out, const struct prog_call *c, long r)
 {
 	fprintf(out, "%s(", c->d->name);
 	for (unsigned i = 0; i < 6 && c->d->arg[i].kind != A_NONE; i++) {
-		unsigned k = c->d->arg[i].kind;
-		bool is_buf = false;
-		for (unsigned b = 0; b < c->nbufs; b++)
-			is_buf |= c->buf[b].arg == i;
+		unsigned k = c->d->arg[i].kind, b = 0;
+		while (b < c->nbufs && c->buf[b].arg != i)
+			b++;
 		if (c->note[i][0])
 			fprintf(out, "%s%s", i ? ", " : "", c->note[i]);
-		else if (is_buf)
-			fprintf(out, "%sbuf[%zu]", i ? ", " : "",
-				c->buf[0].arg == i ? c->buf[0].len
-				: c->buf[1].arg == i ? c->buf[1].len : c->buf[2].len);
+		else if (b < c->nbufs)
+			fprintf(out, "%sbuf[%zu]", i ? ", " : "", c->buf[b].len);
 		else if (k == A_FD || k == A_PID || k == A_SIG || k == A_LEN)
 			fprintf(out, "%s%ld", i ? ", " : "", (long)c->args[i]);
 		else

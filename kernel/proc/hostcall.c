@@ -83,14 +83,16 @@ static void hostcall_expired(struct ktimer *kt)
 /* Issues call's syscall in t's context, bounded by its timeout. */
 static long hostcall_issue(struct task *t, struct plat_hostcall *call)
 {
-	if (!call->timeout_ns)
-		return call->kfn ? call->kfn(call->karg) : syscall_issue(t, call->nr, call->args);
-	hostcall_deadline.task = t;
-	ktimer_init(&hostcall_deadline.timer, hostcall_expired);
-	ktimer_start(&hostcall_deadline.timer, plat_time_ns() + call->timeout_ns);
+	if (call->timeout_ns) {
+		hostcall_deadline.task = t;
+		ktimer_init(&hostcall_deadline.timer, hostcall_expired);
+		ktimer_start(&hostcall_deadline.timer, plat_time_ns() + call->timeout_ns);
+	}
 	long result = call->kfn ? call->kfn(call->karg) : syscall_issue(t, call->nr, call->args);
-	ktimer_cancel(&hostcall_deadline.timer);
-	atomic_store_relaxed(&t->call_expired, false);
+	if (call->timeout_ns) {
+		ktimer_cancel(&hostcall_deadline.timer);
+		atomic_store_relaxed(&t->call_expired, false);
+	}
 	return result;
 }
 
