@@ -38,8 +38,9 @@ packages=(
 	# the hosted display's window (--display sdl; loaded at run time only), and the X
 	# server and key typist its test drives it with
 	libsdl2-dev xvfb xdotool
-	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers
-	clang libclang-rt-14-dev
+	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers; AFL++ (preset
+	# fuzz-afl); zip for the seed corpora of fuzz/oss-fuzz/build.sh
+	clang libclang-rt-14-dev afl++ zip
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
 	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
 	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
