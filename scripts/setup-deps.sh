@@ -41,6 +41,8 @@ packages=(
 	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers; AFL++ (preset
 	# fuzz-afl); zip for the seed corpora of fuzz/oss-fuzz/build.sh
 	clang libclang-rt-14-dev afl++ zip
+	# the kernel's line coverage report (make coverage): gcovr reads gcc's gcov counts
+	gcovr
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
 	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
 	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
