@@ -10,7 +10,8 @@
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
 #   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU, fuzz,
 #                         coverage)
-#   make fuzz TARGET=syscall SECONDS=60   fuzz one target of fuzz/ (libFuzzer, preset fuzz)
+#   make fuzz TARGET=syscall SECONDS=60   fuzz one target of fuzz/ (libFuzzer, preset fuzz;
+#                         ENGINE=afl: AFL++, preset fuzz-afl)
 #   make coverage         the kernel's line coverage by the hosted tests and the fuzz corpora
 #                         (preset coverage, gcov and gcovr): build/coverage/html/index.html
 #   make bench            boot-time, scheduler, user-mode, ext2, block I/O, amphi-cptofs and fuzzing
@@ -26,8 +27,9 @@ MAKEFLAGS += --no-print-directory
 
 TARGET ?= syscall
 SECONDS ?= 60
-.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso run qemu debug \
-	test bench fuzz coverage-build coverage clean
+ENGINE ?= libfuzzer
+.PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 fuzz-build fuzz-afl-build iso \
+	run qemu debug test bench fuzz coverage-build coverage clean
 
 all: $(PRESETS)
 
@@ -43,14 +45,27 @@ fuzz-build: setup
 	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 
-# Fuzzes TARGET for SECONDS with its corpus and dictionary; new inputs go to
-# build/fuzz/corpus-TARGET, crashes to build/fuzz/crash-* (replay: fuzz/repro FILE).
-fuzz: fuzz-build
-	@test -x build/fuzz/fuzz-$(TARGET) || { echo "make fuzz: no target '$(TARGET)' (see fuzz/)" >&2; exit 2; }
+fuzz-afl-build: setup
+	@test -f build/fuzz-afl/CMakeCache.txt || cmake --preset fuzz-afl >/dev/null
+	@cmake --build --preset fuzz-afl -j $(JOBS) --target fuzz-targets
+
+# Fuzzes TARGET for SECONDS with its corpus and dictionary. libFuzzer: new inputs go to
+# build/fuzz/corpus-TARGET, crashes to build/fuzz/crash-*; AFL++: both under
+# build/fuzz-afl/out-TARGET/default (replay either: fuzz/repro FILE).
+fuzz:
+	@case "$(ENGINE)" in libfuzzer|afl) ;; \
+	  *) echo "make fuzz: ENGINE must be libfuzzer or afl, not '$(ENGINE)'" >&2; exit 2;; esac
+	@$(MAKE) $(if $(filter afl,$(ENGINE)),fuzz-afl-build,fuzz-build)
+	@test -f fuzz/$(TARGET)/$(TARGET).dict || { echo "make fuzz: no target '$(TARGET)' (see fuzz/)" >&2; exit 2; }
+ifeq ($(ENGINE),afl)
+	@fuzz/afl.sh build/fuzz-afl/fuzz-$(TARGET) fuzz/$(TARGET)/corpus fuzz/$(TARGET)/$(TARGET).dict \
+	  build/fuzz-afl/out-$(TARGET) $(SECONDS)
+else
 	@mkdir -p build/fuzz/corpus-$(TARGET)
 	@build/fuzz/fuzz-$(TARGET) -max_total_time=$(SECONDS) -print_final_stats=1 \
 	  -artifact_prefix=build/fuzz/ -dict=fuzz/$(TARGET)/$(TARGET).dict \
 	  build/fuzz/corpus-$(TARGET) fuzz/$(TARGET)/corpus
+endif
 
 # The coverage tree: make test needs only its kernel and replay tool (the coverage test),
 # make coverage the whole tree with its tests (harness/coverage).
@@ -83,7 +98,7 @@ debug:
 	@$(MAKE) $(ARCH)
 	@AMPHI_SIM_ARGS="$(SIM)" harness/debug $(ARCH) $(CMDLINE)
 
-test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso coverage-build
+test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build fuzz-afl-build iso coverage-build
 	@ctest --preset hosted -j $(JOBS) --output-on-failure
 
 bench: all fuzz-build

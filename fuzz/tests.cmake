@@ -93,3 +93,24 @@ amphi_test(NAME fuzz-planted-fdt-compat TIMEOUT 600 LABELS fuzz
            --expect-output "PASS: planted fdt_compat found as a use-after-poison"
   COMMAND ${FUZZ_SRC}/planted.sh ${AMPHI_FUZZ_DIR}/fuzz-fdt ${FUZZ_SRC}/fdt/corpus
           fdt_compat use-after-poison fdt_stringlist_has 20000)
+
+# The other engines (docs/fuzzing.md, "Engines"). Coverage is the kernel's alone in both
+# instrumented trees; AFL++'s build of the syscall target (preset fuzz-afl) finds the
+# planted getrandom bug from the seed corpus (found after 8237 executions in a trial); and
+# the OSS-Fuzz build script, run as OSS-Fuzz runs it, writes every target with its
+# dictionary and seed corpus, each runnable from $OUT.
+set(AMPHI_FUZZ_AFL_DIR ${CMAKE_SOURCE_DIR}/build/fuzz-afl CACHE PATH "the fuzz-afl preset's build tree")
+amphi_test(NAME fuzz-coverage-scope TIMEOUT 120 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: only the kernel"
+  COMMAND ${FUZZ_SRC}/coverage_scope.sh ${AMPHI_FUZZ_DIR} __sancov_cntrs)
+amphi_test(NAME fuzz-afl-coverage-scope TIMEOUT 120 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: only the kernel"
+  COMMAND ${FUZZ_SRC}/coverage_scope.sh ${AMPHI_FUZZ_AFL_DIR} __sancov_guards)
+amphi_test(NAME fuzz-afl-planted-getrandom TIMEOUT 900 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff
+           --expect-output "PASS: AFL++ found planted getrandom as a stack-buffer-overflow"
+  COMMAND ${FUZZ_SRC}/afl_planted.sh ${AMPHI_FUZZ_AFL_DIR}/fuzz-syscall ${FUZZ_SRC}/syscall/corpus
+          ${FUZZ_SRC}/syscall/syscall.dict getrandom stack-buffer-overflow sys_getrandom 40000)
+amphi_test(NAME fuzz-oss-fuzz-build TIMEOUT 1800 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: build.sh wrote 6 targets"
+  COMMAND ${FUZZ_SRC}/oss_fuzz_check.sh ${CMAKE_BINARY_DIR}/oss-fuzz-check)

@@ -38,8 +38,9 @@ packages=(
 	# the hosted display's window (--display sdl; loaded at run time only), and the X
 	# server and key typist its test drives it with
 	libsdl2-dev xvfb xdotool
-	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers
-	clang libclang-rt-14-dev
+	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers; AFL++ (preset
+	# fuzz-afl); zip for the seed corpora of fuzz/oss-fuzz/build.sh
+	clang libclang-rt-14-dev afl++ zip
 	# the kernel's line coverage report (make coverage): gcovr reads gcc's gcov counts
 	gcovr
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon

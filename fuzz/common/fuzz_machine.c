@@ -77,9 +77,19 @@ static long fuzz_machine_probe_cpu(void *unused)
 	return (long)plat_user_hwcap();
 }
 
+/* AFL++'s fork server (its runtime, linked under afl-clang-fast; absent otherwise). */
+void __afl_manual_init(void) __attribute__((weak));
+
 int fuzz_machine_start(bool snapshot)
 {
 	struct amphi_config c;
+
+	/* AFL++'s libFuzzer driver starts its fork server after LLVMFuzzerInitialize, so its
+	 * children would inherit a booted machine whose RAM memfd they share with each other
+	 * and whose CPU threads and write tracking fork does not copy: start it first, so each
+	 * child boots its own machine (and runs many inputs on it, in persistent mode). */
+	if (__afl_manual_init)
+		__afl_manual_init();
 
 	amphi_config_init(&c);
 	c.mem_size = FUZZ_MEM_SIZE;

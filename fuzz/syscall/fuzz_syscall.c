@@ -15,8 +15,10 @@
 #include "fuzz_machine.h"
 #include "prog.h"
 
-/* The kernel's coverage counters (inline 8-bit counters of -fsanitize=fuzzer-no-link). */
-extern uint8_t __start___sancov_cntrs[], __stop___sancov_cntrs[];
+/* The kernel's coverage counters (inline 8-bit counters of -fsanitize=fuzzer-no-link;
+ * absent under AFL++'s instrumentation, where the hash covers nothing). */
+extern uint8_t __start___sancov_cntrs[] __attribute__((weak));
+extern uint8_t __stop___sancov_cntrs[] __attribute__((weak));
 
 static bool selfcheck, no_reset;
 
