@@ -36,6 +36,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	sim_console_claim_std_fds();
 	sim_options_parse(argc, argv, &opts);
+	sim_gdb_replay_prepare(&opts, argv); /* may run this program again, from the start */
 	/* first, so that opening it overlaps the whole machine's set-up: it needs none of it */
 	if (opts.exec_argv || opts.init_path)
 		sim_user_open_early();
