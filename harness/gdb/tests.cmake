@@ -66,7 +66,9 @@ amphi_test(NAME gdb-stub-hosted-reverse-smp TIMEOUT 120 LABELS hosted
            COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_BIN} ${GDB_TESTS}/reverse.gdb --cpus 4
                    -- ktest=kmalloc)
 set(refused_deterministic
-    --expect-output "cannot execute in reverse: only a stop reached by a step"
+    --expect-output "cannot execute in reverse: the continue that ended here ran more than"
+    --expect-output "REVERSE-REFUSED-CHECK ok after reverse-stepi"
+    --expect-output "REVERSE-REFUSED-CHECK ok after reverse-continue"
     --expect-output "cannot execute in reverse: GDB changed registers or memory"
     --expect-output "reverse execution is off: GDB changed registers")
 set(refused_parallel

@@ -608,8 +608,9 @@ static bool follow_stop(void)
 #define GDB_PAST_STOPS 4096  /* stops of a session that reverse execution can go back over */
 #define GDB_PAST_ADDRS 32768 /* the breakpoint addresses of all its resumes */
 #define GDB_PAST_MAGIC 0x616d706869726576ULL
+#define GDB_COUNT_STEPS_MAX 500000 /* steps a reverse-stepi after a continue counts through */
 
-enum gdb_replay_mode { GDB_REPLAY_NONE, GDB_REPLAY_GOTO, GDB_REPLAY_SCAN };
+enum gdb_replay_mode { GDB_REPLAY_NONE, GDB_REPLAY_GOTO, GDB_REPLAY_SCAN, GDB_REPLAY_COUNT };
 
 enum gdb_past_broken {
 	GDB_PAST_OK,
@@ -633,6 +634,7 @@ static const char *const past_broken_why[] = {
 struct gdb_past_stop {
 	uint8_t action[SIM_MAX_CPUS];  /* enum gdb_action of each CPU */
 	uint32_t brk_first, brk_count; /* its breakpoints: past.addrs[brk_first...] */
+	uint32_t repeat;	       /* >1: made that many times, a step of cpu each */
 	int32_t cpu, event;	       /* the CPU that stopped, and why (enum gdb_event) */
 	uint64_t pc, hash;	       /* that CPU's pc, and the trace hash there */
 };
@@ -649,11 +651,15 @@ static struct {
 	int32_t mode;			 /* enum gdb_replay_mode */
 	int32_t target;			 /* GOTO: the stop to go to; SCAN: the current one */
 	int32_t target_hits;		 /* GOTO: then this many hits of the scanned breakpoints */
+	int32_t target_steps;		 /* GOTO: or this many steps of the next resume's CPU */
 	bool at_start, swbreak;		 /* GOTO: what the stop reply of the arrival says */
 	uint32_t scan_first, scan_count; /* GDB's breakpoints when it asked (in addrs) */
 	uint64_t console;		 /* console bytes written already */
 	int32_t conn_fd, listen_fd;
 	bool no_ack;
+	bool affinity_saved;
+	bool too_far;	    /* a reverse-stepi counted too many steps: refused where it was asked */
+	cpu_set_t affinity; /* the machine's host CPUs, before a replay pinned it to one */
 	struct gdb_past_stop stop[GDB_PAST_STOPS];
 	uintptr_t addrs[GDB_PAST_ADDRS];
 } past;
@@ -731,6 +737,7 @@ static void past_record_resume(void)
 		past_break(GDB_PAST_FULL);
 		return;
 	}
+	k->repeat = 1;
 	for (unsigned i = 0; i < sim_machine.ncpus; i++)
 		k->action[i] = (uint8_t)gdb.cpu[i].action;
 }
@@ -1426,6 +1433,9 @@ static bool reverse_replay(bool note_breaks)
 	past.conn_fd = gdb.conn_fd;
 	past.listen_fd = gdb.listen_fd;
 	past.no_ack = gdb.no_ack;
+	if (!past.affinity_saved)
+		past.affinity_saved =
+		    sched_getaffinity(0, sizeof(past.affinity), &past.affinity) == 0;
 	if (note_breaks && !past_add_breaks(&past.scan_first, &past.scan_count))
 		return reverse_refuse(past_broken_why[GDB_PAST_FULL]);
 	int err = sim_gdb_replay_exec(&past, sizeof(past), gdb.conn_fd, gdb.listen_fd);
@@ -1442,19 +1452,28 @@ static bool reverse_continue(void)
 	return reverse_replay(true);
 }
 
-/* bs: back to the instruction before, when this stop is a step of the current thread
- * (its stop before is that instruction). */
+/* bs: back to the instruction the current thread ran before this stop. After a step of it
+ * that is the stop before (or one step less of a repeated resume); after a breakpoint it hit,
+ * a replay (COUNT) steps it through the resume that ended there to count its instructions,
+ * and a second one stops one short. */
 static bool reverse_step(void)
 {
 	const struct gdb_past_stop *last = &past.stop[past.count - 1];
 	int cpu = gdb.c_cpu >= 0 ? gdb.c_cpu : last->cpu;
-	if (last->event != GDB_EV_STEP || last->cpu != cpu || last->action[cpu] != GDB_STEP)
-		return reverse_refuse("only a stop reached by a step can be stepped back; "
-				      "reverse-continue goes back to a breakpoint");
-	past.mode = GDB_REPLAY_GOTO;
-	past.target = (int32_t)past.count - 2;
-	past.target_hits = 0;
-	past.at_start = past.swbreak = false;
+
+	if (last->cpu != cpu)
+		return reverse_refuse("this thread did not stop here: the instruction it ran "
+				      "before is not known");
+	past.target = (int32_t)past.count - 1;
+	if (last->event == GDB_EV_STEP && last->action[cpu] == GDB_STEP) {
+		past.mode = GDB_REPLAY_GOTO;
+		past.target = (int32_t)past.count - 2;
+		past.target_hits = 0;
+		past.target_steps = (int32_t)MAX(last->repeat, 1u) - 1;
+		past.at_start = past.swbreak = false;
+	} else {
+		past.mode = GDB_REPLAY_COUNT;
+	}
 	return reverse_replay(true);
 }
 
@@ -1565,13 +1584,77 @@ static void replay_resume(const struct gdb_past_stop *k, bool scan, bool record)
 	world_resume();
 }
 
-/* Replays resumes 1 to last of the past, each checked to stop where it did; stops 0 to
- * last then stand as the past. In a scan the scanned breakpoints are inserted too, and
- * the last point before stop last where a CPU is at one of them goes into *cand_stop (a
- * stop of the past) and *cand_hits (then hits of them in the next resume); *cand_stop
- * stays -1 when there is none. False when the replay diverged (the past is then the
- * stops that matched). */
-static bool replay_past(int last, bool scan, int *cand_stop, int *cand_hits)
+/* Runs the stub's thread and every started CPU's on the host CPU the stub runs on (pin),
+ * or on the machine's own CPUs again: a replay hands the machine between them at every
+ * stop, which costs tens of microseconds between two host CPUs and a few on one. */
+static void replay_pin(bool pin)
+{
+	cpu_set_t one;
+	const cpu_set_t *set = &past.affinity;
+
+	if (pin) {
+		CPU_ZERO(&one);
+		CPU_SET(MAX(sched_getcpu(), 0), &one);
+		set = &one;
+	} else if (!past.affinity_saved) {
+		return;
+	}
+	sched_setaffinity(0, sizeof(*set), set);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		if (gdb.cpu[i].tid)
+			sched_setaffinity((pid_t)gdb.cpu[i].tid, sizeof(*set), set);
+}
+
+/* A point of the past: stop `stop`, then `hits` hits of the scanned breakpoints or `steps`
+ * single steps of its CPU in the resume after it. */
+struct gdb_point {
+	int stop, hits, steps;
+};
+
+/* True when CPU cpu stopped from a single step of resume k's CPU (not the last of a
+ * repeated one, which replay_matches checks). */
+static bool replay_stepped(const struct gdb_past_stop *k, int cpu)
+{
+	if (cpu == k->cpu && gdb.cpu[cpu].event == GDB_EV_STEP)
+		return true;
+	snprintf(replay_diverged, sizeof(replay_diverged),
+		 "at stop %u: cpu%d (event %d) instead of a step of cpu%d", past.count, cpu,
+		 cpu >= 0 ? gdb.cpu[cpu].event : -1, k->cpu);
+	return false;
+}
+
+/* Replays resume n of the past (all its repeats), checked to stop where it did. In a scan
+ * the scanned breakpoints are inserted too, and each point where a CPU is at one of them
+ * goes into *cand. False when the replay diverged. */
+static bool replay_resume_n(int n, bool scan, struct gdb_point *cand)
+{
+	const struct gdb_past_stop *k = &past.stop[n];
+	uint32_t repeat = MAX(k->repeat, 1u), r = 1;
+	int hits = 0, cpu;
+
+	for (;;) {
+		replay_resume(k, scan, false);
+		cpu = replay_wait();
+		if (cpu >= 0 && scan && replay_extra_hit(k, cpu)) {
+			*cand =
+			    (struct gdb_point){n - 1, ++hits, 0}; /* the next resume steps over */
+			continue;
+		}
+		if (r == repeat)
+			return replay_matches(k, cpu);
+		if (!replay_stepped(k, cpu))
+			return false;
+		if (scan && past_has(past.scan_first, past.scan_count, sim_gdb_pc(gdb.cpu[cpu].uc)))
+			*cand = (struct gdb_point){n - 1, 0, (int)r};
+		r++;
+	}
+}
+
+/* Replays resumes 1 to last of the past; stops 0 to last then stand as the past. In a scan
+ * the last point before stop last where a CPU is at a scanned breakpoint goes into *cand
+ * (whose stop stays -1 when there is none). False when the replay diverged (the past is
+ * then the stops that matched). */
+static bool replay_past(int last, bool scan, struct gdb_point *cand)
 {
 	uint32_t scan_n = scan ? past.scan_count : 0;
 
@@ -1579,22 +1662,13 @@ static bool replay_past(int last, bool scan, int *cand_stop, int *cand_hits)
 	if (!replay_matches(&past.stop[0], __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST)))
 		return false;
 	if (last > 0 && past_has(past.scan_first, scan_n, past.stop[0].pc))
-		*cand_stop = 0, *cand_hits = 0;
+		*cand = (struct gdb_point){0, 0, 0};
 	for (int n = 1; n <= last; n++) {
-		const struct gdb_past_stop *k = &past.stop[n];
-		int hits = 0, cpu;
 		past.count = (uint32_t)n;
-		for (;;) {
-			replay_resume(k, scan, false);
-			cpu = replay_wait();
-			if (cpu < 0 || !scan || !replay_extra_hit(k, cpu))
-				break;
-			*cand_stop = n - 1, *cand_hits = ++hits; /* the next resume steps over it */
-		}
-		if (cpu < 0 || !replay_matches(k, cpu))
+		if (!replay_resume_n(n, scan, cand))
 			return false;
-		if (n < last && past_has(past.scan_first, scan_n, k->pc))
-			*cand_stop = n, *cand_hits = 0;
+		if (n < last && past_has(past.scan_first, scan_n, past.stop[n].pc))
+			*cand = (struct gdb_point){n, 0, 0};
 	}
 	past.count = (uint32_t)last + 1;
 	return true;
@@ -1619,24 +1693,88 @@ static bool replay_hits(int hits)
 	}
 }
 
+/* After the stop the past ends in: steps the CPU of its next resume through it (the
+ * others as that resume had them), steps times, or with steps < 0 until it reaches that
+ * resume's stop (GDB_REPLAY_COUNT: how many steps that took goes into *steps, or -2 after
+ * GDB_COUNT_STEPS_MAX). Records the steps as one repeated resume when record. False when it
+ * stopped otherwise. */
+static bool replay_steps(int *steps, bool record)
+{
+	static struct gdb_past_stop k;
+	int cpu = -1, n = 0;
+
+	k = past.stop[past.count]; /* recording overwrites it */
+	k.action[k.cpu] = GDB_STEP;
+	replay_arm(&k, false);
+	if (record)
+		past_record_resume();
+	while (*steps < 0 || n < *steps) {
+		world_resume();
+		cpu = replay_wait();
+		if (!replay_stepped(&k, cpu))
+			return false;
+		if (++n > GDB_COUNT_STEPS_MAX) {
+			*steps = -2; /* too far: the caller goes back */
+			return true;
+		}
+		if (*steps < 0 && sim_gdb_pc(gdb.cpu[cpu].uc) == k.pc && sim_trace_hash() == k.hash)
+			break;
+	}
+	*steps = n;
+	if (record && n > 0) {
+		past.stop[past.count].repeat = (uint32_t)n;
+		past_record_stop(cpu);
+	}
+	return true;
+}
+
+/* Starts the replay that goes to point to (GDB_REPLAY_GOTO), the stop reply saying at_start
+ * or swbreak; returns (refusing) only when it cannot. */
+static void replay_goto(struct gdb_point to, bool at_start, bool swbreak)
+{
+	past.mode = GDB_REPLAY_GOTO;
+	past.target = to.stop;
+	past.target_hits = to.hits;
+	past.target_steps = to.steps;
+	past.at_start = at_start;
+	past.swbreak = swbreak;
+	reverse_replay(false); /* returns when it cannot: here, at the stop GDB knows */
+}
+
 /* Carries out the request this replay was started with; false when the replay diverged.
- * A scan that found its target starts the second replay and does not return. */
+ * A scan or a count that found its target starts the next replay and does not return. */
 static bool replay_request(void)
 {
-	int cand_stop = -1, cand_hits = 0;
+	struct gdb_point cand = {-1, 0, 0};
+	int steps = past.target_steps;
 
-	if (past.mode == GDB_REPLAY_GOTO)
-		return replay_past(past.target, false, &cand_stop, &cand_hits) &&
-		       (past.target_hits == 0 || replay_hits(past.target_hits));
-	if (!replay_past(past.target, true, &cand_stop, &cand_hits))
-		return false;
-	past.mode = GDB_REPLAY_GOTO;
-	past.at_start = cand_stop < 0;
-	past.swbreak = !past.at_start;
-	past.target = MAX(cand_stop, 0);
-	past.target_hits = cand_hits;
-	reverse_replay(false); /* returns when it cannot: here, at the stop GDB knows */
-	return true;
+	switch (past.mode) {
+	case GDB_REPLAY_GOTO:
+		if (!replay_past(past.target, false, &cand))
+			return false;
+		if (past.target_hits)
+			return replay_hits(past.target_hits);
+		return steps == 0 || replay_steps(&steps, true);
+	case GDB_REPLAY_SCAN:
+		if (!replay_past(past.target, true, &cand))
+			return false;
+		replay_goto(cand.stop < 0 ? (struct gdb_point){0, 0, 0} : cand, cand.stop < 0,
+			    cand.stop >= 0);
+		return true;
+	default: /* GDB_REPLAY_COUNT: the steps up to stop target, then one less */
+		if (!replay_past(past.target - 1, false, &cand))
+			return false;
+		steps = -1;
+		if (!replay_steps(&steps, false))
+			return false;
+		if (steps == -2) { /* back where GDB stands, to refuse there */
+			past.too_far = true;
+			replay_goto((struct gdb_point){past.target, 0, 0}, false, false);
+			return true;
+		}
+		replay_goto((struct gdb_point){past.target - 1, 0, steps - 1}, false, false);
+		return true;
+	}
 }
 
 /* Removes GDB's breakpoints and lets every CPU run on (detach, or GDB went away). */
@@ -1796,7 +1934,9 @@ static void replay_session(void)
 	gdb.wait_first = false;
 	world_stop();
 	break_remove_all(true);
+	replay_pin(true);
 	bool ok = replay_request();
+	replay_pin(false);
 	__atomic_store_n(&gdb.waiting, false, __ATOMIC_SEQ_CST);
 	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
 	break_remove_all(false);
@@ -1813,6 +1953,17 @@ static void replay_session(void)
 		snprintf(gdb.stop_reply + strlen(gdb.stop_reply),
 			 sizeof(gdb.stop_reply) - strlen(gdb.stop_reply), "replaylog:begin;");
 	past.mode = GDB_REPLAY_NONE;
+	if (ok && past.too_far) {
+		past.too_far = false;
+		char why[160];
+		snprintf(why, sizeof(why),
+			 "the continue that ended here ran more than %d instructions, too many to "
+			 "step through; reverse-continue to a breakpoint nearer first",
+			 GDB_COUNT_STEPS_MAX);
+		if (reverse_refuse(why))
+			session_serve();
+		return;
+	}
 	if (reply(gdb.stop_reply))
 		session_serve();
 }

@@ -1,8 +1,9 @@
 # Reverse execution through the hosted gdbstub (harness/debug --batch FILE hosted-stub
 # ktest=kmalloc, deterministic). kmalloc_every_class calls kmalloc with 1, 15, 16...
 # bytes: after its first three calls, reverse-continue must stop at the second with the
-# same argument and stack; three stepi then three reverse-stepi must find each
-# instruction's registers again; reverse-continue goes back to the first call, to
+# same argument and stack (reverse-stepi at the third hit finds the call instruction
+# before it); three stepi then three reverse-stepi must find each instruction's registers
+# again; reverse-continue goes back to the first call, to
 # kmalloc_every_class, then to a kmalloc call of the boot that the forward run never
 # stopped at (no breakpoint was in kmalloc then), and with no breakpoint to the start of the
 # history (kmain). Then the run goes forward to its end.
@@ -18,6 +19,18 @@ set $second_size = size
 set $second_sp = $sp
 continue
 printf "third call: size %lu\n", size
+# the instruction before a breakpoint's hit: the call in kmalloc_every_class, which returns
+# to the address the hit found on the stack; one stepi forward is the hit again
+python
+ret = int(gdb.parse_and_eval("*(unsigned long *)$sp"))
+gdb.execute("reverse-stepi")
+pc = int(gdb.parse_and_eval("$pc"))
+insn = gdb.selected_frame().architecture().disassemble(pc)[0]
+gdb.execute("stepi")
+back = int(gdb.parse_and_eval("size")) == 16 and gdb.selected_frame().name() == "kmalloc"
+ok = insn["asm"].startswith("call") and pc + insn["length"] == ret and back
+print("REVERSE-STEPI-CALL-CHECK %s: %s" % ("ok" if ok else "wrong", insn["asm"]))
+end
 reverse-continue
 python
 same = (int(gdb.parse_and_eval("size")) == int(gdb.parse_and_eval("$second_size")) and
