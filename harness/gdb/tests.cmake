@@ -53,7 +53,9 @@ amphi_test(NAME gdb-stub-protocol TIMEOUT 60 LABELS hosted
 # the start of the history; the run then ends with the trace hash of an undisturbed run of
 # the same machine (reverse.sh), on one CPU and on four. And the refusals with a reason.
 set(reverse_checks --expect-output "REVERSE-CONTINUE-CHECK ok: size 15"
-    --expect-output "REVERSE-STEPI-CHECK ok" --expect-output "first call: size 1"
+    --expect-output "REVERSE-STEPI-CHECK ok" --expect-output "REVERSE-STEPI-CALL-CHECK ok"
+    --expect-output "REVERSE-FINISH-CHECK ok" --expect-output "REVERSE-NEXT-CHECK ok"
+    --expect-output "second call again: size 15" --expect-output "first call: size 1"
     --expect-output "REVERSE-BOOT-CHECK ok" --expect-output "No more reverse-execution history"
     --expect-output "REVERSE-START-CHECK ok" --expect-output "(Remote target) exited normally"
     --expect-output "ktest: PASS" --expect-output "ok - the debugged run ends with the undisturbed")
@@ -137,7 +139,7 @@ amphi_test(NAME asan-gdb-stub-hosted-kernel TIMEOUT 120 LABELS asan
            ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
            RUN_ARGS --no-ktap ${asan_kernel_checks} --expect-output "Thread 4 \"cpu3\""
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
-amphi_test(NAME asan-gdb-stub-hosted-reverse TIMEOUT 120 LABELS asan
+amphi_test(NAME asan-gdb-stub-hosted-reverse TIMEOUT 240 LABELS asan
            RUN_ARGS --no-ktap ${reverse_checks}
            COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_ASAN_BIN} ${GDB_TESTS}/reverse.gdb
                    --cpus 4 -- ktest=kmalloc)

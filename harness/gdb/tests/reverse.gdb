@@ -3,7 +3,7 @@
 # bytes: after its first three calls, reverse-continue must stop at the second with the
 # same argument and stack (reverse-stepi at the third hit finds the call instruction
 # before it); three stepi then three reverse-stepi must find each instruction's registers
-# again; reverse-continue goes back to the first call, to
+# again; reverse-finish and reverse-next work; reverse-continue goes back to the first call, to
 # kmalloc_every_class, then to a kmalloc call of the boot that the forward run never
 # stopped at (no breakpoint was in kmalloc then), and with no breakpoint to the start of the
 # history (kmain). Then the run goes forward to its end.
@@ -54,6 +54,31 @@ for want in reversed(frames):
         print("REVERSE-STEPI-CHECK differs: %s, want %s" % ([hex(v) for v in got], [hex(v) for v in want]))
 print("REVERSE-STEPI-CHECK %s" % ("ok" if ok else "failed"))
 end
+# GDB's reverse-finish and reverse-next, made of the same packets: out of kmalloc back to
+# its call (line 40), then two lines forward and one back (with kmalloc's breakpoint
+# disabled, where reverse-finish would stop first)
+disable 2
+next
+next
+reverse-finish
+python
+line = gdb.find_pc_line(int(gdb.parse_and_eval("$pc"))).line
+print("REVERSE-FINISH-CHECK %s: %s line %d" % (
+    "ok" if gdb.selected_frame().name() == "kmalloc_every_class" and line == 40 else "wrong",
+    gdb.selected_frame().name(), line))
+end
+next
+next
+next
+reverse-next
+python
+line = gdb.find_pc_line(int(gdb.parse_and_eval("$pc"))).line
+print("REVERSE-NEXT-CHECK %s: line %d" % ("ok" if line == 42 else "wrong", line))
+end
+# the call of kmalloc(15) again, then the first
+enable 2
+reverse-continue
+printf "second call again: size %lu\n", size
 reverse-continue
 printf "first call: size %lu\n", size
 reverse-continue
