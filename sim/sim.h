@@ -754,6 +754,7 @@ unsigned sim_gdb_reg_size(unsigned n); /* bytes */
 int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf); /* bytes, or -1 */
 int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf); /* 0 or -1 */
 uintptr_t sim_gdb_pc(const void *ucontext);
+uintptr_t sim_gdb_sp(const void *ucontext);
 void sim_gdb_set_pc(void *ucontext, uintptr_t pc);
 /* Sets or clears single-stepping (the trap after one instruction) in the context. */
 void sim_gdb_set_step(void *ucontext, bool step);

@@ -67,6 +67,12 @@ amphi_test(NAME gdb-stub-hosted-reverse-smp TIMEOUT 120 LABELS hosted
            RUN_ARGS --no-ktap ${reverse_checks}
            COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_BIN} ${GDB_TESTS}/reverse.gdb --cpus 4
                    -- ktest=kmalloc)
+amphi_test(NAME gdb-stub-hosted-reverse-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec busybox uname"
+           RUN_ARGS --no-ktap --expect-output "fifth system call: 302"
+           --expect-output "REVERSE-USER-CHECK ok: system call 158"
+           --expect-output "(Remote target) exited normally" --expect-output "Linux"
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/reverse-user.gdb hosted-stub)
 set(refused_deterministic
     --expect-output "cannot execute in reverse: the continue that ended here ran more than"
     --expect-output "REVERSE-REFUSED-CHECK ok after reverse-stepi"

@@ -636,7 +636,7 @@ struct gdb_past_stop {
 	uint32_t brk_first, brk_count; /* its breakpoints: past.addrs[brk_first...] */
 	uint32_t repeat;	       /* >1: made that many times, a step of cpu each */
 	int32_t cpu, event;	       /* the CPU that stopped, and why (enum gdb_event) */
-	uint64_t pc, hash;	       /* that CPU's pc, and the trace hash there */
+	uint64_t pc, sp, hash;	       /* that CPU's pc and stack pointer, the trace hash there */
 };
 
 /* The session's past since kmain, and the request a replay carries out. Stop 0 is the
@@ -713,6 +713,7 @@ static void past_set_stop(struct gdb_past_stop *k, int cpu)
 	k->cpu = cpu;
 	k->event = gdb.cpu[cpu].event;
 	k->pc = sim_gdb_pc(gdb.cpu[cpu].uc);
+	k->sp = sim_gdb_sp(gdb.cpu[cpu].uc);
 	k->hash = sim_trace_hash();
 }
 
@@ -1479,7 +1480,7 @@ static bool reverse_step(void)
 
 /* --- replaying the past (in the process a reverse request started) --- */
 
-static char replay_diverged[192]; /* where a replay found another run than it repeats */
+static char replay_diverged[256]; /* where a replay found another run than it repeats */
 
 /* Waits for a CPU's report after a resume and stops the machine; the reporting CPU. */
 static int replay_wait(void)
@@ -1511,19 +1512,22 @@ static void replay_arm(const struct gdb_past_stop *k, bool scan)
 		gdb.cpu[i].action = (enum gdb_action)k->action[i];
 }
 
-/* True when CPU cpu stopped as stop k of the past did: same CPU, event, pc and trace hash. */
+/* True when CPU cpu stopped as stop k of the past did: same CPU, event, pc, trace hash, and
+ * stack pointer (the addresses are the same in every replay, or GDB's values would lie). */
 static bool replay_matches(const struct gdb_past_stop *k, int cpu)
 {
-	if (cpu >= 0 && cpu == k->cpu && gdb.cpu[cpu].event == k->event &&
-	    sim_gdb_pc(gdb.cpu[cpu].uc) == k->pc && sim_trace_hash() == k->hash)
+	const void *uc = cpu >= 0 ? gdb.cpu[cpu].uc : NULL;
+
+	if (uc && cpu == k->cpu && gdb.cpu[cpu].event == k->event && sim_gdb_pc(uc) == k->pc &&
+	    sim_gdb_sp(uc) == k->sp && sim_trace_hash() == k->hash)
 		return true;
 	snprintf(replay_diverged, sizeof(replay_diverged),
-		 "at stop %u: cpu%d, event %d, pc %#lx, trace hash %016llx instead of cpu%d, "
-		 "event %d, pc %#lx, %016llx",
-		 past.count, cpu, cpu >= 0 ? gdb.cpu[cpu].event : -1,
-		 cpu >= 0 ? (unsigned long)sim_gdb_pc(gdb.cpu[cpu].uc) : 0UL,
+		 "at stop %u: cpu%d, event %d, pc %#lx, sp %#lx, trace hash %016llx instead of "
+		 "cpu%d, event %d, pc %#lx, sp %#lx, %016llx",
+		 past.count, cpu, uc ? gdb.cpu[cpu].event : -1,
+		 uc ? (unsigned long)sim_gdb_pc(uc) : 0UL, uc ? (unsigned long)sim_gdb_sp(uc) : 0UL,
 		 (unsigned long long)sim_trace_hash(), k->cpu, k->event, (unsigned long)k->pc,
-		 (unsigned long long)k->hash);
+		 (unsigned long)k->sp, (unsigned long long)k->hash);
 	return false;
 }
 
