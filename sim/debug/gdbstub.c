@@ -1384,17 +1384,23 @@ static bool query(const char *p)
 
 /* --- reverse execution --- */
 
-/* Refuses a reverse request: says why on GDB's console, then fails it. */
-static bool reverse_refuse(const char *why)
+/* Writes "amphi: cannot execute in reverse: why" on GDB's console; false when the
+ * connection ended. */
+static bool reverse_say(const char *why)
 {
 	char text[384];
 	int len = snprintf(text, sizeof(text), "amphi: cannot execute in reverse: %s\n", why);
+	size_t n = (size_t)MIN(len, (int)sizeof(text) - 1);
 
 	gdb.out[0] = 'O';
-	hex_encode(gdb.out + 1, (const uint8_t *)text, (size_t)MIN(len, (int)sizeof(text) - 1));
-	if (!packet_send(gdb.out, 1 + 2 * (size_t)MIN(len, (int)sizeof(text) - 1)))
-		return false;
-	return reply("E01");
+	hex_encode(gdb.out + 1, (const uint8_t *)text, n);
+	return packet_send(gdb.out, 1 + 2 * n);
+}
+
+/* Refuses a reverse request: says why on GDB's console, then fails it. */
+static bool reverse_refuse(const char *why)
+{
+	return reverse_say(why) && reply("E01");
 }
 
 /* NULL when the past can be replayed now, else why not. */
@@ -1732,8 +1738,10 @@ static bool replay_steps(int *steps, bool record)
 	return true;
 }
 
+enum gdb_replay_end { GDB_REPLAY_ARRIVED, GDB_REPLAY_DIVERGED, GDB_REPLAY_ANSWERED };
+
 /* Starts the replay that goes to point to (GDB_REPLAY_GOTO), the stop reply saying at_start
- * or swbreak; returns (refusing) only when it cannot. */
+ * or swbreak; returns only when it cannot, having refused GDB's request. */
 static void replay_goto(struct gdb_point to, bool at_start, bool swbreak)
 {
 	past.mode = GDB_REPLAY_GOTO;
@@ -1745,39 +1753,36 @@ static void replay_goto(struct gdb_point to, bool at_start, bool swbreak)
 	reverse_replay(false); /* returns when it cannot: here, at the stop GDB knows */
 }
 
-/* Carries out the request this replay was started with; false when the replay diverged.
- * A scan or a count that found its target starts the next replay and does not return. */
-static bool replay_request(void)
+/* Carries out the request this replay was started with: arrived, diverged, or answered
+ * already (a scan or a count that found its target starts the next replay, and returns
+ * only when it could not, standing where GDB's request found the machine). */
+static enum gdb_replay_end replay_request(void)
 {
 	struct gdb_point cand = {-1, 0, 0};
 	int steps = past.target_steps;
+	bool arrived;
 
 	switch (past.mode) {
 	case GDB_REPLAY_GOTO:
-		if (!replay_past(past.target, false, &cand))
-			return false;
-		if (past.target_hits)
-			return replay_hits(past.target_hits);
-		return steps == 0 || replay_steps(&steps, true);
+		arrived = replay_past(past.target, false, &cand) &&
+			  (past.target_hits ? replay_hits(past.target_hits)
+					    : steps == 0 || replay_steps(&steps, true));
+		return arrived ? GDB_REPLAY_ARRIVED : GDB_REPLAY_DIVERGED;
 	case GDB_REPLAY_SCAN:
 		if (!replay_past(past.target, true, &cand))
-			return false;
+			return GDB_REPLAY_DIVERGED;
 		replay_goto(cand.stop < 0 ? (struct gdb_point){0, 0, 0} : cand, cand.stop < 0,
 			    cand.stop >= 0);
-		return true;
+		return GDB_REPLAY_ANSWERED;
 	default: /* GDB_REPLAY_COUNT: the steps up to stop target, then one less */
-		if (!replay_past(past.target - 1, false, &cand))
-			return false;
 		steps = -1;
-		if (!replay_steps(&steps, false))
-			return false;
-		if (steps == -2) { /* back where GDB stands, to refuse there */
-			past.too_far = true;
-			replay_goto((struct gdb_point){past.target, 0, 0}, false, false);
-			return true;
-		}
-		replay_goto((struct gdb_point){past.target - 1, 0, steps - 1}, false, false);
-		return true;
+		if (!replay_past(past.target - 1, false, &cand) || !replay_steps(&steps, false))
+			return GDB_REPLAY_DIVERGED;
+		past.too_far = steps == -2; /* then back where GDB stands, to refuse there */
+		replay_goto((struct gdb_point){past.target - (past.too_far ? 0 : 1), 0,
+					       past.too_far ? 0 : steps - 1},
+			    false, false);
+		return GDB_REPLAY_ANSWERED;
 	}
 }
 
@@ -1939,27 +1944,27 @@ static void replay_session(void)
 	world_stop();
 	break_remove_all(true);
 	replay_pin(true);
-	bool ok = replay_request();
+	enum gdb_replay_end end = replay_request();
 	replay_pin(false);
 	__atomic_store_n(&gdb.waiting, false, __ATOMIC_SEQ_CST);
 	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
 	break_remove_all(false);
 	replay_insert(past.scan_first, past.scan_count); /* GDB's breakpoints, as it left them */
-	if (!ok) {
+	past.mode = GDB_REPLAY_NONE;
+	if (end == GDB_REPLAY_ANSWERED) { /* refused: it could not execute the next replay */
+		past.too_far = false;
+		session_serve();
+		return;
+	}
+	bool ok = end == GDB_REPLAY_ARRIVED, said = true;
+	char why[sizeof(replay_diverged) + 160];
+	if (!ok) { /* the stop reply shows GDB where it stands */
 		past_break(GDB_PAST_DIVERGED);
-		char why[sizeof(replay_diverged) + 64];
 		snprintf(why, sizeof(why), "the replay diverged %s; the machine stands there",
 			 replay_diverged);
-		reverse_refuse(why);
-	}
-	stop_reply_set(MAX(cpu, 0), SIGTRAP, ok && past.swbreak);
-	if (ok && past.at_start)
-		snprintf(gdb.stop_reply + strlen(gdb.stop_reply),
-			 sizeof(gdb.stop_reply) - strlen(gdb.stop_reply), "replaylog:begin;");
-	past.mode = GDB_REPLAY_NONE;
-	if (ok && past.too_far) {
+		said = reverse_say(why);
+	} else if (past.too_far) {
 		past.too_far = false;
-		char why[160];
 		snprintf(why, sizeof(why),
 			 "the continue that ended here ran more than %d instructions, too many to "
 			 "step through; reverse-continue to a breakpoint nearer first",
@@ -1968,7 +1973,11 @@ static void replay_session(void)
 			session_serve();
 		return;
 	}
-	if (reply(gdb.stop_reply))
+	stop_reply_set(MAX(cpu, 0), SIGTRAP, ok && past.swbreak);
+	if (ok && past.at_start)
+		snprintf(gdb.stop_reply + strlen(gdb.stop_reply),
+			 sizeof(gdb.stop_reply) - strlen(gdb.stop_reply), "replaylog:begin;");
+	if (said && reply(gdb.stop_reply))
 		session_serve();
 }
 
