@@ -67,6 +67,10 @@ amphi_test(NAME gdb-stub-hosted-reverse-smp TIMEOUT 120 LABELS hosted
            RUN_ARGS --no-ktap ${reverse_checks}
            COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_BIN} ${GDB_TESTS}/reverse.gdb --cpus 4
                    -- ktest=kmalloc)
+amphi_test(NAME gdb-stub-hosted-aarch64-reverse TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap ${reverse_checks}
+           COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_AARCH64_BIN} ${GDB_TESTS}/reverse.gdb
+                   --cpus 2 -- ktest=kmalloc)
 amphi_test(NAME gdb-stub-hosted-reverse-user TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=exec busybox uname"
            RUN_ARGS --no-ktap --expect-output "fifth system call: 302"
