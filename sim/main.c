@@ -36,8 +36,11 @@ int main(int argc, char **argv)
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	sim_console_claim_std_fds();
 	sim_options_parse(argc, argv, &opts);
-	/* first, so that opening it overlaps the whole machine's set-up: it needs none of it */
-	if (opts.exec_argv || opts.init_path)
+	sim_gdb_replay_prepare(&opts, argv); /* may run this program again, from the start */
+	/* first, so that opening it overlaps the whole machine's set-up: it needs none of it
+	 * (but not in a machine that may be replayed: a thread that maps memory meanwhile
+	 * would move what the set-up maps, and every replay must find the same addresses) */
+	if ((opts.exec_argv || opts.init_path) && !sim_gdb_replay_ready(NULL))
 		sim_user_open_early();
 	sim_symbolize_init();
 	sim_ram_init(opts.mem_size);

@@ -309,6 +309,14 @@ void sim_console_set_output(int fd);
 /* Restores the terminal mode saved by sim_console_init. Async-signal-safe. */
 void sim_console_restore(void);
 
+/* The console bytes the machine produced so far, or the replayed run it repeats did
+ * (the larger). */
+uint64_t sim_console_written(void);
+
+/* A replay: the first bytes of output were written already by the run it repeats, and
+ * are dropped. */
+void sim_console_skip(uint64_t bytes);
+
 /* --- symbolize.c --- */
 
 /* Loads the symbolizer state for this executable; failures only degrade backtraces. */
@@ -706,6 +714,21 @@ bool sim_gdbstub_holding(void);
 void sim_gdbstub_user_enter(void *engine);
 void sim_gdbstub_user_exit(void);
 
+/* gdb_replay.c: running the machine again for reverse execution. Called after the options
+ * are parsed, before anything else: a machine that may be reversed executes itself again
+ * once, without address randomisation, so that every replay has the same addresses. */
+void sim_gdb_replay_prepare(const struct sim_options *opts, char **argv);
+
+/* True when this machine can be replayed; else *why_not (when not NULL) says why. */
+bool sim_gdb_replay_ready(const char **why_not);
+
+/* The descriptor of the request a replay was started with, or -1 (a first run). */
+int sim_gdb_replay_input(void);
+
+/* Runs the machine again from the start with request (len bytes) for it, keeping the
+ * descriptors keep1 and keep2 open across; returns only on failure, -errno. */
+int sim_gdb_replay_exec(const void *request, size_t len, int keep1, int keep2);
+
 /* gdb_proc.c: processes as the stub names them (spec: a pid, or a name that is the process's
  * or its program's base name). True when the calling CPU runs a task of the process spec
  * names, with its pid, name and address space (a struct vm_space *). */
@@ -731,6 +754,7 @@ unsigned sim_gdb_reg_size(unsigned n); /* bytes */
 int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf); /* bytes, or -1 */
 int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf); /* 0 or -1 */
 uintptr_t sim_gdb_pc(const void *ucontext);
+uintptr_t sim_gdb_sp(const void *ucontext);
 void sim_gdb_set_pc(void *ucontext, uintptr_t pc);
 /* Sets or clears single-stepping (the trap after one instruction) in the context. */
 void sim_gdb_set_step(void *ucontext, bool step);

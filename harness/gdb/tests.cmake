@@ -48,6 +48,53 @@ amphi_test(NAME gdb-stub-protocol TIMEOUT 60 LABELS hosted
            RUN_ARGS --no-ktap --expect-output "ok - kill ends the machine" --expect-output "ok - killed"
            COMMAND python3 ${GDB_TESTS}/stub_protocol.py ${AMPHI_HOSTED_BIN})
 
+# Reverse execution in deterministic mode (harness/gdb/tests/reverse.gdb): reverse-continue
+# to the previous hit of a breakpoint, reverse-stepi, hits the forward run never stopped at,
+# the start of the history; the run then ends with the trace hash of an undisturbed run of
+# the same machine (reverse.sh), on one CPU and on four. And the refusals with a reason.
+set(reverse_checks --expect-output "REVERSE-CONTINUE-CHECK ok: size 15"
+    --expect-output "REVERSE-STEPI-CHECK ok" --expect-output "REVERSE-STEPI-CALL-CHECK ok"
+    --expect-output "REVERSE-FINISH-CHECK ok" --expect-output "REVERSE-NEXT-CHECK ok"
+    --expect-output "second call again: size 15" --expect-output "first call: size 1"
+    --expect-output "REVERSE-BOOT-CHECK ok" --expect-output "No more reverse-execution history"
+    --expect-output "REVERSE-START-CHECK ok" --expect-output "(Remote target) exited normally"
+    --expect-output "ktest: PASS" --expect-output "ok - the debugged run ends with the undisturbed")
+amphi_test(NAME gdb-stub-hosted-reverse TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap ${reverse_checks}
+           COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_BIN} ${GDB_TESTS}/reverse.gdb --cpus 1
+                   -- ktest=kmalloc)
+amphi_test(NAME gdb-stub-hosted-reverse-smp TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap ${reverse_checks}
+           COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_BIN} ${GDB_TESTS}/reverse.gdb --cpus 4
+                   -- ktest=kmalloc)
+amphi_test(NAME gdb-stub-hosted-aarch64-reverse TIMEOUT 120 LABELS hosted
+           RUN_ARGS --no-ktap ${reverse_checks}
+           COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_AARCH64_BIN} ${GDB_TESTS}/reverse.gdb
+                   --cpus 2 -- ktest=kmalloc)
+amphi_test(NAME gdb-stub-hosted-reverse-user TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec busybox uname"
+           RUN_ARGS --no-ktap --expect-output "fifth system call: 302"
+           --expect-output "REVERSE-USER-CHECK ok: system call 158"
+           --expect-output "(Remote target) exited normally" --expect-output "Linux"
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/reverse-user.gdb hosted-stub)
+set(refused_deterministic
+    --expect-output "cannot execute in reverse: the continue that ended here ran more than"
+    --expect-output "REVERSE-REFUSED-CHECK ok after reverse-stepi"
+    --expect-output "REVERSE-REFUSED-CHECK ok after reverse-continue"
+    --expect-output "cannot execute in reverse: GDB changed registers or memory"
+    --expect-output "reverse execution is off: GDB changed registers")
+set(refused_parallel
+    --expect-output "reverse execution is off: it needs --gdb-wait, --sched deterministic"
+    --expect-output "REVERSE-REFUSED reverse-stepi: Target remote does not support"
+    --expect-output "REVERSE-REFUSED reverse-continue: Target remote does not support")
+foreach(sched deterministic parallel)
+  amphi_test(NAME gdb-stub-reverse-refused-${sched} TIMEOUT 120 LABELS hosted
+             ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 2 --sched ${sched}"
+             RUN_ARGS --no-ktap ${refused_${sched}} --expect-output "ktest: PASS"
+             --expect-output "(Remote target) exited normally"
+             COMMAND ${DEBUG} --batch ${GDB_TESTS}/reverse-refused.gdb hosted-stub ktest=kmalloc)
+endforeach()
+
 foreach(isa x86_64 aarch64)
   set(busybox ${AMPHI_BUSYBOX})
   if(isa STREQUAL "aarch64")
@@ -102,6 +149,10 @@ amphi_test(NAME asan-gdb-stub-hosted-kernel TIMEOUT 120 LABELS asan
            ENVIRONMENT "AMPHI_SIM_ARGS=--cpus 4" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
            RUN_ARGS --no-ktap ${asan_kernel_checks} --expect-output "Thread 4 \"cpu3\""
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/kernel.gdb hosted-stub quiet gdbtest)
+amphi_test(NAME asan-gdb-stub-hosted-reverse TIMEOUT 240 LABELS asan
+           RUN_ARGS --no-ktap ${reverse_checks}
+           COMMAND ${GDB_TESTS}/reverse.sh ${AMPHI_HOSTED_ASAN_BIN} ${GDB_TESTS}/reverse.gdb
+                   --cpus 4 -- ktest=kmalloc)
 amphi_test(NAME asan-gdb-stub-hosted-user TIMEOUT 120 LABELS asan
            ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}" "AMPHI_HOSTED_BIN=${AMPHI_HOSTED_ASAN_BIN}"
            RUN_ARGS --no-ktap ${user_stub_checks}

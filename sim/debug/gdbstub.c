@@ -603,6 +603,155 @@ static bool follow_stop(void)
 	return false;
 }
 
+/* --- the past: what reverse execution replays --- */
+
+#define GDB_PAST_STOPS 4096  /* stops of a session that reverse execution can go back over */
+#define GDB_PAST_ADDRS 32768 /* the breakpoint addresses of all its resumes */
+#define GDB_PAST_MAGIC 0x616d706869726576ULL
+#define GDB_COUNT_STEPS_MAX 500000 /* steps a reverse-stepi after a continue counts through */
+
+enum gdb_replay_mode { GDB_REPLAY_NONE, GDB_REPLAY_GOTO, GDB_REPLAY_SCAN, GDB_REPLAY_COUNT };
+
+enum gdb_past_broken {
+	GDB_PAST_OK,
+	GDB_PAST_INTERRUPTED,
+	GDB_PAST_WRITTEN,
+	GDB_PAST_RELEASED,
+	GDB_PAST_FULL,
+	GDB_PAST_DIVERGED,
+};
+
+static const char *const past_broken_why[] = {
+    [GDB_PAST_INTERRUPTED] = "the machine was stopped by an interrupt (Ctrl-C or a connection), "
+			     "at a point no replay finds again",
+    [GDB_PAST_WRITTEN] = "GDB changed registers or memory, which a replay does not repeat",
+    [GDB_PAST_RELEASED] = "the machine ran without GDB (a detach)",
+    [GDB_PAST_FULL] = "the session's history is full",
+    [GDB_PAST_DIVERGED] = "a replay did not find the run it repeats again",
+};
+
+/* One resume of the machine and the stop it ended in. */
+struct gdb_past_stop {
+	uint8_t action[SIM_MAX_CPUS];  /* enum gdb_action of each CPU */
+	uint32_t brk_first, brk_count; /* its breakpoints: past.addrs[brk_first...] */
+	uint32_t repeat;	       /* >1: made that many times, a step of cpu each */
+	int32_t cpu, event;	       /* the CPU that stopped, and why (enum gdb_event) */
+	uint64_t pc, sp, hash;	       /* that CPU's pc and stack pointer, the trace hash there */
+};
+
+/* The session's past since kmain, and the request a replay carries out. Stop 0 is the
+ * start (CPU 0 at kmain, --gdb-wait); stop k is where resume k, made at stop k - 1, ended.
+ * The whole struct is what a replay inherits. */
+static struct {
+	uint64_t magic;
+	uint32_t count;	     /* stops recorded (0: none, no reverse execution) */
+	uint32_t addrs_used; /* of addrs */
+	int32_t broken;	     /* enum gdb_past_broken: why the past cannot be replayed */
+	/* the request */
+	int32_t mode;			 /* enum gdb_replay_mode */
+	int32_t target;			 /* GOTO: the stop to go to; SCAN: the current one */
+	int32_t target_hits;		 /* GOTO: then this many hits of the scanned breakpoints */
+	int32_t target_steps;		 /* GOTO: or this many steps of the next resume's CPU */
+	bool at_start, swbreak;		 /* GOTO: what the stop reply of the arrival says */
+	uint32_t scan_first, scan_count; /* GDB's breakpoints when it asked (in addrs) */
+	uint64_t console;		 /* console bytes written already */
+	int32_t conn_fd, listen_fd;
+	bool no_ack;
+	bool affinity_saved;
+	bool too_far;	    /* a reverse-stepi counted too many steps: refused where it was asked */
+	cpu_set_t affinity; /* the machine's host CPUs, before a replay pinned it to one */
+	struct gdb_past_stop stop[GDB_PAST_STOPS];
+	uintptr_t addrs[GDB_PAST_ADDRS];
+} past;
+
+/* Marks the past as one that cannot be replayed from now on, for reason why. */
+static void past_break(enum gdb_past_broken why)
+{
+	if (!past.broken)
+		past.broken = (int32_t)why;
+}
+
+/* True when addr is one of the n addresses at past.addrs[first]. */
+static bool past_has(uint32_t first, uint32_t n, uintptr_t addr)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (past.addrs[first + i] == addr)
+			return true;
+	return false;
+}
+
+/* Stores the breakpoints inserted now (the stub's own aside) in past.addrs, or finds them
+ * there as the last resume had them; false when there is no room. */
+static bool past_add_breaks(uint32_t *first, uint32_t *count)
+{
+	uint32_t n = 0, at = past.addrs_used;
+
+	for (int i = 0; i < GDB_BREAKS_MAX; i++) {
+		if (!gdb.brk[i].addr || gdb.brk[i].internal)
+			continue;
+		if (at + n == GDB_PAST_ADDRS)
+			return false;
+		past.addrs[at + n++] = gdb.brk[i].addr;
+	}
+	*first = at;
+	*count = n;
+	if (past.count > 0) {
+		const struct gdb_past_stop *last = &past.stop[past.count - 1];
+		if (last->brk_count == n && memcmp(&past.addrs[last->brk_first], &past.addrs[at],
+						   n * sizeof(uintptr_t)) == 0) {
+			*first = last->brk_first;
+			return true;
+		}
+	}
+	past.addrs_used += n;
+	return true;
+}
+
+/* Fills stop k of the past with where CPU cpu (parked) stopped. */
+static void past_set_stop(struct gdb_past_stop *k, int cpu)
+{
+	k->cpu = cpu;
+	k->event = gdb.cpu[cpu].event;
+	k->pc = sim_gdb_pc(gdb.cpu[cpu].uc);
+	k->sp = sim_gdb_sp(gdb.cpu[cpu].uc);
+	k->hash = sim_trace_hash();
+}
+
+/* The session's start, CPU 0 at kmain: stop 0 of the past, when the machine can be
+ * replayed. */
+static void past_record_start(void)
+{
+	if (!sim_gdb_replay_ready(NULL))
+		return;
+	past.addrs_used = 0;
+	past_set_stop(&past.stop[0], 0);
+	past.count = 1;
+}
+
+/* Before a resume: its CPUs' actions and breakpoints. */
+static void past_record_resume(void)
+{
+	if (!past.count || past.broken)
+		return;
+	struct gdb_past_stop *k = &past.stop[past.count];
+	if (past.count == GDB_PAST_STOPS || !past_add_breaks(&k->brk_first, &k->brk_count)) {
+		past_break(GDB_PAST_FULL);
+		return;
+	}
+	k->repeat = 1;
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		k->action[i] = (uint8_t)gdb.cpu[i].action;
+}
+
+/* After it: the stop it ended in, at a trap of CPU cpu. */
+static void past_record_stop(int cpu)
+{
+	if (!past.count || past.broken)
+		return;
+	past_set_stop(&past.stop[past.count], cpu);
+	past.count++;
+}
+
 /* --- packets --- */
 
 /* The next byte from GDB; -1 when the connection ended. */
@@ -904,6 +1053,7 @@ static bool write_registers(const char *hex, size_t len)
 
 	if (!registers_writable())
 		return reply("E01");
+	past_break(GDB_PAST_WRITTEN);
 	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
 		size_t size = sim_gdb_reg_size(r);
 		if (len < 2 * size)
@@ -926,6 +1076,7 @@ static bool one_register(const char *args, bool write)
 		return reply("E01");
 	size_t size = register_size((unsigned)r);
 	if (write) {
+		past_break(GDB_PAST_WRITTEN);
 		if (!registers_writable() || *args++ != '=' || strlen(args) < 2 * size ||
 		    !hex_decode(v, args, size) ||
 		    sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0)
@@ -967,6 +1118,7 @@ static bool write_memory(const char *args)
 	    *args++ != ':' || len > sizeof(buf) || strlen(args) < 2 * len ||
 	    !hex_decode(buf, args, (size_t)len))
 		return reply("E01");
+	past_break(GDB_PAST_WRITTEN);
 	size_t done = follow.active ? follow_mem_copy((uintptr_t)addr, buf, (size_t)len, true)
 				    : mem_write((uintptr_t)addr, buf, (size_t)len);
 	return reply(done == len ? "OK" : "E14");
@@ -1071,6 +1223,7 @@ static bool wait_for_stop(void)
 					break;
 				stop_reply_set(cpu_parked(gdb.c_cpu) ? gdb.c_cpu : 0, SIGINT,
 					       false);
+				past_break(GDB_PAST_INTERRUPTED);
 				return reply(gdb.stop_reply);
 			}
 		}
@@ -1085,12 +1238,17 @@ static bool wait_for_stop(void)
 	else
 		stop_reply_set(cpu, interrupted ? SIGINT : SIGTRAP,
 			       !interrupted && gdb.cpu[cpu].event == GDB_EV_BREAK);
+	if (cpu < 0 || interrupted)
+		past_break(GDB_PAST_INTERRUPTED);
+	else
+		past_record_stop(cpu);
 	return reply(gdb.stop_reply);
 }
 
 /* Resumes the machine as the actions set and waits for it to stop again. */
 static bool resume(void)
 {
+	past_record_resume();
 	__atomic_store_n(&gdb.waiting, true, __ATOMIC_SEQ_CST);
 	world_resume();
 	bool ok = wait_for_stop();
@@ -1122,6 +1280,8 @@ static bool monitor_reply(const char *text)
 	hex_encode(gdb.out, (const uint8_t *)text, len);
 	return packet_send(gdb.out, 2 * len);
 }
+
+static const char *reverse_why_not(void);
 
 /* qRcmd: the monitor commands (hex-encoded at hex). */
 static bool monitor(const char *hex)
@@ -1155,11 +1315,24 @@ static bool monitor(const char *hex)
 		snprintf(text + n, sizeof(text) - (size_t)n, "\n");
 		return monitor_reply(text);
 	}
-	return monitor_reply("amphi monitor commands:\n"
-			     "  follow PID|NAME  see that user process alone (from the next "
-			     "connection)\n"
-			     "  follow off       see the kernel again (from the next connection)\n"
-			     "  follow           what is followed\n");
+	if (strcmp(cmd, "reverse") == 0) {
+		const char *why = reverse_why_not();
+		if (why)
+			snprintf(text, sizeof(text), "amphi: reverse execution is off: %s\n", why);
+		else
+			snprintf(text, sizeof(text),
+				 "amphi: reverse execution is on: %u stops since kmain can be "
+				 "replayed\n",
+				 past.count);
+		return monitor_reply(text);
+	}
+	return monitor_reply(
+	    "amphi monitor commands:\n"
+	    "  follow PID|NAME  see that user process alone (from the next "
+	    "connection)\n"
+	    "  follow off       see the kernel again (from the next connection)\n"
+	    "  follow           what is followed\n"
+	    "  reverse          whether reverse execution is possible, and why not\n");
 }
 
 /* Handles the q and Q packets. */
@@ -1169,9 +1342,10 @@ static bool query(const char *p)
 
 	if (strncmp(p, "qSupported", 10) == 0) {
 		snprintf(gdb.out, sizeof(gdb.out),
-			 "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;%s"
+			 "PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;%s%s"
 			 "swbreak+;QStartNoAckMode+;vContSupported+",
-			 GDB_PACKET_MAX, follow.active ? "" : "qXfer:auxv:read+;");
+			 GDB_PACKET_MAX, follow.active ? "" : "qXfer:auxv:read+;",
+			 sim_gdb_replay_ready(NULL) ? "ReverseStep+;ReverseContinue+;" : "");
 		return reply(gdb.out);
 	}
 	if (strcmp(p, "QStartNoAckMode") == 0) {
@@ -1208,9 +1382,414 @@ static bool query(const char *p)
 	return reply("");
 }
 
+/* --- reverse execution --- */
+
+/* Writes "amphi: cannot execute in reverse: why" on GDB's console; false when the
+ * connection ended. */
+static bool reverse_say(const char *why)
+{
+	char text[384];
+	int len = snprintf(text, sizeof(text), "amphi: cannot execute in reverse: %s\n", why);
+	size_t n = (size_t)MIN(len, (int)sizeof(text) - 1);
+
+	gdb.out[0] = 'O';
+	hex_encode(gdb.out + 1, (const uint8_t *)text, n);
+	return packet_send(gdb.out, 1 + 2 * n);
+}
+
+/* Refuses a reverse request: says why on GDB's console, then fails it. */
+static bool reverse_refuse(const char *why)
+{
+	return reverse_say(why) && reply("E01");
+}
+
+/* NULL when the past can be replayed now, else why not. */
+static const char *reverse_why_not(void)
+{
+	const char *why;
+
+	if (!sim_gdb_replay_ready(&why))
+		return why;
+	if (past.broken)
+		return past_broken_why[past.broken];
+	if (!past.count)
+		return "the machine ran before this session (only the first session of --gdb-wait "
+		       "starts at kmain)";
+	return NULL;
+}
+
+/* The stop reply at the start of the past, where nothing is before: GDB says "No more
+ * reverse-execution history". */
+static bool reverse_at_start(void)
+{
+	int cpu = past.stop[0].cpu;
+
+	snprintf(gdb.stop_reply, sizeof(gdb.stop_reply), "T%02xthread:%x;replaylog:begin;", SIGTRAP,
+		 cpu + 1);
+	gdb.g_cpu = gdb.c_cpu = cpu;
+	return reply(gdb.stop_reply);
+}
+
+/* Runs the machine again from the start to carry out the request in past, keeping GDB's
+ * connection; note_breaks: GDB's breakpoints now are the ones to scan for and to put back
+ * at the arrival. Returns (refusing) only when it cannot. */
+static bool reverse_replay(bool note_breaks)
+{
+	past.magic = GDB_PAST_MAGIC;
+	past.console = sim_console_written();
+	past.conn_fd = gdb.conn_fd;
+	past.listen_fd = gdb.listen_fd;
+	past.no_ack = gdb.no_ack;
+	if (!past.affinity_saved)
+		past.affinity_saved =
+		    sched_getaffinity(0, sizeof(past.affinity), &past.affinity) == 0;
+	if (note_breaks && !past_add_breaks(&past.scan_first, &past.scan_count))
+		return reverse_refuse(past_broken_why[GDB_PAST_FULL]);
+	int err = sim_gdb_replay_exec(&past, sizeof(past), gdb.conn_fd, gdb.listen_fd);
+	past.mode = GDB_REPLAY_NONE;
+	return reverse_refuse(strerror(-err));
+}
+
+/* bc: back to the last point before this stop where a CPU was at one of GDB's breakpoints,
+ * or to the start. A first replay (SCAN) finds it, a second (GOTO) stops there. */
+static bool reverse_continue(void)
+{
+	past.mode = GDB_REPLAY_SCAN;
+	past.target = (int32_t)past.count - 1;
+	return reverse_replay(true);
+}
+
+/* bs: back to the instruction the current thread ran before this stop. After a step of it
+ * that is the stop before (or one step less of a repeated resume); after a breakpoint it hit,
+ * a replay (COUNT) steps it through the resume that ended there to count its instructions,
+ * and a second one stops one short. */
+static bool reverse_step(void)
+{
+	const struct gdb_past_stop *last = &past.stop[past.count - 1];
+	int cpu = gdb.c_cpu >= 0 ? gdb.c_cpu : last->cpu;
+
+	if (last->cpu != cpu)
+		return reverse_refuse("this thread did not stop here: the instruction it ran "
+				      "before is not known");
+	past.target = (int32_t)past.count - 1;
+	if (last->event == GDB_EV_STEP && last->action[cpu] == GDB_STEP) {
+		past.mode = GDB_REPLAY_GOTO;
+		past.target = (int32_t)past.count - 2;
+		past.target_hits = 0;
+		past.target_steps = (int32_t)MAX(last->repeat, 1u) - 1;
+		past.at_start = past.swbreak = false;
+	} else {
+		past.mode = GDB_REPLAY_COUNT;
+	}
+	return reverse_replay(true);
+}
+
+/* --- replaying the past (in the process a reverse request started) --- */
+
+static char replay_diverged[256]; /* where a replay found another run than it repeats */
+
+/* Waits for a CPU's report after a resume and stops the machine; the reporting CPU. */
+static int replay_wait(void)
+{
+	struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
+
+	while (poll(&fd, 1, -1) < 0 && errno == EINTR)
+		;
+	world_stop();
+	return __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
+}
+
+/* Inserts the n breakpoints at past.addrs[first]. */
+static void replay_insert(uint32_t first, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		break_insert(past.addrs[first + i], false);
+}
+
+/* Arms resume k as it was made: its breakpoints (and the scanned ones when scan) and its
+ * CPUs' actions. */
+static void replay_arm(const struct gdb_past_stop *k, bool scan)
+{
+	break_remove_all(false);
+	replay_insert(k->brk_first, k->brk_count);
+	if (scan)
+		replay_insert(past.scan_first, past.scan_count);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		gdb.cpu[i].action = (enum gdb_action)k->action[i];
+}
+
+/* True when CPU cpu stopped as stop k of the past did: same CPU, event, pc, trace hash, and
+ * stack pointer (the addresses are the same in every replay, or GDB's values would lie). */
+static bool replay_matches(const struct gdb_past_stop *k, int cpu)
+{
+	const void *uc = cpu >= 0 ? gdb.cpu[cpu].uc : NULL;
+
+	if (uc && cpu == k->cpu && gdb.cpu[cpu].event == k->event && sim_gdb_pc(uc) == k->pc &&
+	    sim_gdb_sp(uc) == k->sp && sim_trace_hash() == k->hash)
+		return true;
+	snprintf(replay_diverged, sizeof(replay_diverged),
+		 "at stop %u: cpu%d, event %d, pc %#lx, sp %#lx, trace hash %016llx instead of "
+		 "cpu%d, event %d, pc %#lx, sp %#lx, %016llx",
+		 past.count, cpu, uc ? gdb.cpu[cpu].event : -1,
+		 uc ? (unsigned long)sim_gdb_pc(uc) : 0UL, uc ? (unsigned long)sim_gdb_sp(uc) : 0UL,
+		 (unsigned long long)sim_trace_hash(), k->cpu, k->event, (unsigned long)k->pc,
+		 (unsigned long)k->sp, (unsigned long long)k->hash);
+	return false;
+}
+
+/* True when CPU cpu stopped at a scanned breakpoint that resume k did not have. */
+static bool replay_extra_hit(const struct gdb_past_stop *k, int cpu)
+{
+	uintptr_t pc = sim_gdb_pc(gdb.cpu[cpu].uc);
+
+	return gdb.cpu[cpu].event == GDB_EV_BREAK &&
+	       past_has(past.scan_first, past.scan_count, pc) &&
+	       !past_has(k->brk_first, k->brk_count, pc);
+}
+
+/* Steps CPU cpu alone over the breakpoint it stopped at (recording that in the past when
+ * record), then arms resume k again. */
+static void replay_step_over(int cpu, const struct gdb_past_stop *k, bool scan, bool record)
+{
+	int slot = break_find(sim_gdb_pc(gdb.cpu[cpu].uc));
+
+	if (slot >= 0)
+		break_remove_slot(slot);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		gdb.cpu[i].action = (int)i == cpu ? GDB_STEP : GDB_STAY;
+	if (record)
+		past_record_resume();
+	world_resume();
+	int stepped = replay_wait();
+	if (record && stepped >= 0)
+		past_record_stop(stepped);
+	replay_arm(k, scan);
+}
+
+/* True when parked CPU i sits at a scanned breakpoint that resume k did not have. */
+static bool replay_at_extra(const struct gdb_past_stop *k, unsigned i)
+{
+	if (!cpu_parked((int)i) || !gdb.cpu[i].uc)
+		return false;
+	uintptr_t pc = sim_gdb_pc(gdb.cpu[i].uc);
+	return past_has(past.scan_first, past.scan_count, pc) &&
+	       !past_has(k->brk_first, k->brk_count, pc);
+}
+
+/* Resumes the machine as resume k was (recorded in the past when record), with the
+ * scanned breakpoints too when scan. A CPU that sits at a scanned breakpoint would trap
+ * at once, where it stands: when it continues, it first steps over it alone, as GDB does;
+ * when it steps, it steps without it. */
+static void replay_resume(const struct gdb_past_stop *k, bool scan, bool record)
+{
+	replay_arm(k, scan);
+	for (unsigned i = 0; scan && i < sim_machine.ncpus; i++)
+		if (k->action[i] == GDB_CONTINUE && replay_at_extra(k, i))
+			replay_step_over((int)i, k, scan, record);
+	for (unsigned i = 0; scan && i < sim_machine.ncpus; i++)
+		if (k->action[i] == GDB_STEP && replay_at_extra(k, i))
+			break_remove_slot(break_find(sim_gdb_pc(gdb.cpu[i].uc)));
+	if (record)
+		past_record_resume();
+	world_resume();
+}
+
+/* Runs the stub's thread and every started CPU's on the host CPU the stub runs on (pin),
+ * or on the machine's own CPUs again: a replay hands the machine between them at every
+ * stop, which costs tens of microseconds between two host CPUs and a few on one. */
+static void replay_pin(bool pin)
+{
+	cpu_set_t one;
+	const cpu_set_t *set = &past.affinity;
+
+	if (pin) {
+		CPU_ZERO(&one);
+		CPU_SET(MAX(sched_getcpu(), 0), &one);
+		set = &one;
+	} else if (!past.affinity_saved) {
+		return;
+	}
+	sched_setaffinity(0, sizeof(*set), set);
+	for (unsigned i = 0; i < sim_machine.ncpus; i++)
+		if (gdb.cpu[i].tid)
+			sched_setaffinity((pid_t)gdb.cpu[i].tid, sizeof(*set), set);
+}
+
+/* A point of the past: stop `stop`, then `hits` hits of the scanned breakpoints or `steps`
+ * single steps of its CPU in the resume after it. */
+struct gdb_point {
+	int stop, hits, steps;
+};
+
+/* True when CPU cpu stopped from a single step of resume k's CPU (not the last of a
+ * repeated one, which replay_matches checks). */
+static bool replay_stepped(const struct gdb_past_stop *k, int cpu)
+{
+	if (cpu == k->cpu && gdb.cpu[cpu].event == GDB_EV_STEP)
+		return true;
+	snprintf(replay_diverged, sizeof(replay_diverged),
+		 "at stop %u: cpu%d (event %d) instead of a step of cpu%d", past.count, cpu,
+		 cpu >= 0 ? gdb.cpu[cpu].event : -1, k->cpu);
+	return false;
+}
+
+/* Replays resume n of the past (all its repeats), checked to stop where it did. In a scan
+ * the scanned breakpoints are inserted too, and each point where a CPU is at one of them
+ * goes into *cand. False when the replay diverged. */
+static bool replay_resume_n(int n, bool scan, struct gdb_point *cand)
+{
+	const struct gdb_past_stop *k = &past.stop[n];
+	uint32_t repeat = MAX(k->repeat, 1u), r = 1;
+	int hits = 0, cpu;
+
+	for (;;) {
+		replay_resume(k, scan, false);
+		cpu = replay_wait();
+		if (cpu >= 0 && scan && replay_extra_hit(k, cpu)) {
+			*cand =
+			    (struct gdb_point){n - 1, ++hits, 0}; /* the next resume steps over */
+			continue;
+		}
+		if (r == repeat)
+			return replay_matches(k, cpu);
+		if (!replay_stepped(k, cpu))
+			return false;
+		if (scan && past_has(past.scan_first, past.scan_count, sim_gdb_pc(gdb.cpu[cpu].uc)))
+			*cand = (struct gdb_point){n - 1, 0, (int)r};
+		r++;
+	}
+}
+
+/* Replays resumes 1 to last of the past; stops 0 to last then stand as the past. In a scan
+ * the last point before stop last where a CPU is at a scanned breakpoint goes into *cand
+ * (whose stop stays -1 when there is none). False when the replay diverged (the past is
+ * then the stops that matched). */
+static bool replay_past(int last, bool scan, struct gdb_point *cand)
+{
+	uint32_t scan_n = scan ? past.scan_count : 0;
+
+	past.count = 0;
+	if (!replay_matches(&past.stop[0], __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST)))
+		return false;
+	if (last > 0 && past_has(past.scan_first, scan_n, past.stop[0].pc))
+		*cand = (struct gdb_point){0, 0, 0};
+	for (int n = 1; n <= last; n++) {
+		past.count = (uint32_t)n;
+		if (!replay_resume_n(n, scan, cand))
+			return false;
+		if (n < last && past_has(past.scan_first, scan_n, past.stop[n].pc))
+			*cand = (struct gdb_point){n, 0, 0};
+	}
+	past.count = (uint32_t)last + 1;
+	return true;
+}
+
+/* After the stop the past ends in: runs its next resume with the scanned breakpoints too,
+ * up to the hits-th hit of one of them, recording each stop and step-over on the way. False
+ * when it stopped otherwise. */
+static bool replay_hits(int hits)
+{
+	static struct gdb_past_stop k;
+
+	k = past.stop[past.count]; /* recording overwrites it */
+	for (int n = 1;; n++) {
+		replay_resume(&k, true, true);
+		int cpu = replay_wait();
+		if (cpu < 0 || !replay_extra_hit(&k, cpu))
+			return false;
+		past_record_stop(cpu);
+		if (n == hits)
+			return true;
+	}
+}
+
+/* After the stop the past ends in: steps the CPU of its next resume through it (the
+ * others as that resume had them), steps times, or with steps < 0 until it reaches that
+ * resume's stop (GDB_REPLAY_COUNT: how many steps that took goes into *steps, or -2 after
+ * GDB_COUNT_STEPS_MAX). Records the steps as one repeated resume when record. False when it
+ * stopped otherwise. */
+static bool replay_steps(int *steps, bool record)
+{
+	static struct gdb_past_stop k;
+	int cpu = -1, n = 0;
+
+	k = past.stop[past.count]; /* recording overwrites it */
+	k.action[k.cpu] = GDB_STEP;
+	replay_arm(&k, false);
+	if (record)
+		past_record_resume();
+	while (*steps < 0 || n < *steps) {
+		world_resume();
+		cpu = replay_wait();
+		if (!replay_stepped(&k, cpu))
+			return false;
+		if (++n > GDB_COUNT_STEPS_MAX) {
+			*steps = -2; /* too far: the caller goes back */
+			return true;
+		}
+		if (*steps < 0 && sim_gdb_pc(gdb.cpu[cpu].uc) == k.pc && sim_trace_hash() == k.hash)
+			break;
+	}
+	*steps = n;
+	if (record && n > 0) {
+		past.stop[past.count].repeat = (uint32_t)n;
+		past_record_stop(cpu);
+	}
+	return true;
+}
+
+enum gdb_replay_end { GDB_REPLAY_ARRIVED, GDB_REPLAY_DIVERGED, GDB_REPLAY_ANSWERED };
+
+/* Starts the replay that goes to point to (GDB_REPLAY_GOTO), the stop reply saying at_start
+ * or swbreak; returns only when it cannot, having refused GDB's request. */
+static void replay_goto(struct gdb_point to, bool at_start, bool swbreak)
+{
+	past.mode = GDB_REPLAY_GOTO;
+	past.target = to.stop;
+	past.target_hits = to.hits;
+	past.target_steps = to.steps;
+	past.at_start = at_start;
+	past.swbreak = swbreak;
+	reverse_replay(false); /* returns when it cannot: here, at the stop GDB knows */
+}
+
+/* Carries out the request this replay was started with: arrived, diverged, or answered
+ * already (a scan or a count that found its target starts the next replay, and returns
+ * only when it could not, standing where GDB's request found the machine). */
+static enum gdb_replay_end replay_request(void)
+{
+	struct gdb_point cand = {-1, 0, 0};
+	int steps = past.target_steps;
+	bool arrived;
+
+	switch (past.mode) {
+	case GDB_REPLAY_GOTO:
+		arrived = replay_past(past.target, false, &cand) &&
+			  (past.target_hits ? replay_hits(past.target_hits)
+					    : steps == 0 || replay_steps(&steps, true));
+		return arrived ? GDB_REPLAY_ARRIVED : GDB_REPLAY_DIVERGED;
+	case GDB_REPLAY_SCAN:
+		if (!replay_past(past.target, true, &cand))
+			return GDB_REPLAY_DIVERGED;
+		replay_goto(cand.stop < 0 ? (struct gdb_point){0, 0, 0} : cand, cand.stop < 0,
+			    cand.stop >= 0);
+		return GDB_REPLAY_ANSWERED;
+	default: /* GDB_REPLAY_COUNT: the steps up to stop target, then one less */
+		steps = -1;
+		if (!replay_past(past.target - 1, false, &cand) || !replay_steps(&steps, false))
+			return GDB_REPLAY_DIVERGED;
+		past.too_far = steps == -2; /* then back where GDB stands, to refuse there */
+		replay_goto((struct gdb_point){past.target - (past.too_far ? 0 : 1), 0,
+					       past.too_far ? 0 : steps - 1},
+			    false, false);
+		return GDB_REPLAY_ANSWERED;
+	}
+}
+
 /* Removes GDB's breakpoints and lets every CPU run on (detach, or GDB went away). */
 static void session_release(void)
 {
+	past_break(GDB_PAST_RELEASED);
 	break_remove_all(false);
 	memset(follow.brk, 0, sizeof(follow.brk));
 	__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
@@ -1268,6 +1847,14 @@ static bool handle_packet(size_t len)
 		for (unsigned i = 0; i < sim_machine.ncpus; i++)
 			gdb.cpu[i].action = (int)i == gdb.c_cpu ? GDB_STEP : GDB_STAY;
 		return resume();
+	case 'b': /* bc, bs: reverse execution */
+		if (strcmp(p, "bc") != 0 && strcmp(p, "bs") != 0)
+			return reply("");
+		if (reverse_why_not())
+			return reverse_refuse(reverse_why_not());
+		if (past.count == 1)
+			return reverse_at_start();
+		return p[1] == 'c' ? reverse_continue() : reverse_step();
 	case 'D':
 		reply("OK");
 		session_release();
@@ -1294,12 +1881,21 @@ static bool handle_packet(size_t len)
 	}
 }
 
+/* Serves GDB's packets until the session ends, then lets the machine run on. */
+static void session_serve(void)
+{
+	size_t len;
+
+	while (packet_receive(&len) && handle_packet(len))
+		;
+	if (__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST))
+		session_release();
+}
+
 /* Serves one GDB connection. The machine is stopped at its start (at kmain for the first
  * session of --gdb-wait) and left running at its end. */
 static void session(void)
 {
-	size_t len;
-
 	gdb.no_ack = false;
 	gdb.rx_len = gdb.rx_pos = 0;
 	follow.active = follow.spec[0] != '\0';
@@ -1324,20 +1920,77 @@ static void session(void)
 		world_stop();
 		break_remove_all(true);
 		stop_reply_set(0, SIGTRAP, false);
+		past_record_start();
 	} else {
 		world_stop();
 		stop_reply_set(0, SIGTRAP, false);
 	}
-	while (packet_receive(&len) && handle_packet(len))
+	session_serve();
+}
+
+/* A replay: carries out the reverse request it was started with, answers it with the stop
+ * it arrived at, and serves GDB on the connection it inherited. */
+static void replay_session(void)
+{
+	struct pollfd fd = {.fd = gdb.event_fd, .events = POLLIN};
+
+	gdb.no_ack = past.no_ack;
+	gdb.rx_len = gdb.rx_pos = 0;
+	follow.active = false;
+	__atomic_store_n(&gdb.waiting, true, __ATOMIC_SEQ_CST); /* an exit is GDB's to know */
+	while (poll(&fd, 1, -1) < 0 && errno == EINTR)
 		;
-	if (__atomic_load_n(&gdb.stopping, __ATOMIC_SEQ_CST))
-		session_release();
+	gdb.wait_first = false;
+	world_stop();
+	break_remove_all(true);
+	replay_pin(true);
+	enum gdb_replay_end end = replay_request();
+	replay_pin(false);
+	__atomic_store_n(&gdb.waiting, false, __ATOMIC_SEQ_CST);
+	int cpu = __atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST);
+	break_remove_all(false);
+	replay_insert(past.scan_first, past.scan_count); /* GDB's breakpoints, as it left them */
+	past.mode = GDB_REPLAY_NONE;
+	if (end == GDB_REPLAY_ANSWERED) { /* refused: it could not execute the next replay */
+		past.too_far = false;
+		session_serve();
+		return;
+	}
+	bool ok = end == GDB_REPLAY_ARRIVED, said = true;
+	char why[sizeof(replay_diverged) + 160];
+	if (!ok) { /* the stop reply shows GDB where it stands */
+		past_break(GDB_PAST_DIVERGED);
+		snprintf(why, sizeof(why), "the replay diverged %s; the machine stands there",
+			 replay_diverged);
+		said = reverse_say(why);
+	} else if (past.too_far) {
+		past.too_far = false;
+		snprintf(why, sizeof(why),
+			 "the continue that ended here ran more than %d instructions, too many to "
+			 "step through; reverse-continue to a breakpoint nearer first",
+			 GDB_COUNT_STEPS_MAX);
+		if (reverse_refuse(why))
+			session_serve();
+		return;
+	}
+	stop_reply_set(MAX(cpu, 0), SIGTRAP, ok && past.swbreak);
+	if (ok && past.at_start)
+		snprintf(gdb.stop_reply + strlen(gdb.stop_reply),
+			 sizeof(gdb.stop_reply) - strlen(gdb.stop_reply), "replaylog:begin;");
+	if (said && reply(gdb.stop_reply))
+		session_serve();
 }
 
 /* The stub's thread: one GDB connection after another. */
 static void *gdb_thread(void *unused)
 {
 	(void)unused;
+	if (sim_gdb_replay_input() >= 0) {
+		gdb.conn_fd = past.conn_fd;
+		replay_session();
+		close(gdb.conn_fd);
+		gdb.conn_fd = -1;
+	}
 	for (;;) {
 		int fd = accept4(gdb.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
@@ -1449,6 +2102,27 @@ static void gdb_handlers(void)
 		gdb_fail("signal handlers");
 }
 
+/* A replay: reads the request it was started with from fd, and takes over the stub's
+ * sockets and the console bytes written already; exits when the request is unreadable. */
+static void replay_load(int fd)
+{
+	char *p = (char *)&past;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(past) && (n = read(fd, p + got, sizeof(past) - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got != sizeof(past) || past.magic != GDB_PAST_MAGIC) {
+		errno = EINVAL;
+		gdb_fail("the replay's request is unreadable");
+	}
+	gdb.listen_fd = past.listen_fd;
+	fcntl(past.listen_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(past.conn_fd, F_SETFD, FD_CLOEXEC);
+	sim_console_skip(past.console);
+}
+
 void sim_gdbstub_init(const struct sim_options *opts)
 {
 	pthread_t thread;
@@ -1457,7 +2131,11 @@ void sim_gdbstub_init(const struct sim_options *opts)
 	if (!opts->gdb)
 		return;
 	gdb_refuse_tracer();
-	gdb_listen(opts->gdb);
+	snprintf(gdb.address, sizeof(gdb.address), "%s", opts->gdb);
+	if (sim_gdb_replay_input() >= 0)
+		replay_load(sim_gdb_replay_input());
+	else
+		gdb_listen(opts->gdb);
 	int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, gdb.auxv, sizeof(gdb.auxv));
 	if (fd >= 0)
@@ -1484,6 +2162,8 @@ void sim_gdbstub_init(const struct sim_options *opts)
 		gdb_fail("thread");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_setname_np(thread, "gdbstub");
+	if (sim_gdb_replay_input() >= 0)
+		return; /* the run it repeats said it */
 	fprintf(stderr, "amphi: gdbstub on %s%s%s%s%s\n",
 		strncmp(gdb.address, "unix:", 5) ? "127.0.0.1:" : "", gdb.address,
 		opts->gdb_follow ? ", following process " : "",

@@ -31,10 +31,12 @@ static struct {
 	size_t in_pos, in_len;
 	bool in_closed;
 	unsigned empty_polls;
-	bool terminal;	 /* stdin and stdout are terminals (asked once, at init) */
-	bool escapes;	 /* Ctrl-A is the escape key: the signal keys are input */
-	bool escape_seen; /* the last byte was the escape key */
-	int out_fd;	  /* where output goes (stdout, or the library's choice; -1: nowhere) */
+	bool terminal;	   /* stdin and stdout are terminals (asked once, at init) */
+	bool escapes;	   /* Ctrl-A is the escape key: the signal keys are input */
+	bool escape_seen;  /* the last byte was the escape key */
+	int out_fd;	   /* where output goes (stdout, or the library's choice; -1: nowhere) */
+	uint64_t produced; /* bytes the machine wrote since it started */
+	uint64_t skip;	   /* the first bytes a replay produces again: not written twice */
 } sim_console = {.out_fd = STDOUT_FILENO};
 
 #define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
@@ -54,6 +56,16 @@ void sim_console_claim_std_fds(void)
 void sim_console_set_output(int fd)
 {
 	sim_console.out_fd = fd;
+}
+
+uint64_t sim_console_written(void)
+{
+	return MAX(__atomic_load_n(&sim_console.produced, __ATOMIC_RELAXED), sim_console.skip);
+}
+
+void sim_console_skip(uint64_t bytes)
+{
+	sim_console.skip = bytes;
 }
 
 void sim_console_restore(void)
@@ -106,6 +118,14 @@ void sim_console_init(void)
  * went away ends the process with SIGPIPE first, as for any filter.) */
 void plat_console_write(const char *buf, size_t n)
 {
+	/* atomic: in parallel mode CPUs write at once */
+	uint64_t seen = __atomic_fetch_add(&sim_console.produced, n, __ATOMIC_RELAXED);
+
+	if (seen < sim_console.skip) {
+		size_t dup = (size_t)MIN((uint64_t)n, sim_console.skip - seen);
+		buf += dup;
+		n -= dup;
+	}
 	while (n > 0) {
 		ssize_t done = write(sim_console.out_fd, buf, n);
 		if (done < 0 && errno == EINTR)

@@ -319,6 +319,11 @@ uintptr_t sim_gdb_pc(const void *ucontext)
 	return (uintptr_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
 }
 
+uintptr_t sim_gdb_sp(const void *ucontext)
+{
+	return (uintptr_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RSP];
+}
+
 void sim_gdb_set_pc(void *ucontext, uintptr_t pc)
 {
 	((ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
