@@ -51,6 +51,12 @@ start_daemon() {
 	started_pids+=("$(cat "$pidfile")")
 }
 
+# True when a live virtlogd runs (a dead one left unreaped, where no init reaps, does not
+# count: libvirtd needs its socket).
+virtlogd_runs() {
+	pgrep -x -r R,S,D virtlogd >/dev/null
+}
+
 # Makes sure a libvirtd answers on $uri, starting virtlogd and libvirtd when none does.
 ensure_libvirtd() {
 	command -v virsh >/dev/null || skip_test "virsh not installed (scripts/setup-deps.sh)"
@@ -61,7 +67,7 @@ ensure_libvirtd() {
 			skip_test "$d not installed (libvirt-daemon-system, scripts/setup-deps.sh)"
 	done
 	mkdir -p /var/log/libvirt
-	pgrep -x virtlogd >/dev/null || start_daemon virtlogd
+	virtlogd_runs || start_daemon virtlogd
 	start_daemon libvirtd
 	for _ in $(seq 100); do
 		libvirt_answers && return
