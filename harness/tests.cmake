@@ -33,7 +33,16 @@ add_test(NAME virt-fleet
          COMMAND ${CMAKE_SOURCE_DIR}/tests/harness/virt-fleet.sh $<TARGET_FILE:amphi-virt>
                  ${AMPHI_X86_64_ELF} ${AMPHI_AARCH64_IMAGE})
 set_tests_properties(virt-fleet PROPERTIES TIMEOUT 400 LABELS "qemu;harness"
-                     SKIP_RETURN_CODE 77)
+                     SKIP_RETURN_CODE 77 RESOURCE_LOCK libvirtd)
+# The same over libvirt's ssh transport: a private sshd on 127.0.0.1 and a real ssh session
+# into this machine's libvirtd boot both arches beside qemu:///system; a qemu+ssh URI where
+# nothing listens must be reported unusable while the local URI's boots still pass. Skipped
+# (77) without root or sshd.
+add_test(NAME virt-fleet-ssh
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/harness/virt-fleet-ssh.sh $<TARGET_FILE:amphi-virt>
+                 ${AMPHI_X86_64_ELF} ${AMPHI_AARCH64_IMAGE})
+set_tests_properties(virt-fleet-ssh PROPERTIES TIMEOUT 400 LABELS "qemu;harness"
+                     SKIP_RETURN_CODE 77 RESOURCE_LOCK libvirtd)
 
 # The coverage report (harness/coverage, make coverage), proven on a small run in the
 # coverage preset's tree: one boot and one ext2 input counted into a scratch directory; the

@@ -46,6 +46,9 @@ packages=(
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
 	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
 	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
+	# fleets on remote hosts (qemu+ssh:// URIs): the ssh client, and the sshd the virt-fleet-ssh
+	# test starts on 127.0.0.1 to reach this machine's libvirtd through a real ssh session
+	openssh-client openssh-server
 )
 
 # Prints the packages from the list that are not installed.

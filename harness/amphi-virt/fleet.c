@@ -46,6 +46,8 @@ struct virt_boot {
 	char name[VIRT_NAME_MAX];
 	enum virt_phase phase;
 	virDomainPtr dom;
+	bool launched;	    /* virDomainCreateXML was called: a serial log may exist */
+	bool create_failed; /* ... and failed */
 	bool stopped, timed_out, interrupted;
 	char log_path[PATH_MAX];
 	double started;
@@ -158,6 +160,16 @@ static void virt_host_open(struct virt_fleet *f, struct virt_host *h)
 		virt_libvirt_error(h->error, sizeof(h->error), "cannot watch the connection");
 }
 
+/* Says once, before any boot line, that host cannot run boots and why (its boots then fail
+ * with the same reason while the other URIs' boots run). */
+static void virt_host_report(const struct virt_host *h)
+{
+	if (!h->error[0])
+		return;
+	printf("amphi-virt: URI %s unusable, its boots fail: %s\n", h->uri, h->error);
+	fflush(stdout);
+}
+
 /* Closes host's connection (libvirt destroys any AUTODESTROY domain still on it). */
 static void virt_host_close(struct virt_host *h)
 {
@@ -190,10 +202,13 @@ static void virt_boot_launch(struct virt_boot *b)
 		snprintf(b->error, sizeof(b->error), "out of memory for the domain XML");
 		return;
 	}
+	b->launched = true;
 	b->dom = virDomainCreateXML(b->host->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	free(xml);
-	if (!b->dom)
+	if (!b->dom) {
+		b->create_failed = true;
 		virt_libvirt_error(b->error, sizeof(b->error), "cannot create the domain");
+	}
 }
 
 /* Starts a waiting boot on its host. */
@@ -232,8 +247,9 @@ static void virt_boot_release(struct virt_boot *b)
 	b->dom = NULL;
 }
 
-/* Fetches the boot's serial log from its host, keeps it in the fleet's log directory and
- * judges it (echoing it with --verbose). */
+/* Fetches the boot's serial log from its host (deleting it there), keeps it in the fleet's
+ * log directory and judges it (echoing it with --verbose); also after a failed create, whose
+ * QEMU may have run and left a log. */
 static void virt_boot_read_log(struct virt_boot *b)
 {
 	size_t len;
@@ -247,6 +263,10 @@ static void virt_boot_read_log(struct virt_boot *b)
 	char prefix[VIRT_NAME_MAX + 3];
 	snprintf(prefix, sizeof(prefix), "%s: ", b->name);
 	virt_console_feed(&b->out, data, len, b->fleet->o->verbose ? stdout : NULL, prefix);
+	/* A kernel that powers off fast can make QEMU exit before libvirt is done starting it,
+	 * and the create fails; the run itself is whole and is judged by its console. */
+	if (b->create_failed && b->out.poweroff_status >= 0)
+		b->error[0] = '\0';
 	FILE *log = b->log_path[0] ? fopen(b->log_path, "w") : NULL;
 	if (log) {
 		fwrite(data, 1, len, log);
@@ -272,9 +292,8 @@ static void virt_boot_judge(const struct virt_boot *b, char *why, size_t len)
 static void virt_boot_end(struct virt_boot *b)
 {
 	char why[VIRT_WHY_MAX], what[256] = "";
-	bool created = b->dom != NULL;
 	virt_boot_release(b);
-	if (created)
+	if (b->launched)
 		virt_boot_read_log(b);
 	virt_console_finish(&b->out);
 	virt_boot_judge(b, why, sizeof(why));
@@ -367,7 +386,8 @@ static int virt_make_log_dir(struct virt_fleet *f)
 	return -1;
 }
 
-/* Lays out the boots: URI and arch in turn. */
+/* Lays out the boots: URI in turn, and each round over the URIs one arch, the next round the
+ * next, so that every URI boots every arch once -n reaches (URIs) x (arches). */
 static void virt_fleet_plan(struct virt_fleet *f)
 {
 	const struct virt_opts *o = f->o;
@@ -381,7 +401,7 @@ static void virt_fleet_plan(struct virt_fleet *f)
 		b->fleet = f;
 		b->index = i;
 		b->host = &f->host[i % o->uri_count];
-		b->arch = arches[i % narch];
+		b->arch = arches[(i / o->uri_count) % narch];
 		snprintf(b->name, sizeof(b->name), "%s-%d-%s", o->name_prefix, i,
 			 virt_arch_name(b->arch));
 		virt_console_init(&b->out);
@@ -445,6 +465,7 @@ int virt_fleet_run(const struct virt_opts *o)
 	for (int u = 0; u < o->uri_count; u++) {
 		f.host[u].uri = o->uri[u];
 		virt_host_open(&f, &f.host[u]);
+		virt_host_report(&f.host[u]);
 	}
 	virt_fleet_plan(&f);
 	virt_fleet_loop(&f);

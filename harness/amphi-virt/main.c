@@ -6,9 +6,12 @@
  *              [--host-log-dir DIR] [--name PREFIX] [--verbose]
  *              [--x86_64-kernel ELF] [--aarch64-kernel IMAGE]
  *
- * Boot i runs on URI i mod (number of URIs) and boots the arches in turn; each URI runs up
- * to J boots at once. Exit status: 0 every boot passed, 1 one failed, 2 bad usage,
- * 128 + signal when interrupted (after every domain was destroyed).
+ * Boot i runs on URI i mod U (U URIs) and boots arch number (i / U) mod (number of arches):
+ * each round over the URIs one arch, so every URI boots every arch once N >= U x arches.
+ * Each URI runs up to J boots at once. A URI that cannot be opened is reported once and its
+ * boots fail with the reason; the other URIs' boots still run. Exit status: 0 every boot
+ * passed, 1 one failed (or its URI was unusable), 2 bad usage, 128 + signal when interrupted
+ * (after every domain was destroyed).
  */
 #define _GNU_SOURCE
 #include "virt.h"
