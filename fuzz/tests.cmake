@@ -38,6 +38,12 @@ amphi_test(NAME fuzz-syscall-reset TIMEOUT 120 LABELS fuzz
   RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: the reset leaves nothing of B"
   COMMAND ${FUZZ_SRC}/reset_check.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall
           ${FUZZ_SRC}/syscall/corpus/pipe-write-read ${FUZZ_SRC}/syscall/corpus/fstatfs-pipe-null-type)
+# The same with programs of several served tasks (a thread blocked in read, a forked child
+# with its own descriptors): each input's results and coverage must come back after B.
+amphi_test(NAME fuzz-syscall-reset-tasks TIMEOUT 120 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "PASS: the reset leaves nothing of B"
+  COMMAND ${FUZZ_SRC}/reset_check.sh ${AMPHI_FUZZ_DIR}/fuzz-syscall
+          ${FUZZ_SRC}/syscall/corpus/tasks-thread-pipe ${FUZZ_SRC}/syscall/corpus/tasks-fork-fds)
 amphi_test(NAME fuzz-syscall-table TIMEOUT 60 LABELS fuzz RUN_ARGS --no-ktap --no-poweroff
   COMMAND $<TARGET_FILE:amphi-fuzz-repro> --check-table)
 # The replay prints the program: the pipe's descriptors are 0 and 1 (the served process
@@ -46,6 +52,32 @@ amphi_test(NAME fuzz-syscall-repro TIMEOUT 60 LABELS fuzz
   RUN_ARGS --no-ktap --no-poweroff --expect-output "pipe2(buf[8], 0x4000) = 0"
            --expect-output "fstatfs(0, buf[120]) = 0"
   COMMAND $<TARGET_FILE:amphi-fuzz-repro> ${FUZZ_SRC}/syscall/corpus/fstatfs-pipe-null-type)
+
+# A replay of the syscall corpus' INPUT by amphi-fuzz-repro that must print each line after it.
+function(fuzz_repro_test name input)
+  set(run_args --no-ktap --no-poweroff)
+  foreach(line ${ARGN})
+    list(APPEND run_args --expect-output "${line}")
+  endforeach()
+  amphi_test(NAME ${name} TIMEOUT 60 LABELS fuzz RUN_ARGS ${run_args}
+             COMMAND $<TARGET_FILE:amphi-fuzz-repro> ${FUZZ_SRC}/syscall/corpus/${input})
+endfunction()
+
+# Programs of several served tasks (fuzz/syscall/make_task_seeds.py). A thread blocks in
+# read on an empty pipe; the program goes on, and the first task's write ends both calls.
+fuzz_repro_test(fuzz-syscall-tasks-thread tasks-thread-pipe
+  "[1] t0 clone(0x50f00, 0, 0, 0, 0) = 2" "[2] t1 read(0, buf[16], 16) blocks"
+  "[3] t0 write(1, buf[5], 5) = 5" "[2] t1 read(0, buf[16], 16) = 5 (after blocking)")
+# A forked child has its own copy of the descriptors: its close leaves the parent's write
+# end open; it reads what the parent wrote, exits with 3, and the parent reaps it.
+fuzz_repro_test(fuzz-syscall-tasks-fork tasks-fork-fds
+  "[1] t0 fork() = 2" "[2] t1 close(1) = 0"
+  "[3] t1 write(1, buf[4], 4) = -9 (Bad file descriptor)" "[4] t0 write(1, buf[5], 5) = 5"
+  "[5] t1 read(0, buf[16], 16) = 5" "[7] t0 wait4(2, buf[4], 0, buf[144]) = 2")
+# vfork's parent blocks until its child (a served task) exits.
+fuzz_repro_test(fuzz-syscall-tasks-vfork tasks-vfork-exit
+  "[0] t0 vfork() blocks" "[1] t1 getppid() = 1" "[0] t0 vfork() = 2 (after blocking)"
+  "[3] t0 wait4(2, buf[4], 0, buf[144]) = 2")
 
 # The planted bugs (include/amphi/planted.h) the syscall fuzzer must find from its seed
 # corpus within a bounded number of inputs (a fixed seed, but the engine's search is not

@@ -269,7 +269,8 @@ int task_run(struct task *t);
 
 /* Starts t's kernel thread on a CPU of affinity running body(t) instead of user code (a
  * process whose syscalls come from elsewhere: hostcall.c); t leaves its process when body
- * returns. Returns 0 or -ENOMEM. */
+ * returns. A clone by a served task makes a served child running the same body. Returns 0
+ * or -ENOMEM. */
 int task_run_served(struct task *t, void (*body)(struct task *t), cpumask_t affinity);
 
 /* Charges one more task to p's real user unless its RLIMIT_NPROC (root is exempt) or the
@@ -301,6 +302,9 @@ int rlimit_set(struct process *p, const struct process *by, unsigned resource,
 
 /* True when p acts with root's privileges (effective uid 0: every capability). */
 bool proc_privileged(const struct process *p);
+
+/* True when t is to leave: it exited, or its group is ending. No lock needed. */
+bool task_leaving(const struct task *t);
 
 /* Frees t, which never ran, with its reference to its process. */
 void task_free_unstarted(struct task *t);

@@ -10,6 +10,7 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
+#include <amphi/sched.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -252,6 +253,15 @@ static void clone_unlink(struct process *c)
 	clone_discard(c);
 }
 
+/* Starts child, made by t's clone: on user code, or, for a served task's child, on the
+ * same served body and CPUs. Returns 0 or -ENOMEM. */
+static int clone_run(struct task *t, struct task *child)
+{
+	if (t->served)
+		return task_run_served(child, t->served, t->kthread->affinity);
+	return task_run(child);
+}
+
 long task_clone(struct task *t, const struct clone_args_k *a)
 {
 	unsigned uid = 0; /* the user the new task is charged to */
@@ -283,7 +293,7 @@ long task_clone(struct task *t, const struct clone_args_k *a)
 	spin_unlock_irqrestore(&proc_lock, flags);
 	clone_set_tids(t, child, a); /* before the child runs: it may read them at once */
 	long id = thread ? (long)child->tid : (long)c->pid;
-	if (task_run(child) < 0) {
+	if (clone_run(t, child) < 0) {
 		task_unattach(child, !thread);
 		task_free_unstarted(child);
 		if (!thread)

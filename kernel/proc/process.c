@@ -252,8 +252,7 @@ static void task_trap(struct task *t, const struct plat_user_fault *f)
 	}
 }
 
-/* True when t is to leave: it exited, or its group is ending. */
-static bool task_leaving(const struct task *t)
+bool task_leaving(const struct task *t)
 {
 	return atomic_load_relaxed(&t->exiting) || atomic_load_relaxed(&t->proc->group_exit);
 }
