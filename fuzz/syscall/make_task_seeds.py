@@ -53,6 +53,7 @@ def small(v):  # an integer argument below 32
 
 
 PTHREAD = 1  # the first member of S_CLONE: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM
+VFORK = 1 << 6  # S_CLONE's CLONE_VFORK
 
 SEEDS = {
     # a thread blocks in read on an empty pipe; the first task's write wakes it: both end,
@@ -61,6 +62,12 @@ SEEDS = {
     + call("clone", flags(PTHREAD), [NO_ADDR], [NO_ADDR], [NO_ADDR], [NO_ADDR])
     + call("read", fd(0), buf_out(16), task=1)
     + call("write", fd(1), buf_in(b"hello")),
+    # a thread blocks in read; the first task closes the pipe's write end: the read ends
+    # at once with end of file
+    "tasks-thread-pipe-eof": call("pipe2", flags(0))
+    + call("clone", flags(PTHREAD), *[[NO_ADDR]] * 4)
+    + call("read", fd(0), buf_out(16), task=1)
+    + call("close", fd(1)),
     # a forked child closes its copy of the write end: its write fails, the parent's
     # write works, the child reads it, exits with 3, and the parent reaps it
     "tasks-fork-fds": call("pipe2", flags(0))
@@ -76,6 +83,11 @@ SEEDS = {
     + call("getppid", task=1)
     + call("exit", small(7), task=1)
     + call("wait4", [1], flags(0)),  # pids: getppid's 1, then vfork's child
+    # clone(CLONE_VFORK) of a thread: the parent waits until the thread exits (it waited
+    # for its whole process to end, so for ever: found by the syscall target)
+    "regress-clone-vfork-thread": call("clone", flags(PTHREAD | VFORK), *[[NO_ADDR]] * 4)
+    + call("gettid", task=1)
+    + call("exit", small(0), task=1),
 }
 
 

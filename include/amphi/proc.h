@@ -210,6 +210,10 @@ struct task {
 	struct list_node node;	/* in proc->tasks */
 	struct list_node hash;	/* in the pid table (by tid) */
 	struct list_node dead;	/* on the reaper's list */
+	/* a child made by clone(CLONE_VFORK | CLONE_THREAD): the task that waits until it
+	 * exits or execs (proc_lock) */
+	struct task *vfork_parent;
+	bool vfork_released; /* its own such child let it go (proc_lock) */
 	void (*served)(struct task *t); /* task_run_served's body, else NULL */
 };
 
@@ -389,6 +393,10 @@ long task_clone(struct task *t, const struct clone_args_k *args);
 
 /* Ends the calling task t (exit(2)): with its process when it is the last. */
 void task_exit(struct task *t, int code);
+
+/* Lets the task that waits for t go, when t is the child of a clone(CLONE_VFORK |
+ * CLONE_THREAD): t exits or execs (proc_lock held). */
+void task_vfork_release(struct task *t);
 
 /* Called by the last task of p to leave: releases what p holds, makes it a zombie, tells
  * its parent (SIGCHLD). */

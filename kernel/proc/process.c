@@ -199,6 +199,7 @@ static void task_leave(struct task *t)
 
 	task_clear_tid(t);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	task_vfork_release(t);
 	pid_detach(t);
 	list_del(&t->node);
 	p->cpu_ns_exited += thread_cpu_ns(t->kthread);
