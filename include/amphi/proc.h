@@ -560,8 +560,8 @@ void syscall_dispatch(struct task *t);
  * same table as syscall_dispatch; returns its result (a negative errno on failure). */
 long syscall_issue(struct task *t, unsigned long nr, const unsigned long *args);
 
-/* Serves the host's syscalls (plat_hostcall_next) in a process of their own until the host
- * has no more; returns its status in the shell's terms, 127 when it cannot start
+/* Serves the host's syscalls (plat_hostcall_still) in a process of their own, and in the
+ * children its clones make, until the host has no more; returns its status in the shell's terms, 127 when it cannot start
  * (kernel/proc/hostcall.c). */
 int hostcall_serve(void);
 
