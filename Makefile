@@ -8,8 +8,11 @@
 #                         and helpers (harness/debug; QEMU waits at the first instruction)
 #   make iso              build the x86_64 GRUB rescue ISO (build/x86_64/amphi.iso)
 #   make hosted-aarch64   the hosted kernel with an aarch64 guest (build/hosted-aarch64/amphi)
-#   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU)
+#   make test             run every test (unit, hosted, Valgrind, ASan, TSan, QEMU, fuzz,
+#                         coverage)
 #   make fuzz TARGET=syscall SECONDS=60   fuzz one target of fuzz/ (libFuzzer, preset fuzz)
+#   make coverage         the kernel's line coverage by the hosted tests and the fuzz corpora
+#                         (preset coverage, gcov and gcovr): build/coverage/html/index.html
 #   make bench            boot-time, scheduler, user-mode, ext2, block I/O, amphi-cptofs and fuzzing
 #                         benchmarks
 #   make clean
@@ -24,7 +27,7 @@ MAKEFLAGS += --no-print-directory
 TARGET ?= syscall
 SECONDS ?= 60
 .PHONY: all setup $(PRESETS) hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso run qemu debug \
-	test bench fuzz clean
+	test bench fuzz coverage-build coverage clean
 
 all: $(PRESETS)
 
@@ -49,6 +52,17 @@ fuzz: fuzz-build
 	  -artifact_prefix=build/fuzz/ -dict=fuzz/$(TARGET)/$(TARGET).dict \
 	  build/fuzz/corpus-$(TARGET) fuzz/$(TARGET)/corpus
 
+# The coverage tree: make test needs only its kernel and replay tool (the coverage test),
+# make coverage the whole tree with its tests (harness/coverage).
+coverage-build: setup
+	@test -f build/coverage/CMakeCache.txt || cmake --preset coverage >/dev/null
+	@cmake --build --preset coverage -j $(JOBS) --target amphi amphi-fuzz-repro
+
+coverage: setup
+	@test -f build/coverage/CMakeCache.txt || cmake --preset coverage >/dev/null
+	@cmake --build --preset coverage -j $(JOBS)
+	@JOBS=$(JOBS) harness/coverage report build/coverage
+
 iso: x86_64
 	@cmake --build --preset x86_64 --target iso
 
@@ -69,7 +83,7 @@ debug:
 	@$(MAKE) $(ARCH)
 	@AMPHI_SIM_ARGS="$(SIM)" harness/debug $(ARCH) $(CMDLINE)
 
-test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso
+test: all hosted-asan hosted-tsan hosted-aarch64 fuzz-build iso coverage-build
 	@ctest --preset hosted -j $(JOBS) --output-on-failure
 
 bench: all fuzz-build

@@ -52,6 +52,17 @@ amphi_test(NAME fuzz-syscall-repro TIMEOUT 60 LABELS fuzz
   RUN_ARGS --no-ktap --no-poweroff --expect-output "pipe2(buf[8], 0x4000) = 0"
            --expect-output "fstatfs(0, buf[120]) = 0"
   COMMAND $<TARGET_FILE:amphi-fuzz-repro> ${FUZZ_SRC}/syscall/corpus/fstatfs-pipe-null-type)
+# The replay of the other targets runs the target's own checks: an ext2 image passes, and
+# the same image with the target's planted fault (a file left open across umount) must
+# end the replay with the check's message.
+amphi_test(NAME fuzz-ext2-repro TIMEOUT 60 LABELS fuzz
+  RUN_ARGS --no-ktap --no-poweroff --expect-output "# ext2: 65536 bytes run, its checks passed"
+  COMMAND $<TARGET_FILE:amphi-fuzz-repro> --target ext2 ${FUZZ_SRC}/ext2/corpus/tree-1k)
+amphi_test(NAME fuzz-ext2-repro-planted TIMEOUT 60 LABELS fuzz ENVIRONMENT AMPHI_FUZZ_EXT2_PLANT=1
+  RUN_ARGS --no-ktap --no-poweroff
+           --expect-output "fuzz-ext2: a mounted image does not unmount: /tmp/mnt: -16"
+  COMMAND sh -c "ulimit -c 0$<SEMICOLON> \"$0\" --target ext2 \"$1\"$<SEMICOLON> test $? -eq 134" # abort()
+          $<TARGET_FILE:amphi-fuzz-repro> ${FUZZ_SRC}/ext2/corpus/tree-1k)
 
 # A replay of the syscall corpus' INPUT by amphi-fuzz-repro that must print each line after it.
 function(fuzz_repro_test name input)

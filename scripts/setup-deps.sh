@@ -40,6 +40,8 @@ packages=(
 	libsdl2-dev xvfb xdotool
 	# fuzzing (preset fuzz): clang with libFuzzer and its sanitizers
 	clang libclang-rt-14-dev
+	# the kernel's line coverage report (make coverage): gcovr reads gcc's gcov counts
+	gcovr
 	# boot fleets through libvirt (harness/virt): the client library, virsh, and the daemon
 	# with its QEMU driver (libvirt-daemon-system makes the libvirt-qemu user and qemu.conf)
 	libvirt-dev libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system

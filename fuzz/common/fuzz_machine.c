@@ -16,7 +16,7 @@
 
 #define FUZZ_MEM_SIZE (32ULL << 20) /* small: a reset scans every page of it */
 
-static bool fuzz_saved;
+static bool fuzz_saved, fuzz_snapshot_off;
 
 /* Prints what failed and exits: a machine that cannot start fuzzes nothing. */
 static void fuzz_die(const char *what, long err)
@@ -94,7 +94,7 @@ int fuzz_machine_start(bool snapshot)
 	if (err)
 		fuzz_die("boot", err);
 	fuzz_machine_tree();
-	if (!snapshot)
+	if (!snapshot || fuzz_snapshot_off)
 		return 0;
 	fuzz_machine_kcall(fuzz_machine_probe_cpu, NULL);
 	err = sim_snapshot_take();
@@ -102,6 +102,11 @@ int fuzz_machine_start(bool snapshot)
 		fuzz_die("snapshot", err);
 	fuzz_saved = true;
 	return 0;
+}
+
+void fuzz_machine_no_snapshot(void)
+{
+	fuzz_snapshot_off = true;
 }
 
 long fuzz_machine_call(struct plat_hostcall *call)

@@ -3,7 +3,7 @@
  * calling program (the kernel as a library: the caller's thread is CPU 0), prepares the
  * served process's world, and is saved; each input then runs from that state and
  * fuzz_machine_reset puts it back. In the ordinary hosted build (amphi-fuzz-repro) there is
- * no snapshot: one input runs on a freshly booted machine.
+ * no snapshot (fuzz_machine_no_snapshot): one input runs on a freshly booted machine.
  */
 #pragma once
 
@@ -18,6 +18,10 @@
  * the file tree the targets play in (fuzz_machine_tree) and, when snapshot is true, saves
  * it. Returns 0 or exits with a line saying what failed. */
 int fuzz_machine_start(bool snapshot);
+
+/* Makes fuzz_machine_start take no snapshot, whatever its caller asks (the ordinary hosted
+ * build cannot: amphi-fuzz-repro replays one input per boot). Call it before the start. */
+void fuzz_machine_no_snapshot(void);
 
 /* Has served task call->task (0: the served process's first) run call (a syscall or a
  * kernel function), once it is free; its result. */
