@@ -5,17 +5,26 @@
 # the corpus was loaded: no seed triggers it alone), and minimizes the crashing input
 # with the engine's own minimizer to one that still crashes the same way.
 # REPRO (amphi-fuzz-repro, optional) prints the minimized input as a program.
+# CORPUS is a directory, or a pattern of the files to start from.
 # Usage: fuzz/planted.sh FUZZER CORPUS BUG KIND FUNCTION RUNS [REPRO]
 set -euo pipefail
 fuzzer=$1 corpus=$2 bug=$3 kind=$4 func=$5 runs=$6 repro=${7:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-cp -r "$corpus"/. "$work/corpus/"
+if [[ -d $corpus ]]; then
+	cp -r "$corpus"/. "$work/corpus/"
+else
+	cp $corpus "$work/corpus/" # a pattern: its words are the files
+fi
 cd "$work"
 export AMPHI_FUZZ_PLANTED=$bug
 status=0
-"$fuzzer" -runs="$runs" -seed=1 -reload=0 -artifact_prefix="$work/" corpus >log 2>&1 || status=$?
+# without address-space randomization the search repeats: the engine's comparison hints
+# hold the kernel's pointers, which are host addresses
+norandom=(setarch "$(uname -m)" -R)
+"${norandom[@]}" "$fuzzer" -runs="$runs" -seed=1 -reload=0 -artifact_prefix="$work/" corpus >log 2>&1 ||
+	status=$?
 report=$(sed -n '/ERROR: AddressSanitizer/,$p' log)
 if [[ $status -eq 0 || -z $report ]]; then
 	tail -5 log

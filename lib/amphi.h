@@ -13,8 +13,10 @@
  * One machine per process, and every call from the thread that booted it: that thread
  * runs the kernel during a call, and the machine stands still between calls (its clock
  * too). Buffers must be valid host memory of the sizes given (the kernel reads and writes
- * them as memcpy would). A kernel panic ends the process with status 3, as `amphi` does,
- * and a machine that cannot start its served process powers off with status 127.
+ * them as memcpy would). Each call returns when it ended, so one that blocks for ever keeps
+ * the caller waiting, but when the machine is left with nothing at all to do (no thread to
+ * run, no timer armed) the process ends with a message instead. A kernel panic ends the process with status 3, as `amphi` does, and a machine
+ * that cannot start its served process powers off with status 127.
  */
 #pragma once
 

@@ -249,14 +249,35 @@ SIM_NORETURN void sim_stack_call(void *top, void (*fn)(void *), void *arg);
 /* --- hostcall.c: the kernel as a library (lib/) --- */
 
 struct plat_hostcall;
+struct plat_hostcall_task;
 
 /* Enters the kernel at kmain with bootinfo on a boot stack of its own and returns when the
- * served process waits for the first request: 0, -ENOMEM for no stack, -ECHILD when the
- * kernel came back without serving. The calling thread must be CPU 0's. */
+ * machine is first still, its served process waiting for a request: 0, -ENOMEM for no
+ * stack, -ECHILD when the kernel came back without serving. The calling thread must be
+ * CPU 0's. */
 int sim_hostcall_boot(void *bootinfo);
 
-/* Has the served process run call; returns its result (-ESHUTDOWN once stopped). */
+/* Has served task call->task run call, once it is free, and runs the machine until the
+ * call ended: its result (-ESHUTDOWN once stopped, -ESRCH for no such task). A call that
+ * can never end (nothing left to happen in the machine) ends the program with a message. */
 long sim_hostcall(struct plat_hostcall *call);
+
+/* Hands call to its served task and runs the machine until it is still: 0, with
+ * call->done telling whether the call ended (until it has, the kernel may write call), or
+ * -ESHUTDOWN once stopped, -ESRCH when the task is none, -EBUSY when it serves a call. */
+int sim_hostcall_issue(struct plat_hostcall *call);
+
+/* Lets the machine go on (time passing) until it is still again: 0, -ESHUTDOWN, or
+ * -EDEADLK when nothing could ever happen there (no CPU can run, no timer is armed). */
+int sim_hostcall_run(void);
+
+/* Ends every served task but the first (as exit(0); their blocked calls end as
+ * interrupted) and runs the machine until it is still: 0 or -ESHUTDOWN. The tasks leave
+ * as they run: sim_hostcall_run until sim_hostcall_tasks shows them gone. */
+int sim_hostcall_end_tasks(void);
+
+/* The served tasks as the machine last stood still (PLAT_HOSTCALL_TASKS of them). */
+const struct plat_hostcall_task *sim_hostcall_tasks(void);
 
 /* Serves no more requests: the machine stands still from now on. */
 void sim_hostcall_stop(void);
@@ -507,6 +528,9 @@ void sim_time_fire_due(void);
 /* Lock held: virtual mode, every CPU idle: jumps the clock to the earliest armed deadline
  * and fires it. Returns false when no timer is armed (nothing can ever happen). */
 bool sim_time_jump(void);
+
+/* Lock held: true when some CPU's timer is armed and has not fired. */
+bool sim_time_armed(void);
 
 /* Lock held: the earliest armed deadline on the host's CLOCK_MONOTONIC (real mode), or
  * UINT64_MAX. */

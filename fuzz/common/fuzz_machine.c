@@ -124,6 +124,26 @@ long fuzz_machine_call(struct plat_hostcall *call)
 	return sim_hostcall(call);
 }
 
+int fuzz_machine_issue(struct plat_hostcall *call)
+{
+	return sim_hostcall_issue(call);
+}
+
+int fuzz_machine_run(void)
+{
+	return sim_hostcall_run();
+}
+
+void fuzz_machine_end_tasks(void)
+{
+	sim_hostcall_end_tasks();
+}
+
+const struct plat_hostcall_task *fuzz_machine_tasks(void)
+{
+	return sim_hostcall_tasks();
+}
+
 long fuzz_machine_kcall(long (*fn)(void *arg), void *arg)
 {
 	struct plat_hostcall call = {.kfn = fn, .karg = arg};

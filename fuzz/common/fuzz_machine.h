@@ -23,8 +23,24 @@ int fuzz_machine_start(bool snapshot);
  * build cannot: amphi-fuzz-repro replays one input per boot). Call it before the start. */
 void fuzz_machine_no_snapshot(void);
 
-/* Has the served process run call (a syscall or a kernel function); its result. */
+/* Has served task call->task (0: the served process's first) run call (a syscall or a
+ * kernel function), once it is free; its result. */
 long fuzz_machine_call(struct plat_hostcall *call);
+
+/* Hands call to served task call->task and runs the machine until it is still: 0, with
+ * call->done telling whether the call ended (until it has, the kernel may write call and
+ * its buffers), or -ESRCH (no such task), -EBUSY (it serves a call), -ESHUTDOWN. */
+int fuzz_machine_issue(struct plat_hostcall *call);
+
+/* Lets the machine go on, time passing, until it is still again: 0, or -EDEADLK when
+ * nothing can happen there any more. */
+int fuzz_machine_run(void);
+
+/* Ends every served task but the first (as exit(0)); they leave as the machine runs. */
+void fuzz_machine_end_tasks(void);
+
+/* The served tasks (PLAT_HOSTCALL_TASKS) as the machine last stood still. */
+const struct plat_hostcall_task *fuzz_machine_tasks(void);
 
 /* Runs fn(arg) in the served process's kernel context; its result. */
 long fuzz_machine_kcall(long (*fn)(void *arg), void *arg);

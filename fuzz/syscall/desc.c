@@ -84,6 +84,11 @@ SET(S_CLOSE_RANGE, 2 /* CLOSE_RANGE_UNSHARE */, 4 /* CLOSE_RANGE_CLOEXEC */)
 SET(S_POLL, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLWRNORM)
 SET(S_CLOEXEC, O_CLOEXEC, O_NONBLOCK)
 SET(S_MLOCK, 1 /* MLOCK_ONFAULT */)
+/* the first: a thread as pthread_create makes it; the rest one flag each */
+SET(S_CLONE, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+    SIGCHLD, CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_FS,
+    CLONE_PARENT, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
+    CLONE_SYSVSEM, 0x80 /* an exit signal of no name */)
 
 /* File system types: strings, so these are indices into desc_fstypes. */
 SET(S_FSTYPE, 0, 1, 2, 3, 4, 5)
@@ -107,7 +112,7 @@ const struct value_set desc_sets[] = {
     SETDEF(S_UMOUNT),	   SETDEF(S_FSTYPE),	SETDEF(S_FUTEX),     SETDEF(S_CLOCK),
     SETDEF(S_TIMERFL),	   SETDEF(S_IDTYPE),	SETDEF(S_PIPE2),     SETDEF(S_RENAME),
     SETDEF(S_GRND),	   SETDEF(S_STATX),	SETDEF(S_CLOSE_RANGE), SETDEF(S_POLL),
-    SETDEF(S_CLOEXEC),	   SETDEF(S_MLOCK),
+    SETDEF(S_CLOEXEC),	   SETDEF(S_MLOCK),	SETDEF(S_CLONE),
 };
 
 #define INT {A_INT, 0}
@@ -280,20 +285,21 @@ const struct call_desc desc_calls[] = {
     CALL(rseq, R_NONE, ADDR, LEN, INT, INT),
     CALL(close_range, R_NONE, FD, FD, FL(S_CLOSE_RANGE)),
     CALL(faccessat2, R_NONE, FD, PATH, FL(S_ACCESS), FL(S_AT)),
+    /* served tasks: a clone's child serves calls too (task prefixes pick it), and exit
+     * ends a task (the first one stays: it serves the host) */
+    CALL(clone, R_TASK, FL(S_CLONE), ADDR, ADDR, ADDR, ADDR),
+    CALL(fork, R_TASK),
+    CALL(vfork, R_TASK),
+    CALL(clone3, R_TASK, SIN(88), INT),
+    CALL(exit, R_NONE, INT),
+    CALL(exit_group, R_NONE, INT),
 };
 const unsigned desc_ncalls = sizeof(desc_calls) / sizeof(desc_calls[0]);
 
-/* The served process stands for user code it does not have: these would leave it (or
- * need user registers, or a child running user code in Unicorn) rather than return. */
+/* The served tasks stand for user code they do not have: these would need it. */
 const struct call_skip desc_skipped[] = {
-    {"exit", "ends the served process"},
-    {"exit_group", "ends the served process"},
-    {"fork", "the child would return to user code the served process has not"},
-    {"vfork", "the child would return to user code the served process has not"},
-    {"clone", "the child would return to user code the served process has not"},
-    {"clone3", "the child would return to user code the served process has not"},
-    {"execve", "replaces the served process with a user program"},
-    {"execveat", "replaces the served process with a user program"},
+    {"execve", "replaces the task's program with a user program, which no served task runs"},
+    {"execveat", "replaces the task's program with a user program, which no served task runs"},
     {"rt_sigreturn", "needs a signal frame on a user stack"},
 };
 const unsigned desc_nskipped = sizeof(desc_skipped) / sizeof(desc_skipped[0]);

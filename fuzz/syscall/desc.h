@@ -36,10 +36,11 @@ enum set_id {
 	S_OPEN, S_PROT, S_MAP, S_AT, S_WHENCE, S_ACCESS, S_FCNTL, S_IOCTL, S_MADV, S_MREMAP,
 	S_MSYNC, S_WAIT, S_SIGHOW, S_SIGSETSIZE, S_RLIMIT, S_RUSAGE, S_SYSLOG, S_PRCTL,
 	S_ARCHPRCTL, S_MOUNT, S_UMOUNT, S_FSTYPE, S_FUTEX, S_CLOCK, S_TIMERFL, S_IDTYPE, S_PIPE2,
-	S_RENAME, S_GRND, S_STATX, S_CLOSE_RANGE, S_POLL, S_CLOEXEC, S_MLOCK,
+	S_RENAME, S_GRND, S_STATX, S_CLOSE_RANGE, S_POLL, S_CLOEXEC, S_MLOCK, S_CLONE,
 };
 
-enum ret_kind { R_NONE, R_FD, R_PID, R_ADDR };
+/* What a result is: R_TASK, the id of a task a clone made (a served task too). */
+enum ret_kind { R_NONE, R_FD, R_PID, R_ADDR, R_TASK };
 
 struct arg_desc {
 	uint8_t kind; /* enum arg_kind */

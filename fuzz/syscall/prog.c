@@ -6,16 +6,26 @@
  * memory, so every pointer is a checked user pointer); pointers inside structures
  * (iovec) point into the scratch area, a mapping the process makes once, before the
  * snapshot. A call still blocked after PROG_TIMEOUT_NS of virtual time is interrupted.
+ *
+ * Each call is issued by a served task: the served process's first (task 0) unless a
+ * byte from PROG_TASK_MARK on precedes it and names another, one that a clone, fork or
+ * vfork of the program made. A call whose task blocks does not hold the program up: the
+ * next call goes on (a call on a busy task waits for its last one to end first), and a
+ * blocked call's result is noted when it ends. At the end every call still blocked is
+ * waited for (its timeout ends it), then every task but the first is ended and its
+ * children reaped, so the machine holds nothing of the program's tasks.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <amphi/arch.h>
 #include <amphi/plat/hostcall.h>
@@ -28,6 +38,12 @@
 #define PROG_MAX_RES 16
 #define PROG_BUF_MAX 4096
 #define PROG_SCRATCH_SIZE (64u << 10)
+#define PROG_TASK_MARK 0xf8 /* a call byte from here on: the next call's task */
+#define PROG_REAP_MAX 64    /* zombies reaped at the end, at most */
+/* Still points the program lets pass waiting for one thing (a busy task, its blocked
+ * calls): a call's timeout ends most waits at the first; one still waiting after these
+ * waits for ever (a kernel timer that keeps firing moves time on, but nothing else) */
+#define PROG_RUN_MAX 64
 
 
 static const char *const prog_paths[] = {
@@ -36,6 +52,8 @@ static const char *const prog_paths[] = {
     "/proc/mounts", "/tmp/dir/exec", "file", "dir/sub/../new", "/tmp/link/x", "/nonexistent/x",
 };
 #define PROG_NPATHS (sizeof(prog_paths) / sizeof(prog_paths[0]))
+
+struct prog_call;
 
 /* The program's state while it runs. */
 struct prog {
@@ -49,6 +67,9 @@ struct prog {
 	unsigned naddrs;
 	uint64_t scratch; /* the scratch area's user address */
 	FILE *out;
+	struct prog_call *calls; /* issued so far: ncalls */
+	unsigned ncalls;
+	bool made_tasks; /* a clone, fork or vfork succeeded */
 };
 
 /* One call being built: its arguments and its buffers' host copies. */
@@ -60,6 +81,10 @@ struct prog_call {
 	uint8_t mem[PLAT_HOSTCALL_BUFS][PROG_BUF_MAX];
 	char note[6][48]; /* how an argument prints when not as a number */
 	int fdpair_buf;	  /* the buffer of an A_FDPAIR, or -1 */
+	unsigned task;	  /* the served task issuing it */
+	struct plat_hostcall hc; /* the request: the kernel writes it until hc.done */
+	bool blocked;	  /* had not ended when the machine was first still after its issue */
+	bool noted;	  /* its end was noted (result, resources, printed) */
 };
 
 /* The next input byte (0 when the input is used up). */
@@ -356,10 +381,11 @@ static void note_result(struct prog *p, const struct prog_call *c, long r)
 		return;
 	if (c->d->ret == R_FD)
 		add_res(p->fds, &p->nfds, r);
-	else if (c->d->ret == R_PID && r > 0)
+	else if ((c->d->ret == R_PID || c->d->ret == R_TASK) && r > 0)
 		add_res(p->pids, &p->npids, r);
 	else if (c->d->ret == R_ADDR)
 		add_res((long *)p->addrs, &p->naddrs, r);
+	p->made_tasks |= c->d->ret == R_TASK;
 	if (c->fdpair_buf >= 0) {
 		int fds[2];
 		memcpy(fds, c->mem[c->fdpair_buf], sizeof(fds));
@@ -368,27 +394,32 @@ static void note_result(struct prog *p, const struct prog_call *c, long r)
 	}
 }
 
-/* Prints c and its result r in a readable form. */
-static void print_call(FILE *out, const struct prog_call *c, long r)
+/* Prints c (call number i) in a readable form: with its result once it ended, as blocked
+ * when it had not ended at its first still point. */
+static void print_call(FILE *out, const struct prog_call *c, unsigned i)
 {
-	fprintf(out, "%s(", c->d->name);
-	for (unsigned i = 0; i < 6 && c->d->arg[i].kind != A_NONE; i++) {
-		unsigned k = c->d->arg[i].kind, b = 0;
-		while (b < c->nbufs && c->buf[b].arg != i)
+	fprintf(out, "[%u] t%u %s(", i, c->task, c->d->name);
+	for (unsigned a = 0; a < 6 && c->d->arg[a].kind != A_NONE; a++) {
+		unsigned k = c->d->arg[a].kind, b = 0;
+		while (b < c->nbufs && c->buf[b].arg != a)
 			b++;
-		if (c->note[i][0])
-			fprintf(out, "%s%s", i ? ", " : "", c->note[i]);
+		if (c->note[a][0])
+			fprintf(out, "%s%s", a ? ", " : "", c->note[a]);
 		else if (b < c->nbufs)
-			fprintf(out, "%sbuf[%zu]", i ? ", " : "", c->buf[b].len);
+			fprintf(out, "%sbuf[%zu]", a ? ", " : "", c->buf[b].len);
 		else if (k == A_FD || k == A_PID || k == A_SIG || k == A_LEN)
-			fprintf(out, "%s%ld", i ? ", " : "", (long)c->args[i]);
+			fprintf(out, "%s%ld", a ? ", " : "", (long)c->args[a]);
 		else
-			fprintf(out, "%s%#lx", i ? ", " : "", c->args[i]);
+			fprintf(out, "%s%#lx", a ? ", " : "", c->args[a]);
 	}
-	if (r < 0 && r > -4096)
-		fprintf(out, ") = %ld (%s)\n", r, strerror((int)-r));
+	long r = c->hc.result;
+	const char *later = c->blocked ? " (after blocking)" : "";
+	if (!c->hc.done)
+		fprintf(out, ") blocks\n");
+	else if (r < 0 && r > -4096)
+		fprintf(out, ") = %ld (%s)%s\n", r, strerror((int)-r), later);
 	else
-		fprintf(out, ") = %ld\n", r);
+		fprintf(out, ") = %ld%s\n", r, later);
 }
 
 /* The description of the syscall called name, or NULL. */
@@ -438,35 +469,171 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* Notes call i's end (once): its resources, its line. */
+static void note_end(struct prog *p, unsigned i)
+{
+	struct prog_call *c = &p->calls[i];
+
+	if (c->noted || !c->hc.done)
+		return;
+	c->noted = true;
+	note_result(p, c, c->hc.result);
+	if (p->out)
+		print_call(p->out, c, i);
+}
+
+/* Notes the end of every call that ended, call first (the one just issued). */
+static void note_ends(struct prog *p, unsigned first)
+{
+	note_end(p, first);
+	for (unsigned i = 0; i < p->ncalls; i++)
+		note_end(p, i);
+}
+
+/* The served task the task byte b names: among the live tasks in slot order, the
+ * (b - PROG_TASK_MARK)-th, counted round. */
+static unsigned pick_task(uint8_t b)
+{
+	const struct plat_hostcall_task *tasks = fuzz_machine_tasks();
+	unsigned live[PLAT_HOSTCALL_TASKS], n = 0;
+
+	for (unsigned i = 0; i < PLAT_HOSTCALL_TASKS; i++) {
+		if (tasks[i].tid)
+			live[n++] = i;
+	}
+	return n ? live[(unsigned)(b - PROG_TASK_MARK) % n] : 0;
+}
+
+/* Issues c, once its task ended its last call; the machine is still when it returns. A
+ * call its task can never take (its last one waits for ever) ends with -EDEADLK. */
+static void issue(struct prog *p, struct prog_call *c)
+{
+	int err = 0;
+
+	c->hc = (struct plat_hostcall){.nr = c->d->nr, .timeout_ns = PROG_TIMEOUT_NS,
+				       .task = c->task};
+	memcpy(c->hc.args, c->args, sizeof(c->hc.args));
+	memcpy(c->hc.buf, c->buf, sizeof(c->hc.buf));
+	for (unsigned n = 0; !err && fuzz_machine_tasks()[c->task].busy; n++)
+		err = n < PROG_RUN_MAX ? fuzz_machine_run() : -EDEADLK;
+	if (!err)
+		err = fuzz_machine_issue(&c->hc);
+	if (err) {
+		c->hc.result = err;
+		c->hc.done = true;
+	}
+	c->blocked = !c->hc.done;
+	if (c->blocked && p->out)
+		print_call(p->out, c, p->ncalls - 1);
+	note_ends(p, p->ncalls - 1);
+}
+
+/* True when a call of the program has not ended. */
+static bool calls_pending(const struct prog *p)
+{
+	for (unsigned i = 0; i < p->ncalls; i++) {
+		if (!p->calls[i].hc.done)
+			return true;
+	}
+	return false;
+}
+
+/* True when a served task other than the first is there. */
+static bool extra_tasks(void)
+{
+	const struct plat_hostcall_task *tasks = fuzz_machine_tasks();
+
+	for (unsigned i = 1; i < PLAT_HOSTCALL_TASKS; i++) {
+		if (tasks[i].tid)
+			return true;
+	}
+	return false;
+}
+
+/* Runs the machine while cond holds and something can happen, PROG_RUN_MAX still points
+ * at most, noting calls that end. */
+static void run_while(struct prog *p, bool (*cond)(const struct prog *p))
+{
+	for (unsigned n = 0; n < PROG_RUN_MAX && cond(p) && fuzz_machine_run() == 0; n++)
+		note_ends(p, 0);
+}
+
+/* Calls pending, or tasks other than the first left: the end is not reached. */
+static bool tasks_or_calls(const struct prog *p)
+{
+	return calls_pending(p) || extra_tasks();
+}
+
+/* Reaps the zombies the program's processes left (the first task waits, WNOHANG). */
+static void reap_children(void)
+{
+	for (unsigned i = 0; i < PROG_REAP_MAX; i++) {
+		struct plat_hostcall call = {.nr = prog_find("wait4")->nr,
+					     .args = {(unsigned long)-1, 0, WNOHANG | __WALL, 0},
+					     .timeout_ns = PROG_TIMEOUT_NS};
+		if (fuzz_machine_call(&call) <= 0)
+			return;
+	}
+}
+
+/* The program's end: waits for its blocked calls (their timeouts end them), ends every
+ * task but the first and reaps what they leave. A call or task that will not end is a
+ * kernel bug: reported, and the run aborts. */
+static void finish(struct prog *p)
+{
+	run_while(p, calls_pending);
+	if (extra_tasks()) {
+		fuzz_machine_end_tasks();
+		run_while(p, tasks_or_calls);
+	}
+	note_ends(p, 0);
+	if (tasks_or_calls(p)) {
+		fprintf(stderr, "fuzz: %s will not end: the machine has nothing more to do\n",
+			calls_pending(p) ? "a blocked call" : "a served task");
+		abort();
+	}
+	if (p->made_tasks)
+		reap_children();
+}
+
+/* Folds call c's result, whether it blocked, and its buffers into the hash h. */
+static uint64_t hash_call(uint64_t h, const struct prog_call *c)
+{
+	h = hash_bytes(h, &c->hc.result, sizeof(c->hc.result));
+	h = hash_bytes(h, &c->blocked, sizeof(c->blocked));
+	h = hash_bytes(h, &c->task, sizeof(c->task));
+	for (unsigned b = 0; b < c->nbufs; b++)
+		h = hash_bytes(h, c->mem[b], c->buf[b].len);
+	return h;
+}
+
 int prog_run(const uint8_t *data, size_t size, FILE *out, uint64_t *results)
 {
+	static struct prog_call calls[PROG_MAX_CALLS];
+	struct prog p = {.data = data, .size = size, .out = out, .calls = calls};
 	uint64_t h = 0xcbf29ce484222325ULL;
-	struct prog p = {.data = data, .size = size, .out = out};
-	static struct prog_call c;
-	int ncalls = 0;
 
 	map_scratch(&p);
-	while (p.at < p.size && ncalls < PROG_MAX_CALLS) {
-		memset(&c, 0, sizeof(c));
-		c.fdpair_buf = -1;
-		c.d = &desc_calls[take8(&p) % desc_ncalls];
+	while (p.at < p.size && p.ncalls < PROG_MAX_CALLS) {
+		struct prog_call *c = &calls[p.ncalls++];
+		memset(c, 0, sizeof(*c));
+		c->fdpair_buf = -1;
+		uint8_t b = take8(&p);
+		if (b >= PROG_TASK_MARK) {
+			c->task = pick_task(b);
+			b = take8(&p);
+		}
+		c->d = &desc_calls[b % desc_ncalls];
 		for (unsigned i = 0; i < 6; i++)
-			take_arg(&p, &c, i);
-		struct plat_hostcall call = {.nr = c.d->nr, .timeout_ns = PROG_TIMEOUT_NS};
-		memcpy(call.args, c.args, sizeof(call.args));
-		memcpy(call.buf, c.buf, sizeof(call.buf));
-		long r = fuzz_machine_call(&call);
-		if (out)
-			print_call(out, &c, r);
-		note_result(&p, &c, r);
-		h = hash_bytes(h, &r, sizeof(r));
-		for (unsigned b = 0; b < c.nbufs; b++)
-			h = hash_bytes(h, c.mem[b], c.buf[b].len);
-		ncalls++;
-		if (r == -ESHUTDOWN)
-			break; /* the served process is gone */
+			take_arg(&p, c, i);
+		issue(&p, c);
+		if (c->hc.result == -ESHUTDOWN)
+			break; /* the machine stopped */
 	}
+	finish(&p);
+	for (unsigned i = 0; i < p.ncalls; i++)
+		h = hash_call(h, &calls[i]);
 	if (results)
 		*results = h;
-	return ncalls;
+	return (int)p.ncalls;
 }

@@ -18,6 +18,11 @@ enum planted_bug {
 			    * use reads freed memory (a use after free behind two calls) */
 	PLANTED_FDT_COMPAT, /* the FDT reader's string-list match goes on past a last string
 			     * without its NUL: the scan runs off the end of the blob */
+	PLANTED_READ_UNREF, /* a blocking read of a pipe gives its reference to the file back
+			     * before it sleeps, counting on the descriptor table's, and reads the
+			     * file's flags after: a close of the descriptor by another task
+			     * sharing the table while it sleeps frees the file under it (a race
+			     * one task alone cannot reach) */
 };
 
 #ifdef AMPHI_PLANTED_BUGS

@@ -210,6 +210,10 @@ struct task {
 	struct list_node node;	/* in proc->tasks */
 	struct list_node hash;	/* in the pid table (by tid) */
 	struct list_node dead;	/* on the reaper's list */
+	/* a child made by clone(CLONE_VFORK | CLONE_THREAD): the task that waits until it
+	 * exits or execs (proc_lock) */
+	struct task *vfork_parent;
+	bool vfork_released; /* its own such child let it go (proc_lock) */
 	void (*served)(struct task *t); /* task_run_served's body, else NULL */
 };
 
@@ -269,7 +273,8 @@ int task_run(struct task *t);
 
 /* Starts t's kernel thread on a CPU of affinity running body(t) instead of user code (a
  * process whose syscalls come from elsewhere: hostcall.c); t leaves its process when body
- * returns. Returns 0 or -ENOMEM. */
+ * returns. A clone by a served task makes a served child running the same body. Returns 0
+ * or -ENOMEM. */
 int task_run_served(struct task *t, void (*body)(struct task *t), cpumask_t affinity);
 
 /* Charges one more task to p's real user unless its RLIMIT_NPROC (root is exempt) or the
@@ -301,6 +306,9 @@ int rlimit_set(struct process *p, const struct process *by, unsigned resource,
 
 /* True when p acts with root's privileges (effective uid 0: every capability). */
 bool proc_privileged(const struct process *p);
+
+/* True when t is to leave: it exited, or its group is ending. No lock needed. */
+bool task_leaving(const struct task *t);
 
 /* Frees t, which never ran, with its reference to its process. */
 void task_free_unstarted(struct task *t);
@@ -385,6 +393,10 @@ long task_clone(struct task *t, const struct clone_args_k *args);
 
 /* Ends the calling task t (exit(2)): with its process when it is the last. */
 void task_exit(struct task *t, int code);
+
+/* Lets the task that waits for t go, when t is the child of a clone(CLONE_VFORK |
+ * CLONE_THREAD): t exits or execs (proc_lock held). */
+void task_vfork_release(struct task *t);
 
 /* Called by the last task of p to leave: releases what p holds, makes it a zombie, tells
  * its parent (SIGCHLD). */
@@ -548,8 +560,8 @@ void syscall_dispatch(struct task *t);
  * same table as syscall_dispatch; returns its result (a negative errno on failure). */
 long syscall_issue(struct task *t, unsigned long nr, const unsigned long *args);
 
-/* Serves the host's syscalls (plat_hostcall_next) in a process of their own until the host
- * has no more; returns its status in the shell's terms, 127 when it cannot start
+/* Serves the host's syscalls (plat_hostcall_still) in a process of their own, and in the
+ * children its clones make, until the host has no more; returns its status in the shell's terms, 127 when it cannot start
  * (kernel/proc/hostcall.c). */
 int hostcall_serve(void);
 

@@ -81,6 +81,12 @@ void sched_init_secondary(unsigned cpu);
 /* Unmasks interrupts and runs this CPU's idle loop, scheduling whatever is queued. */
 NORETURN void sched_run_idle(void);
 
+/* Has CPU cpu's idle thread call hook, interrupts masked, each time it finds nothing to run
+ * and before it idles; hook returns true when it made work (woke a thread), and the CPU
+ * then looks again instead of idling. The hosted library's machine uses it to hand control
+ * to its host only when the machine is still (kernel/proc/hostcall.c). */
+void sched_set_idle_hook(unsigned cpu, bool (*hook)(void));
+
 /* Creates a thread running fn(arg) and makes it runnable on a CPU of affinity (0: any).
  * Returns it (free it with thread_join), or NULL when out of memory. */
 struct thread *thread_create(const char *name, void (*fn)(void *arg), void *arg, int nice,
@@ -158,6 +164,7 @@ struct cpu_state {
 	unsigned rq_count;
 	uint64_t min_vruntime;
 	uint64_t switches;
+	bool (*idle_hook)(void); /* sched_set_idle_hook's, or NULL */
 };
 
 /* The executing CPU's state. */

@@ -13,7 +13,8 @@ void planted_bugs_init(const char *cmdline)
 {
 	static const char *const names[] = {[PLANTED_GETRANDOM] = "getrandom",
 					    [PLANTED_DUP3] = "dup3",
-					    [PLANTED_FDT_COMPAT] = "fdt_compat"};
+					    [PLANTED_FDT_COMPAT] = "fdt_compat",
+					    [PLANTED_READ_UNREF] = "read_unref"};
 	char name[16];
 
 	if (cmdline_get(cmdline, "planted_bugs", name, sizeof(name)) <= 0)

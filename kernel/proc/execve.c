@@ -139,6 +139,7 @@ static void exec_reset(struct task *t)
 	t->altstack_size = 0;
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
+	task_vfork_release(t);
 	struct process *p = t->proc;
 	if (p->vfork_parent) {
 		p->vfork_done = true;

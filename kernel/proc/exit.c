@@ -45,6 +45,17 @@ static void process_kick_all(struct process *p)
 		task_kick(list_entry(pos, struct task, node));
 }
 
+void task_vfork_release(struct task *t)
+{
+	struct task *parent = t->vfork_parent;
+
+	if (!parent)
+		return;
+	parent->vfork_released = true;
+	task_kick(parent);
+	t->vfork_parent = NULL;
+}
+
 /* Releases a vfork parent waiting for p (proc_lock held). */
 static void process_vfork_release(struct process *p)
 {

@@ -10,6 +10,7 @@
 #include <amphi/panic.h>
 #include <amphi/plat.h>
 #include <amphi/proc.h>
+#include <amphi/sched.h>
 #include <amphi/string.h>
 #include <amphi/vm.h>
 
@@ -206,7 +207,8 @@ static void clone_discard(struct process *c)
 /* What a vfork parent waits for. */
 struct clone_vfork {
 	struct task *parent;
-	struct process *child;
+	struct process *child; /* the child process, or the parent's own for a thread */
+	unsigned thread;       /* the child thread's tid (CLONE_THREAD), else 0 */
 };
 
 /* The vfork parent's condition (a task_wait_event callback): the child let it go, or the
@@ -214,19 +216,25 @@ struct clone_vfork {
 static bool clone_vfork_done(void *ctx)
 {
 	struct clone_vfork *v = ctx;
+	bool released = v->thread ? v->parent->vfork_released : v->child->vfork_done;
 
-	return v->child->vfork_done || v->parent->exiting || v->parent->proc->group_exit;
+	return released || v->parent->exiting || v->parent->proc->group_exit;
 }
 
-/* Waits, deaf to all but fatal signals as Linux's vfork, until child c execs or exits. */
-static void clone_vfork_wait(struct task *t, struct process *c)
+/* Waits, deaf to all but fatal signals as Linux's vfork, until the child (process c, or
+ * c's thread thread) execs or exits. */
+static void clone_vfork_wait(struct task *t, struct process *c, unsigned thread)
 {
-	struct clone_vfork v = {t, c};
+	struct clone_vfork v = {t, c, thread};
 
 	task_wait_event_killable(clone_vfork_done, &v, UINT64_MAX);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	/* the parent is being killed: the child must not wake it */
 	if (c->vfork_parent == t)
-		c->vfork_parent = NULL; /* the parent is being killed: the child must not wake it */
+		c->vfork_parent = NULL;
+	struct task *child = thread ? pid_task(thread) : NULL;
+	if (child && child->vfork_parent == t)
+		child->vfork_parent = NULL;
 	process_put_locked(c);
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
@@ -250,6 +258,15 @@ static void clone_unlink(struct process *c)
 	list_del(&c->sibling);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	clone_discard(c);
+}
+
+/* Starts child, made by t's clone: on user code, or, for a served task's child, on the
+ * same served body and CPUs. Returns 0 or -ENOMEM. */
+static int clone_run(struct task *t, struct task *child)
+{
+	if (t->served)
+		return task_run_served(child, t->served, t->kthread->affinity);
+	return task_run(child);
 }
 
 long task_clone(struct task *t, const struct clone_args_k *a)
@@ -280,10 +297,14 @@ long task_clone(struct task *t, const struct clone_args_k *a)
 		clone_link(t, c, a);
 	if (a->flags & CLONE_VFORK)
 		c->refs++; /* the parent's, while it waits */
+	if (thread && (a->flags & CLONE_VFORK)) { /* a thread lets it go at its exit or exec */
+		child->vfork_parent = t;
+		t->vfork_released = false;
+	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	clone_set_tids(t, child, a); /* before the child runs: it may read them at once */
 	long id = thread ? (long)child->tid : (long)c->pid;
-	if (task_run(child) < 0) {
+	if (clone_run(t, child) < 0) {
 		task_unattach(child, !thread);
 		task_free_unstarted(child);
 		if (!thread)
@@ -292,6 +313,6 @@ long task_clone(struct task *t, const struct clone_args_k *a)
 		return -ENOMEM;
 	}
 	if (a->flags & CLONE_VFORK)
-		clone_vfork_wait(t, c);
+		clone_vfork_wait(t, c, thread ? (unsigned)id : 0); /* child may be gone */
 	return id;
 }

@@ -199,6 +199,7 @@ static void task_leave(struct task *t)
 
 	task_clear_tid(t);
 	irqflags_t flags = spin_lock_irqsave(&proc_lock);
+	task_vfork_release(t);
 	pid_detach(t);
 	list_del(&t->node);
 	p->cpu_ns_exited += thread_cpu_ns(t->kthread);
@@ -252,8 +253,7 @@ static void task_trap(struct task *t, const struct plat_user_fault *f)
 	}
 }
 
-/* True when t is to leave: it exited, or its group is ending. */
-static bool task_leaving(const struct task *t)
+bool task_leaving(const struct task *t)
 {
 	return atomic_load_relaxed(&t->exiting) || atomic_load_relaxed(&t->proc->group_exit);
 }

@@ -178,6 +178,11 @@ static void sched_pull(struct cpu_state *c, unsigned cpu)
 	raw_spin_unlock(&c->rq_lock);
 }
 
+void sched_set_idle_hook(unsigned cpu, bool (*hook)(void))
+{
+	cpu_of(cpu)->idle_hook = hook;
+}
+
 NORETURN void sched_idle_loop(struct cpu_state *c)
 {
 	unsigned cpu = plat_cpu_id();
@@ -188,7 +193,7 @@ NORETURN void sched_idle_loop(struct cpu_state *c)
 			sched_pull(c, cpu);
 		if (atomic_load_relaxed(&c->rq_count) || atomic_load_relaxed(&c->need_resched)) {
 			schedule();
-		} else {
+		} else if (!c->idle_hook || !c->idle_hook()) {
 			plat_cpu_idle();
 		}
 		plat_irq_enable();

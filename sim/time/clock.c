@@ -161,6 +161,12 @@ bool sim_time_jump(void)
 	return true;
 }
 
+bool sim_time_armed(void)
+{
+	clock_update_next_due();
+	return __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE) != UINT64_MAX;
+}
+
 uint64_t sim_time_next_host_deadline(void)
 {
 	uint64_t due = __atomic_load_n(&sim_clock.next_due, __ATOMIC_ACQUIRE);

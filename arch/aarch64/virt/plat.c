@@ -69,10 +69,11 @@ void plat_init(void *bootinfo, struct boot_info *info)
 }
 
 /* No host issues syscalls on a real machine. */
-struct plat_hostcall *plat_hostcall_next(struct plat_hostcall *done)
+enum plat_hostcall_order plat_hostcall_still(const struct plat_hostcall_task *tasks,
+					     struct plat_hostcall **call)
 {
-	(void)done;
-	return NULL;
+	(void)tasks, (void)call;
+	return PLAT_HOSTCALL_STOP;
 }
 
 /* PSCI SYSTEM_OFF; when the firmware refuses, the CPU says so and halts. */

@@ -128,10 +128,11 @@ int plat_console_getc(void)
 }
 
 /* No host issues syscalls on a real machine. */
-struct plat_hostcall *plat_hostcall_next(struct plat_hostcall *done)
+enum plat_hostcall_order plat_hostcall_still(const struct plat_hostcall_task *tasks,
+					     struct plat_hostcall **call)
 {
-	(void)done;
-	return NULL;
+	(void)tasks, (void)call;
+	return PLAT_HOSTCALL_STOP;
 }
 
 /* Exits QEMU through isa-debug-exit (exit status (status << 1) | 1); elsewhere the write

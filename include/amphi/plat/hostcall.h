@@ -24,7 +24,10 @@ struct plat_hostcall_buf {
 	unsigned flags;
 };
 
-/* One request: a syscall number of the guest ISA, its arguments and its buffers. */
+#define PLAT_HOSTCALL_TASKS 8 /* served tasks at once: the first and those clones made */
+
+/* One request: a syscall number of the guest ISA, its arguments and its buffers, for one
+ * served task. */
 struct plat_hostcall {
 	unsigned long nr;
 	unsigned long args[6];
@@ -36,11 +39,33 @@ struct plat_hostcall {
 	/* a blocking call still waiting after this much monotonic time ends with -EINTR, as
 	 * if a signal came (0: no limit) */
 	uint64_t timeout_ns;
-	long result; /* written by the served process: the syscall's result or -errno */
+	unsigned task; /* the served task that issues it: an index of the tasks' table */
+	long result;   /* written by the kernel: the syscall's result or -errno */
+	bool done;     /* written by the kernel once result holds */
 };
 
-/* Hands done (the last request, its result filled in; NULL at first) back to the host and
- * blocks until its next request, which it returns; NULL when there will be none. Called only
- * by the served process's thread, on CPU 0, with interrupts masked: the machine stands still
- * while the host runs. */
-struct plat_hostcall *plat_hostcall_next(struct plat_hostcall *done);
+/* A served task as the host sees it: slot 0 is the served process's first task, which
+ * stays as long as the host serves; a clone, fork or vfork issued by a served task makes
+ * a served task of its child in the lowest free slot (none when all are taken: the child
+ * then ends at once), and a served task other than the first leaves when it exits. */
+struct plat_hostcall_task {
+	unsigned tid, pid; /* 0: no task in this slot */
+	bool busy;	   /* serving a request */
+};
+
+/* What the host wants when the machine is still (plat_hostcall_still). */
+enum plat_hostcall_order {
+	PLAT_HOSTCALL_ISSUE,	 /* hand *call to its task (free, or the call fails at once) */
+	PLAT_HOSTCALL_RUN,	 /* let the machine go on (time passes) until it is still again */
+	PLAT_HOSTCALL_END_TASKS, /* end every served task but the first, then go on */
+	PLAT_HOSTCALL_STOP,	 /* no more requests: the served tasks end */
+};
+
+/* Called by the kernel on CPU 0, interrupts masked, when nothing there can run: every
+ * served task waits for a request or is blocked in one. Hands control to the host, which
+ * sees tasks (PLAT_HOSTCALL_TASKS of them), until it says what it wants; the machine stands
+ * still meanwhile. The kernel writes each request's result and done flag when it ends, so
+ * the host learns at a later still point which of its calls ended, and which blocked.
+ * Platforms with no host to serve return PLAT_HOSTCALL_STOP at once. */
+enum plat_hostcall_order plat_hostcall_still(const struct plat_hostcall_task *tasks,
+					     struct plat_hostcall **call);
