@@ -52,7 +52,7 @@ int sim_gdb_guest_reg_get(const void *user_regs, unsigned n, uint8_t *buf)
 
 /* The flags user code may change itself (CF PF AF ZF SF DF OF): the rest of a GDB write
  * to eflags is ignored, as ptrace does. */
-#define USER_FLAGS_WRITABLE 0xdd5ul
+#define USER_FLAGS_WRITABLE 0xcd5ul
 
 int sim_gdb_guest_reg_set(void *user_regs, unsigned n, const uint8_t *buf)
 {
