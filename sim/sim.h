@@ -761,7 +761,7 @@ bool sim_gdb_current_process(const char *spec, unsigned *pid, const char **comm,
 /* The first live process spec names, found with every CPU stopped (without the lock of the
  * pid table), and its first thread's saved user registers (a struct user_regs *). */
 bool sim_gdb_find_process(const char *spec, unsigned *pid, const char **comm, void **vm,
-			  const void **regs);
+			  void **regs);
 
 /* Guest ISA part (debug/gdb_guest_<guest isa>.c): the target description of user code and
  * its registers in that numbering, read from a struct user_regs. */
@@ -769,6 +769,8 @@ const char *sim_gdb_guest_xml(void);
 unsigned sim_gdb_guest_reg_count(void);
 unsigned sim_gdb_guest_reg_size(unsigned n); /* bytes */
 int sim_gdb_guest_reg_get(const void *user_regs, unsigned n, uint8_t *buf); /* bytes, or -1 */
+/* writes register n of a struct user_regs: 0, or -1 for one the process may not change */
+int sim_gdb_guest_reg_set(void *user_regs, unsigned n, const uint8_t *buf);
 
 /* ISA part (sim/host/<isa>/gdb_regs.c): the target description, and the registers in its
  * numbering, read from and written into a signal context (a ucontext_t). */
@@ -777,6 +779,7 @@ unsigned sim_gdb_reg_count(void);
 unsigned sim_gdb_reg_size(unsigned n); /* bytes */
 int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf); /* bytes, or -1 */
 int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf); /* 0 or -1 */
+bool sim_gdb_reg_in_fpstate(unsigned n); /* register n lives in the FP/SSE state */
 uintptr_t sim_gdb_pc(const void *ucontext);
 uintptr_t sim_gdb_sp(const void *ucontext);
 void sim_gdb_set_pc(void *ucontext, uintptr_t pc);

@@ -136,6 +136,20 @@ amphi_test(NAME gdb-stub-hosted-aarch64-user TIMEOUT 120 LABELS hosted
            RUN_ARGS --no-ktap ${user_stub_checks}
            COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-stub.gdb --follow hosted-aarch64-stub)
 
+# GDB's writes to the followed process's registers reach its engine: `return 99` in add
+# leaves main with 99 as the sum.
+set(user_regs_checks --expect-output "Breakpoint 1, add (a=1, b=41)" --expect-output "RETURN-CHECK ok"
+    --expect-output "FLAGS-CHECK ok" --expect-output "SEGMENT-CHECK refused"
+    --expect-output "99 after 0 call" --expect-output "exited with code 01")
+amphi_test(NAME gdb-stub-hosted-user-regs TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}"
+           RUN_ARGS --no-ktap ${user_regs_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-regs.gdb --follow hosted-stub)
+amphi_test(NAME gdb-stub-hosted-aarch64-user-regs TIMEOUT 120 LABELS hosted
+           ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER_AARCH64}"
+           RUN_ARGS --no-ktap ${user_regs_checks}
+           COMMAND ${DEBUG} --batch ${GDB_TESTS}/user-regs.gdb --follow hosted-aarch64-stub)
+
 # The stub under AddressSanitizer and UBSan (the hosted-asan build, a PIE: GDB and the
 # protocol check find its load address through the auxiliary vector).
 amphi_test(NAME asan-gdb-stub-protocol TIMEOUT 120 LABELS asan

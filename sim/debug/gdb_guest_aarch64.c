@@ -71,3 +71,30 @@ int sim_gdb_guest_reg_get(const void *user_regs, unsigned n, uint8_t *buf)
 	memcpy(buf, &v, 8); /* little-endian */
 	return 8;
 }
+
+/* The condition flags (NZCV) of pstate: the only bits user code changes itself, so the
+ * rest of a GDB write to cpsr is ignored, as ptrace does. */
+#define A64_PSTATE_NZCV 0xf0000000ul
+
+int sim_gdb_guest_reg_set(void *user_regs, unsigned n, const uint8_t *buf)
+{
+	struct user_regs *r = user_regs;
+	uint64_t v = 0;
+
+	if (n >= A64_GDB_REGS)
+		return -1;
+	if (n == A64_GDB_CPSR) {
+		uint32_t cpsr;
+		memcpy(&cpsr, buf, 4);
+		r->pstate = (r->pstate & ~A64_PSTATE_NZCV) | (cpsr & A64_PSTATE_NZCV);
+		return 0;
+	}
+	memcpy(&v, buf, 8); /* little-endian */
+	if (n < 31)
+		r->x[n] = v;
+	else if (n == A64_GDB_SP)
+		r->sp = v;
+	else
+		r->pc = v;
+	return 0;
+}

@@ -41,10 +41,10 @@ static int gdb_proc_visit(struct process *p, void *ctx)
 /* Declared in sim.h, which this file cannot include. */
 bool sim_gdb_current_process(const char *spec, unsigned *pid, const char **comm, void **vm);
 bool sim_gdb_find_process(const char *spec, unsigned *pid, const char **comm, void **vm,
-			  const void **regs);
+			  void **regs);
 
 bool sim_gdb_find_process(const char *spec, unsigned *pid, const char **comm, void **vm,
-			  const void **regs)
+			  void **regs)
 {
 	struct gdb_proc_search search = {.spec = spec};
 

@@ -110,6 +110,12 @@ static struct {
 	void *hooked[SIM_MAX_CPUS][SIM_USER_ENGINES]; /* each CPU's engines with the hook */
 	struct user_regs regs;			      /* its registers where it stopped */
 	bool regs_valid;
+	/* where GDB's writes to regs go: the task's saved registers when it stopped in the
+	 * kernel (its return to user mode loads them), else the engine of CPU regs_cpu,
+	 * stopped in its code hook, which loads them when regs_dirty */
+	struct user_regs *task_regs;
+	int regs_cpu;
+	bool regs_dirty;
 } follow;
 
 /* Per CPU: it runs the followed process's user code (written by the CPU's thread). */
@@ -478,10 +484,17 @@ static void follow_on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *da
 	if (cpu_report(self, step ? GDB_EV_STEP : GDB_EV_BREAK)) {
 		sim_user_isa.save(uc, &follow.regs);
 		follow.regs_valid = true;
+		follow.task_regs = NULL;
+		follow.regs_cpu = self;
+		follow.regs_dirty = false;
 		__atomic_store_n(&follow.step, false, __ATOMIC_RELEASE);
 		cpu_report_wake();
 	}
 	cpu_park_wait(&gdb.cpu[self]);
+	if (follow.regs_dirty && follow.regs_cpu == self) { /* GDB changed them */
+		sim_user_isa.load_regs(uc, &follow.regs);
+		follow.regs_dirty = false;
+	}
 }
 
 /* Puts the code hook on the calling CPU's engine e, once, dropping what it translated
@@ -576,7 +589,7 @@ static bool follow_stop(void)
 	unsigned pid;
 	const char *comm;
 	void *vm;
-	const void *regs;
+	void *regs;
 
 	world_stop();
 	if (__atomic_load_n(&gdb.event_cpu, __ATOMIC_SEQ_CST) >= 0)
@@ -593,6 +606,8 @@ static bool follow_stop(void)
 			__atomic_store_n(&follow.vm, vm, __ATOMIC_RELEASE);
 			memcpy(&follow.regs, regs, sizeof(follow.regs));
 			follow.regs_valid = true;
+			follow.task_regs = regs;
+			follow.regs_cpu = -1;
 			return true;
 		}
 	}
@@ -1023,10 +1038,29 @@ static unsigned register_size(unsigned r)
 	return follow.active ? sim_gdb_guest_reg_size(r) : sim_gdb_reg_size(r);
 }
 
-/* True when the selected thread's registers can be written (a CPU parked in a signal). */
+/* True when the selected thread's registers can be written (a CPU parked in a signal, or
+ * the followed process where it stopped). */
 static bool registers_writable(void)
 {
-	return !follow.active && cpu_parked(gdb.g_cpu) && gdb.cpu[gdb.g_cpu].uc;
+	if (follow.active)
+		return follow.regs_valid;
+	return cpu_parked(gdb.g_cpu) && gdb.cpu[gdb.g_cpu].uc;
+}
+
+/* Writes register r of the selected thread (registers_writable): into the parked CPU's
+ * signal context, or into the followed process's registers and from there to where they
+ * live (see follow.task_regs). 0, or -1 for a register that cannot change. */
+static int register_set(unsigned r, const uint8_t *v)
+{
+	if (!follow.active)
+		return sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, r, v);
+	if (sim_gdb_guest_reg_set(&follow.regs, r, v) < 0)
+		return -1;
+	if (follow.task_regs)
+		*follow.task_regs = follow.regs;
+	else
+		follow.regs_dirty = true;
+	return 0;
 }
 
 /* g: every register of the selected thread ('x' for those not known). */
@@ -1046,7 +1080,7 @@ static bool reply_registers(void)
 	return packet_send(gdb.out, n);
 }
 
-/* G: writes every register of the selected CPU. */
+/* G: writes every register of the selected thread. */
 static bool write_registers(const char *hex, size_t len)
 {
 	uint8_t v[16];
@@ -1054,19 +1088,19 @@ static bool write_registers(const char *hex, size_t len)
 	if (!registers_writable())
 		return reply("E01");
 	past_break(GDB_PAST_WRITTEN);
-	for (unsigned r = 0; r < sim_gdb_reg_count(); r++) {
-		size_t size = sim_gdb_reg_size(r);
+	for (unsigned r = 0; r < register_count(); r++) {
+		size_t size = register_size(r);
 		if (len < 2 * size)
 			break;
 		if (hex_decode(v, hex, size))
-			sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, r, v);
+			register_set(r, v); /* those that cannot change stay as they are */
 		hex += 2 * size;
 		len -= 2 * size;
 	}
 	return reply("OK");
 }
 
-/* p / P: one register of the selected CPU. */
+/* p / P: one register of the selected thread. */
 static bool one_register(const char *args, bool write)
 {
 	uint64_t r;
@@ -1078,8 +1112,7 @@ static bool one_register(const char *args, bool write)
 	if (write) {
 		past_break(GDB_PAST_WRITTEN);
 		if (!registers_writable() || *args++ != '=' || strlen(args) < 2 * size ||
-		    !hex_decode(v, args, size) ||
-		    sim_gdb_reg_set(gdb.cpu[gdb.g_cpu].uc, (unsigned)r, v) < 0)
+		    !hex_decode(v, args, size) || register_set((unsigned)r, v) < 0)
 			return reply("E01");
 		return reply("OK");
 	}

@@ -172,14 +172,18 @@ static void a64_fields(struct user_regs *regs, int *ids, void **ptrs)
 	ptrs[n] = &regs->fpcr;
 }
 
-static void a64_load(struct sim_user_cpu *u, const struct user_regs *regs)
+static void a64_load_regs(uc_engine *uc, const struct user_regs *regs)
 {
-	uc_engine *uc = u->uc;
 	int ids[A64_NREGS];
 	void *ptrs[A64_NREGS];
 
 	a64_fields((struct user_regs *)regs, ids, ptrs);
 	uc_reg_write_batch(uc, ids, ptrs, A64_NREGS);
+}
+
+static void a64_load(struct sim_user_cpu *u, const struct user_regs *regs)
+{
+	a64_load_regs(u->uc, regs);
 }
 
 static void a64_save(uc_engine *uc, struct user_regs *regs)
@@ -261,6 +265,7 @@ const struct sim_user_isa sim_user_isa = {
 	.probe = a64_probe,
 	.add_hooks = a64_add_hooks,
 	.load = a64_load,
+	.load_regs = a64_load_regs,
 	.save = a64_save,
 	.after_syscall = a64_after_syscall,
 	.syscall_args = a64_syscall_args,

@@ -83,6 +83,8 @@ struct sim_user_isa {
 	/* loads regs into u's engine / saves the engine's registers into regs */
 	void (*load)(struct sim_user_cpu *u, const struct user_regs *regs);
 	void (*save)(uc_engine *uc, struct user_regs *regs);
+	/* loads regs into engine uc and nothing else (a debugger's change, inside a hook) */
+	void (*load_regs)(uc_engine *uc, const struct user_regs *regs);
 	/* after a stop at a syscall: completes the instruction's own effects on regs */
 	void (*after_syscall)(struct user_regs *regs);
 	/* inside the syscall hook: reads the number and the six arguments / completes the

@@ -238,15 +238,8 @@ static void x86_fields(struct user_regs *regs, void **ptrs)
 		ptrs[i] = &f[i];
 }
 
-static void x86_load(struct sim_user_cpu *u, const struct user_regs *regs)
+static void x86_load_regs(uc_engine *uc, const struct user_regs *regs)
 {
-	uc_engine *uc = u->uc;
-
-	/* an exception the hook took was never delivered, so the CPU model still counts it
-	 * as in progress: a second one would become a double fault */
-	if (u->eng->exception_taken && uc_context_restore(uc, u->eng->clean) != UC_ERR_OK)
-		panic("x86_64 guest: the engine's clean state cannot be restored");
-	u->eng->exception_taken = false;
 	void *ptrs[X86_NREGS];
 	uc_x86_msr gs = {.rid = X86_MSR_GS_BASE, .value = regs->gs_base};
 
@@ -254,6 +247,16 @@ static void x86_load(struct sim_user_cpu *u, const struct user_regs *regs)
 	uc_reg_write_batch(uc, (int *)x86_gpr_ids, ptrs, X86_NREGS);
 	uc_reg_write(uc, UC_X86_REG_MSR, &gs);
 	x86_fp_load(uc, regs);
+}
+
+static void x86_load(struct sim_user_cpu *u, const struct user_regs *regs)
+{
+	/* an exception the hook took was never delivered, so the CPU model still counts it
+	 * as in progress: a second one would become a double fault */
+	if (u->eng->exception_taken && uc_context_restore(u->uc, u->eng->clean) != UC_ERR_OK)
+		panic("x86_64 guest: the engine's clean state cannot be restored");
+	u->eng->exception_taken = false;
+	x86_load_regs(u->uc, regs);
 }
 
 static void x86_save(uc_engine *uc, struct user_regs *regs)
@@ -303,6 +306,7 @@ const struct sim_user_isa sim_user_isa = {
 	.probe = x86_probe,
 	.add_hooks = x86_add_hooks,
 	.load = x86_load,
+	.load_regs = x86_load_regs,
 	.save = x86_save,
 	.after_syscall = x86_after_syscall,
 	.syscall_args = x86_syscall_args,

@@ -279,6 +279,11 @@ int sim_gdb_reg_get(const void *ucontext, unsigned n, uint8_t *buf)
 	return (int)(r->bits / 8);
 }
 
+bool sim_gdb_reg_in_fpstate(unsigned n)
+{
+	return n < GDB_REG_COUNT && reg_in_fpstate(&gdb_regs[n]);
+}
+
 int sim_gdb_reg_set(void *ucontext, unsigned n, const uint8_t *buf)
 {
 	ucontext_t *uc = ucontext;
