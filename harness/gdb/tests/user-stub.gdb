@@ -20,8 +20,8 @@ step
 backtrace
 print a
 print b
-# a software watchpoint: GDB steps the process and compares (the stub has no hardware ones)
-set can-use-hw-watchpoints 0
+# a software watchpoint: GDB steps the process and compares (the stub has no hardware ones;
+# harness/debug starts GDB with can-use-hw-watchpoints 0 for it, so a plain watch works)
 watch calls
 continue
 delete
