@@ -312,10 +312,11 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 }
 
 /* Attaches a new end with access mode acc to the FIFO's pipe (fresh when it has none, which
- * then is used). Returns the pipe, or NULL with -ENXIO for a non-blocking writer without a
- * reader. */
+ * then is used), and sets *partner_opens to the other end's open count as it was then, so
+ * that a partner opening (and even closing) before this end waits still counts. Returns the
+ * pipe, or NULL with -ENXIO for a non-blocking writer without a reader. */
 static struct pipe *fifo_attach(struct inode *inode, unsigned acc, bool nonblock,
-				struct pipe **fresh)
+				struct pipe **fresh, unsigned *partner_opens)
 {
 	irqflags_t irq = spin_lock_irqsave(&fifo_lock);
 	struct pipe *p = inode->priv ? inode->priv : *fresh;
@@ -334,6 +335,7 @@ static struct pipe *fifo_attach(struct inode *inode, unsigned acc, bool nonblock
 			*fresh = NULL;
 		}
 	}
+	*partner_opens = acc == O_RDONLY ? p->writer_opens : p->reader_opens;
 	spin_unlock(&p->wq.lock);
 	spin_unlock_irqrestore(&fifo_lock, irq);
 	return refused ? NULL : p;
@@ -344,10 +346,11 @@ static int fifo_open(struct inode *inode, struct file *f)
 {
 	unsigned acc = f->flags & O_ACCMODE;
 	struct pipe *fresh = pipe_alloc();
+	unsigned seen;
 
 	if (!fresh)
 		return -ENOMEM;
-	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh);
+	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh, &seen);
 	if (fresh) {
 		kfree(fresh->ring);
 		kfree(fresh);
@@ -362,7 +365,7 @@ static int fifo_open(struct inode *inode, struct file *f)
 		return 0;
 	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
 	unsigned *opens = acc == O_RDONLY ? &p->writer_opens : &p->reader_opens;
-	unsigned seen = *opens, *now = acc == O_RDONLY ? &p->writers : &p->readers;
+	unsigned *now = acc == O_RDONLY ? &p->writers : &p->readers;
 	int err = 0;
 	while (!*now && *opens == seen && !(err = task_interrupted() ? -ERESTARTSYS : 0))
 		waitq_sleep_locked(&p->wq, plat_time_ns() + TASK_SIGNAL_CHECK_NS);
