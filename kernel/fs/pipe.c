@@ -312,11 +312,12 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 }
 
 /* Attaches a new end with access mode acc to the FIFO's pipe (fresh when it has none, which
- * then is used), and sets *partner_opens to the other end's open count as it was then, so
- * that a partner opening (and even closing) before this end waits still counts. Returns the
- * pipe, or NULL with -ENXIO for a non-blocking writer without a reader. */
+ * then is used). *partner says whether the other end was open then, and *partner_opens is
+ * its open count then: whether to wait is decided here, under the lock, and a partner that
+ * opens (and even closes) between this and the wait still counts. Returns the pipe, or NULL
+ * with -ENXIO for a non-blocking writer without a reader. */
 static struct pipe *fifo_attach(struct inode *inode, unsigned acc, bool nonblock,
-				struct pipe **fresh, unsigned *partner_opens)
+				struct pipe **fresh, bool *partner, unsigned *partner_opens)
 {
 	irqflags_t irq = spin_lock_irqsave(&fifo_lock);
 	struct pipe *p = inode->priv ? inode->priv : *fresh;
@@ -335,6 +336,7 @@ static struct pipe *fifo_attach(struct inode *inode, unsigned acc, bool nonblock
 			*fresh = NULL;
 		}
 	}
+	*partner = acc == O_RDONLY ? p->writers : p->readers;
 	*partner_opens = acc == O_RDONLY ? p->writer_opens : p->reader_opens;
 	spin_unlock(&p->wq.lock);
 	spin_unlock_irqrestore(&fifo_lock, irq);
@@ -347,10 +349,11 @@ static int fifo_open(struct inode *inode, struct file *f)
 	unsigned acc = f->flags & O_ACCMODE;
 	struct pipe *fresh = pipe_alloc();
 	unsigned seen;
+	bool partner;
 
 	if (!fresh)
 		return -ENOMEM;
-	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh, &seen);
+	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh, &partner, &seen);
 	if (fresh) {
 		kfree(fresh->ring);
 		kfree(fresh);
@@ -361,7 +364,7 @@ static int fifo_open(struct inode *inode, struct file *f)
 	f->ops = acc == O_RDONLY ? &pipe_read_ops : acc == O_WRONLY ? &pipe_write_ops
 								 : &pipe_rdwr_ops;
 	pipe_wake(p); /* an end waiting for this one */
-	if (acc == O_RDWR || (f->flags & O_NONBLOCK))
+	if (acc == O_RDWR || (f->flags & O_NONBLOCK) || partner)
 		return 0;
 	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
 	unsigned *opens = acc == O_RDONLY ? &p->writer_opens : &p->reader_opens;
