@@ -218,14 +218,10 @@ static void pipe_release(struct file *f)
 	bool last = --p->refs == 0;
 	if (last && p->fifo)
 		p->fifo->priv = NULL;
-	/* the waiters are woken before the lock goes: once it does, the other end's release
-	 * may free the pipe at once on another CPU */
-	if (!last)
-		waitq_wake_locked(&p->wq, ~0u);
 	spin_unlock(&p->wq.lock);
 	spin_unlock_irqrestore(&fifo_lock, irq);
 	if (!last) {
-		vfs_poll_notify();
+		pipe_wake(p);
 		return;
 	}
 	kfree(p->ring);
