@@ -5,6 +5,13 @@
 
 amphi_test(NAME hosted-ktest TIMEOUT 60 LABELS hosted ENVIRONMENT "${AMPHI_BOOT_ENV}"
            COMMAND ${AMPHI_BOOT} hosted ktest=all)
+# The VFS suite on 4 CPUs with seeds whose schedules put a FIFO's writer between a reader's
+# attach and its wait (vfs.fifo_partner_before_wait: seeds 3 to 6 hung before the fix).
+foreach(seed 3 5)
+  amphi_test(NAME hosted-ktest-vfs-smp4-seed${seed} TIMEOUT 60 LABELS hosted
+             ENVIRONMENT "${AMPHI_BOOT_ENV}" "AMPHI_SIM_ARGS=--cpus 4 --seed ${seed}"
+             COMMAND ${AMPHI_BOOT} hosted ktest=vfs)
+endforeach()
 
 # Memory checkers.
 if(AMPHI_VALGRIND)

@@ -206,26 +206,34 @@ static unsigned pipe_poll(struct file *f)
 	return events;
 }
 
-/* Closes one end; the last one frees the pipe. */
-static void pipe_release(struct file *f)
+/* Drops one end's reference to p; the last frees it (and unhooks its FIFO). */
+static void pipe_unref(struct pipe *p)
 {
-	struct pipe *p = f->priv;
 	irqflags_t irq = spin_lock_irqsave(&fifo_lock);
 
 	spin_lock(&p->wq.lock);
-	p->readers -= f->ops->read != NULL;
-	p->writers -= f->ops->write != NULL;
 	bool last = --p->refs == 0;
 	if (last && p->fifo)
 		p->fifo->priv = NULL;
 	spin_unlock(&p->wq.lock);
 	spin_unlock_irqrestore(&fifo_lock, irq);
-	if (!last) {
-		pipe_wake(p);
-		return;
+	if (last) {
+		kfree(p->ring);
+		kfree(p);
 	}
-	kfree(p->ring);
-	kfree(p);
+}
+
+/* Closes one end; the last one frees the pipe. */
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+	irqflags_t irq = spin_lock_irqsave(&p->wq.lock);
+
+	p->readers -= f->ops->read != NULL;
+	p->writers -= f->ops->write != NULL;
+	spin_unlock_irqrestore(&p->wq.lock, irq);
+	pipe_wake(p); /* f's reference keeps p: the other end's release may run meanwhile */
+	pipe_unref(p);
 }
 
 static const struct file_ops pipe_read_ops = {

@@ -345,6 +345,33 @@ static void fifo_open_waits_for_writer(struct ktest *t)
 	kt_teardown(t, fs);
 }
 
+/* A reader whose writer opens, writes and closes around the reader's own open (the two
+ * race, each time anew) still gets the bytes: the writer's open counts even when it came
+ * before the reader waited. With several CPUs the seeded schedule puts the writer between
+ * the reader's attach and its wait in some rounds; a reader that missed it would wait for
+ * ever. */
+static void fifo_partner_before_wait(struct ktest *t)
+{
+	struct fs_context *fs = kt_setup(t);
+
+	if (!fs)
+		return;
+	KTEST_EXPECT_EQ(t, kt_make(fs, KT_DIR "/fifo", S_IFIFO | 0644, NULL), 0);
+	for (int round = 0; round < 50; round++) {
+		struct kt_fifo_reader r = {fs, "", -1};
+		struct thread *th = thread_create("kt_fifo_reader", kt_fifo_reader, &r, 0, 0);
+		KTEST_ASSERT(t, th != NULL);
+		struct file *f;
+		KTEST_ASSERT(t, vfs_open(fs, &fs->root, KT_DIR "/fifo", O_WRONLY, 0, &f) == 0);
+		struct vfs_io io = {NULL, (uintptr_t) "ok"};
+		KTEST_EXPECT_EQ(t, vfs_write(f, &io, 2, NULL), 2);
+		file_put(f);
+		thread_join(th);
+		KTEST_EXPECT_EQ(t, r.n, 2);
+	}
+	kt_teardown(t, fs);
+}
+
 /* fork's copy of a table shares the open files (and so their offsets) but not the slots;
  * close-on-exec closes only marked slots; the last put closes every file. */
 static void fd_table_clone_and_exec(struct ktest *t)
@@ -511,6 +538,7 @@ static const struct ktest_case vfs_cases[] = {
     KTEST_CASE(pipe_ends),
     KTEST_CASE(pipe_blocking_writers),
     KTEST_CASE(fifo_open_waits_for_writer),
+    KTEST_CASE(fifo_partner_before_wait),
     KTEST_CASE(fd_table_clone_and_exec),
     KTEST_CASE(fs_context_clone_is_separate),
     KTEST_CASE(initramfs_unpacks_and_stops_at_corruption),
