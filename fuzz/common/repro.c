@@ -9,6 +9,7 @@
  *   --target       the target FILE is an input of: syscall, fdt, cpio, cmdline, elf, ext2
  *   --check-table  lists the kernel's syscalls without a description; fails when one has
  *                  no reason either
+ * A syscall input found with AMPHI_FUZZ_SYSCALLS set replays with the same setting.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +122,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (t)
 		return replay_target(t, argv, input, n);
+	if (prog_enable(getenv("AMPHI_FUZZ_SYSCALLS")))
+		return 2;
 	fuzz_machine_start(false);
 	int calls = prog_run(input, (size_t)n, stdout, NULL);
 	printf("# %d calls, the kernel still serving\n", calls);

@@ -5,8 +5,10 @@
  *
  * AMPHI_FUZZ_SELFCHECK=1 prints, per input, a hash of its results and one of the kernel
  * coverage it reached (the engine clears the counters before each input), so a test can
- * run A, B, A and compare; AMPHI_FUZZ_NO_RESET=1 leaves the machine as the input left it
- * (to show that check failing).
+ * run A, B, A and compare, and aborts when the mutator's layout of the input (prog_layout)
+ * puts a call elsewhere than the run decoded it; AMPHI_FUZZ_NO_RESET=1 leaves the machine
+ * as the input left it (to show the A, B, A check failing). AMPHI_FUZZ_SYSCALLS=read,write,... limits the programs
+ * to those syscalls (prog_enable), to search one subsystem.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +43,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	no_reset = getenv("AMPHI_FUZZ_NO_RESET") != NULL;
 	if (getenv("AMPHI_FUZZ_STATS"))
 		atexit(print_stats);
+	if (prog_enable(getenv("AMPHI_FUZZ_SYSCALLS")))
+		exit(2);
 	return fuzz_machine_start(true);
 }
 
@@ -59,6 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t results;
 	int calls = prog_run(data, size, NULL, &results);
 
+	int wrong = selfcheck ? prog_check_layout(data, size) : -1;
+	if (wrong >= 0) {
+		fprintf(stderr, "selfcheck: the layout's call %d is not where the run decoded it\n",
+			wrong);
+		abort();
+	}
 	if (selfcheck)
 		fprintf(stderr, "selfcheck: calls %d results %016llx coverage %016llx\n", calls,
 			(unsigned long long)results, (unsigned long long)coverage_hash());

@@ -38,7 +38,6 @@
 #define PROG_MAX_RES 16
 #define PROG_BUF_MAX 4096
 #define PROG_SCRATCH_SIZE (64u << 10)
-#define PROG_TASK_MARK 0xf8 /* a call byte from here on: the next call's task */
 #define PROG_REAP_MAX 64    /* zombies reaped at the end, at most */
 /* Still points the program lets pass waiting for one thing (a busy task, its blocked
  * calls): a call's timeout ends most waits at the first; one still waiting after these
@@ -52,6 +51,11 @@ static const char *const prog_paths[] = {
     "/proc/mounts", "/tmp/dir/exec", "file", "dir/sub/../new", "/tmp/link/x", "/nonexistent/x",
 };
 #define PROG_NPATHS (sizeof(prog_paths) / sizeof(prog_paths[0]))
+
+/* The calls a program may make (prog_enable): every described one when none is named. */
+static bool prog_call_on[256];
+static const struct call_desc *prog_enabled[256];
+static unsigned prog_nenabled;
 
 struct prog_call;
 
@@ -70,6 +74,7 @@ struct prog {
 	struct prog_call *calls; /* issued so far: ncalls */
 	unsigned ncalls;
 	bool made_tasks; /* a clone, fork or vfork succeeded */
+	struct prog_span *span; /* when only the layout is decoded: the call's span */
 };
 
 /* One call being built: its arguments and its buffers' host copies. */
@@ -86,6 +91,15 @@ struct prog_call {
 	bool blocked;	  /* had not ended when the machine was first still after its issue */
 	bool noted;	  /* its end was noted (result, resources, printed) */
 };
+
+/* Notes, when the layout is decoded, that the next input byte picks a resource. */
+static void note_selector(struct prog *p)
+{
+	struct prog_span *s = p->span;
+
+	if (s && s->nselectors < PROG_SPAN_SELECTORS && p->at < p->size)
+		s->selector[s->nselectors++] = (uint32_t)p->at;
+}
 
 /* The next input byte (0 when the input is used up). */
 static uint8_t take8(struct prog *p)
@@ -152,6 +166,7 @@ static size_t take_len(struct prog *p, size_t max)
 static long take_fd(struct prog *p)
 {
 	static const long special[] = {-1, AT_FDCWD, 0, 1, 2, 3, 255, 1 << 20, 0x7fffffff, -2};
+	note_selector(p);
 	uint8_t b = take8(p);
 
 	if (b < 0xc0 && p->nfds)
@@ -163,6 +178,7 @@ static long take_fd(struct prog *p)
 static long take_pid(struct prog *p)
 {
 	static const long special[] = {0, -1, 1, 2, 99999, -99999, 0x7fffffff, -0x7fffffff};
+	note_selector(p);
 	uint8_t b = take8(p);
 
 	if (b < 0x80 && p->npids)
@@ -607,6 +623,89 @@ static uint64_t hash_call(uint64_t h, const struct prog_call *c)
 	return h;
 }
 
+/* The call call byte b picks: its description's, or when that call is not enabled, one
+ * of the enabled calls (so a seed keeps its meaning under a subset that holds its calls). */
+static const struct call_desc *pick_call(uint8_t b)
+{
+	unsigned i = b % desc_ncalls;
+
+	if (!prog_nenabled || (i < 256 && prog_call_on[i]))
+		return &desc_calls[i];
+	return prog_enabled[b % prog_nenabled];
+}
+
+int prog_enable(const char *names)
+{
+	char name[64];
+
+	for (const char *at = names; at && *at;) {
+		size_t n = strcspn(at, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)n, at);
+		const struct call_desc *d = prog_find(name);
+		if (!d || d - desc_calls >= 256) {
+			fprintf(stderr, "fuzz: no described syscall '%s' (AMPHI_FUZZ_SYSCALLS)\n", name);
+			return -EINVAL;
+		}
+		if (!prog_call_on[d - desc_calls]) {
+			prog_call_on[d - desc_calls] = true;
+			prog_enabled[prog_nenabled++] = d;
+		}
+		at += n + (at[n] == ',');
+	}
+	return 0;
+}
+
+/* Decodes the next call into c (its task picked among the live ones unless only the
+ * layout is decoded). */
+static void decode_call(struct prog *p, struct prog_call *c)
+{
+	c->fdpair_buf = -1;
+	c->nbufs = 0;
+	uint8_t b = take8(p);
+	if (b >= PROG_TASK_MARK) {
+		c->task = p->span ? 0 : pick_task(b);
+		b = take8(p);
+	}
+	c->d = pick_call(b);
+	for (unsigned i = 0; i < 6; i++)
+		take_arg(p, c, i);
+}
+
+unsigned prog_layout(const uint8_t *data, size_t size, struct prog_span *spans)
+{
+	static struct prog_call c; /* its buffers are written, never read */
+	struct prog p = {.data = data, .size = size};
+	unsigned n = 0;
+
+	while (p.at < p.size && n < PROG_MAX_CALLS) {
+		p.span = &spans[n++];
+		*p.span = (struct prog_span){.start = (uint32_t)p.at};
+		decode_call(&p, &c);
+		p.span->task_byte = data[p.span->start] >= PROG_TASK_MARK;
+		p.span->end = (uint32_t)p.at;
+	}
+	return n;
+}
+
+/* Where each call of the last program run began, for prog_check_layout. */
+static uint32_t run_starts[PROG_MAX_CALLS];
+static unsigned run_ncalls;
+static bool run_stopped; /* the machine stopped it before its end */
+
+int prog_check_layout(const uint8_t *data, size_t size)
+{
+	struct prog_span spans[PROG_MAX_CALLS];
+	unsigned n = prog_layout(data, size, spans);
+
+	for (unsigned i = 0; i < n || i < run_ncalls; i++) {
+		if (i >= run_ncalls && run_stopped)
+			break;
+		if (i >= n || i >= run_ncalls || spans[i].start != run_starts[i])
+			return (int)i;
+	}
+	return -1;
+}
+
 int prog_run(const uint8_t *data, size_t size, FILE *out, uint64_t *results)
 {
 	static struct prog_call calls[PROG_MAX_CALLS];
@@ -614,22 +713,18 @@ int prog_run(const uint8_t *data, size_t size, FILE *out, uint64_t *results)
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	map_scratch(&p);
+	run_stopped = false;
 	while (p.at < p.size && p.ncalls < PROG_MAX_CALLS) {
+		run_starts[p.ncalls] = (uint32_t)p.at;
 		struct prog_call *c = &calls[p.ncalls++];
 		memset(c, 0, sizeof(*c));
-		c->fdpair_buf = -1;
-		uint8_t b = take8(&p);
-		if (b >= PROG_TASK_MARK) {
-			c->task = pick_task(b);
-			b = take8(&p);
-		}
-		c->d = &desc_calls[b % desc_ncalls];
-		for (unsigned i = 0; i < 6; i++)
-			take_arg(&p, c, i);
+		decode_call(&p, c);
 		issue(&p, c);
-		if (c->hc.result == -ESHUTDOWN)
+		run_stopped = c->hc.result == -ESHUTDOWN;
+		if (run_stopped)
 			break; /* the machine stopped */
 	}
+	run_ncalls = p.ncalls;
 	finish(&p);
 	for (unsigned i = 0; i < p.ncalls; i++)
 		h = hash_call(h, &calls[i]);
