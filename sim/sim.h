@@ -294,6 +294,7 @@ struct sim_snapshot_stats {
 	uint64_t restores; /* resets done */
 	uint64_t pages;	   /* pages found written and put back, over all resets */
 	uint64_t bytes;	   /* bytes copied back, over all resets */
+	uint64_t hot;	   /* pages no longer tracked, copied back at every reset */
 };
 
 /* Saves the machine as it stands: RAM, the kernel's and the machine's globals, the kernel

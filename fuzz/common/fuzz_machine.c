@@ -162,10 +162,11 @@ bool fuzz_machine_tracks_writes(void)
 	return sim_snapshot_tracks_writes();
 }
 
-void fuzz_machine_stats(uint64_t *resets, uint64_t *pages)
+void fuzz_machine_stats(uint64_t *resets, uint64_t *pages, uint64_t *hot)
 {
 	struct sim_snapshot_stats s = sim_snapshot_stats();
 
 	*resets = s.restores;
 	*pages = s.pages;
+	*hot = s.hot;
 }

@@ -51,5 +51,6 @@ void fuzz_machine_reset(void);
 /* True when resets copy back only the pages an input wrote. */
 bool fuzz_machine_tracks_writes(void);
 
-/* Pages and resets so far, for the benchmark. */
-void fuzz_machine_stats(uint64_t *resets, uint64_t *pages);
+/* Resets so far, the pages they put back, and the pages put back at every reset (no
+ * longer tracked), for the benchmark. */
+void fuzz_machine_stats(uint64_t *resets, uint64_t *pages, uint64_t *hot);

@@ -27,11 +27,13 @@ static bool selfcheck, no_reset;
 /* AMPHI_FUZZ_STATS: what the resets did, at exit. */
 static void print_stats(void)
 {
-	uint64_t resets, pages;
+	uint64_t resets, pages, hot;
 
-	fuzz_machine_stats(&resets, &pages);
-	printf("reset: %llu resets, %.1f pages put back per reset, %s\n",
+	fuzz_machine_stats(&resets, &pages, &hot);
+	printf("reset: %llu resets, %.1f pages put back per reset (%llu of them at every reset), "
+	       "%s\n",
 	       (unsigned long long)resets, resets ? (double)pages / (double)resets : 0.0,
+	       (unsigned long long)hot,
 	       fuzz_machine_tracks_writes() ? "written pages only (userfaultfd)"
 					    : "everything (no userfaultfd)");
 }

@@ -11,6 +11,13 @@
  * saved image and protected again. Where that is not available (an older host kernel,
  * userfaultfd forbidden), every range is copied back whole: correct, and slower.
  *
+ * Most pages an input writes, the next writes too (nine in ten with the syscall corpus).
+ * Tracking such a page costs a write fault per input and a TLB flush to protect it again,
+ * far more on a virtual machine than copying it. So a page found written at
+ * SNAP_HOT_STREAK resets in a row leaves the tracking (its range is unregistered from the
+ * userfaultfd): the scan then reports it written every time, and it is copied back at
+ * every reset, never protected. At most SNAP_HOT_MAX pages are.
+ *
  * It must run while the machine stands still: between two host calls of the kernel as a
  * library, CPU 0 in the host program and no other CPU. Kernel stacks made during an input
  * are unmapped at the reset; stacks of the snapshot that the input freed stay mapped until
@@ -54,12 +61,21 @@ struct pm_scan_arg {
 #define SNAP_MAX_RANGES 256
 #define SNAP_MAX_STACKS 64
 #define SNAP_SCAN_VEC 512 /* written runs fetched per PAGEMAP_SCAN call */
+#define SNAP_HOT_STREAK 8 /* resets in a row a page was written to become always copied */
+#define SNAP_HOT_MAX 256  /* always-copied pages, at most */
 
 /* Bytes [lo, lo + len) saved in copy. */
 struct snap_range {
 	uint8_t *lo;
 	size_t len;
 	uint8_t *copy;
+};
+
+/* How often a tracked page is found written. */
+struct snap_page {
+	uint32_t last_written; /* the reset (counted from 1) that last found it written */
+	uint8_t streak;	       /* resets in a row that found it written (up to the hot one) */
+	bool hot;	       /* out of the tracking: copied back at every reset */
 };
 
 /* A written run of pages, page-aligned. */
@@ -75,6 +91,9 @@ static struct {
 	unsigned nranges;
 	struct snap_range span[SNAP_MAX_RANGES]; /* the page-aligned, merged, tracked spans */
 	unsigned nspans;
+	size_t span_first_page[SNAP_MAX_RANGES + 1]; /* span i's first page in page[] */
+	struct snap_page *page; /* per page of the spans */
+	unsigned nhot;	 /* pages that left the tracking, always copied */
 	struct {
 		uintptr_t lo, hi;
 	} stack[SNAP_MAX_STACKS]; /* the kernel stacks that exist in the snapshot */
@@ -231,7 +250,7 @@ static void snap_protect_written(const struct snap_range *s)
 
 	while (at < end) {
 		struct pm_scan_arg arg = {.size = sizeof(arg),
-					  .flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+					  .flags = PM_SCAN_WP_MATCHING, /* skips hot pages */
 					  .start = at,
 					  .end = end,
 					  .category_mask = PAGE_IS_WRITTEN,
@@ -277,6 +296,43 @@ static void snap_scan_span(const struct snap_range *s)
 		if (arg.walk_end <= at)
 			snap_fatal("PAGEMAP_SCAN made no progress at %#lx", (unsigned long)at);
 		at = arg.walk_end;
+	}
+}
+
+/* The index in snap.page of the tracked page at address a. */
+static size_t snap_page_index(uintptr_t a)
+{
+	for (unsigned i = 0; i < snap.nspans; i++) {
+		uintptr_t lo = (uintptr_t)snap.span[i].lo;
+		if (a >= lo && a < lo + snap.span[i].len)
+			return snap.span_first_page[i] + (a - lo) / SIM_PAGE_SIZE;
+	}
+	snap_fatal("written page %#lx outside every span", (unsigned long)a);
+}
+
+/* Counts the pages of the runs just found written; one written SNAP_HOT_STREAK times in a
+ * row leaves the tracking (see the top). */
+static void snap_note_streaks(void)
+{
+	uint32_t now = (uint32_t)snap.stats.restores + 1;
+
+	for (size_t i = 0; i < snap.nruns; i++) {
+		for (uintptr_t a = snap.runs[i].start; a < snap.runs[i].end; a += SIM_PAGE_SIZE) {
+			struct snap_page *pg = &snap.page[snap_page_index(a)];
+			if (pg->hot)
+				continue;
+			bool again = pg->last_written + 1 == now && pg->streak < SNAP_HOT_STREAK;
+			pg->streak = again ? pg->streak + 1 : 1;
+			pg->last_written = now;
+			if (pg->streak < SNAP_HOT_STREAK || snap.nhot == SNAP_HOT_MAX)
+				continue;
+			struct uffdio_range r = {a, SIM_PAGE_SIZE};
+			if (ioctl(snap.uffd, UFFDIO_UNREGISTER, &r) < 0)
+				snap_fatal("cannot stop tracking %#lx: %s", (unsigned long)a,
+					   strerror(errno));
+			pg->hot = true;
+			snap.stats.hot = ++snap.nhot;
+		}
 	}
 }
 
@@ -335,6 +391,11 @@ int sim_snapshot_take(void)
 	if (err)
 		return err;
 	snap_build_spans();
+	for (unsigned i = 0; i < snap.nspans; i++)
+		snap.span_first_page[i + 1] = snap.span_first_page[i] + snap.span[i].len / SIM_PAGE_SIZE;
+	snap.page = calloc(snap.span_first_page[snap.nspans], sizeof(*snap.page));
+	if (!snap.page)
+		return -ENOMEM;
 	snap.tracking = snap_track_open();
 	for (unsigned i = 0; i < snap.nranges; i++)
 		snap_copy(snap.range[i].copy, snap.range[i].lo, snap.range[i].len);
@@ -391,6 +452,8 @@ void sim_snapshot_restore(void)
 		snap_copy_back(snap.runs[i].start, snap.runs[i].end);
 	for (unsigned i = 0; snap.tracking && i < snap.nspans; i++)
 		snap_protect_written(&snap.span[i]);
+	if (snap.tracking)
+		snap_note_streaks();
 	for (size_t i = 0; i < snap.nruns; i++)
 		snap.stats.pages += (snap.runs[i].end - snap.runs[i].start) / SIM_PAGE_SIZE;
 	snap.stats.restores++;
