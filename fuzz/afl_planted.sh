@@ -8,6 +8,7 @@
 set -euo pipefail
 binary=$1 corpus=$2 dict=$3 bug=$4 kind=$5 func=$6 execs=$7
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/report_check.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export AMPHI_FUZZ_PLANTED=$bug AFL_BENCH_UNTIL_CRASH=1 AFL_NO_UI=1
@@ -21,10 +22,7 @@ crash=$(ls "$work"/out/default/crashes/id:* | head -1)
 case $crash in *orig:*) echo "FAIL: a seed crashes by itself: $crash" >&2; exit 1 ;; esac
 status=0
 "$binary" "$crash" >"$work/replay" 2>&1 || status=$?
-report=$(sed -n '/ERROR: AddressSanitizer/,$p' "$work/replay")
-[[ $status -ne 0 && -n $report ]] || { tail -5 "$work/replay"; echo "FAIL: the saved crash does not crash" >&2; exit 1; }
-grep -m1 'ERROR: AddressSanitizer' <<<"$report"
-grep -q "AddressSanitizer: $kind" <<<"$report" || { echo "FAIL: not a $kind" >&2; exit 1; }
-grep -qw "$func" <<<"$report" || { echo "FAIL: the report does not name $func" >&2; exit 1; }
+[[ $status -ne 0 ]] || { tail -5 "$work/replay"; echo "FAIL: the saved crash does not crash" >&2; exit 1; }
+check_report "$work/replay" "$kind" "$func"
 echo "found after $(grep -oE 'execs:[0-9]+' <<<"$crash" | cut -d: -f2) executions"
 echo "PASS: AFL++ found planted $bug as a $kind in $func"

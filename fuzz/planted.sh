@@ -9,6 +9,7 @@
 # Usage: fuzz/planted.sh FUZZER CORPUS BUG KIND FUNCTION RUNS [REPRO]
 set -euo pipefail
 fuzzer=$1 corpus=$2 bug=$3 kind=$4 func=$5 runs=$6 repro=${7:-}
+source "$(dirname "$0")/report_check.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
@@ -31,14 +32,11 @@ if [[ $status -eq 0 || -z $report ]]; then
 	echo "FAIL: no sanitizer report within $runs inputs" >&2
 	exit 1
 fi
-grep -m1 'ERROR: AddressSanitizer' log
-sed -n '/ERROR: AddressSanitizer/,$p' log | grep -E "^ +#[0-9]+ " | head -12
+check_report log "$kind" "$func"
 if ! awk '/INITED/ { inited = 1 } /ERROR: AddressSanitizer/ { exit !inited }' log; then
 	echo "FAIL: the report came while loading the corpus, not from fuzzing" >&2
 	exit 1
 fi
-grep -q "AddressSanitizer: $kind" <<<"$report" || { echo "FAIL: not a $kind" >&2; exit 1; }
-grep -qw "$func" <<<"$report" || { echo "FAIL: the report does not name $func" >&2; exit 1; }
 crash=$(ls "$work"/crash-* | head -1)
 echo "found within $(grep -oE '^#[0-9]+' log | tail -1 | tr -d '#') inputs; the crashing input has $(wc -c <"$crash") bytes"
 "$fuzzer" -minimize_crash=1 -runs=2000 -seed=1 -exact_artifact_path="$work/min" "$crash" >min.log 2>&1 || true
