@@ -139,7 +139,7 @@ amphi_test(NAME gdb-stub-hosted-aarch64-user TIMEOUT 120 LABELS hosted
 # GDB's writes to the followed process's registers reach its engine: `return 99` in add
 # leaves main with 99 as the sum.
 set(user_regs_checks --expect-output "Breakpoint 1, add (a=1, b=41)" --expect-output "RETURN-CHECK ok"
-    --expect-output "FLAGS-CHECK ok" --expect-output "SEGMENT-CHECK refused"
+    --expect-output "FLAGS-CHECK ok" --expect-output "SEGMENT-CHECK refused" --expect-output "G-CHECK ok"
     --expect-output "99 after 0 call" --expect-output "exited with code 01")
 amphi_test(NAME gdb-stub-hosted-user-regs TIMEOUT 120 LABELS hosted
            ENVIRONMENT "AMPHI_SIM_ARGS=exec ${GDBUSER}"

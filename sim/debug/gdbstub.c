@@ -1080,10 +1080,20 @@ static bool reply_registers(void)
 	return packet_send(gdb.out, n);
 }
 
-/* G: writes every register of the selected thread. */
+/* True when register r holds the size bytes at v. */
+static bool register_holds(unsigned r, const uint8_t *v, size_t size)
+{
+	uint8_t now[16];
+
+	return register_get(r, now) >= 0 && !memcmp(now, v, size);
+}
+
+/* G: writes every register of the selected thread. A register that refuses a write keeps
+ * its value; E01 when the packet gave it another (the others are written). */
 static bool write_registers(const char *hex, size_t len)
 {
 	uint8_t v[16];
+	bool refused = false;
 
 	if (!registers_writable())
 		return reply("E01");
@@ -1092,12 +1102,12 @@ static bool write_registers(const char *hex, size_t len)
 		size_t size = register_size(r);
 		if (len < 2 * size)
 			break;
-		if (hex_decode(v, hex, size))
-			register_set(r, v); /* those that cannot change stay as they are */
+		if (hex_decode(v, hex, size) && register_set(r, v) < 0)
+			refused |= !register_holds(r, v, size);
 		hex += 2 * size;
 		len -= 2 * size;
 	}
-	return reply("OK");
+	return reply(refused ? "E01" : "OK");
 }
 
 /* p / P: one register of the selected thread. */

@@ -3,7 +3,7 @@
 # register, the stack pointer and the pc of the followed process; the program goes on in
 # main with add's calls++ never run and 99 as the sum, so it prints that and exits with 1.
 # Before that, writes to the flags keep what user code cannot change, and on x86_64 a
-# segment register refuses a write.
+# segment register refuses a write, by P and by G.
 set pagination off
 set confirm off
 break add
@@ -26,7 +26,18 @@ if x86:
         print("SEGMENT-CHECK written")
     except gdb.error:
         print("SEGMENT-CHECK refused")
+    # G (every register at once): the same values are taken, a changed cs is refused
+    def reply(packet):
+        out = gdb.execute("maint packet " + packet, to_string=True)
+        return out.split("received: ")[1].strip().strip('"')
+    regs = reply("g")
+    cs = (16 * 8 + 8 + 4) * 2  # rax..r15, rip, eflags: cs's offset in hex digits
+    same, changed = reply("G" + regs), reply("G" + regs[:cs] + "2b000000" + regs[cs + 8:])
+    gdb.execute("maint flush register-cache")
+    ok = same == "OK" and changed == "E01" and reply("g") == regs
+    print("G-CHECK ok" if ok else "G-CHECK same %s changed %s" % (same, changed))
 else:
+    print("G-CHECK ok") # aarch64 has no register that refuses
     print("SEGMENT-CHECK refused") # aarch64 has none
 end
 return 99
