@@ -23,12 +23,19 @@ fail() {
 	exit 1
 }
 
-# Stops the daemons this script started (by their recorded pids) and removes the scratch
-# files.
+# Stops the daemons this script started (by their recorded pids), waits until they are
+# gone (a libvirtd still shutting down holds its pid file and socket, and the next test
+# to start one would fail), and removes the scratch files.
 cleanup() {
 	local pid
 	for pid in "${started_pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${started_pids[@]}"; do
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
 	done
 	[ -z "$work" ] || rm -rf "$work"
 }
