@@ -15,8 +15,8 @@
  * Tracking such a page costs a write fault per input and a TLB flush to protect it again,
  * far more on a virtual machine than copying it. So a page found written at
  * SNAP_HOT_STREAK resets in a row leaves the tracking (its range is unregistered from the
- * userfaultfd): the scan then reports it written every time, and it is copied back at
- * every reset, never protected. At most SNAP_HOT_MAX pages are.
+ * userfaultfd, and locked in memory): the scan then reports it written every time, and it
+ * is copied back at every reset, never protected. At most SNAP_HOT_MAX pages are.
  *
  * It must run while the machine stands still: between two host calls of the kernel as a
  * library, CPU 0 in the host program and no other CPU. Kernel stacks made during an input
@@ -94,6 +94,7 @@ static struct {
 	size_t span_first_page[SNAP_MAX_RANGES + 1]; /* span i's first page in page[] */
 	struct snap_page *page; /* per page of the spans */
 	unsigned nhot;	 /* pages that left the tracking, always copied */
+	unsigned hot_max; /* at most (SNAP_HOT_MAX, less when the host refused a lock) */
 	struct {
 		uintptr_t lo, hi;
 	} stack[SNAP_MAX_STACKS]; /* the kernel stacks that exist in the snapshot */
@@ -102,7 +103,7 @@ static struct {
 	struct snap_run *runs;
 	size_t nruns, runs_cap;
 	struct sim_snapshot_stats stats;
-} snap = {.uffd = -1, .pagemap = -1};
+} snap = {.uffd = -1, .pagemap = -1, .hot_max = SNAP_HOT_MAX};
 
 /* The kernel's and the machine's globals: the sections the fuzz build puts them in
  * (fuzz/sections.h), whose bounds the linker defines. */
@@ -310,6 +311,24 @@ static size_t snap_page_index(uintptr_t a)
 	snap_fatal("written page %#lx outside every span", (unsigned long)a);
 }
 
+/* Takes the page at a out of the tracking, to be copied back at every reset. It is locked
+ * in memory first: an untracked page the host reclaimed would leave the mapping, and the
+ * scan would no longer report it written. False (and no more pages taken out) when the
+ * host refuses the lock. */
+static bool snap_make_hot(uintptr_t a)
+{
+	struct uffdio_range r = {a, SIM_PAGE_SIZE};
+
+	if (mlock((void *)a, SIM_PAGE_SIZE) < 0) {
+		snap.hot_max = snap.nhot;
+		return false;
+	}
+	if (ioctl(snap.uffd, UFFDIO_UNREGISTER, &r) < 0)
+		snap_fatal("cannot stop tracking %#lx: %s", (unsigned long)a, strerror(errno));
+	snap.stats.hot = ++snap.nhot;
+	return true;
+}
+
 /* Counts the pages of the runs just found written; one written SNAP_HOT_STREAK times in a
  * row leaves the tracking (see the top). */
 static void snap_note_streaks(void)
@@ -324,14 +343,8 @@ static void snap_note_streaks(void)
 			bool again = pg->last_written + 1 == now && pg->streak < SNAP_HOT_STREAK;
 			pg->streak = again ? pg->streak + 1 : 1;
 			pg->last_written = now;
-			if (pg->streak < SNAP_HOT_STREAK || snap.nhot == SNAP_HOT_MAX)
-				continue;
-			struct uffdio_range r = {a, SIM_PAGE_SIZE};
-			if (ioctl(snap.uffd, UFFDIO_UNREGISTER, &r) < 0)
-				snap_fatal("cannot stop tracking %#lx: %s", (unsigned long)a,
-					   strerror(errno));
-			pg->hot = true;
-			snap.stats.hot = ++snap.nhot;
+			if (pg->streak == SNAP_HOT_STREAK && snap.nhot < snap.hot_max)
+				pg->hot = snap_make_hot(a);
 		}
 	}
 }
