@@ -27,10 +27,11 @@ for t in $targets; do
 	n=$(ls "$scratch/corpus/$t" | wc -l)
 	(cd "$OUT" && ./"$t" -runs=0 "$scratch/corpus/$t") >"$scratch/$t.seeds" 2>&1 ||
 		{ tail -20 "$scratch/$t.seeds"; echo "FAIL: $t crashed on its seeds" >&2; exit 1; }
-	(cd "$OUT" && ./"$t" -runs=300 -seed=1 -dict="$t.dict" "$scratch/corpus/$t") >"$scratch/$t.run" 2>&1 ||
+	runs=$((n + 300)) # the engine counts the seeds' runs too
+	(cd "$OUT" && ./"$t" -runs=$runs -seed=1 -dict="$t.dict" "$scratch/corpus/$t") >"$scratch/$t.run" 2>&1 ||
 		{ tail -20 "$scratch/$t.run"; echo "FAIL: $t crashed while fuzzing" >&2; exit 1; }
-	grep -q "Done 300 runs" "$scratch/$t.run" || { tail -5 "$scratch/$t.run"; echo "FAIL: $t did not finish its runs" >&2; exit 1; }
-	echo "$t: $n seeds, $(grep -oE 'cov: [0-9]+' "$scratch/$t.run" | tail -1) after 300 runs"
+	grep -q "Done $runs runs" "$scratch/$t.run" || { tail -5 "$scratch/$t.run"; echo "FAIL: $t did not finish its runs" >&2; exit 1; }
+	echo "$t: $n seeds, $(grep -oE 'cov: [0-9]+' "$scratch/$t.run" | tail -1) after $runs runs"
 done
 # the engine's instrumentation went to the kernel only, as in the fuzz preset
 "$src/fuzz/coverage_scope.sh" "$WORK/amphi-fuzz-build" __sancov_cntrs | tail -2
