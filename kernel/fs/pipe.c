@@ -206,6 +206,14 @@ static unsigned pipe_poll(struct file *f)
 	return events;
 }
 
+/* Frees p (NULL: nothing), its ring too. */
+static void pipe_free(struct pipe *p)
+{
+	if (p)
+		kfree(p->ring);
+	kfree(p);
+}
+
 /* Drops one end's reference to p; the last frees it (and unhooks its FIFO). */
 static void pipe_unref(struct pipe *p)
 {
@@ -217,10 +225,8 @@ static void pipe_unref(struct pipe *p)
 		p->fifo->priv = NULL;
 	spin_unlock(&p->wq.lock);
 	spin_unlock_irqrestore(&fifo_lock, irq);
-	if (last) {
-		kfree(p->ring);
-		kfree(p);
-	}
+	if (last)
+		pipe_free(p);
 }
 
 /* Closes one end; the last one frees the pipe. */
@@ -286,7 +292,7 @@ static struct pipe *pipe_alloc(void)
 	if (p)
 		p->ring = kmalloc(PIPE_SIZE);
 	if (!p || !p->ring) {
-		kfree(p);
+		pipe_free(p);
 		return NULL;
 	}
 	waitq_init(&p->wq, "pipe");
@@ -308,9 +314,7 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 			(*rd)->ops = NULL; /* not counted as a reader yet */
 			file_put(*rd);
 		}
-		if (p)
-			kfree(p->ring);
-		kfree(p);
+		pipe_free(p);
 		return -ENOMEM;
 	}
 	p->readers = p->writers = 1;
@@ -362,10 +366,7 @@ static int fifo_open(struct inode *inode, struct file *f)
 	if (!fresh)
 		return -ENOMEM;
 	struct pipe *p = fifo_attach(inode, acc, f->flags & O_NONBLOCK, &fresh, &partner, &seen);
-	if (fresh) {
-		kfree(fresh->ring);
-		kfree(fresh);
-	}
+	pipe_free(fresh);
 	if (!p)
 		return -ENXIO;
 	f->priv = p;

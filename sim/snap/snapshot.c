@@ -93,8 +93,8 @@ static struct {
 	unsigned nspans;
 	size_t span_first_page[SNAP_MAX_RANGES + 1]; /* span i's first page in page[] */
 	struct snap_page *page; /* per page of the spans */
-	unsigned nhot;	 /* pages that left the tracking, always copied */
-	unsigned hot_max; /* at most (SNAP_HOT_MAX, less when the host refused a lock) */
+	unsigned hot_max; /* pages that may leave the tracking (stats.hot have): SNAP_HOT_MAX,
+			   * or fewer once the host refused a lock */
 	struct {
 		uintptr_t lo, hi;
 	} stack[SNAP_MAX_STACKS]; /* the kernel stacks that exist in the snapshot */
@@ -320,12 +320,12 @@ static bool snap_make_hot(uintptr_t a)
 	struct uffdio_range r = {a, SIM_PAGE_SIZE};
 
 	if (mlock((void *)a, SIM_PAGE_SIZE) < 0) {
-		snap.hot_max = snap.nhot;
+		snap.hot_max = (unsigned)snap.stats.hot;
 		return false;
 	}
 	if (ioctl(snap.uffd, UFFDIO_UNREGISTER, &r) < 0)
 		snap_fatal("cannot stop tracking %#lx: %s", (unsigned long)a, strerror(errno));
-	snap.stats.hot = ++snap.nhot;
+	snap.stats.hot++;
 	return true;
 }
 
@@ -343,7 +343,7 @@ static void snap_note_streaks(void)
 			bool again = pg->last_written + 1 == now && pg->streak < SNAP_HOT_STREAK;
 			pg->streak = again ? pg->streak + 1 : 1;
 			pg->last_written = now;
-			if (pg->streak == SNAP_HOT_STREAK && snap.nhot < snap.hot_max)
+			if (pg->streak == SNAP_HOT_STREAK && snap.stats.hot < snap.hot_max)
 				pg->hot = snap_make_hot(a);
 		}
 	}
