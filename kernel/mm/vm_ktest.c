@@ -224,6 +224,43 @@ static void vm_object_read_write_truncate(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
 }
 
+/* A page far into an object costs that page and a few small tree nodes, not memory in
+ * proportion to its offset; truncation and the last reference free it all. */
+static void vm_object_sparse_pages_cost_what_they_hold(struct ktest *t)
+{
+	size_t used_before = vm_ktest_pages_used();
+	struct vm_object *o = vm_object_create();
+	const uint64_t far = VM_OBJECT_MAX_SIZE - 2;
+	char buf[4] = "xxx";
+
+	KTEST_ASSERT(t, o != NULL);
+	KTEST_EXPECT_EQ(t, vm_object_write(o, far, "ab", 2), 2);
+	KTEST_EXPECT_EQ(t, vm_object_write(o, 5 * PAGE_SIZE, "c", 1), 1);
+	KTEST_EXPECT_EQ(t, vm_object_size(o), VM_OBJECT_MAX_SIZE);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before + 2); /* the two data pages */
+	KTEST_EXPECT_EQ(t, vm_object_read(o, far - 1, buf, 4), 3);
+	KTEST_EXPECT_EQ(t, memcmp(buf, "\0ab", 3), 0);
+	paddr_t pa;
+	KTEST_EXPECT_EQ(t, vm_object_peek(o, far / PAGE_SIZE - 1, &pa), -ENOENT);
+	KTEST_EXPECT_EQ(t, vm_object_peek(o, 5, &pa), 0);
+	page_put(pa);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, far / 2), 0); /* drops the far page only */
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before + 1);
+	KTEST_EXPECT_EQ(t, vm_object_read(o, 5 * PAGE_SIZE, buf, 1), 1);
+	KTEST_EXPECT_EQ(t, buf[0], 'c');
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, 5 * PAGE_SIZE + 1), 0); /* keeps page 5 */
+	KTEST_EXPECT_EQ(t, vm_object_peek(o, 5, &pa), 0);
+	page_put(pa);
+	KTEST_EXPECT_EQ(t, vm_object_truncate(o, 5 * PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, vm_object_peek(o, 5, &pa), -ENOENT);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+	KTEST_EXPECT_EQ(t, vm_object_adopt(o, far / PAGE_SIZE, page_user_alloc(), far + 1), 0);
+	KTEST_EXPECT_EQ(t, vm_object_adopt(o, far / PAGE_SIZE, pa = page_user_alloc(), 1), -EEXIST);
+	page_put(pa);
+	vm_object_put(o);
+	KTEST_EXPECT_EQ(t, vm_ktest_pages_used(), used_before);
+}
+
 static void vm_private_object_pages_copy_on_write(struct ktest *t)
 {
 	size_t used_before = vm_ktest_pages_used();
@@ -376,6 +413,7 @@ static const struct ktest_case vm_cases[] = {
 	KTEST_CASE(vm_unmap_frees_every_gathered_page),
 	KTEST_CASE(vm_protect_none_keeps_page_from_user),
 	KTEST_CASE(vm_object_read_write_truncate),
+	KTEST_CASE(vm_object_sparse_pages_cost_what_they_hold),
 	KTEST_CASE(vm_private_object_pages_copy_on_write),
 	KTEST_CASE(vm_clone_shares_pages_copy_on_write),
 	KTEST_CASE(vm_fault_around_maps_nearby_pages),

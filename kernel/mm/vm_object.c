@@ -3,7 +3,9 @@
  * object holds one reference to each of its pages, and a space that maps one takes
  * another, so a page outlives a truncation for as long as some space maps it. Data is
  * copied page by page with the object's lock dropped, because copying to user memory may
- * resolve pages under a space's lock, which is taken before an object's.
+ * resolve pages under a space's lock, which is taken before an object's. The pages are
+ * found through a small radix tree (64 slots a node, as tall as the largest index needs),
+ * so a file written 30 GiB in costs one page and four nodes, not a table of its offsets.
  */
 #include <amphi/errno.h>
 #include <amphi/mm.h>
@@ -49,13 +51,96 @@ void vm_object_get(struct vm_object *o)
 	spin_unlock_irqrestore(&o->lock, irq);
 }
 
-/* Drops the pages from index first on (lock held). */
-static void vm_object_drop_from(struct vm_object *o, size_t first)
+/* A node of an object's page tree: at the bottom level (1) its slots hold pages, above
+ * it nodes of the level below. */
+struct vm_object_node {
+	union {
+		struct vm_object_node *child[VM_OBJECT_FANOUT];
+		paddr_t page[VM_OBJECT_FANOUT];
+	};
+};
+
+/* Pages a subtree of level levels covers (1 for level 0: one page). */
+static uint64_t vm_object_span(unsigned level)
 {
-	for (size_t i = first; i < o->slots; i++) {
-		if (o->pages[i])
-			page_put(o->pages[i]);
-		o->pages[i] = 0;
+	return 1ULL << (VM_OBJECT_FANOUT_SHIFT * level);
+}
+
+/* The slot of page index in its node at level (1 = bottom). */
+static unsigned vm_object_slot(uint64_t index, unsigned level)
+{
+	return (unsigned)(index >> (VM_OBJECT_FANOUT_SHIFT * (level - 1))) & (VM_OBJECT_FANOUT - 1);
+}
+
+/* The page at index, or 0 when the object has none there (lock held). */
+static paddr_t vm_object_lookup(const struct vm_object *o, uint64_t index)
+{
+	if (!o->height || index >= vm_object_span(o->height))
+		return 0;
+	const struct vm_object_node *n = o->root;
+	for (unsigned level = o->height; level > 1; level--) {
+		n = n->child[vm_object_slot(index, level)];
+		if (!n)
+			return 0;
+	}
+	return n->page[vm_object_slot(index, 1)];
+}
+
+/* The slot of page index, making the tree taller and the nodes on the way as needed
+ * (lock held: kmalloc does not sleep). NULL when out of memory; nodes made before that
+ * stay, empty, until the object goes. */
+static paddr_t *vm_object_slot_make(struct vm_object *o, uint64_t index)
+{
+	while (!o->height || index >= vm_object_span(o->height)) {
+		struct vm_object_node *top = kzalloc(sizeof(*top));
+		if (!top)
+			return NULL;
+		if (o->height)
+			top->child[0] = o->root;
+		o->root = top;
+		o->height++;
+	}
+	struct vm_object_node *n = o->root;
+	for (unsigned level = o->height; level > 1; level--) {
+		struct vm_object_node **next = &n->child[vm_object_slot(index, level)];
+		if (!*next && !(*next = kzalloc(sizeof(**next))))
+			return NULL;
+		n = *next;
+	}
+	return &n->page[vm_object_slot(index, 1)];
+}
+
+/* Drops the pages of subtree n (at level, its first page base) from index first on, and
+ * frees its nodes that lie wholly there. True when n itself was freed. */
+static bool vm_object_drop_subtree(struct vm_object_node *n, unsigned level, uint64_t base,
+				   uint64_t first)
+{
+	uint64_t step = vm_object_span(level - 1);
+
+	for (unsigned i = 0; i < VM_OBJECT_FANOUT; i++) {
+		uint64_t at = base + i * step;
+		if (at + step <= first)
+			continue;
+		if (level == 1 && n->page[i]) {
+			page_put(n->page[i]);
+			n->page[i] = 0;
+		} else if (level > 1 && n->child[i] &&
+			   vm_object_drop_subtree(n->child[i], level - 1, at, first)) {
+			n->child[i] = NULL;
+		}
+	}
+	if (base < first)
+		return false;
+	kfree(n);
+	return true;
+}
+
+/* Drops the pages from index first on (lock held). */
+static void vm_object_drop_from(struct vm_object *o, uint64_t first)
+{
+	if (o->height && vm_object_drop_subtree(o->root, o->height, 0, first)) {
+		o->root = NULL;
+		o->height = 0;
 	}
 }
 
@@ -68,26 +153,7 @@ void vm_object_put(struct vm_object *o)
 	if (!last)
 		return;
 	vm_object_drop_from(o, 0);
-	kfree(o->pages);
 	kfree(o);
-}
-
-/* Makes pages[] hold at least n slots. Returns 0 or -ENOMEM (lock held: kmalloc does not
- * sleep). */
-static int vm_object_grow(struct vm_object *o, size_t n)
-{
-	if (n <= o->slots)
-		return 0;
-	size_t slots = MAX(n, MAX(o->slots * 2, (size_t)16));
-	paddr_t *pages = kzalloc(slots * sizeof(*pages));
-	if (!pages)
-		return -ENOMEM;
-	if (o->slots)
-		memcpy(pages, o->pages, o->slots * sizeof(*pages));
-	kfree(o->pages);
-	o->pages = pages;
-	o->slots = slots;
-	return 0;
 }
 
 /* vm_object_page with the lock held. */
@@ -95,17 +161,17 @@ static int vm_object_page_locked(struct vm_object *o, uint64_t index, paddr_t *p
 {
 	if (index >= VM_OBJECT_MAX_PAGES)
 		return -EFBIG;
-	int err = vm_object_grow(o, (size_t)index + 1);
-	if (err)
-		return err;
-	if (!o->pages[index]) {
+	paddr_t *slot = vm_object_slot_make(o, index);
+	if (!slot)
+		return -ENOMEM;
+	if (!*slot) {
 		paddr_t page = page_user_alloc();
 		if (!page)
 			return -ENOMEM;
 		memset(plat_phys_to_virt(page), 0, PAGE_SIZE);
-		o->pages[index] = page;
+		*slot = page;
 	}
-	*pa = o->pages[index];
+	*pa = *slot;
 	page_get(*pa);
 	return 0;
 }
@@ -122,14 +188,14 @@ int vm_object_page(struct vm_object *o, uint64_t index, paddr_t *pa)
 int vm_object_peek(struct vm_object *o, uint64_t index, paddr_t *pa)
 {
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
-	int err = index < o->slots && o->pages[index] ? 0 : -ENOENT;
+	paddr_t page = vm_object_lookup(o, index);
 
-	if (!err) {
-		*pa = o->pages[index];
-		page_get(*pa);
+	if (page) {
+		*pa = page;
+		page_get(page);
 	}
 	spin_unlock_irqrestore(&o->lock, irq);
-	return err;
+	return page ? 0 : -ENOENT;
 }
 
 int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t size)
@@ -137,11 +203,10 @@ int vm_object_adopt(struct vm_object *o, uint64_t index, paddr_t pa, uint64_t si
 	if (index >= VM_OBJECT_MAX_PAGES || size > VM_OBJECT_MAX_SIZE)
 		return -EFBIG;
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
-	int err = vm_object_grow(o, (size_t)index + 1);
-	if (!err && o->pages[index])
-		err = -EEXIST;
+	paddr_t *slot = vm_object_slot_make(o, index);
+	int err = !slot ? -ENOMEM : *slot ? -EEXIST : 0;
 	if (!err) {
-		o->pages[index] = pa;
+		*slot = pa;
 		o->size = MAX(o->size, size);
 		vm_object_changed(o);
 	}
@@ -225,12 +290,12 @@ int vm_object_truncate(struct vm_object *o, uint64_t size)
 	if (size > VM_OBJECT_MAX_SIZE)
 		return -EFBIG;
 	irqflags_t irq = spin_lock_irqsave(&o->lock);
-	size_t keep = (size_t)(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
-	if (keep < o->slots)
-		vm_object_drop_from(o, keep);
-	if (size % PAGE_SIZE && keep - 1 < o->slots && o->pages[keep - 1]) {
-		uint8_t *last = plat_phys_to_virt(o->pages[keep - 1]);
-		memset(last + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+	uint64_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+	vm_object_drop_from(o, keep);
+	paddr_t last = size % PAGE_SIZE ? vm_object_lookup(o, keep - 1) : 0;
+	if (last) {
+		uint8_t *bytes = plat_phys_to_virt(last);
+		memset(bytes + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
 	}
 	o->size = size;
 	vm_object_changed(o);

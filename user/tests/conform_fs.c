@@ -164,6 +164,11 @@ static void check_fs_io(void)
 	CHECK("pread across the hole", pread(fd, buf, 32, 5), 6, 0);
 	check("the hole reads as zeros", buf[1] | buf[4], 0, 0, 0);
 	CHECK("pread negative offset", pread(fd, buf, 1, -1), -1, EINVAL);
+	/* a sparse file: memory (or disk) for the page written, not for the offset */
+	CHECK("pwrite 32 GiB in", pwrite(fd, "F", 1, 1LL << 35), 1, 0);
+	CHECK("pread 32 GiB in", pread(fd, buf, 2, 1LL << 35), 1, 0);
+	check("the byte 32 GiB in", buf[0] == 'F' ? 0 : -1, 0, 0, 0);
+	CHECK("ftruncate back from 32 GiB", ftruncate(fd, 11), 0, 0);
 	CHECK("read into an unmapped buffer", read(fd, BAD_PTR, 4), -1, EFAULT);
 	CHECK("fstat", fstat(fd, &st), 0, 0);
 	check("size 11, mode 0644 under umask 022", st.st_size == 11 && (st.st_mode & 0777) == 0644
