@@ -12,6 +12,8 @@
  *                           pass with fsync, then a read pass; per MiB, 5 rounds each
  *   ubench start            time from UBENCH_T0 (the launcher's CLOCK_REALTIME, in ns)
  *                           to this program's main
+ *   ubench first            the same to this program's first instruction (its entry
+ *                           point reads the clock before the libc starts)
  *   ubench launch CMD...    sets UBENCH_T0 and executes CMD (e.g. an amphi exec of
  *                           ubench start), to measure start-up from outside
  *   ubench run CMD...       runs CMD as a whole process ROUNDS times (a host tool):
@@ -31,6 +33,35 @@
 #include <unistd.h>
 
 #define ROUNDS 11
+
+/* CLOCK_REALTIME at the program's first instruction: the entry point (ubench_entry, the
+ * link's -e) reads it with a raw clock_gettime, then goes on to the libc's _start with the
+ * registers the kernel gave it. */
+struct timespec first_insn_time;
+
+#if defined(__x86_64__)
+__asm__(".globl ubench_entry\n"
+	"ubench_entry:\n"
+	"	mov $228, %eax\n" /* SYS_clock_gettime */
+	"	xor %edi, %edi\n" /* CLOCK_REALTIME */
+	"	lea first_insn_time(%rip), %rsi\n"
+	"	syscall\n"
+	"	xor %eax, %eax\n"
+	"	jmp _start\n");
+#elif defined(__aarch64__)
+__asm__(".globl ubench_entry\n"
+	"ubench_entry:\n"
+	"	mov x9, x0\n"
+	"	mov x8, #113\n" /* SYS_clock_gettime */
+	"	mov x0, #0\n"	 /* CLOCK_REALTIME */
+	"	adrp x1, first_insn_time\n"
+	"	add x1, x1, :lo12:first_insn_time\n"
+	"	svc #0\n"
+	"	mov x0, x9\n"
+	"	b _start\n");
+#else
+#error "ubench_entry: no entry point for this ISA"
+#endif
 
 static uint64_t now_ns(clockid_t clock)
 {
@@ -219,12 +250,17 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 
-	if (strcmp(mode, "start") == 0) {
+	if (strcmp(mode, "start") == 0 || strcmp(mode, "first") == 0) {
 		uint64_t now = now_ns(CLOCK_REALTIME);
+		if (mode[0] == 'f')
+			now = (uint64_t)first_insn_time.tv_sec * 1000000000u +
+			      (uint64_t)first_insn_time.tv_nsec;
 		const char *t0 = getenv("UBENCH_T0");
 		if (!t0)
-			return fprintf(stderr, "ubench start: UBENCH_T0 is not set\n"), 1;
-		printf("start %.1f\n", (double)(now - strtoull(t0, NULL, 10)));
+			return fprintf(stderr, "ubench %s: UBENCH_T0 is not set\n", mode), 1;
+		if (!now)
+			return fprintf(stderr, "ubench first: the entry point read no clock\n"), 1;
+		printf("%s %.1f\n", mode, (double)(now - strtoull(t0, NULL, 10)));
 	} else if (strcmp(mode, "launch") == 0 && argc > 2) {
 		char t0[32];
 		snprintf(t0, sizeof(t0), "%llu", (unsigned long long)now_ns(CLOCK_REALTIME));

@@ -26,6 +26,8 @@ static void main_display_window(const struct sim_options *opts)
 	fprintf(stderr, "amphi: no window for the display (%s); --display none hides it\n", why);
 }
 
+#define MAIN_HEAP_PREFAULT (256u << 10) /* about what the machine's set-up allocates */
+
 int main(int argc, char **argv)
 {
 	struct sim_options opts;
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 	 * and of the CPUs' stacks, would zero 2 MiB (a third of the boot's CPU time); RAM is
 	 * a memfd, which has none anyway. */
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	sim_heap_init();
+	sim_heap_prefault(MAIN_HEAP_PREFAULT);
 	sim_console_claim_std_fds();
 	sim_options_parse(argc, argv, &opts);
 	sim_gdb_replay_prepare(&opts, argv); /* may run this program again, from the start */

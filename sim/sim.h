@@ -282,6 +282,16 @@ const struct plat_hostcall_task *sim_hostcall_tasks(void);
 /* Serves no more requests: the machine stands still from now on. */
 void sim_hostcall_stop(void);
 
+/* --- mem/heap.c --- */
+
+/* Makes large blocks come from malloc's arenas and arenas keep what is freed, so that
+ * memory sim_heap_prefault populated is what later allocations get. Call first in main. */
+void sim_heap_init(void);
+
+/* Makes the calling thread's malloc arena hold bytes of populated memory, so the
+ * allocations that follow take no page faults (a no-op where the host cannot populate). */
+void sim_heap_prefault(size_t bytes);
+
 /* --- mem/memcheck.c --- */
 
 /* Under ASan, makes each report on kernel memory end with where the block the bad access

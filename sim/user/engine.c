@@ -42,6 +42,7 @@
 /* a space with at most this many pages has them all mapped into the windows when it is
  * loaded; a larger one gets its pages mapped as they are touched */
 #define USER_PRELOAD_PAGES 2048
+#define USER_ENGINE_HEAP (1280u << 10) /* about what opening an engine allocates */
 
 static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
 static const uintptr_t win_start[2] = {SIM_USER_LO_START, SIM_USER_HI_START};
@@ -339,6 +340,7 @@ static struct {
 static void *user_early_open(void *unused)
 {
 	(void)unused;
+	sim_heap_prefault(USER_ENGINE_HEAP);
 	user_engine_open_first(&user_cpus[0]);
 	pthread_mutex_lock(&user_early.lock);
 	__atomic_store_n(&user_early.pending, false, __ATOMIC_RELEASE);
