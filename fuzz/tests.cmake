@@ -101,6 +101,10 @@ fuzz_repro_test(fuzz-syscall-tasks-vfork tasks-vfork-exit
 fuzz_repro_test(fuzz-syscall-tasks-vfork-thread regress-clone-vfork-thread
   "[0] t0 clone(0x54f00, 0, 0, 0, 0) blocks" "[1] t1 gettid() = 2" "[2] t1 exit(0) = 0"
   "[0] t0 clone(0x54f00, 0, 0, 0, 0) = 2 (after blocking)")
+# lseek(SEEK_CUR) past INT64_MAX fails with EINVAL as on Linux (the sum overflowed: UBSan).
+fuzz_repro_test(fuzz-syscall-lseek-cur-overflow regress-lseek-cur-overflow
+  "[1] t0 lseek(0, 0x7fffffffffffffff, 0x1) = 9223372036854775807"
+  "[2] t0 lseek(0, 0x7fffffffffffffff, 0x1) = -22 (Invalid argument)")
 
 # The planted bugs (include/amphi/planted.h) the syscall fuzzer must find from its seed
 # corpus within a bounded number of inputs, with the report naming the planted function,

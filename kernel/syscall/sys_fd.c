@@ -167,9 +167,9 @@ static int64_t fd_seek_to(struct file *f, int64_t off, unsigned whence)
 	default:
 		return -EINVAL;
 	}
-	int64_t to = base + off;
-	if ((off > 0 && to < base) || (off < 0 && to > base))
-		return -EOVERFLOW;
+	int64_t to;
+	if (__builtin_add_overflow(base, off, &to))
+		return -EINVAL; /* Linux's answer: the sum wraps negative there */
 	return to < 0 ? -EINVAL : to;
 }
 

@@ -160,6 +160,8 @@ static void check_fs_io(void)
 	CHECK("lseek SEEK_END", lseek(fd, 0, SEEK_END), 6, 0);
 	CHECK("lseek before the start", lseek(fd, -7, SEEK_END), -1, EINVAL);
 	CHECK("lseek bad whence", lseek(fd, 0, 9), -1, EINVAL);
+	CHECK("lseek SEEK_CUR past INT64_MAX", lseek(fd, INT64_MAX, SEEK_CUR), -1, EINVAL);
+	CHECK("lseek SEEK_CUR by INT64_MIN", lseek(fd, INT64_MIN, SEEK_CUR), -1, EINVAL);
 	CHECK("pwrite past the end", pwrite(fd, "Z", 1, 10), 1, 0);
 	CHECK("pread across the hole", pread(fd, buf, 32, 5), 6, 0);
 	check("the hole reads as zeros", buf[1] | buf[4], 0, 0, 0);
