@@ -112,30 +112,30 @@ static void user_host_map(uint8_t *at, size_t len, int prot, int flags, int fd, 
 	}
 }
 
-/* Makes [off, off + len) of window w inaccessible again, as reserved. */
-static void user_host_unmap(struct sim_user_cpu *u, int w, uintptr_t off, size_t len)
+/* Makes [off, off + len) of e's window w inaccessible again, as reserved. */
+static void user_host_unmap(struct sim_user_engine *e, int w, uintptr_t off, size_t len)
 {
-	user_host_map(u->win[w] + off, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	user_host_map(e->win[w] + off, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		      -1, 0);
 }
 
-/* Makes window w's pages inaccessible again over what was touched. */
-static void user_wipe_window(struct sim_user_cpu *u, int w)
+/* Makes e's window w inaccessible again over what was touched. */
+static void user_wipe_window(struct sim_user_engine *e, int w)
 {
-	if (u->touched_lo[w] >= u->touched_hi[w])
+	if (e->touched_lo[w] >= e->touched_hi[w])
 		return;
-	user_host_unmap(u, w, u->touched_lo[w], u->touched_hi[w] - u->touched_lo[w]);
-	u->touched_lo[w] = UINTPTR_MAX;
-	u->touched_hi[w] = 0;
+	user_host_unmap(e, w, e->touched_lo[w], e->touched_hi[w] - e->touched_lo[w]);
+	e->touched_lo[w] = UINTPTR_MAX;
+	e->touched_hi[w] = 0;
 }
 
-/* Makes the window pages over guest range [start, end) inaccessible again. */
-static void user_unmap_range(struct sim_user_cpu *u, uintptr_t start, uintptr_t end)
+/* Makes the pages of e's windows over guest range [start, end) inaccessible again. */
+static void user_unmap_range(struct sim_user_engine *e, uintptr_t start, uintptr_t end)
 {
 	for (int w = 0; w < 2; w++) {
 		uintptr_t lo = MAX(start, win_start[w]), hi = MIN(end, win_end[w]);
 		if (lo < hi)
-			user_host_unmap(u, w, lo - win_start[w], hi - lo);
+			user_host_unmap(e, w, lo - win_start[w], hi - lo);
 	}
 }
 
@@ -163,18 +163,36 @@ static void user_forget_code(struct sim_user_engine *e)
 	}
 }
 
-/* Reserves a window of size bytes for guest addresses from start. */
+/* Reserves a window of size bytes; NULL when the host refuses. */
 static uint8_t *user_window_create(uintptr_t size)
 {
 	uint8_t *win = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (win == MAP_FAILED) {
-		fprintf(stderr, "amphi: cannot reserve a user window of %lu bytes\n",
-			(unsigned long)size);
-		exit(SIM_EXIT_HOST);
-	}
+	if (win == MAP_FAILED)
+		return NULL;
 	tool_ignore_range(win, size);
 	return win;
+}
+
+/* Reserves e's two windows. False, with neither reserved, when the host refuses (Valgrind
+ * manages less address space than Linux gives: a few engines' windows fill it). */
+static bool user_engine_reserve(struct sim_user_engine *e)
+{
+	for (int w = 0; w < 2; w++) {
+		e->win[w] = user_window_create(win_end[w] - win_start[w]);
+		e->touched_lo[w] = UINTPTR_MAX;
+		e->touched_hi[w] = 0;
+	}
+	if (e->win[0] && e->win[1])
+		return true;
+	for (int w = 0; w < 2; w++) {
+		if (e->win[w]) {
+			tool_unignore_range(e->win[w], win_end[w] - win_start[w]);
+			munmap(e->win[w], win_end[w] - win_start[w]);
+		}
+		e->win[w] = NULL;
+	}
+	return false;
 }
 
 static unsigned long user_hwcap, user_hwcap2; /* what the CPU model executes */
@@ -197,13 +215,15 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
 
-/* Maps the len bytes of guest pages from va in u's window, noting them as touched: onto
+/* Maps the len bytes of guest pages from va in the running engine's windows, noting them
+ * as touched: onto
  * RAM from physical page pa with prot (VM_* bits), or, for a scratch page (scratch set),
  * onto a private zero page so that a refused access completes harmlessly while the engine
  * stops. */
 static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, size_t len,
 			   unsigned prot, bool scratch)
 {
+	struct sim_user_engine *e = u->eng;
 	int w;
 	uintptr_t off;
 
@@ -211,15 +231,15 @@ static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, siz
 	if (!user_window_of(va, &w, &off) || len > win_end[w] - va)
 		return;
 	if (scratch)
-		user_host_map(u->win[w] + off, len, PROT_READ | PROT_WRITE,
+		user_host_map(e->win[w] + off, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	else {
 		sim_ram_settle(pa, len); /* the window maps the memfd: nothing fills it later */
-		user_host_map(u->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
+		user_host_map(e->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
 			      MAP_SHARED, sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
 	}
-	u->touched_lo[w] = MIN(u->touched_lo[w], off);
-	u->touched_hi[w] = MAX(u->touched_hi[w], off + len);
+	e->touched_lo[w] = MIN(e->touched_lo[w], off);
+	e->touched_hi[w] = MAX(e->touched_hi[w], off + len);
 	if (scratch)
 		u->scratch = va + 1; /* +1: page 0 is a valid one */
 }
@@ -286,12 +306,15 @@ static void user_preload(struct sim_user_cpu *u, struct vm_space *vm)
 	user_run_flush(&run);
 }
 
-/* Opens engine e of u (probing the CPU model on the first engine opened), maps u's
- * windows into it and hooks it; e runs next. */
-static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
+/* Reserves the windows of engine e of u, opens it (probing the CPU model on the first
+ * engine opened), maps the windows into it and hooks it; e runs next. False, with e left
+ * unopened, when the host refuses the windows. */
+static bool user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 {
 	uc_hook h;
 
+	if (!user_engine_reserve(e))
+		return false;
 	if (uc_open(sim_user_isa.arch, sim_user_isa.mode, &e->uc) != UC_ERR_OK ||
 	    uc_ctl_set_cpu_model(e->uc, sim_user_isa.cpu_model) != UC_ERR_OK) {
 		fprintf(stderr, "amphi: cannot open a CPU engine\n");
@@ -300,7 +323,7 @@ static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 	user_probe_once(e->uc);
 	for (int w = 0; w < 2; w++) {
 		if (uc_mem_map_ptr(e->uc, win_start[w], win_end[w] - win_start[w], UC_PROT_ALL,
-				   u->win[w]) != UC_ERR_OK) {
+				   e->win[w]) != UC_ERR_OK) {
 			fprintf(stderr, "amphi: cannot map a user window into a CPU engine\n");
 			exit(SIM_EXIT_HOST);
 		}
@@ -315,17 +338,17 @@ static void user_engine_open(struct sim_user_cpu *u, struct sim_user_engine *e)
 		fprintf(stderr, "amphi: cannot hook the CPU engine\n");
 		exit(SIM_EXIT_HOST);
 	}
+	return true;
 }
 
-/* Reserves the windows of u and opens its first engine. */
+/* Opens the first engine of u. */
 static void user_engine_open_first(struct sim_user_cpu *u)
 {
 	u->drop_pending = (struct user_drop){UINTPTR_MAX, 0};
-	for (int w = 0; w < 2; w++) {
-		u->win[w] = user_window_create(win_end[w] - win_start[w]);
-		u->touched_lo[w] = UINTPTR_MAX;
+	if (!user_engine_open(u, &u->engines[0])) {
+		fprintf(stderr, "amphi: cannot reserve the user windows of a CPU engine\n");
+		exit(SIM_EXIT_HOST);
 	}
-	user_engine_open(u, &u->engines[0]);
 }
 
 /* CPU 0's first engine, opened on a helper thread while the machine boots (opening one
@@ -373,7 +396,7 @@ void sim_user_open_early(void)
 	pthread_attr_destroy(&attr);
 }
 
-/* Reserves the windows of u and opens its first engine, on first use. */
+/* Opens the first engine of u, on first use. */
 static void user_engine_init(struct sim_user_cpu *u)
 {
 	if (u == &user_cpus[0])
@@ -382,27 +405,56 @@ static void user_engine_init(struct sim_user_cpu *u)
 		user_engine_open_first(u);
 }
 
-/* The engine of u to run code of key: the one that holds it (also for key 0, whose
- * code nothing may reuse), else the least recently used one, opened if need be. */
-static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, uintptr_t key)
-{
-	struct sim_user_engine *oldest = &u->engines[0];
+/* Set once the host refused an engine's windows: no more engines are opened. */
+static bool user_engines_full;
 
-	for (int i = 0; i < SIM_USER_ENGINES; i++) {
-		struct sim_user_engine *e = &u->engines[i];
-		if (e->uc && e->code_key == key)
-			return e;
-		if (e->last_used < oldest->last_used)
-			oldest = e;
-	}
-	if (!oldest->uc)
-		user_engine_open(u, oldest);
-	return oldest;
+/* How well engine e of u suits a space with code key that e does not hold; higher is
+ * better, ties go to the least recently used, -1 never. Translations are dearer to lose than
+ * windows: first an engine with translations of key that holds no space, then one that
+ * holds another space but did not run last (the space being left is likely to run again
+ * soon: the other end of a pipe, a parent waiting for its child), then one never opened,
+ * then one holding no space (its translations dropped), then the one that ran last with
+ * translations of key (its windows wiped), then any. */
+static int user_engine_rank(const struct sim_user_cpu *u, const struct sim_user_engine *e,
+			    uintptr_t key)
+{
+	if (!e->uc)
+		return __atomic_load_n(&user_engines_full, __ATOMIC_RELAXED) ? -1 : 3;
+	bool idle = !e->held;
+	if (e->code_key == key)
+		return idle ? 5 : e != u->eng ? 4 : 1;
+	return idle ? 2 : 0;
 }
 
-/* Makes u run vm with the engine of its code (dropping that engine's code when it may
- * differ) and makes the windows hold vm: wipes them unless they already hold vm at its
- * current generation. */
+/* The engine of u to run vm, whose code key is key: the one whose windows hold vm, else
+ * the best ranked one (user_engine_rank), opened if need be. */
+static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, struct vm_space *vm,
+					       uintptr_t key)
+{
+	for (;;) {
+		struct sim_user_engine *best = NULL;
+		int best_rank = -1;
+		for (int i = 0; i < SIM_USER_ENGINES; i++) {
+			struct sim_user_engine *e = &u->engines[i];
+			if (e->uc && e->held == vm && e->held_id == vm->id)
+				return e;
+			int rank = user_engine_rank(u, e, key);
+			if (rank > best_rank ||
+			    (rank >= 0 && rank == best_rank && e->last_used < best->last_used)) {
+				best = e;
+				best_rank = rank;
+			}
+		}
+		/* engines[0] is open: best is set */
+		if (best->uc || user_engine_open(u, best))
+			return best;
+		__atomic_store_n(&user_engines_full, true, __ATOMIC_RELAXED);
+	}
+}
+
+/* Makes u run vm in the engine user_engine_for picks (dropping that engine's code when it
+ * may differ), whose windows then hold vm: wiped and loaded again unless they already held
+ * vm at its current generation. */
 static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 {
 	uint64_t *id = &user_loaded_ids[u - user_cpus];
@@ -414,25 +466,29 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 	uint64_t gen = __atomic_load_n(&vm->generation, __ATOMIC_SEQ_CST);
 	uintptr_t key = __atomic_load_n(&vm->code_key, __ATOMIC_ACQUIRE);
 
-	if (u->loaded == vm && u->loaded_id == vm->id && u->loaded_gen == gen &&
-	    u->eng->code_key == key)
+	struct sim_user_engine *e = u->eng;
+	if (e->held == vm && e->held_id == vm->id && e->held_gen == gen && e->code_key == key)
 		return;
-	user_wipe_window(u, 0);
-	user_wipe_window(u, 1);
-	struct sim_user_engine *e = user_engine_for(u, key);
+	e = user_engine_for(u, vm, key);
+	bool stale = e->held != vm || e->held_id != vm->id || e->held_gen != gen;
+	if (stale) {
+		user_wipe_window(e, 0);
+		user_wipe_window(e, 1);
+	}
 	if (!key || e->code_key != key) {
 		user_drop_code(e, 0, UINTPTR_MAX);
 		user_forget_code(e);
 		e->code_key = key;
 	}
 	e->last_used = ++u->loads;
+	e->held = vm;
+	e->held_id = vm->id;
+	e->held_gen = gen;
+	e->held_root = vm->root;
 	u->eng = e;
 	u->uc = e->uc;
-	u->loaded = vm;
-	u->loaded_id = vm->id;
-	u->loaded_gen = gen;
 	u->exec_lo = u->exec_hi = 0;
-	if (__atomic_load_n(&vm->resident, __ATOMIC_RELAXED) <= USER_PRELOAD_PAGES)
+	if (stale && __atomic_load_n(&vm->resident, __ATOMIC_RELAXED) <= USER_PRELOAD_PAGES)
 		user_preload(u, vm);
 }
 
@@ -463,7 +519,7 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 {
 	struct vm_page_ref pages[VM_AROUND_PAGES];
 	unsigned access = write ? VM_WRITE : VM_READ;
-	int n = vm_resolve_around(u->loaded, va, access, pages);
+	int n = vm_resolve_around(u->eng->held, va, access, pages);
 
 	if (n > 0 && (pages[0].prot & access)) {
 		user_map_around(u, pages, n);
@@ -482,10 +538,11 @@ static struct sim_user_cpu *user_fault_owner(uintptr_t addr, uintptr_t *va)
 
 	if (!u || !u->running)
 		return NULL;
+	const struct sim_user_engine *e = u->eng;
 	for (int w = 0; w < 2; w++) {
-		if (addr >= (uintptr_t)u->win[w] &&
-		    addr < (uintptr_t)u->win[w] + (win_end[w] - win_start[w])) {
-			*va = win_start[w] + (addr - (uintptr_t)u->win[w]);
+		if (addr >= (uintptr_t)e->win[w] &&
+		    addr < (uintptr_t)e->win[w] + (win_end[w] - win_start[w])) {
+			*va = win_start[w] + (addr - (uintptr_t)e->win[w]);
 			return u;
 		}
 	}
@@ -534,7 +591,7 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 	(void)uc;
 	(void)size;
 	if (addr < u->exec_lo || addr >= u->exec_hi) {
-		int err = vm_exec_area(u->loaded, addr, &u->exec_lo, &u->exec_hi);
+		int err = vm_exec_area(u->eng->held, addr, &u->exec_lo, &u->exec_hi);
 		if (err) {
 			sim_user_fault(u, addr, VM_EXEC, err);
 			return;
@@ -574,7 +631,7 @@ static void user_drop_scratch(struct sim_user_cpu *u)
 {
 	if (!u->scratch)
 		return;
-	user_unmap_range(u, u->scratch - 1, u->scratch - 1 + SIM_PAGE_SIZE);
+	user_unmap_range(u->eng, u->scratch - 1, u->scratch - 1 + SIM_PAGE_SIZE);
 	u->scratch = 0;
 }
 
@@ -662,7 +719,9 @@ struct user_shootdown {
 	bool code;
 };
 
-/* Makes the executing CPU's windows forget [s->start, s->end) of s->vm if they hold it:
+/* Makes the executing CPU's running engine forget [s->start, s->end) of s->vm if its
+ * windows hold it (an engine that holds it but does not run reloads it when next used, as
+ * its generation then lags):
  * unmapped, and the translated code there dropped (after the run when the engine is
  * running: the change reached this CPU inside the engine, a fault or a fast syscall, and
  * the engine must not be re-entered, so it stops at the end of the block). */
@@ -673,15 +732,16 @@ static void user_shootdown_cpu(void *arg)
 
 	if (u == &user_cpus[0])
 		user_early_wait();
-	if (!u->uc || u->loaded != s->vm || u->loaded_id != s->vm->id)
+	struct sim_user_engine *e = u->eng;
+	if (!u->uc || e->held != s->vm || e->held_id != s->vm->id)
 		return;
 	for (int w = 0; w < 2; w++) { /* only what was mapped since the last wipe */
-		if (u->touched_lo[w] >= u->touched_hi[w])
+		if (e->touched_lo[w] >= e->touched_hi[w])
 			continue;
-		uintptr_t lo = MAX(s->start, win_start[w] + u->touched_lo[w]);
-		uintptr_t hi = MIN(s->end, win_start[w] + u->touched_hi[w]);
+		uintptr_t lo = MAX(s->start, win_start[w] + e->touched_lo[w]);
+		uintptr_t hi = MIN(s->end, win_start[w] + e->touched_hi[w]);
 		if (lo < hi)
-			user_host_unmap(u, w, lo - win_start[w], hi - lo);
+			user_host_unmap(e, w, lo - win_start[w], hi - lo);
 	}
 	if (s->code && u->running) {
 		u->drop_pending.lo = MIN(u->drop_pending.lo, s->start);
@@ -693,8 +753,8 @@ static void user_shootdown_cpu(void *arg)
 	u->exec_lo = u->exec_hi = 0;
 	/* caught up, unless an earlier change never reached this CPU (tlb_shootdown=off) */
 	uint64_t gen = __atomic_load_n(&s->vm->generation, __ATOMIC_ACQUIRE);
-	if (u->loaded_gen + 1 == gen)
-		u->loaded_gen = gen;
+	if (e->held_gen + 1 == gen)
+		e->held_gen = gen;
 }
 
 void plat_mmu_invalidate(struct vm_space *vm, uintptr_t start, uintptr_t end, bool code)
@@ -715,10 +775,18 @@ void plat_mmu_root_init(void *root)
 	(void)root;
 }
 
-/* The windows hold no root: a space is wiped from them when another is loaded. */
+/* The windows hold no root, but the executing CPU's engines that hold the ending space
+ * now hold none: the first choice for the next space (another CPU's engines keep it until
+ * they load another, its id telling it apart from a later space at its address). */
 void plat_mmu_root_release(paddr_t root)
 {
-	(void)root;
+	struct sim_cpu *self = sim_cpu_self();
+
+	for (int i = 0; self && i < SIM_USER_ENGINES; i++) {
+		struct sim_user_engine *e = &user_cpus[self->id].engines[i];
+		if (e->held && e->held_root == root)
+			e->held = NULL;
+	}
 }
 
 /* At exit: hands the windows back to Valgrind's checking. */
@@ -726,8 +794,11 @@ static void user_exit(void)
 {
 	user_early_wait();
 	for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
-		for (int w = 0; w < 2 && user_cpus[i].uc; w++)
-			tool_unignore_range(user_cpus[i].win[w], win_end[w] - win_start[w]);
+		for (int e = 0; e < SIM_USER_ENGINES; e++) {
+			const struct sim_user_engine *eng = &user_cpus[i].engines[e];
+			for (int w = 0; w < 2 && eng->uc; w++)
+				tool_unignore_range(eng->win[w], win_end[w] - win_start[w]);
+		}
 	}
 }
 

@@ -1,8 +1,9 @@
 /*
  * user.h: user mode in the hosted machine, shared by the engine (engine.c) and the guest
- * ISA's part (x86_64.c, aarch64.c). User code runs in Unicorn, one engine per simulated CPU,
- * over host windows: PROT_NONE reservations mapped into the engine as one region each,
- * where pages of the RAM memfd are mapped on demand after the kernel's own tables say so.
+ * ISA's part (x86_64.c, aarch64.c). User code runs in Unicorn engines, a few per simulated
+ * CPU, each over its own host windows: PROT_NONE reservations mapped into the engine as one
+ * region each, where pages of the RAM memfd are mapped on demand after the kernel's own
+ * tables say so.
  */
 #pragma once
 
@@ -23,8 +24,9 @@ struct vm_space;
 /* Why the engine stopped, as plat_user_stop plus "nothing yet". */
 #define SIM_USER_RUNNING (-1)
 
-/* Engines each CPU keeps, one per code key (a program and its forks), so that switching
- * between a few programs keeps each one's translated code. */
+/* Engines each CPU keeps. Each has its own windows, which keep the pages of the space it
+ * last ran mapped while other spaces run (switching back costs no host faults), and its own
+ * translations, of one code key (a program and its forks). */
 #define SIM_USER_ENGINES 4
 
 /* A range of guest code to drop from an engine's translations: [lo, hi), empty if lo >= hi. */
@@ -43,20 +45,21 @@ struct sim_user_engine {
 	uintptr_t code_lo[2], code_hi[2];
 	uc_context *clean;	 /* its state once prepared, or NULL (the ISA part's) */
 	bool exception_taken;	 /* an exception stopped it: the next load restores clean */
+	uint8_t *win[2];	 /* host bases of its low and high windows */
+	struct vm_space *held;	 /* the address space its windows hold, or NULL */
+	uint64_t held_id;	 /* its id (a freed space's address may be reused) */
+	uint64_t held_gen;	 /* the generation of it the windows are up to date with */
+	uint64_t held_root;	 /* its root table (a physical address), to notice its end */
+	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 };
 
 /* One CPU's engines and windows. */
 struct sim_user_cpu {
 	uc_engine *uc;		     /* the engine that runs: eng->uc */
-	struct sim_user_engine *eng; /* the engine of the loaded space's code */
+	struct sim_user_engine *eng; /* the engine that runs, its windows holding the space */
 	struct sim_user_engine engines[SIM_USER_ENGINES];
 	uint64_t loads;		     /* spaces loaded so far */
-	uint8_t *win[2];	     /* host bases of the low and high windows (in every engine) */
-	struct vm_space *loaded;     /* the address space the windows hold (and that runs) */
-	uint64_t loaded_id;	     /* its id (a freed space's address may be reused) */
-	uint64_t loaded_gen;	     /* its generation when they were loaded */
 	uintptr_t exec_lo, exec_hi;  /* a range known executable in the loaded space */
-	uintptr_t touched_lo[2], touched_hi[2]; /* window offsets mapped since the last wipe */
 	int stop;		     /* SIM_USER_RUNNING or a plat_user_stop */
 	uintptr_t fault_addr;	     /* a refused access, or a trap's si_addr */
 	unsigned fault_access;
