@@ -143,7 +143,9 @@ struct vm_space {
 	 * the same addresses (a program and its forks), so translations of one serve another;
 	 * exec sets it last, and any later change to executable areas clears it */
 	uintptr_t code_key;
-	size_t resident; /* pages mapped */
+	/* pages mapped: changed under the lock, atomically, since the hosted platform reads it
+	 * without the lock (whether to map a space's pages all at once) */
+	size_t resident;
 	size_t total_vm; /* bytes the areas cover, against RLIMIT_AS */
 	size_t data_vm;	 /* bytes of data areas (vm_is_data), against RLIMIT_DATA */
 	unsigned refs;

@@ -108,7 +108,7 @@ static void vm_free_page(uintptr_t va, pte_t e, void *ctx)
 
 	(void)va;
 	page_put(arch_pte_addr(e));
-	vm->resident--;
+	__atomic_fetch_sub(&vm->resident, 1, __ATOMIC_RELAXED);
 }
 
 bool vm_is_data(unsigned prot, unsigned flags)
@@ -336,7 +336,7 @@ static void vm_gather_page(uintptr_t va, pte_t e, void *ctx)
 	struct vm_gather *g = ctx;
 
 	g->pages[g->n++] = arch_pte_addr(e);
-	g->vm->resident--;
+	__atomic_fetch_sub(&g->vm->resident, 1, __ATOMIC_RELAXED);
 	if (g->n == VM_GATHER_PAGES)
 		vm_gather_flush(g, va + PAGE_SIZE);
 }
@@ -715,7 +715,7 @@ static int vm_fill(struct vm_space *vm, const struct vm_area *a, uintptr_t va, p
 		page_put(pa);
 		return -ENOMEM;
 	}
-	vm->resident++;
+	__atomic_fetch_add(&vm->resident, 1, __ATOMIC_RELAXED);
 	*e = arch_pte_page(pa, prot);
 	return 0;
 }
@@ -943,7 +943,7 @@ static void vm_clone_page(uintptr_t va, pte_t e, void *ctx)
 		return;
 	}
 	page_get(pa);
-	c->to->resident++;
+	__atomic_fetch_add(&c->to->resident, 1, __ATOMIC_RELAXED);
 }
 
 /* Copies area a of c->from, with its pages, into c->to (both locks held). */
