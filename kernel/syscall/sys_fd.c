@@ -108,7 +108,8 @@ static long fd_rwv(struct process *p, unsigned long fd, uintptr_t iov, unsigned 
 	for (unsigned long i = 0; i < n; i++) {
 		if (vm_copy_from_user(p->vm, v, iov + i * sizeof(v), sizeof(v)) < 0)
 			return total ? total : -EFAULT;
-		if ((int64_t)v[1] < 0 || total + (int64_t)v[1] < total)
+		long sum;
+		if ((int64_t)v[1] < 0 || __builtin_add_overflow(total, (long)v[1], &sum))
 			return total ? total : -EINVAL;
 		if (!v[1])
 			continue;
