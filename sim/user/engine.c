@@ -42,6 +42,7 @@
 /* a space with at most this many pages has them all mapped into the windows when it is
  * loaded; a larger one gets its pages mapped as they are touched */
 #define USER_PRELOAD_PAGES 2048
+#define USER_MAP_POPULATE (1u << 31) /* with VM_* rights: fill the host page tables now */
 #define USER_ENGINE_HEAP (1280u << 10) /* about what opening an engine allocates */
 
 static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
@@ -236,7 +237,8 @@ static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, siz
 	else {
 		sim_ram_settle(pa, len); /* the window maps the memfd: nothing fills it later */
 		user_host_map(e->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
-			      MAP_SHARED, sim_ram_fd(), (off_t)(pa - SIM_RAM_BASE));
+			      MAP_SHARED | (prot & USER_MAP_POPULATE ? MAP_POPULATE : 0), sim_ram_fd(),
+			      (off_t)(pa - SIM_RAM_BASE));
 	}
 	e->touched_lo[w] = MIN(e->touched_lo[w], off);
 	e->touched_hi[w] = MAX(e->touched_hi[w], off + len);
@@ -252,13 +254,14 @@ struct user_run {
 	paddr_t pa;
 	size_t len; /* 0: no run yet */
 	unsigned write;
+	unsigned populate; /* USER_MAP_POPULATE or 0 */
 };
 
 /* Maps the run gathered so far, if any, and starts an empty one. */
 static void user_run_flush(struct user_run *r)
 {
 	if (r->len)
-		user_map_pages(r->u, r->va, r->pa, r->len, r->write, false);
+		user_map_pages(r->u, r->va, r->pa, r->len, r->write | r->populate, false);
 	r->len = 0;
 }
 
@@ -272,7 +275,7 @@ static void user_run_add(const struct vm_page_ref *page, void *ctx)
 	    (page->va != r->va + r->len || page->pa != r->pa + r->len || write != r->write))
 		user_run_flush(r);
 	if (!r->len)
-		*r = (struct user_run){r->u, page->va, page->pa, 0, write};
+		*r = (struct user_run){r->u, page->va, page->pa, 0, write, r->populate};
 	r->len += SIM_PAGE_SIZE;
 }
 
@@ -280,7 +283,7 @@ static void user_run_add(const struct vm_page_ref *page, void *ctx)
  * order), in address order so that neighbours share host mappings. */
 static void user_map_around(struct sim_user_cpu *u, const struct vm_page_ref *pages, int n)
 {
-	struct user_run run = {.u = u};
+	struct user_run run = {.u = u, .populate = USER_MAP_POPULATE};
 	bool missed_done = false;
 
 	for (int i = 1; i < n; i++) {
