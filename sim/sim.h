@@ -135,8 +135,9 @@ void sim_ram_settle(uint64_t pa, uint64_t len);
  * bytes are now in place, so the access can be retried (async-signal-safe). */
 bool sim_ram_settle_fault(const void *addr);
 
-/* Allocates the host pages behind [p, p + len) of RAM at once, where the host can, so that
- * first writes there take no page fault each (a hint: failure changes nothing). */
+/* Allocates the host pages behind [p, p + len) at once (RAM, or any host memory), where the
+ * host can, so that first writes there take no page fault each (a hint: failure changes
+ * nothing). */
 void sim_ram_populate(void *p, uint64_t len);
 
 /* --- fdt_gen.c (the only file that sees libfdt; its symbols are kept local) --- */

@@ -42,10 +42,7 @@ void pt_destroy(paddr_t root);
 /* --- memory objects (kernel/mm/vm_object.c) --- */
 
 #define VM_OBJECT_MAX_SIZE (1ULL << 36) /* 64 GiB: larger offsets get -EFBIG */
-#define VM_OBJECT_FANOUT_SHIFT 6
-#define VM_OBJECT_FANOUT (1u << VM_OBJECT_FANOUT_SHIFT) /* slots of a page tree node */
-
-struct vm_object_node;
+struct vm_object_node; /* a node of an object's page tree (vm_object.c) */
 
 /* A file's pages (its page cache; a ramfs file is nothing else) or shared anonymous memory.
  * Bytes never written read as zeros. Counted: areas mapping it and open files hold it. */
@@ -53,8 +50,8 @@ struct vm_object {
 	struct spinlock lock; /* size, pages, refs */
 	unsigned refs;
 	uint64_t size; /* bytes */
-	/* the pages, by index (page i holds bytes [i * PAGE_SIZE, ...)): a tree of
-	 * VM_OBJECT_FANOUT-way nodes, height levels deep (0: no page yet), so a sparse file
+	/* the pages, by index (page i holds bytes [i * PAGE_SIZE, ...)): a radix tree of
+	 * nodes, height levels deep (0: no page yet), so a sparse file
 	 * costs memory for the pages it has, not for its offsets */
 	struct vm_object_node *root;
 	unsigned height;

@@ -15,6 +15,8 @@
 #include <amphi/vm.h>
 
 #define VM_OBJECT_MAX_PAGES (VM_OBJECT_MAX_SIZE / PAGE_SIZE)
+#define VM_OBJECT_FANOUT_SHIFT 6
+#define VM_OBJECT_FANOUT (1u << VM_OBJECT_FANOUT_SHIFT) /* slots of a page tree node */
 
 static uint64_t vm_object_next_id = 1;
 

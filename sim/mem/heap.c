@@ -9,13 +9,8 @@
  */
 #include <malloc.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "sim.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
 
 #define HEAP_MMAP_THRESHOLD (16u << 20) /* blocks below this come from an arena */
 #define HEAP_TRIM_THRESHOLD (64u << 20) /* free memory an arena keeps rather than give back */
@@ -28,13 +23,10 @@ void sim_heap_init(void)
 
 void sim_heap_prefault(size_t bytes)
 {
-	uint8_t *block = malloc(bytes);
+	void *block = malloc(bytes);
 
 	if (!block)
 		return; /* the allocations that follow fault their pages in one by one */
-	uintptr_t start = ((uintptr_t)block + SIM_PAGE_SIZE - 1) & ~(SIM_PAGE_SIZE - 1);
-	uintptr_t end = ((uintptr_t)block + bytes) & ~(SIM_PAGE_SIZE - 1);
-	if (end > start)
-		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	sim_ram_populate(block, bytes);
 	free(block);
 }

@@ -42,7 +42,6 @@
 /* a space with at most this many pages has them all mapped into the windows when it is
  * loaded; a larger one gets its pages mapped as they are touched */
 #define USER_PRELOAD_PAGES 2048
-#define USER_MAP_POPULATE (1u << 31) /* with VM_* rights: fill the host page tables now */
 #define USER_ENGINE_HEAP (1280u << 10) /* about what opening an engine allocates */
 
 static struct sim_user_cpu user_cpus[SIM_MAX_CPUS];
@@ -216,13 +215,19 @@ static void user_on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *dat
 static bool user_on_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			    int64_t value, void *data);
 
+/* How user_map_pages maps. */
+enum user_map_how {
+	USER_MAP_RAM,	   /* RAM, each page filled in the host's tables at its first touch */
+	USER_MAP_RAM_NOW,  /* RAM, filled in the host's tables at once (pages about to be used) */
+	USER_MAP_SCRATCH,  /* a private zero page */
+};
+
 /* Maps the len bytes of guest pages from va in the running engine's windows, noting them
- * as touched: onto
- * RAM from physical page pa with prot (VM_* bits), or, for a scratch page (scratch set),
+ * as touched: onto RAM from physical page pa with prot (VM_* bits), or, for a scratch page,
  * onto a private zero page so that a refused access completes harmlessly while the engine
  * stops. */
 static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, size_t len,
-			   unsigned prot, bool scratch)
+			   unsigned prot, enum user_map_how how)
 {
 	struct sim_user_engine *e = u->eng;
 	int w;
@@ -231,18 +236,18 @@ static void user_map_pages(struct sim_user_cpu *u, uintptr_t va, paddr_t pa, siz
 	va &= ~(SIM_PAGE_SIZE - 1);
 	if (!user_window_of(va, &w, &off) || len > win_end[w] - va)
 		return;
-	if (scratch)
+	if (how == USER_MAP_SCRATCH)
 		user_host_map(e->win[w] + off, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	else {
 		sim_ram_settle(pa, len); /* the window maps the memfd: nothing fills it later */
 		user_host_map(e->win[w] + off, len, PROT_READ | ((prot & VM_WRITE) ? PROT_WRITE : 0),
-			      MAP_SHARED | (prot & USER_MAP_POPULATE ? MAP_POPULATE : 0), sim_ram_fd(),
+			      MAP_SHARED | (how == USER_MAP_RAM_NOW ? MAP_POPULATE : 0), sim_ram_fd(),
 			      (off_t)(pa - SIM_RAM_BASE));
 	}
 	e->touched_lo[w] = MIN(e->touched_lo[w], off);
 	e->touched_hi[w] = MAX(e->touched_hi[w], off + len);
-	if (scratch)
+	if (how == USER_MAP_SCRATCH)
 		u->scratch = va + 1; /* +1: page 0 is a valid one */
 }
 
@@ -254,14 +259,14 @@ struct user_run {
 	paddr_t pa;
 	size_t len; /* 0: no run yet */
 	unsigned write;
-	unsigned populate; /* USER_MAP_POPULATE or 0 */
+	enum user_map_how how; /* USER_MAP_RAM or USER_MAP_RAM_NOW */
 };
 
 /* Maps the run gathered so far, if any, and starts an empty one. */
 static void user_run_flush(struct user_run *r)
 {
 	if (r->len)
-		user_map_pages(r->u, r->va, r->pa, r->len, r->write | r->populate, false);
+		user_map_pages(r->u, r->va, r->pa, r->len, r->write, r->how);
 	r->len = 0;
 }
 
@@ -275,7 +280,7 @@ static void user_run_add(const struct vm_page_ref *page, void *ctx)
 	    (page->va != r->va + r->len || page->pa != r->pa + r->len || write != r->write))
 		user_run_flush(r);
 	if (!r->len)
-		*r = (struct user_run){r->u, page->va, page->pa, 0, write, r->populate};
+		*r = (struct user_run){r->u, page->va, page->pa, 0, write, r->how};
 	r->len += SIM_PAGE_SIZE;
 }
 
@@ -283,7 +288,7 @@ static void user_run_add(const struct vm_page_ref *page, void *ctx)
  * order), in address order so that neighbours share host mappings. */
 static void user_map_around(struct sim_user_cpu *u, const struct vm_page_ref *pages, int n)
 {
-	struct user_run run = {.u = u, .populate = USER_MAP_POPULATE};
+	struct user_run run = {.u = u, .how = USER_MAP_RAM_NOW};
 	bool missed_done = false;
 
 	for (int i = 1; i < n; i++) {
@@ -302,7 +307,7 @@ static void user_map_around(struct sim_user_cpu *u, const struct vm_page_ref *pa
  * each page the program touches again after a switch. */
 static void user_preload(struct sim_user_cpu *u, struct vm_space *vm)
 {
-	struct user_run run = {.u = u};
+	struct user_run run = {.u = u, .how = USER_MAP_RAM};
 
 	for (int w = 0; w < 2; w++)
 		vm_for_each_mapped(vm, win_start[w], win_end[w], user_run_add, &run);
@@ -408,6 +413,12 @@ static void user_engine_init(struct sim_user_cpu *u)
 		user_engine_open_first(u);
 }
 
+/* True when e's windows hold vm (a freed space's address may be reused: its id tells). */
+static bool user_engine_holds(const struct sim_user_engine *e, const struct vm_space *vm)
+{
+	return e->held == vm && e->held_id == vm->id;
+}
+
 /* Set once the host refused an engine's windows: no more engines are opened. */
 static bool user_engines_full;
 
@@ -439,7 +450,7 @@ static struct sim_user_engine *user_engine_for(struct sim_user_cpu *u, struct vm
 		int best_rank = -1;
 		for (int i = 0; i < SIM_USER_ENGINES; i++) {
 			struct sim_user_engine *e = &u->engines[i];
-			if (e->uc && e->held == vm && e->held_id == vm->id)
+			if (e->uc && user_engine_holds(e, vm))
 				return e;
 			int rank = user_engine_rank(u, e, key);
 			if (rank > best_rank ||
@@ -470,10 +481,10 @@ static void user_load_space(struct sim_user_cpu *u, struct vm_space *vm)
 	uintptr_t key = __atomic_load_n(&vm->code_key, __ATOMIC_ACQUIRE);
 
 	struct sim_user_engine *e = u->eng;
-	if (e->held == vm && e->held_id == vm->id && e->held_gen == gen && e->code_key == key)
+	if (user_engine_holds(e, vm) && e->held_gen == gen && e->code_key == key)
 		return;
 	e = user_engine_for(u, vm, key);
-	bool stale = e->held != vm || e->held_id != vm->id || e->held_gen != gen;
+	bool stale = !user_engine_holds(e, vm) || e->held_gen != gen;
 	if (stale) {
 		user_wipe_window(e, 0);
 		user_wipe_window(e, 1);
@@ -528,7 +539,7 @@ static void user_resolve(struct sim_user_cpu *u, uintptr_t va, bool write)
 		user_map_around(u, pages, n);
 		return;
 	}
-	user_map_pages(u, va, 0, SIM_PAGE_SIZE, 0, true);
+	user_map_pages(u, va, 0, SIM_PAGE_SIZE, 0, USER_MAP_SCRATCH);
 	sim_user_fault(u, va, access, n < 0 ? n : -EACCES);
 }
 
@@ -736,7 +747,7 @@ static void user_shootdown_cpu(void *arg)
 	if (u == &user_cpus[0])
 		user_early_wait();
 	struct sim_user_engine *e = u->eng;
-	if (!u->uc || e->held != s->vm || e->held_id != s->vm->id)
+	if (!u->uc || !user_engine_holds(e, s->vm))
 		return;
 	for (int w = 0; w < 2; w++) { /* only what was mapped since the last wipe */
 		if (e->touched_lo[w] >= e->touched_hi[w])
